@@ -1,0 +1,139 @@
+package dev.schedulerd.api;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a client asked for: which executor runs what, when, how urgently, and how failures are
+ * handled. Immutable: {@code config} is copied in and out.
+ *
+ * @param id unique per store; letters, digits, {@code . _ - :}, at most 128 characters
+ * @param executorKind the {@link dev.schedulerd.api.executor.TaskExecutor#kind()} that runs it (the
+ *     seed's {@code task_type})
+ * @param config the executor's arguments, a JSON object checked against its schema when added
+ * @param timeout how long one run may take before it is interrupted; null means the scheduler's
+ *     default
+ * @param labels free-form key/value pairs for filtering
+ */
+public record TaskDefinition(
+    String id,
+    String executorKind,
+    Priority priority,
+    Schedule schedule,
+    ObjectNode config,
+    String description,
+    RetryPolicy retryPolicy,
+    @Nullable Duration timeout,
+    Map<String, String> labels) {
+
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+  private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
+
+  public TaskDefinition {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(executorKind, "executorKind");
+    Objects.requireNonNull(priority, "priority");
+    Objects.requireNonNull(schedule, "schedule");
+    Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(description, "description");
+    Objects.requireNonNull(retryPolicy, "retryPolicy");
+    Objects.requireNonNull(labels, "labels");
+    if (!ID.matcher(id).matches()) {
+      throw new IllegalArgumentException(
+          "task id '"
+              + id
+              + "' is invalid: use 1-128 letters, digits, '.', '_', '-' or ':', starting with a"
+              + " letter or digit");
+    }
+    if (!KIND.matcher(executorKind).matches()) {
+      throw new IllegalArgumentException(
+          "executor kind '"
+              + executorKind
+              + "' is invalid: use lowercase letters, digits, '_' or '-', starting with a letter");
+    }
+    if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+      throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+    }
+    config = config.deepCopy();
+    labels = Map.copyOf(labels);
+  }
+
+  /** A copy of the executor's arguments. */
+  @Override
+  public ObjectNode config() {
+    return config.deepCopy();
+  }
+
+  /** This definition with a different schedule. */
+  public TaskDefinition withSchedule(Schedule newSchedule) {
+    return new TaskDefinition(
+        id, executorKind, priority, newSchedule, config, description, retryPolicy, timeout, labels);
+  }
+
+  public static Builder builder(String id, String executorKind) {
+    return new Builder(id, executorKind);
+  }
+
+  /** Builds a definition with the defaults: MEDIUM, immediate, empty config, default retries. */
+  public static final class Builder {
+    private final String id;
+    private final String executorKind;
+    private Priority priority = Priority.MEDIUM;
+    private Schedule schedule = Schedule.immediate();
+    private ObjectNode config = JsonNodeFactory.instance.objectNode();
+    private String description = "";
+    private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+    private @Nullable Duration timeout;
+    private Map<String, String> labels = Map.of();
+
+    private Builder(String id, String executorKind) {
+      this.id = id;
+      this.executorKind = executorKind;
+    }
+
+    public Builder priority(Priority priority) {
+      this.priority = priority;
+      return this;
+    }
+
+    public Builder schedule(Schedule schedule) {
+      this.schedule = schedule;
+      return this;
+    }
+
+    public Builder config(ObjectNode config) {
+      this.config = config;
+      return this;
+    }
+
+    public Builder description(String description) {
+      this.description = description;
+      return this;
+    }
+
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = retryPolicy;
+      return this;
+    }
+
+    public Builder timeout(@Nullable Duration timeout) {
+      this.timeout = timeout;
+      return this;
+    }
+
+    public Builder labels(Map<String, String> labels) {
+      this.labels = labels;
+      return this;
+    }
+
+    public TaskDefinition build() {
+      return new TaskDefinition(
+          id, executorKind, priority, schedule, config, description, retryPolicy, timeout, labels);
+    }
+  }
+}

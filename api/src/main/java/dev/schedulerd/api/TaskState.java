@@ -1,0 +1,120 @@
+package dev.schedulerd.api;
+
+import java.time.Instant;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The mutable side of a task, as an immutable value: each change makes a new state through one of
+ * the transition methods, which check {@link TaskStatus#allowedNext()}. Stores assign {@code
+ * version}: it grows by one with every write, so a writer can detect that someone else wrote in
+ * between.
+ *
+ * @param attempt the attempt number of the current or last run for the current fire time (0 before
+ *     the first run)
+ * @param fireTime the fire time the current attempts belong to; retries keep it, so a recurring
+ *     task's next fire time is computed from it and not from when a run happened to end
+ * @param nextDueAt when the task is next due; set exactly when the status is queued
+ * @param lease the claim of the node running it; set exactly when the status is RUNNING
+ * @param lastRun the last finished run, if any
+ */
+public record TaskState(
+    TaskStatus status,
+    int attempt,
+    @Nullable Instant fireTime,
+    @Nullable Instant nextDueAt,
+    @Nullable Lease lease,
+    @Nullable RunRecord lastRun,
+    Instant createdAt,
+    Instant updatedAt,
+    long version) {
+
+  public TaskState {
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(createdAt, "createdAt");
+    Objects.requireNonNull(updatedAt, "updatedAt");
+    if (attempt < 0) {
+      throw new IllegalArgumentException("attempt must not be negative, got " + attempt);
+    }
+    if (status.isQueued() != (nextDueAt != null)) {
+      throw new IllegalArgumentException(
+          "a " + status + " task " + (status.isQueued() ? "needs" : "has no") + " due instant");
+    }
+    if ((status == TaskStatus.RUNNING) != (lease != null)) {
+      throw new IllegalArgumentException(
+          "a "
+              + status
+              + " task "
+              + (status == TaskStatus.RUNNING ? "needs" : "has no")
+              + " lease");
+    }
+  }
+
+  /** The state of a task just added, first due at {@code dueAt}. */
+  public static TaskState initial(Instant dueAt, Instant now) {
+    return new TaskState(TaskStatus.SCHEDULED, 0, dueAt, dueAt, null, null, now, now, 0);
+  }
+
+  /** This state as written by a store at {@code newVersion}. */
+  public TaskState withVersion(long newVersion) {
+    return new TaskState(
+        status, attempt, fireTime, nextDueAt, lease, lastRun, createdAt, updatedAt, newVersion);
+  }
+
+  /** Claimed by {@code lease} for the next attempt. */
+  public TaskState running(Lease lease, Instant now) {
+    status.checkTransitionTo(TaskStatus.RUNNING);
+    return new TaskState(
+        TaskStatus.RUNNING, attempt + 1, fireTime, null, lease, lastRun, createdAt, now, version);
+  }
+
+  /** The lease renewed until {@code expiresAt}. */
+  public TaskState leaseRenewed(Instant expiresAt, Instant now) {
+    if (lease == null) {
+      throw new IllegalStateException("a " + status + " task holds no lease to renew");
+    }
+    return new TaskState(
+        status,
+        attempt,
+        fireTime,
+        nextDueAt,
+        lease.renewedUntil(expiresAt),
+        lastRun,
+        createdAt,
+        now,
+        version);
+  }
+
+  /** Due again at {@code dueAt}, for fire time {@code fireTime}, with attempts counted anew. */
+  public TaskState scheduled(
+      Instant fireTime, Instant dueAt, int attempt, @Nullable RunRecord lastRun, Instant now) {
+    status.checkTransitionTo(TaskStatus.SCHEDULED);
+    return new TaskState(
+        TaskStatus.SCHEDULED, attempt, fireTime, dueAt, null, lastRun, createdAt, now, version);
+  }
+
+  /** Failed attempt {@code lastRun}; the next attempt is due at {@code dueAt}. */
+  public TaskState retryWait(Instant dueAt, RunRecord lastRun, Instant now) {
+    status.checkTransitionTo(TaskStatus.RETRY_WAIT);
+    return new TaskState(
+        TaskStatus.RETRY_WAIT, attempt, fireTime, dueAt, null, lastRun, createdAt, now, version);
+  }
+
+  /** A terminal state: COMPLETED, FAILED or CANCELLED. */
+  public TaskState finished(TaskStatus terminal, @Nullable RunRecord lastRun, Instant now) {
+    if (!terminal.isTerminal()) {
+      throw new IllegalArgumentException(terminal + " is not a terminal status");
+    }
+    status.checkTransitionTo(terminal);
+    return new TaskState(
+        terminal,
+        attempt,
+        fireTime,
+        null,
+        null,
+        lastRun != null ? lastRun : this.lastRun,
+        createdAt,
+        now,
+        version);
+  }
+}

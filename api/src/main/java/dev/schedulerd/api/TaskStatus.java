@@ -1,0 +1,85 @@
+package dev.schedulerd.api;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Where a task is in its life. {@link #allowedNext()} is the one table of legal transitions; every
+ * state change goes through {@link #checkTransitionTo}, which throws on an illegal one.
+ */
+public enum TaskStatus {
+  /** Waiting for its next due instant. */
+  SCHEDULED,
+  /** Claimed by a node, which holds a lease on it while the run lasts. */
+  RUNNING,
+  /** The last attempt failed; another attempt is due after a backoff. */
+  RETRY_WAIT,
+  /** Held: not dispatched until resumed. */
+  PAUSED,
+  /** A one-shot task that succeeded. Terminal. */
+  COMPLETED,
+  /** A one-shot task whose last allowed attempt failed. Terminal. */
+  FAILED,
+  /** Withdrawn before it finished. Terminal. */
+  CANCELLED;
+
+  /**
+   * Which status may follow which: the one table of legal transitions. RUNNING → SCHEDULED covers
+   * both a recurring task's next fire time and an interrupted run that must run again.
+   */
+  public Set<TaskStatus> allowedNext() {
+    return switch (this) {
+      case SCHEDULED -> EnumSet.of(RUNNING, PAUSED, CANCELLED);
+      case RUNNING -> EnumSet.of(SCHEDULED, RETRY_WAIT, COMPLETED, FAILED, CANCELLED);
+      case RETRY_WAIT -> EnumSet.of(RUNNING, PAUSED, CANCELLED);
+      case PAUSED -> EnumSet.of(SCHEDULED, RETRY_WAIT, CANCELLED);
+      case COMPLETED, FAILED, CANCELLED -> EnumSet.noneOf(TaskStatus.class);
+    };
+  }
+
+  public boolean canTransitionTo(TaskStatus next) {
+    return allowedNext().contains(next);
+  }
+
+  /**
+   * @throws IllegalStateTransitionException when {@code next} may not follow this status
+   */
+  public void checkTransitionTo(TaskStatus next) {
+    if (!canTransitionTo(next)) {
+      throw new IllegalStateTransitionException(this, next);
+    }
+  }
+
+  /** Whether a task in this status waits in the dispatch queue. */
+  public boolean isQueued() {
+    return this == SCHEDULED || this == RETRY_WAIT;
+  }
+
+  /** Whether nothing follows this status. */
+  public boolean isTerminal() {
+    return allowedNext().isEmpty();
+  }
+
+  /** The lowercase name clients see ({@code "retry_wait"}). */
+  public String wireName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * Parses a status name in any case.
+   *
+   * @throws IllegalArgumentException naming the value received and the accepted ones
+   */
+  public static TaskStatus parse(String name) {
+    for (TaskStatus s : values()) {
+      if (s.name().equalsIgnoreCase(name.trim())) {
+        return s;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown status '"
+            + name
+            + "': use one of scheduled, running, retry_wait, paused, completed, failed, cancelled");
+  }
+}

@@ -1,0 +1,42 @@
+package dev.schedulerd.api.executor;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.TaskDefinition;
+import java.time.Instant;
+import org.slf4j.Logger;
+
+/**
+ * What an executor knows about the run it is executing. Passed explicitly: no thread-locals, no
+ * static state. Safe to use from any thread for the duration of the run.
+ */
+public interface ExecutionContext {
+
+  /** The task being run. */
+  TaskDefinition task();
+
+  /** The task's config (a copy the executor may change). */
+  default ObjectNode config() {
+    return task().config();
+  }
+
+  /** Unique per attempt; appears in the run record. */
+  String runId();
+
+  /** Which attempt this is for the current fire time, from 1. */
+  int attempt();
+
+  /** The instant this attempt was due. */
+  Instant scheduledFor();
+
+  /** The instant after which the run is interrupted and recorded as timed out. */
+  Instant deadline();
+
+  /**
+   * Whether the run should stop now: its deadline passed or the scheduler is stopping. The thread
+   * is interrupted at the same moment, so blocking calls end on their own.
+   */
+  boolean isCancelled();
+
+  /** A logger for this run; its lines carry the task and run ids. */
+  Logger logger();
+}

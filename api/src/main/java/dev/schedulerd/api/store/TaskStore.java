@@ -1,0 +1,116 @@
+package dev.schedulerd.api.store;
+
+import dev.schedulerd.api.Lease;
+import dev.schedulerd.api.RunRecord;
+import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.TaskState;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Durable home of tasks, their states and their runs, possibly shared by several scheduler
+ * processes on one or many machines.
+ *
+ * <p><b>Sharing.</b> A store never assumes one writer. Every write of a task's state raises its
+ * {@link TaskState#version() version} by one and is conditional: on the version the writer last saw
+ * ({@link #update}, {@link #claim}) or on the run id of the lease it holds ({@link #renewLease},
+ * {@link #complete}). A write whose condition fails changes nothing and returns empty; the caller
+ * re-reads. This is how each due run executes once even when several schedulers race for it, and
+ * how a node that lost its lease is kept from recording a stale result.
+ *
+ * <p><b>Change feed.</b> Every write also advances a store-wide change cursor. {@link
+ * #changesSince} lets a scheduler learn of tasks that other processes added, changed or removed
+ * without rescanning the whole store.
+ *
+ * <p><b>Threads.</b> Implementations are thread-safe: the scheduler calls them from its ticker,
+ * from a virtual thread per run, from its store-sync thread and from client requests, all at once.
+ * Methods may block on I/O. Failures of the store itself are thrown as {@link StoreException}; the
+ * scheduler logs them and retries later, so a method must not leave a half-applied change behind.
+ *
+ * <p><b>Evolution.</b> Methods are only ever added with a default.
+ */
+public interface TaskStore extends AutoCloseable {
+
+  /**
+   * Adds a new task with {@code state}, stored at version 1. Called when a client adds a task.
+   *
+   * @return the task as stored
+   * @throws DuplicateTaskException when a task with the same id exists
+   */
+  StoredTask insert(TaskDefinition definition, TaskState state);
+
+  /** The task with {@code taskId}, if present. */
+  Optional<StoredTask> find(String taskId);
+
+  /** Every task, ordered by id. */
+  List<StoredTask> list();
+
+  /**
+   * Replaces a task's state if its stored version is still {@code expectedVersion}.
+   *
+   * @return the task as stored now, or empty when the task is gone or its version differs
+   */
+  Optional<StoredTask> update(String taskId, long expectedVersion, TaskState next);
+
+  /**
+   * Claims a due task for a run: if the task is still at {@code expectedVersion} and queued
+   * (SCHEDULED or RETRY_WAIT), moves it to RUNNING under {@code lease} and counts the attempt.
+   * Exactly one of several concurrent claims of the same version succeeds.
+   *
+   * @return the claimed task, or empty when someone else claimed or changed it first
+   */
+  Optional<StoredTask> claim(String taskId, long expectedVersion, Lease lease);
+
+  /**
+   * Extends the lease of the running task if the lease still covers {@code runId}. Called by the
+   * claiming node while the run lasts.
+   *
+   * @return the task as stored now, or empty when the lease was lost
+   */
+  Optional<StoredTask> renewLease(String taskId, String runId, Instant newExpiry);
+
+  /**
+   * Records how a run ended, in one atomic step: appends {@code run} and replaces the task's state
+   * with {@code next}, if the task's lease still covers {@code runId}. Called by the node that ran
+   * the task, or by a node recovering an expired lease.
+   *
+   * @return the task as stored now, or empty when the lease was lost (nothing is written)
+   */
+  Optional<StoredTask> complete(String taskId, String runId, TaskState next, RunRecord run);
+
+  /**
+   * Removes a task and its run records.
+   *
+   * @return whether a task was removed
+   */
+  boolean delete(String taskId);
+
+  /**
+   * Running tasks whose lease expired at or before {@code now}, oldest expiry first, at most {@code
+   * limit}. Called periodically to recover the runs of nodes that died.
+   */
+  List<StoredTask> findExpiredLeases(Instant now, int limit);
+
+  /** The run records of a task, newest first, at most {@code limit}. */
+  List<RunRecord> runs(String taskId, int limit);
+
+  /**
+   * What changed after {@code cursor}: the current state of every task written since, the ids of
+   * tasks removed since, and the cursor to pass next time. Cursor 0 returns every task.
+   */
+  ChangeSet changesSince(long cursor);
+
+  /**
+   * Asks to be told when the store may have changed. The store calls {@code listener} from any
+   * thread, without holding its locks; the listener must return quickly. Stores that cannot detect
+   * changes made by other processes may call it only for their own writes (or never): the scheduler
+   * also polls {@link #changesSince} at a bounded interval.
+   */
+  default void addChangeListener(Runnable listener) {}
+
+  /** Releases connections and files. Further calls fail with {@link StoreException}. */
+  @Override
+  void close();
+}

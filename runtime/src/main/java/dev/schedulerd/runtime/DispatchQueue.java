@@ -1,0 +1,363 @@
+package dev.schedulerd.runtime;
+
+import dev.schedulerd.api.Priority;
+import dev.schedulerd.api.TaskStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The tasks this node may dispatch, and the slots to run them in.
+ *
+ * <p>Two heaps, as in the JDK's {@code DelayedWorkQueue}: {@code waiting} orders tasks not yet due
+ * by due instant; once due they move to {@code ready}, ordered by priority, then due instant, then
+ * arrival (a sequence number), so CRITICAL work never waits behind LOW work for a free slot. At
+ * most one entry per task is live; a replaced entry stays in its heap, marked dead, and is dropped
+ * when it reaches the top (removal from the middle of a heap would cost O(n)).
+ *
+ * <p>The ticker waits on one condition until the earliest due instant, and is signalled only when
+ * that changes: a new earliest entry, a freed slot while tasks are ready, or shutdown.
+ *
+ * <p>Thread-safe: one {@link ReentrantLock} guards everything. Methods that say "requires lock" are
+ * called with it held.
+ */
+final class DispatchQueue {
+
+  /** A task waiting to be dispatched, as of store version {@code version}. */
+  static final class Entry {
+    final String taskId;
+    final long version;
+    final Priority priority;
+    final String executorKind;
+    final TaskStatus status;
+    final Instant dueAt;
+    final long sequence;
+    boolean live = true;
+
+    Entry(
+        String taskId,
+        long version,
+        Priority priority,
+        String executorKind,
+        TaskStatus status,
+        Instant dueAt,
+        long sequence) {
+      this.taskId = taskId;
+      this.version = version;
+      this.priority = priority;
+      this.executorKind = executorKind;
+      this.status = status;
+      this.dueAt = dueAt;
+      this.sequence = sequence;
+    }
+  }
+
+  /** A task's queue position, as given to {@link #offer}. */
+  record Offer(
+      String taskId,
+      long version,
+      Priority priority,
+      String executorKind,
+      TaskStatus status,
+      Instant dueAt) {}
+
+  private static final Comparator<Entry> BY_DUE =
+      Comparator.<Entry, Instant>comparing(e -> e.dueAt).thenComparingLong(e -> e.sequence);
+  private static final Comparator<Entry> BY_URGENCY =
+      Comparator.<Entry, Priority>comparing(e -> e.priority)
+          .thenComparing(e -> e.dueAt)
+          .thenComparingLong(e -> e.sequence);
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition wake = lock.newCondition();
+  private final Condition drained = lock.newCondition();
+
+  // Guarded by lock.
+  private final PriorityQueue<Entry> waiting = new PriorityQueue<>(BY_DUE);
+  private final PriorityQueue<Entry> ready = new PriorityQueue<>(BY_URGENCY);
+  private final Map<String, Entry> live = new HashMap<>();
+  private final Map<TaskStatus, EnumMap<Priority, Integer>> depth = new EnumMap<>(TaskStatus.class);
+  private final Map<String, Integer> runningByKind = new HashMap<>();
+  private final int maxConcurrent;
+  private final Map<String, Integer> maxConcurrentByKind;
+  private int running;
+  private long sequence;
+  private boolean wakePending;
+
+  DispatchQueue(int maxConcurrent, Map<String, Integer> maxConcurrentByKind) {
+    this.maxConcurrent = maxConcurrent;
+    this.maxConcurrentByKind = Map.copyOf(maxConcurrentByKind);
+  }
+
+  /**
+   * Queues a task at {@code offer.dueAt()}, replacing the task's entry unless that one is of a
+   * newer store version. Wakes the ticker if this is now the earliest entry.
+   */
+  void offer(Offer offer) {
+    lock.lock();
+    try {
+      Entry existing = live.get(offer.taskId());
+      if (existing != null) {
+        if (existing.version > offer.version()) {
+          return;
+        }
+        kill(existing);
+      }
+      Entry entry =
+          new Entry(
+              offer.taskId(),
+              offer.version(),
+              offer.priority(),
+              offer.executorKind(),
+              offer.status(),
+              offer.dueAt(),
+              sequence++);
+      live.put(entry.taskId, entry);
+      count(entry, +1);
+      waiting.add(entry);
+      if (waiting.peek() == entry) {
+        signalTicker();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Drops the task's entry unless it is of a newer store version than {@code version}. */
+  void remove(String taskId, long version) {
+    lock.lock();
+    try {
+      Entry existing = live.get(taskId);
+      if (existing != null && existing.version <= version) {
+        kill(existing);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Drops every entry; the slots in use stay taken. */
+  void clear() {
+    lock.lock();
+    try {
+      waiting.clear();
+      ready.clear();
+      live.clear();
+      depth.clear();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Takes the entries to dispatch now, most urgent first, and reserves a slot for each: moves the
+   * entries due by {@code now} from waiting to ready, then takes ready ones while slots are free.
+   * An entry whose kind is at its limit stays ready while less urgent entries of other kinds go.
+   * Each reserved slot must be given back with {@link #release}.
+   */
+  List<Entry> takeDispatchable(Instant now) {
+    lock.lock();
+    try {
+      wakePending = false;
+      for (Entry head = waiting.peek(); head != null; head = waiting.peek()) {
+        if (!head.live) {
+          waiting.poll();
+        } else if (!head.dueAt.isAfter(now)) {
+          ready.add(waiting.poll());
+        } else {
+          break;
+        }
+      }
+      List<Entry> taken = new ArrayList<>();
+      List<Entry> blocked = new ArrayList<>();
+      while (running < maxConcurrent && !ready.isEmpty()) {
+        Entry next = ready.poll();
+        if (!next.live) {
+          continue;
+        }
+        if (kindFull(next.executorKind)) {
+          blocked.add(next);
+          continue;
+        }
+        next.live = false;
+        live.remove(next.taskId);
+        count(next, -1);
+        running++;
+        runningByKind.merge(next.executorKind, 1, Integer::sum);
+        taken.add(next);
+      }
+      ready.addAll(blocked);
+      return taken;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Gives back a slot taken by {@link #takeDispatchable}. */
+  void release(String executorKind) {
+    lock.lock();
+    try {
+      running--;
+      runningByKind.merge(executorKind, -1, Integer::sum);
+      if (!ready.isEmpty()) {
+        signalTicker();
+      }
+      if (running == 0) {
+        drained.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The earliest due instant among waiting entries; null when none wait. */
+  @Nullable Instant nextDue() {
+    lock.lock();
+    try {
+      for (Entry head = waiting.peek(); head != null; head = waiting.peek()) {
+        if (head.live) {
+          return head.dueAt;
+        }
+        waiting.poll();
+      }
+      return null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Blocks the ticker until {@code wakeAt} (by {@code clock}), or indefinitely when it is null,
+   * unless signalled first. Returns at once when a signal arrived since the last {@link
+   * #takeDispatchable}.
+   */
+  void awaitUntil(@Nullable Instant wakeAt, InstantSource clock) throws InterruptedException {
+    lock.lock();
+    try {
+      if (wakePending) {
+        return;
+      }
+      if (wakeAt == null) {
+        wake.await();
+      } else {
+        long nanos = nanosUntil(wakeAt, clock);
+        if (nanos > 0) {
+          wake.awaitNanos(nanos);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Wakes the ticker, e.g. to stop it or because the clock was moved by hand. */
+  void wakeTicker() {
+    lock.lock();
+    try {
+      signalTicker();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits until no slot is in use, at most {@code timeout}; returns whether none is. */
+  boolean awaitDrained(Duration timeout) throws InterruptedException {
+    long nanos = timeout.toNanos();
+    lock.lock();
+    try {
+      while (running > 0) {
+        if (nanos <= 0) {
+          return false;
+        }
+        nanos = drained.awaitNanos(nanos);
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  int running() {
+    lock.lock();
+    try {
+      return running;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  int size() {
+    lock.lock();
+    try {
+      return live.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Queued tasks by status and priority (only non-zero counts). */
+  Map<TaskStatus, Map<Priority, Integer>> depth() {
+    lock.lock();
+    try {
+      Map<TaskStatus, Map<Priority, Integer>> copy = new EnumMap<>(TaskStatus.class);
+      depth.forEach((status, byPriority) -> copy.put(status, Map.copyOf(byPriority)));
+      return copy;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Requires lock. */
+  private void kill(Entry entry) {
+    entry.live = false;
+    live.remove(entry.taskId);
+    count(entry, -1);
+  }
+
+  /** Requires lock. */
+  private void count(Entry entry, int delta) {
+    EnumMap<Priority, Integer> byPriority =
+        depth.computeIfAbsent(entry.status, s -> new EnumMap<>(Priority.class));
+    int updated = byPriority.getOrDefault(entry.priority, 0) + delta;
+    if (updated == 0) {
+      byPriority.remove(entry.priority);
+      if (byPriority.isEmpty()) {
+        depth.remove(entry.status);
+      }
+    } else {
+      byPriority.put(entry.priority, updated);
+    }
+  }
+
+  /** Requires lock. */
+  private boolean kindFull(String kind) {
+    Integer limit = maxConcurrentByKind.get(kind);
+    return limit != null && runningByKind.getOrDefault(kind, 0) >= limit;
+  }
+
+  /** Requires lock. */
+  private void signalTicker() {
+    wakePending = true;
+    wake.signal();
+  }
+
+  private static long nanosUntil(Instant wakeAt, InstantSource clock) {
+    Duration wait = Duration.between(clock.instant(), wakeAt);
+    // Clamp: Duration.toNanos overflows beyond ~292 years.
+    if (wait.compareTo(Duration.ofDays(365)) > 0) {
+      return TimeUnit.DAYS.toNanos(365);
+    }
+    return wait.toNanos();
+  }
+}

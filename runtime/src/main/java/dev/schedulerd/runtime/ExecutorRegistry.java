@@ -1,0 +1,126 @@
+package dev.schedulerd.runtime;
+
+import dev.schedulerd.api.executor.TaskExecutor;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The executors this scheduler knows, by kind: loaded once, immutable afterwards, thread-safe.
+ *
+ * <p>Loading is deterministic: a provider that fails to load is logged and skipped (one broken
+ * plug-in jar must not take the daemon down), but two executors claiming one kind stop start-up
+ * with a message naming both classes and the jars they came from — silently picking one would run
+ * tasks with code nobody chose.
+ */
+public final class ExecutorRegistry {
+  private static final Logger log = LoggerFactory.getLogger(ExecutorRegistry.class);
+  private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
+
+  private final Map<String, TaskExecutor> byKind;
+
+  private ExecutorRegistry(Map<String, TaskExecutor> byKind) {
+    this.byKind = byKind;
+  }
+
+  /** Every {@link TaskExecutor} that {@link ServiceLoader} finds through {@code classLoader}. */
+  public static ExecutorRegistry load(ClassLoader classLoader) {
+    List<TaskExecutor> found =
+        ServiceLoader.load(TaskExecutor.class, classLoader).stream()
+            .map(ExecutorRegistry::instantiate)
+            .flatMap(Optional::stream)
+            .toList();
+    return of(found);
+  }
+
+  /**
+   * The given executors.
+   *
+   * @throws IllegalStateException when two have the same kind, or a kind is malformed
+   */
+  public static ExecutorRegistry of(Collection<? extends TaskExecutor> executors) {
+    Map<String, TaskExecutor> byKind = new TreeMap<>();
+    for (TaskExecutor executor : executors) {
+      String kind = kindOf(executor);
+      TaskExecutor previous = byKind.putIfAbsent(kind, executor);
+      if (previous != null) {
+        throw new IllegalStateException(
+            "two executors provide the kind '"
+                + kind
+                + "': "
+                + describe(previous)
+                + " and "
+                + describe(executor)
+                + ". Remove one of the jars from the classpath.");
+      }
+    }
+    return new ExecutorRegistry(new LinkedHashMap<>(byKind));
+  }
+
+  public static ExecutorRegistry of(TaskExecutor... executors) {
+    return of(List.of(executors));
+  }
+
+  public Optional<TaskExecutor> find(String kind) {
+    return Optional.ofNullable(byKind.get(kind));
+  }
+
+  /** The known kinds, sorted. */
+  public List<String> kinds() {
+    return List.copyOf(byKind.keySet());
+  }
+
+  public Collection<TaskExecutor> executors() {
+    return List.copyOf(byKind.values());
+  }
+
+  private static Optional<TaskExecutor> instantiate(ServiceLoader.Provider<TaskExecutor> provider) {
+    try {
+      return Optional.of(provider.get());
+    } catch (Throwable e) { // a broken plug-in jar: ServiceConfigurationError, LinkageError, ...
+      log.error(
+          "Skipping executor {}: it failed to load ({}). Tasks of its kind will be refused.",
+          provider.type().getName(),
+          e.toString(),
+          e);
+      return Optional.empty();
+    }
+  }
+
+  private static String kindOf(TaskExecutor executor) {
+    String kind;
+    try {
+      kind = executor.kind();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(
+          "executor " + describe(executor) + " failed to report its kind: " + e, e);
+    }
+    if (kind == null || !KIND.matcher(kind).matches()) {
+      throw new IllegalStateException(
+          "executor "
+              + describe(executor)
+              + " reports the kind '"
+              + kind
+              + "'; a kind is 1-64 lowercase letters, digits, '_' or '-', starting with a letter");
+    }
+    return kind;
+  }
+
+  /** The executor's class and where it was loaded from, e.g. its jar. */
+  static String describe(Object plugin) {
+    Class<?> type = plugin.getClass();
+    var source = type.getProtectionDomain().getCodeSource();
+    String origin =
+        source != null && source.getLocation() != null
+            ? source.getLocation().toString()
+            : "an unknown location";
+    return type.getName() + " (from " + origin + ")";
+  }
+}

@@ -1,0 +1,1100 @@
+package dev.schedulerd.runtime;
+
+import dev.schedulerd.api.Lease;
+import dev.schedulerd.api.RunOutcome;
+import dev.schedulerd.api.RunRecord;
+import dev.schedulerd.api.Schedule;
+import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.TaskState;
+import dev.schedulerd.api.TaskStatus;
+import dev.schedulerd.api.executor.ExecutionContext;
+import dev.schedulerd.api.executor.ExecutionResult;
+import dev.schedulerd.api.executor.TaskExecutor;
+import dev.schedulerd.api.store.ChangeSet;
+import dev.schedulerd.api.store.TaskStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.DoubleSupplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs tasks on time. Built with {@link #builder()}; thread-safe.
+ *
+ * <p><b>How a run happens.</b> The store is the truth; this node keeps a {@link DispatchQueue} of
+ * the tasks it may run, fed by its own writes and by the store's change feed. A ticker thread waits
+ * exactly until the earliest due instant, takes the due tasks most urgent first while concurrency
+ * slots are free, <em>claims</em> each in the store (a conditional write that installs a lease with
+ * this node's id) and executes it on a virtual thread. Several schedulers may share a store: only
+ * one claim of a given task version succeeds. While a run lasts its lease is renewed; when it ends,
+ * the run record and the task's next state are written in one step, fenced by the lease's run id. A
+ * node that dies leaves an expired lease behind; any node then records the run as abandoned and
+ * requeues the task under its retry policy.
+ *
+ * <p><b>Threads.</b> One ticker thread, one store-sync thread, and a virtual thread per run (see
+ * {@link Builder#manualTicks()} for tests that drive time by hand). Client calls ({@link #add},
+ * {@link #remove}, ...) may come from any thread.
+ */
+public final class Scheduler implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
+
+  /** Bound on a run's result and error text kept in the store. */
+  static final int MAX_TEXT = 16 * 1024;
+
+  /** Expired leases recovered per sync round. */
+  private static final int RECOVERY_BATCH = 100;
+
+  /** Delay before retrying a claim after the store failed. */
+  private static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(1);
+
+  /** The scheduler's own lifecycle (not a task's). */
+  public enum Lifecycle {
+    NEW,
+    RUNNING,
+    STOPPING,
+    STOPPED,
+    CLOSED
+  }
+
+  private final TaskStore store;
+  private final ExecutorRegistry executors;
+  private final InstantSource clock;
+  private final FireTimes fireTimes;
+  private final DispatchQueue queue;
+  private final String nodeId;
+  private final Duration leaseDuration;
+  private final Duration syncInterval;
+  private final Duration stopGrace;
+  private final Duration defaultTimeout;
+  private final DoubleSupplier random;
+  private final Executor runExecutor;
+  private final List<SchedulerListener> listeners;
+  private final boolean manualTicks;
+
+  private final ReentrantLock lifecycleLock = new ReentrantLock();
+  private volatile Lifecycle lifecycle = Lifecycle.NEW;
+  private volatile @Nullable Instant startedAt;
+  private volatile boolean stopRequested;
+  private @Nullable Thread ticker; // guarded by lifecycleLock
+  private @Nullable Thread syncer; // guarded by lifecycleLock
+
+  private final ReentrantLock syncLock = new ReentrantLock();
+  private final Condition syncWanted = syncLock.newCondition();
+  private boolean syncRequested; // guarded by syncLock
+  private long changeCursor; // guarded by syncLock
+
+  private final ConcurrentHashMap<String, InFlight> inFlight = new ConcurrentHashMap<>();
+  private final AtomicLong wakeUps = new AtomicLong();
+  private final AtomicLong dispatched = new AtomicLong();
+
+  Scheduler(Builder builder, TaskStore store, ExecutorRegistry executors, Executor runExecutor) {
+    this.store = store;
+    this.executors = executors;
+    this.clock = builder.clock;
+    this.fireTimes = new FireTimes(builder.defaultZone);
+    this.queue = new DispatchQueue(builder.maxConcurrentRuns, builder.maxConcurrentRunsPerKind);
+    this.nodeId = builder.nodeId;
+    this.leaseDuration = builder.leaseDuration;
+    this.syncInterval = builder.syncInterval;
+    this.stopGrace = builder.stopGrace;
+    this.defaultTimeout = builder.defaultTimeout;
+    this.random = builder.random;
+    this.runExecutor = runExecutor;
+    this.listeners = List.copyOf(builder.listeners);
+    this.manualTicks = builder.manualTicks;
+    store.addChangeListener(this::requestSync);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ---------------------------------------------------------------- client operations
+
+  /**
+   * Validates and stores a new task and queues its first run.
+   *
+   * @return the task as stored
+   * @throws InvalidTaskException when the executor is unknown, the config is refused, or the
+   *     schedule is invalid or never fires; nothing is stored then
+   * @throws dev.schedulerd.api.store.DuplicateTaskException when the id is taken
+   */
+  public StoredTask add(TaskDefinition definition) {
+    TaskExecutor executor =
+        executors
+            .find(definition.executorKind())
+            .orElseThrow(
+                () ->
+                    new InvalidTaskException(
+                        "executor_kind",
+                        "unknown executor kind '"
+                            + definition.executorKind()
+                            + "'; available: "
+                            + String.join(", ", executors.kinds())));
+    List<String> problems = validateConfig(executor, definition);
+    if (!problems.isEmpty()) {
+      throw new InvalidTaskException("config", String.join("; ", problems));
+    }
+    Schedule schedule = fireTimes.normalize(definition.schedule());
+    TaskDefinition normalized = definition.withSchedule(schedule);
+    Instant now = clock.instant();
+    Instant firstDue = fireTimes.first(schedule, now);
+    StoredTask stored = store.insert(normalized, TaskState.initial(firstDue, now));
+    enqueue(stored);
+    listeners.forEach(l -> guarded("taskAdded", () -> l.taskAdded(stored)));
+    return stored;
+  }
+
+  /** The task as stored now. */
+  public Optional<StoredTask> get(String taskId) {
+    return store.find(taskId);
+  }
+
+  /** Every task, by id. */
+  public List<StoredTask> list() {
+    return store.list();
+  }
+
+  /** The task's runs, newest first, at most {@code limit}. */
+  public List<RunRecord> runs(String taskId, int limit) {
+    return store.runs(taskId, limit);
+  }
+
+  /**
+   * Removes a task and its records. A run of it in flight on this node is interrupted and not
+   * recorded.
+   *
+   * @return whether the task existed
+   */
+  public boolean remove(String taskId) {
+    boolean removed = store.delete(taskId);
+    queue.remove(taskId, Long.MAX_VALUE);
+    for (InFlight run : inFlight.values()) {
+      if (run.taskId().equals(taskId) && run.settle()) {
+        run.cancel();
+        inFlight.remove(run.runId);
+        queue.release(run.executorKind());
+      }
+    }
+    if (removed) {
+      listeners.forEach(l -> guarded("taskRemoved", () -> l.taskRemoved(taskId)));
+    }
+    return removed;
+  }
+
+  public ExecutorRegistry executors() {
+    return executors;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public ZoneId defaultZone() {
+    return fireTimes.defaultZone();
+  }
+
+  /** When a schedule fires next after {@code after}; empty for one-shot schedules. */
+  public Optional<Instant> nextFireTime(Schedule schedule, Instant after) {
+    Schedule normalized = fireTimes.normalize(schedule);
+    return normalized.recurring()
+        ? fireTimes.following(normalized, after, after)
+        : Optional.of(fireTimes.first(normalized, after));
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Loads the store and starts dispatching. Runs that other nodes left behind are recovered once
+   * their leases expire. Does nothing when already running.
+   *
+   * @throws IllegalStateException when closed
+   */
+  public void start() {
+    lifecycleLock.lock();
+    try {
+      switch (lifecycle) {
+        case RUNNING -> {
+          return;
+        }
+        case CLOSED -> throw new IllegalStateException("the scheduler is closed");
+        case NEW, STOPPED, STOPPING -> {}
+      }
+      stopRequested = false;
+      queue.clear();
+      syncLock.lock();
+      try {
+        changeCursor = 0;
+      } finally {
+        syncLock.unlock();
+      }
+      syncOnce();
+      startedAt = clock.instant();
+      wakeUps.set(0);
+      dispatched.set(0);
+      if (!manualTicks) {
+        ticker = Thread.ofVirtual().name("schedulerd-ticker").start(this::tickLoop);
+        syncer = Thread.ofVirtual().name("schedulerd-store-sync").start(this::syncLoop);
+      }
+      lifecycle = Lifecycle.RUNNING;
+      log.info(
+          "Scheduler started on node {} with {} queued task(s); executors: {}",
+          nodeId,
+          queue.size(),
+          executors.kinds());
+    } finally {
+      lifecycleLock.unlock();
+    }
+  }
+
+  /**
+   * Stops dispatching, lets runs in flight finish within the stop grace period, then interrupts the
+   * rest and records them as interrupted: they run again on the next start (or on another node).
+   * Nothing is lost. Does nothing unless running.
+   */
+  public void stop() {
+    lifecycleLock.lock();
+    try {
+      if (lifecycle != Lifecycle.RUNNING) {
+        return;
+      }
+      lifecycle = Lifecycle.STOPPING;
+      stopRequested = true;
+      queue.wakeTicker();
+      requestSync();
+      joinQuietly(ticker);
+      joinQuietly(syncer);
+      ticker = null;
+      syncer = null;
+      boolean drained;
+      try {
+        drained = queue.awaitDrained(stopGrace);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        drained = false;
+      }
+      if (!drained) {
+        for (InFlight run : List.copyOf(inFlight.values())) {
+          if (run.settle()) {
+            run.cancel();
+            finishRun(
+                run,
+                RunOutcome.INTERRUPTED,
+                null,
+                "the scheduler stopped before the run ended (grace period "
+                    + stopGrace
+                    + "); it runs again",
+                true);
+          }
+        }
+      }
+      queue.clear();
+      lifecycle = Lifecycle.STOPPED;
+      log.info("Scheduler stopped on node {}", nodeId);
+    } finally {
+      lifecycleLock.unlock();
+    }
+  }
+
+  /** {@link #stop()} then {@link #start()}. */
+  public void restart() {
+    lifecycleLock.lock();
+    try {
+      stop();
+      start();
+    } finally {
+      lifecycleLock.unlock();
+    }
+  }
+
+  /** Stops for good. The store stays open: whoever opened it closes it. */
+  @Override
+  public void close() {
+    lifecycleLock.lock();
+    try {
+      stop();
+      lifecycle = Lifecycle.CLOSED;
+    } finally {
+      lifecycleLock.unlock();
+    }
+  }
+
+  public Lifecycle lifecycle() {
+    return lifecycle;
+  }
+
+  public SchedulerStatus status() {
+    Lifecycle current = lifecycle;
+    Instant started = startedAt;
+    Duration uptime =
+        current == Lifecycle.RUNNING && started != null
+            ? Duration.between(started, clock.instant())
+            : Duration.ZERO;
+    return new SchedulerStatus(
+        current,
+        nodeId,
+        started,
+        uptime.isNegative() ? Duration.ZERO : uptime,
+        wakeUps.get(),
+        dispatched.get(),
+        inFlight.size(),
+        queue.depth(),
+        queue.nextDue(),
+        executors.kinds());
+  }
+
+  /**
+   * Does now what the ticker and the sync thread would: pulls the store's changes, recovers expired
+   * leases, dispatches what is due, times out overdue runs and renews leases. For schedulers built
+   * with {@link Builder#manualTicks()}, whose tests move a manual clock and then call this;
+   * harmless otherwise.
+   */
+  public void runDue() {
+    if (lifecycle != Lifecycle.RUNNING) {
+      throw new IllegalStateException("the scheduler is " + lifecycle + ", not RUNNING");
+    }
+    syncOnce();
+    tickOnce();
+  }
+
+  /** Makes the ticker re-read the clock at once, e.g. after a manual clock was moved. */
+  public void wakeUp() {
+    queue.wakeTicker();
+  }
+
+  // ---------------------------------------------------------------- ticker
+
+  private void tickLoop() {
+    while (!stopRequested) {
+      Instant wakeAt;
+      try {
+        tickOnce();
+        wakeAt = nextWake();
+      } catch (RuntimeException e) {
+        log.error("Ticker round failed; retrying in {}", STORE_RETRY_DELAY, e);
+        wakeAt = clock.instant().plus(STORE_RETRY_DELAY);
+      }
+      if (stopRequested) {
+        return;
+      }
+      try {
+        queue.awaitUntil(wakeAt, clock);
+      } catch (InterruptedException e) {
+        return;
+      }
+      wakeUps.incrementAndGet();
+      listeners.forEach(l -> guarded("tickerWokeUp", l::tickerWokeUp));
+    }
+  }
+
+  private void tickOnce() {
+    Instant now = clock.instant();
+    for (DispatchQueue.Entry entry : queue.takeDispatchable(now)) {
+      dispatch(entry);
+    }
+    checkInFlight(clock.instant());
+  }
+
+  /** The earliest of: next due task, next run deadline, next lease renewal. */
+  private @Nullable Instant nextWake() {
+    Instant wake = queue.nextDue();
+    for (InFlight run : inFlight.values()) {
+      wake = earliest(wake, run.deadline);
+      wake = earliest(wake, run.renewAt);
+    }
+    return wake;
+  }
+
+  private void dispatch(DispatchQueue.Entry entry) {
+    Optional<TaskExecutor> executor = executors.find(entry.executorKind);
+    if (executor.isEmpty()) {
+      // Another node may have the plug-in; leave the task to it.
+      log.warn(
+          "Task {} needs executor kind '{}', which this node lacks; leaving it to other nodes",
+          entry.taskId,
+          entry.executorKind);
+      queue.release(entry.executorKind);
+      return;
+    }
+    Instant now = clock.instant();
+    String runId = UUID.randomUUID().toString();
+    Lease lease = new Lease(nodeId, runId, now, now.plus(leaseDuration));
+    Optional<StoredTask> claimed;
+    try {
+      claimed = store.claim(entry.taskId, entry.version, lease);
+    } catch (RuntimeException e) {
+      log.warn("Could not claim task {}; retrying in {}", entry.taskId, STORE_RETRY_DELAY, e);
+      queue.release(entry.executorKind);
+      queue.offer(
+          new DispatchQueue.Offer(
+              entry.taskId,
+              entry.version,
+              entry.priority,
+              entry.executorKind,
+              entry.status,
+              now.plus(STORE_RETRY_DELAY)));
+      return;
+    }
+    if (claimed.isEmpty()) {
+      // Another node claimed it first, or it changed: the change feed brings its new state.
+      queue.release(entry.executorKind);
+      requestSync();
+      return;
+    }
+    StoredTask task = claimed.get();
+    Duration timeout = task.definition().timeout();
+    InFlight run =
+        new InFlight(
+            task,
+            runId,
+            executor.get(),
+            entry.dueAt,
+            now,
+            now.plus(timeout != null ? timeout : defaultTimeout),
+            now.plus(leaseDuration.dividedBy(2)));
+    inFlight.put(runId, run);
+    dispatched.incrementAndGet();
+    Duration lateness = Duration.between(entry.dueAt, now);
+    listeners.forEach(l -> guarded("runStarted", () -> l.runStarted(task, runId, lateness)));
+    try {
+      runExecutor.execute(() -> execute(run));
+    } catch (RejectedExecutionException e) {
+      if (run.settle()) {
+        finishRun(run, RunOutcome.INTERRUPTED, null, "could not start the run: " + e, true);
+      }
+    }
+  }
+
+  /** Times out overdue runs and renews leases that are due for it. */
+  private void checkInFlight(Instant now) {
+    for (InFlight run : inFlight.values()) {
+      if (!run.deadline.isAfter(now)) {
+        if (run.settle()) {
+          run.cancel();
+          Duration timeout = Duration.between(run.startedAt, run.deadline);
+          finishRun(
+              run,
+              RunOutcome.TIMED_OUT,
+              null,
+              "the run exceeded its timeout of " + timeout + " and was interrupted",
+              true);
+        }
+      } else if (!run.renewAt.isAfter(now)) {
+        renew(run, now);
+      }
+    }
+  }
+
+  private void renew(InFlight run, Instant now) {
+    Optional<StoredTask> renewed;
+    try {
+      renewed = store.renewLease(run.taskId(), run.runId, now.plus(leaseDuration));
+    } catch (RuntimeException e) {
+      log.warn("Could not renew the lease of run {}; trying again soon", run.runId, e);
+      run.renewAt = now.plus(STORE_RETRY_DELAY);
+      return;
+    }
+    if (renewed.isPresent()) {
+      run.renewAt = now.plus(leaseDuration.dividedBy(2));
+    } else if (run.settle()) {
+      // Removed, or another node took it over after our lease expired: its result is not ours.
+      log.warn(
+          "Run {} of task {} lost its lease; interrupting it without recording a result",
+          run.runId,
+          run.taskId());
+      run.cancel();
+      inFlight.remove(run.runId);
+      queue.release(run.executorKind());
+    }
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  /** Executes one run; called on its own virtual thread. */
+  private void execute(InFlight run) {
+    run.bindThread(Thread.currentThread());
+    ExecutionResult result;
+    try {
+      result = run.executor.execute(new RunContext(run));
+      if (result == null) {
+        result = ExecutionResult.failure("the executor returned no result");
+      }
+    } catch (InterruptedException e) {
+      result = ExecutionResult.failure("interrupted");
+    } catch (Throwable e) { // a plug-in must not take the scheduler down
+      result =
+          ExecutionResult.failure(
+              "executor '"
+                  + run.executorKind()
+                  + "' threw "
+                  + e.getClass().getName()
+                  + ": "
+                  + e.getMessage());
+      if (e instanceof Error && !(e instanceof LinkageError) && !(e instanceof AssertionError)) {
+        log.error("Executor {} threw an Error in run {}", run.executorKind(), run.runId, e);
+      }
+    }
+    if (!run.settle()) {
+      return; // timed out, stopped or removed meanwhile: the result is not ours to record
+    }
+    Thread.interrupted();
+    switch (result) {
+      case ExecutionResult.Success success ->
+          finishRun(run, RunOutcome.SUCCESS, success.output(), null, false);
+      case ExecutionResult.Failure failure ->
+          finishRun(run, RunOutcome.FAILED, null, failure.error(), failure.retryable());
+    }
+  }
+
+  /** Records how a run ended and queues what follows. Called once per run, by who settled it. */
+  private void finishRun(
+      InFlight run,
+      RunOutcome outcome,
+      @Nullable String result,
+      @Nullable String error,
+      boolean retryable) {
+    Instant now = clock.instant();
+    RunRecord record =
+        new RunRecord(
+            run.runId,
+            run.taskId(),
+            run.claimed.state().attempt(),
+            run.scheduledFor,
+            run.startedAt,
+            now.isBefore(run.startedAt) ? run.startedAt : now,
+            outcome,
+            truncate(result),
+            truncate(error),
+            nodeId);
+    try {
+      TaskState next = nextState(run.claimed, record, retryable, now);
+      Optional<StoredTask> stored = store.complete(run.taskId(), run.runId, next, record);
+      if (stored.isPresent()) {
+        enqueue(stored.get());
+        listeners.forEach(l -> guarded("runFinished", () -> l.runFinished(stored.get(), record)));
+      } else {
+        log.warn(
+            "Run {} of task {} ended ({}) after its lease was lost; its result is dropped",
+            run.runId,
+            run.taskId(),
+            outcome);
+      }
+    } catch (RuntimeException e) {
+      log.error(
+          "Could not record run {} of task {} ({}); its lease will expire and the run will be"
+              + " recovered",
+          run.runId,
+          run.taskId(),
+          outcome,
+          e);
+    } finally {
+      inFlight.remove(run.runId);
+      queue.release(run.executorKind());
+    }
+  }
+
+  /** The task's state after {@code record}: retry, next fire time, or done. */
+  private TaskState nextState(StoredTask task, RunRecord record, boolean retryable, Instant now) {
+    TaskDefinition definition = task.definition();
+    TaskState state = task.state();
+    Instant fireTime = state.fireTime() != null ? state.fireTime() : record.scheduledFor();
+    switch (record.outcome()) {
+      case SUCCESS -> {
+        return afterLastAttempt(definition, state, fireTime, record, now, TaskStatus.COMPLETED);
+      }
+      case INTERRUPTED -> {
+        // Not the task's fault: the attempt does not count, and it is due again at once.
+        return state.scheduled(fireTime, record.scheduledFor(), record.attempt() - 1, record, now);
+      }
+      case FAILED, TIMED_OUT, ABANDONED -> {
+        if (retryable && record.attempt() < definition.retryPolicy().maxAttempts()) {
+          Duration delay =
+              definition.retryPolicy().delayAfter(record.attempt(), random.getAsDouble());
+          return state.retryWait(now.plus(delay), record, now);
+        }
+        return afterLastAttempt(definition, state, fireTime, record, now, TaskStatus.FAILED);
+      }
+    }
+    throw new AssertionError(record.outcome());
+  }
+
+  /** A recurring task moves to its next fire time; a one-shot task ends in {@code terminal}. */
+  private TaskState afterLastAttempt(
+      TaskDefinition definition,
+      TaskState state,
+      Instant fireTime,
+      RunRecord record,
+      Instant now,
+      TaskStatus terminal) {
+    if (definition.schedule().recurring()) {
+      Optional<Instant> next = fireTimes.following(definition.schedule(), fireTime, now);
+      if (next.isPresent()) {
+        return state.scheduled(next.get(), next.get(), 0, record, now);
+      }
+      return state.finished(TaskStatus.COMPLETED, record, now);
+    }
+    return state.finished(terminal, record, now);
+  }
+
+  // ---------------------------------------------------------------- store sync and recovery
+
+  private void syncLoop() {
+    while (!stopRequested) {
+      try {
+        syncOnce();
+      } catch (RuntimeException e) {
+        log.warn("Store sync failed; retrying in {}", syncInterval, e);
+      }
+      syncLock.lock();
+      try {
+        long nanos = syncInterval.toNanos();
+        while (!syncRequested && !stopRequested && nanos > 0) {
+          nanos = syncWanted.awaitNanos(nanos);
+        }
+        syncRequested = false;
+      } catch (InterruptedException e) {
+        return;
+      } finally {
+        syncLock.unlock();
+      }
+    }
+  }
+
+  private void requestSync() {
+    syncLock.lock();
+    try {
+      syncRequested = true;
+      syncWanted.signal();
+    } finally {
+      syncLock.unlock();
+    }
+  }
+
+  /** Applies the store's changes to the queue and recovers expired leases. */
+  private void syncOnce() {
+    syncLock.lock();
+    try {
+      ChangeSet changes = store.changesSince(changeCursor);
+      for (StoredTask task : changes.changed()) {
+        enqueue(task);
+      }
+      for (String removed : changes.removed()) {
+        queue.remove(removed, Long.MAX_VALUE);
+      }
+      changeCursor = changes.cursor();
+    } finally {
+      syncLock.unlock();
+    }
+    recoverExpiredLeases(clock.instant());
+  }
+
+  private void recoverExpiredLeases(Instant now) {
+    for (StoredTask task : store.findExpiredLeases(now, RECOVERY_BATCH)) {
+      Lease lease = task.state().lease();
+      if (lease == null || inFlight.containsKey(lease.runId())) {
+        continue; // ours and still running: the renewal is late, not lost
+      }
+      RunRecord record =
+          new RunRecord(
+              lease.runId(),
+              task.id(),
+              Math.max(1, task.state().attempt()),
+              lease.acquiredAt(),
+              lease.acquiredAt(),
+              now.isBefore(lease.acquiredAt()) ? lease.acquiredAt() : now,
+              RunOutcome.ABANDONED,
+              null,
+              "node "
+                  + lease.owner()
+                  + " stopped renewing its lease, which expired at "
+                  + lease.expiresAt()
+                  + "; recovered by node "
+                  + nodeId,
+              nodeId);
+      TaskState next = nextState(task, record, true, now);
+      Optional<StoredTask> recovered = store.complete(task.id(), lease.runId(), next, record);
+      recovered.ifPresent(
+          stored -> {
+            log.warn(
+                "Recovered task {}: run {} on node {} was abandoned",
+                task.id(),
+                lease.runId(),
+                lease.owner());
+            enqueue(stored);
+            listeners.forEach(l -> guarded("runFinished", () -> l.runFinished(stored, record)));
+          });
+    }
+  }
+
+  /** Puts the task on the queue when its state is queued, else takes it off. */
+  private void enqueue(StoredTask task) {
+    TaskState state = task.state();
+    Instant due = state.nextDueAt();
+    if (state.status().isQueued() && due != null) {
+      TaskDefinition definition = task.definition();
+      queue.offer(
+          new DispatchQueue.Offer(
+              task.id(),
+              task.version(),
+              definition.priority(),
+              definition.executorKind(),
+              state.status(),
+              due));
+    } else {
+      queue.remove(task.id(), task.version());
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static List<String> validateConfig(TaskExecutor executor, TaskDefinition definition) {
+    try {
+      List<String> problems = executor.validate(definition.config());
+      return problems == null ? List.of() : problems;
+    } catch (RuntimeException e) {
+      return List.of(
+          "executor '" + definition.executorKind() + "' could not check the config: " + e);
+    }
+  }
+
+  private static void guarded(String event, Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      log.warn("A scheduler listener failed on {}; ignoring it", event, e);
+    }
+  }
+
+  private static @Nullable String truncate(@Nullable String text) {
+    if (text == null || text.length() <= MAX_TEXT) {
+      return text;
+    }
+    int dropped = text.length() - MAX_TEXT;
+    return "[" + dropped + " characters dropped] " + text.substring(dropped);
+  }
+
+  private static @Nullable Instant earliest(@Nullable Instant a, Instant b) {
+    return a == null || b.isBefore(a) ? b : a;
+  }
+
+  private static void joinQuietly(@Nullable Thread thread) {
+    if (thread == null) {
+      return;
+    }
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A run executing on this node. */
+  private final class InFlight {
+    final StoredTask claimed;
+    final String runId;
+    final TaskExecutor executor;
+    final Instant scheduledFor;
+    final Instant startedAt;
+    final Instant deadline;
+    volatile Instant renewAt;
+    private final AtomicBoolean settled = new AtomicBoolean();
+    private volatile boolean cancelled;
+    private volatile @Nullable Thread thread;
+
+    InFlight(
+        StoredTask claimed,
+        String runId,
+        TaskExecutor executor,
+        Instant scheduledFor,
+        Instant startedAt,
+        Instant deadline,
+        Instant renewAt) {
+      this.claimed = claimed;
+      this.runId = runId;
+      this.executor = executor;
+      this.scheduledFor = scheduledFor;
+      this.startedAt = startedAt;
+      this.deadline = deadline;
+      this.renewAt = renewAt;
+    }
+
+    String taskId() {
+      return claimed.id();
+    }
+
+    String executorKind() {
+      return claimed.definition().executorKind();
+    }
+
+    /** Whether the caller is the first to decide how this run ends (completion, timeout, ...). */
+    boolean settle() {
+      return settled.compareAndSet(false, true);
+    }
+
+    /** Interrupts the run. Only the caller that settled it calls this. */
+    void cancel() {
+      cancelled = true;
+      Thread t = thread;
+      if (t != null) {
+        t.interrupt();
+      }
+    }
+
+    void bindThread(Thread t) {
+      thread = t;
+      if (cancelled) {
+        t.interrupt();
+      }
+    }
+  }
+
+  /** What the executor sees of its run. */
+  private final class RunContext implements ExecutionContext {
+    private final InFlight run;
+    private final Logger logger;
+
+    RunContext(InFlight run) {
+      this.run = run;
+      this.logger = LoggerFactory.getLogger("schedulerd.run." + run.taskId());
+    }
+
+    @Override
+    public TaskDefinition task() {
+      return run.claimed.definition();
+    }
+
+    @Override
+    public String runId() {
+      return run.runId;
+    }
+
+    @Override
+    public int attempt() {
+      return run.claimed.state().attempt();
+    }
+
+    @Override
+    public Instant scheduledFor() {
+      return run.scheduledFor;
+    }
+
+    @Override
+    public Instant deadline() {
+      return run.deadline;
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return run.cancelled;
+    }
+
+    @Override
+    public Logger logger() {
+      return logger;
+    }
+  }
+
+  // ---------------------------------------------------------------- builder
+
+  /**
+   * Configures a {@link Scheduler}. Every setter checks its argument at once and says what would be
+   * accepted; {@link #build()} checks that a store was given.
+   */
+  public static final class Builder {
+    private @Nullable TaskStore store;
+    private @Nullable ExecutorRegistry executors;
+    private InstantSource clock = InstantSource.system();
+    private ZoneId defaultZone = ZoneId.of("UTC");
+    private int maxConcurrentRuns = 64;
+    private final Map<String, Integer> maxConcurrentRunsPerKind = new ConcurrentHashMap<>();
+    private String nodeId = defaultNodeId();
+    private Duration leaseDuration = Duration.ofSeconds(30);
+    private Duration syncInterval = Duration.ofSeconds(1);
+    private Duration stopGrace = Duration.ofSeconds(2);
+    private Duration defaultTimeout = Duration.ofHours(1);
+    private DoubleSupplier random =
+        () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+    private @Nullable Executor runExecutor;
+    private final List<SchedulerListener> listeners = new ArrayList<>();
+    private boolean manualTicks;
+
+    private Builder() {}
+
+    /** Where tasks live. Required. The scheduler does not close it. */
+    public Builder store(TaskStore store) {
+      this.store = requireNonNull(store, "store");
+      return this;
+    }
+
+    /** The executors; by default those {@link java.util.ServiceLoader} finds. */
+    public Builder executors(ExecutorRegistry executors) {
+      this.executors = requireNonNull(executors, "executors");
+      return this;
+    }
+
+    /** Wall time; tests pass a manual clock. Default: the system clock. */
+    public Builder clock(InstantSource clock) {
+      this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The zone of cron schedules that name none. Default: UTC. */
+    public Builder defaultZone(ZoneId zone) {
+      this.defaultZone = requireNonNull(zone, "zone");
+      return this;
+    }
+
+    /** Runs executing at once on this node, all kinds together. Default 64. */
+    public Builder maxConcurrentRuns(int max) {
+      requireArgument(
+          max >= 1 && max <= 100_000, "max concurrent runs must be 1-100000, got %s", max);
+      this.maxConcurrentRuns = max;
+      return this;
+    }
+
+    /** Runs of one executor kind executing at once on this node. Default: no limit per kind. */
+    public Builder maxConcurrentRuns(String executorKind, int max) {
+      requireArgument(
+          max >= 1,
+          "max concurrent runs of kind '%s' must be at least 1, got %s",
+          executorKind,
+          max);
+      this.maxConcurrentRunsPerKind.put(requireNonNull(executorKind, "executorKind"), max);
+      return this;
+    }
+
+    /** This node's id in leases and run records. Default: host name and process id. */
+    public Builder nodeId(String nodeId) {
+      requireArgument(!nodeId.isBlank(), "node id must not be blank");
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    /**
+     * How long a claim holds without renewal; renewed every half of it while the run lasts. A
+     * crashed node's runs are recovered this long after its last renewal. Default 30 s.
+     */
+    public Builder leaseDuration(Duration duration) {
+      requireArgument(
+          duration.compareTo(Duration.ofMillis(100)) >= 0,
+          "lease duration must be at least 100 ms, got %s",
+          duration);
+      this.leaseDuration = duration;
+      return this;
+    }
+
+    /**
+     * Bound on how long it takes to notice tasks that other processes changed in a shared store
+     * (stores that announce changes are noticed at once). Default 1 s.
+     */
+    public Builder syncInterval(Duration interval) {
+      requireArgument(
+          interval.compareTo(Duration.ofMillis(10)) >= 0,
+          "sync interval must be at least 10 ms, got %s",
+          interval);
+      this.syncInterval = interval;
+      return this;
+    }
+
+    /** How long {@link Scheduler#stop()} lets runs in flight finish. Default 2 s. */
+    public Builder stopGrace(Duration grace) {
+      requireArgument(!grace.isNegative(), "stop grace must not be negative, got %s", grace);
+      this.stopGrace = grace;
+      return this;
+    }
+
+    /** The timeout of tasks that set none. Default 1 h. */
+    public Builder defaultTimeout(Duration timeout) {
+      requireArgument(
+          timeout.compareTo(Duration.ZERO) > 0,
+          "default timeout must be positive, got %s",
+          timeout);
+      this.defaultTimeout = timeout;
+      return this;
+    }
+
+    /** Source of the retry jitter, values in [0, 1). Tests pass a constant. */
+    public Builder random(DoubleSupplier random) {
+      this.random = requireNonNull(random, "random");
+      return this;
+    }
+
+    /** Where runs execute. Default: a new virtual thread per run. */
+    public Builder runExecutor(Executor executor) {
+      this.runExecutor = requireNonNull(executor, "executor");
+      return this;
+    }
+
+    public Builder listener(SchedulerListener listener) {
+      this.listeners.add(requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Starts no ticker or sync thread: time moves only when the caller invokes {@link
+     * Scheduler#runDue()}. For deterministic tests with a manual clock.
+     */
+    public Builder manualTicks() {
+      this.manualTicks = true;
+      return this;
+    }
+
+    public Scheduler build() {
+      TaskStore chosenStore = store;
+      if (chosenStore == null) {
+        throw new IllegalStateException("no store was set: call store(...) before build()");
+      }
+      ExecutorRegistry chosenExecutors =
+          executors != null
+              ? executors
+              : ExecutorRegistry.load(Thread.currentThread().getContextClassLoader());
+      Executor chosenRunExecutor =
+          runExecutor != null
+              ? runExecutor
+              : java.util.concurrent.Executors.newThreadPerTaskExecutor(
+                  Thread.ofVirtual().name("schedulerd-run-", 0).factory());
+      return new Scheduler(this, chosenStore, chosenExecutors, chosenRunExecutor);
+    }
+
+    private static String defaultNodeId() {
+      String host = System.getenv("HOSTNAME");
+      if (host == null || host.isBlank()) {
+        try {
+          host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+          host = "node";
+        }
+      }
+      return host + "-" + ProcessHandle.current().pid();
+    }
+
+    private static <T> T requireNonNull(@Nullable T value, String name) {
+      if (value == null) {
+        throw new NullPointerException(name + " must not be null");
+      }
+      return value;
+    }
+
+    private static void requireArgument(boolean condition, String message, Object... args) {
+      if (!condition) {
+        throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, message, args));
+      }
+    }
+  }
+}

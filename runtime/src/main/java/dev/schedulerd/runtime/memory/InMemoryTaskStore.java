@@ -1,0 +1,336 @@
+package dev.schedulerd.runtime.memory;
+
+import dev.schedulerd.api.Lease;
+import dev.schedulerd.api.RunRecord;
+import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.TaskState;
+import dev.schedulerd.api.TaskStatus;
+import dev.schedulerd.api.store.ChangeSet;
+import dev.schedulerd.api.store.DuplicateTaskException;
+import dev.schedulerd.api.store.StoreException;
+import dev.schedulerd.api.store.TaskStore;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link TaskStore} held in this process's memory: nothing survives the process. Several
+ * schedulers in one JVM may share an instance, exactly as processes share a database.
+ *
+ * <p>Thread-safe: one lock guards all state; every operation is O(log n) apart from {@link #list}.
+ * Keeps the newest {@value #RUNS_KEPT_PER_TASK} run records per task.
+ */
+public final class InMemoryTaskStore implements TaskStore {
+  static final int RUNS_KEPT_PER_TASK = 1_000;
+  private static final Logger log = LoggerFactory.getLogger(InMemoryTaskStore.class);
+
+  private record LeaseKey(Instant expiresAt, String taskId) {}
+
+  private static final Comparator<LeaseKey> LEASE_ORDER =
+      Comparator.comparing(LeaseKey::expiresAt).thenComparing(LeaseKey::taskId);
+
+  private final ReentrantLock lock = new ReentrantLock();
+  // All fields below are guarded by lock.
+  private final Map<String, StoredTask> tasks = new HashMap<>();
+  private final Map<String, Long> changeSeqOfTask = new HashMap<>();
+
+  /** Change sequence -> task id; for removed tasks the id stays here as a tombstone. */
+  private final NavigableMap<Long, String> changes = new TreeMap<>();
+
+  private final Map<String, ArrayDeque<RunRecord>> runs = new HashMap<>();
+  private final NavigableSet<LeaseKey> leases = new TreeSet<>(LEASE_ORDER);
+  private long changeSeq;
+  private boolean closed;
+
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+
+  @Override
+  public StoredTask insert(TaskDefinition definition, TaskState state) {
+    StoredTask stored;
+    lock.lock();
+    try {
+      checkOpen();
+      if (tasks.containsKey(definition.id())) {
+        throw new DuplicateTaskException(definition.id());
+      }
+      stored = new StoredTask(definition, state.withVersion(1));
+      write(stored);
+    } finally {
+      lock.unlock();
+    }
+    notifyListeners();
+    return stored;
+  }
+
+  @Override
+  public Optional<StoredTask> find(String taskId) {
+    lock.lock();
+    try {
+      checkOpen();
+      return Optional.ofNullable(tasks.get(taskId));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public List<StoredTask> list() {
+    lock.lock();
+    try {
+      checkOpen();
+      List<StoredTask> all = new ArrayList<>(tasks.values());
+      all.sort(Comparator.comparing(StoredTask::id));
+      return all;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public Optional<StoredTask> update(String taskId, long expectedVersion, TaskState next) {
+    return writeIf(taskId, current -> current.version() == expectedVersion, current -> next);
+  }
+
+  @Override
+  public Optional<StoredTask> claim(String taskId, long expectedVersion, Lease lease) {
+    return writeIf(
+        taskId,
+        current -> current.version() == expectedVersion && current.state().status().isQueued(),
+        current -> current.state().running(lease, lease.acquiredAt()));
+  }
+
+  @Override
+  public Optional<StoredTask> renewLease(String taskId, String runId, Instant newExpiry) {
+    return writeIf(
+        taskId,
+        current -> holdsLease(current, runId),
+        current -> current.state().leaseRenewed(newExpiry, current.state().updatedAt()));
+  }
+
+  @Override
+  public Optional<StoredTask> complete(String taskId, String runId, TaskState next, RunRecord run) {
+    if (!run.taskId().equals(taskId)) {
+      throw new IllegalArgumentException(
+          "run " + run.runId() + " belongs to task " + run.taskId() + ", not " + taskId);
+    }
+    Optional<StoredTask> written;
+    lock.lock();
+    try {
+      written = writeLocked(taskId, current -> holdsLease(current, runId), current -> next);
+      written.ifPresent(t -> appendRunLocked(run));
+    } finally {
+      lock.unlock();
+    }
+    if (written.isPresent()) {
+      notifyListeners();
+    }
+    return written;
+  }
+
+  @Override
+  public boolean delete(String taskId) {
+    lock.lock();
+    try {
+      checkOpen();
+      StoredTask removed = tasks.remove(taskId);
+      if (removed == null) {
+        return false;
+      }
+      forgetLease(removed);
+      runs.remove(taskId);
+      recordChange(taskId);
+    } finally {
+      lock.unlock();
+    }
+    notifyListeners();
+    return true;
+  }
+
+  @Override
+  public List<StoredTask> findExpiredLeases(Instant now, int limit) {
+    lock.lock();
+    try {
+      checkOpen();
+      List<StoredTask> expired = new ArrayList<>();
+      for (LeaseKey key : leases) {
+        if (expired.size() >= limit || key.expiresAt().isAfter(now)) {
+          break;
+        }
+        StoredTask task = tasks.get(key.taskId());
+        if (task != null) {
+          expired.add(task);
+        }
+      }
+      return expired;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public List<RunRecord> runs(String taskId, int limit) {
+    lock.lock();
+    try {
+      checkOpen();
+      ArrayDeque<RunRecord> records = runs.get(taskId);
+      if (records == null) {
+        return List.of();
+      }
+      List<RunRecord> newestFirst = new ArrayList<>(Math.min(limit, records.size()));
+      Iterator<RunRecord> it = records.descendingIterator();
+      while (it.hasNext() && newestFirst.size() < limit) {
+        newestFirst.add(it.next());
+      }
+      return newestFirst;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public ChangeSet changesSince(long cursor) {
+    lock.lock();
+    try {
+      checkOpen();
+      List<StoredTask> changed = new ArrayList<>();
+      List<String> removed = new ArrayList<>();
+      for (String taskId : changes.tailMap(cursor, false).values()) {
+        StoredTask task = tasks.get(taskId);
+        if (task != null) {
+          changed.add(task);
+        } else {
+          removed.add(taskId);
+        }
+      }
+      return new ChangeSet(changeSeq, changed, removed);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void addChangeListener(Runnable listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      closed = true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private interface Condition {
+    boolean holds(StoredTask current);
+  }
+
+  private interface NextState {
+    TaskState from(StoredTask current);
+  }
+
+  private Optional<StoredTask> writeIf(String taskId, Condition condition, NextState next) {
+    Optional<StoredTask> written;
+    lock.lock();
+    try {
+      written = writeLocked(taskId, condition, next);
+    } finally {
+      lock.unlock();
+    }
+    if (written.isPresent()) {
+      notifyListeners();
+    }
+    return written;
+  }
+
+  /** Requires lock held. */
+  private Optional<StoredTask> writeLocked(String taskId, Condition condition, NextState next) {
+    checkOpen();
+    StoredTask current = tasks.get(taskId);
+    if (current == null || !condition.holds(current)) {
+      return Optional.empty();
+    }
+    StoredTask stored = current.withState(next.from(current).withVersion(current.version() + 1));
+    forgetLease(current);
+    write(stored);
+    return Optional.of(stored);
+  }
+
+  private static boolean holdsLease(StoredTask task, String runId) {
+    Lease lease = task.state().lease();
+    return task.state().status() == TaskStatus.RUNNING
+        && lease != null
+        && lease.runId().equals(runId);
+  }
+
+  /** Requires lock held. */
+  private void write(StoredTask stored) {
+    tasks.put(stored.id(), stored);
+    Lease lease = stored.state().lease();
+    if (lease != null) {
+      leases.add(new LeaseKey(lease.expiresAt(), stored.id()));
+    }
+    recordChange(stored.id());
+  }
+
+  /** Requires lock held. */
+  private void forgetLease(StoredTask task) {
+    @Nullable Lease lease = task.state().lease();
+    if (lease != null) {
+      leases.remove(new LeaseKey(lease.expiresAt(), task.id()));
+    }
+  }
+
+  /** Requires lock held. */
+  private void recordChange(String taskId) {
+    Long previous = changeSeqOfTask.put(taskId, ++changeSeq);
+    if (previous != null) {
+      changes.remove(previous);
+    }
+    changes.put(changeSeq, taskId);
+  }
+
+  /** Requires lock held. */
+  private void appendRunLocked(RunRecord run) {
+    ArrayDeque<RunRecord> records = runs.computeIfAbsent(run.taskId(), id -> new ArrayDeque<>());
+    records.addLast(run);
+    if (records.size() > RUNS_KEPT_PER_TASK) {
+      records.removeFirst();
+    }
+  }
+
+  /** Requires lock held. */
+  private void checkOpen() {
+    if (closed) {
+      throw new StoreException("the in-memory store is closed");
+    }
+  }
+
+  private void notifyListeners() {
+    for (Runnable listener : listeners) {
+      try {
+        listener.run();
+      } catch (RuntimeException e) {
+        log.warn("A store change listener failed; it stays registered", e);
+      }
+    }
+  }
+}

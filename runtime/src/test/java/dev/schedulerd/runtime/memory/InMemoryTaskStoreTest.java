@@ -1,0 +1,11 @@
+package dev.schedulerd.runtime.memory;
+
+import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.testkit.TaskStoreContract;
+
+final class InMemoryTaskStoreTest extends TaskStoreContract {
+  @Override
+  protected TaskStore openStore() {
+    return new InMemoryTaskStore();
+  }
+}

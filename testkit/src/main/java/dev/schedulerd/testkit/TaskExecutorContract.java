@@ -1,0 +1,123 @@
+package dev.schedulerd.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.executor.ExecutionContext;
+import dev.schedulerd.api.executor.ExecutionResult;
+import dev.schedulerd.api.executor.TaskExecutor;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every {@link TaskExecutor} must do. Extend it with the executor under test, a config it
+ * accepts and runs successfully, and a config it must refuse:
+ *
+ * <pre>{@code
+ * final class LogExecutorTest extends TaskExecutorContract {
+ *   protected TaskExecutor executor() { return new LogExecutor(); }
+ *   protected ObjectNode validConfig() { return json("{\"message\": \"hi\"}"); }
+ *   protected ObjectNode invalidConfig() { return json("{}"); }
+ * }
+ * }</pre>
+ */
+public abstract class TaskExecutorContract {
+  private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
+
+  /** The executor under test; a new instance per call is fine. */
+  protected abstract TaskExecutor executor();
+
+  /** A config the executor accepts and runs to success in this test environment. */
+  protected abstract ObjectNode validConfig();
+
+  /** A config the executor must refuse at validation. */
+  protected abstract ObjectNode invalidConfig();
+
+  /** A context for one run of {@code config}; override to add what your executor needs. */
+  protected ExecutionContext context(ObjectNode config, AtomicBoolean cancelled) {
+    TaskDefinition task =
+        TaskDefinition.builder("contract-task", executor().kind()).config(config).build();
+    Instant now = Instant.parse("2026-03-01T12:00:00Z");
+    Logger logger = LoggerFactory.getLogger("schedulerd.run.contract-task");
+    return new ExecutionContext() {
+      @Override
+      public TaskDefinition task() {
+        return task;
+      }
+
+      @Override
+      public String runId() {
+        return "contract-run";
+      }
+
+      @Override
+      public int attempt() {
+        return 1;
+      }
+
+      @Override
+      public Instant scheduledFor() {
+        return now;
+      }
+
+      @Override
+      public Instant deadline() {
+        return now.plus(Duration.ofMinutes(1));
+      }
+
+      @Override
+      public boolean isCancelled() {
+        return cancelled.get();
+      }
+
+      @Override
+      public Logger logger() {
+        return logger;
+      }
+    };
+  }
+
+  @Test
+  void kind_isWellFormedAndStable() {
+    TaskExecutor executor = executor();
+    assertThat(executor.kind()).matches(KIND).isEqualTo(executor.kind());
+  }
+
+  @Test
+  void configSchema_isAnObjectSchema() {
+    ObjectNode schema = executor().configSchema();
+    assertThat(schema.path("type").asText()).isEqualTo("object");
+  }
+
+  @Test
+  void validate_validConfig_hasNoProblems() {
+    assertThat(executor().validate(validConfig())).isEmpty();
+  }
+
+  @Test
+  void validate_invalidConfig_explainsEachProblem() {
+    List<String> problems = executor().validate(invalidConfig());
+    assertThat(problems).isNotEmpty().allSatisfy(p -> assertThat(p).isNotBlank());
+  }
+
+  @Test
+  void validate_doesNotChangeTheConfigItIsGiven() {
+    ObjectNode config = validConfig();
+    ObjectNode before = config.deepCopy();
+    executor().validate(config);
+    assertThat(config).isEqualTo(before);
+  }
+
+  @Test
+  void execute_validConfig_succeeds() throws Exception {
+    ExecutionResult result = executor().execute(context(validConfig(), new AtomicBoolean(false)));
+    assertThat(result).isInstanceOf(ExecutionResult.Success.class);
+  }
+}

@@ -1,0 +1,432 @@
+package dev.schedulerd.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.Lease;
+import dev.schedulerd.api.Priority;
+import dev.schedulerd.api.RetryPolicy;
+import dev.schedulerd.api.RunOutcome;
+import dev.schedulerd.api.RunRecord;
+import dev.schedulerd.api.Schedule;
+import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.TaskState;
+import dev.schedulerd.api.TaskStatus;
+import dev.schedulerd.api.store.ChangeSet;
+import dev.schedulerd.api.store.DuplicateTaskException;
+import dev.schedulerd.api.store.TaskStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link TaskStore} must do. Extend it, implement {@link #openStore()} (a new, empty
+ * store per call) and the contract runs against your store:
+ *
+ * <pre>{@code
+ * final class MyStoreTest extends TaskStoreContract {
+ *   @Override
+ *   protected TaskStore openStore() {
+ *     return new MyStore(tempDir.resolve("tasks.db"));
+ *   }
+ * }
+ * }</pre>
+ */
+public abstract class TaskStoreContract {
+  protected static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
+
+  protected TaskStore store;
+
+  /** A new, empty store. It is closed after each test. */
+  protected abstract TaskStore openStore() throws Exception;
+
+  @BeforeEach
+  void openStoreForTest() throws Exception {
+    store = openStore();
+  }
+
+  @AfterEach
+  void closeStoreAfterTest() {
+    store.close();
+  }
+
+  protected static TaskDefinition definition(String id) {
+    ObjectNode config = JsonNodeFactory.instance.objectNode();
+    config.put("message", "hello from " + id);
+    config.putArray("tags").add("a").add(2);
+    return TaskDefinition.builder(id, "log")
+        .priority(Priority.HIGH)
+        .schedule(Schedule.cron("0 3 * * *", ZoneId.of("Europe/Berlin")))
+        .config(config)
+        .description("contract task " + id)
+        .retryPolicy(RetryPolicy.maxAttempts(5))
+        .timeout(Duration.ofMinutes(2))
+        .labels(Map.of("team", "core"))
+        .build();
+  }
+
+  protected static TaskState scheduledAt(Instant due) {
+    return TaskState.initial(due, T0);
+  }
+
+  protected static Lease lease(String owner, String runId, Instant at) {
+    return new Lease(owner, runId, at, at.plusSeconds(30));
+  }
+
+  protected static RunRecord run(String taskId, String runId, int attempt, RunOutcome outcome) {
+    return new RunRecord(
+        runId,
+        taskId,
+        attempt,
+        T0,
+        T0,
+        T0.plusSeconds(1),
+        outcome,
+        outcome == RunOutcome.SUCCESS ? "done" : null,
+        outcome == RunOutcome.SUCCESS ? null : "boom",
+        "node-a");
+  }
+
+  private Lease leaseOf(String taskId) {
+    Lease lease = store.find(taskId).orElseThrow().state().lease();
+    assertThat(lease).as("lease of " + taskId).isNotNull();
+    return Objects.requireNonNull(lease);
+  }
+
+  @Test
+  void insert_thenFind_returnsEqualTaskAtVersionOne() {
+    StoredTask inserted = store.insert(definition("t1"), scheduledAt(T0));
+
+    assertThat(inserted.version()).isEqualTo(1);
+    Optional<StoredTask> found = store.find("t1");
+    assertThat(found).contains(inserted);
+    assertThat(found.orElseThrow().definition()).isEqualTo(definition("t1"));
+    assertThat(found.orElseThrow().state().nextDueAt()).isEqualTo(T0);
+  }
+
+  @Test
+  void insert_duplicateId_throwsAndKeepsOriginal() {
+    StoredTask original = store.insert(definition("t1"), scheduledAt(T0));
+
+    assertThatThrownBy(() -> store.insert(definition("t1"), scheduledAt(T0.plusSeconds(5))))
+        .isInstanceOf(DuplicateTaskException.class)
+        .hasMessageContaining("t1");
+    assertThat(store.find("t1")).contains(original);
+  }
+
+  @Test
+  void find_unknownId_isEmpty() {
+    assertThat(store.find("nope")).isEmpty();
+  }
+
+  @Test
+  void list_returnsAllTasksOrderedById() {
+    store.insert(definition("b"), scheduledAt(T0));
+    store.insert(definition("a"), scheduledAt(T0));
+    store.insert(definition("c"), scheduledAt(T0));
+
+    assertThat(store.list()).extracting(StoredTask::id).containsExactly("a", "b", "c");
+  }
+
+  @Test
+  void update_atExpectedVersion_writesAndBumpsVersion() {
+    StoredTask inserted = store.insert(definition("t1"), scheduledAt(T0));
+    TaskState claimed = inserted.state().running(lease("n", "r1", T0), T0);
+    TaskState rescheduled =
+        claimed.scheduled(T0.plusSeconds(60), T0.plusSeconds(60), 0, null, T0.plusSeconds(1));
+
+    Optional<StoredTask> updated = store.update("t1", 1, rescheduled);
+
+    assertThat(updated).isPresent();
+    assertThat(updated.orElseThrow().version()).isEqualTo(2);
+    assertThat(store.find("t1").orElseThrow().state().nextDueAt()).isEqualTo(T0.plusSeconds(60));
+  }
+
+  @Test
+  void update_atStaleVersion_changesNothing() {
+    StoredTask inserted = store.insert(definition("t1"), scheduledAt(T0));
+    store.update("t1", 1, inserted.state());
+
+    assertThat(store.update("t1", 1, inserted.state())).isEmpty();
+    assertThat(store.find("t1").orElseThrow().version()).isEqualTo(2);
+  }
+
+  @Test
+  void update_missingTask_isEmpty() {
+    assertThat(store.update("ghost", 1, scheduledAt(T0))).isEmpty();
+  }
+
+  @Test
+  void claim_queuedTask_installsLeaseAndCountsAttempt() {
+    store.insert(definition("t1"), scheduledAt(T0));
+
+    Optional<StoredTask> claimed = store.claim("t1", 1, lease("node-a", "run-1", T0));
+
+    assertThat(claimed).isPresent();
+    TaskState state = claimed.orElseThrow().state();
+    assertThat(state.status()).isEqualTo(TaskStatus.RUNNING);
+    assertThat(state.attempt()).isEqualTo(1);
+    assertThat(state.lease()).isEqualTo(lease("node-a", "run-1", T0));
+    assertThat(claimed.orElseThrow().version()).isEqualTo(2);
+    assertThat(store.find("t1")).isEqualTo(claimed);
+  }
+
+  @Test
+  void claim_sameVersionTwice_onlyFirstWins() {
+    store.insert(definition("t1"), scheduledAt(T0));
+
+    assertThat(store.claim("t1", 1, lease("node-a", "run-a", T0))).isPresent();
+    assertThat(store.claim("t1", 1, lease("node-b", "run-b", T0))).isEmpty();
+    assertThat(leaseOf("t1").owner()).isEqualTo("node-a");
+  }
+
+  @Test
+  void claim_runningTask_isRefusedEvenAtCurrentVersion() {
+    store.insert(definition("t1"), scheduledAt(T0));
+    store.claim("t1", 1, lease("node-a", "run-a", T0));
+
+    assertThat(store.claim("t1", 2, lease("node-b", "run-b", T0))).isEmpty();
+  }
+
+  @Test
+  void claim_concurrentClaimants_exactlyOneWinsPerTask() throws Exception {
+    int tasks = 50;
+    int claimants = 4;
+    for (int i = 0; i < tasks; i++) {
+      store.insert(definition("t" + i), scheduledAt(T0));
+    }
+    AtomicInteger wins = new AtomicInteger();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Callable<Void>> work = new ArrayList<>();
+    for (int c = 0; c < claimants; c++) {
+      String node = "node-" + c;
+      work.add(
+          () -> {
+            start.await();
+            for (int i = 0; i < tasks; i++) {
+              if (store.claim("t" + i, 1, lease(node, node + "-run-" + i, T0)).isPresent()) {
+                wins.incrementAndGet();
+              }
+            }
+            return null;
+          });
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(claimants);
+    try {
+      List<Future<Void>> futures = new ArrayList<>();
+      for (Callable<Void> w : work) {
+        futures.add(pool.submit(w));
+      }
+      start.countDown();
+      for (Future<Void> f : futures) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(wins.get()).isEqualTo(tasks);
+    assertThat(store.list()).allMatch(t -> t.state().status() == TaskStatus.RUNNING);
+  }
+
+  @Test
+  void renewLease_byHolder_extendsExpiry() {
+    store.insert(definition("t1"), scheduledAt(T0));
+    store.claim("t1", 1, lease("node-a", "run-1", T0));
+
+    Optional<StoredTask> renewed = store.renewLease("t1", "run-1", T0.plusSeconds(90));
+
+    assertThat(renewed).isPresent();
+    assertThat(leaseOf("t1").expiresAt()).isEqualTo(T0.plusSeconds(90));
+  }
+
+  @Test
+  void renewLease_byFormerHolder_isRefused() {
+    store.insert(definition("t1"), scheduledAt(T0));
+    store.claim("t1", 1, lease("node-a", "run-1", T0));
+
+    assertThat(store.renewLease("t1", "run-other", T0.plusSeconds(90))).isEmpty();
+  }
+
+  @Test
+  void complete_byLeaseHolder_writesStateAndRunTogether() {
+    store.insert(definition("t1"), scheduledAt(T0));
+    StoredTask claimed = store.claim("t1", 1, lease("node-a", "run-1", T0)).orElseThrow();
+    RunRecord record = run("t1", "run-1", 1, RunOutcome.SUCCESS);
+    TaskState next =
+        claimed
+            .state()
+            .scheduled(
+                T0.plusSeconds(86_400), T0.plusSeconds(86_400), 0, record, T0.plusSeconds(1));
+
+    Optional<StoredTask> completed = store.complete("t1", "run-1", next, record);
+
+    assertThat(completed).isPresent();
+    StoredTask stored = store.find("t1").orElseThrow();
+    assertThat(stored.state().status()).isEqualTo(TaskStatus.SCHEDULED);
+    assertThat(stored.state().lease()).isNull();
+    assertThat(stored.state().lastRun()).isEqualTo(record);
+    assertThat(store.runs("t1", 10)).containsExactly(record);
+  }
+
+  @Test
+  void complete_withStaleRunId_writesNothing() {
+    store.insert(definition("t1"), scheduledAt(T0));
+    StoredTask claimed = store.claim("t1", 1, lease("node-a", "run-1", T0)).orElseThrow();
+    RunRecord stale = run("t1", "run-0", 1, RunOutcome.SUCCESS);
+
+    Optional<StoredTask> completed =
+        store.complete(
+            "t1", "run-0", claimed.state().finished(TaskStatus.COMPLETED, stale, T0), stale);
+
+    assertThat(completed).isEmpty();
+    assertThat(store.find("t1")).contains(claimed);
+    assertThat(store.runs("t1", 10)).isEmpty();
+  }
+
+  @Test
+  void runs_areNewestFirstAndLimited() {
+    store.insert(definition("t1"), scheduledAt(T0));
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      StoredTask current = store.find("t1").orElseThrow();
+      String runId = "run-" + attempt;
+      StoredTask claimed =
+          store.claim("t1", current.version(), lease("node-a", runId, T0)).orElseThrow();
+      RunRecord record = run("t1", runId, attempt, RunOutcome.FAILED);
+      store.complete("t1", runId, claimed.state().retryWait(T0, record, T0), record);
+    }
+
+    assertThat(store.runs("t1", 2)).extracting(RunRecord::runId).containsExactly("run-3", "run-2");
+    assertThat(store.runs("t1", 10)).hasSize(3);
+    assertThat(store.runs("unknown", 10)).isEmpty();
+  }
+
+  @Test
+  void findExpiredLeases_returnsOnlyExpiredOldestFirst() {
+    store.insert(definition("late"), scheduledAt(T0));
+    store.insert(definition("early"), scheduledAt(T0));
+    store.insert(definition("fresh"), scheduledAt(T0));
+    store.insert(definition("idle"), scheduledAt(T0));
+    store.claim("late", 1, new Lease("n", "r-late", T0, T0.plusSeconds(20)));
+    store.claim("early", 1, new Lease("n", "r-early", T0, T0.plusSeconds(10)));
+    store.claim("fresh", 1, new Lease("n", "r-fresh", T0, T0.plusSeconds(300)));
+
+    List<StoredTask> expired = store.findExpiredLeases(T0.plusSeconds(60), 10);
+
+    assertThat(expired).extracting(StoredTask::id).containsExactly("early", "late");
+    assertThat(store.findExpiredLeases(T0.plusSeconds(60), 1))
+        .extracting(StoredTask::id)
+        .containsExactly("early");
+    assertThat(store.findExpiredLeases(T0.plusSeconds(5), 10)).isEmpty();
+  }
+
+  @Test
+  void findExpiredLeases_afterRenewal_usesNewExpiry() {
+    store.insert(definition("t1"), scheduledAt(T0));
+    store.claim("t1", 1, new Lease("n", "r1", T0, T0.plusSeconds(10)));
+    store.renewLease("t1", "r1", T0.plusSeconds(100));
+
+    assertThat(store.findExpiredLeases(T0.plusSeconds(50), 10)).isEmpty();
+    assertThat(store.findExpiredLeases(T0.plusSeconds(100), 10)).hasSize(1);
+  }
+
+  @Test
+  void delete_removesTaskAndRuns() {
+    store.insert(definition("t1"), scheduledAt(T0));
+    StoredTask claimed = store.claim("t1", 1, lease("n", "r1", T0)).orElseThrow();
+    RunRecord record = run("t1", "r1", 1, RunOutcome.SUCCESS);
+    store.complete("t1", "r1", claimed.state().finished(TaskStatus.COMPLETED, record, T0), record);
+
+    assertThat(store.delete("t1")).isTrue();
+    assertThat(store.find("t1")).isEmpty();
+    assertThat(store.runs("t1", 10)).isEmpty();
+    assertThat(store.delete("t1")).isFalse();
+  }
+
+  @Test
+  void delete_runningTask_fencesOutTheLateResult() {
+    store.insert(definition("t1"), scheduledAt(T0));
+    StoredTask claimed = store.claim("t1", 1, lease("n", "r1", T0)).orElseThrow();
+    store.delete("t1");
+    RunRecord record = run("t1", "r1", 1, RunOutcome.SUCCESS);
+
+    assertThat(
+            store.complete(
+                "t1", "r1", claimed.state().finished(TaskStatus.COMPLETED, record, T0), record))
+        .isEmpty();
+    assertThat(store.find("t1")).isEmpty();
+  }
+
+  @Test
+  void changesSince_zero_returnsEveryTask() {
+    store.insert(definition("a"), scheduledAt(T0));
+    store.insert(definition("b"), scheduledAt(T0));
+
+    ChangeSet all = store.changesSince(0);
+
+    assertThat(all.changed()).extracting(StoredTask::id).containsExactlyInAnyOrder("a", "b");
+    assertThat(all.removed()).isEmpty();
+    assertThat(all.cursor()).isPositive();
+  }
+
+  @Test
+  void changesSince_cursor_returnsOnlyLaterWritesAndRemovals() {
+    store.insert(definition("a"), scheduledAt(T0));
+    store.insert(definition("b"), scheduledAt(T0));
+    store.insert(definition("c"), scheduledAt(T0));
+    long cursor = store.changesSince(0).cursor();
+
+    store.claim("a", 1, lease("n", "r1", T0));
+    store.delete("b");
+    store.insert(definition("d"), scheduledAt(T0));
+    ChangeSet later = store.changesSince(cursor);
+
+    assertThat(later.changed()).extracting(StoredTask::id).containsExactlyInAnyOrder("a", "d");
+    assertThat(later.changed())
+        .filteredOn(t -> t.id().equals("a"))
+        .allMatch(t -> t.state().status() == TaskStatus.RUNNING);
+    assertThat(later.removed()).containsExactly("b");
+    assertThat(later.cursor()).isGreaterThan(cursor);
+    assertThat(store.changesSince(later.cursor()).isEmpty()).isTrue();
+  }
+
+  @Test
+  void changesSince_noWrites_keepsCursor() {
+    store.insert(definition("a"), scheduledAt(T0));
+    long cursor = store.changesSince(0).cursor();
+
+    ChangeSet none = store.changesSince(cursor);
+
+    assertThat(none.isEmpty()).isTrue();
+    assertThat(none.cursor()).isEqualTo(cursor);
+  }
+
+  @Test
+  void config_isStoredAsAnIndependentCopy() {
+    TaskDefinition original = definition("t1");
+    store.insert(original, scheduledAt(T0));
+
+    ObjectNode copy = store.find("t1").orElseThrow().definition().config();
+    copy.put("message", "tampered");
+
+    assertThat(store.find("t1").orElseThrow().definition().config().get("message").asText())
+        .isEqualTo("hello from t1");
+  }
+}
