@@ -37,6 +37,6 @@ public interface ExecutionContext {
    */
   boolean isCancelled();
 
-  /** A logger for this run; its lines carry the task and run ids. */
+  /** A logger for this run, named {@code schedulerd.run.<task id>}. */
   Logger logger();
 }
