@@ -1,0 +1,226 @@
+package dev.schedulerd.mcp;
+
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.TypeRef;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.McpServerSession;
+import io.modelcontextprotocol.spec.McpServerTransport;
+import io.modelcontextprotocol.spec.McpServerTransportProvider;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * MCP over newline-delimited JSON-RPC on a pair of streams (stdin/stdout), written to survive what
+ * kills the SDK's stock stdio transport (see MCP-NOTES):
+ *
+ * <ul>
+ *   <li>Outbound messages are written one at a time under a lock, so concurrent responses and
+ *       notifications can never interleave or fail to enqueue.
+ *   <li>A line that is not JSON-RPC gets a -32700 parse error (id null) and reading goes on; a line
+ *       longer than the limit is skipped to its end and answered with -32600.
+ *   <li>End of input ends the session and runs the {@code onSessionEnd} callback, so the daemon can
+ *       shut down deliberately instead of hanging on its own threads.
+ * </ul>
+ *
+ * <p>One session per provider. Thread-safe.
+ */
+public final class LineStdioTransportProvider implements McpServerTransportProvider {
+  private static final Logger log = LoggerFactory.getLogger(LineStdioTransportProvider.class);
+
+  /** Default bound on one inbound line: far above any sane request, far below the heap. */
+  public static final int DEFAULT_MAX_LINE_BYTES = 4 * 1024 * 1024;
+
+  private final McpJsonMapper json;
+  private final InputStream in;
+  private final OutputStream out;
+  private final int maxLineBytes;
+  private final Runnable onSessionEnd;
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CountDownLatch ended = new CountDownLatch(1);
+  private volatile @Nullable McpServerSession session;
+
+  public LineStdioTransportProvider(
+      McpJsonMapper json,
+      InputStream in,
+      OutputStream out,
+      int maxLineBytes,
+      Runnable onSessionEnd) {
+    this.json = json;
+    this.in = in;
+    this.out = out;
+    this.maxLineBytes = maxLineBytes;
+    this.onSessionEnd = onSessionEnd;
+  }
+
+  @Override
+  public void setSessionFactory(McpServerSession.Factory sessionFactory) {
+    McpServerSession created = sessionFactory.create(new SessionTransport());
+    session = created;
+    Thread reader = new Thread(() -> readLoop(created), "schedulerd-stdin");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  @Override
+  public Mono<Void> notifyClients(String method, Object params) {
+    McpServerSession current = session;
+    return current == null ? Mono.empty() : current.sendNotification(method, params);
+  }
+
+  @Override
+  public Mono<Void> closeGracefully() {
+    return Mono.fromRunnable(() -> closed.set(true));
+  }
+
+  /** Blocks until the client closed its end of the input. */
+  public void awaitSessionEnd() throws InterruptedException {
+    ended.await();
+  }
+
+  private void readLoop(McpServerSession session) {
+    try {
+      ByteArrayOutputStream line = new ByteArrayOutputStream();
+      boolean overlong = false;
+      int b;
+      while ((b = in.read()) != -1) {
+        if (b != '\n') {
+          if (line.size() < maxLineBytes) {
+            line.write(b);
+          } else {
+            overlong = true;
+          }
+          continue;
+        }
+        if (overlong) {
+          log.warn("Dropped an inbound line longer than {} bytes", maxLineBytes);
+          writeError(
+              McpSchema.ErrorCodes.INVALID_REQUEST,
+              "request line longer than " + maxLineBytes + " bytes was dropped");
+        } else {
+          handleLine(session, line.toString(StandardCharsets.UTF_8));
+        }
+        line.reset();
+        overlong = false;
+      }
+      if (line.size() > 0 && !overlong) {
+        handleLine(session, line.toString(StandardCharsets.UTF_8));
+      }
+      log.info("The MCP client closed its input; ending the session");
+    } catch (IOException e) {
+      if (!closed.get()) {
+        log.warn("Reading from the MCP client failed; ending the session", e);
+      }
+    } finally {
+      closed.set(true);
+      ended.countDown();
+      try {
+        onSessionEnd.run();
+      } catch (RuntimeException e) {
+        log.error("Session-end handling failed", e);
+      }
+    }
+  }
+
+  private void handleLine(McpServerSession session, String line) {
+    String trimmed = line.strip();
+    if (trimmed.isEmpty()) {
+      return;
+    }
+    McpSchema.JSONRPCMessage message;
+    try {
+      message = McpSchema.deserializeJsonRpcMessage(json, trimmed);
+    } catch (IOException | RuntimeException e) {
+      log.warn("Answering a malformed inbound line with a parse error: {}", e.getMessage());
+      writeError(
+          McpSchema.ErrorCodes.PARSE_ERROR,
+          "parse error: the line is not a JSON-RPC 2.0 message ("
+              + firstLine(e.getMessage())
+              + ")");
+      return;
+    }
+    session
+        .handle(message)
+        .subscribe(
+            ignored -> {},
+            error -> log.warn("Handling an inbound message failed: {}", error.toString()));
+  }
+
+  private void writeError(int code, String message) {
+    String escaped;
+    try {
+      escaped = json.writeValueAsString(message);
+    } catch (IOException e) {
+      escaped = "\"error\"";
+    }
+    write(
+        "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":"
+            + code
+            + ",\"message\":"
+            + escaped
+            + "}}");
+  }
+
+  private void write(String jsonLine) {
+    byte[] bytes = (jsonLine + "\n").getBytes(StandardCharsets.UTF_8);
+    writeLock.lock();
+    try {
+      out.write(bytes);
+      out.flush();
+    } catch (IOException e) {
+      if (!closed.get()) {
+        log.warn("Writing to the MCP client failed: {}", e.toString());
+      }
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private static String firstLine(@Nullable String text) {
+    if (text == null) {
+      return "unreadable";
+    }
+    int newline = text.indexOf('\n');
+    return newline < 0 ? text : text.substring(0, newline);
+  }
+
+  /** The session's view of the transport: sends are synchronous and serialized. */
+  private final class SessionTransport implements McpServerTransport {
+    @Override
+    public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message) {
+      return Mono.fromRunnable(
+          () -> {
+            try {
+              write(json.writeValueAsString(message));
+            } catch (IOException e) {
+              throw new IllegalStateException("could not serialize an outbound message", e);
+            }
+          });
+    }
+
+    @Override
+    public <T> T unmarshalFrom(Object data, TypeRef<T> typeRef) {
+      return json.convertValue(data, typeRef);
+    }
+
+    @Override
+    public Mono<Void> closeGracefully() {
+      return Mono.fromRunnable(() -> closed.set(true));
+    }
+
+    @Override
+    public void close() {
+      closed.set(true);
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package dev.schedulerd.mcp;
+
+import dev.schedulerd.api.store.StoreSettings;
+import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.api.store.TaskStoreProvider;
+import dev.schedulerd.runtime.Scheduler;
+import dev.schedulerd.runtime.StoreRegistry;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The {@code schedulerd} command line. */
+@Command(
+    name = "schedulerd",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {
+      "A task scheduler that AI agents drive over MCP.",
+      "MODE 'serve' (default) speaks MCP on stdin/stdout; 'daemon' only schedules, until SIGTERM."
+    },
+    exitCodeOnInvalidInput = 2)
+public final class Main implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "MODE",
+      description = "serve (default) or daemon")
+  private String mode = "serve";
+
+  @Option(
+      names = "--store",
+      paramLabel = "NAME[:LOCATION]",
+      description = "Where tasks live (default: ${DEFAULT-VALUE}). Available now: memory.")
+  private String store = "memory";
+
+  @Option(
+      names = "--zone",
+      paramLabel = "ZONE",
+      description = "Default IANA time zone of cron schedules (default: ${DEFAULT-VALUE}).")
+  private String zone = "UTC";
+
+  @Option(
+      names = "--keep-alive",
+      description = "Keep scheduling after the MCP client disconnects, until SIGTERM.")
+  private boolean keepAlive;
+
+  @Option(
+      names = "--stop-grace",
+      paramLabel = "SECONDS",
+      description = "How long runs in flight may finish at shutdown (default: ${DEFAULT-VALUE}).")
+  private int stopGraceSeconds = 2;
+
+  @Option(
+      names = "--node-id",
+      paramLabel = "ID",
+      description = "This node's id in leases and runs.")
+  private @Nullable String nodeId;
+
+  @SuppressForbidden(reason = "usage errors go to the real stderr, help and version to stdout")
+  public static void main(String[] args) {
+    PrintStream protocolOut = takeOverStdout();
+    CommandLine cli = new CommandLine(new Main(protocolOut));
+    cli.setOut(new java.io.PrintWriter(protocolOut, true, StandardCharsets.UTF_8));
+    cli.setErr(new java.io.PrintWriter(System.err, true, StandardCharsets.UTF_8));
+    int code = cli.execute(args);
+    System.exit(code);
+  }
+
+  private final PrintStream protocolOut;
+
+  private Main(PrintStream protocolOut) {
+    this.protocolOut = protocolOut;
+  }
+
+  /**
+   * Keeps the real stdout for the MCP transport and points {@code System.out} at stderr, so that a
+   * library printing to stdout cannot corrupt the protocol.
+   */
+  @SuppressForbidden(reason = "the one place that owns the real stdout")
+  private static PrintStream takeOverStdout() {
+    PrintStream real =
+        new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+    System.setOut(System.err);
+    return real;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (!mode.equals("serve") && !mode.equals("daemon")) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "unknown MODE '" + mode + "': use serve or daemon");
+    }
+    ZoneId defaultZone;
+    try {
+      defaultZone = ZoneId.of(zone);
+    } catch (DateTimeException e) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this),
+          "--zone '" + zone + "' is not an IANA time zone, e.g. Europe/Berlin");
+    }
+    TaskStore taskStore = openStore();
+    Scheduler.Builder builder =
+        Scheduler.builder()
+            .store(taskStore)
+            .defaultZone(defaultZone)
+            .stopGrace(Duration.ofSeconds(Math.max(0, stopGraceSeconds)));
+    if (nodeId != null) {
+      builder.nodeId(nodeId);
+    }
+    Scheduler scheduler = builder.build();
+    scheduler.start();
+    CountDownLatch shutdown = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  shutdown.countDown();
+                  scheduler.close();
+                },
+                "schedulerd-shutdown"));
+    try {
+      if (mode.equals("daemon")) {
+        log.info("schedulerd daemon running; stop it with SIGTERM");
+        shutdown.await();
+        return 0;
+      }
+      OutputStream out = protocolOut;
+      try (SchedulerdServer server =
+          new SchedulerdServer(
+              scheduler,
+              Version.current(),
+              new FileInputStream(FileDescriptor.in),
+              out,
+              () -> {})) {
+        server.awaitSessionEnd();
+      }
+      if (keepAlive) {
+        log.info("MCP client disconnected; --keep-alive: scheduling until SIGTERM");
+        shutdown.await();
+      }
+      return 0;
+    } finally {
+      scheduler.close();
+      taskStore.close();
+    }
+  }
+
+  private TaskStore openStore() {
+    int colon = store.indexOf(':');
+    String name = colon < 0 ? store : store.substring(0, colon);
+    String location = colon < 0 ? "" : store.substring(colon + 1);
+    StoreRegistry stores = StoreRegistry.load(Main.class.getClassLoader());
+    TaskStoreProvider provider =
+        stores
+            .find(name)
+            .orElseThrow(
+                () ->
+                    new CommandLine.ParameterException(
+                        new CommandLine(this),
+                        "--store '"
+                            + name
+                            + "' is not available; available: "
+                            + String.join(", ", stores.names())));
+    try {
+      return provider.open(StoreSettings.of(location));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--store: " + e.getMessage());
+    }
+  }
+
+  /** The version from the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    static String current() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return version != null ? version : "dev";
+    }
+
+    @Override
+    public String[] getVersion() {
+      return new String[] {"schedulerd " + current()};
+    }
+  }
+}

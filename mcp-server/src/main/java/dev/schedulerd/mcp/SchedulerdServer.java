@@ -1,0 +1,53 @@
+package dev.schedulerd.mcp;
+
+import dev.schedulerd.runtime.Scheduler;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * One MCP session over a pair of streams, serving a started {@link Scheduler}'s tools. Closing it
+ * closes the MCP server; the scheduler belongs to the caller.
+ */
+public final class SchedulerdServer implements AutoCloseable {
+  private final McpSyncServer server;
+  private final LineStdioTransportProvider transport;
+
+  public SchedulerdServer(
+      Scheduler scheduler,
+      String version,
+      InputStream in,
+      OutputStream out,
+      Runnable onSessionEnd) {
+    McpJsonMapper json = McpJsonDefaults.getMapper();
+    this.transport =
+        new LineStdioTransportProvider(
+            json, in, out, LineStdioTransportProvider.DEFAULT_MAX_LINE_BYTES, onSessionEnd);
+    this.server =
+        McpServer.sync(transport)
+            .serverInfo("schedulerd", version)
+            .jsonMapper(json)
+            .instructions(
+                "schedulerd runs tasks in the background: now, at an instant, on a cron in a time"
+                    + " zone, or every interval, by priority, with retries and timeouts. Add tasks"
+                    + " with scheduler_add_task; inspect them with scheduler_list_tasks and"
+                    + " scheduler_get_task.")
+            .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
+            .tools(new SchedulerTools(scheduler, json).all())
+            .build();
+  }
+
+  /** Blocks until the client closes its end. */
+  public void awaitSessionEnd() throws InterruptedException {
+    transport.awaitSessionEnd();
+  }
+
+  @Override
+  public void close() {
+    server.closeGracefully();
+  }
+}
