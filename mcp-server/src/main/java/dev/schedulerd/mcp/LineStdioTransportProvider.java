@@ -6,6 +6,7 @@ import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpServerSession;
 import io.modelcontextprotocol.spec.McpServerTransport;
 import io.modelcontextprotocol.spec.McpServerTransportProvider;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,7 +58,8 @@ public final class LineStdioTransportProvider implements McpServerTransportProvi
       int maxLineBytes,
       Runnable onSessionEnd) {
     this.json = json;
-    this.in = in;
+    // The reader takes one byte at a time: buffer, or every byte is a read(2) on stdin.
+    this.in = new BufferedInputStream(in);
     this.out = out;
     this.maxLineBytes = maxLineBytes;
     this.onSessionEnd = onSessionEnd;

@@ -185,8 +185,7 @@ final class SchedulerTools {
   }
 
   private CallToolResult sameAsExisting(TaskDefinition asked, StoredTask existing) {
-    TaskDefinition normalized =
-        asked.withSchedule(normalizedLike(asked.schedule(), existing.definition().schedule()));
+    TaskDefinition normalized = asked.withSchedule(normalizedLike(asked.schedule()));
     if (normalized.equals(existing.definition())) {
       return result(
           "Task '" + existing.id() + "' already exists with this definition; nothing changed",
@@ -201,7 +200,7 @@ final class SchedulerTools {
   }
 
   /** The asked cron schedule with the zone the scheduler would have filled in. */
-  private Schedule normalizedLike(Schedule asked, Schedule stored) {
+  private Schedule normalizedLike(Schedule asked) {
     if (asked instanceof Schedule.Cron cron && cron.zone() == null) {
       return cron.withDefaultZone(scheduler.defaultZone());
     }
