@@ -1,5 +1,6 @@
 package dev.schedulerd.mcp;
 
+import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.StoreSettings;
 import dev.schedulerd.api.store.TaskStore;
 import dev.schedulerd.api.store.TaskStoreProvider;
@@ -47,8 +48,10 @@ public final class Main implements Callable<Integer> {
   @Option(
       names = "--store",
       paramLabel = "NAME[:LOCATION]",
-      description = "Where tasks live (default: ${DEFAULT-VALUE}). Available now: memory.")
-  private String store = "memory";
+      description =
+          "Where tasks live: sqlite[:PATH] (default; PATH defaults to ~/.memory/scheduler.db and"
+              + " may end in ?synchronous=normal), or memory (nothing survives the process).")
+  private String store = "sqlite";
 
   @Option(
       names = "--zone",
@@ -79,6 +82,15 @@ public final class Main implements Callable<Integer> {
     CommandLine cli = new CommandLine(new Main(protocolOut));
     cli.setOut(new java.io.PrintWriter(protocolOut, true, StandardCharsets.UTF_8));
     cli.setErr(new java.io.PrintWriter(System.err, true, StandardCharsets.UTF_8));
+    cli.setExecutionExceptionHandler(
+        (e, command, parsed) -> {
+          if (e instanceof StoreException) {
+            // The store's message already says which file, what is wrong and what to do.
+            command.getErr().println("schedulerd: " + e.getMessage());
+            return 1;
+          }
+          throw e;
+        });
     int code = cli.execute(args);
     System.exit(code);
   }

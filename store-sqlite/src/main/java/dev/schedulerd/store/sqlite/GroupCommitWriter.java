@@ -1,0 +1,247 @@
+package dev.schedulerd.store.sqlite;
+
+import dev.schedulerd.api.store.StoreException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies every write of this process on one connection and one thread, committing whatever arrived
+ * together in one transaction: a burst of writes from many threads costs one fsync, not one per
+ * write. Callers block until their write is committed, so an acknowledged write is on disk.
+ *
+ * <p>Each batch runs under {@code BEGIN IMMEDIATE}, which takes SQLite's write lock up front: a
+ * write's reads and its conditional update see the same data even with other processes writing.
+ * Each write runs inside its own savepoint, so one that fails (a duplicate id, say) is undone alone
+ * and the rest of the batch still commits.
+ */
+final class GroupCommitWriter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+  private static final int MAX_BATCH = 512;
+
+  /** One write; runs inside the batch's transaction. */
+  interface Write<T> {
+    T apply(Batch batch) throws SQLException;
+  }
+
+  /** What a write sees of the batch it is part of. */
+  interface Batch {
+    Connection connection();
+
+    /** The next value of the store-wide change counter. */
+    long nextChangeSeq();
+  }
+
+  private record Pending<T>(Write<T> write, CompletableFuture<T> result) {}
+
+  /** Queued by {@link #close()}: the writer stops after the writes queued before it. */
+  private static final Pending<Boolean> STOP =
+      new Pending<>(batch -> Boolean.TRUE, new CompletableFuture<>());
+
+  private final Connection connection;
+  private final String file;
+  private final Runnable afterCommit;
+  private final LinkedBlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
+  private final Thread thread;
+  private final AtomicLong commits = new AtomicLong();
+  private volatile boolean closed;
+
+  GroupCommitWriter(Connection connection, String file, Runnable afterCommit) {
+    this.connection = connection;
+    this.file = file;
+    this.afterCommit = afterCommit;
+    this.thread =
+        Thread.ofPlatform().daemon().name("schedulerd-sqlite-writer").start(this::writeLoop);
+  }
+
+  /** Runs {@code write} in the next batch and waits until that batch is committed. */
+  <T> T execute(Write<T> write) {
+    if (closed) {
+      throw new StoreException("the SQLite store " + file + " is closed");
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    queue.add(new Pending<>(write, result));
+    try {
+      return result.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      // The write may still commit; the caller's conditional writes make a retry safe.
+      throw new StoreException("interrupted while waiting for a write to " + file, e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new StoreException("write to " + file + " failed: " + e.getCause(), e);
+    }
+  }
+
+  private void writeLoop() {
+    List<Pending<?>> batch = new ArrayList<>();
+    boolean stop = false;
+    while (!stop) {
+      try {
+        batch.add(queue.take());
+        queue.drainTo(batch, MAX_BATCH - 1);
+        stop = batch.remove(STOP);
+        if (!batch.isEmpty()) {
+          commit(batch);
+        }
+      } catch (InterruptedException e) {
+        stop = true;
+      } catch (RuntimeException | Error e) { // never let the writer thread die silently
+        log.error("The SQLite writer failed on a batch of {} writes", batch.size(), e);
+        for (Pending<?> pending : batch) {
+          pending.result().completeExceptionally(e);
+        }
+      } finally {
+        batch.clear();
+      }
+    }
+  }
+
+  private void commit(List<Pending<?>> batch) {
+    List<@Nullable Object> results = new ArrayList<>(batch.size());
+    List<@Nullable RuntimeException> failures = new ArrayList<>(batch.size());
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("BEGIN IMMEDIATE");
+      try {
+        long changeSeq = readChangeCounter(statement);
+        BatchContext context = new BatchContext(connection, changeSeq);
+        for (Pending<?> pending : batch) {
+          statement.execute("SAVEPOINT write");
+          try {
+            results.add(pending.write().apply(context));
+            failures.add(null);
+            statement.execute("RELEASE write");
+          } catch (SQLException e) {
+            undo(statement);
+            results.add(null);
+            failures.add(storeFailure(e));
+          } catch (RuntimeException e) {
+            undo(statement);
+            results.add(null);
+            failures.add(e);
+          }
+        }
+        if (context.changeSeq != changeSeq) {
+          statement.execute("UPDATE change_counter SET value = " + context.changeSeq);
+        }
+        statement.execute("COMMIT");
+        commits.incrementAndGet();
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(statement);
+        throw e;
+      }
+    } catch (SQLException e) {
+      StoreException failure = storeFailure(e);
+      for (Pending<?> pending : batch) {
+        pending.result().completeExceptionally(failure);
+      }
+      return;
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      complete(batch.get(i), results.get(i), failures.get(i));
+    }
+    try {
+      afterCommit.run();
+    } catch (RuntimeException e) {
+      log.warn("A store change listener failed", e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> void complete(
+      Pending<T> pending, @Nullable Object result, @Nullable RuntimeException failure) {
+    if (failure != null) {
+      pending.result().completeExceptionally(failure);
+    } else {
+      pending.result().complete((T) result);
+    }
+  }
+
+  /** Undoes the current write alone; the batch goes on. */
+  private static void undo(Statement statement) throws SQLException {
+    statement.execute("ROLLBACK TO write");
+    statement.execute("RELEASE write");
+  }
+
+  private static long readChangeCounter(Statement statement) throws SQLException {
+    try (var rs = statement.executeQuery("SELECT value FROM change_counter")) {
+      if (!rs.next()) {
+        throw new SQLException("the change_counter row is missing");
+      }
+      return rs.getLong(1);
+    }
+  }
+
+  private static void rollbackQuietly(Statement statement) {
+    try {
+      statement.execute("ROLLBACK");
+    } catch (SQLException ignored) {
+      // no transaction was open (BEGIN itself failed)
+    }
+  }
+
+  private StoreException storeFailure(SQLException e) {
+    return new StoreException("write to " + file + " failed: " + e.getMessage(), e);
+  }
+
+  private void failAll(RuntimeException failure) {
+    Pending<?> pending;
+    while ((pending = queue.poll()) != null) {
+      pending.result().completeExceptionally(failure);
+    }
+  }
+
+  /** Finishes the writes already queued, then stops the thread. */
+  @Override
+  public void close() {
+    closed = true;
+    queue.add(STOP);
+    try {
+      thread.join(30_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    failAll(new StoreException("the SQLite store " + file + " is closed"));
+  }
+
+  /** Transactions committed so far. */
+  long commits() {
+    return commits.get();
+  }
+
+  /** Closes the connection; call after {@link #close()}. */
+  void closeConnection() {
+    SqliteTaskStore.closeQuietly(connection);
+  }
+
+  private static final class BatchContext implements Batch {
+    private final Connection connection;
+    private long changeSeq;
+
+    BatchContext(Connection connection, long changeSeq) {
+      this.connection = connection;
+      this.changeSeq = changeSeq;
+    }
+
+    @Override
+    public Connection connection() {
+      return connection;
+    }
+
+    @Override
+    public long nextChangeSeq() {
+      return ++changeSeq;
+    }
+  }
+}

@@ -1,0 +1,331 @@
+package dev.schedulerd.store.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.schedulerd.api.Lease;
+import dev.schedulerd.api.RunOutcome;
+import dev.schedulerd.api.RunRecord;
+import dev.schedulerd.api.Schedule;
+import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.TaskState;
+import dev.schedulerd.api.store.ChangeSet;
+import dev.schedulerd.api.store.StoreException;
+import dev.schedulerd.api.store.StoreSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteTaskStoreTest {
+  private static final Instant T0 = Instant.parse("2026-03-01T12:00:00.123456789Z");
+
+  @TempDir Path dir;
+
+  private static TaskDefinition definition(String id) {
+    return TaskDefinition.builder(id, "log").schedule(Schedule.at(T0)).build();
+  }
+
+  private static TaskState initial() {
+    return TaskState.initial(T0, T0);
+  }
+
+  private SqliteTaskStore open(Path file) {
+    return SqliteTaskStore.open(SqliteOptions.of(file));
+  }
+
+  // ------------------------------------------------------------------ opening
+
+  @Test
+  void open_missingDirectory_isCreatedAndStoreIsNew() {
+    Path file = dir.resolve("a/b/scheduler.db");
+    try (SqliteTaskStore store = open(file)) {
+      assertThat(store.createdNew()).isTrue();
+      store.insert(definition("t1"), initial());
+    }
+    try (SqliteTaskStore store = open(file)) {
+      assertThat(store.createdNew()).isFalse();
+      assertThat(store.find("t1")).isPresent();
+    }
+  }
+
+  @Test
+  void open_directory_failsNamingIt() {
+    assertThatThrownBy(() -> open(dir))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(dir.toString())
+        .hasMessageContaining("is a directory");
+  }
+
+  @Test
+  void open_fileOfAnotherKind_failsAndLeavesItUntouched() throws IOException {
+    Path file = dir.resolve("notes.db");
+    Files.writeString(file, "these are my notes, not a database\n".repeat(200));
+    byte[] before = Files.readAllBytes(file);
+
+    assertThatThrownBy(() -> open(file))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("not a SQLite database")
+        .hasMessageContaining("left untouched")
+        .hasMessageContaining("--store");
+    assertThat(Files.readAllBytes(file)).isEqualTo(before);
+    assertThat(dir.resolve("notes.db-wal")).doesNotExist();
+  }
+
+  @Test
+  void open_truncatedFile_failsAsDamagedAndLeavesItUntouched() throws IOException {
+    Path file = dir.resolve("scheduler.db");
+    try (SqliteTaskStore store =
+        SqliteTaskStore.open(
+            SqliteOptions.of(file).withSynchronous(SqliteOptions.Synchronous.NORMAL))) {
+      for (int i = 0; i < 2_000; i++) {
+        store.insert(definition("task-" + i), initial());
+      }
+    }
+    byte[] whole = Files.readAllBytes(file);
+    byte[] half = java.util.Arrays.copyOf(whole, whole.length / 2);
+    Files.write(file, half);
+
+    assertThatThrownBy(() -> open(file))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("damaged")
+        .hasMessageContaining("Restore it from a backup");
+    assertThat(Files.readAllBytes(file)).isEqualTo(half);
+  }
+
+  @Test
+  void open_newerSchema_isRefusedAndLeftUntouched() throws Exception {
+    Path file = dir.resolve("scheduler.db");
+    open(file).close();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement()) {
+      s.execute("PRAGMA user_version = 99");
+    }
+    byte[] before = Files.readAllBytes(file);
+
+    assertThatThrownBy(() -> open(file))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("newer schedulerd (schema version 99")
+        .hasMessageContaining("up to " + Migrations.LATEST);
+    assertThat(Files.readAllBytes(file)).isEqualTo(before);
+  }
+
+  @Test
+  void open_databaseOfAnotherProgram_isRefused() throws Exception {
+    Path file = dir.resolve("other.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)");
+    }
+    byte[] before = Files.readAllBytes(file);
+
+    assertThatThrownBy(() -> open(file))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("some other program (tables invoices)");
+    assertThat(Files.readAllBytes(file)).isEqualTo(before);
+  }
+
+  @Test
+  void open_unreadableFile_failsNamingThePermission() throws IOException {
+    assumeThat(System.getProperty("user.name")).as("root reads any file").isNotEqualTo("root");
+    Path file = dir.resolve("scheduler.db");
+    open(file).close();
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("---------"));
+
+    assertThatThrownBy(() -> open(file))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("may not read");
+  }
+
+  @Test
+  void open_fileThatCannotBeCreated_failsNamingTheDirectory() throws IOException {
+    Path blocker = dir.resolve("blocker");
+    Files.writeString(blocker, "a file where a directory should be");
+
+    assertThatThrownBy(() -> open(blocker.resolve("scheduler.db")))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("directory cannot be created");
+  }
+
+  // ------------------------------------------------------------------ options
+
+  @Test
+  void provider_parsesPathAndOptions() {
+    SqliteOptions options =
+        SqliteOptions.parse(
+            "/tmp/x.db?synchronous=normal&busy_timeout_ms=250", Map.of("runs_kept_per_task", "7"));
+    assertThat(options.file()).isEqualTo(Path.of("/tmp/x.db"));
+    assertThat(options.synchronous()).isEqualTo(SqliteOptions.Synchronous.NORMAL);
+    assertThat(options.busyTimeout()).isEqualTo(Duration.ofMillis(250));
+    assertThat(options.runsKeptPerTask()).isEqualTo(7);
+    assertThat(SqliteOptions.parse("", Map.of()).file()).isEqualTo(SqliteOptions.defaultFile());
+    assertThat(SqliteOptions.defaultFile().toString()).endsWith(".memory/scheduler.db");
+  }
+
+  @Test
+  void provider_rejectsUnknownOptionsNamingThem() {
+    assertThatThrownBy(() -> SqliteOptions.parse("/tmp/x.db?fsync=yes", Map.of()))
+        .hasMessageContaining("unknown sqlite store option 'fsync'");
+    assertThatThrownBy(() -> SqliteOptions.parse("/tmp/x.db?synchronous=off", Map.of()))
+        .hasMessageContaining("synchronous='off' is invalid: use full or normal");
+    assertThatThrownBy(() -> SqliteOptions.parse("/tmp/x.db?busy_timeout_ms=soon", Map.of()))
+        .hasMessageContaining("busy_timeout_ms='soon'");
+  }
+
+  @Test
+  void provider_opensTheFileInTheLocation() {
+    Path file = dir.resolve("via-provider.db");
+    try (var store =
+        new SqliteTaskStoreProvider().open(StoreSettings.of(file + "?synchronous=normal"))) {
+      store.insert(definition("t1"), initial());
+    }
+    assertThat(file).exists();
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  @Test
+  void burstOfConcurrentInserts_sharesCommits() throws Exception {
+    try (SqliteTaskStore store = open(dir.resolve("burst.db"))) {
+      long before = store.commits();
+      int writers = 400;
+      try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+        List<Future<StoredTask>> inserts = new ArrayList<>();
+        for (int i = 0; i < writers; i++) {
+          String id = "burst-" + i;
+          inserts.add(threads.submit(() -> store.insert(definition(id), initial())));
+        }
+        for (Future<StoredTask> insert : inserts) {
+          insert.get();
+        }
+      }
+      assertThat(store.list()).hasSize(writers);
+      assertThat(store.commits() - before).isLessThan(writers);
+    }
+  }
+
+  @Test
+  void failingWriteInABatch_doesNotUndoTheOthers() throws Exception {
+    try (SqliteTaskStore store = open(dir.resolve("mixed.db"))) {
+      store.insert(definition("taken"), initial());
+      AtomicInteger duplicates = new AtomicInteger();
+      try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+        List<Future<?>> writes = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+          String id = i % 2 == 0 ? "taken" : "fresh-" + i;
+          writes.add(
+              threads.submit(
+                  () -> {
+                    try {
+                      store.insert(definition(id), initial());
+                    } catch (dev.schedulerd.api.store.DuplicateTaskException e) {
+                      duplicates.incrementAndGet();
+                    }
+                  }));
+        }
+        for (Future<?> write : writes) {
+          write.get();
+        }
+      }
+      assertThat(duplicates).hasValue(50);
+      assertThat(store.list()).hasSize(51);
+    }
+  }
+
+  @Test
+  void instantsRoundTripToTheNanosecond() {
+    try (SqliteTaskStore store = open(dir.resolve("exact.db"))) {
+      StoredTask stored = store.insert(definition("exact"), initial());
+      assertThat(store.find("exact")).contains(stored);
+      assertThat(stored.state().nextDueAt()).isEqualTo(T0);
+    }
+  }
+
+  @Test
+  void runRecords_beyondTheLimit_areDeletedOldestFirst() {
+    Path file = dir.resolve("runs.db");
+    try (SqliteTaskStore store =
+        SqliteTaskStore.open(SqliteOptions.of(file).withRunsKeptPerTask(3))) {
+      StoredTask task = store.insert(definition("busy"), initial());
+      for (int i = 1; i <= 5; i++) {
+        String runId = "run-" + i;
+        Instant at = T0.plusSeconds(i);
+        StoredTask claimed =
+            store
+                .claim("busy", task.version(), new Lease("n1", runId, at, at.plusSeconds(30)))
+                .orElseThrow();
+        RunRecord run =
+            new RunRecord(runId, "busy", 1, at, at, at, RunOutcome.FAILED, null, "no", "n1");
+        task =
+            store
+                .complete(
+                    "busy",
+                    runId,
+                    claimed.state().scheduled(at, at.plusSeconds(1), 0, run, at),
+                    run)
+                .orElseThrow();
+      }
+      assertThat(store.runs("busy", 10))
+          .extracting(RunRecord::runId)
+          .containsExactly("run-5", "run-4", "run-3");
+    }
+  }
+
+  // ------------------------------------------------------------------ several processes
+
+  @Test
+  void writesOfAnotherConnection_areSeenThroughListenerAndChangeFeed() {
+    Path file = dir.resolve("shared.db");
+    try (SqliteTaskStore a = open(file);
+        SqliteTaskStore b = open(file)) {
+      AtomicInteger notified = new AtomicInteger();
+      ChangeSet start = b.changesSince(0);
+      b.addChangeListener(notified::incrementAndGet);
+
+      a.insert(definition("from-a"), initial());
+      a.delete("from-a");
+      a.insert(definition("again-from-a"), initial());
+
+      // b's watcher sees a's commits through PRAGMA data_version within its poll interval.
+      await().atMost(Duration.ofSeconds(5)).until(() -> notified.get() > 0);
+      ChangeSet changes = b.changesSince(start.cursor());
+      assertThat(changes.changed()).extracting(StoredTask::id).containsExactly("again-from-a");
+      assertThat(changes.removed()).containsExactly("from-a");
+      assertThat(b.changesSince(changes.cursor()).isEmpty()).isTrue();
+    }
+  }
+
+  @Test
+  void closedStore_refusesCalls() throws SQLException {
+    SqliteTaskStore store = open(dir.resolve("closed.db"));
+    store.close();
+    assertThatThrownBy(() -> store.list())
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("closed");
+    assertThatThrownBy(() -> store.insert(definition("late"), initial()))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("closed");
+  }
+}
