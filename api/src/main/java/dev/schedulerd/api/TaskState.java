@@ -68,6 +68,28 @@ public record TaskState(
         TaskStatus.RUNNING, attempt + 1, fireTime, null, lease, lastRun, createdAt, now, version);
   }
 
+  /**
+   * A claim given back before its run started (the scheduler stopped first): queued again in {@code
+   * queuedStatus} at {@code dueAt}, the attempt the claim counted taken back.
+   */
+  public TaskState handedBack(TaskStatus queuedStatus, Instant dueAt, Instant now) {
+    if (!queuedStatus.isQueued()) {
+      throw new IllegalArgumentException(
+          "a claim is handed back to a queued status, not " + queuedStatus);
+    }
+    status.checkTransitionTo(queuedStatus);
+    return new TaskState(
+        queuedStatus,
+        Math.max(0, attempt - 1),
+        fireTime,
+        dueAt,
+        null,
+        lastRun,
+        createdAt,
+        now,
+        version);
+  }
+
   /** The lease renewed until {@code expiresAt}. */
   public TaskState leaseRenewed(Instant expiresAt, Instant now) {
     if (lease == null) {

@@ -87,6 +87,14 @@ final class DispatchQueue {
   private final PriorityQueue<Entry> waiting = new PriorityQueue<>(BY_DUE);
   private final PriorityQueue<Entry> ready = new PriorityQueue<>(BY_URGENCY);
   private final Map<String, Entry> live = new HashMap<>();
+
+  /**
+   * Store version of each task handed out by {@link #takeDispatchable} and not yet superseded. The
+   * change feed may report a version the ticker already took (it was read before the claim); it
+   * must not be queued twice.
+   */
+  private final Map<String, Long> takenVersions = new HashMap<>();
+
   private final Map<TaskStatus, EnumMap<Priority, Integer>> depth = new EnumMap<>(TaskStatus.class);
   private final Map<String, Integer> runningByKind = new HashMap<>();
   private final int maxConcurrent;
@@ -107,6 +115,13 @@ final class DispatchQueue {
   void offer(Offer offer) {
     lock.lock();
     try {
+      Long takenVersion = takenVersions.get(offer.taskId());
+      if (takenVersion != null) {
+        if (offer.version() <= takenVersion) {
+          return;
+        }
+        takenVersions.remove(offer.taskId());
+      }
       Entry existing = live.get(offer.taskId());
       if (existing != null) {
         if (existing.version > offer.version()) {
@@ -134,10 +149,38 @@ final class DispatchQueue {
     }
   }
 
+  /**
+   * Queues again a version that was taken but could not be claimed (the store failed), so it is
+   * tried again at {@code offer.dueAt()}.
+   */
+  void offerAgain(Offer offer) {
+    lock.lock();
+    try {
+      takenVersions.remove(offer.taskId(), offer.version());
+      offer(offer);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Forgets that {@code version} of the task was taken: its claim lost, the store knows better. */
+  void untake(String taskId, long version) {
+    lock.lock();
+    try {
+      takenVersions.remove(taskId, version);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Drops the task's entry unless it is of a newer store version than {@code version}. */
   void remove(String taskId, long version) {
     lock.lock();
     try {
+      Long takenVersion = takenVersions.get(taskId);
+      if (takenVersion != null && takenVersion <= version) {
+        takenVersions.remove(taskId);
+      }
       Entry existing = live.get(taskId);
       if (existing != null && existing.version <= version) {
         kill(existing);
@@ -155,6 +198,7 @@ final class DispatchQueue {
       ready.clear();
       live.clear();
       depth.clear();
+      takenVersions.clear();
     } finally {
       lock.unlock();
     }
@@ -192,6 +236,7 @@ final class DispatchQueue {
         }
         next.live = false;
         live.remove(next.taskId);
+        takenVersions.put(next.taskId, next.version);
         count(next, -1);
         running++;
         runningByKind.merge(next.executorKind, 1, Integer::sum);

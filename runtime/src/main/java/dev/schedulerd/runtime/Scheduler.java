@@ -12,18 +12,23 @@ import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.ChangeSet;
+import dev.schedulerd.api.store.Claim;
 import dev.schedulerd.api.store.TaskStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -80,6 +85,7 @@ public final class Scheduler implements AutoCloseable {
   private final String nodeId;
   private final Duration leaseDuration;
   private final Duration syncInterval;
+  private final Duration claimAhead;
   private final Duration stopGrace;
   private final Duration defaultTimeout;
   private final DoubleSupplier random;
@@ -93,6 +99,21 @@ public final class Scheduler implements AutoCloseable {
   private volatile boolean stopRequested;
   private @Nullable Thread ticker; // guarded by lifecycleLock
   private @Nullable Thread syncer; // guarded by lifecycleLock
+  private @Nullable Thread claimer; // guarded by lifecycleLock
+
+  /** Batches of entries for the claimer thread; {@link #STOP_CLAIMING} ends it. */
+  private final LinkedBlockingQueue<List<DispatchQueue.Entry>> claimRequests =
+      new LinkedBlockingQueue<>();
+
+  private static final List<DispatchQueue.Entry> STOP_CLAIMING = new ArrayList<>();
+
+  /** Runs claimed ahead of their due instant, earliest first; the ticker starts them when due. */
+  private final ReentrantLock claimedLock = new ReentrantLock();
+
+  private final PriorityQueue<InFlight> claimedAhead = // guarded by claimedLock
+      new PriorityQueue<>(
+          Comparator.<InFlight, Instant>comparing(r -> r.scheduledFor)
+              .thenComparing(r -> r.claimed.definition().priority()));
 
   private final ReentrantLock syncLock = new ReentrantLock();
   private final Condition syncWanted = syncLock.newCondition();
@@ -112,6 +133,7 @@ public final class Scheduler implements AutoCloseable {
     this.nodeId = builder.nodeId;
     this.leaseDuration = builder.leaseDuration;
     this.syncInterval = builder.syncInterval;
+    this.claimAhead = builder.claimAhead;
     this.stopGrace = builder.stopGrace;
     this.defaultTimeout = builder.defaultTimeout;
     this.random = builder.random;
@@ -251,6 +273,10 @@ public final class Scheduler implements AutoCloseable {
       if (!manualTicks) {
         ticker = Thread.ofVirtual().name("schedulerd-ticker").start(this::tickLoop);
         syncer = Thread.ofVirtual().name("schedulerd-store-sync").start(this::syncLoop);
+        if (!claimAhead.isZero()) {
+          claimRequests.clear();
+          claimer = Thread.ofVirtual().name("schedulerd-claimer").start(this::claimLoop);
+        }
       }
       lifecycle = Lifecycle.RUNNING;
       log.info(
@@ -280,8 +306,14 @@ public final class Scheduler implements AutoCloseable {
       requestSync();
       joinQuietly(ticker);
       joinQuietly(syncer);
+      if (claimer != null) {
+        claimRequests.add(STOP_CLAIMING);
+        joinQuietly(claimer);
+      }
       ticker = null;
       syncer = null;
+      claimer = null;
+      handBackClaimedAhead();
       boolean drained;
       try {
         drained = queue.awaitDrained(stopGrace);
@@ -404,74 +436,194 @@ public final class Scheduler implements AutoCloseable {
   }
 
   private void tickOnce() {
+    startClaimedAhead(clock.instant());
     Instant now = clock.instant();
-    for (DispatchQueue.Entry entry : queue.takeDispatchable(now)) {
-      dispatch(entry);
+    List<DispatchQueue.Entry> entries = queue.takeDispatchable(now.plus(claimAhead));
+    if (!entries.isEmpty()) {
+      if (claimAsync()) {
+        claimRequests.add(entries); // the ticker never waits for the store
+      } else {
+        claimBatch(entries);
+        startClaimedAhead(clock.instant());
+      }
     }
     checkInFlight(clock.instant());
   }
 
-  /** The earliest of: next due task, next run deadline, next lease renewal. */
+  private boolean claimAsync() {
+    return !manualTicks && !claimAhead.isZero();
+  }
+
+  /**
+   * The earliest of: the next claim look-ahead, the next claimed run's due instant, the next run
+   * deadline, the next lease renewal.
+   */
   private @Nullable Instant nextWake() {
-    Instant wake = queue.nextDue();
+    Instant nextDue = queue.nextDue();
+    Instant wake = nextDue == null ? null : nextDue.minus(claimAhead);
+    claimedLock.lock();
+    try {
+      InFlight next = claimedAhead.peek();
+      if (next != null) {
+        wake = earliest(wake, next.scheduledFor);
+      }
+    } finally {
+      claimedLock.unlock();
+    }
     for (InFlight run : inFlight.values()) {
-      wake = earliest(wake, run.deadline);
+      if (run.started) {
+        wake = earliest(wake, run.deadline);
+      }
       wake = earliest(wake, run.renewAt);
     }
     return wake;
   }
 
-  private void dispatch(DispatchQueue.Entry entry) {
-    Optional<TaskExecutor> executor = executors.find(entry.executorKind);
-    if (executor.isEmpty()) {
-      // Another node may have the plug-in; leave the task to it.
-      log.warn(
-          "Task {} needs executor kind '{}', which this node lacks; leaving it to other nodes",
-          entry.taskId,
-          entry.executorKind);
-      queue.release(entry.executorKind);
-      return;
+  // ---------------------------------------------------------------- claims
+
+  /**
+   * Claims runs a little before they are due ({@link Builder#claimAhead}), in batches, on its own
+   * thread: the store's write is off the path between a due instant and the run's start.
+   */
+  private void claimLoop() {
+    while (true) {
+      List<DispatchQueue.Entry> batch = new ArrayList<>();
+      boolean stop = false;
+      try {
+        List<List<DispatchQueue.Entry>> requests = new ArrayList<>();
+        requests.add(claimRequests.take());
+        claimRequests.drainTo(requests);
+        for (List<DispatchQueue.Entry> request : requests) {
+          if (request == STOP_CLAIMING) {
+            stop = true;
+          } else {
+            batch.addAll(request);
+          }
+        }
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        if (!batch.isEmpty()) {
+          claimBatch(batch);
+        }
+      } catch (RuntimeException e) { // keep the claimer alive whatever a batch does
+        log.error("Claiming a batch of {} runs failed", batch.size(), e);
+      }
+      queue.wakeTicker();
+      if (stop) {
+        return;
+      }
     }
+  }
+
+  private record PendingClaim(DispatchQueue.Entry entry, TaskExecutor executor, String runId) {}
+
+  /** Claims {@code entries} in one store call; the runs won wait in {@link #claimedAhead}. */
+  private void claimBatch(List<DispatchQueue.Entry> entries) {
     Instant now = clock.instant();
-    String runId = UUID.randomUUID().toString();
-    Lease lease = new Lease(nodeId, runId, now, now.plus(leaseDuration));
-    Optional<StoredTask> claimed;
+    List<Claim> claims = new ArrayList<>(entries.size());
+    Map<String, PendingClaim> pending = new HashMap<>();
+    for (DispatchQueue.Entry entry : entries) {
+      Optional<TaskExecutor> executor = executors.find(entry.executorKind);
+      if (executor.isEmpty()) {
+        // Another node may have the plug-in; leave the task to it.
+        log.warn(
+            "Task {} needs executor kind '{}', which this node lacks; leaving it to other nodes",
+            entry.taskId,
+            entry.executorKind);
+        queue.release(entry.executorKind);
+        continue;
+      }
+      String runId = UUID.randomUUID().toString();
+      Lease lease = new Lease(nodeId, runId, now, now.plus(leaseDuration));
+      claims.add(new Claim(entry.taskId, entry.version, lease));
+      // Keyed by run id: the change feed may have queued a task again while an earlier entry of
+      // it waited to be claimed, so one batch can hold two claims of one task. One wins.
+      pending.put(runId, new PendingClaim(entry, executor.get(), runId));
+    }
+    if (claims.isEmpty()) {
+      return;
+    }
+    List<StoredTask> won;
     try {
-      claimed = store.claim(entry.taskId, entry.version, lease);
+      won = store.claimAll(claims);
     } catch (RuntimeException e) {
-      log.warn("Could not claim task {}; retrying in {}", entry.taskId, STORE_RETRY_DELAY, e);
-      queue.release(entry.executorKind);
-      queue.offer(
-          new DispatchQueue.Offer(
-              entry.taskId,
-              entry.version,
-              entry.priority,
-              entry.executorKind,
-              entry.status,
-              now.plus(STORE_RETRY_DELAY)));
+      log.warn("Could not claim {} run(s); retrying in {}", claims.size(), STORE_RETRY_DELAY, e);
+      for (PendingClaim p : pending.values()) {
+        DispatchQueue.Entry entry = p.entry();
+        queue.release(entry.executorKind);
+        queue.offerAgain(
+            new DispatchQueue.Offer(
+                entry.taskId,
+                entry.version,
+                entry.priority,
+                entry.executorKind,
+                entry.status,
+                now.plus(STORE_RETRY_DELAY)));
+      }
       return;
     }
-    if (claimed.isEmpty()) {
+    for (StoredTask task : won) {
+      Lease lease = task.state().lease();
+      PendingClaim p = lease == null ? null : pending.remove(lease.runId());
+      if (p == null) {
+        continue;
+      }
+      InFlight run =
+          new InFlight(
+              task,
+              p.runId(),
+              p.executor(),
+              p.entry().dueAt,
+              p.entry().status,
+              now,
+              now.plus(leaseDuration.dividedBy(2)));
+      inFlight.put(run.runId, run);
+      claimedLock.lock();
+      try {
+        claimedAhead.add(run);
+      } finally {
+        claimedLock.unlock();
+      }
+    }
+    for (PendingClaim lost : pending.values()) {
       // Another node claimed it first, or it changed: the change feed brings its new state.
-      queue.release(entry.executorKind);
-      requestSync();
-      return;
+      queue.untake(lost.entry().taskId, lost.entry().version);
+      queue.release(lost.entry().executorKind);
     }
-    StoredTask task = claimed.get();
-    Duration timeout = task.definition().timeout();
-    InFlight run =
-        new InFlight(
-            task,
-            runId,
-            executor.get(),
-            entry.dueAt,
-            now,
-            now.plus(timeout != null ? timeout : defaultTimeout),
-            now.plus(leaseDuration.dividedBy(2)));
-    inFlight.put(runId, run);
+    if (!pending.isEmpty()) {
+      requestSync();
+    }
+  }
+
+  /** Starts the claimed runs that are due by {@code now}. No store I/O. */
+  private void startClaimedAhead(Instant now) {
+    List<InFlight> due = new ArrayList<>();
+    claimedLock.lock();
+    try {
+      for (InFlight head = claimedAhead.peek();
+          head != null && !head.scheduledFor.isAfter(now);
+          head = claimedAhead.peek()) {
+        due.add(claimedAhead.poll());
+      }
+    } finally {
+      claimedLock.unlock();
+    }
+    for (InFlight run : due) {
+      if (!run.isSettled()) {
+        begin(run, now);
+      }
+    }
+  }
+
+  private void begin(InFlight run, Instant now) {
+    Duration timeout = run.claimed.definition().timeout();
+    run.begin(now, now.plus(timeout != null ? timeout : defaultTimeout));
     dispatched.incrementAndGet();
-    Duration lateness = Duration.between(entry.dueAt, now);
-    listeners.forEach(l -> guarded("runStarted", () -> l.runStarted(task, runId, lateness)));
+    Duration lateness = Duration.between(run.scheduledFor, now);
+    StoredTask task = run.claimed;
+    listeners.forEach(l -> guarded("runStarted", () -> l.runStarted(task, run.runId, lateness)));
     try {
       runExecutor.execute(() -> execute(run));
     } catch (RejectedExecutionException e) {
@@ -481,10 +633,46 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
+  /**
+   * At stop: claims whose runs have not started go back to the queue as they were, the attempt not
+   * counted, so that this or another node runs them at their due instant.
+   */
+  private void handBackClaimedAhead() {
+    List<InFlight> unstarted;
+    claimedLock.lock();
+    try {
+      unstarted = new ArrayList<>(claimedAhead);
+      claimedAhead.clear();
+    } finally {
+      claimedLock.unlock();
+    }
+    Instant now = clock.instant();
+    for (InFlight run : unstarted) {
+      if (!run.settle()) {
+        continue;
+      }
+      try {
+        TaskState back = run.claimed.state().handedBack(run.queuedStatus, run.scheduledFor, now);
+        if (store.update(run.taskId(), run.version, back).isEmpty()) {
+          log.warn("Could not hand back the claim of task {}: it changed meanwhile", run.taskId());
+        }
+      } catch (RuntimeException e) {
+        log.warn(
+            "Could not hand back the claim of task {}; its lease will expire and it will be"
+                + " recovered",
+            run.taskId(),
+            e);
+      } finally {
+        inFlight.remove(run.runId);
+        queue.release(run.executorKind());
+      }
+    }
+  }
+
   /** Times out overdue runs and renews leases that are due for it. */
   private void checkInFlight(Instant now) {
     for (InFlight run : inFlight.values()) {
-      if (!run.deadline.isAfter(now)) {
+      if (run.started && !run.deadline.isAfter(now)) {
         if (run.settle()) {
           run.cancel();
           Duration timeout = Duration.between(run.startedAt, run.deadline);
@@ -511,6 +699,7 @@ public final class Scheduler implements AutoCloseable {
       return;
     }
     if (renewed.isPresent()) {
+      run.version = renewed.get().version();
       run.renewAt = now.plus(leaseDuration.dividedBy(2));
     } else if (run.settle()) {
       // Removed, or another node took it over after our lease expired: its result is not ours.
@@ -804,15 +993,18 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
-  /** A run executing on this node. */
+  /** A run this node claimed: waiting for its due instant, then executing. */
   private final class InFlight {
     final StoredTask claimed;
     final String runId;
     final TaskExecutor executor;
     final Instant scheduledFor;
-    final Instant startedAt;
-    final Instant deadline;
+    final TaskStatus queuedStatus;
+    volatile boolean started;
+    volatile Instant startedAt;
+    volatile Instant deadline;
     volatile Instant renewAt;
+    volatile long version;
     private final AtomicBoolean settled = new AtomicBoolean();
     private volatile boolean cancelled;
     private volatile @Nullable Thread thread;
@@ -822,16 +1014,29 @@ public final class Scheduler implements AutoCloseable {
         String runId,
         TaskExecutor executor,
         Instant scheduledFor,
-        Instant startedAt,
-        Instant deadline,
+        TaskStatus queuedStatus,
+        Instant claimedAt,
         Instant renewAt) {
       this.claimed = claimed;
       this.runId = runId;
       this.executor = executor;
       this.scheduledFor = scheduledFor;
-      this.startedAt = startedAt;
-      this.deadline = deadline;
+      this.queuedStatus = queuedStatus;
+      this.startedAt = claimedAt;
+      this.deadline = Instant.MAX;
       this.renewAt = renewAt;
+      this.version = claimed.version();
+    }
+
+    /** The run starts now; it must end by {@code runDeadline}. */
+    void begin(Instant now, Instant runDeadline) {
+      startedAt = now;
+      deadline = runDeadline;
+      started = true;
+    }
+
+    boolean isSettled() {
+      return settled.get();
     }
 
     String taskId() {
@@ -926,6 +1131,7 @@ public final class Scheduler implements AutoCloseable {
     private String nodeId = defaultNodeId();
     private Duration leaseDuration = Duration.ofSeconds(30);
     private Duration syncInterval = Duration.ofSeconds(1);
+    private Duration claimAhead = Duration.ofMillis(500);
     private Duration stopGrace = Duration.ofSeconds(2);
     private Duration defaultTimeout = Duration.ofHours(1);
     private DoubleSupplier random =
@@ -1012,6 +1218,18 @@ public final class Scheduler implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long before its due instant a run is claimed. Claims are written in batches on their own
+     * thread, so a run starts at its due instant without waiting for the store; a claimed run holds
+     * its concurrency slot from the claim on. Zero claims at the due instant, on the ticker. Must
+     * be less than half the lease duration. Default 500 ms.
+     */
+    public Builder claimAhead(Duration ahead) {
+      requireArgument(!ahead.isNegative(), "claim look-ahead must not be negative, got %s", ahead);
+      this.claimAhead = ahead;
+      return this;
+    }
+
     /** How long {@link Scheduler#stop()} lets runs in flight finish. Default 2 s. */
     public Builder stopGrace(Duration grace) {
       requireArgument(!grace.isNegative(), "stop grace must not be negative, got %s", grace);
@@ -1056,6 +1274,11 @@ public final class Scheduler implements AutoCloseable {
     }
 
     public Scheduler build() {
+      requireArgument(
+          claimAhead.compareTo(leaseDuration.dividedBy(2)) < 0,
+          "claim look-ahead %s must be less than half the lease duration %s",
+          claimAhead,
+          leaseDuration);
       TaskStore chosenStore = store;
       if (chosenStore == null) {
         throw new IllegalStateException("no store was set: call store(...) before build()");

@@ -106,6 +106,81 @@ final class SchedulerTest {
   }
 
   @Test
+  void claimAhead_claimsBeforeTheDueInstantAndStartsExactlyOnIt() {
+    List<Duration> lateness = new java.util.concurrent.CopyOnWriteArrayList<>();
+    scheduler =
+        build(
+            b ->
+                b.claimAhead(Duration.ofMillis(500))
+                    .listener(
+                        new SchedulerListener() {
+                          @Override
+                          public void runStarted(StoredTask task, String runId, Duration late) {
+                            lateness.add(late);
+                          }
+                        }));
+    scheduler.start();
+    Instant due = clock.instant().plusSeconds(5);
+    scheduler.add(task("later").schedule(Schedule.at(due)).build());
+
+    clock.advance(Duration.ofMillis(4_400));
+    scheduler.runDue();
+    assertThat(stored("later").state().status()).isEqualTo(TaskStatus.SCHEDULED);
+
+    clock.advance(Duration.ofMillis(200)); // 400 ms before due: inside the look-ahead
+    scheduler.runDue();
+    assertThat(stored("later").state().status()).isEqualTo(TaskStatus.RUNNING);
+    assertThat(recording.runsInOrder()).as("claimed, not started").isEmpty();
+
+    clock.advance(Duration.ofMillis(400));
+    scheduler.runDue();
+    assertThat(recording.runsInOrder()).containsExactly("later");
+    assertThat(lateness).containsExactly(Duration.ZERO);
+    RunRecord run = scheduler.runs("later", 1).get(0);
+    assertThat(run.startedAt()).isEqualTo(due);
+    assertThat(run.scheduledFor()).isEqualTo(due);
+  }
+
+  @Test
+  void claimAhead_stopBeforeTheRunStarts_handsTheClaimBack() {
+    scheduler = build(b -> b.claimAhead(Duration.ofMillis(500)));
+    scheduler.start();
+    Instant due = clock.instant().plusSeconds(5);
+    scheduler.add(task("later").schedule(Schedule.at(due)).build());
+    clock.advance(Duration.ofMillis(4_800));
+    scheduler.runDue();
+    assertThat(stored("later").state().status()).isEqualTo(TaskStatus.RUNNING);
+
+    scheduler.stop();
+
+    TaskState back = stored("later").state();
+    assertThat(back.status()).isEqualTo(TaskStatus.SCHEDULED);
+    assertThat(back.nextDueAt()).isEqualTo(due);
+    assertThat(back.attempt()).as("the claim's attempt is not counted").isZero();
+    assertThat(back.lease()).isNull();
+    assertThat(scheduler.runs("later", 10)).as("nothing ran, nothing recorded").isEmpty();
+    assertThat(recording.runsInOrder()).isEmpty();
+
+    scheduler.start();
+    clock.advance(Duration.ofMillis(200));
+    scheduler.runDue();
+    assertThat(recording.runsInOrder()).containsExactly("later");
+  }
+
+  @Test
+  void claimAhead_notShorterThanHalfTheLease_isRefused() {
+    assertThatThrownBy(
+            () ->
+                Scheduler.builder()
+                    .store(store)
+                    .leaseDuration(Duration.ofSeconds(1))
+                    .claimAhead(Duration.ofMillis(500))
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("less than half the lease duration");
+  }
+
+  @Test
   void dispatch_moreDueThanSlots_takesHighestPriorityFirst() {
     scheduler = build(b -> b.maxConcurrentRuns(1));
     scheduler.start();

@@ -16,6 +16,7 @@ import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.store.ChangeSet;
+import dev.schedulerd.api.store.Claim;
 import dev.schedulerd.api.store.DuplicateTaskException;
 import dev.schedulerd.api.store.TaskStore;
 import java.time.Duration;
@@ -244,6 +245,61 @@ public abstract class TaskStoreContract {
     }
     assertThat(wins.get()).isEqualTo(tasks);
     assertThat(store.list()).allMatch(t -> t.state().status() == TaskStatus.RUNNING);
+  }
+
+  @Test
+  void claimAll_claimsEachUnderItsOwnCondition() {
+    store.insert(definition("free"), scheduledAt(T0));
+    store.insert(definition("stale"), scheduledAt(T0));
+    store.insert(definition("taken"), scheduledAt(T0));
+    store.claim("taken", 1, lease("other", "other-run", T0));
+
+    List<StoredTask> claimed =
+        store.claimAll(
+            List.of(
+                new Claim("free", 1, lease("me", "run-free", T0)),
+                new Claim("stale", 0, lease("me", "run-stale", T0)),
+                new Claim("taken", 1, lease("me", "run-taken", T0)),
+                new Claim("missing", 1, lease("me", "run-missing", T0))));
+
+    assertThat(claimed).extracting(StoredTask::id).containsExactly("free");
+    assertThat(leaseOf("free").runId()).isEqualTo("run-free");
+    assertThat(store.find("stale").orElseThrow().state().status()).isEqualTo(TaskStatus.SCHEDULED);
+    assertThat(leaseOf("taken").runId()).isEqualTo("other-run");
+  }
+
+  @Test
+  void claimAll_concurrentBatches_exactlyOneWinsPerTask() throws Exception {
+    int tasks = 40;
+    for (int i = 0; i < tasks; i++) {
+      store.insert(definition("t" + i), scheduledAt(T0));
+    }
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      List<Future<List<StoredTask>>> batches = new ArrayList<>();
+      for (int c = 0; c < 3; c++) {
+        String node = "node-" + c;
+        List<Claim> claims = new ArrayList<>();
+        for (int i = 0; i < tasks; i++) {
+          claims.add(new Claim("t" + i, 1, lease(node, node + "-run-" + i, T0)));
+        }
+        batches.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return store.claimAll(claims);
+                }));
+      }
+      start.countDown();
+      int wins = 0;
+      for (Future<List<StoredTask>> batch : batches) {
+        wins += batch.get(30, TimeUnit.SECONDS).size();
+      }
+      assertThat(wins).isEqualTo(tasks);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test

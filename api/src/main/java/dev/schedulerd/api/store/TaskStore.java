@@ -64,6 +64,21 @@ public interface TaskStore extends AutoCloseable {
   Optional<StoredTask> claim(String taskId, long expectedVersion, Lease lease);
 
   /**
+   * Makes several {@link #claim claims} at once, each under its own condition, exactly as if made
+   * one by one. Schedulers claim runs shortly before they are due in batches, so a store that can
+   * write them in one transaction should override this.
+   *
+   * @return the tasks claimed, in any order; a claim that lost is simply absent
+   */
+  default List<StoredTask> claimAll(List<Claim> claims) {
+    List<StoredTask> claimed = new java.util.ArrayList<>(claims.size());
+    for (Claim c : claims) {
+      claim(c.taskId(), c.expectedVersion(), c.lease()).ifPresent(claimed::add);
+    }
+    return claimed;
+  }
+
+  /**
    * Extends the lease of the running task if the lease still covers {@code runId}. Called by the
    * claiming node while the run lasts.
    *

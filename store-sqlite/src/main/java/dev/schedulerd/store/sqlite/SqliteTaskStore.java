@@ -7,6 +7,7 @@ import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.store.ChangeSet;
+import dev.schedulerd.api.store.Claim;
 import dev.schedulerd.api.store.DuplicateTaskException;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
@@ -207,6 +208,30 @@ public final class SqliteTaskStore implements TaskStore {
         null);
   }
 
+  /** All claims in one transaction: one fsync for a whole look-ahead batch. */
+  @Override
+  public List<StoredTask> claimAll(List<Claim> claims) {
+    if (claims.isEmpty()) {
+      return List.of();
+    }
+    return writer.execute(
+        batch -> {
+          List<StoredTask> claimed = new ArrayList<>(claims.size());
+          for (Claim claim : claims) {
+            writeIfLocked(
+                    batch,
+                    claim.taskId(),
+                    current ->
+                        current.version() == claim.expectedVersion()
+                            && current.state().status().isQueued(),
+                    current -> current.state().running(claim.lease(), claim.lease().acquiredAt()),
+                    null)
+                .ifPresent(claimed::add);
+          }
+          return claimed;
+        });
+  }
+
   @Override
   public Optional<StoredTask> renewLease(String taskId, String runId, Instant newExpiry) {
     return writeIf(
@@ -231,32 +256,40 @@ public final class SqliteTaskStore implements TaskStore {
 
   private Optional<StoredTask> writeIf(
       String taskId, Predicate<StoredTask> condition, NextState next, @Nullable RunRecord run) {
-    return writer.execute(
-        batch -> {
-          Connection c = batch.connection();
-          Optional<StoredTask> current = findTask(c, taskId);
-          if (current.isEmpty() || !condition.test(current.get())) {
-            return Optional.empty();
-          }
-          StoredTask old = current.get();
-          StoredTask stored = old.withState(next.from(old).withVersion(old.version() + 1));
-          try (PreparedStatement update =
-              c.prepareStatement(
-                  "UPDATE tasks SET state = ?, status = ?, version = ?, next_due_ms = ?,"
-                      + " lease_run_id = ?, lease_expires_ms = ?, change_seq = ?"
-                      + " WHERE id = ? AND version = ?")) {
-            bindState(update, 1, stored.state(), batch.nextChangeSeq());
-            update.setString(8, taskId);
-            update.setLong(9, old.version());
-            if (update.executeUpdate() != 1) {
-              return Optional.empty();
-            }
-          }
-          if (run != null) {
-            appendRun(c, run);
-          }
-          return Optional.of(stored);
-        });
+    return writer.execute(batch -> writeIfLocked(batch, taskId, condition, next, run));
+  }
+
+  /** Runs inside a write batch. */
+  private Optional<StoredTask> writeIfLocked(
+      GroupCommitWriter.Batch batch,
+      String taskId,
+      Predicate<StoredTask> condition,
+      NextState next,
+      @Nullable RunRecord run)
+      throws SQLException {
+    Connection c = batch.connection();
+    Optional<StoredTask> current = findTask(c, taskId);
+    if (current.isEmpty() || !condition.test(current.get())) {
+      return Optional.empty();
+    }
+    StoredTask old = current.get();
+    StoredTask stored = old.withState(next.from(old).withVersion(old.version() + 1));
+    try (PreparedStatement update =
+        c.prepareStatement(
+            "UPDATE tasks SET state = ?, status = ?, version = ?, next_due_ms = ?,"
+                + " lease_run_id = ?, lease_expires_ms = ?, change_seq = ?"
+                + " WHERE id = ? AND version = ?")) {
+      bindState(update, 1, stored.state(), batch.nextChangeSeq());
+      update.setString(8, taskId);
+      update.setLong(9, old.version());
+      if (update.executeUpdate() != 1) {
+        return Optional.empty();
+      }
+    }
+    if (run != null) {
+      appendRun(c, run);
+    }
+    return Optional.of(stored);
   }
 
   /** Binds state, status, version, next_due_ms, lease_run_id, lease_expires_ms, change_seq. */

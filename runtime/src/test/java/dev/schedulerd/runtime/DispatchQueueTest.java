@@ -1,0 +1,55 @@
+package dev.schedulerd.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.schedulerd.api.Priority;
+import dev.schedulerd.api.TaskStatus;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+final class DispatchQueueTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private final DispatchQueue queue = new DispatchQueue(10, Map.of());
+
+  private static DispatchQueue.Offer offer(String id, long version) {
+    return new DispatchQueue.Offer(id, version, Priority.MEDIUM, "log", TaskStatus.SCHEDULED, T0);
+  }
+
+  @Test
+  void takenVersion_offeredAgainByTheChangeFeed_isNotQueuedTwice() {
+    queue.offer(offer("t", 1));
+    assertThat(queue.takeDispatchable(T0)).hasSize(1);
+
+    queue.offer(offer("t", 1)); // the feed read version 1 before the claim was written
+
+    assertThat(queue.takeDispatchable(T0)).isEmpty();
+    assertThat(queue.size()).isZero();
+  }
+
+  @Test
+  void takenVersion_newerVersionOrUntake_isQueuedAgain() {
+    queue.offer(offer("a", 1));
+    queue.offer(offer("b", 1));
+    assertThat(queue.takeDispatchable(T0)).hasSize(2);
+
+    queue.offer(offer("a", 2));
+    queue.untake("b", 1); // b's claim lost: whatever the store says next counts
+    queue.offer(offer("b", 1));
+
+    assertThat(queue.takeDispatchable(T0))
+        .extracting(e -> e.taskId + "@" + e.version)
+        .containsExactlyInAnyOrder("a@2", "b@1");
+  }
+
+  @Test
+  void offerAgain_afterAStoreFailure_queuesTheSameVersion() {
+    queue.offer(offer("t", 3));
+    assertThat(queue.takeDispatchable(T0)).hasSize(1);
+    queue.release("log");
+
+    queue.offerAgain(offer("t", 3));
+
+    assertThat(queue.takeDispatchable(T0)).extracting(e -> e.version).containsExactly(3L);
+  }
+}
