@@ -124,8 +124,8 @@ final class DispatchQueue {
       }
       Entry existing = live.get(offer.taskId());
       if (existing != null) {
-        if (existing.version > offer.version()) {
-          return;
+        if (existing.version >= offer.version()) {
+          return; // the same store state again (the change feed repeats our own writes), or older
         }
         kill(existing);
       }

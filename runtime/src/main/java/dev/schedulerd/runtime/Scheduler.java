@@ -833,6 +833,11 @@ public final class Scheduler implements AutoCloseable {
       TaskStatus terminal) {
     if (definition.schedule().recurring()) {
       Optional<Instant> next = fireTimes.following(definition.schedule(), fireTime, now);
+      if (next.isPresent() && !next.get().isAfter(record.startedAt())) {
+        // That fire time had already passed when this (late) run started: this run was its
+        // catch-up. Only fire times that passed while it ran are due again.
+        next = fireTimes.following(definition.schedule(), next.get(), now);
+      }
       if (next.isPresent()) {
         return state.scheduled(next.get(), next.get(), 0, record, now);
       }

@@ -106,6 +106,23 @@ final class SchedulerTest {
   }
 
   @Test
+  void cron_longOverdue_runsOneCatchUpRunThenWaitsForTheNextFireTime() {
+    scheduler.start();
+    // Stored long ago with a due instant days in the past, as after a long downtime.
+    Instant longAgo = clock.instant().minus(Duration.ofDays(3));
+    TaskDefinition daily =
+        task("daily").schedule(Schedule.cron("0 3 * * *", ZoneId.of("UTC"))).build();
+    store.insert(daily, TaskState.initial(longAgo, longAgo));
+    scheduler.runDue(); // picks it up from the store
+
+    assertThat(recording.runsInOrder()).containsExactly("daily");
+    scheduler.runDue();
+    assertThat(recording.runsInOrder()).as("one catch-up run, not one per missed day").hasSize(1);
+    Instant next = java.util.Objects.requireNonNull(stored("daily").state().nextDueAt());
+    assertThat(next).isAfter(clock.instant());
+  }
+
+  @Test
   void claimAhead_claimsBeforeTheDueInstantAndStartsExactlyOnIt() {
     List<Duration> lateness = new java.util.concurrent.CopyOnWriteArrayList<>();
     scheduler =

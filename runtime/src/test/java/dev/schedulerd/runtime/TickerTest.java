@@ -73,7 +73,9 @@ final class TickerTest {
 
     await().atMost(5, TimeUnit.SECONDS).until(() -> completed("now"));
     assertThat(completed("in-1h")).isFalse();
-    assertThat(scheduler.status().wakeUps()).isLessThanOrEqualTo(3);
+    // Two adds, the claimer's hand-off, and the store sync's echoes of our own writes, depending
+    // on timing; a polling ticker wakes on every tick instead.
+    assertThat(scheduler.status().wakeUps()).isLessThanOrEqualTo(6);
   }
 
   @Test
