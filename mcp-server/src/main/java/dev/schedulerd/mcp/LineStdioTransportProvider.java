@@ -12,8 +12,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -49,6 +51,15 @@ public final class LineStdioTransportProvider implements McpServerTransportProvi
   private final ReentrantLock writeLock = new ReentrantLock();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch ended = new CountDownLatch(1);
+
+  /** Bound on waiting, at end of input, for answers to requests already received. */
+  private static final Duration DRAIN_LIMIT = Duration.ofSeconds(30);
+
+  /** Inbound messages whose handling (for a request: its answer) has not finished. */
+  private final ReentrantLock handlingLock = new ReentrantLock();
+
+  private final Condition handlingDone = handlingLock.newCondition();
+  private int handling; // guarded by handlingLock
   private volatile @Nullable McpServerSession session;
 
   public LineStdioTransportProvider(
@@ -119,6 +130,7 @@ public final class LineStdioTransportProvider implements McpServerTransportProvi
         handleLine(session, line.toString(StandardCharsets.UTF_8));
       }
       log.info("The MCP client closed its input; ending the session");
+      awaitHandled();
     } catch (IOException e) {
       if (!closed.get()) {
         log.warn("Reading from the MCP client failed; ending the session", e);
@@ -151,11 +163,52 @@ public final class LineStdioTransportProvider implements McpServerTransportProvi
               + ")");
       return;
     }
+    handlingLock.lock();
+    try {
+      handling++;
+    } finally {
+      handlingLock.unlock();
+    }
     session
         .handle(message)
+        .doFinally(signal -> handled())
         .subscribe(
             ignored -> {},
             error -> log.warn("Handling an inbound message failed: {}", error.toString()));
+  }
+
+  private void handled() {
+    handlingLock.lock();
+    try {
+      handling--;
+      handlingDone.signalAll();
+    } finally {
+      handlingLock.unlock();
+    }
+  }
+
+  /**
+   * A client may send requests and close its input at once ({@code echo ... | schedulerd}): the
+   * requests received are still answered before the session ends.
+   */
+  private void awaitHandled() {
+    long nanos = DRAIN_LIMIT.toNanos();
+    handlingLock.lock();
+    try {
+      while (handling > 0 && nanos > 0) {
+        nanos = handlingDone.awaitNanos(nanos);
+      }
+      if (handling > 0) {
+        log.warn(
+            "Ending the session with {} request(s) still unanswered after {}",
+            handling,
+            DRAIN_LIMIT);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      handlingLock.unlock();
+    }
   }
 
   private void writeError(int code, String message) {

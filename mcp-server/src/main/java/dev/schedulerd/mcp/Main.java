@@ -1,17 +1,20 @@
 package dev.schedulerd.mcp;
 
 import dev.schedulerd.api.store.StoreException;
-import dev.schedulerd.api.store.StoreSettings;
 import dev.schedulerd.api.store.TaskStore;
-import dev.schedulerd.api.store.TaskStoreProvider;
+import dev.schedulerd.runtime.FireTimes;
 import dev.schedulerd.runtime.Scheduler;
-import dev.schedulerd.runtime.StoreRegistry;
+import dev.schedulerd.store.json.SeedFiles;
+import dev.schedulerd.store.sqlite.SqliteOptions;
+import dev.schedulerd.store.sqlite.SqliteTaskStore;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -34,7 +37,16 @@ import picocli.CommandLine.Parameters;
       "A task scheduler that AI agents drive over MCP.",
       "MODE 'serve' (default) speaks MCP on stdin/stdout; 'daemon' only schedules, until SIGTERM."
     },
-    exitCodeOnInvalidInput = 2)
+    exitCodeOnInvalidInput = 2,
+    subcommands = {SeedFileCommands.Import.class, SeedFileCommands.Export.class},
+    footer = {
+      "%nSettings also come from the environment (SCHEDULERD_STORE, SCHEDULERD_ZONE,"
+          + " SCHEDULERD_KEEP_ALIVE, SCHEDULERD_STOP_GRACE, SCHEDULERD_NODE_ID) and a config file"
+          + " (--config FILE, else $SCHEDULERD_CONFIG, else"
+          + " ~/.config/schedulerd/schedulerd.properties; keys: the option names, plus"
+          + " store.OPTION). The command line wins over the environment, which wins over the"
+          + " config file."
+    })
 public final class Main implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -76,12 +88,40 @@ public final class Main implements Callable<Integer> {
       description = "This node's id in leases and runs.")
   private @Nullable String nodeId;
 
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "A properties file with the settings above (keys: the option names).")
+  private @Nullable Path config;
+
+  private Settings settings = Settings.none();
+
+  Settings settings() {
+    return settings;
+  }
+
   @SuppressForbidden(reason = "usage errors go to the real stderr, help and version to stdout")
   public static void main(String[] args) {
     PrintStream protocolOut = takeOverStdout();
-    CommandLine cli = new CommandLine(new Main(protocolOut));
+    Main main = new Main(protocolOut);
+    CommandLine cli = new CommandLine(main);
     cli.setOut(new java.io.PrintWriter(protocolOut, true, StandardCharsets.UTF_8));
     cli.setErr(new java.io.PrintWriter(System.err, true, StandardCharsets.UTF_8));
+    try {
+      main.settings = Settings.load(args, System.getenv(), SeedFiles.home());
+    } catch (Settings.SettingsException e) {
+      cli.getErr().println("schedulerd: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    cli.setDefaultValueProvider(main.settings);
+    cli.setParameterExceptionHandler(
+        (e, arguments) -> {
+          // One message, not the whole usage text: an MCP client shows stderr to its user.
+          e.getCommandLine().getErr().println("schedulerd: " + e.getMessage());
+          e.getCommandLine().getErr().println("Run 'schedulerd --help' for the options.");
+          return 2;
+        });
     cli.setExecutionExceptionHandler(
         (e, command, parsed) -> {
           if (e instanceof StoreException) {
@@ -127,7 +167,8 @@ public final class Main implements Callable<Integer> {
           new CommandLine(this),
           "--zone '" + zone + "' is not an IANA time zone, e.g. Europe/Berlin");
     }
-    TaskStore taskStore = openStore();
+    TaskStore taskStore = openStore(store, settings, new CommandLine(this));
+    importSeedFileOnFirstStart(taskStore, defaultZone);
     Scheduler.Builder builder =
         Scheduler.builder()
             .store(taskStore)
@@ -174,26 +215,43 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  private TaskStore openStore() {
-    int colon = store.indexOf(':');
-    String name = colon < 0 ? store : store.substring(0, colon);
-    String location = colon < 0 ? "" : store.substring(colon + 1);
-    StoreRegistry stores = StoreRegistry.load(Main.class.getClassLoader());
-    TaskStoreProvider provider =
-        stores
-            .find(name)
-            .orElseThrow(
-                () ->
-                    new CommandLine.ParameterException(
-                        new CommandLine(this),
-                        "--store '"
-                            + name
-                            + "' is not available; available: "
-                            + String.join(", ", stores.names())));
+  /** Opens the store; a bad name or setting is a usage error (exit 2). */
+  static TaskStore openStore(String spec, Settings settings, CommandLine commandLine) {
     try {
-      return provider.open(StoreSettings.of(location));
+      return StoreSelection.parse(spec).open(settings.storeOptions());
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--store: " + e.getMessage());
+      throw new CommandLine.ParameterException(
+          commandLine, "--store " + spec + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The seed kept its tasks in ~/.memory/scheduler_tasks.json. When the default SQLite store is
+   * created and that file exists, its tasks move in; the file is only read.
+   */
+  private void importSeedFileOnFirstStart(TaskStore taskStore, ZoneId defaultZone) {
+    Path seedFile = SeedFiles.defaultFile();
+    if (!(taskStore instanceof SqliteTaskStore sqlite)
+        || !sqlite.createdNew()
+        || !sqlite.file().equals(SqliteOptions.defaultFile().toAbsolutePath().normalize())
+        || !Files.isRegularFile(seedFile)) {
+      return;
+    }
+    try {
+      SeedFiles.ImportReport report =
+          SeedFiles.importInto(
+              taskStore,
+              seedFile,
+              new FireTimes(defaultZone),
+              java.time.InstantSource.system().instant());
+      log.info(
+          "New task store: imported {} task(s) from the seed's file {} (left untouched){}",
+          report.imported(),
+          seedFile,
+          report.alreadyPresent().isEmpty() ? "" : "; already present: " + report.alreadyPresent());
+    } catch (StoreException e) {
+      log.error(
+          "Could not import the seed's task file; starting without its tasks: {}", e.getMessage());
     }
   }
 

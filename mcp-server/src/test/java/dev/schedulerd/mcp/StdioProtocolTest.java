@@ -37,7 +37,17 @@ final class StdioProtocolTest {
     PipedInputStream clientIn = new PipedInputStream(1 << 20);
     PipedOutputStream serverOut = new PipedOutputStream(clientIn);
     fromServer = new BufferedReader(new InputStreamReader(clientIn, StandardCharsets.UTF_8));
-    server = new SchedulerdServer(scheduler, "test", serverIn, serverOut, sessionEnded::countDown);
+    // Like the process exiting: once the session ends, nothing more reaches the client.
+    Runnable endOfSession =
+        () -> {
+          try {
+            serverOut.close();
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+          sessionEnded.countDown();
+        };
+    server = new SchedulerdServer(scheduler, "test", serverIn, serverOut, endOfSession);
     send(
         "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
             + "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"test\",\"version\":\"1\"}}}");
@@ -98,6 +108,29 @@ final class StdioProtocolTest {
       assertThat(tool.path("annotations").has("readOnlyHint")).as(tool.toString()).isTrue();
       assertThat(tool.path("inputSchema").path("type").asText()).isEqualTo("object");
     }
+  }
+
+  @Test
+  void requestsThenEndOfInput_areAllAnsweredBeforeTheSessionEnds() throws Exception {
+    for (int id = 10; id < 30; id++) {
+      send(
+          "{\"jsonrpc\":\"2.0\",\"id\":"
+              + id
+              + ",\"method\":\"tools/call\",\"params\":{\"name\":\"scheduler_add_task\","
+              + "\"arguments\":{\"task_id\":\"piped-"
+              + id
+              + "\",\"task_type\":\"log\",\"config\":{\"message\":\"hi\"}}}}");
+    }
+    toServer.close(); // as `printf '...' | schedulerd` does
+
+    // The output closes as soon as the session ends: every answer must be out by then.
+    assertThat(sessionEnded.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    java.util.Set<Integer> answered = new java.util.HashSet<>();
+    for (int i = 0; i < 20; i++) {
+      answered.add(read().path("id").asInt());
+    }
+    assertThat(answered).hasSize(20);
+    assertThat(store.list()).hasSize(20);
   }
 
   @Test

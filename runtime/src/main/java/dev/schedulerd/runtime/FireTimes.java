@@ -31,8 +31,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>The next fire time is always computed from the previous <em>fire time</em>, never from the
  * moment a run ended, so a slow run cannot make a job fire twice or skip.
+ *
+ * <p>Thread-safe; parsed cron expressions are cached.
  */
-final class FireTimes {
+public final class FireTimes {
   /** Bound on cron steps when catching up after a long pause, ~0.1 s of cron-utils work. */
   private static final int MAX_CATCH_UP_STEPS = 10_000;
 
@@ -42,7 +44,8 @@ final class FireTimes {
   private final CronParser springParser = parser(CronType.SPRING53);
   private final ConcurrentHashMap<Schedule.Cron, ExecutionTime> parsed = new ConcurrentHashMap<>();
 
-  FireTimes(ZoneId defaultZone) {
+  /** Fire times with cron expressions that name no zone read in {@code defaultZone}. */
+  public FireTimes(ZoneId defaultZone) {
     this.defaultZone = defaultZone;
   }
 
@@ -58,7 +61,7 @@ final class FireTimes {
     return new CronParser(CronDefinitionBuilder.instanceDefinitionFor(type));
   }
 
-  ZoneId defaultZone() {
+  public ZoneId defaultZone() {
     return defaultZone;
   }
 
@@ -68,7 +71,7 @@ final class FireTimes {
    *
    * @throws InvalidTaskException naming {@code schedule}
    */
-  Schedule normalize(Schedule schedule) {
+  public Schedule normalize(Schedule schedule) {
     if (schedule instanceof Schedule.Cron cron) {
       Schedule.Cron zoned = cron.withDefaultZone(defaultZone);
       executionTime(zoned);
@@ -82,7 +85,7 @@ final class FireTimes {
    *
    * @throws InvalidTaskException when it never fires or its one fire time has passed
    */
-  Instant first(Schedule schedule, Instant now) {
+  public Instant first(Schedule schedule, Instant now) {
     return switch (schedule) {
       case Schedule.Immediate i -> now;
       case Schedule.At at -> {
@@ -130,7 +133,7 @@ final class FireTimes {
    * period), they collapse into one: the latest missed fire time is returned, and it is due at
    * once. Empty for one-shot schedules and for cron expressions with no further fire time.
    */
-  Optional<Instant> following(Schedule schedule, Instant lastFire, Instant now) {
+  public Optional<Instant> following(Schedule schedule, Instant lastFire, Instant now) {
     return switch (schedule) {
       case Schedule.Immediate i -> Optional.empty();
       case Schedule.At at -> Optional.empty();

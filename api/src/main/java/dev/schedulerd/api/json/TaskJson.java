@@ -1,4 +1,4 @@
-package dev.schedulerd.store.sqlite;
+package dev.schedulerd.api.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,19 +24,19 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How definitions, states and run records are written into the database's JSON columns. Instants
- * and durations are ISO-8601 text, so values round-trip exactly (nanoseconds included) and the rows
- * stay readable with the {@code sqlite3} shell. Field names never change meaning; new fields are
- * optional, so an older reader ignores what it does not know.
+ * The canonical JSON form of definitions, states and run records, as stores keep them. Instants and
+ * durations are ISO-8601 text, so values round-trip exactly (nanoseconds included) and stay
+ * readable. Field names never change meaning; new fields are optional, so an older reader ignores
+ * what it does not know. Thread-safe.
  */
-final class TaskJson {
+public final class TaskJson {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private TaskJson() {}
 
   // ------------------------------------------------------------------ definitions
 
-  static String writeDefinition(TaskDefinition d) {
+  public static String writeDefinition(TaskDefinition d) {
     ObjectNode node = MAPPER.createObjectNode();
     node.put("id", d.id());
     node.put("kind", d.executorKind());
@@ -59,7 +59,7 @@ final class TaskJson {
     return write(node);
   }
 
-  static TaskDefinition readDefinition(String json) {
+  public static TaskDefinition readDefinition(String json) {
     JsonNode node = read(json);
     JsonNode retry = node.path("retry");
     Map<String, String> labels = new LinkedHashMap<>();
@@ -83,6 +83,31 @@ final class TaskJson {
         .timeout(duration(node, "timeout"))
         .labels(labels)
         .build();
+  }
+
+  /** The definition as a JSON tree. */
+  public static ObjectNode definitionNode(TaskDefinition d) {
+    return (ObjectNode) read(writeDefinition(d));
+  }
+
+  /** Reads a definition from a JSON tree. */
+  public static TaskDefinition readDefinition(JsonNode node) {
+    return readDefinition(write(node));
+  }
+
+  /** The state (without version) as a JSON tree. */
+  public static ObjectNode stateNode(TaskState s) {
+    return (ObjectNode) read(writeState(s));
+  }
+
+  /** Reads a state from a JSON tree. */
+  public static TaskState readState(JsonNode node, long version) {
+    return readState(write(node), version);
+  }
+
+  /** The run record as a JSON tree. */
+  public static ObjectNode runNodeOf(RunRecord run) {
+    return runNode(run);
   }
 
   private static ObjectNode schedule(Schedule schedule) {
@@ -133,7 +158,7 @@ final class TaskJson {
   // ------------------------------------------------------------------ states
 
   /** The state without its version, which lives in its own column. */
-  static String writeState(TaskState s) {
+  public static String writeState(TaskState s) {
     ObjectNode node = MAPPER.createObjectNode();
     node.put("status", s.status().wireName());
     node.put("attempt", s.attempt());
@@ -156,7 +181,7 @@ final class TaskJson {
     return write(node);
   }
 
-  static TaskState readState(String json, long version) {
+  public static TaskState readState(String json, long version) {
     JsonNode node = read(json);
     JsonNode l = node.path("lease");
     Lease lease =
@@ -182,11 +207,11 @@ final class TaskJson {
 
   // ------------------------------------------------------------------ runs
 
-  static String writeRun(RunRecord run) {
+  public static String writeRun(RunRecord run) {
     return write(runNode(run));
   }
 
-  static RunRecord readRun(String json) {
+  public static RunRecord readRun(String json) {
     return readRun(read(json));
   }
 
@@ -209,7 +234,8 @@ final class TaskJson {
     return node;
   }
 
-  private static RunRecord readRun(JsonNode node) {
+  /** Reads a run record from a JSON tree. */
+  public static RunRecord readRun(JsonNode node) {
     return new RunRecord(
         text(node, "runId"),
         text(node, "taskId"),

@@ -78,6 +78,27 @@ public final class InMemoryTaskStore implements TaskStore {
     return stored;
   }
 
+  /**
+   * Puts back a task exactly as it was saved (state and version included) with its run records,
+   * oldest first; for stores that keep tasks in memory and persist them elsewhere.
+   *
+   * @throws DuplicateTaskException when a task with the same id exists
+   */
+  public void restore(StoredTask task, List<RunRecord> runsOldestFirst) {
+    lock.lock();
+    try {
+      checkOpen();
+      if (tasks.containsKey(task.id())) {
+        throw new DuplicateTaskException(task.id());
+      }
+      write(task);
+      runsOldestFirst.forEach(this::appendRunLocked);
+    } finally {
+      lock.unlock();
+    }
+    notifyListeners();
+  }
+
   @Override
   public Optional<StoredTask> find(String taskId) {
     lock.lock();

@@ -6,6 +6,7 @@ import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
+import dev.schedulerd.api.json.TaskJson;
 import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.Claim;
 import dev.schedulerd.api.store.DuplicateTaskException;

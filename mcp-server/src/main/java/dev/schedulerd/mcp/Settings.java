@@ -1,0 +1,171 @@
+package dev.schedulerd.mcp;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
+
+/**
+ * The daemon's settings from the environment and a config file, offered to picocli as defaults: the
+ * command line wins over {@code SCHEDULERD_*} environment variables, which win over the config
+ * file, which wins over built-in defaults.
+ *
+ * <p>The config file is a properties file: {@code --config FILE}, else {@code $SCHEDULERD_CONFIG},
+ * else {@code ~/.config/schedulerd/schedulerd.properties} when it exists. Keys are the long option
+ * names ({@code store}, {@code zone}, {@code keep-alive}, {@code stop-grace}, {@code node-id});
+ * {@code store.KEY} keys are options of the chosen store (e.g. {@code store.synchronous=normal}).
+ */
+final class Settings implements CommandLine.IDefaultValueProvider {
+  static final List<String> KEYS = List.of("store", "zone", "keep-alive", "stop-grace", "node-id");
+
+  /** A config file or environment variable that cannot be used. Exit code 2. */
+  static final class SettingsException extends RuntimeException {
+    SettingsException(String message) {
+      super(message);
+    }
+  }
+
+  private final Map<String, String> values;
+  private final Map<String, String> storeOptions;
+  private final @Nullable Path file;
+
+  private Settings(
+      Map<String, String> values, Map<String, String> storeOptions, @Nullable Path file) {
+    this.values = values;
+    this.storeOptions = storeOptions;
+    this.file = file;
+  }
+
+  static Settings none() {
+    return new Settings(Map.of(), Map.of(), null);
+  }
+
+  /**
+   * Reads the config file (named in {@code args}, the environment, or the default place) and the
+   * environment.
+   *
+   * @throws SettingsException naming the file, the key and the value that are wrong
+   */
+  static Settings load(String[] args, Map<String, String> env, Path home) {
+    Path file = configFile(args, env, home);
+    Map<String, String> values = new LinkedHashMap<>();
+    Map<String, String> storeOptions = new TreeMap<>();
+    if (file != null) {
+      Properties properties = new Properties();
+      try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        properties.load(in);
+      } catch (IOException | IllegalArgumentException e) {
+        throw new SettingsException("cannot read the config file " + file + ": " + e.getMessage());
+      }
+      for (String key : properties.stringPropertyNames()) {
+        String value = properties.getProperty(key).strip();
+        if (key.startsWith("store.") && key.length() > "store.".length()) {
+          storeOptions.put(key.substring("store.".length()), value);
+        } else if (KEYS.contains(key)) {
+          values.put(key, check(key, value, "the config file " + file));
+        } else {
+          throw new SettingsException(
+              "unknown setting '"
+                  + key
+                  + "' in the config file "
+                  + file
+                  + ": use "
+                  + String.join(", ", KEYS)
+                  + ", or store.OPTION for the store's options");
+        }
+      }
+    }
+    for (String key : KEYS) {
+      String name = envName(key);
+      String value = env.get(name);
+      if (value != null && !value.isBlank()) {
+        values.put(key, check(key, value.strip(), "the environment variable " + name));
+      }
+    }
+    return new Settings(Map.copyOf(values), Map.copyOf(storeOptions), file);
+  }
+
+  static String envName(String key) {
+    return "SCHEDULERD_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+
+  private static String check(String key, String value, String source) {
+    switch (key) {
+      case "keep-alive" -> {
+        if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+          throw new SettingsException(
+              "keep-alive='" + value + "' in " + source + " is invalid: use true or false");
+        }
+      }
+      case "stop-grace" -> {
+        try {
+          if (Integer.parseInt(value) < 0) {
+            throw new NumberFormatException();
+          }
+        } catch (NumberFormatException e) {
+          throw new SettingsException(
+              "stop-grace='" + value + "' in " + source + " is invalid: use whole seconds, e.g. 5");
+        }
+      }
+      default -> {}
+    }
+    return value;
+  }
+
+  private static @Nullable Path configFile(String[] args, Map<String, String> env, Path home) {
+    for (int i = 0; i < args.length; i++) {
+      String explicit = null;
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        explicit = args[i + 1];
+      } else if (args[i].startsWith("--config=")) {
+        explicit = args[i].substring("--config=".length());
+      }
+      if (explicit != null) {
+        return existing(Path.of(explicit), "--config");
+      }
+    }
+    String fromEnv = env.get("SCHEDULERD_CONFIG");
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return existing(Path.of(fromEnv.strip()), "SCHEDULERD_CONFIG");
+    }
+    String xdg = env.get("XDG_CONFIG_HOME");
+    Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : home.resolve(".config");
+    Path standard = base.resolve("schedulerd").resolve("schedulerd.properties");
+    return Files.isRegularFile(standard) ? standard : null;
+  }
+
+  private static Path existing(Path file, String source) {
+    if (!Files.isRegularFile(file)) {
+      throw new SettingsException(
+          "the config file " + file + " given by " + source + " does not exist or is not a file");
+    }
+    return file;
+  }
+
+  /** Options for the store from {@code store.*} keys. */
+  Map<String, String> storeOptions() {
+    return storeOptions;
+  }
+
+  @Nullable Path file() {
+    return file;
+  }
+
+  @Override
+  public @Nullable String defaultValue(CommandLine.Model.ArgSpec argSpec) {
+    if (argSpec instanceof CommandLine.Model.OptionSpec option) {
+      String key = option.longestName().replaceFirst("^--", "");
+      return values.get(key);
+    }
+    return null;
+  }
+}

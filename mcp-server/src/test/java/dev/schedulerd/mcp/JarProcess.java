@@ -1,0 +1,60 @@
+package dev.schedulerd.mcp;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The shaded jar run as its own process, for the *IT tests. */
+record JarProcess(int exitCode, String stdout, String stderr) {
+
+  static Path jar() {
+    String jar = System.getProperty("schedulerd.jar");
+    if (jar == null) {
+      throw new IllegalStateException("run through failsafe: schedulerd.jar is not set");
+    }
+    return Path.of(jar);
+  }
+
+  static ProcessBuilder builder(Path home, List<String> args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-XX:TieredStopAtLevel=1");
+    command.add("-XX:+UseSerialGC");
+    command.add("-jar");
+    command.add(jar().toString());
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command);
+    Map<String, String> env = builder.environment();
+    env.keySet().removeIf(k -> k.startsWith("SCHEDULERD_"));
+    env.put("HOME", home.toString());
+    env.remove("XDG_CONFIG_HOME");
+    return builder;
+  }
+
+  /** Runs to completion with {@code stdin} as input. */
+  static JarProcess run(Path home, String stdin, String... args) throws Exception {
+    Path out = Files.createTempFile(home, "out", ".txt");
+    Path err = Files.createTempFile(home, "err", ".txt");
+    Process process =
+        builder(home, List.of(args))
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
+    try (var in = process.getOutputStream()) {
+      in.write(stdin.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      // it exited before reading its input (a usage error): fine
+    }
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError(
+          "schedulerd did not exit within 60 s; stderr: " + Files.readString(err));
+    }
+    return new JarProcess(process.exitValue(), Files.readString(out), Files.readString(err));
+  }
+}

@@ -1,0 +1,96 @@
+package dev.schedulerd.mcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+final class SettingsTest {
+  @TempDir Path dir;
+
+  private Path config(String text) throws IOException {
+    Path file = dir.resolve("schedulerd.properties");
+    Files.writeString(file, text);
+    return file;
+  }
+
+  private static @org.jspecify.annotations.Nullable String value(Settings settings, String option) {
+    CommandLine.Model.OptionSpec spec =
+        CommandLine.Model.OptionSpec.builder("--" + option).type(String.class).build();
+    return settings.defaultValue(spec);
+  }
+
+  @Test
+  void commandLineBeatsEnvironmentBeatsConfigFile() throws IOException {
+    Path file = config("store=json:/tmp/a.json\nzone=Europe/Berlin\nstop-grace=7\n");
+    Settings settings =
+        Settings.load(
+            new String[] {"--config", file.toString()},
+            Map.of("SCHEDULERD_ZONE", "America/New_York"),
+            dir);
+
+    assertThat(value(settings, "store")).isEqualTo("json:/tmp/a.json");
+    assertThat(value(settings, "zone")).isEqualTo("America/New_York");
+    assertThat(value(settings, "stop-grace")).isEqualTo("7");
+    assertThat(value(settings, "node-id")).isNull();
+
+    // And picocli lets an explicit option win over both.
+    class Cmd {
+      @CommandLine.Option(names = "--zone")
+      String zone = "UTC";
+    }
+    Cmd cmd = new Cmd();
+    new CommandLine(cmd).setDefaultValueProvider(settings).parseArgs("--zone", "Asia/Tokyo");
+    assertThat(cmd.zone).isEqualTo("Asia/Tokyo");
+    Cmd defaulted = new Cmd();
+    new CommandLine(defaulted).setDefaultValueProvider(settings).parseArgs();
+    assertThat(defaulted.zone).isEqualTo("America/New_York");
+  }
+
+  @Test
+  void storeOptions_comeFromStoreDotKeys() throws IOException {
+    Path file = config("store=sqlite\nstore.synchronous=normal\n");
+    Settings settings = Settings.load(new String[] {"--config=" + file}, Map.of(), dir);
+    assertThat(settings.storeOptions()).containsExactly(Map.entry("synchronous", "normal"));
+  }
+
+  @Test
+  void configFile_isFoundInTheStandardPlaceOrNamedByTheEnvironment() throws IOException {
+    Path standard = dir.resolve(".config/schedulerd/schedulerd.properties");
+    Files.createDirectories(standard.getParent());
+    Files.writeString(standard, "node-id=from-standard\n");
+    assertThat(value(Settings.load(new String[0], Map.of(), dir), "node-id"))
+        .isEqualTo("from-standard");
+
+    Path named = config("node-id=from-env-file\n");
+    assertThat(
+            value(
+                Settings.load(new String[0], Map.of("SCHEDULERD_CONFIG", named.toString()), dir),
+                "node-id"))
+        .isEqualTo("from-env-file");
+  }
+
+  @Test
+  void badSettings_failWithOneMessageNamingTheSourceKeyAndValue() throws IOException {
+    Path unknown = config("stroe=sqlite\n");
+    assertThatThrownBy(
+            () -> Settings.load(new String[] {"--config", unknown.toString()}, Map.of(), dir))
+        .hasMessageContaining("unknown setting 'stroe'")
+        .hasMessageContaining(unknown.toString());
+    assertThatThrownBy(
+            () -> Settings.load(new String[0], Map.of("SCHEDULERD_KEEP_ALIVE", "yes"), dir))
+        .hasMessageContaining("keep-alive='yes' in the environment variable SCHEDULERD_KEEP_ALIVE")
+        .hasMessageContaining("true or false");
+    assertThatThrownBy(
+            () ->
+                Settings.load(
+                    new String[] {"--config", dir.resolve("missing").toString()}, Map.of(), dir))
+        .hasMessageContaining("does not exist");
+  }
+}
