@@ -90,6 +90,26 @@ public record TaskState(
         version);
   }
 
+  /** Held by a client: not dispatched until resumed. Keeps the fire time and attempt count. */
+  public TaskState paused(Instant now) {
+    status.checkTransitionTo(TaskStatus.PAUSED);
+    return new TaskState(
+        TaskStatus.PAUSED, attempt, fireTime, null, null, lastRun, createdAt, now, version);
+  }
+
+  /**
+   * A queued task due at another instant (a client asked to run it now, or changed its schedule):
+   * same status and attempts, for fire time {@code newFireTime}.
+   */
+  public TaskState rescheduled(Instant newFireTime, Instant dueAt, Instant now) {
+    if (!status.isQueued()) {
+      throw new IllegalStateException(
+          "only a queued task can be rescheduled, not a " + status + " one");
+    }
+    return new TaskState(
+        status, attempt, newFireTime, dueAt, null, lastRun, createdAt, now, version);
+  }
+
   /** The lease renewed until {@code expiresAt}. */
   public TaskState leaseRenewed(Instant expiresAt, Instant now) {
     if (lease == null) {

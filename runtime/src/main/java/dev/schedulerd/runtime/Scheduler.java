@@ -13,6 +13,8 @@ import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.Claim;
+import dev.schedulerd.api.store.RunPage;
+import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +29,7 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -138,7 +141,7 @@ public final class Scheduler implements AutoCloseable {
     this.defaultTimeout = builder.defaultTimeout;
     this.random = builder.random;
     this.runExecutor = runExecutor;
-    this.listeners = List.copyOf(builder.listeners);
+    this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
     this.manualTicks = builder.manualTicks;
     store.addChangeListener(this::requestSync);
   }
@@ -158,6 +161,191 @@ public final class Scheduler implements AutoCloseable {
    * @throws dev.schedulerd.api.store.DuplicateTaskException when the id is taken
    */
   public StoredTask add(TaskDefinition definition) {
+    TaskDefinition normalized = validated(definition);
+    Instant now = clock.instant();
+    Instant firstDue = fireTimes.first(normalized.schedule(), now);
+    StoredTask stored = store.insert(normalized, TaskState.initial(firstDue, now));
+    enqueue(stored);
+    listeners.forEach(l -> guarded("taskAdded", () -> l.taskAdded(stored)));
+    return stored;
+  }
+
+  /**
+   * Replaces a task's definition (same id). A changed schedule takes effect at once for a scheduled
+   * task, after the current run for a running one, and on resume for a paused one.
+   *
+   * @return the task as stored
+   * @throws NoSuchTaskException when there is no such task
+   * @throws InvalidTaskException as for {@link #add}, or when the schedule of a finished task is
+   *     changed (add a new task instead)
+   */
+  public StoredTask update(TaskDefinition definition) {
+    TaskDefinition normalized = validated(definition);
+    return changeTask(
+        definition.id(),
+        "updated",
+        (current, now) -> {
+          TaskState state = current.state();
+          if (normalized.schedule().equals(current.definition().schedule())) {
+            return new Change(normalized, state);
+          }
+          TaskStatus status = state.status();
+          if (status.isTerminal()) {
+            throw new InvalidTaskException(
+                "schedule",
+                "task '"
+                    + definition.id()
+                    + "' is "
+                    + status.wireName()
+                    + ": its schedule cannot change. Add a new task (or remove this one and add"
+                    + " it again) to run it on a new schedule");
+          }
+          if (status == TaskStatus.SCHEDULED) {
+            Instant due = fireTimes.first(normalized.schedule(), now);
+            return new Change(normalized, state.rescheduled(due, due, now));
+          }
+          return new Change(normalized, state); // RETRY_WAIT, RUNNING, PAUSED: see above
+        });
+  }
+
+  /**
+   * Holds a queued task: it is not dispatched until {@link #resume}d.
+   *
+   * @throws NoSuchTaskException when there is no such task
+   * @throws IllegalStateException when it is running or finished (the message says what to do)
+   */
+  public StoredTask pause(String taskId) {
+    return changeTask(
+        taskId,
+        "paused",
+        (current, now) -> {
+          TaskStatus status = current.state().status();
+          if (status == TaskStatus.PAUSED) {
+            return null; // already paused
+          }
+          if (!status.isQueued()) {
+            throw new IllegalStateException(
+                "task '"
+                    + taskId
+                    + "' is "
+                    + status.wireName()
+                    + (status == TaskStatus.RUNNING
+                        ? ": wait for the run to end, then pause it"
+                        : ": only scheduled or retry_wait tasks can be paused"));
+          }
+          return new Change(current.definition(), current.state().paused(now));
+        });
+  }
+
+  /**
+   * Queues a paused task again: a recurring one at its next fire time from now, a one-shot one at
+   * its instant (at once if that has passed).
+   *
+   * @throws NoSuchTaskException when there is no such task
+   * @throws IllegalStateException when it is not paused
+   */
+  public StoredTask resume(String taskId) {
+    return changeTask(
+        taskId,
+        "resumed",
+        (current, now) -> {
+          TaskState state = current.state();
+          if (state.status() != TaskStatus.PAUSED) {
+            if (state.status().isQueued() || state.status() == TaskStatus.RUNNING) {
+              return null; // not paused: nothing to resume
+            }
+            throw new IllegalStateException(
+                "task '" + taskId + "' is " + state.status().wireName() + ", not paused");
+          }
+          Schedule schedule = current.definition().schedule();
+          Instant due =
+              switch (schedule) {
+                case Schedule.Immediate i -> now;
+                case Schedule.At at -> at.instant().isBefore(now) ? now : at.instant();
+                case Schedule.Every e -> fireTimes.first(schedule, now);
+                case Schedule.Cron c -> fireTimes.first(schedule, now);
+              };
+          return new Change(
+              current.definition(), state.scheduled(due, due, 0, state.lastRun(), now));
+        });
+  }
+
+  /**
+   * Makes a queued task due now, ahead of its schedule; a recurring task then goes on from its
+   * schedule as before.
+   *
+   * @throws NoSuchTaskException when there is no such task
+   * @throws IllegalStateException when it is running, paused or finished (the message says what to
+   *     do)
+   */
+  public StoredTask runNow(String taskId) {
+    return changeTask(
+        taskId,
+        "due now",
+        (current, now) -> {
+          TaskState state = current.state();
+          TaskStatus status = state.status();
+          if (!status.isQueued()) {
+            throw new IllegalStateException(
+                "task '"
+                    + taskId
+                    + "' is "
+                    + status.wireName()
+                    + switch (status) {
+                      case RUNNING -> ": it is running right now";
+                      case PAUSED -> ": resume it first (it then runs at its next fire time)";
+                      default -> ": add a new task to run it again";
+                    });
+          }
+          Instant fire =
+              status == TaskStatus.SCHEDULED
+                  ? now
+                  : java.util.Objects.requireNonNull(state.fireTime(), "fireTime");
+          return new Change(current.definition(), state.rescheduled(fire, now, now));
+        });
+  }
+
+  /** Run records of every task, newest first, a page at a time. */
+  public RunPage allRuns(int limit, @Nullable String cursor) {
+    return store.allRuns(limit, cursor);
+  }
+
+  /** Adds a listener after the scheduler was built (e.g. the MCP server's notifications). */
+  public void addListener(SchedulerListener listener) {
+    listeners.add(listener);
+  }
+
+  private record Change(TaskDefinition definition, TaskState state) {}
+
+  private interface ChangeRule {
+    /** The task's new definition and state, or null when nothing is to change. */
+    @Nullable Change apply(StoredTask current, Instant now);
+  }
+
+  /** Applies {@code rule} with a conditional write, re-reading when another writer won. */
+  private StoredTask changeTask(String taskId, String what, ChangeRule rule) {
+    for (int attempt = 0; attempt < 20; attempt++) {
+      StoredTask current = store.find(taskId).orElseThrow(() -> new NoSuchTaskException(taskId));
+      Change change = rule.apply(current, clock.instant());
+      if (change == null) {
+        return current;
+      }
+      Optional<StoredTask> written =
+          store.replace(taskId, current.version(), change.definition(), change.state());
+      if (written.isPresent()) {
+        StoredTask stored = written.get();
+        enqueue(stored);
+        log.info("Task {} {}", taskId, what);
+        listeners.forEach(l -> guarded("taskChanged", () -> l.taskChanged(stored)));
+        return stored;
+      }
+    }
+    throw new StoreException(
+        "task '" + taskId + "' kept changing while it was being " + what + "; try again");
+  }
+
+  /** The definition as {@link #add} and {@link #update} accept it: executor, config, schedule. */
+  private TaskDefinition validated(TaskDefinition definition) {
     TaskExecutor executor =
         executors
             .find(definition.executorKind())
@@ -173,14 +361,7 @@ public final class Scheduler implements AutoCloseable {
     if (!problems.isEmpty()) {
       throw new InvalidTaskException("config", String.join("; ", problems));
     }
-    Schedule schedule = fireTimes.normalize(definition.schedule());
-    TaskDefinition normalized = definition.withSchedule(schedule);
-    Instant now = clock.instant();
-    Instant firstDue = fireTimes.first(schedule, now);
-    StoredTask stored = store.insert(normalized, TaskState.initial(firstDue, now));
-    enqueue(stored);
-    listeners.forEach(l -> guarded("taskAdded", () -> l.taskAdded(stored)));
-    return stored;
+    return definition.withSchedule(fireTimes.normalize(definition.schedule()));
   }
 
   /** The task as stored now. */
@@ -772,7 +953,12 @@ public final class Scheduler implements AutoCloseable {
             truncate(error),
             nodeId);
     try {
-      TaskState next = nextState(run.claimed, record, retryable, now);
+      // A client may have updated the definition while it ran: the next fire time follows it.
+      StoredTask claimed =
+          new StoredTask(
+              store.find(run.taskId()).map(StoredTask::definition).orElse(run.claimed.definition()),
+              run.claimed.state());
+      TaskState next = nextState(claimed, record, retryable, now);
       Optional<StoredTask> stored = store.complete(run.taskId(), run.runId, next, record);
       if (stored.isPresent()) {
         enqueue(stored.get());

@@ -15,6 +15,9 @@ public interface SchedulerListener {
   /** A client added a task. */
   default void taskAdded(StoredTask task) {}
 
+  /** A client changed a task: updated, paused, resumed, or made due now. */
+  default void taskChanged(StoredTask task) {}
+
   /** A client removed a task. */
   default void taskRemoved(String taskId) {}
 

@@ -248,6 +248,62 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void replace_atExpectedVersion_changesDefinitionAndState() {
+    StoredTask original = store.insert(definition("t1"), scheduledAt(T0));
+    TaskDefinition changed =
+        TaskDefinition.builder("t1", "log")
+            .priority(Priority.LOW)
+            .schedule(Schedule.at(T0.plusSeconds(60)))
+            .description("changed")
+            .build();
+
+    Optional<StoredTask> replaced =
+        store.replace("t1", original.version(), changed, scheduledAt(T0.plusSeconds(60)));
+
+    assertThat(replaced).isPresent();
+    StoredTask stored = store.find("t1").orElseThrow();
+    assertThat(stored.definition()).isEqualTo(changed);
+    assertThat(stored.version()).isEqualTo(original.version() + 1);
+    assertThat(stored.state().nextDueAt()).isEqualTo(T0.plusSeconds(60));
+    assertThat(store.replace("t1", original.version(), definition("t1"), scheduledAt(T0)))
+        .as("stale version")
+        .isEmpty();
+    assertThat(store.find("t1").orElseThrow().definition()).isEqualTo(changed);
+  }
+
+  @Test
+  void allRuns_pagesThroughEveryTasksRunsNewestFirst() {
+    for (String id : List.of("a", "b")) {
+      store.insert(definition(id), scheduledAt(T0));
+    }
+    int n = 0;
+    for (int round = 0; round < 3; round++) {
+      for (String id : List.of("a", "b")) {
+        StoredTask task = store.find(id).orElseThrow();
+        String runId = id + "-run-" + round;
+        Instant at = T0.plusSeconds(++n);
+        StoredTask claimed =
+            store.claim(id, task.version(), lease("node", runId, at)).orElseThrow();
+        RunRecord record =
+            new RunRecord(runId, id, 1, at, at, at, RunOutcome.SUCCESS, "ok", null, "node");
+        store.complete(id, runId, claimed.state().scheduled(at, at, 0, record, at), record);
+      }
+    }
+
+    List<String> seen = new ArrayList<>();
+    String cursor = null;
+    do {
+      dev.schedulerd.api.store.RunPage page = store.allRuns(4, cursor);
+      assertThat(page.runs()).hasSizeLessThanOrEqualTo(4);
+      page.runs().forEach(r -> seen.add(r.runId()));
+      cursor = page.nextCursor();
+    } while (cursor != null);
+
+    assertThat(seen)
+        .containsExactly("b-run-2", "a-run-2", "b-run-1", "a-run-1", "b-run-0", "a-run-0");
+  }
+
+  @Test
   void claimAll_claimsEachUnderItsOwnCondition() {
     store.insert(definition("free"), scheduledAt(T0));
     store.insert(definition("stale"), scheduledAt(T0));

@@ -8,6 +8,7 @@ import dev.schedulerd.api.TaskState;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Durable home of tasks, their states and their runs, possibly shared by several scheduler
@@ -53,6 +54,19 @@ public interface TaskStore extends AutoCloseable {
    * @return the task as stored now, or empty when the task is gone or its version differs
    */
   Optional<StoredTask> update(String taskId, long expectedVersion, TaskState next);
+
+  /**
+   * Replaces a task's definition and state together if its stored version is still {@code
+   * expectedVersion}; the id stays. Called when a client updates a task.
+   *
+   * @return the task as stored now, or empty when the task is gone or its version differs
+   * @throws UnsupportedOperationException when the store cannot change definitions (the default)
+   */
+  default Optional<StoredTask> replace(
+      String taskId, long expectedVersion, TaskDefinition definition, TaskState next) {
+    throw new UnsupportedOperationException(
+        getClass().getName() + " cannot change a task's definition");
+  }
 
   /**
    * Claims a due task for a run: if the task is still at {@code expectedVersion} and queued
@@ -110,6 +124,32 @@ public interface TaskStore extends AutoCloseable {
 
   /** The run records of a task, newest first, at most {@code limit}. */
   List<RunRecord> runs(String taskId, int limit);
+
+  /**
+   * Run records of every task, newest first (by end, then run id), {@code limit} at a time: pass
+   * the returned cursor to get the next page. The default reads every task's newest runs; stores
+   * with a run index should override it.
+   */
+  default RunPage allRuns(int limit, @Nullable String cursor) {
+    List<RunRecord> all = new java.util.ArrayList<>();
+    for (StoredTask task : list()) {
+      all.addAll(runs(task.id(), Integer.MAX_VALUE));
+    }
+    all.sort(RunPage.NEWEST_FIRST);
+    int start = 0;
+    if (cursor != null) {
+      while (start < all.size() && !RunPage.cursorOf(all.get(start)).equals(cursor)) {
+        start++;
+      }
+      start = Math.min(all.size(), start + 1);
+    }
+    List<RunRecord> page = all.subList(start, Math.min(all.size(), start + limit));
+    String next =
+        start + limit < all.size() && !page.isEmpty()
+            ? RunPage.cursorOf(page.get(page.size() - 1))
+            : null;
+    return new RunPage(page, next);
+  }
 
   /**
    * What changed after {@code cursor}: the current state of every task written since, the ids of

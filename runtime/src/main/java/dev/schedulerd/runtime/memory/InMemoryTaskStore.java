@@ -129,6 +129,32 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   @Override
+  public Optional<StoredTask> replace(
+      String taskId, long expectedVersion, TaskDefinition definition, TaskState next) {
+    if (!definition.id().equals(taskId)) {
+      throw new IllegalArgumentException(
+          "the definition's id " + definition.id() + " is not the task's id " + taskId);
+    }
+    Optional<StoredTask> written;
+    lock.lock();
+    try {
+      checkOpen();
+      StoredTask current = tasks.get(taskId);
+      if (current == null || current.version() != expectedVersion) {
+        return Optional.empty();
+      }
+      StoredTask stored = new StoredTask(definition, next.withVersion(current.version() + 1));
+      forgetLease(current);
+      write(stored);
+      written = Optional.of(stored);
+    } finally {
+      lock.unlock();
+    }
+    notifyListeners();
+    return written;
+  }
+
+  @Override
   public Optional<StoredTask> claim(String taskId, long expectedVersion, Lease lease) {
     return writeIf(
         taskId,

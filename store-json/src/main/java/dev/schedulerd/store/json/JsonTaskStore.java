@@ -168,6 +168,13 @@ public final class JsonTaskStore implements TaskStore {
   }
 
   @Override
+  public Optional<StoredTask> replace(
+      String taskId, long expectedVersion, TaskDefinition definition, TaskState next) {
+    checkOpen();
+    return persistedIfPresent(memory.replace(taskId, expectedVersion, definition, next), taskId);
+  }
+
+  @Override
   public Optional<StoredTask> claim(String taskId, long expectedVersion, Lease lease) {
     checkOpen();
     return persistedIfPresent(memory.claim(taskId, expectedVersion, lease), taskId);

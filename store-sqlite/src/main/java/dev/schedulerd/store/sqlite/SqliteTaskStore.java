@@ -10,6 +10,7 @@ import dev.schedulerd.api.json.TaskJson;
 import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.Claim;
 import dev.schedulerd.api.store.DuplicateTaskException;
+import dev.schedulerd.api.store.RunPage;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
 import java.nio.file.Path;
@@ -198,6 +199,34 @@ public final class SqliteTaskStore implements TaskStore {
   @Override
   public Optional<StoredTask> update(String taskId, long expectedVersion, TaskState next) {
     return writeIf(taskId, current -> current.version() == expectedVersion, current -> next, null);
+  }
+
+  @Override
+  public Optional<StoredTask> replace(
+      String taskId, long expectedVersion, TaskDefinition definition, TaskState next) {
+    if (!definition.id().equals(taskId)) {
+      throw new IllegalArgumentException(
+          "the definition's id " + definition.id() + " is not the task's id " + taskId);
+    }
+    return writer.execute(
+        batch -> {
+          Connection c = batch.connection();
+          TaskState state = next.withVersion(expectedVersion + 1);
+          try (PreparedStatement update =
+              c.prepareStatement(
+                  "UPDATE tasks SET state = ?, status = ?, version = ?, next_due_ms = ?,"
+                      + " lease_run_id = ?, lease_expires_ms = ?, change_seq = ?, definition = ?"
+                      + " WHERE id = ? AND version = ?")) {
+            bindState(update, 1, state, batch.nextChangeSeq());
+            update.setString(8, TaskJson.writeDefinition(definition));
+            update.setString(9, taskId);
+            update.setLong(10, expectedVersion);
+            if (update.executeUpdate() != 1) {
+              return Optional.empty();
+            }
+          }
+          return Optional.of(new StoredTask(definition, state));
+        });
   }
 
   @Override
@@ -433,6 +462,40 @@ public final class SqliteTaskStore implements TaskStore {
               }
             }
             return runs;
+          }
+        });
+  }
+
+  /** Newest first by insertion order of the run records; the cursor is a position in it. */
+  @Override
+  public RunPage allRuns(int limit, @Nullable String cursor) {
+    long before;
+    try {
+      before = cursor == null ? Long.MAX_VALUE : Long.parseLong(cursor);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("cursor '" + cursor + "' is not one this store gave", e);
+    }
+    return read(
+        c -> {
+          try (PreparedStatement query =
+              c.prepareStatement(
+                  "SELECT seq, record FROM runs WHERE seq < ? ORDER BY seq DESC LIMIT ?")) {
+            query.setLong(1, before);
+            query.setInt(2, limit + 1);
+            List<RunRecord> runs = new ArrayList<>();
+            long last = 0;
+            boolean more = false;
+            try (ResultSet rs = query.executeQuery()) {
+              while (rs.next()) {
+                if (runs.size() == limit) {
+                  more = true;
+                  break;
+                }
+                last = rs.getLong(1);
+                runs.add(TaskJson.readRun(rs.getString(2)));
+              }
+            }
+            return new RunPage(runs, more ? Long.toString(last) : null);
           }
         });
   }

@@ -1,0 +1,180 @@
+package dev.schedulerd.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.schedulerd.api.Priority;
+import dev.schedulerd.api.Schedule;
+import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.TaskStatus;
+import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.testkit.ManualClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** update, pause, resume and run-now, on a manual clock. */
+final class SchedulerOperationsTest {
+  private static final ZoneId UTC = ZoneId.of("UTC");
+  private final ManualClock clock = ManualClock.atEpochOf2026();
+  private final InMemoryTaskStore store = new InMemoryTaskStore();
+  private final TestExecutors.Recording recording = new TestExecutors.Recording();
+  private final List<String> changed = new CopyOnWriteArrayList<>();
+  private final Scheduler scheduler =
+      Scheduler.builder()
+          .store(store)
+          .executors(ExecutorRegistry.of(recording, new TestExecutors.Blocking(1, false)))
+          .clock(clock)
+          .random(() -> 0.0)
+          .runExecutor(Runnable::run)
+          .claimAhead(Duration.ZERO)
+          .manualTicks()
+          .build();
+
+  @BeforeEach
+  void start() {
+    scheduler.addListener(
+        new SchedulerListener() {
+          @Override
+          public void taskChanged(StoredTask task) {
+            changed.add(task.id() + ":" + task.state().status().wireName());
+          }
+        });
+    scheduler.start();
+  }
+
+  @AfterEach
+  void stop() {
+    scheduler.close();
+  }
+
+  private StoredTask stored(String id) {
+    return store.find(id).orElseThrow();
+  }
+
+  private Instant due(String id) {
+    return Objects.requireNonNull(stored(id).state().nextDueAt());
+  }
+
+  private static TaskDefinition.Builder task(String id) {
+    return TaskDefinition.builder(id, "record");
+  }
+
+  @Test
+  void update_changedCron_reschedulesAtOnceAndKeepsTheId() {
+    scheduler.add(task("t").schedule(Schedule.cron("0 3 * * *", UTC)).build()); // 03:00 daily
+    Instant before = due("t");
+
+    StoredTask updated =
+        scheduler.update(
+            task("t")
+                .priority(Priority.CRITICAL)
+                .schedule(Schedule.cron("*/10 * * * *", UTC))
+                .description("every ten minutes")
+                .build());
+
+    assertThat(updated.definition().priority()).isEqualTo(Priority.CRITICAL);
+    assertThat(due("t")).isBefore(before);
+    assertThat(Duration.between(clock.instant(), due("t")))
+        .isLessThanOrEqualTo(Duration.ofMinutes(10));
+    assertThat(changed).containsExactly("t:scheduled");
+  }
+
+  @Test
+  void update_sameScheduleOtherConfig_keepsTheDueInstant() {
+    scheduler.add(task("t").schedule(Schedule.at(clock.instant().plusSeconds(60))).build());
+    Instant before = due("t");
+
+    scheduler.update(
+        task("t")
+            .schedule(Schedule.at(clock.instant().plusSeconds(60)))
+            .description("new")
+            .build());
+
+    assertThat(due("t")).isEqualTo(before);
+    assertThat(stored("t").definition().description()).isEqualTo("new");
+  }
+
+  @Test
+  void update_refusesWhatAddRefuses_andMissingOrFinishedTasks() {
+    scheduler.add(task("t").build());
+    assertThatThrownBy(() -> scheduler.update(TaskDefinition.builder("t", "nope").build()))
+        .isInstanceOf(InvalidTaskException.class)
+        .hasMessageContaining("unknown executor kind 'nope'");
+    assertThatThrownBy(() -> scheduler.update(task("ghost").build()))
+        .isInstanceOf(NoSuchTaskException.class);
+
+    scheduler.runDue(); // t completes
+    assertThat(stored("t").state().status()).isEqualTo(TaskStatus.COMPLETED);
+    assertThatThrownBy(
+            () ->
+                scheduler.update(
+                    task("t").schedule(Schedule.at(clock.instant().plusSeconds(5))).build()))
+        .isInstanceOf(InvalidTaskException.class)
+        .hasMessageContaining("is completed: its schedule cannot change");
+  }
+
+  @Test
+  void pause_holdsTheTask_resume_runsItAgain() {
+    scheduler.add(task("t").schedule(Schedule.every(Duration.ofMinutes(1))).build());
+    scheduler.pause("t");
+    assertThat(stored("t").state().status()).isEqualTo(TaskStatus.PAUSED);
+
+    clock.advance(Duration.ofMinutes(5));
+    scheduler.runDue();
+    assertThat(recording.runsInOrder()).as("paused tasks are not dispatched").isEmpty();
+
+    scheduler.resume("t");
+    assertThat(stored("t").state().status()).isEqualTo(TaskStatus.SCHEDULED);
+    assertThat(due("t"))
+        .isAfter(clock.instant())
+        .isBeforeOrEqualTo(clock.instant().plusSeconds(60));
+    clock.advance(Duration.ofMinutes(1));
+    scheduler.runDue();
+    assertThat(recording.runsInOrder()).containsExactly("t");
+    assertThat(changed).containsExactly("t:paused", "t:scheduled");
+  }
+
+  @Test
+  void pause_twice_andResumeOfAQueuedTask_changeNothing() {
+    scheduler.add(task("t").schedule(Schedule.every(Duration.ofMinutes(1))).build());
+    long version = stored("t").version();
+    scheduler.resume("t");
+    assertThat(stored("t").version()).isEqualTo(version);
+    scheduler.pause("t");
+    scheduler.pause("t");
+    assertThat(changed).containsExactly("t:paused");
+  }
+
+  @Test
+  void runNow_recurringTask_runsAtOnceThenKeepsItsSchedule() {
+    scheduler.add(task("daily").schedule(Schedule.cron("0 3 * * *", UTC)).build());
+    Instant natural = due("daily");
+
+    scheduler.runNow("daily");
+    scheduler.runDue();
+
+    assertThat(recording.runsInOrder()).containsExactly("daily");
+    assertThat(due("daily")).isEqualTo(natural);
+  }
+
+  @Test
+  void runNow_onAPausedOrFinishedTask_saysWhatToDo() {
+    scheduler.add(task("p").schedule(Schedule.every(Duration.ofMinutes(1))).build());
+    scheduler.pause("p");
+    assertThatThrownBy(() -> scheduler.runNow("p")).hasMessageContaining("resume it first");
+
+    scheduler.add(task("once").build());
+    scheduler.runDue();
+    assertThatThrownBy(() -> scheduler.runNow("once"))
+        .hasMessageContaining("is completed: add a new task to run it again");
+    assertThatThrownBy(() -> scheduler.pause("ghost")).isInstanceOf(NoSuchTaskException.class);
+  }
+}
