@@ -91,6 +91,15 @@ public final class LineStdioTransportProvider implements McpServerTransportProvi
     return current == null ? Mono.empty() : current.sendNotification(method, params);
   }
 
+  /** stdio has one session: a notification for it (e.g. a resource update) goes to our client. */
+  @Override
+  public Mono<Void> notifyClient(String sessionId, String method, Object params) {
+    McpServerSession current = session;
+    return current != null && current.getId().equals(sessionId)
+        ? current.sendNotification(method, params)
+        : Mono.empty();
+  }
+
   @Override
   public Mono<Void> closeGracefully() {
     return Mono.fromRunnable(() -> closed.set(true));

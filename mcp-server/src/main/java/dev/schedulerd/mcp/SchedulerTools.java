@@ -1,17 +1,17 @@
 package dev.schedulerd.mcp;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.schedulerd.api.CronDialect;
 import dev.schedulerd.api.Priority;
-import dev.schedulerd.api.RetryPolicy;
+import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskStatus;
+import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.DuplicateTaskException;
+import dev.schedulerd.api.store.RunPage;
 import dev.schedulerd.runtime.InvalidTaskException;
+import dev.schedulerd.runtime.NoSuchTaskException;
 import dev.schedulerd.runtime.Scheduler;
 import dev.schedulerd.runtime.SchedulerStatus;
 import io.modelcontextprotocol.json.McpJsonMapper;
@@ -19,22 +19,15 @@ import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
 import io.modelcontextprotocol.spec.McpSchema.ToolAnnotations;
-import java.time.DateTimeException;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +40,6 @@ import org.slf4j.LoggerFactory;
 final class SchedulerTools {
   private static final Logger log = LoggerFactory.getLogger(SchedulerTools.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
   private final Scheduler scheduler;
   private final McpJsonMapper mapper;
@@ -71,7 +63,8 @@ final class SchedulerTools {
             same definition again returns the existing task. Example: {"task_id": "backup", \
             "task_type": "log", "cron_expression": "0 3 * * *", "time_zone": "Europe/Berlin", \
             "config": {"message": "nightly backup"}}""",
-            ADD_SCHEMA,
+            ToolSchemas.ADD_SCHEMA,
+            ToolSchemas.OUT_ADD,
             annotations(false, false, true),
             this::addTask),
         tool(
@@ -81,7 +74,8 @@ final class SchedulerTools {
             List tasks, one concise row each, ordered by task_id. Filter by status, priority, \
             task_type or label ("key=value"); page with limit (default 50) and the next_cursor of \
             the previous answer. Example: {"status": "failed"}""",
-            LIST_SCHEMA,
+            ToolSchemas.LIST_SCHEMA,
+            ToolSchemas.OUT_LIST_TASKS,
             annotations(true, false, true),
             this::listTasks),
         tool(
@@ -90,7 +84,8 @@ final class SchedulerTools {
             """
             Summarize all tasks: counts by status and by priority, plus the scheduler's key \
             figures (running, queued, in flight, next due). Takes no arguments.""",
-            EMPTY_SCHEMA,
+            ToolSchemas.EMPTY_SCHEMA,
+            ToolSchemas.OUT_STATUS,
             annotations(true, false, true),
             args -> ok("status", getStatus())),
         tool(
@@ -99,7 +94,8 @@ final class SchedulerTools {
             """
             Show one task in full: definition, status, next run, its most recent runs (newest \
             first) and its next fire times. Example: {"task_id": "backup"}""",
-            TASK_ID_SCHEMA,
+            ToolSchemas.TASK_ID_SCHEMA,
+            ToolSchemas.OUT_GET_TASK,
             annotations(true, false, true),
             this::getTask),
         tool(
@@ -108,7 +104,8 @@ final class SchedulerTools {
             """
             Delete a task and its run history for good; a run in flight on this daemon is \
             interrupted. Example: {"task_id": "backup"}""",
-            TASK_ID_SCHEMA,
+            ToolSchemas.TASK_ID_SCHEMA,
+            ToolSchemas.OUT_REMOVE,
             annotations(false, true, true),
             this::removeTask),
         tool(
@@ -118,7 +115,8 @@ final class SchedulerTools {
             Show the scheduler daemon: whether it is running, node id, uptime, ticker wake-ups, \
             runs started, runs in flight, queue depth by status and priority, the next due \
             instant and the executors available. Takes no arguments.""",
-            EMPTY_SCHEMA,
+            ToolSchemas.EMPTY_SCHEMA,
+            ToolSchemas.OUT_DAEMON,
             annotations(true, false, true),
             args -> ok("daemon", daemonStatus())),
         tool(
@@ -127,7 +125,8 @@ final class SchedulerTools {
             """
             Start dispatching tasks (the scheduler starts by itself with the server; use this \
             after scheduler_stop_daemon). Does nothing if it is running. Takes no arguments.""",
-            EMPTY_SCHEMA,
+            ToolSchemas.EMPTY_SCHEMA,
+            ToolSchemas.OUT_DAEMON,
             annotations(false, false, true),
             args -> {
               scheduler.start();
@@ -140,7 +139,8 @@ final class SchedulerTools {
             Stop dispatching tasks. Runs in flight get a short grace period, then are interrupted \
             and recorded as interrupted; they run again after scheduler_start_daemon. Tasks are \
             kept. Tools keep working while stopped. Takes no arguments.""",
-            EMPTY_SCHEMA,
+            ToolSchemas.EMPTY_SCHEMA,
+            ToolSchemas.OUT_DAEMON,
             annotations(false, false, true),
             args -> {
               scheduler.stop();
@@ -152,18 +152,126 @@ final class SchedulerTools {
             """
             Stop then start the scheduler, reloading every task from the store. Runs in flight \
             are handled as by scheduler_stop_daemon. Takes no arguments.""",
-            EMPTY_SCHEMA,
+            ToolSchemas.EMPTY_SCHEMA,
+            ToolSchemas.OUT_DAEMON,
             annotations(false, false, false),
             args -> {
               scheduler.restart();
               return ok("daemon", daemonStatus());
-            }));
+            }),
+        tool(
+            "scheduler_update_task",
+            "Change a task",
+            """
+            Replace a task's definition; takes the same arguments as scheduler_add_task, and \
+            task_id names the task to change (it keeps its history). Arguments you leave out \
+            take their defaults, so send the whole definition. A new schedule applies at once \
+            to a scheduled task, after the current run to a running one, and on resume to a \
+            paused one; a finished task's schedule cannot change. Example: {"task_id": \
+            "backup", "task_type": "log", "cron_expression": "0 4 * * *", "config": \
+            {"message": "nightly backup"}}""",
+            ToolSchemas.UPDATE_SCHEMA,
+            ToolSchemas.OUT_TASK,
+            annotations(false, false, true),
+            args -> {
+              StoredTask updated = scheduler.update(ToolArguments.definitionFrom(args));
+              return result(
+                  "Updated task '" + updated.id() + "'" + nextRunText(updated),
+                  Map.of("task", TaskViews.task(updated)));
+            }),
+        tool(
+            "scheduler_pause_task",
+            "Pause a task",
+            """
+            Hold a scheduled (or retry_wait) task: it is not run until scheduler_resume_task. \
+            Pausing a paused task changes nothing; a running task can be paused once its run \
+            ends. Example: {"task_id": "backup"}""",
+            ToolSchemas.TASK_ID_SCHEMA,
+            ToolSchemas.OUT_TASK,
+            annotations(false, false, true),
+            args -> {
+              StoredTask paused = scheduler.pause(ToolArguments.required(args, "task_id"));
+              return result(
+                  "Task '" + paused.id() + "' is " + paused.state().status().wireName(),
+                  Map.of("task", TaskViews.task(paused)));
+            }),
+        tool(
+            "scheduler_resume_task",
+            "Resume a task",
+            """
+            Queue a paused task again: a recurring task at its next fire time from now, a \
+            one-time task at its run_at (at once if that has passed). Resuming a task that is \
+            not paused changes nothing. Example: {"task_id": "backup"}""",
+            ToolSchemas.TASK_ID_SCHEMA,
+            ToolSchemas.OUT_TASK,
+            annotations(false, false, true),
+            args -> {
+              StoredTask resumed = scheduler.resume(ToolArguments.required(args, "task_id"));
+              return result(
+                  "Task '"
+                      + resumed.id()
+                      + "' is "
+                      + resumed.state().status().wireName()
+                      + nextRunText(resumed),
+                  Map.of("task", TaskViews.task(resumed)));
+            }),
+        tool(
+            "scheduler_run_task_now",
+            "Run a task now",
+            """
+            Make a scheduled (or retry_wait) task due now, ahead of its schedule; a recurring \
+            task then keeps its schedule. Paused tasks must be resumed first; finished tasks \
+            cannot run again (add a new task). Check the outcome with scheduler_list_runs. \
+            Example: {"task_id": "backup"}""",
+            ToolSchemas.TASK_ID_SCHEMA,
+            ToolSchemas.OUT_TASK,
+            annotations(false, false, false),
+            args -> {
+              StoredTask due = scheduler.runNow(ToolArguments.required(args, "task_id"));
+              return result(
+                  "Task '" + due.id() + "' is due now", Map.of("task", TaskViews.task(due)));
+            }),
+        tool(
+            "scheduler_list_runs",
+            "Run history",
+            """
+            List runs, newest first: of one task (task_id) or of all tasks. Each run has its \
+            attempt, outcome (success, failed, timed_out, interrupted, abandoned), times, result \
+            or error, and the node that ran it. Page with limit (default 20) and the \
+            next_cursor of the previous answer. Example: {"task_id": "backup", "limit": 5}""",
+            ToolSchemas.LIST_RUNS_SCHEMA,
+            ToolSchemas.OUT_LIST_RUNS,
+            annotations(true, false, true),
+            this::listRuns),
+        tool(
+            "scheduler_preview_schedule",
+            "Preview a schedule",
+            """
+            Show the next fire times of a cron_expression (or an interval) in a time_zone, \
+            with notes where daylight-saving time shifts or skips a run; creates nothing. \
+            Defaults: unix cron dialect, the daemon's zone, count 5. Example: \
+            {"cron_expression": "30 2 * * *", "time_zone": "Europe/Berlin", "count": 3}""",
+            ToolSchemas.PREVIEW_SCHEMA,
+            ToolSchemas.OUT_PREVIEW,
+            annotations(true, false, true),
+            this::previewSchedule),
+        tool(
+            "scheduler_list_executors",
+            "Executors",
+            """
+            List the executor kinds this daemon can run (the task_type of a task), whether \
+            each is enabled, what it does, and the JSON Schema of its config. Takes no \
+            arguments.""",
+            ToolSchemas.EMPTY_SCHEMA,
+            ToolSchemas.OUT_EXECUTORS,
+            annotations(true, false, true),
+            args -> listExecutors()));
   }
 
   // ---------------------------------------------------------------- handlers
 
   private CallToolResult addTask(Map<String, Object> args) {
-    TaskDefinition definition = definitionFrom(args);
+    TaskDefinition definition = ToolArguments.definitionFrom(args);
     Optional<StoredTask> existing = scheduler.get(definition.id());
     if (existing.isPresent()) {
       return sameAsExisting(definition, existing.get());
@@ -209,11 +317,15 @@ final class SchedulerTools {
 
   private CallToolResult listTasks(Map<String, Object> args) {
     TaskStatus status =
-        optional(args, "status").map(v -> parse("status", v, TaskStatus::parse)).orElse(null);
+        ToolArguments.optional(args, "status")
+            .map(v -> ToolArguments.parse("status", v, TaskStatus::parse))
+            .orElse(null);
     Priority priority =
-        optional(args, "priority").map(v -> parse("priority", v, Priority::parse)).orElse(null);
-    String type = optional(args, "task_type").orElse(null);
-    String label = optional(args, "label").orElse(null);
+        ToolArguments.optional(args, "priority")
+            .map(v -> ToolArguments.parse("priority", v, Priority::parse))
+            .orElse(null);
+    String type = ToolArguments.optional(args, "task_type").orElse(null);
+    String label = ToolArguments.optional(args, "label").orElse(null);
     String labelKey = null;
     String labelValue = null;
     if (label != null) {
@@ -225,8 +337,8 @@ final class SchedulerTools {
       labelKey = label.substring(0, eq);
       labelValue = label.substring(eq + 1);
     }
-    int limit = optionalInt(args, "limit", 50, 1, 500);
-    String cursor = optional(args, "cursor").orElse("");
+    int limit = ToolArguments.optionalInt(args, "limit", 50, 1, 500);
+    String cursor = ToolArguments.optional(args, "cursor").orElse("");
     List<Map<String, Object>> rows = new ArrayList<>();
     String nextCursor = null;
     for (StoredTask task : scheduler.list()) {
@@ -257,6 +369,11 @@ final class SchedulerTools {
         out);
   }
 
+  /** What scheduler_get_status and the status resource show. */
+  Map<String, Object> statusView() {
+    return getStatus();
+  }
+
   private Map<String, Object> getStatus() {
     Map<TaskStatus, Integer> byStatus = new EnumMap<>(TaskStatus.class);
     Map<Priority, Integer> byPriority = new EnumMap<>(Priority.class);
@@ -278,7 +395,7 @@ final class SchedulerTools {
   }
 
   private CallToolResult getTask(Map<String, Object> args) {
-    String id = required(args, "task_id");
+    String id = ToolArguments.required(args, "task_id");
     StoredTask task =
         scheduler
             .get(id)
@@ -323,8 +440,102 @@ final class SchedulerTools {
     return times;
   }
 
+  private static String nextRunText(StoredTask task) {
+    return task.state().nextDueAt() != null ? ", next run at " + task.state().nextDueAt() : "";
+  }
+
+  private CallToolResult listRuns(Map<String, Object> args) {
+    int limit = ToolArguments.optionalInt(args, "limit", 20, 1, 500);
+    String cursor = ToolArguments.optional(args, "cursor").orElse(null);
+    Optional<String> taskId = ToolArguments.optional(args, "task_id");
+    List<Map<String, Object>> runs = new ArrayList<>();
+    String nextCursor;
+    if (taskId.isPresent()) {
+      String id = taskId.get();
+      if (scheduler.get(id).isEmpty()) {
+        throw new NoSuchTaskException(id);
+      }
+      int skip = 0;
+      if (cursor != null) {
+        try {
+          skip = Integer.parseInt(cursor);
+        } catch (NumberFormatException e) {
+          throw new ToolInputException("cursor", "'" + cursor + "' is not a cursor this tool gave");
+        }
+      }
+      List<RunRecord> records = scheduler.runs(id, skip + limit + 1);
+      records.stream().skip(skip).limit(limit).forEach(r -> runs.add(TaskViews.run(r)));
+      nextCursor = records.size() > skip + limit ? Integer.toString(skip + limit) : null;
+    } else {
+      RunPage page;
+      try {
+        page = scheduler.allRuns(limit, cursor);
+      } catch (IllegalArgumentException e) {
+        throw new ToolInputException("cursor", String.valueOf(e.getMessage()));
+      }
+      page.runs().forEach(r -> runs.add(TaskViews.run(r)));
+      nextCursor = page.nextCursor();
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("runs", runs);
+    out.put("count", runs.size());
+    if (nextCursor != null) {
+      out.put("next_cursor", nextCursor);
+    }
+    return result(
+        runs.size() + " run(s)" + (nextCursor != null ? "; more after cursor " + nextCursor : ""),
+        out);
+  }
+
+  private CallToolResult previewSchedule(Map<String, Object> args) {
+    if (ToolArguments.optional(args, "cron_expression").isEmpty()
+        && ToolArguments.optional(args, "interval").isEmpty()) {
+      throw new ToolInputException(
+          "cron_expression",
+          "give a cron_expression (e.g. \"0 3 * * *\") or an interval (e.g. \"15m\")");
+    }
+    Schedule schedule = ToolArguments.scheduleFrom(args);
+    java.time.ZoneId zone = ToolArguments.timeZone(args);
+    if (zone == null) {
+      zone = scheduler.defaultZone();
+    }
+    if (schedule instanceof Schedule.Cron cron) {
+      schedule = new Schedule.Cron(cron.expression(), cron.dialect(), zone);
+    }
+    int count = ToolArguments.optionalInt(args, "count", 5, 1, 100);
+    Map<String, Object> preview =
+        SchedulePreview.of(
+            scheduler, schedule, zone, count, java.time.InstantSource.system().instant());
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> fires =
+        (List<Map<String, Object>>) preview.getOrDefault("fire_times", List.of());
+    StringBuilder text = new StringBuilder(TaskViews.summary(schedule)).append(" fires at:");
+    for (Map<String, Object> fire : fires) {
+      text.append("\n- ").append(fire.get("local"));
+      if (fire.containsKey("note")) {
+        text.append(" (").append(fire.get("note")).append(')');
+      }
+    }
+    return result(text.toString(), preview);
+  }
+
+  private CallToolResult listExecutors() {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (TaskExecutor executor : scheduler.executors().executors()) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("kind", executor.kind());
+      row.put("description", executor.description());
+      row.put("enabled", true);
+      row.put("config_schema", executor.configSchema());
+      rows.add(row);
+    }
+    return result(
+        rows.size() + " executor(s): " + String.join(", ", scheduler.executors().kinds()),
+        Map.of("executors", rows));
+  }
+
   private CallToolResult removeTask(Map<String, Object> args) {
-    String id = required(args, "task_id");
+    String id = ToolArguments.required(args, "task_id");
     boolean removed = scheduler.remove(id);
     return result(
         removed ? "Removed task '" + id + "'" : "No task '" + id + "' existed; nothing removed",
@@ -363,179 +574,6 @@ final class SchedulerTools {
     return out;
   }
 
-  // ---------------------------------------------------------------- parsing
-
-  private TaskDefinition definitionFrom(Map<String, Object> args) {
-    String id = required(args, "task_id");
-    String type = required(args, "task_type");
-    TaskDefinition.Builder builder;
-    try {
-      builder = TaskDefinition.builder(id, type);
-      builder.build(); // checks id and kind syntax early, with the model's message
-    } catch (IllegalArgumentException e) {
-      String why = String.valueOf(e.getMessage());
-      throw new ToolInputException(why.startsWith("task id") ? "task_id" : "task_type", why);
-    }
-    optional(args, "priority")
-        .ifPresent(p -> builder.priority(parse("priority", p, Priority::parse)));
-    optional(args, "description").ifPresent(builder::description);
-    builder.schedule(scheduleFrom(args));
-    Object config = args.get("config");
-    if (config != null) {
-      JsonNode node = JSON.valueToTree(config);
-      if (!(node instanceof ObjectNode object)) {
-        throw new ToolInputException("config", "expected a JSON object, got " + node);
-      }
-      builder.config(object);
-    }
-    if (args.get("max_retries") != null) {
-      int attempts = optionalInt(args, "max_retries", 3, 1, 100);
-      builder.retryPolicy(RetryPolicy.maxAttempts(attempts));
-    }
-    if (args.get("timeout") != null) {
-      builder.timeout(Duration.ofSeconds(optionalInt(args, "timeout", 3600, 1, 7 * 24 * 3600)));
-    }
-    Object labels = args.get("labels");
-    if (labels != null) {
-      Map<String, String> parsed = new LinkedHashMap<>();
-      JsonNode node = JSON.valueToTree(labels);
-      if (!node.isObject()) {
-        throw new ToolInputException("labels", "expected an object of strings, got " + node);
-      }
-      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> entry = it.next();
-        if (!entry.getValue().isTextual()) {
-          throw new ToolInputException(
-              "labels", "label '" + entry.getKey() + "' must be a string, got " + entry.getValue());
-        }
-        parsed.put(entry.getKey(), entry.getValue().asText());
-      }
-      builder.labels(parsed);
-    }
-    try {
-      return builder.build();
-    } catch (IllegalArgumentException e) {
-      throw new ToolInputException("task", String.valueOf(e.getMessage()));
-    }
-  }
-
-  private Schedule scheduleFrom(Map<String, Object> args) {
-    Optional<String> cron = optional(args, "cron_expression");
-    Optional<String> runAt = optional(args, "run_at");
-    Optional<String> interval = optional(args, "interval");
-    int given =
-        (cron.isPresent() ? 1 : 0) + (runAt.isPresent() ? 1 : 0) + (interval.isPresent() ? 1 : 0);
-    if (given > 1) {
-      throw new ToolInputException(
-          "schedule",
-          "give at most one of cron_expression, run_at and interval (got " + given + ")");
-    }
-    ZoneId zone =
-        optional(args, "time_zone")
-            .map(
-                z -> {
-                  try {
-                    return ZoneId.of(z);
-                  } catch (DateTimeException e) {
-                    throw new ToolInputException(
-                        "time_zone",
-                        "'" + z + "' is not an IANA time zone; e.g. \"Europe/Berlin\" or \"UTC\"");
-                  }
-                })
-            .orElse(null);
-    if (cron.isPresent()) {
-      CronDialect dialect =
-          optional(args, "cron_dialect")
-              .map(d -> parse("cron_dialect", d, CronDialect::parse))
-              .orElse(CronDialect.UNIX);
-      return new Schedule.Cron(cron.get(), dialect, zone);
-    }
-    if (runAt.isPresent()) {
-      try {
-        return Schedule.at(Instant.parse(runAt.get()));
-      } catch (DateTimeParseException e) {
-        try {
-          return Schedule.at(java.time.OffsetDateTime.parse(runAt.get()).toInstant());
-        } catch (DateTimeParseException e2) {
-          throw new ToolInputException(
-              "run_at",
-              "'" + runAt.get() + "' is not an ISO-8601 instant; e.g. \"2026-12-01T09:00:00Z\"");
-        }
-      }
-    }
-    if (interval.isPresent()) {
-      Duration every = parseDuration(interval.get());
-      try {
-        return Schedule.every(every);
-      } catch (IllegalArgumentException e) {
-        throw new ToolInputException("interval", String.valueOf(e.getMessage()));
-      }
-    }
-    return Schedule.immediate();
-  }
-
-  private static Duration parseDuration(String text) {
-    Matcher m = SHORT_DURATION.matcher(text.trim());
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      };
-    }
-    try {
-      return Duration.parse(text.trim());
-    } catch (DateTimeParseException e) {
-      throw new ToolInputException(
-          "interval", "'" + text + "' is not a duration; e.g. \"15m\", \"2h\" or \"PT15M\"");
-    }
-  }
-
-  private static <T> T parse(String field, String value, Function<String, T> parser) {
-    try {
-      return parser.apply(value);
-    } catch (IllegalArgumentException e) {
-      throw new ToolInputException(field, String.valueOf(e.getMessage()));
-    }
-  }
-
-  private static String required(Map<String, Object> args, String field) {
-    return optional(args, field)
-        .orElseThrow(
-            () -> new ToolInputException(field, "required, and must be a non-empty string"));
-  }
-
-  private static Optional<String> optional(Map<String, Object> args, String field) {
-    Object value = args.get(field);
-    if (value == null) {
-      return Optional.empty();
-    }
-    if (!(value instanceof String text)) {
-      throw new ToolInputException(field, "expected a string, got " + value);
-    }
-    return text.isBlank() ? Optional.empty() : Optional.of(text);
-  }
-
-  private static int optionalInt(
-      Map<String, Object> args, String field, int dflt, int min, int max) {
-    Object value = args.get(field);
-    if (value == null) {
-      return dflt;
-    }
-    if (!(value instanceof Number number)
-        || number.doubleValue() != Math.rint(number.doubleValue())) {
-      throw new ToolInputException(field, "expected an integer, got " + value);
-    }
-    long n = number.longValue();
-    if (n < min || n > max) {
-      throw new ToolInputException(field, "must be between " + min + " and " + max + ", got " + n);
-    }
-    return (int) n;
-  }
-
   // ---------------------------------------------------------------- plumbing
 
   private interface Handler {
@@ -547,6 +585,7 @@ final class SchedulerTools {
       String title,
       String description,
       String schema,
+      String outputSchema,
       ToolAnnotations annotations,
       Handler handler) {
     Tool tool =
@@ -555,6 +594,7 @@ final class SchedulerTools {
             .title(title)
             .description(description)
             .inputSchema(mapper, schema)
+            .outputSchema(mapper, outputSchema)
             .annotations(annotations)
             .build();
     return SyncToolSpecification.builder()
@@ -566,6 +606,13 @@ final class SchedulerTools {
               try {
                 return handler.handle(args);
               } catch (ToolInputException | InvalidTaskException e) {
+                return error(String.valueOf(e.getMessage()));
+              } catch (NoSuchTaskException e) {
+                return error(
+                    "task_id: "
+                        + e.getMessage()
+                        + "; scheduler_list_tasks shows the existing ones");
+              } catch (IllegalStateException e) {
                 return error(String.valueOf(e.getMessage()));
               } catch (DuplicateTaskException e) {
                 return error("task_id: " + String.valueOf(e.getMessage()));
@@ -606,50 +653,4 @@ final class SchedulerTools {
   private static CallToolResult error(@Nullable String message) {
     return CallToolResult.builder().addTextContent(String.valueOf(message)).isError(true).build();
   }
-
-  // ---------------------------------------------------------------- schemas
-
-  private static final String EMPTY_SCHEMA =
-      """
-      {"type": "object", "properties": {}, "additionalProperties": false}""";
-
-  private static final String TASK_ID_SCHEMA =
-      """
-      {"type": "object",
-       "properties": {"task_id": {"type": "string", "minLength": 1, "description": "The task's id."}},
-       "required": ["task_id"], "additionalProperties": false}""";
-
-  private static final String LIST_SCHEMA =
-      """
-      {"type": "object",
-       "properties": {
-         "status": {"type": "string", "enum": ["scheduled", "running", "retry_wait", "paused", "completed", "failed", "cancelled"]},
-         "priority": {"type": "string", "enum": ["critical", "high", "medium", "low"]},
-         "task_type": {"type": "string", "description": "Only tasks of this executor kind."},
-         "label": {"type": "string", "description": "Only tasks with this label, as key=value."},
-         "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
-         "cursor": {"type": "string", "description": "next_cursor from the previous page."}
-       },
-       "additionalProperties": false}""";
-
-  private static final String ADD_SCHEMA =
-      """
-      {"type": "object",
-       "properties": {
-         "task_id": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$", "description": "Unique id: letters, digits, . _ - :"},
-         "task_type": {"type": "string", "minLength": 1, "description": "Executor kind, e.g. \\"log\\"."},
-         "priority": {"type": "string", "enum": ["critical", "high", "medium", "low"], "default": "medium"},
-         "cron_expression": {"type": "string", "description": "Recurring schedule, e.g. \\"0 3 * * *\\" (03:00 daily)."},
-         "cron_dialect": {"type": "string", "enum": ["unix", "quartz", "spring"], "default": "unix"},
-         "time_zone": {"type": "string", "description": "IANA zone for cron_expression, e.g. \\"Europe/Berlin\\"; default: the daemon's zone."},
-         "run_at": {"type": "string", "description": "Run once at this ISO-8601 instant, e.g. \\"2026-12-01T09:00:00Z\\"."},
-         "interval": {"type": "string", "description": "Run every interval: \\"30s\\", \\"15m\\", \\"2h\\", \\"1d\\" or ISO-8601 \\"PT15M\\"."},
-         "config": {"type": "object", "description": "The executor's arguments, e.g. {\\"message\\": \\"hi\\"} for log."},
-         "description": {"type": "string"},
-         "max_retries": {"type": "integer", "minimum": 1, "maximum": 100, "default": 3, "description": "Attempts in all per fire time."},
-         "timeout": {"type": "integer", "minimum": 1, "description": "Seconds one run may take; default 3600."},
-         "labels": {"type": "object", "additionalProperties": {"type": "string"}}
-       },
-       "required": ["task_id", "task_type"],
-       "additionalProperties": false}""";
 }

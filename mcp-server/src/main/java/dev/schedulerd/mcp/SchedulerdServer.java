@@ -16,6 +16,7 @@ import java.io.OutputStream;
 public final class SchedulerdServer implements AutoCloseable {
   private final McpSyncServer server;
   private final LineStdioTransportProvider transport;
+  private final SchedulerResources resources;
 
   public SchedulerdServer(
       Scheduler scheduler,
@@ -27,6 +28,8 @@ public final class SchedulerdServer implements AutoCloseable {
     this.transport =
         new LineStdioTransportProvider(
             json, in, out, LineStdioTransportProvider.DEFAULT_MAX_LINE_BYTES, onSessionEnd);
+    SchedulerTools tools = new SchedulerTools(scheduler, json);
+    this.resources = new SchedulerResources(scheduler, tools::statusView);
     this.server =
         McpServer.sync(transport)
             .serverInfo("schedulerd", version)
@@ -36,9 +39,13 @@ public final class SchedulerdServer implements AutoCloseable {
                     + " zone, or every interval, by priority, with retries and timeouts. Add tasks"
                     + " with scheduler_add_task; inspect them with scheduler_list_tasks and"
                     + " scheduler_get_task.")
-            .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
-            .tools(new SchedulerTools(scheduler, json).all())
+            .capabilities(
+                McpSchema.ServerCapabilities.builder().tools(false).resources(true, false).build())
+            .tools(tools.all())
+            .resources(resources.resources())
+            .resourceTemplates(resources.templates())
             .build();
+    resources.attach(server);
   }
 
   /** Blocks until the client closes its end. */
@@ -48,6 +55,7 @@ public final class SchedulerdServer implements AutoCloseable {
 
   @Override
   public void close() {
+    resources.close();
     server.closeGracefully();
   }
 }

@@ -1,0 +1,100 @@
+package dev.schedulerd.mcp;
+
+import dev.schedulerd.api.Schedule;
+import dev.schedulerd.runtime.Scheduler;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.zone.ZoneOffsetTransition;
+import java.time.zone.ZoneRules;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The next fire times of a schedule, in a zone, with notes where daylight-saving time changes
+ * something: a wall-clock time that falls in the spring-forward gap, one that occurs twice in the
+ * fall-back hour, or an interval whose local clock times shift.
+ */
+final class SchedulePreview {
+  private SchedulePreview() {}
+
+  static Map<String, Object> of(
+      Scheduler scheduler, Schedule schedule, ZoneId zone, int count, Instant now) {
+    ZoneRules rules = zone.getRules();
+    List<Map<String, Object>> fires = new ArrayList<>();
+    Set<String> notes = new LinkedHashSet<>();
+    Instant previous = now;
+    Optional<Instant> next = scheduler.nextFireTime(schedule, now);
+    while (next.isPresent() && fires.size() < count) {
+      Instant at = next.get();
+      Map<String, Object> fire = new LinkedHashMap<>();
+      fire.put("at", at.toString());
+      fire.put("local", at.atZone(zone).toOffsetDateTime() + "[" + zone.getId() + "]");
+      String note = note(schedule, rules, previous, at);
+      if (note != null) {
+        fire.put("note", note);
+        notes.add(note);
+      }
+      fires.add(fire);
+      previous = at;
+      if (!schedule.recurring()) {
+        break;
+      }
+      next = scheduler.nextFireTime(schedule, at);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("schedule", TaskViews.summary(schedule));
+    out.put("time_zone", zone.getId());
+    out.put("fire_times", fires);
+    out.put("notes", List.copyOf(notes));
+    return out;
+  }
+
+  /** What a clock change between {@code previous} and {@code at} means for this fire time. */
+  private static @Nullable String note(
+      Schedule schedule, ZoneRules rules, Instant previous, Instant at) {
+    LocalDateTime local = LocalDateTime.ofInstant(at, rules.getOffset(at));
+    ZoneOffsetTransition overlap = rules.getTransition(local);
+    if (schedule instanceof Schedule.Cron && overlap != null && overlap.isOverlap()) {
+      return describe(overlap)
+          + ": this local time occurs twice; it fires once, at the first occurrence";
+    }
+    ZoneOffsetTransition change = rules.nextTransition(previous);
+    if (change == null || change.getInstant().isAfter(at)) {
+      return null;
+    }
+    if (!(schedule instanceof Schedule.Cron)) {
+      return describe(change)
+          + ": an interval is an exact duration, so its local clock times shift by "
+          + Math.abs(change.getDuration().toMinutes())
+          + " minutes";
+    }
+    if (change.isGap()
+        && !at.isBefore(change.getInstant())
+        && at.isBefore(change.getInstant().plus(change.getDuration()))) {
+      return describe(change)
+          + ": the wall-clock time fell in the skipped hour, so it runs at "
+          + local.toLocalTime()
+          + ", shifted by the gap";
+    }
+    return describe(change);
+  }
+
+  private static String describe(ZoneOffsetTransition change) {
+    return "clocks change on "
+        + change.getDateTimeBefore().toLocalDate()
+        + " at "
+        + change.getDateTimeBefore().toLocalTime()
+        + " ("
+        + change.getOffsetBefore()
+        + " to "
+        + change.getOffsetAfter()
+        + ")";
+  }
+}

@@ -1,0 +1,207 @@
+package dev.schedulerd.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.CronDialect;
+import dev.schedulerd.api.Priority;
+import dev.schedulerd.api.RetryPolicy;
+import dev.schedulerd.api.Schedule;
+import dev.schedulerd.api.TaskDefinition;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads tool arguments. Every problem becomes a {@link ToolInputException} naming the field, the
+ * value received and what is accepted.
+ */
+final class ToolArguments {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+
+  private ToolArguments() {}
+
+  static TaskDefinition definitionFrom(Map<String, Object> args) {
+    String id = required(args, "task_id");
+    String type = required(args, "task_type");
+    TaskDefinition.Builder builder;
+    try {
+      builder = TaskDefinition.builder(id, type);
+      builder.build(); // checks id and kind syntax early, with the model's message
+    } catch (IllegalArgumentException e) {
+      String why = String.valueOf(e.getMessage());
+      throw new ToolInputException(why.startsWith("task id") ? "task_id" : "task_type", why);
+    }
+    optional(args, "priority")
+        .ifPresent(p -> builder.priority(parse("priority", p, Priority::parse)));
+    optional(args, "description").ifPresent(builder::description);
+    builder.schedule(scheduleFrom(args));
+    Object config = args.get("config");
+    if (config != null) {
+      JsonNode node = JSON.valueToTree(config);
+      if (!(node instanceof ObjectNode object)) {
+        throw new ToolInputException("config", "expected a JSON object, got " + node);
+      }
+      builder.config(object);
+    }
+    if (args.get("max_retries") != null) {
+      int attempts = optionalInt(args, "max_retries", 3, 1, 100);
+      builder.retryPolicy(RetryPolicy.maxAttempts(attempts));
+    }
+    if (args.get("timeout") != null) {
+      builder.timeout(Duration.ofSeconds(optionalInt(args, "timeout", 3600, 1, 7 * 24 * 3600)));
+    }
+    Object labels = args.get("labels");
+    if (labels != null) {
+      Map<String, String> parsed = new LinkedHashMap<>();
+      JsonNode node = JSON.valueToTree(labels);
+      if (!node.isObject()) {
+        throw new ToolInputException("labels", "expected an object of strings, got " + node);
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> entry = it.next();
+        if (!entry.getValue().isTextual()) {
+          throw new ToolInputException(
+              "labels", "label '" + entry.getKey() + "' must be a string, got " + entry.getValue());
+        }
+        parsed.put(entry.getKey(), entry.getValue().asText());
+      }
+      builder.labels(parsed);
+    }
+    try {
+      return builder.build();
+    } catch (IllegalArgumentException e) {
+      throw new ToolInputException("task", String.valueOf(e.getMessage()));
+    }
+  }
+
+  static Schedule scheduleFrom(Map<String, Object> args) {
+    Optional<String> cron = optional(args, "cron_expression");
+    Optional<String> runAt = optional(args, "run_at");
+    Optional<String> interval = optional(args, "interval");
+    int given =
+        (cron.isPresent() ? 1 : 0) + (runAt.isPresent() ? 1 : 0) + (interval.isPresent() ? 1 : 0);
+    if (given > 1) {
+      throw new ToolInputException(
+          "schedule",
+          "give at most one of cron_expression, run_at and interval (got " + given + ")");
+    }
+    ZoneId zone = timeZone(args);
+    if (cron.isPresent()) {
+      CronDialect dialect =
+          optional(args, "cron_dialect")
+              .map(d -> parse("cron_dialect", d, CronDialect::parse))
+              .orElse(CronDialect.UNIX);
+      return new Schedule.Cron(cron.get(), dialect, zone);
+    }
+    if (runAt.isPresent()) {
+      try {
+        return Schedule.at(Instant.parse(runAt.get()));
+      } catch (DateTimeParseException e) {
+        try {
+          return Schedule.at(java.time.OffsetDateTime.parse(runAt.get()).toInstant());
+        } catch (DateTimeParseException e2) {
+          throw new ToolInputException(
+              "run_at",
+              "'" + runAt.get() + "' is not an ISO-8601 instant; e.g. \"2026-12-01T09:00:00Z\"");
+        }
+      }
+    }
+    if (interval.isPresent()) {
+      Duration every = parseDuration(interval.get());
+      try {
+        return Schedule.every(every);
+      } catch (IllegalArgumentException e) {
+        throw new ToolInputException("interval", String.valueOf(e.getMessage()));
+      }
+    }
+    return Schedule.immediate();
+  }
+
+  /** The {@code time_zone} argument, if given. */
+  static @Nullable ZoneId timeZone(Map<String, Object> args) {
+    Optional<String> zone = optional(args, "time_zone");
+    if (zone.isEmpty()) {
+      return null;
+    }
+    try {
+      return ZoneId.of(zone.get());
+    } catch (DateTimeException e) {
+      throw new ToolInputException(
+          "time_zone",
+          "'" + zone.get() + "' is not an IANA time zone; e.g. \"Europe/Berlin\" or \"UTC\"");
+    }
+  }
+
+  static Duration parseDuration(String text) {
+    Matcher m = SHORT_DURATION.matcher(text.trim());
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      };
+    }
+    try {
+      return Duration.parse(text.trim());
+    } catch (DateTimeParseException e) {
+      throw new ToolInputException(
+          "interval", "'" + text + "' is not a duration; e.g. \"15m\", \"2h\" or \"PT15M\"");
+    }
+  }
+
+  static <T> T parse(String field, String value, Function<String, T> parser) {
+    try {
+      return parser.apply(value);
+    } catch (IllegalArgumentException e) {
+      throw new ToolInputException(field, String.valueOf(e.getMessage()));
+    }
+  }
+
+  static String required(Map<String, Object> args, String field) {
+    return optional(args, field)
+        .orElseThrow(
+            () -> new ToolInputException(field, "required, and must be a non-empty string"));
+  }
+
+  static Optional<String> optional(Map<String, Object> args, String field) {
+    Object value = args.get(field);
+    if (value == null) {
+      return Optional.empty();
+    }
+    if (!(value instanceof String text)) {
+      throw new ToolInputException(field, "expected a string, got " + value);
+    }
+    return text.isBlank() ? Optional.empty() : Optional.of(text);
+  }
+
+  static int optionalInt(Map<String, Object> args, String field, int dflt, int min, int max) {
+    Object value = args.get(field);
+    if (value == null) {
+      return dflt;
+    }
+    if (!(value instanceof Number number)
+        || number.doubleValue() != Math.rint(number.doubleValue())) {
+      throw new ToolInputException(field, "expected an integer, got " + value);
+    }
+    long n = number.longValue();
+    if (n < min || n > max) {
+      throw new ToolInputException(field, "must be between " + min + " and " + max + ", got " + n);
+    }
+    return (int) n;
+  }
+}

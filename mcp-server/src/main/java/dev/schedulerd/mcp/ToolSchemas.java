@@ -1,0 +1,244 @@
+package dev.schedulerd.mcp;
+
+/**
+ * The tools' input and output JSON Schemas. Output schemas describe {@code structuredContent}; the
+ * MCP SDK checks every successful result against its tool's output schema.
+ */
+final class ToolSchemas {
+  private ToolSchemas() {}
+
+  static final String EMPTY_SCHEMA =
+      """
+      {"type": "object", "properties": {}, "additionalProperties": false}""";
+
+  static final String TASK_ID_SCHEMA =
+      """
+      {"type": "object",
+       "properties": {"task_id": {"type": "string", "minLength": 1, "description": "The task's id."}},
+       "required": ["task_id"], "additionalProperties": false}""";
+
+  static final String LIST_SCHEMA =
+      """
+      {"type": "object",
+       "properties": {
+         "status": {"type": "string", "enum": ["scheduled", "running", "retry_wait", "paused", "completed", "failed", "cancelled"]},
+         "priority": {"type": "string", "enum": ["critical", "high", "medium", "low"]},
+         "task_type": {"type": "string", "description": "Only tasks of this executor kind."},
+         "label": {"type": "string", "description": "Only tasks with this label, as key=value."},
+         "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
+         "cursor": {"type": "string", "description": "next_cursor from the previous page."}
+       },
+       "additionalProperties": false}""";
+
+  static final String ADD_SCHEMA =
+      """
+      {"type": "object",
+       "properties": {
+         "task_id": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$", "description": "Unique id: letters, digits, . _ - :"},
+         "task_type": {"type": "string", "minLength": 1, "description": "Executor kind, e.g. \\"log\\"."},
+         "priority": {"type": "string", "enum": ["critical", "high", "medium", "low"], "default": "medium"},
+         "cron_expression": {"type": "string", "description": "Recurring schedule, e.g. \\"0 3 * * *\\" (03:00 daily)."},
+         "cron_dialect": {"type": "string", "enum": ["unix", "quartz", "spring"], "default": "unix"},
+         "time_zone": {"type": "string", "description": "IANA zone for cron_expression, e.g. \\"Europe/Berlin\\"; default: the daemon's zone."},
+         "run_at": {"type": "string", "description": "Run once at this ISO-8601 instant, e.g. \\"2026-12-01T09:00:00Z\\"."},
+         "interval": {"type": "string", "description": "Run every interval: \\"30s\\", \\"15m\\", \\"2h\\", \\"1d\\" or ISO-8601 \\"PT15M\\"."},
+         "config": {"type": "object", "description": "The executor's arguments, e.g. {\\"message\\": \\"hi\\"} for log."},
+         "description": {"type": "string"},
+         "max_retries": {"type": "integer", "minimum": 1, "maximum": 100, "default": 3, "description": "Attempts in all per fire time."},
+         "timeout": {"type": "integer", "minimum": 1, "description": "Seconds one run may take; default 3600."},
+         "labels": {"type": "object", "additionalProperties": {"type": "string"}}
+       },
+       "required": ["task_id", "task_type"],
+       "additionalProperties": false}""";
+
+  static final String UPDATE_SCHEMA = ADD_SCHEMA;
+
+  static final String LIST_RUNS_SCHEMA =
+      """
+      {"type": "object",
+       "properties": {
+         "task_id": {"type": "string", "description": "Only this task's runs; all tasks' when absent."},
+         "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 20},
+         "cursor": {"type": "string", "description": "next_cursor from the previous page."}
+       },
+       "additionalProperties": false}""";
+
+  static final String PREVIEW_SCHEMA =
+      """
+      {"type": "object",
+       "properties": {
+         "cron_expression": {"type": "string", "description": "e.g. \\"30 2 * * *\\""},
+         "cron_dialect": {"type": "string", "enum": ["unix", "quartz", "spring"], "default": "unix"},
+         "interval": {"type": "string", "description": "\\"15m\\", \\"2h\\" or ISO-8601 \\"PT15M\\""},
+         "time_zone": {"type": "string", "description": "IANA zone, e.g. \\"Europe/Berlin\\"; default: the daemon's zone."},
+         "count": {"type": "integer", "minimum": 1, "maximum": 100, "default": 5}
+       },
+       "additionalProperties": false}""";
+
+  // ---------------------------------------------------------------- output schemas
+
+  private static final String STATUS_ENUM =
+      "{\"type\": \"string\", \"enum\": [\"scheduled\", \"running\", \"retry_wait\", \"paused\","
+          + " \"completed\", \"failed\", \"cancelled\"]}";
+  private static final String PRIORITY_ENUM =
+      "{\"type\": \"string\", \"enum\": [\"critical\", \"high\", \"medium\", \"low\"]}";
+
+  static final String RUN_VIEW =
+      """
+      {"type": "object",
+       "properties": {
+         "run_id": {"type": "string"}, "task_id": {"type": "string"},
+         "attempt": {"type": "integer"},
+         "outcome": {"type": "string", "enum": ["success", "failed", "timed_out", "interrupted", "abandoned"]},
+         "scheduled_for": {"type": "string"}, "started_at": {"type": "string"},
+         "finished_at": {"type": "string"}, "result": {"type": "string"},
+         "error": {"type": "string"}, "node": {"type": "string"}
+       },
+       "required": ["run_id", "task_id", "attempt", "outcome", "scheduled_for", "started_at", "finished_at", "node"]}""";
+
+  static final String TASK_VIEW =
+      """
+      {"type": "object",
+       "properties": {
+         "task_id": {"type": "string"}, "task_type": {"type": "string"},
+         "status": %s1, "priority": %s2,
+         "description": {"type": "string"},
+         "schedule": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["immediate", "at", "interval", "cron"]}}, "required": ["kind"]},
+         "next_run_at": {"type": "string"}, "next_run_at_local": {"type": "string"},
+         "attempt": {"type": "integer"}, "max_retries": {"type": "integer"},
+         "timeout_seconds": {"type": "integer"},
+         "config": {"type": "object"}, "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+         "running_on": {"type": "string"}, "run_id": {"type": "string"},
+         "last_run": %s3,
+         "created_at": {"type": "string"}, "updated_at": {"type": "string"}
+       },
+       "required": ["task_id", "task_type", "status", "priority", "schedule", "attempt", "max_retries", "config", "labels", "created_at", "updated_at"]}"""
+          .replace("%s1", STATUS_ENUM)
+          .replace("%s2", PRIORITY_ENUM)
+          .replace("%s3", RUN_VIEW);
+
+  static final String ROW_VIEW =
+      """
+      {"type": "object",
+       "properties": {
+         "task_id": {"type": "string"}, "task_type": {"type": "string"},
+         "status": %s1, "priority": %s2, "schedule": {"type": "string"},
+         "next_run_at": {"type": "string"}, "next_run_at_local": {"type": "string"},
+         "last_outcome": {"type": "string"}
+       },
+       "required": ["task_id", "task_type", "status", "priority", "schedule"]}"""
+          .replace("%s1", STATUS_ENUM)
+          .replace("%s2", PRIORITY_ENUM);
+
+  static final String DAEMON_VIEW =
+      """
+      {"type": "object",
+       "properties": {
+         "running": {"type": "boolean"},
+         "state": {"type": "string", "enum": ["new", "running", "stopping", "stopped", "closed"]},
+         "node_id": {"type": "string"}, "started_at": {"type": "string"},
+         "uptime_seconds": {"type": "integer"}, "ticker_wake_ups": {"type": "integer"},
+         "runs_started": {"type": "integer"}, "runs_in_flight": {"type": "integer"},
+         "queued": {"type": "integer"}, "queue_depth": {"type": "object"},
+         "next_due_at": {"type": "string"}, "default_time_zone": {"type": "string"},
+         "executors": {"type": "array", "items": {"type": "string"}}
+       },
+       "required": ["running", "state", "node_id", "uptime_seconds", "runs_started", "runs_in_flight", "queued", "executors"]}""";
+
+  static final String OUT_TASK = object("\"task\": " + TASK_VIEW, "task");
+
+  static final String OUT_ADD =
+      object(
+          "\"task\": " + TASK_VIEW + ", \"created\": {\"type\": \"boolean\"}", "task", "created");
+
+  static final String OUT_LIST_TASKS =
+      object(
+          "\"tasks\": {\"type\": \"array\", \"items\": "
+              + ROW_VIEW
+              + "}, \"count\": {\"type\": \"integer\"}, \"next_cursor\": {\"type\": \"string\"}",
+          "tasks",
+          "count");
+
+  static final String OUT_GET_TASK =
+      object(
+          "\"task\": "
+              + TASK_VIEW
+              + ", \"recent_runs\": {\"type\": \"array\", \"items\": "
+              + RUN_VIEW
+              + "}, \"next_fire_times\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}",
+          "task",
+          "recent_runs",
+          "next_fire_times");
+
+  static final String OUT_REMOVE =
+      object(
+          "\"task_id\": {\"type\": \"string\"}, \"removed\": {\"type\": \"boolean\"}",
+          "task_id",
+          "removed");
+
+  static final String OUT_DAEMON = object("\"daemon\": " + DAEMON_VIEW, "daemon");
+
+  static final String OUT_STATUS =
+      object(
+          "\"status\": "
+              + object(
+                  "\"total_tasks\": {\"type\": \"integer\"}, \"by_status\": {\"type\": \"object\"},"
+                      + " \"by_priority\": {\"type\": \"object\"}, \"daemon\": "
+                      + DAEMON_VIEW,
+                  "total_tasks",
+                  "by_status",
+                  "by_priority",
+                  "daemon"),
+          "status");
+
+  static final String OUT_LIST_RUNS =
+      object(
+          "\"runs\": {\"type\": \"array\", \"items\": "
+              + RUN_VIEW
+              + "}, \"count\": {\"type\": \"integer\"}, \"next_cursor\": {\"type\": \"string\"}",
+          "runs",
+          "count");
+
+  static final String OUT_PREVIEW =
+      object(
+          "\"schedule\": {\"type\": \"string\"}, \"time_zone\": {\"type\": \"string\"},"
+              + " \"fire_times\": {\"type\": \"array\", \"items\": "
+              + object(
+                  "\"at\": {\"type\": \"string\"}, \"local\": {\"type\": \"string\"},"
+                      + " \"note\": {\"type\": \"string\"}",
+                  "at",
+                  "local")
+              + "}, \"notes\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}",
+          "schedule",
+          "time_zone",
+          "fire_times");
+
+  static final String OUT_EXECUTORS =
+      object(
+          "\"executors\": {\"type\": \"array\", \"items\": "
+              + object(
+                  "\"kind\": {\"type\": \"string\"}, \"description\": {\"type\": \"string\"},"
+                      + " \"enabled\": {\"type\": \"boolean\"}, \"config_schema\": {\"type\":"
+                      + " \"object\"}",
+                  "kind",
+                  "enabled",
+                  "config_schema")
+              + "}",
+          "executors");
+
+  /** An object schema with these properties (a JSON fragment) and required keys. */
+  private static String object(String properties, String... required) {
+    StringBuilder schema =
+        new StringBuilder("{\"type\": \"object\", \"properties\": {")
+            .append(properties)
+            .append("}");
+    if (required.length > 0) {
+      schema.append(", \"required\": [");
+      for (int i = 0; i < required.length; i++) {
+        schema.append(i == 0 ? "\"" : ", \"").append(required[i]).append('"');
+      }
+      schema.append(']');
+    }
+    return schema.append('}').toString();
+  }
+}

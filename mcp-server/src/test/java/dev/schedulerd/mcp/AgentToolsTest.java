@@ -1,0 +1,187 @@
+package dev.schedulerd.mcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.schedulerd.api.TaskStatus;
+import dev.schedulerd.runtime.Scheduler;
+import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import java.io.IOException;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The tools beyond the seed's nine, and the resources, over a real in-JVM MCP session. */
+final class AgentToolsTest {
+  private final InMemoryTaskStore store = new InMemoryTaskStore();
+  private final Scheduler scheduler = Scheduler.builder().store(store).build();
+  private McpTestSession session;
+
+  @BeforeEach
+  void start() throws IOException {
+    scheduler.start();
+    session = new McpTestSession(scheduler, "{}");
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    session.close();
+    scheduler.close();
+  }
+
+  private JsonNode ok(String tool, String args) throws IOException {
+    JsonNode result = session.call(tool, args);
+    assertThat(result.path("isError").asBoolean()).as(result.toString()).isFalse();
+    return result.path("structuredContent");
+  }
+
+  private String error(String tool, String args) throws IOException {
+    JsonNode result = session.call(tool, args);
+    assertThat(result.path("isError").asBoolean()).as(result.toString()).isTrue();
+    return result.path("content").get(0).path("text").asText();
+  }
+
+  private static final String NIGHTLY =
+      "{\"task_id\":\"nightly\",\"task_type\":\"log\",\"cron_expression\":\"0 3 * * *\","
+          + "\"time_zone\":\"Europe/Berlin\",\"config\":{\"message\":\"backup\"}}";
+
+  @Test
+  void toolsList_hasSixteenToolsEachWithSchemasAndAnnotations() throws IOException {
+    JsonNode tools = session.request("tools/list", "{}").path("result").path("tools");
+    assertThat(tools.findValuesAsText("name"))
+        .hasSize(16)
+        .contains(
+            "scheduler_update_task",
+            "scheduler_pause_task",
+            "scheduler_resume_task",
+            "scheduler_run_task_now",
+            "scheduler_list_runs",
+            "scheduler_preview_schedule",
+            "scheduler_list_executors");
+    for (JsonNode tool : tools) {
+      assertThat(tool.path("outputSchema").path("type").asText())
+          .as(tool.path("name").asText())
+          .isEqualTo("object");
+      assertThat(tool.path("inputSchema").path("type").asText()).isEqualTo("object");
+      assertThat(tool.path("annotations").has("idempotentHint")).isTrue();
+      assertThat(tool.path("description").asText()).hasSizeGreaterThan(60);
+    }
+  }
+
+  @Test
+  void update_changesTheSchedule_pauseResume_andRunNow() throws IOException {
+    ok("scheduler_add_task", NIGHTLY);
+
+    JsonNode updated =
+        ok(
+            "scheduler_update_task",
+            NIGHTLY.replace("0 3 * * *", "0 4 * * *").replace("\"backup\"", "\"later backup\""));
+    assertThat(updated.path("task").path("schedule").path("cron_expression").asText())
+        .isEqualTo("0 4 * * *");
+    assertThat(updated.path("task").path("next_run_at_local").asText()).contains("T04:00");
+
+    assertThat(
+            ok("scheduler_pause_task", "{\"task_id\":\"nightly\"}")
+                .path("task")
+                .path("status")
+                .asText())
+        .isEqualTo("paused");
+    assertThat(error("scheduler_run_task_now", "{\"task_id\":\"nightly\"}"))
+        .contains("resume it first");
+    assertThat(
+            ok("scheduler_resume_task", "{\"task_id\":\"nightly\"}")
+                .path("task")
+                .path("status")
+                .asText())
+        .isEqualTo("scheduled");
+
+    ok("scheduler_run_task_now", "{\"task_id\":\"nightly\"}");
+    await().atMost(Duration.ofSeconds(10)).until(() -> !store.runs("nightly", 1).isEmpty());
+    JsonNode runs = ok("scheduler_list_runs", "{\"task_id\":\"nightly\"}");
+    assertThat(runs.path("runs").get(0).path("outcome").asText()).isEqualTo("success");
+    assertThat(runs.path("runs").get(0).path("result").asText()).isEqualTo("later backup");
+    assertThat(store.find("nightly").orElseThrow().state().status())
+        .isEqualTo(TaskStatus.SCHEDULED);
+  }
+
+  @Test
+  void badInputs_nameTheFieldAndWhatToDo() throws IOException {
+    assertThat(error("scheduler_pause_task", "{\"task_id\":\"ghost\"}"))
+        .contains("task_id: no task 'ghost'")
+        .contains("scheduler_list_tasks");
+    assertThat(error("scheduler_update_task", NIGHTLY)).contains("no task 'nightly'");
+    assertThat(error("scheduler_preview_schedule", "{}")).contains("cron_expression");
+    assertThat(error("scheduler_preview_schedule", "{\"cron_expression\":\"61 * * * *\"}"))
+        .contains("cron");
+    assertThat(error("scheduler_list_runs", "{\"task_id\":\"ghost\"}")).contains("no task 'ghost'");
+  }
+
+  @Test
+  void listRuns_ofAllTasks_pagesNewestFirst() throws IOException {
+    for (int i = 0; i < 5; i++) {
+      ok(
+          "scheduler_add_task",
+          "{\"task_id\":\"t" + i + "\",\"task_type\":\"log\",\"config\":{\"message\":\"m\"}}");
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> scheduler.allRuns(10, null).runs().size() == 5);
+
+    JsonNode first = ok("scheduler_list_runs", "{\"limit\":3}");
+    assertThat(first.path("runs")).hasSize(3);
+    JsonNode second =
+        ok(
+            "scheduler_list_runs",
+            "{\"limit\":3,\"cursor\":\"" + first.path("next_cursor").asText() + "\"}");
+    assertThat(second.path("runs")).hasSize(2);
+    assertThat(second.has("next_cursor")).isFalse();
+  }
+
+  @Test
+  void previewAndExecutors_describeWithoutCreating() throws IOException {
+    JsonNode preview =
+        ok(
+            "scheduler_preview_schedule",
+            "{\"cron_expression\":\"30 2 * * *\",\"time_zone\":\"Europe/Berlin\",\"count\":3}");
+    assertThat(preview.path("fire_times")).hasSize(3);
+    assertThat(preview.path("fire_times").get(0).path("local").asText())
+        .contains("T02:30")
+        .endsWith("[Europe/Berlin]");
+    assertThat(store.list()).isEmpty();
+
+    JsonNode executors = ok("scheduler_list_executors", "{}");
+    JsonNode log = executors.path("executors").get(0);
+    assertThat(log.path("kind").asText()).isEqualTo("log");
+    assertThat(log.path("enabled").asBoolean()).isTrue();
+    assertThat(log.path("config_schema").path("properties").has("message")).isTrue();
+  }
+
+  @Test
+  void resources_readAndSubscribe_notifyWhenARunEnds() throws IOException {
+    JsonNode templates =
+        session.request("resources/templates/list", "{}").path("result").path("resourceTemplates");
+    assertThat(templates.get(0).path("uriTemplate").asText())
+        .isEqualTo("schedulerd://tasks/{task_id}");
+    JsonNode status =
+        session.request("resources/read", "{\"uri\":\"schedulerd://status\"}").path("result");
+    assertThat(status.path("contents").get(0).path("text").asText()).contains("\"total_tasks\"");
+
+    ok("scheduler_add_task", NIGHTLY);
+    session.request("resources/subscribe", "{\"uri\":\"schedulerd://tasks/nightly\"}");
+    JsonNode task =
+        session
+            .request("resources/read", "{\"uri\":\"schedulerd://tasks/nightly\"}")
+            .path("result");
+    assertThat(task.path("contents").get(0).path("text").asText())
+        .contains("\"status\":\"scheduled\"");
+
+    ok("scheduler_run_task_now", "{\"task_id\":\"nightly\"}");
+
+    JsonNode updated = session.notification("notifications/resources/updated");
+    assertThat(updated.path("params").path("uri").asText()).isEqualTo("schedulerd://tasks/nightly");
+    JsonNode missing = session.request("resources/read", "{\"uri\":\"schedulerd://tasks/ghost\"}");
+    assertThat(missing.path("error").path("code").asInt()).isEqualTo(-32002);
+  }
+}

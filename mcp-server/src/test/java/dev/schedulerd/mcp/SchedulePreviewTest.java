@@ -1,0 +1,87 @@
+package dev.schedulerd.mcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.schedulerd.api.CronDialect;
+import dev.schedulerd.api.Schedule;
+import dev.schedulerd.runtime.Scheduler;
+import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+final class SchedulePreviewTest {
+  private static final ZoneId BERLIN = ZoneId.of("Europe/Berlin");
+  private final Scheduler scheduler = Scheduler.builder().store(new InMemoryTaskStore()).build();
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> fires(Map<String, Object> preview) {
+    return (List<Map<String, Object>>) java.util.Objects.requireNonNull(preview.get("fire_times"));
+  }
+
+  @Test
+  void cronInTheSpringForwardGap_isShiftedAndSaysSo() {
+    Instant friday = Instant.parse("2026-03-27T12:00:00Z"); // clocks jump 02:00 -> 03:00 on Sunday
+    Map<String, Object> preview =
+        SchedulePreview.of(
+            scheduler,
+            new Schedule.Cron("30 2 * * *", CronDialect.UNIX, BERLIN),
+            BERLIN,
+            3,
+            friday);
+
+    List<Map<String, Object>> fires = fires(preview);
+    assertThat(fires)
+        .extracting(f -> f.get("local"))
+        .containsExactly(
+            "2026-03-28T02:30+01:00[Europe/Berlin]",
+            "2026-03-29T03:30+02:00[Europe/Berlin]",
+            "2026-03-30T02:30+02:00[Europe/Berlin]");
+    assertThat(fires.get(0)).doesNotContainKey("note");
+    assertThat((String) fires.get(1).get("note"))
+        .contains("clocks change on 2026-03-29 at 02:00 (+01:00 to +02:00)")
+        .contains("skipped hour")
+        .contains("runs at 03:30");
+    assertThat(fires.get(2)).doesNotContainKey("note");
+  }
+
+  @Test
+  void cronInTheFallBackOverlap_firesOnceAndSaysSo() {
+    Instant friday =
+        Instant.parse("2026-10-23T12:00:00Z"); // clocks fall back 03:00 -> 02:00 Sunday
+    Map<String, Object> preview =
+        SchedulePreview.of(
+            scheduler,
+            new Schedule.Cron("30 2 * * *", CronDialect.UNIX, BERLIN),
+            BERLIN,
+            3,
+            friday);
+
+    List<Map<String, Object>> fires = fires(preview);
+    assertThat(fires)
+        .extracting(f -> f.get("local"))
+        .containsExactly(
+            "2026-10-24T02:30+02:00[Europe/Berlin]",
+            "2026-10-25T02:30+02:00[Europe/Berlin]",
+            "2026-10-26T02:30+01:00[Europe/Berlin]");
+    assertThat((String) fires.get(1).get("note")).contains("occurs twice; it fires once");
+  }
+
+  @Test
+  void intervalAcrossAClockChange_notesTheShiftOfLocalTimes() {
+    Instant saturdayNight = Instant.parse("2026-03-28T23:30:00Z");
+    Map<String, Object> preview =
+        SchedulePreview.of(
+            scheduler, Schedule.every(Duration.ofHours(1)), BERLIN, 3, saturdayNight);
+
+    assertThat(fires(preview)).hasSize(3);
+    assertThat((List<String>) preview.get("notes"))
+        .singleElement()
+        .asString()
+        .contains("an interval is an exact duration")
+        .contains("60 minutes");
+  }
+}
