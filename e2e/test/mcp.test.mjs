@@ -2,6 +2,7 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { writeFileSync } from "node:fs";
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { connect, ok, refused, eventually, spawnRaw, freshHome, INITIALIZE } from "./harness.mjs";
 
@@ -106,7 +107,7 @@ describe("one server", () => {
     const cases = [
       [{ task_id: "c1", task_type: "log", cron_expression: "61 * * * *", config: { message: "m" } }, /cron/i],
       [{ task_id: "c2", task_type: "log", priority: "urgent", config: { message: "m" } }, /priority/],
-      [{ task_id: "c3", task_type: "teleport", config: {} }, /teleport.*available: log/s],
+      [{ task_id: "c3", task_type: "teleport", config: {} }, /teleport.*available:.*log/s],
       [{ task_id: "c4", task_type: "log", run_at: "2001-01-01T00:00:00Z", config: { message: "m" } }, /in the past/],
       [{ task_id: "c5", task_type: "log", cron_expression: "0 0 30 2 *", config: { message: "m" } }, /never fires/],
       [{ task_type: "log", config: { message: "m" } }, /task_id/],
@@ -138,6 +139,40 @@ describe("one server", () => {
     const { tasks } = await ok(client, "scheduler_list_tasks", { limit: 500 });
     assert.equal(tasks.filter((t) => t.task_id.startsWith("parallel-")).length, 32);
   });
+});
+
+test("the operator's config file enables the shell executor for allowed commands only", async () => {
+  const home = freshHome();
+  const config = join(home, "schedulerd.properties");
+  writeFileSync(config, "executors.shell.enabled=true\nexecutors.shell.allow=/bin/echo\n");
+  const session = await connect({ home, extraArgs: ["--config", config] });
+  try {
+    const { client } = session;
+    await ok(client, "scheduler_add_task", {
+      task_id: "echo",
+      task_type: "shell",
+      config: { command: ["/bin/echo", "hello from a shell task"] },
+    });
+    const done = await eventually(async () => {
+      const { task } = await ok(client, "scheduler_get_task", { task_id: "echo" });
+      return task.status === "completed" ? task : null;
+    }, 15000, "the shell task to complete");
+    assert.match(done.last_run.result, /exit code 0[\s\S]*hello from a shell task/);
+    const refusedMessage = await refused(client, "scheduler_add_task", {
+      task_id: "rm",
+      task_type: "shell",
+      config: { command: ["/bin/rm", "-rf", "/tmp/nothing"] },
+    });
+    assert.match(refusedMessage, /'\/bin\/rm' is not allowed.*executors\.shell\.allow/s);
+    const seedCustom = await refused(client, "scheduler_add_task", {
+      task_id: "seed-custom",
+      task_type: "custom",
+      config: { command: ["/bin/echo", "hi"] },
+    });
+    assert.match(seedCustom, /executors\.custom\.enabled=true/);
+  } finally {
+    await session.client.close();
+  }
 });
 
 test("a malformed line gets a parse error and the next request is served", async () => {

@@ -2,6 +2,7 @@ package dev.schedulerd.mcp;
 
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.runtime.ExecutorRegistry;
 import dev.schedulerd.runtime.FireTimes;
 import dev.schedulerd.runtime.Scheduler;
 import dev.schedulerd.store.json.SeedFiles;
@@ -167,11 +168,20 @@ public final class Main implements Callable<Integer> {
           new CommandLine(this),
           "--zone '" + zone + "' is not an IANA time zone, e.g. Europe/Berlin");
     }
+    ExecutorRegistry executors;
+    try {
+      executors =
+          ExecutorRegistry.load(Main.class.getClassLoader()).configure(settings.executorSettings());
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "config file: " + e.getMessage());
+    }
     TaskStore taskStore = openStore(store, settings, new CommandLine(this));
     importSeedFileOnFirstStart(taskStore, defaultZone);
     Scheduler.Builder builder =
         Scheduler.builder()
             .store(taskStore)
+            .executors(executors)
             .defaultZone(defaultZone)
             .stopGrace(Duration.ofSeconds(Math.max(0, stopGraceSeconds)));
     if (nodeId != null) {

@@ -525,7 +525,7 @@ final class SchedulerTools {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("kind", executor.kind());
       row.put("description", executor.description());
-      row.put("enabled", true);
+      row.put("enabled", scheduler.executors().isEnabled(executor.kind()));
       row.put("config_schema", executor.configSchema());
       rows.add(row);
     }

@@ -36,17 +36,22 @@ final class Settings implements CommandLine.IDefaultValueProvider {
 
   private final Map<String, String> values;
   private final Map<String, String> storeOptions;
+  private final Map<String, String> executorSettings;
   private final @Nullable Path file;
 
   private Settings(
-      Map<String, String> values, Map<String, String> storeOptions, @Nullable Path file) {
+      Map<String, String> values,
+      Map<String, String> storeOptions,
+      Map<String, String> executorSettings,
+      @Nullable Path file) {
     this.values = values;
     this.storeOptions = storeOptions;
+    this.executorSettings = executorSettings;
     this.file = file;
   }
 
   static Settings none() {
-    return new Settings(Map.of(), Map.of(), null);
+    return new Settings(Map.of(), Map.of(), Map.of(), null);
   }
 
   /**
@@ -59,6 +64,7 @@ final class Settings implements CommandLine.IDefaultValueProvider {
     Path file = configFile(args, env, home);
     Map<String, String> values = new LinkedHashMap<>();
     Map<String, String> storeOptions = new TreeMap<>();
+    Map<String, String> executorSettings = new TreeMap<>();
     if (file != null) {
       Properties properties = new Properties();
       try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -70,6 +76,9 @@ final class Settings implements CommandLine.IDefaultValueProvider {
         String value = properties.getProperty(key).strip();
         if (key.startsWith("store.") && key.length() > "store.".length()) {
           storeOptions.put(key.substring("store.".length()), value);
+        } else if (key.startsWith("executors.") && key.length() > "executors.".length()) {
+          // Only here, in the operator's file: never from MCP, never from the environment.
+          executorSettings.put(key.substring("executors.".length()), value);
         } else if (KEYS.contains(key)) {
           values.put(key, check(key, value, "the config file " + file));
         } else {
@@ -80,7 +89,7 @@ final class Settings implements CommandLine.IDefaultValueProvider {
                   + file
                   + ": use "
                   + String.join(", ", KEYS)
-                  + ", or store.OPTION for the store's options");
+                  + ", store.OPTION for the store's options, or executors.KIND.SETTING");
         }
       }
     }
@@ -91,7 +100,8 @@ final class Settings implements CommandLine.IDefaultValueProvider {
         values.put(key, check(key, value.strip(), "the environment variable " + name));
       }
     }
-    return new Settings(Map.copyOf(values), Map.copyOf(storeOptions), file);
+    return new Settings(
+        Map.copyOf(values), Map.copyOf(storeOptions), Map.copyOf(executorSettings), file);
   }
 
   static String envName(String key) {
@@ -149,6 +159,11 @@ final class Settings implements CommandLine.IDefaultValueProvider {
           "the config file " + file + " given by " + source + " does not exist or is not a file");
     }
     return file;
+  }
+
+  /** The operator's executor policy from {@code executors.*} keys, without that prefix. */
+  Map<String, String> executorSettings() {
+    return executorSettings;
   }
 
   /** Options for the store from {@code store.*} keys. */

@@ -152,10 +152,26 @@ final class AgentToolsTest {
     assertThat(store.list()).isEmpty();
 
     JsonNode executors = ok("scheduler_list_executors", "{}");
-    JsonNode log = executors.path("executors").get(0);
-    assertThat(log.path("kind").asText()).isEqualTo("log");
-    assertThat(log.path("enabled").asBoolean()).isTrue();
-    assertThat(log.path("config_schema").path("properties").has("message")).isTrue();
+    java.util.Map<String, JsonNode> byKind = new java.util.HashMap<>();
+    executors.path("executors").forEach(e -> byKind.put(e.path("kind").asText(), e));
+    assertThat(byKind).containsKeys("log", "shell", "custom");
+    assertThat(byKind.getOrDefault("log", executors).path("enabled").asBoolean()).isTrue();
+    assertThat(
+            byKind
+                .getOrDefault("log", executors)
+                .path("config_schema")
+                .path("properties")
+                .has("message"))
+        .isTrue();
+    assertThat(byKind.getOrDefault("shell", executors).path("enabled").asBoolean())
+        .as("off until the operator says")
+        .isFalse();
+    assertThat(
+            error(
+                "scheduler_add_task",
+                "{\"task_id\":\"seed-custom\",\"task_type\":\"custom\",\"config\":{\"command\":[\"/bin/echo\"]}}"))
+        .contains("executor 'custom' is disabled")
+        .contains("executors.custom.enabled=true");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.schedulerd.runtime;
 
+import dev.schedulerd.api.executor.ExecutorSettings;
 import dev.schedulerd.api.executor.TaskExecutor;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -25,9 +26,11 @@ public final class ExecutorRegistry {
   private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
 
   private final Map<String, TaskExecutor> byKind;
+  private final Map<String, Boolean> enabled;
 
-  private ExecutorRegistry(Map<String, TaskExecutor> byKind) {
+  private ExecutorRegistry(Map<String, TaskExecutor> byKind, Map<String, Boolean> enabled) {
     this.byKind = byKind;
+    this.enabled = enabled;
   }
 
   /** Every {@link TaskExecutor} that {@link ServiceLoader} finds through {@code classLoader}. */
@@ -61,7 +64,73 @@ public final class ExecutorRegistry {
                 + ". Remove one of the jars from the classpath.");
       }
     }
-    return new ExecutorRegistry(new LinkedHashMap<>(byKind));
+    Map<String, Boolean> enabled = new LinkedHashMap<>();
+    byKind.forEach((kind, executor) -> enabled.put(kind, enabledByDefault(executor)));
+    return new ExecutorRegistry(new LinkedHashMap<>(byKind), enabled);
+  }
+
+  /**
+   * Hands each executor the operator's {@code executors.KIND.*} settings (keys given here without
+   * the {@code executors.} prefix, e.g. {@code shell.enabled}) and decides which are enabled.
+   *
+   * @return this registry, configured
+   * @throws IllegalArgumentException naming the key when a setting is invalid
+   */
+  public ExecutorRegistry configure(Map<String, String> settings) {
+    Map<String, Map<String, String>> byExecutor = new TreeMap<>();
+    settings.forEach(
+        (key, value) -> {
+          int dot = key.indexOf('.');
+          if (dot <= 0 || dot == key.length() - 1) {
+            throw new IllegalArgumentException(
+                "executors." + key + " is not of the form executors.KIND.SETTING");
+          }
+          byExecutor
+              .computeIfAbsent(key.substring(0, dot), k -> new TreeMap<>())
+              .put(key.substring(dot + 1), value);
+        });
+    for (String kind : byExecutor.keySet()) {
+      if (!byKind.containsKey(kind)) {
+        log.warn(
+            "The config file sets executors.{}.* but no executor of kind '{}' is installed;"
+                + " installed: {}",
+            kind,
+            kind,
+            byKind.keySet());
+      }
+    }
+    Map<String, Boolean> decided = new LinkedHashMap<>();
+    byKind.forEach(
+        (kind, executor) -> {
+          ExecutorSettings own =
+              new ExecutorSettings(kind, byExecutor.getOrDefault(kind, Map.of()));
+          boolean on = own.flag("enabled", enabledByDefault(executor));
+          try {
+            executor.configure(own);
+          } catch (IllegalArgumentException e) {
+            throw e;
+          } catch (RuntimeException e) {
+            throw new IllegalStateException(
+                "executor " + describe(executor) + " failed to take its settings: " + e, e);
+          }
+          decided.put(kind, on);
+        });
+    return new ExecutorRegistry(byKind, decided);
+  }
+
+  /** Whether the operator lets tasks of this kind run (unknown kinds: false). */
+  public boolean isEnabled(String kind) {
+    return enabled.getOrDefault(kind, false);
+  }
+
+  private static boolean enabledByDefault(TaskExecutor executor) {
+    try {
+      return executor.enabledByDefault();
+    } catch (RuntimeException e) {
+      log.warn(
+          "Executor {} failed to say whether it is enabled; disabling it", describe(executor), e);
+      return false;
+    }
   }
 
   public static ExecutorRegistry of(TaskExecutor... executors) {

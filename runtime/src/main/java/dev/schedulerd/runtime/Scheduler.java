@@ -63,7 +63,7 @@ public final class Scheduler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
 
   /** Bound on a run's result and error text kept in the store. */
-  static final int MAX_TEXT = 16 * 1024;
+  static final int MAX_TEXT = 160 * 1024;
 
   /** Expired leases recovered per sync round. */
   private static final int RECOVERY_BATCH = 100;
@@ -357,6 +357,18 @@ public final class Scheduler implements AutoCloseable {
                             + definition.executorKind()
                             + "'; available: "
                             + String.join(", ", executors.kinds())));
+    if (!executors.isEnabled(definition.executorKind())) {
+      String kind = definition.executorKind();
+      throw new InvalidTaskException(
+          "task_type",
+          "executor '"
+              + kind
+              + "' is disabled on this daemon. The operator enables it in the config file with"
+              + " executors."
+              + kind
+              + ".enabled=true (and its allowlist, see the README's Executors section); it"
+              + " cannot be enabled through MCP");
+    }
     List<String> problems = validateConfig(executor, definition);
     if (!problems.isEmpty()) {
       throw new InvalidTaskException("config", String.join("; ", problems));
@@ -706,11 +718,13 @@ public final class Scheduler implements AutoCloseable {
     List<Claim> claims = new ArrayList<>(entries.size());
     Map<String, PendingClaim> pending = new HashMap<>();
     for (DispatchQueue.Entry entry : entries) {
-      Optional<TaskExecutor> executor = executors.find(entry.executorKind);
+      Optional<TaskExecutor> executor =
+          executors.find(entry.executorKind).filter(e -> executors.isEnabled(entry.executorKind));
       if (executor.isEmpty()) {
         // Another node may have the plug-in; leave the task to it.
         log.warn(
-            "Task {} needs executor kind '{}', which this node lacks; leaving it to other nodes",
+            "Task {} needs executor kind '{}', which this node lacks or has disabled; leaving it"
+                + " to other nodes",
             entry.taskId,
             entry.executorKind);
         queue.release(entry.executorKind);

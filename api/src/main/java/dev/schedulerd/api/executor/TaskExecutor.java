@@ -56,6 +56,24 @@ public interface TaskExecutor {
   }
 
   /**
+   * Whether the executor runs tasks when the operator's config does not say ({@code
+   * executors.KIND.enabled}). Executors that act outside the daemon (a shell, another MCP server)
+   * return false: an MCP client is an LLM, and what it schedules runs unattended later.
+   */
+  default boolean enabledByDefault() {
+    return true;
+  }
+
+  /**
+   * Receives the operator's {@code executors.KIND.*} settings, once at start, before any {@link
+   * #validate} or {@link #execute}.
+   *
+   * @throws IllegalArgumentException naming the key ({@link ExecutorSettings#keyName}) when a
+   *     setting is invalid; the daemon then refuses to start
+   */
+  default void configure(ExecutorSettings settings) {}
+
+  /**
    * Runs one attempt of a task and says how it went.
    *
    * <p>Called on a virtual thread of its own. The run may block; when the task's timeout passes or

@@ -1,0 +1,409 @@
+package dev.schedulerd.executors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.executor.ExecutionContext;
+import dev.schedulerd.api.executor.ExecutionResult;
+import dev.schedulerd.api.executor.ExecutorSettings;
+import dev.schedulerd.api.executor.TaskExecutor;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Kind {@code shell}: runs a command. Disabled until the operator enables it in the config file,
+ * with an allowlist of commands; never through MCP.
+ *
+ * <p>Config: {@code command} (an argv list; a single string runs through {@code /bin/sh -c} only
+ * when {@code executors.shell.allow-shell-strings=true}), {@code working_dir}, {@code env} (added
+ * variables; values may reference the daemon's own as {@code ${env:NAME}}, resolved at run time),
+ * {@code retryable_exit_codes} (when given, only these exits are retried). stdin is closed; the
+ * last 64 KiB of stdout and of stderr are kept, with the count of bytes dropped before them. The
+ * command runs in its own process group (via {@code setsid} where it exists), and on timeout,
+ * interruption or exit the whole tree is killed, so nothing it started is left behind.
+ *
+ * <p>Settings: {@code enabled} (default false), {@code allow} (comma-separated globs matched
+ * against the program, argv[0] — or against the whole string for shell strings; {@code *} allows
+ * everything), {@code allow-shell-strings} (default false).
+ */
+public class ShellExecutor implements TaskExecutor {
+  static final int KEPT_BYTES = 64 * 1024;
+  private static final Set<String> FIELDS =
+      Set.of("command", "working_dir", "env", "retryable_exit_codes");
+  private static final String SETSID = "/usr/bin/setsid";
+
+  private final String kind;
+  private final InstantSource clock;
+  private volatile ExecutorSettings settings;
+  private volatile List<String> allow = List.of();
+  private volatile boolean allowShellStrings;
+
+  public ShellExecutor() {
+    this("shell", InstantSource.system());
+  }
+
+  protected ShellExecutor(String kind, InstantSource clock) {
+    this.kind = kind;
+    this.clock = clock;
+    this.settings = ExecutorSettings.none(kind);
+  }
+
+  @Override
+  public String kind() {
+    return kind;
+  }
+
+  @Override
+  public String description() {
+    return "Runs a command (argv list) with a working directory and added environment; exit 0 is"
+        + " success. Disabled unless the operator enables it with an allowlist.";
+  }
+
+  @Override
+  public boolean enabledByDefault() {
+    return false;
+  }
+
+  @Override
+  public void configure(ExecutorSettings operatorSettings) {
+    this.settings = operatorSettings;
+    this.allow = operatorSettings.list("allow");
+    this.allowShellStrings = operatorSettings.flag("allow-shell-strings", false);
+    for (String pattern : allow) {
+      try {
+        FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            operatorSettings.keyName("allow") + ": '" + pattern + "' is not a valid glob", e);
+      }
+    }
+  }
+
+  @Override
+  public ObjectNode configSchema() {
+    JsonNodeFactory json = JsonNodeFactory.instance;
+    ObjectNode schema = json.objectNode().put("type", "object");
+    ObjectNode properties = schema.putObject("properties");
+    ObjectNode command = properties.putObject("command");
+    command.put(
+        "description",
+        "The program and its arguments, e.g. [\"/usr/local/bin/backup\", \"--full\"]; a single"
+            + " string runs through /bin/sh -c only if the operator allows shell strings.");
+    command
+        .putArray("oneOf")
+        .add(
+            json.objectNode()
+                .put("type", "array")
+                .put("minItems", 1)
+                .set("items", json.objectNode().put("type", "string").put("minLength", 1)))
+        .add(json.objectNode().put("type", "string").put("minLength", 1));
+    properties
+        .putObject("working_dir")
+        .put("type", "string")
+        .put("description", "Directory to run in; default: the daemon's.");
+    properties
+        .putObject("env")
+        .put("type", "object")
+        .put(
+            "description",
+            "Variables to add; a value may be ${env:NAME}, read from the daemon's environment when the task runs.")
+        .putObject("additionalProperties")
+        .put("type", "string");
+    properties
+        .putObject("retryable_exit_codes")
+        .put("type", "array")
+        .put("description", "Exit codes worth retrying; when given, other failures are final.")
+        .putObject("items")
+        .put("type", "integer")
+        .put("minimum", 1)
+        .put("maximum", 255);
+    schema.putArray("required").add("command");
+    schema.put("additionalProperties", false);
+    return schema;
+  }
+
+  @Override
+  public List<String> validate(ObjectNode config) {
+    List<String> problems = new ArrayList<>();
+    for (Iterator<String> names = config.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!FIELDS.contains(name)) {
+        problems.add(
+            "unknown field '" + name + "': use command, working_dir, env, retryable_exit_codes");
+      }
+    }
+    JsonNode command = config.get("command");
+    if (command == null || command.isNull()) {
+      problems.add("command: required, e.g. [\"/usr/local/bin/backup\", \"--full\"]");
+    } else if (command.isTextual()) {
+      if (!allowShellStrings) {
+        problems.add(
+            "command: a single string would run through /bin/sh -c, which this daemon does not"
+                + " allow (the operator allows it with "
+                + settings.keyName("allow-shell-strings")
+                + "=true); give an argv list instead, e.g. [\"/bin/echo\", \"hello\"]");
+      } else {
+        problems.addAll(checkAllowed(command.asText()));
+      }
+    } else if (command.isArray() && !command.isEmpty()) {
+      for (JsonNode arg : command) {
+        if (!arg.isTextual()) {
+          problems.add("command: every element must be a string, got " + arg);
+        }
+      }
+      if (command.get(0).isTextual()) {
+        problems.addAll(checkAllowed(command.get(0).asText()));
+      }
+    } else {
+      problems.add("command: expected a non-empty list of strings, got " + command);
+    }
+    JsonNode dir = config.get("working_dir");
+    if (dir != null && !dir.isTextual()) {
+      problems.add("working_dir: expected a string, got " + dir);
+    }
+    JsonNode env = config.get("env");
+    if (env != null) {
+      if (!env.isObject()) {
+        problems.add("env: expected an object of strings, got " + env);
+      } else {
+        env.fields()
+            .forEachRemaining(
+                e -> {
+                  if (!e.getKey().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                    problems.add("env: '" + e.getKey() + "' is not a valid variable name");
+                  }
+                  if (!e.getValue().isTextual()) {
+                    problems.add("env." + e.getKey() + ": expected a string, got " + e.getValue());
+                  }
+                });
+      }
+    }
+    JsonNode codes = config.get("retryable_exit_codes");
+    if (codes != null) {
+      if (!codes.isArray()) {
+        problems.add("retryable_exit_codes: expected a list of integers 1-255, got " + codes);
+      } else {
+        for (JsonNode code : codes) {
+          if (!code.isInt() || code.asInt() < 1 || code.asInt() > 255) {
+            problems.add("retryable_exit_codes: " + code + " is not an integer from 1 to 255");
+          }
+        }
+      }
+    }
+    return problems;
+  }
+
+  private List<String> checkAllowed(String program) {
+    if (allow.isEmpty()) {
+      return List.of(
+          "command: nothing may run yet: the operator lists allowed commands in "
+              + settings.keyName("allow")
+              + " (comma-separated globs, e.g. /usr/local/bin/*)");
+    }
+    for (String pattern : allow) {
+      if (pattern.equals("*") || pattern.equals(program) || matches(pattern, program)) {
+        return List.of();
+      }
+    }
+    return List.of(
+        "command: '"
+            + program
+            + "' is not allowed on this daemon; the operator allows commands in "
+            + settings.keyName("allow")
+            + " (now: "
+            + String.join(", ", allow)
+            + ")");
+  }
+
+  private static boolean matches(String pattern, String program) {
+    try {
+      PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+      return matcher.matches(Path.of(program));
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public ExecutionResult execute(ExecutionContext context) throws InterruptedException {
+    ObjectNode config = context.config();
+    List<String> problems = validate(config); // this node's policy may differ from the adder's
+    if (!problems.isEmpty()) {
+      return ExecutionResult.permanentFailure(
+          "refused on this node: " + String.join("; ", problems));
+    }
+    List<String> argv = new ArrayList<>();
+    JsonNode command = config.get("command");
+    if (command.isTextual()) {
+      argv.addAll(List.of("/bin/sh", "-c", command.asText()));
+    } else {
+      command.forEach(arg -> argv.add(arg.asText()));
+    }
+    Map<String, String> added = new LinkedHashMap<>();
+    try {
+      JsonNode env = config.path("env");
+      for (Iterator<Map.Entry<String, JsonNode>> it = env.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        added.put(
+            e.getKey(),
+            EnvReferences.resolve(
+                e.getValue().asText(), System.getenv(), "config.env." + e.getKey()));
+      }
+    } catch (EnvReferences.MissingVariableException e) {
+      return ExecutionResult.permanentFailure(String.valueOf(e.getMessage()));
+    }
+    boolean ownGroup = Files.isExecutable(Path.of(SETSID));
+    List<String> launched = new ArrayList<>();
+    if (ownGroup) {
+      launched.add(SETSID); // a new session and process group, killed as one
+    }
+    launched.addAll(argv);
+    ProcessBuilder builder = new ProcessBuilder(launched);
+    if (config.hasNonNull("working_dir")) {
+      File dir = new File(config.get("working_dir").asText());
+      if (!dir.isDirectory()) {
+        return ExecutionResult.permanentFailure(
+            "working_dir '" + dir + "' does not exist or is not a directory on this node");
+      }
+      builder.directory(dir);
+    }
+    builder.environment().putAll(added);
+    Instant started = clock.instant();
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      return ExecutionResult.permanentFailure(
+          "cannot start " + argv.get(0) + ": " + e.getMessage());
+    }
+    TailBuffer out = new TailBuffer(KEPT_BYTES);
+    TailBuffer err = new TailBuffer(KEPT_BYTES);
+    Thread outPump = Thread.ofVirtual().start(() -> pump(process, out, true));
+    Thread errPump = Thread.ofVirtual().start(() -> pump(process, err, false));
+    try {
+      process.getOutputStream().close(); // stdin: nothing to read
+    } catch (IOException ignored) {
+      // the process may already be gone
+    }
+    int exit;
+    try {
+      Duration left = Duration.between(clock.instant(), context.deadline());
+      if (!process.waitFor(Math.max(0, left.toMillis()), TimeUnit.MILLISECONDS)) {
+        killTree(process, ownGroup);
+        joinPumps(outPump, errPump);
+        return ExecutionResult.failure(
+            "timed out after "
+                + seconds(Duration.between(started, clock.instant()))
+                + "; killed the process tree\n"
+                + report(out, err));
+      }
+      exit = process.exitValue();
+    } catch (InterruptedException e) {
+      killTree(process, ownGroup); // timed out or stopped by the scheduler
+      throw e;
+    }
+    killTree(process, ownGroup); // whatever it left running in the background
+    joinPumps(outPump, errPump);
+    String summary =
+        "exit code "
+            + exit
+            + " after "
+            + seconds(Duration.between(started, clock.instant()))
+            + "\n"
+            + report(out, err);
+    if (exit == 0) {
+      return ExecutionResult.success(summary);
+    }
+    JsonNode codes = config.get("retryable_exit_codes");
+    boolean retryable = codes == null;
+    if (codes != null) {
+      for (JsonNode code : codes) {
+        retryable |= code.asInt() == exit;
+      }
+    }
+    return new ExecutionResult.Failure(summary, retryable);
+  }
+
+  private static void pump(Process process, TailBuffer into, boolean stdout) {
+    try {
+      into.pump(stdout ? process.getInputStream() : process.getErrorStream());
+    } catch (IOException e) {
+      // the stream closed under us when the tree was killed
+    }
+  }
+
+  private static void joinPumps(Thread... pumps) throws InterruptedException {
+    for (Thread pump : pumps) {
+      pump.join(Duration.ofSeconds(5));
+    }
+  }
+
+  /** Kills the process, its process group (when it has its own) and every descendant. */
+  static void killTree(Process process, boolean ownGroup) {
+    if (ownGroup) {
+      try {
+        new ProcessBuilder("kill", "-KILL", "--", "-" + process.pid())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start()
+            .waitFor(5, TimeUnit.SECONDS);
+      } catch (IOException e) {
+        // fall back to the descendants below
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+  }
+
+  private static String report(TailBuffer out, TailBuffer err) {
+    StringBuilder text = new StringBuilder();
+    section(text, "stdout", out);
+    section(text, "stderr", err);
+    return text.toString().stripTrailing();
+  }
+
+  private static void section(StringBuilder text, String name, TailBuffer buffer) {
+    String kept = buffer.text();
+    if (kept.isEmpty() && buffer.dropped() == 0) {
+      return;
+    }
+    text.append("--- ").append(name);
+    if (buffer.dropped() > 0) {
+      text.append(" (last ")
+          .append(KEPT_BYTES)
+          .append(" bytes; ")
+          .append(buffer.dropped())
+          .append(" earlier bytes dropped)");
+    }
+    text.append(" ---\n").append(kept);
+    if (!kept.endsWith("\n")) {
+      text.append('\n');
+    }
+  }
+
+  private static String seconds(Duration d) {
+    return String.format(Locale.ROOT, "%.3f s", d.toNanos() / 1e9);
+  }
+
+  @Override
+  public String toString() {
+    return kind + " executor";
+  }
+}

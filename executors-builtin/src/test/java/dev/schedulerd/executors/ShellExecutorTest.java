@@ -1,0 +1,307 @@
+package dev.schedulerd.executors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.executor.ExecutionContext;
+import dev.schedulerd.api.executor.ExecutionResult;
+import dev.schedulerd.api.executor.ExecutorSettings;
+import dev.schedulerd.api.executor.TaskExecutor;
+import dev.schedulerd.runtime.ExecutorRegistry;
+import dev.schedulerd.runtime.InvalidTaskException;
+import dev.schedulerd.runtime.Scheduler;
+import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.testkit.TaskExecutorContract;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+final class ShellExecutorTest extends TaskExecutorContract {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  private static ObjectNode json(String text) {
+    try {
+      return (ObjectNode) JSON.readTree(text);
+    } catch (Exception e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  private static ShellExecutor shell(Map<String, String> settings) {
+    ShellExecutor shell = new ShellExecutor();
+    shell.configure(new ExecutorSettings("shell", settings));
+    return shell;
+  }
+
+  @Override
+  protected TaskExecutor executor() {
+    return shell(Map.of("enabled", "true", "allow", "/bin/*,/usr/bin/*"));
+  }
+
+  @Override
+  protected ObjectNode validConfig() {
+    return json("{\"command\": [\"/bin/echo\", \"hello\"]}");
+  }
+
+  @Override
+  protected ObjectNode invalidConfig() {
+    return json("{\"command\": \"echo hello\"}");
+  }
+
+  /** A context on the real clock, due now, with {@code timeout} to run. */
+  private ExecutionContext context(ObjectNode config, Duration timeout) {
+    TaskDefinition task = TaskDefinition.builder("shell-task", "shell").config(config).build();
+    Instant now = InstantSource.system().instant();
+    Logger logger = LoggerFactory.getLogger("schedulerd.run.shell-task");
+    return new ExecutionContext() {
+      @Override
+      public TaskDefinition task() {
+        return task;
+      }
+
+      @Override
+      public String runId() {
+        return "run-1";
+      }
+
+      @Override
+      public int attempt() {
+        return 1;
+      }
+
+      @Override
+      public Instant scheduledFor() {
+        return now;
+      }
+
+      @Override
+      public Instant deadline() {
+        return now.plus(timeout);
+      }
+
+      @Override
+      public boolean isCancelled() {
+        return false;
+      }
+
+      @Override
+      public Logger logger() {
+        return logger;
+      }
+    };
+  }
+
+  @Override
+  protected ExecutionContext context(ObjectNode config, AtomicBoolean cancelled) {
+    return context(config, Duration.ofSeconds(30));
+  }
+
+  private ExecutionResult run(String config) throws Exception {
+    return executor().execute(context(json(config), Duration.ofSeconds(30)));
+  }
+
+  @Test
+  void success_reportsExitCodeAndOutput() throws Exception {
+    ExecutionResult result =
+        run("{\"command\": [\"/bin/sh\", \"-c\", \"echo out; echo err >&2\"]}");
+    assertThat(result).isInstanceOf(ExecutionResult.Success.class);
+    String text = ((ExecutionResult.Success) result).output();
+    assertThat(text)
+        .startsWith("exit code 0 after")
+        .contains("--- stdout ---\nout\n")
+        .contains("--- stderr ---\nerr");
+  }
+
+  @Test
+  void exitCodes_failRetryablyUnlessRetryableCodesAreListed() throws Exception {
+    ExecutionResult plain = run("{\"command\": [\"/bin/sh\", \"-c\", \"exit 3\"]}");
+    assertThat(((ExecutionResult.Failure) plain).error()).startsWith("exit code 3 after");
+    assertThat(((ExecutionResult.Failure) plain).retryable()).isTrue();
+    ExecutionResult listed =
+        run("{\"command\": [\"/bin/sh\", \"-c\", \"exit 3\"], \"retryable_exit_codes\": [75]}");
+    assertThat(((ExecutionResult.Failure) listed).retryable()).isFalse();
+    ExecutionResult tempfail =
+        run("{\"command\": [\"/bin/sh\", \"-c\", \"exit 75\"], \"retryable_exit_codes\": [75]}");
+    assertThat(((ExecutionResult.Failure) tempfail).retryable()).isTrue();
+  }
+
+  @Test
+  void output_keepsTheLast64KiBOfEachStreamAndCountsTheRest() throws Exception {
+    ExecutionResult result =
+        run(
+            "{\"command\": [\"/bin/sh\", \"-c\", \"head -c 200000 /dev/zero | tr '\\\\\\\\0' x;"
+                + " echo; echo END\"]}");
+    String text = ((ExecutionResult.Success) result).output();
+    assertThat(text).contains("earlier bytes dropped").contains("END");
+    assertThat(text.length()).isLessThan(ShellExecutor.KEPT_BYTES + 500);
+    long dropped = Long.parseLong(text.replaceAll("(?s).*; (\\d+) earlier bytes dropped.*", "$1"));
+    assertThat(dropped).isEqualTo(200_000 + 1 + 4 - ShellExecutor.KEPT_BYTES);
+  }
+
+  @Test
+  void stdin_isClosed_soAReaderEndsAtOnce() throws Exception {
+    assertThat(run("{\"command\": [\"/bin/cat\"]}")).isInstanceOf(ExecutionResult.Success.class);
+  }
+
+  @Test
+  void environment_isAddedAndReferencesAreResolvedAtRunTime() throws Exception {
+    ExecutionResult result =
+        run(
+            "{\"command\": [\"/bin/sh\", \"-c\", \"echo $GREETING-$FROM_DAEMON\"],"
+                + " \"env\": {\"GREETING\": \"hi\", \"FROM_DAEMON\": \"${env:HOME}\"}}");
+    assertThat(((ExecutionResult.Success) result).output()).contains("hi-" + System.getenv("HOME"));
+
+    ExecutionResult missing =
+        run(
+            "{\"command\": [\"/bin/echo\"], \"env\": {\"TOKEN\": \"${env:SCHEDULERD_NO_SUCH_VAR}\"}}");
+    assertThat(missing).isInstanceOf(ExecutionResult.Failure.class);
+    assertThat(((ExecutionResult.Failure) missing).error())
+        .contains("SCHEDULERD_NO_SUCH_VAR")
+        .contains("config.env.TOKEN")
+        .contains("is not set");
+    assertThat(((ExecutionResult.Failure) missing).retryable()).isFalse();
+  }
+
+  @Test
+  void timeout_killsTheWholeTree_noOrphanLeft() throws Exception {
+    String marker = "3" + ProcessHandle.current().pid() % 1000 + "7";
+    ExecutionResult result =
+        executor()
+            .execute(
+                context(
+                    json(
+                        "{\"command\": [\"/bin/sh\", \"-c\", \"sleep "
+                            + marker
+                            + " & (sleep "
+                            + marker
+                            + " &); sleep "
+                            + marker
+                            + "\"]}"),
+                    Duration.ofSeconds(1)));
+
+    assertThat(((ExecutionResult.Failure) result).error()).startsWith("timed out after");
+    assertThat(sleepers(marker)).as("processes left behind").isZero();
+  }
+
+  @Test
+  void interruption_killsTheTreeAndPropagates() throws Exception {
+    String marker = "4" + ProcessHandle.current().pid() % 1000 + "9";
+    CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+    Thread runner =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    run("{\"command\": [\"/bin/sh\", \"-c\", \"sleep " + marker + "\"]}");
+                    outcome.complete(new AssertionError("returned normally"));
+                  } catch (Throwable e) {
+                    outcome.complete(e);
+                  }
+                });
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> sleepers(marker) > 0);
+    runner.interrupt();
+    assertThat(outcome.get(10, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+    assertThat(sleepers(marker)).isZero();
+  }
+
+  private static long sleepers(String marker) {
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.isAlive())
+        .filter(p -> p.info().commandLine().orElse("").contains("sleep " + marker))
+        .count();
+  }
+
+  @Test
+  void workingDir_isUsed_andAMissingOneFailsForGood() throws Exception {
+    ExecutionResult here = run("{\"command\": [\"/bin/pwd\"], \"working_dir\": \"" + dir + "\"}");
+    assertThat(((ExecutionResult.Success) here).output()).contains(dir.toString());
+    ExecutionResult missing =
+        run("{\"command\": [\"/bin/pwd\"], \"working_dir\": \"" + dir.resolve("nope") + "\"}");
+    assertThat(((ExecutionResult.Failure) missing).retryable()).isFalse();
+  }
+
+  // ------------------------------------------------------------------ policy
+
+  @Test
+  void policy_disabledByDefault_addIsRefusedNamingTheKey() {
+    ExecutorRegistry registry = ExecutorRegistry.of(new ShellExecutor()).configure(Map.of());
+    assertThat(registry.isEnabled("shell")).isFalse();
+    Scheduler scheduler =
+        Scheduler.builder().store(new InMemoryTaskStore()).executors(registry).build();
+    assertThatThrownBy(
+            () ->
+                scheduler.add(
+                    TaskDefinition.builder("t", "shell")
+                        .config(json("{\"command\": [\"/bin/echo\"]}"))
+                        .build()))
+        .isInstanceOf(InvalidTaskException.class)
+        .hasMessageContaining("executor 'shell' is disabled")
+        .hasMessageContaining("executors.shell.enabled=true")
+        .hasMessageContaining("cannot be enabled through MCP");
+  }
+
+  @Test
+  void policy_commandsOutsideTheAllowlistAreRefused() {
+    ShellExecutor strict = shell(Map.of("enabled", "true", "allow", "/bin/echo,/opt/jobs/*"));
+    assertThat(strict.validate(json("{\"command\": [\"/opt/jobs/nightly.sh\"]}"))).isEmpty();
+    assertThat(strict.validate(json("{\"command\": [\"/bin/rm\", \"-rf\", \"/\"]}")))
+        .singleElement()
+        .asString()
+        .contains("'/bin/rm' is not allowed")
+        .contains("executors.shell.allow")
+        .contains("now: /bin/echo, /opt/jobs/*");
+    assertThat(shell(Map.of("enabled", "true")).validate(validConfig()))
+        .singleElement()
+        .asString()
+        .contains("nothing may run yet");
+  }
+
+  @Test
+  void policy_shellStrings_onlyWhenAllowed() throws Exception {
+    assertThat(executor().validate(json("{\"command\": \"echo hi | tr a-z A-Z\"}")))
+        .singleElement()
+        .asString()
+        .contains("executors.shell.allow-shell-strings=true");
+    ShellExecutor permissive =
+        shell(Map.of("enabled", "true", "allow", "*", "allow-shell-strings", "true"));
+    ExecutionResult result =
+        permissive.execute(
+            context(json("{\"command\": \"echo hi | tr a-z A-Z\"}"), Duration.ofSeconds(30)));
+    assertThat(((ExecutionResult.Success) result).output()).contains("HI");
+  }
+
+  @Test
+  void policy_badSettingsNameTheKey() {
+    assertThatThrownBy(() -> shell(Map.of("allow-shell-strings", "maybe")))
+        .hasMessageContaining("executors.shell.allow-shell-strings='maybe'");
+  }
+
+  @Test
+  void custom_isTheSeedsNameForTheShellWithItsOwnSettings() {
+    CustomCommandExecutor custom = new CustomCommandExecutor();
+    custom.configure(
+        new ExecutorSettings("custom", Map.of("enabled", "true", "allow", "/bin/echo")));
+    assertThat(custom.kind()).isEqualTo("custom");
+    assertThat(custom.enabledByDefault()).isFalse();
+    assertThat(custom.validate(json("{\"command\": [\"/bin/ls\"]}")))
+        .singleElement()
+        .asString()
+        .contains("executors.custom.allow");
+  }
+}
