@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  * @param timeout how long one run may take before it is interrupted; null means the scheduler's
  *     default
  * @param labels free-form key/value pairs for filtering
+ * @param createdBy who created the task, e.g. the MCP client's name and version; empty if unknown
  */
 public record TaskDefinition(
     String id,
@@ -29,7 +30,8 @@ public record TaskDefinition(
     String description,
     RetryPolicy retryPolicy,
     @Nullable Duration timeout,
-    Map<String, String> labels) {
+    Map<String, String> labels,
+    String createdBy) {
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
   private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
@@ -43,6 +45,7 @@ public record TaskDefinition(
     Objects.requireNonNull(description, "description");
     Objects.requireNonNull(retryPolicy, "retryPolicy");
     Objects.requireNonNull(labels, "labels");
+    Objects.requireNonNull(createdBy, "createdBy");
     if (!ID.matcher(id).matches()) {
       throw new IllegalArgumentException(
           "task id '"
@@ -72,7 +75,31 @@ public record TaskDefinition(
   /** This definition with a different schedule. */
   public TaskDefinition withSchedule(Schedule newSchedule) {
     return new TaskDefinition(
-        id, executorKind, priority, newSchedule, config, description, retryPolicy, timeout, labels);
+        id,
+        executorKind,
+        priority,
+        newSchedule,
+        config,
+        description,
+        retryPolicy,
+        timeout,
+        labels,
+        createdBy);
+  }
+
+  /** This definition as created by {@code creator}. */
+  public TaskDefinition withCreatedBy(String creator) {
+    return new TaskDefinition(
+        id,
+        executorKind,
+        priority,
+        schedule,
+        config,
+        description,
+        retryPolicy,
+        timeout,
+        labels,
+        creator);
   }
 
   public static Builder builder(String id, String executorKind) {
@@ -90,6 +117,7 @@ public record TaskDefinition(
     private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
     private @Nullable Duration timeout;
     private Map<String, String> labels = Map.of();
+    private String createdBy = "";
 
     private Builder(String id, String executorKind) {
       this.id = id;
@@ -131,9 +159,23 @@ public record TaskDefinition(
       return this;
     }
 
+    public Builder createdBy(String createdBy) {
+      this.createdBy = createdBy;
+      return this;
+    }
+
     public TaskDefinition build() {
       return new TaskDefinition(
-          id, executorKind, priority, schedule, config, description, retryPolicy, timeout, labels);
+          id,
+          executorKind,
+          priority,
+          schedule,
+          config,
+          description,
+          retryPolicy,
+          timeout,
+          labels,
+          createdBy);
     }
   }
 }

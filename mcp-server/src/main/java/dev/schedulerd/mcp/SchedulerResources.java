@@ -91,7 +91,9 @@ final class SchedulerResources implements SchedulerListener, AutoCloseable {
                   scheduler.get(id).orElseThrow(() -> McpError.RESOURCE_NOT_FOUND.apply(uri));
               Map<String, Object> body = new LinkedHashMap<>(TaskViews.task(task));
               List<Map<String, Object>> runs = new ArrayList<>();
-              scheduler.runs(id, 10).forEach(r -> runs.add(TaskViews.run(r)));
+              scheduler
+                  .runs(id, 10)
+                  .forEach(r -> runs.add(TaskViews.run(r, task.definition().createdBy())));
               body.put("recent_runs", runs);
               return contents(uri, body);
             }));

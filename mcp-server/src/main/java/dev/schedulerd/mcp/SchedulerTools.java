@@ -16,6 +16,8 @@ import dev.schedulerd.runtime.Scheduler;
 import dev.schedulerd.runtime.SchedulerStatus;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServerExchange;
+import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
 import io.modelcontextprotocol.spec.McpSchema.ToolAnnotations;
@@ -66,7 +68,7 @@ final class SchedulerTools {
             ToolSchemas.ADD_SCHEMA,
             ToolSchemas.OUT_ADD,
             annotations(false, false, true),
-            this::addTask),
+            (args, client) -> addTask(args, client)),
         tool(
             "scheduler_list_tasks",
             "List tasks",
@@ -77,7 +79,7 @@ final class SchedulerTools {
             ToolSchemas.LIST_SCHEMA,
             ToolSchemas.OUT_LIST_TASKS,
             annotations(true, false, true),
-            this::listTasks),
+            (args, client) -> listTasks(args)),
         tool(
             "scheduler_get_status",
             "Task counts",
@@ -87,7 +89,7 @@ final class SchedulerTools {
             ToolSchemas.EMPTY_SCHEMA,
             ToolSchemas.OUT_STATUS,
             annotations(true, false, true),
-            args -> ok("status", getStatus())),
+            (args, client) -> ok("status", getStatus())),
         tool(
             "scheduler_get_task",
             "Get a task",
@@ -97,7 +99,7 @@ final class SchedulerTools {
             ToolSchemas.TASK_ID_SCHEMA,
             ToolSchemas.OUT_GET_TASK,
             annotations(true, false, true),
-            this::getTask),
+            (args, client) -> getTask(args)),
         tool(
             "scheduler_remove_task",
             "Remove a task",
@@ -107,7 +109,7 @@ final class SchedulerTools {
             ToolSchemas.TASK_ID_SCHEMA,
             ToolSchemas.OUT_REMOVE,
             annotations(false, true, true),
-            this::removeTask),
+            (args, client) -> removeTask(args)),
         tool(
             "scheduler_daemon_status",
             "Daemon status",
@@ -118,7 +120,7 @@ final class SchedulerTools {
             ToolSchemas.EMPTY_SCHEMA,
             ToolSchemas.OUT_DAEMON,
             annotations(true, false, true),
-            args -> ok("daemon", daemonStatus())),
+            (args, client) -> ok("daemon", daemonStatus())),
         tool(
             "scheduler_start_daemon",
             "Start the scheduler",
@@ -128,7 +130,7 @@ final class SchedulerTools {
             ToolSchemas.EMPTY_SCHEMA,
             ToolSchemas.OUT_DAEMON,
             annotations(false, false, true),
-            args -> {
+            (args, client) -> {
               scheduler.start();
               return ok("daemon", daemonStatus());
             }),
@@ -142,7 +144,7 @@ final class SchedulerTools {
             ToolSchemas.EMPTY_SCHEMA,
             ToolSchemas.OUT_DAEMON,
             annotations(false, false, true),
-            args -> {
+            (args, client) -> {
               scheduler.stop();
               return ok("daemon", daemonStatus());
             }),
@@ -155,7 +157,7 @@ final class SchedulerTools {
             ToolSchemas.EMPTY_SCHEMA,
             ToolSchemas.OUT_DAEMON,
             annotations(false, false, false),
-            args -> {
+            (args, client) -> {
               scheduler.restart();
               return ok("daemon", daemonStatus());
             }),
@@ -173,8 +175,9 @@ final class SchedulerTools {
             ToolSchemas.UPDATE_SCHEMA,
             ToolSchemas.OUT_TASK,
             annotations(false, false, true),
-            args -> {
-              StoredTask updated = scheduler.update(ToolArguments.definitionFrom(args));
+            (args, client) -> {
+              StoredTask updated =
+                  scheduler.update(ToolArguments.definitionFrom(args).withCreatedBy(client));
               return result(
                   "Updated task '" + updated.id() + "'" + nextRunText(updated),
                   Map.of("task", TaskViews.task(updated)));
@@ -189,7 +192,7 @@ final class SchedulerTools {
             ToolSchemas.TASK_ID_SCHEMA,
             ToolSchemas.OUT_TASK,
             annotations(false, false, true),
-            args -> {
+            (args, client) -> {
               StoredTask paused = scheduler.pause(ToolArguments.required(args, "task_id"));
               return result(
                   "Task '" + paused.id() + "' is " + paused.state().status().wireName(),
@@ -205,7 +208,7 @@ final class SchedulerTools {
             ToolSchemas.TASK_ID_SCHEMA,
             ToolSchemas.OUT_TASK,
             annotations(false, false, true),
-            args -> {
+            (args, client) -> {
               StoredTask resumed = scheduler.resume(ToolArguments.required(args, "task_id"));
               return result(
                   "Task '"
@@ -226,7 +229,7 @@ final class SchedulerTools {
             ToolSchemas.TASK_ID_SCHEMA,
             ToolSchemas.OUT_TASK,
             annotations(false, false, false),
-            args -> {
+            (args, client) -> {
               StoredTask due = scheduler.runNow(ToolArguments.required(args, "task_id"));
               return result(
                   "Task '" + due.id() + "' is due now", Map.of("task", TaskViews.task(due)));
@@ -242,7 +245,7 @@ final class SchedulerTools {
             ToolSchemas.LIST_RUNS_SCHEMA,
             ToolSchemas.OUT_LIST_RUNS,
             annotations(true, false, true),
-            this::listRuns),
+            (args, client) -> listRuns(args)),
         tool(
             "scheduler_preview_schedule",
             "Preview a schedule",
@@ -254,7 +257,7 @@ final class SchedulerTools {
             ToolSchemas.PREVIEW_SCHEMA,
             ToolSchemas.OUT_PREVIEW,
             annotations(true, false, true),
-            this::previewSchedule),
+            (args, client) -> previewSchedule(args)),
         tool(
             "scheduler_list_executors",
             "Executors",
@@ -265,13 +268,13 @@ final class SchedulerTools {
             ToolSchemas.EMPTY_SCHEMA,
             ToolSchemas.OUT_EXECUTORS,
             annotations(true, false, true),
-            args -> listExecutors()));
+            (args, client) -> listExecutors()));
   }
 
   // ---------------------------------------------------------------- handlers
 
-  private CallToolResult addTask(Map<String, Object> args) {
-    TaskDefinition definition = ToolArguments.definitionFrom(args);
+  private CallToolResult addTask(Map<String, Object> args, String client) {
+    TaskDefinition definition = ToolArguments.definitionFrom(args).withCreatedBy(client);
     Optional<StoredTask> existing = scheduler.get(definition.id());
     if (existing.isPresent()) {
       return sameAsExisting(definition, existing.get());
@@ -293,7 +296,11 @@ final class SchedulerTools {
   }
 
   private CallToolResult sameAsExisting(TaskDefinition asked, StoredTask existing) {
-    TaskDefinition normalized = asked.withSchedule(normalizedLike(asked.schedule()));
+    // The same definition from another client is still the same task.
+    TaskDefinition normalized =
+        asked
+            .withSchedule(normalizedLike(asked.schedule()))
+            .withCreatedBy(existing.definition().createdBy());
     if (normalized.equals(existing.definition())) {
       return result(
           "Task '" + existing.id() + "' already exists with this definition; nothing changed",
@@ -407,7 +414,7 @@ final class SchedulerTools {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("task", TaskViews.task(task));
     List<Map<String, Object>> runs = new ArrayList<>();
-    scheduler.runs(id, 10).forEach(r -> runs.add(TaskViews.run(r)));
+    scheduler.runs(id, 10).forEach(r -> runs.add(TaskViews.run(r, task.definition().createdBy())));
     out.put("recent_runs", runs);
     out.put("next_fire_times", nextFireTimes(task, 5));
     return result(
@@ -463,8 +470,9 @@ final class SchedulerTools {
           throw new ToolInputException("cursor", "'" + cursor + "' is not a cursor this tool gave");
         }
       }
+      String createdBy = scheduler.get(id).map(t -> t.definition().createdBy()).orElse("");
       List<RunRecord> records = scheduler.runs(id, skip + limit + 1);
-      records.stream().skip(skip).limit(limit).forEach(r -> runs.add(TaskViews.run(r)));
+      records.stream().skip(skip).limit(limit).forEach(r -> runs.add(TaskViews.run(r, createdBy)));
       nextCursor = records.size() > skip + limit ? Integer.toString(skip + limit) : null;
     } else {
       RunPage page;
@@ -473,7 +481,14 @@ final class SchedulerTools {
       } catch (IllegalArgumentException e) {
         throw new ToolInputException("cursor", String.valueOf(e.getMessage()));
       }
-      page.runs().forEach(r -> runs.add(TaskViews.run(r)));
+      Map<String, String> creators = new java.util.HashMap<>();
+      for (RunRecord r : page.runs()) {
+        String createdBy =
+            creators.computeIfAbsent(
+                r.taskId(),
+                id -> scheduler.get(id).map(t -> t.definition().createdBy()).orElse(""));
+        runs.add(TaskViews.run(r, createdBy));
+      }
       nextCursor = page.nextCursor();
     }
     Map<String, Object> out = new LinkedHashMap<>();
@@ -577,7 +592,18 @@ final class SchedulerTools {
   // ---------------------------------------------------------------- plumbing
 
   private interface Handler {
-    CallToolResult handle(Map<String, Object> args);
+    /**
+     * @param client who calls: the MCP client's name and version from its initialize request
+     */
+    CallToolResult handle(Map<String, Object> args, String client);
+  }
+
+  private static String clientOf(McpSyncServerExchange exchange) {
+    McpSchema.Implementation info = exchange.getClientInfo();
+    if (info == null || info.name() == null) {
+      return "unknown client";
+    }
+    return info.version() == null ? info.name() : info.name() + " " + info.version();
   }
 
   private SyncToolSpecification tool(
@@ -604,7 +630,7 @@ final class SchedulerTools {
               Map<String, Object> args =
                   request.arguments() == null ? Map.of() : request.arguments();
               try {
-                return handler.handle(args);
+                return handler.handle(args, clientOf(exchange));
               } catch (ToolInputException | InvalidTaskException e) {
                 return error(String.valueOf(e.getMessage()));
               } catch (NoSuchTaskException e) {

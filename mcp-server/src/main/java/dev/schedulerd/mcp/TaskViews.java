@@ -38,6 +38,7 @@ final class TaskViews {
     }
     view.put("config", definition.config());
     view.put("labels", definition.labels());
+    view.put("created_by", definition.createdBy());
     Lease lease = state.lease();
     if (lease != null) {
       view.put("running_on", lease.owner());
@@ -67,6 +68,13 @@ final class TaskViews {
     if (last != null) {
       view.put("last_outcome", last.outcome().wireName());
     }
+    return view;
+  }
+
+  /** A run, with who created its task. */
+  static Map<String, Object> run(RunRecord run, String taskCreatedBy) {
+    Map<String, Object> view = run(run);
+    view.put("created_by", taskCreatedBy);
     return view;
   }
 

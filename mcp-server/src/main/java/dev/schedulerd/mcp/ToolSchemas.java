@@ -92,7 +92,8 @@ final class ToolSchemas {
          "outcome": {"type": "string", "enum": ["success", "failed", "timed_out", "interrupted", "abandoned"]},
          "scheduled_for": {"type": "string"}, "started_at": {"type": "string"},
          "finished_at": {"type": "string"}, "result": {"type": "string"},
-         "error": {"type": "string"}, "node": {"type": "string"}
+         "error": {"type": "string"}, "node": {"type": "string"},
+         "created_by": {"type": "string", "description": "The MCP client that created the task."}
        },
        "required": ["run_id", "task_id", "attempt", "outcome", "scheduled_for", "started_at", "finished_at", "node"]}""";
 
@@ -108,6 +109,7 @@ final class ToolSchemas {
          "attempt": {"type": "integer"}, "max_retries": {"type": "integer"},
          "timeout_seconds": {"type": "integer"},
          "config": {"type": "object"}, "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+         "created_by": {"type": "string", "description": "The MCP client (name and version) that created the task."},
          "running_on": {"type": "string"}, "run_id": {"type": "string"},
          "last_run": %s3,
          "created_at": {"type": "string"}, "updated_at": {"type": "string"}

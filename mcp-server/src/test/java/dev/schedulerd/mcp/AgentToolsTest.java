@@ -100,6 +100,15 @@ final class AgentToolsTest {
     ok("scheduler_run_task_now", "{\"task_id\":\"nightly\"}");
     await().atMost(Duration.ofSeconds(10)).until(() -> !store.runs("nightly", 1).isEmpty());
     JsonNode runs = ok("scheduler_list_runs", "{\"task_id\":\"nightly\"}");
+    assertThat(runs.path("runs").get(0).path("created_by").asText())
+        .as("the MCP clientInfo of who added it")
+        .isEqualTo("test 1");
+    assertThat(
+            ok("scheduler_get_task", "{\"task_id\":\"nightly\"}")
+                .path("task")
+                .path("created_by")
+                .asText())
+        .isEqualTo("test 1");
     assertThat(runs.path("runs").get(0).path("outcome").asText()).isEqualTo("success");
     assertThat(runs.path("runs").get(0).path("result").asText()).isEqualTo("later backup");
     assertThat(store.find("nightly").orElseThrow().state().status())

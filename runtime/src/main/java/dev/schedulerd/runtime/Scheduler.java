@@ -180,11 +180,16 @@ public final class Scheduler implements AutoCloseable {
    *     changed (add a new task instead)
    */
   public StoredTask update(TaskDefinition definition) {
-    TaskDefinition normalized = validated(definition);
+    TaskDefinition validated = validated(definition);
     return changeTask(
         definition.id(),
         "updated",
         (current, now) -> {
+          // The task keeps the creator it had; an update does not change who created it.
+          TaskDefinition normalized =
+              current.definition().createdBy().isEmpty()
+                  ? validated
+                  : validated.withCreatedBy(current.definition().createdBy());
           TaskState state = current.state();
           if (normalized.schedule().equals(current.definition().schedule())) {
             return new Change(normalized, state);

@@ -56,6 +56,9 @@ public final class TaskJson {
     }
     ObjectNode labels = node.putObject("labels");
     d.labels().forEach(labels::put);
+    if (!d.createdBy().isEmpty()) {
+      node.put("createdBy", d.createdBy());
+    }
     return write(node);
   }
 
@@ -82,6 +85,7 @@ public final class TaskJson {
                 retry.path("jitter").asDouble()))
         .timeout(duration(node, "timeout"))
         .labels(labels)
+        .createdBy(node.path("createdBy").asText(""))
         .build();
   }
 

@@ -43,6 +43,7 @@ final class TaskJsonTest {
                   new RetryPolicy(4, Duration.ofMillis(250), 1.5, Duration.ofMinutes(1), 0.1))
               .timeout(Duration.ofSeconds(90))
               .labels(Map.of("team", "core", "env", "prod"))
+              .createdBy("claude-desktop 1.2.3")
               .build();
       assertThat(TaskJson.readDefinition(TaskJson.writeDefinition(d))).isEqualTo(d);
       assertThat(TaskJson.readDefinition(TaskJson.definitionNode(d))).isEqualTo(d);
