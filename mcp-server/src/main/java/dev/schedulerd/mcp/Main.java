@@ -95,6 +95,14 @@ public final class Main implements Callable<Integer> {
       description = "A properties file with the settings above (keys: the option names).")
   private @Nullable Path config;
 
+  @Option(
+      names = "--plugins",
+      paramLabel = "DIR",
+      description =
+          "Folder of plugin jars (executors, stores) loaded at start (default:"
+              + " ~/.memory/schedulerd-plugins).")
+  private @Nullable Path plugins;
+
   private Settings settings = Settings.none();
 
   Settings settings() {
@@ -125,8 +133,8 @@ public final class Main implements Callable<Integer> {
         });
     cli.setExecutionExceptionHandler(
         (e, command, parsed) -> {
-          if (e instanceof StoreException) {
-            // The store's message already says which file, what is wrong and what to do.
+          if (e instanceof StoreException || e instanceof IllegalStateException) {
+            // The message already says which file or plugin, what is wrong and what to do.
             command.getErr().println("schedulerd: " + e.getMessage());
             return 1;
           }
@@ -168,15 +176,17 @@ public final class Main implements Callable<Integer> {
           new CommandLine(this),
           "--zone '" + zone + "' is not an IANA time zone, e.g. Europe/Berlin");
     }
+    ClassLoader pluginLoader =
+        Plugins.loaderFor(
+            plugins != null ? plugins : Plugins.defaultFolder(), Main.class.getClassLoader());
     ExecutorRegistry executors;
     try {
-      executors =
-          ExecutorRegistry.load(Main.class.getClassLoader()).configure(settings.executorSettings());
+      executors = ExecutorRegistry.load(pluginLoader).configure(settings.executorSettings());
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(
           new CommandLine(this), "config file: " + e.getMessage());
     }
-    TaskStore taskStore = openStore(store, settings, new CommandLine(this));
+    TaskStore taskStore = openStore(store, settings, pluginLoader, new CommandLine(this));
     importSeedFileOnFirstStart(taskStore, defaultZone);
     Scheduler.Builder builder =
         Scheduler.builder()
@@ -226,9 +236,10 @@ public final class Main implements Callable<Integer> {
   }
 
   /** Opens the store; a bad name or setting is a usage error (exit 2). */
-  static TaskStore openStore(String spec, Settings settings, CommandLine commandLine) {
+  static TaskStore openStore(
+      String spec, Settings settings, ClassLoader loader, CommandLine commandLine) {
     try {
-      return StoreSelection.parse(spec).open(settings.storeOptions());
+      return StoreSelection.parse(spec).open(settings.storeOptions(), loader);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(
           commandLine, "--store " + spec + ": " + e.getMessage());

@@ -542,6 +542,7 @@ final class SchedulerTools {
       row.put("description", executor.description());
       row.put("enabled", scheduler.executors().isEnabled(executor.kind()));
       row.put("config_schema", executor.configSchema());
+      row.put("source", scheduler.executors().origin(executor.kind()));
       rows.add(row);
     }
     return result(

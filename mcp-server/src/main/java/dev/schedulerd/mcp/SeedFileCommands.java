@@ -35,7 +35,8 @@ final class SeedFileCommands {
     Path file;
 
     TaskStore openStore() {
-      return Main.openStore(store, parent.settings(), spec.commandLine());
+      return Main.openStore(
+          store, parent.settings(), SeedFileCommands.class.getClassLoader(), spec.commandLine());
     }
   }
 

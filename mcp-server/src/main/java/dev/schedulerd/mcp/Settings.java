@@ -25,7 +25,8 @@ import picocli.CommandLine;
  * {@code store.KEY} keys are options of the chosen store (e.g. {@code store.synchronous=normal}).
  */
 final class Settings implements CommandLine.IDefaultValueProvider {
-  static final List<String> KEYS = List.of("store", "zone", "keep-alive", "stop-grace", "node-id");
+  static final List<String> KEYS =
+      List.of("store", "zone", "keep-alive", "stop-grace", "node-id", "plugins");
 
   /** A config file or environment variable that cannot be used. Exit code 2. */
   static final class SettingsException extends RuntimeException {

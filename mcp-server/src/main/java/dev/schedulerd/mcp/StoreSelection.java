@@ -28,8 +28,8 @@ record StoreSelection(String name, String location) {
    *     settings are invalid
    * @throws dev.schedulerd.api.store.StoreException when the store cannot be opened
    */
-  TaskStore open(Map<String, String> options) {
-    StoreRegistry stores = StoreRegistry.load(StoreSelection.class.getClassLoader());
+  TaskStore open(Map<String, String> options, ClassLoader loader) {
+    StoreRegistry stores = StoreRegistry.load(loader);
     TaskStoreProvider provider =
         stores
             .find(name)

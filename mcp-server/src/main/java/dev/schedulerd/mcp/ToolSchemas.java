@@ -221,7 +221,7 @@ final class ToolSchemas {
               + object(
                   "\"kind\": {\"type\": \"string\"}, \"description\": {\"type\": \"string\"},"
                       + " \"enabled\": {\"type\": \"boolean\"}, \"config_schema\": {\"type\":"
-                      + " \"object\"}",
+                      + " \"object\"}, \"source\": {\"type\": \"string\"}",
                   "kind",
                   "enabled",
                   "config_schema")

@@ -35,12 +35,30 @@ public final class ExecutorRegistry {
 
   /** Every {@link TaskExecutor} that {@link ServiceLoader} finds through {@code classLoader}. */
   public static ExecutorRegistry load(ClassLoader classLoader) {
-    List<TaskExecutor> found =
-        ServiceLoader.load(TaskExecutor.class, classLoader).stream()
-            .map(ExecutorRegistry::instantiate)
-            .flatMap(Optional::stream)
-            .toList();
-    return of(found);
+    return of(loadAll(TaskExecutor.class, classLoader));
+  }
+
+  /**
+   * Every provider of {@code service} that loads; one that does not (a missing class, a throwing
+   * constructor, a bad services file) is logged and skipped, and the rest still load.
+   */
+  static <S> List<S> loadAll(Class<S> service, ClassLoader classLoader) {
+    List<S> loaded = new java.util.ArrayList<>();
+    java.util.Iterator<S> providers = ServiceLoader.load(service, classLoader).iterator();
+    while (true) {
+      try {
+        if (!providers.hasNext()) {
+          return loaded;
+        }
+        loaded.add(providers.next());
+      } catch (java.util.ServiceConfigurationError | LinkageError e) { // a broken plug-in jar
+        log.error(
+            "Skipping a {} plug-in that failed to load: {}. Tasks of its kind will be refused.",
+            service.getSimpleName(),
+            e.getMessage(),
+            e);
+      }
+    }
   }
 
   /**
@@ -118,6 +136,30 @@ public final class ExecutorRegistry {
     return new ExecutorRegistry(byKind, decided);
   }
 
+  /**
+   * Where the executor of {@code kind} comes from: the jar (or directory) of its class, or
+   * "built-in" when that is where this registry's own class was loaded from.
+   */
+  public String origin(String kind) {
+    TaskExecutor executor = byKind.get(kind);
+    if (executor == null) {
+      return "unknown";
+    }
+    String own = location(ExecutorRegistry.class);
+    String theirs = location(executor.getClass());
+    return theirs.equals(own)
+            || executor.getClass().getName().startsWith("dev.schedulerd.executors.")
+        ? "built-in"
+        : theirs;
+  }
+
+  private static String location(Class<?> type) {
+    var source = type.getProtectionDomain().getCodeSource();
+    return source != null && source.getLocation() != null
+        ? source.getLocation().getPath()
+        : "an unknown location";
+  }
+
   /** Whether the operator lets tasks of this kind run (unknown kinds: false). */
   public boolean isEnabled(String kind) {
     return enabled.getOrDefault(kind, false);
@@ -148,19 +190,6 @@ public final class ExecutorRegistry {
 
   public Collection<TaskExecutor> executors() {
     return List.copyOf(byKind.values());
-  }
-
-  private static Optional<TaskExecutor> instantiate(ServiceLoader.Provider<TaskExecutor> provider) {
-    try {
-      return Optional.of(provider.get());
-    } catch (Throwable e) { // a broken plug-in jar: ServiceConfigurationError, LinkageError, ...
-      log.error(
-          "Skipping executor {}: it failed to load ({}). Tasks of its kind will be refused.",
-          provider.type().getName(),
-          e.toString(),
-          e);
-      return Optional.empty();
-    }
   }
 
   private static String kindOf(TaskExecutor executor) {

@@ -4,7 +4,6 @@ import dev.schedulerd.api.store.TaskStoreProvider;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,15 +23,16 @@ public final class StoreRegistry {
 
   public static StoreRegistry load(ClassLoader classLoader) {
     Map<String, TaskStoreProvider> byName = new TreeMap<>();
-    for (ServiceLoader.Provider<TaskStoreProvider> candidate :
-        ServiceLoader.load(TaskStoreProvider.class, classLoader).stream().toList()) {
-      TaskStoreProvider provider;
+    for (TaskStoreProvider provider :
+        ExecutorRegistry.loadAll(TaskStoreProvider.class, classLoader)) {
       String name;
       try {
-        provider = candidate.get();
         name = provider.name();
-      } catch (Throwable e) { // a broken plug-in jar
-        log.error("Skipping store provider {}: it failed to load", candidate.type().getName(), e);
+      } catch (RuntimeException e) {
+        log.error(
+            "Skipping store provider {}: it failed to report its name",
+            provider.getClass().getName(),
+            e);
         continue;
       }
       TaskStoreProvider previous = byName.putIfAbsent(name, provider);
