@@ -231,6 +231,7 @@ public final class Main implements Callable<Integer> {
       return 0;
     } finally {
       scheduler.close();
+      executors.closeAll();
       taskStore.close();
     }
   }

@@ -225,7 +225,7 @@ final class StdioProtocolTest {
         call(9, "scheduler_add_task", "{\"task_id\":\"u\",\"task_type\":\"teleport\"}");
     assertThat(unknownType.path("content").get(0).path("text").asText())
         .contains("teleport")
-        .contains("available: custom, http, log, shell");
+        .contains("available: custom, http, log, mcp, shell");
 
     JsonNode badZone =
         call(

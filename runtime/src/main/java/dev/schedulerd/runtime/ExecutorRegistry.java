@@ -160,6 +160,17 @@ public final class ExecutorRegistry {
         : "an unknown location";
   }
 
+  /** Closes every executor (guarded: one that throws does not stop the others). */
+  public void closeAll() {
+    for (TaskExecutor executor : byKind.values()) {
+      try {
+        executor.close();
+      } catch (RuntimeException e) {
+        log.warn("Executor {} failed to close", describe(executor), e);
+      }
+    }
+  }
+
   /** Whether the operator lets tasks of this kind run (unknown kinds: false). */
   public boolean isEnabled(String kind) {
     return enabled.getOrDefault(kind, false);

@@ -74,6 +74,12 @@ public interface TaskExecutor {
   default void configure(ExecutorSettings settings) {}
 
   /**
+   * Releases what the executor holds (connections, child processes) when the daemon stops. Runs may
+   * not follow.
+   */
+  default void close() {}
+
+  /**
    * Runs one attempt of a task and says how it went.
    *
    * <p>Called on a virtual thread of its own. The run may block; when the task's timeout passes or

@@ -1,0 +1,346 @@
+package dev.schedulerd.executors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.executor.ExecutionContext;
+import dev.schedulerd.api.executor.ExecutionResult;
+import dev.schedulerd.api.executor.ExecutorSettings;
+import dev.schedulerd.api.executor.TaskExecutor;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.client.transport.StdioClientTransport;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kind {@code mcp}: calls a tool on another MCP server, which the operator configured by name with
+ * its command line ({@code executors.mcp.servers.NAME=COMMAND ARGS...}); an agent can thus schedule
+ * any MCP tool call for later. Disabled until the operator enables it; only configured servers can
+ * be called.
+ *
+ * <p>Config: {@code server} (a configured name), {@code tool}, {@code arguments} (an object). Each
+ * server is started on first use and its connection kept for later runs; when it has died, the next
+ * call starts it again (once per call). A tool result with {@code isError} is a failure that is not
+ * retried (the tool refused its input); a broken connection is retried.
+ */
+public final class McpExecutor implements TaskExecutor {
+  private static final Logger log = LoggerFactory.getLogger(McpExecutor.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> FIELDS = Set.of("server", "tool", "arguments");
+  private static final int KEPT_CHARS = 64 * 1024;
+
+  private final InstantSource clock;
+  private volatile ExecutorSettings settings = ExecutorSettings.none("mcp");
+  private volatile Map<String, List<String>> servers = Map.of();
+  private final ConcurrentHashMap<String, Connection> connections = new ConcurrentHashMap<>();
+
+  public McpExecutor() {
+    this(InstantSource.system());
+  }
+
+  McpExecutor(InstantSource clock) {
+    this.clock = clock;
+  }
+
+  @Override
+  public String kind() {
+    return "mcp";
+  }
+
+  @Override
+  public String description() {
+    return "Calls a tool on another MCP server that the operator configured by name, e.g. to"
+        + " schedule any MCP tool call for later. Disabled unless the operator enables it.";
+  }
+
+  @Override
+  public boolean enabledByDefault() {
+    return false;
+  }
+
+  @Override
+  public void configure(ExecutorSettings operatorSettings) {
+    Map<String, List<String>> configured = new TreeMap<>();
+    operatorSettings
+        .values()
+        .forEach(
+            (key, value) -> {
+              if (key.startsWith("servers.") && key.length() > "servers.".length()) {
+                List<String> command = CommandLines.split(value);
+                if (command.isEmpty()) {
+                  throw new IllegalArgumentException(
+                      operatorSettings.keyName(key) + " is empty: give the server's command line");
+                }
+                configured.put(key.substring("servers.".length()), command);
+              } else if (!key.equals("enabled")) {
+                throw new IllegalArgumentException(
+                    "unknown setting "
+                        + operatorSettings.keyName(key)
+                        + ": use enabled or servers.NAME");
+              }
+            });
+    this.settings = operatorSettings;
+    this.servers = configured;
+  }
+
+  @Override
+  public ObjectNode configSchema() {
+    JsonNodeFactory json = JsonNodeFactory.instance;
+    ObjectNode schema = json.objectNode().put("type", "object");
+    ObjectNode p = schema.putObject("properties");
+    p.putObject("server")
+        .put("type", "string")
+        .put("description", "The name of a server the operator configured.");
+    p.putObject("tool").put("type", "string").put("description", "The tool to call on it.");
+    p.putObject("arguments").put("type", "object").put("description", "The tool's arguments.");
+    schema.putArray("required").add("server").add("tool");
+    schema.put("additionalProperties", false);
+    return schema;
+  }
+
+  @Override
+  public List<String> validate(ObjectNode config) {
+    List<String> problems = new ArrayList<>();
+    for (Iterator<String> names = config.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!FIELDS.contains(name)) {
+        problems.add("unknown field '" + name + "': use server, tool, arguments");
+      }
+    }
+    JsonNode server = config.get("server");
+    if (server == null || !server.isTextual()) {
+      problems.add("server: required, the name of a configured MCP server" + known());
+    } else if (!servers.containsKey(server.asText())) {
+      problems.add(
+          "server: '"
+              + server.asText()
+              + "' is not a server this daemon may call; the operator configures them as "
+              + settings.keyName("servers.NAME")
+              + "=COMMAND"
+              + known());
+    }
+    JsonNode tool = config.get("tool");
+    if (tool == null || !tool.isTextual() || tool.asText().isBlank()) {
+      problems.add("tool: required, the name of the tool to call");
+    }
+    JsonNode arguments = config.get("arguments");
+    if (arguments != null && !arguments.isObject()) {
+      problems.add("arguments: expected an object, got " + arguments);
+    }
+    return problems;
+  }
+
+  private String known() {
+    return servers.isEmpty()
+        ? " (none configured)"
+        : " (configured: " + String.join(", ", servers.keySet()) + ")";
+  }
+
+  @Override
+  public ExecutionResult execute(ExecutionContext context) throws InterruptedException {
+    ObjectNode config = context.config();
+    List<String> problems = validate(config);
+    if (!problems.isEmpty()) {
+      return ExecutionResult.permanentFailure(
+          "refused on this node: " + String.join("; ", problems));
+    }
+    String server = config.get("server").asText();
+    String tool = config.get("tool").asText();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> arguments =
+        config.has("arguments") ? JSON.convertValue(config.get("arguments"), Map.class) : Map.of();
+    Duration timeout = Duration.between(clock.instant(), context.deadline());
+    if (timeout.isNegative() || timeout.isZero()) {
+      timeout = Duration.ofSeconds(1);
+    }
+    Connection connection =
+        connections.computeIfAbsent(server, name -> new Connection(name, servers.get(name)));
+    McpSchema.CallToolResult result;
+    try {
+      result = connection.call(tool, arguments, timeout);
+    } catch (RuntimeException first) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new InterruptedException("interrupted while calling " + server + "/" + tool);
+      }
+      // The server may have died since the last run: start it again, once.
+      log.warn(
+          "Calling {}/{} failed ({}); restarting the server and trying once more",
+          server,
+          tool,
+          first.toString());
+      connection.reset();
+      try {
+        result = connection.call(tool, arguments, timeout);
+      } catch (RuntimeException second) {
+        connection.reset();
+        return ExecutionResult.failure(
+            "calling tool '"
+                + tool
+                + "' on MCP server '"
+                + server
+                + "' failed: "
+                + second.getMessage());
+      }
+    }
+    String text = describe(server, tool, result);
+    return Boolean.TRUE.equals(result.isError())
+        ? ExecutionResult.permanentFailure(text)
+        : ExecutionResult.success(text);
+  }
+
+  private static String describe(String server, String tool, McpSchema.CallToolResult result) {
+    StringBuilder text = new StringBuilder();
+    text.append(Boolean.TRUE.equals(result.isError()) ? "tool error from " : "result of ")
+        .append(server)
+        .append('/')
+        .append(tool)
+        .append('\n');
+    if (result.content() != null) {
+      for (McpSchema.Content content : result.content()) {
+        if (content instanceof McpSchema.TextContent t) {
+          text.append(t.text()).append('\n');
+        } else {
+          text.append('[').append(content.type()).append(" content]\n");
+        }
+      }
+    }
+    if (result.structuredContent() != null) {
+      try {
+        text.append("--- structuredContent ---\n")
+            .append(JSON.writeValueAsString(result.structuredContent()));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        text.append("(structuredContent could not be shown)");
+      }
+    }
+    String out = text.toString().stripTrailing();
+    return out.length() <= KEPT_CHARS
+        ? out
+        : out.substring(0, KEPT_CHARS)
+            + "\n… ("
+            + (out.length() - KEPT_CHARS)
+            + " more characters dropped)";
+  }
+
+  @Override
+  public void close() {
+    connections.values().forEach(Connection::reset);
+    connections.clear();
+  }
+
+  /** One configured server: its client, started on first use, reused, restarted after failure. */
+  private static final class Connection {
+    private final String name;
+    private final List<String> command;
+    private final ReentrantLock lock = new ReentrantLock();
+    private @Nullable McpSyncClient client; // guarded by lock
+    private @Nullable ProcessHandle process; // guarded by lock; the server, when found
+
+    Connection(String name, @Nullable List<String> command) {
+      this.name = name;
+      this.command = command == null ? List.of() : command;
+    }
+
+    McpSchema.CallToolResult call(String tool, Map<String, Object> arguments, Duration timeout) {
+      lock.lock();
+      try {
+        McpSyncClient current = client;
+        ProcessHandle server = process;
+        if (current != null && server != null && !server.isAlive()) {
+          // It died since the last run: do not wait out a request timeout to find out.
+          log.warn("MCP server '{}' (pid {}) has exited; starting it again", name, server.pid());
+          closeQuietly(current);
+          current = null;
+        }
+        if (current == null) {
+          Set<Long> before = childPids();
+          current = start(timeout);
+          client = current;
+          process =
+              ProcessHandle.current()
+                  .children()
+                  .filter(child -> !before.contains(child.pid()))
+                  .findFirst()
+                  .orElse(null);
+        }
+        return current.callTool(new McpSchema.CallToolRequest(tool, arguments));
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    private McpSyncClient start(Duration timeout) {
+      log.info("Starting MCP server '{}': {}", name, command);
+      ServerParameters parameters =
+          ServerParameters.builder(command.get(0))
+              .args(command.subList(1, command.size()))
+              .env(new LinkedHashMap<>(System.getenv()))
+              .build();
+      StdioClientTransport transport =
+          new StdioClientTransport(parameters, McpJsonDefaults.getMapper());
+      transport.setStdErrorHandler(line -> log.debug("[{}] {}", name, line));
+      McpSyncClient started =
+          McpClient.sync(transport)
+              .clientInfo(new McpSchema.Implementation("schedulerd-mcp-executor", "1"))
+              .requestTimeout(timeout)
+              .initializationTimeout(Duration.ofSeconds(30))
+              .build();
+      try {
+        started.initialize();
+      } catch (RuntimeException e) {
+        started.close();
+        throw e;
+      }
+      return started;
+    }
+
+    private static Set<Long> childPids() {
+      return ProcessHandle.current()
+          .children()
+          .map(ProcessHandle::pid)
+          .collect(java.util.stream.Collectors.toSet());
+    }
+
+    private static void closeQuietly(McpSyncClient current) {
+      try {
+        current.closeGracefully();
+      } catch (RuntimeException e) {
+        current.close();
+      }
+    }
+
+    void reset() {
+      lock.lock();
+      try {
+        McpSyncClient current = client;
+        ProcessHandle server = process;
+        client = null;
+        process = null;
+        if (current != null) {
+          closeQuietly(current);
+        }
+        if (server != null && server.isAlive()) {
+          server.destroy();
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+}

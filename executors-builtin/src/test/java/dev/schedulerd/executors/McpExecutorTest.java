@@ -1,0 +1,172 @@
+package dev.schedulerd.executors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.executor.ExecutionContext;
+import dev.schedulerd.api.executor.ExecutionResult;
+import dev.schedulerd.api.executor.ExecutorSettings;
+import dev.schedulerd.api.executor.TaskExecutor;
+import dev.schedulerd.testkit.TaskExecutorContract;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** Against a real MCP server process over stdio ({@link EchoToolServer}). */
+final class McpExecutorTest extends TaskExecutorContract {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ECHO_SERVER =
+      "\""
+          + Path.of(System.getProperty("java.home"), "bin", "java")
+          + "\" -cp \""
+          + System.getProperty("java.class.path")
+          + "\" "
+          + EchoToolServer.class.getName();
+
+  private final McpExecutor mcp =
+      configured(Map.of("enabled", "true", "servers.echo", ECHO_SERVER));
+
+  @AfterEach
+  void closeConnections() {
+    mcp.close();
+  }
+
+  private static McpExecutor configured(Map<String, String> settings) {
+    McpExecutor executor = new McpExecutor();
+    executor.configure(new ExecutorSettings("mcp", settings));
+    return executor;
+  }
+
+  private static ObjectNode json(String text) {
+    try {
+      return (ObjectNode) JSON.readTree(text);
+    } catch (Exception e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  @Override
+  protected TaskExecutor executor() {
+    return mcp;
+  }
+
+  @Override
+  protected ObjectNode validConfig() {
+    return json("{\"server\": \"echo\", \"tool\": \"echo\", \"arguments\": {\"text\": \"hi\"}}");
+  }
+
+  @Override
+  protected ObjectNode invalidConfig() {
+    return json("{\"server\": \"elsewhere\", \"tool\": \"echo\"}");
+  }
+
+  @Override
+  protected ExecutionContext context(ObjectNode config, AtomicBoolean cancelled) {
+    TaskDefinition task = TaskDefinition.builder("mcp-task", "mcp").config(config).build();
+    Instant now = InstantSource.system().instant();
+    return new ExecutionContext() {
+      @Override
+      public TaskDefinition task() {
+        return task;
+      }
+
+      @Override
+      public String runId() {
+        return "run";
+      }
+
+      @Override
+      public int attempt() {
+        return 1;
+      }
+
+      @Override
+      public Instant scheduledFor() {
+        return now;
+      }
+
+      @Override
+      public Instant deadline() {
+        return now.plus(Duration.ofSeconds(60));
+      }
+
+      @Override
+      public boolean isCancelled() {
+        return cancelled.get();
+      }
+
+      @Override
+      public org.slf4j.Logger logger() {
+        return LoggerFactory.getLogger("schedulerd.run.mcp-task");
+      }
+    };
+  }
+
+  private ExecutionResult run(String config) throws Exception {
+    return mcp.execute(context(json(config), new AtomicBoolean()));
+  }
+
+  @Test
+  void callsTheToolAndReusesTheServerAcrossRuns() throws Exception {
+    ExecutionResult first =
+        run("{\"server\": \"echo\", \"tool\": \"echo\", \"arguments\": {\"text\": \"one\"}}");
+    assertThat(((ExecutionResult.Success) first).output())
+        .contains("result of echo/echo")
+        .contains("echo: one");
+    long pid1 = Long.parseLong(lastLine(run("{\"server\": \"echo\", \"tool\": \"pid\"}")));
+    long pid2 = Long.parseLong(lastLine(run("{\"server\": \"echo\", \"tool\": \"pid\"}")));
+    assertThat(pid2).as("the same server process serves later runs").isEqualTo(pid1);
+  }
+
+  @Test
+  void aServerThatDied_isStartedAgainForTheNextRun() throws Exception {
+    long pid = Long.parseLong(lastLine(run("{\"server\": \"echo\", \"tool\": \"pid\"}")));
+    ProcessHandle server = ProcessHandle.of(pid).orElseThrow();
+    server.destroyForcibly();
+    server.onExit().get(10, TimeUnit.SECONDS);
+
+    ExecutionResult after =
+        run("{\"server\": \"echo\", \"tool\": \"echo\", \"arguments\": {\"text\": \"back\"}}");
+
+    assertThat(((ExecutionResult.Success) after).output()).contains("echo: back");
+    long newPid = Long.parseLong(lastLine(run("{\"server\": \"echo\", \"tool\": \"pid\"}")));
+    assertThat(newPid).isNotEqualTo(pid);
+  }
+
+  @Test
+  void aToolError_isAFailureThatIsNotRetried() throws Exception {
+    ExecutionResult refused = run("{\"server\": \"echo\", \"tool\": \"refuse\"}");
+    assertThat(((ExecutionResult.Failure) refused).error())
+        .contains("tool error from echo/refuse")
+        .contains("no, never");
+    assertThat(((ExecutionResult.Failure) refused).retryable()).isFalse();
+  }
+
+  @Test
+  void policy_disabledByDefault_onlyConfiguredServers() {
+    assertThat(new McpExecutor().enabledByDefault()).isFalse();
+    assertThat(mcp.validate(invalidConfig()))
+        .singleElement()
+        .asString()
+        .contains("'elsewhere' is not a server this daemon may call")
+        .contains("executors.mcp.servers.NAME")
+        .contains("configured: echo");
+    assertThatThrownBy(() -> configured(Map.of("server.typo", "x")))
+        .hasMessageContaining("unknown setting executors.mcp.server.typo");
+  }
+
+  private static String lastLine(ExecutionResult result) {
+    String text = ((ExecutionResult.Success) result).output().strip();
+    return text.substring(text.lastIndexOf('\n') + 1);
+  }
+}

@@ -1,0 +1,87 @@
+package dev.schedulerd.mcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/** A minimal MCP client over a schedulerd process's pipes, for the *IT tests. */
+final class ProcessClient implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final Process process;
+  private final OutputStream in;
+  private final BufferedReader out;
+  private int id;
+
+  ProcessClient(Process process) throws IOException {
+    this.process = process;
+    this.in = process.getOutputStream();
+    this.out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    request(
+        "initialize",
+        "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+            + "\"clientInfo\":{\"name\":\"it\",\"version\":\"1\"}}");
+    send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+  }
+
+  private void send(String line) throws IOException {
+    in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    in.flush();
+  }
+
+  JsonNode request(String method, String params) throws IOException {
+    int mine = ++id;
+    send(
+        "{\"jsonrpc\":\"2.0\",\"id\":"
+            + mine
+            + ",\"method\":\""
+            + method
+            + "\",\"params\":"
+            + params
+            + "}");
+    while (true) {
+      String line = out.readLine();
+      assertThat(line).as("an answer to " + method).isNotNull();
+      JsonNode message = JSON.readTree(line);
+      if (message.path("id").asInt(-1) == mine) {
+        return message;
+      }
+    }
+  }
+
+  /** A tool's result. */
+  JsonNode call(String tool, String args) throws IOException {
+    return request("tools/call", "{\"name\":\"" + tool + "\",\"arguments\":" + args + "}")
+        .path("result");
+  }
+
+  /** Polls scheduler_get_task until the task is finished; returns its task view. */
+  JsonNode awaitFinished(String taskId) throws Exception {
+    JsonNode task = JSON.createObjectNode();
+    for (int i = 0; i < 300; i++) {
+      task =
+          call("scheduler_get_task", "{\"task_id\":\"" + taskId + "\"}")
+              .path("structuredContent")
+              .path("task");
+      String status = task.path("status").asText();
+      if (status.equals("completed") || status.equals("failed")) {
+        return task;
+      }
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    throw new AssertionError("task " + taskId + " did not finish: " + task);
+  }
+
+  @Override
+  public void close() throws Exception {
+    in.close();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exits after stdin closes").isTrue();
+  }
+}
