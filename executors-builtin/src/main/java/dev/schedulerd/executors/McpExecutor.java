@@ -147,6 +147,26 @@ public final class McpExecutor implements TaskExecutor {
     return problems;
   }
 
+  /** String values anywhere in the arguments may be {@code ${env:NAME}}, resolved now. */
+  private static JsonNode resolveEnv(JsonNode node, String where) {
+    if (node.isTextual()) {
+      return JsonNodeFactory.instance.textNode(
+          EnvReferences.resolve(node.asText(), System.getenv(), where));
+    }
+    if (node instanceof ObjectNode object) {
+      List<String> names = new ArrayList<>();
+      object.fieldNames().forEachRemaining(names::add);
+      for (String name : names) {
+        object.set(name, resolveEnv(object.get(name), where + "." + name));
+      }
+    } else if (node instanceof com.fasterxml.jackson.databind.node.ArrayNode array) {
+      for (int i = 0; i < array.size(); i++) {
+        array.set(i, resolveEnv(array.get(i), where + "[" + i + "]"));
+      }
+    }
+    return node;
+  }
+
   private String known() {
     return servers.isEmpty()
         ? " (none configured)"
@@ -163,9 +183,16 @@ public final class McpExecutor implements TaskExecutor {
     }
     String server = config.get("server").asText();
     String tool = config.get("tool").asText();
-    @SuppressWarnings("unchecked")
-    Map<String, Object> arguments =
-        config.has("arguments") ? JSON.convertValue(config.get("arguments"), Map.class) : Map.of();
+    Map<String, Object> arguments;
+    try {
+      JsonNode resolved = resolveEnv(config.path("arguments").deepCopy(), "config.arguments");
+      @SuppressWarnings("unchecked")
+      Map<String, Object> asMap =
+          resolved.isObject() ? JSON.convertValue(resolved, Map.class) : Map.of();
+      arguments = asMap;
+    } catch (EnvReferences.MissingVariableException e) {
+      return ExecutionResult.permanentFailure(String.valueOf(e.getMessage()));
+    }
     Duration timeout = Duration.between(clock.instant(), context.deadline());
     if (timeout.isNegative() || timeout.isZero()) {
       timeout = Duration.ofSeconds(1);

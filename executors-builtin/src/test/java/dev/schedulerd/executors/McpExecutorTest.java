@@ -144,6 +144,21 @@ final class McpExecutorTest extends TaskExecutorContract {
   }
 
   @Test
+  void arguments_mayReferenceTheDaemonsEnvironment_resolvedAtRunTime() throws Exception {
+    ExecutionResult result =
+        run(
+            "{\"server\": \"echo\", \"tool\": \"echo\", \"arguments\": {\"text\": \"${env:HOME}\"}}");
+    assertThat(((ExecutionResult.Success) result).output())
+        .contains("echo: " + System.getenv("HOME"));
+    ExecutionResult missing =
+        run(
+            "{\"server\": \"echo\", \"tool\": \"echo\", \"arguments\": {\"text\": \"${env:SCHEDULERD_NOPE}\"}}");
+    assertThat(((ExecutionResult.Failure) missing).error())
+        .contains("SCHEDULERD_NOPE")
+        .contains("config.arguments.text");
+  }
+
+  @Test
   void aToolError_isAFailureThatIsNotRetried() throws Exception {
     ExecutionResult refused = run("{\"server\": \"echo\", \"tool\": \"refuse\"}");
     assertThat(((ExecutionResult.Failure) refused).error())
