@@ -2,12 +2,24 @@ package dev.schedulerd.mcp;
 
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.metrics.MetricsServer;
+import dev.schedulerd.metrics.SchedulerMetrics;
+import dev.schedulerd.metrics.TimedTaskStore;
 import dev.schedulerd.runtime.ExecutorRegistry;
 import dev.schedulerd.runtime.FireTimes;
 import dev.schedulerd.runtime.Scheduler;
 import dev.schedulerd.store.json.SeedFiles;
 import dev.schedulerd.store.sqlite.SqliteOptions;
 import dev.schedulerd.store.sqlite.SqliteTaskStore;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.java21.instrument.binder.jdk.VirtualThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -42,7 +54,8 @@ import picocli.CommandLine.Parameters;
     subcommands = {SeedFileCommands.Import.class, SeedFileCommands.Export.class},
     footer = {
       "%nSettings also come from the environment (SCHEDULERD_STORE, SCHEDULERD_ZONE,"
-          + " SCHEDULERD_KEEP_ALIVE, SCHEDULERD_STOP_GRACE, SCHEDULERD_NODE_ID) and a config file"
+          + " SCHEDULERD_KEEP_ALIVE, SCHEDULERD_STOP_GRACE, SCHEDULERD_NODE_ID, SCHEDULERD_PLUGINS,"
+          + " SCHEDULERD_METRICS_PORT, SCHEDULERD_METRICS_BIND) and a config file"
           + " (--config FILE, else $SCHEDULERD_CONFIG, else"
           + " ~/.config/schedulerd/schedulerd.properties; keys: the option names, plus"
           + " store.OPTION). The command line wins over the environment, which wins over the"
@@ -94,6 +107,20 @@ public final class Main implements Callable<Integer> {
       paramLabel = "FILE",
       description = "A properties file with the settings above (keys: the option names).")
   private @Nullable Path config;
+
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      description =
+          "Serve Prometheus metrics on http://BIND:PORT/metrics (off unless given; 0 = any free"
+              + " port).")
+  private @Nullable Integer metricsPort;
+
+  @Option(
+      names = "--metrics-bind",
+      paramLabel = "ADDRESS",
+      description = "Address of the metrics endpoint (default: ${DEFAULT-VALUE}).")
+  private String metricsBind = "127.0.0.1";
 
   @Option(
       names = "--plugins",
@@ -186,8 +213,10 @@ public final class Main implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           new CommandLine(this), "config file: " + e.getMessage());
     }
-    TaskStore taskStore = openStore(store, settings, pluginLoader, new CommandLine(this));
-    importSeedFileOnFirstStart(taskStore, defaultZone);
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    TaskStore opened = openStore(store, settings, pluginLoader, new CommandLine(this));
+    importSeedFileOnFirstStart(opened, defaultZone); // needs the store itself, not the wrapper
+    TaskStore taskStore = new TimedTaskStore(opened, meters);
     Scheduler.Builder builder =
         Scheduler.builder()
             .store(taskStore)
@@ -198,6 +227,10 @@ public final class Main implements Callable<Integer> {
       builder.nodeId(nodeId);
     }
     Scheduler scheduler = builder.build();
+    SchedulerMetrics metrics = new SchedulerMetrics(scheduler);
+    metrics.bindTo(meters);
+    scheduler.addListener(metrics);
+    MetricsServer metricsServer = startMetrics(meters);
     scheduler.start();
     CountDownLatch shutdown = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -221,7 +254,8 @@ public final class Main implements Callable<Integer> {
               Version.current(),
               new FileInputStream(FileDescriptor.in),
               out,
-              () -> {})) {
+              () -> {},
+              metrics::figures)) {
         server.awaitSessionEnd();
       }
       if (keepAlive) {
@@ -233,6 +267,41 @@ public final class Main implements Callable<Integer> {
       scheduler.close();
       executors.closeAll();
       taskStore.close();
+      if (metricsServer != null) {
+        metricsServer.close();
+      }
+    }
+  }
+
+  /**
+   * Starts the metrics endpoint when a port was given. A taken port stops the daemon in daemon mode
+   * (it was asked for explicitly); in stdio mode several processes share a machine, so the endpoint
+   * is skipped with a warning.
+   */
+  private @Nullable MetricsServer startMetrics(PrometheusMeterRegistry meters) {
+    Integer port = metricsPort;
+    if (port == null) {
+      return null;
+    }
+    new JvmMemoryMetrics().bindTo(meters);
+    new JvmGcMetrics().bindTo(meters);
+    new JvmThreadMetrics().bindTo(meters);
+    new ClassLoaderMetrics().bindTo(meters);
+    new ProcessorMetrics().bindTo(meters);
+    new UptimeMetrics().bindTo(meters);
+    new VirtualThreadMetrics().bindTo(meters);
+    try {
+      MetricsServer server = MetricsServer.start(metricsBind, port, meters);
+      log.info("Metrics on http://{}:{}/metrics", metricsBind, server.port());
+      return server;
+    } catch (java.io.IOException e) {
+      String why =
+          "cannot serve metrics on " + metricsBind + ":" + port + " (" + e.getMessage() + ")";
+      if (mode.equals("daemon")) {
+        throw new IllegalStateException(why + "; choose another --metrics-port");
+      }
+      log.warn("{}; going on without a metrics endpoint (another schedulerd may have it)", why);
+      return null;
     }
   }
 

@@ -46,9 +46,15 @@ final class SchedulerTools {
   private final Scheduler scheduler;
   private final McpJsonMapper mapper;
 
-  SchedulerTools(Scheduler scheduler, McpJsonMapper mapper) {
+  private final java.util.function.Supplier<Map<String, Object>> figures;
+
+  SchedulerTools(
+      Scheduler scheduler,
+      McpJsonMapper mapper,
+      java.util.function.Supplier<Map<String, Object>> figures) {
     this.scheduler = scheduler;
     this.mapper = mapper;
+    this.figures = figures;
   }
 
   List<SyncToolSpecification> all() {
@@ -587,6 +593,7 @@ final class SchedulerTools {
     }
     out.put("default_time_zone", scheduler.defaultZone().getId());
     out.put("executors", status.executorKinds());
+    out.putAll(figures.get()); // runs finished by outcome, retries, start lateness
     return out;
   }
 

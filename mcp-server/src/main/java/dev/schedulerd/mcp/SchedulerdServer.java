@@ -8,6 +8,8 @@ import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * One MCP session over a pair of streams, serving a started {@link Scheduler}'s tools. Closing it
@@ -24,11 +26,25 @@ public final class SchedulerdServer implements AutoCloseable {
       InputStream in,
       OutputStream out,
       Runnable onSessionEnd) {
+    this(scheduler, version, in, out, onSessionEnd, Map::of);
+  }
+
+  /**
+   * @param figures run figures (finished by outcome, retries, lateness) that the status tools add
+   *     to the scheduler's own, e.g. from the metrics module
+   */
+  public SchedulerdServer(
+      Scheduler scheduler,
+      String version,
+      InputStream in,
+      OutputStream out,
+      Runnable onSessionEnd,
+      Supplier<Map<String, Object>> figures) {
     McpJsonMapper json = McpJsonDefaults.getMapper();
     this.transport =
         new LineStdioTransportProvider(
             json, in, out, LineStdioTransportProvider.DEFAULT_MAX_LINE_BYTES, onSessionEnd);
-    SchedulerTools tools = new SchedulerTools(scheduler, json);
+    SchedulerTools tools = new SchedulerTools(scheduler, json, figures);
     this.resources = new SchedulerResources(scheduler, tools::statusView);
     this.server =
         McpServer.sync(transport)

@@ -26,7 +26,15 @@ import picocli.CommandLine;
  */
 final class Settings implements CommandLine.IDefaultValueProvider {
   static final List<String> KEYS =
-      List.of("store", "zone", "keep-alive", "stop-grace", "node-id", "plugins");
+      List.of(
+          "store",
+          "zone",
+          "keep-alive",
+          "stop-grace",
+          "node-id",
+          "plugins",
+          "metrics-port",
+          "metrics-bind");
 
   /** A config file or environment variable that cannot be used. Exit code 2. */
   static final class SettingsException extends RuntimeException {
