@@ -30,6 +30,32 @@ final class PrometheusScrapeIT {
   }
 
   @Test
+  void aTakenMetricsPort_stopsDaemonMode_butOnlyWarnsInStdioMode() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      String port = Integer.toString(taken.getLocalPort());
+
+      JarProcess daemon =
+          JarProcess.run(home, "", "daemon", "--store", "memory", "--metrics-port", port);
+      assertThat(daemon.exitCode()).isEqualTo(1);
+      assertThat(daemon.stderr())
+          .contains("schedulerd: cannot serve metrics on 127.0.0.1:" + port)
+          .contains("choose another --metrics-port");
+
+      Process stdio =
+          JarProcess.builder(home, List.of("--store", "memory", "--metrics-port", port))
+              .redirectError(home.resolve("stdio.log").toFile())
+              .start();
+      try (ProcessClient client = new ProcessClient(stdio)) {
+        assertThat(client.call("scheduler_daemon_status", "{}").path("isError").asBoolean())
+            .isFalse();
+      }
+      assertThat(stdio.exitValue()).isZero();
+      assertThat(Files.readString(home.resolve("stdio.log")))
+          .contains("going on without a metrics endpoint");
+    }
+  }
+
+  @Test
   void prometheusScrapesARunCounter() throws Exception {
     assumeThat(Files.isExecutable(PROMETHEUS))
         .as("Debian's prometheus package (.ci/run installs it)")
