@@ -469,7 +469,10 @@ public final class Scheduler implements AutoCloseable {
       wakeUps.set(0);
       dispatched.set(0);
       if (!manualTicks) {
-        ticker = Thread.ofVirtual().name("schedulerd-ticker").start(this::tickLoop);
+        // The one latency-critical thread gets a carrier of its own: virtual threads share the
+        // carriers with runs and with store calls that pin them in native code (SQLite), and a
+        // due run then waits for a free carrier before it can start.
+        ticker = Thread.ofPlatform().name("schedulerd-ticker").daemon().start(this::tickLoop);
         syncer = Thread.ofVirtual().name("schedulerd-store-sync").start(this::syncLoop);
         if (!claimAhead.isZero()) {
           claimRequests.clear();
