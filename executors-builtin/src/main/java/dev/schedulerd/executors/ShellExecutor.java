@@ -317,7 +317,10 @@ public class ShellExecutor implements TaskExecutor {
       killTree(process, ownGroup); // timed out or stopped by the scheduler
       throw e;
     }
-    killTree(process, ownGroup); // whatever it left running in the background
+    // Read what it wrote before killing what it left running in the background: destroying the
+    // Process would close the pipes under the readers and lose the tail of the output.
+    joinPumps(Duration.ofSeconds(2), outPump, errPump);
+    killGroup(process, ownGroup);
     joinPumps(outPump, errPump);
     String summary =
         "exit code "
@@ -348,13 +351,23 @@ public class ShellExecutor implements TaskExecutor {
   }
 
   private static void joinPumps(Thread... pumps) throws InterruptedException {
+    joinPumps(Duration.ofSeconds(5), pumps);
+  }
+
+  private static void joinPumps(Duration wait, Thread... pumps) throws InterruptedException {
     for (Thread pump : pumps) {
-      pump.join(Duration.ofSeconds(5));
+      pump.join(wait);
     }
   }
 
   /** Kills the process, its process group (when it has its own) and every descendant. */
   static void killTree(Process process, boolean ownGroup) {
+    killGroup(process, ownGroup);
+    process.destroyForcibly();
+  }
+
+  /** Kills the process group (when it has its own) and every descendant, not the process. */
+  private static void killGroup(Process process, boolean ownGroup) {
     if (ownGroup) {
       try {
         new ProcessBuilder("kill", "-KILL", "--", "-" + process.pid())
@@ -369,7 +382,6 @@ public class ShellExecutor implements TaskExecutor {
       }
     }
     process.descendants().forEach(ProcessHandle::destroyForcibly);
-    process.destroyForcibly();
   }
 
   private static String report(TailBuffer out, TailBuffer err) {

@@ -1,0 +1,73 @@
+package dev.schedulerd.store.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.schedulerd.api.Schedule;
+import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.TaskState;
+import dev.schedulerd.api.store.ChangeSet;
+import dev.schedulerd.api.store.StoreException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class PostgresTaskStoreTest {
+  private static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
+
+  private static TaskDefinition definition(String id) {
+    return TaskDefinition.builder(id, "log").schedule(Schedule.at(T0)).build();
+  }
+
+  @Test
+  void anotherNodesWrites_areHeardThroughListenNotify() {
+    String url = EmbeddedDatabase.freshDatabase();
+    try (PostgresTaskStore a = PostgresTaskStore.open(url);
+        PostgresTaskStore b = PostgresTaskStore.open(url)) {
+      AtomicInteger heard = new AtomicInteger();
+      ChangeSet start = b.changesSince(0);
+      b.addChangeListener(heard::incrementAndGet);
+
+      a.insert(definition("from-a"), TaskState.initial(T0, T0));
+
+      await().atMost(Duration.ofSeconds(5)).until(() -> heard.get() > 0);
+      assertThat(b.changesSince(start.cursor()).changed())
+          .extracting(StoredTask::id)
+          .containsExactly("from-a");
+    }
+  }
+
+  @Test
+  void nodesOpeningANewDatabaseTogether_migrateOnce() throws Exception {
+    String url = EmbeddedDatabase.freshDatabase();
+    var opened = new java.util.ArrayList<java.util.concurrent.Future<PostgresTaskStore>>();
+    try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 4; i++) {
+        opened.add(threads.submit(() -> PostgresTaskStore.open(url)));
+      }
+    }
+    for (var store : opened) {
+      store.get().close();
+    }
+    try (PostgresTaskStore store = PostgresTaskStore.open(url)) {
+      assertThat(store.list()).isEmpty();
+    }
+  }
+
+  @Test
+  void badUrls_failWithAMessageWithoutThePassword() {
+    assertThatThrownBy(() -> PostgresTaskStore.open("jdbc:mysql://x/y"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a PostgreSQL JDBC URL");
+    assertThatThrownBy(
+            () ->
+                PostgresTaskStore.open(
+                    "jdbc:postgresql://127.0.0.1:1/nowhere?user=u&password=s3cret"))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("127.0.0.1:1/nowhere")
+        .hasMessageNotContaining("s3cret");
+  }
+}
