@@ -63,20 +63,19 @@ final class ProcessClient implements AutoCloseable {
   }
 
   /** Polls scheduler_get_task until the task is finished; returns its task view. */
-  JsonNode awaitFinished(String taskId) throws Exception {
-    JsonNode task = JSON.createObjectNode();
-    for (int i = 0; i < 300; i++) {
-      task =
-          call("scheduler_get_task", "{\"task_id\":\"" + taskId + "\"}")
-              .path("structuredContent")
-              .path("task");
-      String status = task.path("status").asText();
-      if (status.equals("completed") || status.equals("failed")) {
-        return task;
-      }
-      TimeUnit.MILLISECONDS.sleep(100);
-    }
-    throw new AssertionError("task " + taskId + " did not finish: " + task);
+  JsonNode awaitFinished(String taskId) {
+    return org.awaitility.Awaitility.await("task " + taskId + " finished")
+        .atMost(java.time.Duration.ofSeconds(30))
+        .pollInterval(java.time.Duration.ofMillis(100))
+        .until(
+            () ->
+                call("scheduler_get_task", "{\"task_id\":\"" + taskId + "\"}")
+                    .path("structuredContent")
+                    .path("task"),
+            task -> {
+              String status = task.path("status").asText();
+              return status.equals("completed") || status.equals("failed");
+            });
   }
 
   @Override

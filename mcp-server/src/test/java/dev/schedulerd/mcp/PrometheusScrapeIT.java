@@ -106,24 +106,22 @@ final class PrometheusScrapeIT {
               "http://127.0.0.1:"
                   + prometheusPort
                   + "/api/v1/query?query=sum(schedulerd_runs_finished_total%7Boutcome%3D%22success%22%7D)");
-      double value = -1;
-      for (int i = 0; i < 120 && value < 1; i++) {
-        try {
-          HttpResponse<String> response =
-              http.send(
-                  HttpRequest.newBuilder(query).build(), HttpResponse.BodyHandlers.ofString());
-          JsonNode result =
-              new ObjectMapper().readTree(response.body()).path("data").path("result");
-          if (result.size() > 0) {
-            value = result.get(0).path("value").get(1).asDouble();
-          }
-        } catch (java.io.IOException notUpYet) {
-          // Prometheus is still starting
-        }
-        if (value < 1) {
-          TimeUnit.MILLISECONDS.sleep(500);
-        }
-      }
+      double value =
+          org.awaitility.Awaitility.await("the run counter in Prometheus")
+              .atMost(java.time.Duration.ofSeconds(60))
+              .pollInterval(java.time.Duration.ofMillis(500))
+              .ignoreExceptionsInstanceOf(java.io.IOException.class) // Prometheus still starting
+              .until(
+                  () -> {
+                    HttpResponse<String> response =
+                        http.send(
+                            HttpRequest.newBuilder(query).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    JsonNode result =
+                        new ObjectMapper().readTree(response.body()).path("data").path("result");
+                    return result.size() > 0 ? result.get(0).path("value").get(1).asDouble() : -1.0;
+                  },
+                  v -> v >= 1);
       assertThat(value)
           .as(
               "success runs read back through Prometheus; its log: %s",

@@ -132,18 +132,17 @@ final class PluginFolderIT {
               "scheduler_add_task",
               "{\"task_id\":\"greet\",\"task_type\":\"hello\",\"config\":{\"name\":\"plugin world\"}}");
       assertThat(added.path("isError").asBoolean()).as(added.toString()).isFalse();
-      JsonNode task = null;
-      for (int i = 0; i < 100; i++) {
-        task =
-            client
-                .call("scheduler_get_task", "{\"task_id\":\"greet\"}")
-                .path("structuredContent")
-                .path("task");
-        if (task.path("status").asText().equals("completed")) {
-          break;
-        }
-        TimeUnit.MILLISECONDS.sleep(100);
-      }
+      JsonNode task =
+          org.awaitility.Awaitility.await("the hello task completes")
+              .atMost(java.time.Duration.ofSeconds(30))
+              .pollInterval(java.time.Duration.ofMillis(100))
+              .until(
+                  () ->
+                      client
+                          .call("scheduler_get_task", "{\"task_id\":\"greet\"}")
+                          .path("structuredContent")
+                          .path("task"),
+                  t -> t.path("status").asText().equals("completed"));
       assertThat(task.path("status").asText()).isEqualTo("completed");
       assertThat(task.path("last_run").path("result").asText()).isEqualTo("Hello, plugin world!");
     } finally {
