@@ -222,6 +222,8 @@ test("two servers on one store run a task exactly once", async () => {
       const { tasks } = await ok(b.client, "scheduler_list_tasks", { status: "completed" });
       return tasks.length === 10;
     }, 20000, "ten completed tasks, seen through the other server");
+    const { daemon } = await ok(b.client, "scheduler_daemon_status");
+    assert.deepEqual(daemon.nodes.map((n) => n.node_id).sort(), ["node-a", "node-b"]);
     const { runs } = await ok(b.client, "scheduler_list_runs", { limit: 100 });
     assert.equal(runs.length, 10, "one run per task");
     assert.equal(new Set(runs.map((r) => r.task_id)).size, 10);

@@ -9,6 +9,7 @@ import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.DuplicateTaskException;
+import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.RunPage;
 import dev.schedulerd.runtime.InvalidTaskException;
 import dev.schedulerd.runtime.NoSuchTaskException;
@@ -594,6 +595,16 @@ final class SchedulerTools {
     out.put("default_time_zone", scheduler.defaultZone().getId());
     out.put("executors", status.executorKinds());
     out.putAll(figures.get()); // runs finished by outcome, retries, start lateness
+    List<Map<String, Object>> nodes = new ArrayList<>();
+    for (NodeInfo node : scheduler.nodes()) {
+      Map<String, Object> view = new LinkedHashMap<>();
+      view.put("node_id", node.nodeId());
+      view.put("started_at", node.startedAt().toString());
+      view.put("last_heartbeat", node.lastHeartbeat().toString());
+      view.put("runs_in_flight", node.runsInFlight());
+      nodes.add(view);
+    }
+    out.put("nodes", nodes); // every node sharing the store, with its last heartbeat
     return out;
   }
 

@@ -143,7 +143,11 @@ final class ToolSchemas {
          "runs_started": {"type": "integer"}, "runs_in_flight": {"type": "integer"},
          "queued": {"type": "integer"}, "queue_depth": {"type": "object"},
          "next_due_at": {"type": "string"}, "default_time_zone": {"type": "string"},
-         "executors": {"type": "array", "items": {"type": "string"}}
+         "executors": {"type": "array", "items": {"type": "string"}},
+         "nodes": {"type": "array", "description": "Every node sharing the store with a heartbeat in the last 15 s.",
+                   "items": {"type": "object", "properties": {"node_id": {"type": "string"}, "started_at": {"type": "string"},
+                             "last_heartbeat": {"type": "string"}, "runs_in_flight": {"type": "integer"}},
+                             "required": ["node_id", "last_heartbeat", "runs_in_flight"]}}
        },
        "required": ["running", "state", "node_id", "uptime_seconds", "runs_started", "runs_in_flight", "queued", "executors"]}""";
 

@@ -7,6 +7,7 @@ import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.Claim;
+import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.RunPage;
 import dev.schedulerd.api.store.TaskStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -108,6 +109,21 @@ public final class TimedTaskStore implements TaskStore {
   @Override
   public ChangeSet changesSince(long cursor) {
     return timed("changes_since", () -> delegate.changesSince(cursor));
+  }
+
+  @Override
+  public void heartbeat(NodeInfo node) {
+    timed(
+        "heartbeat",
+        () -> {
+          delegate.heartbeat(node);
+          return null;
+        });
+  }
+
+  @Override
+  public List<NodeInfo> nodes(Instant since) {
+    return timed("nodes", () -> delegate.nodes(since));
   }
 
   @Override

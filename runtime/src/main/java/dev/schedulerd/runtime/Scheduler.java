@@ -13,6 +13,7 @@ import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.Claim;
+import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.RunPage;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
@@ -68,6 +69,9 @@ public final class Scheduler implements AutoCloseable {
   /** Expired leases recovered per sync round. */
   private static final int RECOVERY_BATCH = 100;
 
+  /** How often this node tells the store it is alive; three missed beats and it is not listed. */
+  static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
+
   /** Delay before retrying a claim after the store failed. */
   private static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(1);
 
@@ -118,10 +122,24 @@ public final class Scheduler implements AutoCloseable {
           Comparator.<InFlight, Instant>comparing(r -> r.scheduledFor)
               .thenComparing(r -> r.claimed.definition().priority()));
 
+  /**
+   * Serializes sync rounds (the change cursor). Held while reading the store: never write under it.
+   */
   private final ReentrantLock syncLock = new ReentrantLock();
-  private final Condition syncWanted = syncLock.newCondition();
-  private boolean syncRequested; // guarded by syncLock
+
   private long changeCursor; // guarded by syncLock
+
+  /**
+   * Only for asking for a sync, so that asking never waits for a sync round in progress: stores ask
+   * from their writer threads, which must not stall.
+   */
+  private final ReentrantLock syncSignalLock = new ReentrantLock();
+
+  private final Condition syncWanted = syncSignalLock.newCondition();
+  private boolean syncRequested; // guarded by syncSignalLock
+  // Written by whoever heartbeats; never under syncLock, see heartbeatIfDue.
+  private final java.util.concurrent.atomic.AtomicReference<@Nullable Instant> lastHeartbeat =
+      new java.util.concurrent.atomic.AtomicReference<>();
 
   private final ConcurrentHashMap<String, InFlight> inFlight = new ConcurrentHashMap<>();
   private final AtomicLong wakeUps = new AtomicLong();
@@ -466,6 +484,8 @@ public final class Scheduler implements AutoCloseable {
       }
       syncOnce();
       startedAt = clock.instant();
+      lastHeartbeat.set(null);
+      heartbeatIfDue(); // listed from the start
       wakeUps.set(0);
       dispatched.set(0);
       if (!manualTicks) {
@@ -1063,7 +1083,7 @@ public final class Scheduler implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("Store sync failed; retrying in {}", syncInterval, e);
       }
-      syncLock.lock();
+      syncSignalLock.lock();
       try {
         long nanos = syncInterval.toNanos();
         while (!syncRequested && !stopRequested && nanos > 0) {
@@ -1073,18 +1093,18 @@ public final class Scheduler implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       } finally {
-        syncLock.unlock();
+        syncSignalLock.unlock();
       }
     }
   }
 
   private void requestSync() {
-    syncLock.lock();
+    syncSignalLock.lock();
     try {
       syncRequested = true;
       syncWanted.signal();
     } finally {
-      syncLock.unlock();
+      syncSignalLock.unlock();
     }
   }
 
@@ -1103,7 +1123,34 @@ public final class Scheduler implements AutoCloseable {
     } finally {
       syncLock.unlock();
     }
+    heartbeatIfDue();
     recoverExpiredLeases(clock.instant());
+  }
+
+  /**
+   * Writes this node's heartbeat when one is due. Never called under syncLock: a store's write can
+   * wait for its writer thread, which may itself be waiting to signal a sync.
+   */
+  private void heartbeatIfDue() {
+    Instant now = clock.instant();
+    Instant last = lastHeartbeat.get();
+    Instant started = startedAt;
+    if (last != null && Duration.between(last, now).compareTo(HEARTBEAT_INTERVAL) < 0) {
+      return;
+    }
+    if (!lastHeartbeat.compareAndSet(last, now)) {
+      return; // another thread is beating right now
+    }
+    try {
+      store.heartbeat(new NodeInfo(nodeId, started != null ? started : now, now, inFlight.size()));
+    } catch (RuntimeException e) {
+      log.warn("Could not record this node's heartbeat", e);
+    }
+  }
+
+  /** The nodes sharing the store that sent a heartbeat in the last three intervals. */
+  public List<NodeInfo> nodes() {
+    return store.nodes(clock.instant().minus(HEARTBEAT_INTERVAL.multipliedBy(3)));
   }
 
   private void recoverExpiredLeases(Instant now) {

@@ -68,6 +68,25 @@ final class SchedulerOperationsTest {
   }
 
   @Test
+  void heartbeats_listThisNode_andStopWhenItStopsBeating() {
+    assertThat(scheduler.nodes())
+        .singleElement()
+        .satisfies(
+            node -> {
+              assertThat(node.nodeId()).isEqualTo(scheduler.nodeId());
+              assertThat(node.lastHeartbeat()).isEqualTo(clock.instant());
+            });
+
+    clock.advance(Duration.ofSeconds(6));
+    scheduler.runDue(); // a sync round: due for a heartbeat
+    assertThat(scheduler.nodes().get(0).lastHeartbeat()).isEqualTo(clock.instant());
+
+    scheduler.stop();
+    clock.advance(Duration.ofSeconds(16));
+    assertThat(scheduler.nodes()).as("three missed beats").isEmpty();
+  }
+
+  @Test
   void update_changedCron_reschedulesAtOnceAndKeepsTheId() {
     scheduler.add(task("t").schedule(Schedule.cron("0 3 * * *", UTC)).build()); // 03:00 daily
     Instant before = due("t");

@@ -18,6 +18,7 @@ import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.Claim;
 import dev.schedulerd.api.store.DuplicateTaskException;
+import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.TaskStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -301,6 +302,31 @@ public abstract class TaskStoreContract {
 
     assertThat(seen)
         .containsExactly("b-run-2", "a-run-2", "b-run-1", "a-run-1", "b-run-0", "a-run-0");
+  }
+
+  /** Whether the store keeps node heartbeats; override with false for one that does not. */
+  protected boolean keepsHeartbeats() {
+    return true;
+  }
+
+  @Test
+  void heartbeats_replaceEachOther_andOldOnesAreNotListed() {
+    store.heartbeat(new NodeInfo("node-a", T0, T0, 1));
+    store.heartbeat(new NodeInfo("node-b", T0, T0.plusSeconds(5), 0));
+    store.heartbeat(new NodeInfo("node-a", T0, T0.plusSeconds(10), 3));
+
+    List<NodeInfo> live = store.nodes(T0.plusSeconds(5));
+
+    if (!keepsHeartbeats()) {
+      assertThat(live).isEmpty();
+      return;
+    }
+    assertThat(live).extracting(NodeInfo::nodeId).containsExactly("node-a", "node-b");
+    assertThat(live.get(0).runsInFlight()).isEqualTo(3);
+    assertThat(live.get(0).lastHeartbeat()).isEqualTo(T0.plusSeconds(10));
+    assertThat(store.nodes(T0.plusSeconds(6)))
+        .extracting(NodeInfo::nodeId)
+        .containsExactly("node-a");
   }
 
   @Test

@@ -158,6 +158,20 @@ public interface TaskStore extends AutoCloseable {
   ChangeSet changesSince(long cursor);
 
   /**
+   * Records that {@code node} is alive, replacing its previous heartbeat. Schedulers call it every
+   * few seconds; a store that cannot keep it ignores it (the default).
+   */
+  default void heartbeat(NodeInfo node) {}
+
+  /**
+   * The nodes that sent a heartbeat at or after {@code since}, by node id; empty for stores that
+   * keep none.
+   */
+  default List<NodeInfo> nodes(Instant since) {
+    return List.of();
+  }
+
+  /**
    * Asks to be told when the store may have changed. The store calls {@code listener} from any
    * thread, without holding its locks; the listener must return quickly. Stores that cannot detect
    * changes made by other processes may call it only for their own writes (or never): the scheduler

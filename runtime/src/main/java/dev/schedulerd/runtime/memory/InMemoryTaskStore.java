@@ -59,6 +59,21 @@ public final class InMemoryTaskStore implements TaskStore {
   private boolean closed;
 
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.ConcurrentHashMap<String, dev.schedulerd.api.store.NodeInfo>
+      nodes = new java.util.concurrent.ConcurrentHashMap<>();
+
+  @Override
+  public void heartbeat(dev.schedulerd.api.store.NodeInfo node) {
+    nodes.put(node.nodeId(), node);
+  }
+
+  @Override
+  public List<dev.schedulerd.api.store.NodeInfo> nodes(Instant since) {
+    return nodes.values().stream()
+        .filter(n -> !n.lastHeartbeat().isBefore(since))
+        .sorted(Comparator.comparing(dev.schedulerd.api.store.NodeInfo::nodeId))
+        .toList();
+  }
 
   @Override
   public StoredTask insert(TaskDefinition definition, TaskState state) {

@@ -287,6 +287,17 @@ public final class JsonTaskStore implements TaskStore {
     return memory.changesSince(cursor);
   }
 
+  /** Heartbeats stay in memory: only this process uses the file. */
+  @Override
+  public void heartbeat(dev.schedulerd.api.store.NodeInfo node) {
+    memory.heartbeat(node);
+  }
+
+  @Override
+  public List<dev.schedulerd.api.store.NodeInfo> nodes(Instant since) {
+    return memory.nodes(since);
+  }
+
   @Override
   public void addChangeListener(Runnable listener) {
     memory.addChangeListener(listener);

@@ -12,6 +12,7 @@ import dev.schedulerd.api.json.TaskJson;
 import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.Claim;
 import dev.schedulerd.api.store.DuplicateTaskException;
+import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.RunPage;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
@@ -57,7 +58,8 @@ public final class PostgresTaskStore implements TaskStore {
   private static final Logger log = LoggerFactory.getLogger(PostgresTaskStore.class);
   static final String CHANNEL = "schedulerd_changes";
   private static final String TASK_COLUMNS = "definition, state, version";
-  private static final List<String> MIGRATIONS = List.of("V1__tasks_runs_changes.sql");
+  private static final List<String> MIGRATIONS =
+      List.of("V1__tasks_runs_changes.sql", "V2__nodes.sql");
   private static final int RUNS_KEPT_PER_TASK = 1_000;
 
   private final String url;
@@ -617,6 +619,58 @@ public final class PostgresTaskStore implements TaskStore {
       }
     }
     return tasks;
+  }
+
+  // ------------------------------------------------------------------ nodes
+
+  @Override
+  public void heartbeat(NodeInfo node) {
+    checkOpen();
+    try (Connection c = pool.getConnection();
+        PreparedStatement upsert =
+            c.prepareStatement(
+                "INSERT INTO nodes (node_id, started, last_heartbeat, heartbeat_ms, runs_in_flight)"
+                    + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET"
+                    + " started = EXCLUDED.started, last_heartbeat = EXCLUDED.last_heartbeat,"
+                    + " heartbeat_ms = EXCLUDED.heartbeat_ms, runs_in_flight = EXCLUDED.runs_in_flight")) {
+      upsert.setString(1, node.nodeId());
+      upsert.setString(2, node.startedAt().toString());
+      upsert.setString(3, node.lastHeartbeat().toString());
+      upsert.setLong(4, node.lastHeartbeat().toEpochMilli());
+      upsert.setInt(5, node.runsInFlight());
+      upsert.executeUpdate();
+    } catch (SQLException e) {
+      throw new StoreException(
+          "writing a heartbeat to " + redact(url) + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<NodeInfo> nodes(Instant since) {
+    return read(
+        c -> {
+          try (PreparedStatement q =
+              c.prepareStatement(
+                  "SELECT node_id, started, last_heartbeat, runs_in_flight FROM nodes"
+                      + " WHERE heartbeat_ms >= ? ORDER BY node_id")) {
+            q.setLong(1, since.toEpochMilli());
+            List<NodeInfo> nodes = new ArrayList<>();
+            try (ResultSet rs = q.executeQuery()) {
+              while (rs.next()) {
+                NodeInfo node =
+                    new NodeInfo(
+                        rs.getString(1),
+                        Instant.parse(rs.getString(2)),
+                        Instant.parse(rs.getString(3)),
+                        rs.getInt(4));
+                if (!node.lastHeartbeat().isBefore(since)) {
+                  nodes.add(node);
+                }
+              }
+            }
+            return nodes;
+          }
+        });
   }
 
   // ------------------------------------------------------------------ other nodes' changes

@@ -19,7 +19,8 @@ import java.util.List;
  */
 final class Migrations {
   /** Scripts in order; script {@code i} moves the schema from version {@code i} to {@code i+1}. */
-  private static final List<String> SCRIPTS = List.of("V1__tasks_runs_changes.sql");
+  private static final List<String> SCRIPTS =
+      List.of("V1__tasks_runs_changes.sql", "V2__nodes.sql");
 
   static final int LATEST = SCRIPTS.size();
 

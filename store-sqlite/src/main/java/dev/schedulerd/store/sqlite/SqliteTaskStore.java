@@ -10,6 +10,7 @@ import dev.schedulerd.api.json.TaskJson;
 import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.Claim;
 import dev.schedulerd.api.store.DuplicateTaskException;
+import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.RunPage;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
@@ -601,6 +602,56 @@ public final class SqliteTaskStore implements TaskStore {
     } finally {
       readPermits.release();
     }
+  }
+
+  // ------------------------------------------------------------------ nodes
+
+  @Override
+  public void heartbeat(NodeInfo node) {
+    writer.execute(
+        batch -> {
+          try (PreparedStatement upsert =
+              batch
+                  .connection()
+                  .prepareStatement(
+                      "INSERT OR REPLACE INTO nodes (node_id, started, last_heartbeat,"
+                          + " heartbeat_ms, runs_in_flight) VALUES (?, ?, ?, ?, ?)")) {
+            upsert.setString(1, node.nodeId());
+            upsert.setString(2, node.startedAt().toString());
+            upsert.setString(3, node.lastHeartbeat().toString());
+            upsert.setLong(4, node.lastHeartbeat().toEpochMilli());
+            upsert.setInt(5, node.runsInFlight());
+            return upsert.executeUpdate();
+          }
+        });
+  }
+
+  @Override
+  public List<NodeInfo> nodes(Instant since) {
+    return read(
+        c -> {
+          try (PreparedStatement q =
+              c.prepareStatement(
+                  "SELECT node_id, started, last_heartbeat, runs_in_flight FROM nodes"
+                      + " WHERE heartbeat_ms >= ? ORDER BY node_id")) {
+            q.setLong(1, since.toEpochMilli());
+            List<NodeInfo> nodes = new ArrayList<>();
+            try (ResultSet rs = q.executeQuery()) {
+              while (rs.next()) {
+                NodeInfo node =
+                    new NodeInfo(
+                        rs.getString(1),
+                        Instant.parse(rs.getString(2)),
+                        Instant.parse(rs.getString(3)),
+                        rs.getInt(4));
+                if (!node.lastHeartbeat().isBefore(since)) {
+                  nodes.add(node);
+                }
+              }
+            }
+            return nodes;
+          }
+        });
   }
 
   // ------------------------------------------------------------------ changes of other processes

@@ -132,6 +132,24 @@ class SqliteTaskStoreTest {
   }
 
   @Test
+  void open_schemaOfAnOlderBuild_isMigratedKeepingItsTasks() throws Exception {
+    Path file = dir.resolve("old.db");
+    try (SqliteTaskStore store = open(file)) {
+      store.insert(definition("kept"), initial());
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement()) {
+      s.execute("DROP TABLE nodes"); // as version 1 left it
+      s.execute("PRAGMA user_version = 1");
+    }
+    try (SqliteTaskStore store = open(file)) {
+      assertThat(store.find("kept")).isPresent();
+      store.heartbeat(new dev.schedulerd.api.store.NodeInfo("n", T0, T0, 0));
+      assertThat(store.nodes(T0)).hasSize(1);
+    }
+  }
+
+  @Test
   void open_databaseOfAnotherProgram_isRefused() throws Exception {
     Path file = dir.resolve("other.db");
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
