@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.schedulerd.api.TaskDefinition;
-import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.ExecutorSettings;
 import dev.schedulerd.api.executor.TaskExecutor;
@@ -17,9 +15,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,7 +24,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /** Against a real JDK HttpServer on 127.0.0.1. */
 final class HttpExecutorTest extends TaskExecutorContract {
@@ -123,48 +117,6 @@ final class HttpExecutorTest extends TaskExecutorContract {
   @Override
   protected ObjectNode invalidConfig() {
     return json("{\"url\": \"ftp://127.0.0.1/x\"}");
-  }
-
-  @Override
-  protected ExecutionContext context(ObjectNode config, AtomicBoolean cancelled) {
-    TaskDefinition task = TaskDefinition.builder("http-task", "http").config(config).build();
-    Instant now = InstantSource.system().instant();
-    return new ExecutionContext() {
-      @Override
-      public TaskDefinition task() {
-        return task;
-      }
-
-      @Override
-      public String runId() {
-        return "run-1";
-      }
-
-      @Override
-      public int attempt() {
-        return 1;
-      }
-
-      @Override
-      public Instant scheduledFor() {
-        return now;
-      }
-
-      @Override
-      public Instant deadline() {
-        return now.plus(Duration.ofSeconds(30));
-      }
-
-      @Override
-      public boolean isCancelled() {
-        return cancelled.get();
-      }
-
-      @Override
-      public org.slf4j.Logger logger() {
-        return LoggerFactory.getLogger("schedulerd.run.http-task");
-      }
-    };
   }
 
   private ExecutionResult run(String config) throws Exception {

@@ -5,22 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.schedulerd.api.TaskDefinition;
-import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.ExecutorSettings;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.testkit.TaskExecutorContract;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /** Against a real MCP server process over stdio ({@link EchoToolServer}). */
 final class McpExecutorTest extends TaskExecutorContract {
@@ -68,48 +62,6 @@ final class McpExecutorTest extends TaskExecutorContract {
   @Override
   protected ObjectNode invalidConfig() {
     return json("{\"server\": \"elsewhere\", \"tool\": \"echo\"}");
-  }
-
-  @Override
-  protected ExecutionContext context(ObjectNode config, AtomicBoolean cancelled) {
-    TaskDefinition task = TaskDefinition.builder("mcp-task", "mcp").config(config).build();
-    Instant now = InstantSource.system().instant();
-    return new ExecutionContext() {
-      @Override
-      public TaskDefinition task() {
-        return task;
-      }
-
-      @Override
-      public String runId() {
-        return "run";
-      }
-
-      @Override
-      public int attempt() {
-        return 1;
-      }
-
-      @Override
-      public Instant scheduledFor() {
-        return now;
-      }
-
-      @Override
-      public Instant deadline() {
-        return now.plus(Duration.ofSeconds(60));
-      }
-
-      @Override
-      public boolean isCancelled() {
-        return cancelled.get();
-      }
-
-      @Override
-      public org.slf4j.Logger logger() {
-        return LoggerFactory.getLogger("schedulerd.run.mcp-task");
-      }
-    };
   }
 
   private ExecutionResult run(String config) throws Exception {

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.schedulerd.api.TaskDefinition;
-import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.ExecutorSettings;
 import dev.schedulerd.api.executor.TaskExecutor;
@@ -17,16 +16,12 @@ import dev.schedulerd.runtime.memory.InMemoryTaskStore;
 import dev.schedulerd.testkit.TaskExecutorContract;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 final class ShellExecutorTest extends TaskExecutorContract {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -62,56 +57,8 @@ final class ShellExecutorTest extends TaskExecutorContract {
     return json("{\"command\": \"echo hello\"}");
   }
 
-  /** A context on the real clock, due now, with {@code timeout} to run. */
-  private ExecutionContext context(ObjectNode config, Duration timeout) {
-    TaskDefinition task = TaskDefinition.builder("shell-task", "shell").config(config).build();
-    Instant now = InstantSource.system().instant();
-    Logger logger = LoggerFactory.getLogger("schedulerd.run.shell-task");
-    return new ExecutionContext() {
-      @Override
-      public TaskDefinition task() {
-        return task;
-      }
-
-      @Override
-      public String runId() {
-        return "run-1";
-      }
-
-      @Override
-      public int attempt() {
-        return 1;
-      }
-
-      @Override
-      public Instant scheduledFor() {
-        return now;
-      }
-
-      @Override
-      public Instant deadline() {
-        return now.plus(timeout);
-      }
-
-      @Override
-      public boolean isCancelled() {
-        return false;
-      }
-
-      @Override
-      public Logger logger() {
-        return logger;
-      }
-    };
-  }
-
-  @Override
-  protected ExecutionContext context(ObjectNode config, AtomicBoolean cancelled) {
-    return context(config, Duration.ofSeconds(30));
-  }
-
   private ExecutionResult run(String config) throws Exception {
-    return executor().execute(context(json(config), Duration.ofSeconds(30)));
+    return executor().execute(context(json(config), Duration.ofSeconds(30), new AtomicBoolean()));
   }
 
   @Test
@@ -191,7 +138,8 @@ final class ShellExecutorTest extends TaskExecutorContract {
                             + " &); sleep "
                             + marker
                             + "\"]}"),
-                    Duration.ofSeconds(1)));
+                    Duration.ofSeconds(1),
+                    new AtomicBoolean()));
 
     assertThat(((ExecutionResult.Failure) result).error()).startsWith("timed out after");
     assertThat(sleepers(marker)).as("processes left behind").isZero();
@@ -282,7 +230,10 @@ final class ShellExecutorTest extends TaskExecutorContract {
         shell(Map.of("enabled", "true", "allow", "*", "allow-shell-strings", "true"));
     ExecutionResult result =
         permissive.execute(
-            context(json("{\"command\": \"echo hi | tr a-z A-Z\"}"), Duration.ofSeconds(30)));
+            context(
+                json("{\"command\": \"echo hi | tr a-z A-Z\"}"),
+                Duration.ofSeconds(30),
+                new AtomicBoolean()));
     assertThat(((ExecutionResult.Success) result).output()).contains("HI");
   }
 

@@ -9,6 +9,7 @@ import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.TaskExecutor;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
@@ -42,9 +43,17 @@ public abstract class TaskExecutorContract {
 
   /** A context for one run of {@code config}; override to add what your executor needs. */
   protected ExecutionContext context(ObjectNode config, AtomicBoolean cancelled) {
+    return context(config, Duration.ofMinutes(1), cancelled);
+  }
+
+  /**
+   * A context for one run of {@code config}, due now on the system clock and allowed {@code
+   * timeout}: executors that wait for processes or servers measure their deadline against it.
+   */
+  protected ExecutionContext context(ObjectNode config, Duration timeout, AtomicBoolean cancelled) {
     TaskDefinition task =
         TaskDefinition.builder("contract-task", executor().kind()).config(config).build();
-    Instant now = Instant.parse("2026-03-01T12:00:00Z");
+    Instant now = InstantSource.system().instant();
     Logger logger = LoggerFactory.getLogger("schedulerd.run.contract-task");
     return new ExecutionContext() {
       @Override
@@ -69,7 +78,7 @@ public abstract class TaskExecutorContract {
 
       @Override
       public Instant deadline() {
-        return now.plus(Duration.ofMinutes(1));
+        return now.plus(timeout);
       }
 
       @Override
