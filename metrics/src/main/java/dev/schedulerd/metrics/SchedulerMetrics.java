@@ -103,24 +103,35 @@ public final class SchedulerMetrics implements MeterBinder, SchedulerListener {
         .increment();
   }
 
+  /** The meters of one executor and priority; built once, since runs start on the ticker. */
+  private record StartMeters(Counter started, Timer lateness) {}
+
+  private final ConcurrentHashMap<String, StartMeters> startMeters = new ConcurrentHashMap<>();
+
   @Override
   public void runStarted(StoredTask task, String runId, Duration lateness) {
     String executor = task.definition().executorKind();
     String priority = task.definition().priority().wireName();
-    Counter.builder("schedulerd.runs.started")
-        .description("Runs this node started")
-        .tag("executor", executor)
-        .tag("priority", priority)
-        .register(meters())
-        .increment();
-    Timer.builder("schedulerd.run.lateness")
-        .description("Actual start minus due instant: how precisely runs start on time")
-        .tag("executor", executor)
-        .tag("priority", priority)
-        .serviceLevelObjectives(LATENESS_SLOS)
-        .publishPercentiles(0.5, 0.99)
-        .register(meters())
-        .record(lateness.isNegative() ? Duration.ZERO : lateness);
+    StartMeters meters =
+        startMeters.computeIfAbsent(
+            executor + "/" + priority,
+            key ->
+                new StartMeters(
+                    Counter.builder("schedulerd.runs.started")
+                        .description("Runs this node started")
+                        .tag("executor", executor)
+                        .tag("priority", priority)
+                        .register(meters()),
+                    Timer.builder("schedulerd.run.lateness")
+                        .description(
+                            "Actual start minus due instant: how precisely runs start on time")
+                        .tag("executor", executor)
+                        .tag("priority", priority)
+                        .serviceLevelObjectives(LATENESS_SLOS)
+                        .publishPercentiles(0.5, 0.99)
+                        .register(meters())));
+    meters.started().increment();
+    meters.lateness().record(lateness.isNegative() ? Duration.ZERO : lateness);
   }
 
   @Override
