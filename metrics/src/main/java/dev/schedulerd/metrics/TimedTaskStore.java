@@ -13,6 +13,7 @@ import dev.schedulerd.api.store.TaskStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -84,6 +85,20 @@ public final class TimedTaskStore implements TaskStore {
   @Override
   public Optional<StoredTask> complete(String taskId, String runId, TaskState next, RunRecord run) {
     return timed("complete", () -> delegate.complete(taskId, runId, next, run));
+  }
+
+  @Override
+  public Optional<StoredTask> recoverAbandoned(
+      String taskId, long expectedVersion, TaskState next, RunRecord run) {
+    return timed(
+        "recover_abandoned", () -> delegate.recoverAbandoned(taskId, expectedVersion, next, run));
+  }
+
+  @Override
+  public Optional<InstantSource> sharedClock() {
+    return delegate
+        .sharedClock()
+        .map(clock -> (InstantSource) () -> timed("shared_clock", clock::instant));
   }
 
   @Override

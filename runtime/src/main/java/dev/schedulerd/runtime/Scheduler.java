@@ -87,6 +87,10 @@ public final class Scheduler implements AutoCloseable {
   private final TaskStore store;
   private final ExecutorRegistry executors;
   private final InstantSource clock;
+
+  /** Leases and heartbeats are measured by the store's clock when nodes share one (a database). */
+  private final InstantSource leaseClock;
+
   private final FireTimes fireTimes;
   private final DispatchQueue queue;
   private final String nodeId;
@@ -149,6 +153,7 @@ public final class Scheduler implements AutoCloseable {
     this.store = store;
     this.executors = executors;
     this.clock = builder.clock;
+    this.leaseClock = store.sharedClock().orElse(builder.clock);
     this.fireTimes = new FireTimes(builder.defaultZone);
     this.queue = new DispatchQueue(builder.maxConcurrentRuns, builder.maxConcurrentRunsPerKind);
     this.nodeId = builder.nodeId;
@@ -743,7 +748,6 @@ public final class Scheduler implements AutoCloseable {
   /** Claims {@code entries} in one store call; the runs won wait in {@link #claimedAhead}. */
   private void claimBatch(List<DispatchQueue.Entry> entries) {
     Instant now = clock.instant();
-    List<Claim> claims = new ArrayList<>(entries.size());
     Map<String, PendingClaim> pending = new HashMap<>();
     for (DispatchQueue.Entry entry : entries) {
       Optional<TaskExecutor> executor =
@@ -759,20 +763,24 @@ public final class Scheduler implements AutoCloseable {
         continue;
       }
       String runId = UUID.randomUUID().toString();
-      Lease lease = new Lease(nodeId, runId, now, now.plus(leaseDuration));
-      claims.add(new Claim(entry.taskId, entry.version, lease));
       // Keyed by run id: the change feed may have queued a task again while an earlier entry of
       // it waited to be claimed, so one batch can hold two claims of one task. One wins.
       pending.put(runId, new PendingClaim(entry, executor.get(), runId));
     }
-    if (claims.isEmpty()) {
+    if (pending.isEmpty()) {
       return;
     }
     List<StoredTask> won;
     try {
+      Instant leaseStart = leaseClock.instant();
+      List<Claim> claims = new ArrayList<>(pending.size());
+      for (PendingClaim p : pending.values()) {
+        Lease lease = new Lease(nodeId, p.runId(), leaseStart, leaseStart.plus(leaseDuration));
+        claims.add(new Claim(p.entry().taskId, p.entry().version, lease));
+      }
       won = store.claimAll(claims);
     } catch (RuntimeException e) {
-      log.warn("Could not claim {} run(s); retrying in {}", claims.size(), STORE_RETRY_DELAY, e);
+      log.warn("Could not claim {} run(s); retrying in {}", pending.size(), STORE_RETRY_DELAY, e);
       for (PendingClaim p : pending.values()) {
         DispatchQueue.Entry entry = p.entry();
         queue.release(entry.executorKind);
@@ -915,7 +923,7 @@ public final class Scheduler implements AutoCloseable {
   private void renew(InFlight run, Instant now) {
     Optional<StoredTask> renewed;
     try {
-      renewed = store.renewLease(run.taskId(), run.runId, now.plus(leaseDuration));
+      renewed = store.renewLease(run.taskId(), run.runId, leaseClock.instant().plus(leaseDuration));
     } catch (RuntimeException e) {
       log.warn("Could not renew the lease of run {}; trying again soon", run.runId, e);
       run.renewAt = now.plus(STORE_RETRY_DELAY);
@@ -1124,7 +1132,7 @@ public final class Scheduler implements AutoCloseable {
       syncLock.unlock();
     }
     heartbeatIfDue();
-    recoverExpiredLeases(clock.instant());
+    recoverExpiredLeases();
   }
 
   /**
@@ -1142,7 +1150,9 @@ public final class Scheduler implements AutoCloseable {
       return; // another thread is beating right now
     }
     try {
-      store.heartbeat(new NodeInfo(nodeId, started != null ? started : now, now, inFlight.size()));
+      store.heartbeat(
+          new NodeInfo(
+              nodeId, started != null ? started : now, leaseClock.instant(), inFlight.size()));
     } catch (RuntimeException e) {
       log.warn("Could not record this node's heartbeat", e);
     }
@@ -1150,11 +1160,18 @@ public final class Scheduler implements AutoCloseable {
 
   /** The nodes sharing the store that sent a heartbeat in the last three intervals. */
   public List<NodeInfo> nodes() {
-    return store.nodes(clock.instant().minus(HEARTBEAT_INTERVAL.multipliedBy(3)));
+    return store.nodes(leaseClock.instant().minus(HEARTBEAT_INTERVAL.multipliedBy(3)));
   }
 
-  private void recoverExpiredLeases(Instant now) {
-    for (StoredTask task : store.findExpiredLeases(now, RECOVERY_BATCH)) {
+  /**
+   * Records the runs of leases that expired (by the store's clock when it has one) as abandoned.
+   * Each recovery is fenced by the version at which the lease was found expired, so a holder that
+   * renewed or finished meanwhile wins.
+   */
+  private void recoverExpiredLeases() {
+    List<StoredTask> expired = store.findExpiredLeases(leaseClock.instant(), RECOVERY_BATCH);
+    Instant now = clock.instant();
+    for (StoredTask task : expired) {
       Lease lease = task.state().lease();
       if (lease == null || inFlight.containsKey(lease.runId())) {
         continue; // ours and still running: the renewal is late, not lost
@@ -1177,7 +1194,8 @@ public final class Scheduler implements AutoCloseable {
                   + nodeId,
               nodeId);
       TaskState next = nextState(task, record, true, now);
-      Optional<StoredTask> recovered = store.complete(task.id(), lease.runId(), next, record);
+      Optional<StoredTask> recovered =
+          store.recoverAbandoned(task.id(), task.version(), next, record);
       recovered.ifPresent(
           stored -> {
             log.warn(

@@ -440,6 +440,59 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void recoverAbandoned_atVersionFoundExpired_writesStateAndRunTogether() {
+    store.insert(definition("t1"), scheduledAt(T0));
+    StoredTask claimed = store.claim("t1", 1, lease("node-a", "run-1", T0)).orElseThrow();
+    RunRecord abandoned = run("t1", "run-1", 1, RunOutcome.ABANDONED);
+    TaskState next = claimed.state().retryWait(T0.plusSeconds(60), abandoned, T0.plusSeconds(60));
+
+    Optional<StoredTask> recovered =
+        store.recoverAbandoned("t1", claimed.version(), next, abandoned);
+
+    assertThat(recovered).isPresent();
+    StoredTask stored = store.find("t1").orElseThrow();
+    assertThat(stored.state().status()).isEqualTo(TaskStatus.RETRY_WAIT);
+    assertThat(stored.version()).isEqualTo(claimed.version() + 1);
+    assertThat(store.runs("t1", 10)).containsExactly(abandoned);
+  }
+
+  @Test
+  void recoverAbandoned_afterTheHolderRenewed_writesNothing() {
+    store.insert(definition("t1"), scheduledAt(T0));
+    StoredTask claimed = store.claim("t1", 1, lease("node-a", "run-1", T0)).orElseThrow();
+    StoredTask renewed = store.renewLease("t1", "run-1", T0.plusSeconds(90)).orElseThrow();
+    RunRecord abandoned = run("t1", "run-1", 1, RunOutcome.ABANDONED);
+
+    Optional<StoredTask> recovered =
+        store.recoverAbandoned(
+            "t1",
+            claimed.version(),
+            claimed.state().retryWait(T0.plusSeconds(60), abandoned, T0),
+            abandoned);
+
+    assertThat(recovered).isEmpty();
+    assertThat(store.find("t1")).contains(renewed);
+    assertThat(store.runs("t1", 10)).isEmpty();
+  }
+
+  @Test
+  void recoverAbandoned_ofATaskHoldingNoLease_writesNothing() {
+    StoredTask queued = store.insert(definition("t1"), scheduledAt(T0));
+    RunRecord abandoned = run("t1", "run-1", 1, RunOutcome.ABANDONED);
+
+    Optional<StoredTask> recovered =
+        store.recoverAbandoned(
+            "t1",
+            queued.version(),
+            queued.state().finished(TaskStatus.CANCELLED, abandoned, T0),
+            abandoned);
+
+    assertThat(recovered).isEmpty();
+    assertThat(store.find("t1")).contains(queued);
+    assertThat(store.runs("t1", 10)).isEmpty();
+  }
+
+  @Test
   void runs_areNewestFirstAndLimited() {
     store.insert(definition("t1"), scheduledAt(T0));
     for (int attempt = 1; attempt <= 3; attempt++) {

@@ -6,6 +6,7 @@ import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -108,6 +109,41 @@ public interface TaskStore extends AutoCloseable {
    * @return the task as stored now, or empty when the lease was lost (nothing is written)
    */
   Optional<StoredTask> complete(String taskId, String runId, TaskState next, RunRecord run);
+
+  /**
+   * Records the run of an expired lease as abandoned, in one atomic step like {@link #complete}, if
+   * the task is still at {@code expectedVersion}, the version at which it was found {@link
+   * #findExpiredLeases expired}. The version is the fencing token here: if the lease's holder
+   * renewed it or recorded its result in between, the version moved on and nothing is written, so a
+   * slow node's live run is never recorded as abandoned under it.
+   *
+   * <p>The default checks the version and then completes, which is not atomic; stores override it.
+   *
+   * @return the task as stored now, or empty when its version differs or it holds no lease
+   */
+  default Optional<StoredTask> recoverAbandoned(
+      String taskId, long expectedVersion, TaskState next, RunRecord run) {
+    Optional<StoredTask> current = find(taskId);
+    if (current.isEmpty()
+        || current.get().version() != expectedVersion
+        || current.get().state().lease() == null) {
+      return Optional.empty();
+    }
+    return complete(
+        taskId, java.util.Objects.requireNonNull(current.get().state().lease()).runId(), next, run);
+  }
+
+  /**
+   * The clock by which nodes sharing this store from different machines measure leases and
+   * heartbeats: a database server's clock. Schedulers then set lease expiry, find expired leases
+   * and stamp heartbeats by it, never by their own clock, so a node whose clock runs ahead cannot
+   * take over runs whose leases are live. Empty (the default) for stores that live on one machine,
+   * whose nodes share that machine's clock. Reading it may do I/O and may throw {@link
+   * StoreException}.
+   */
+  default Optional<InstantSource> sharedClock() {
+    return Optional.empty();
+  }
 
   /**
    * Removes a task and its run records.

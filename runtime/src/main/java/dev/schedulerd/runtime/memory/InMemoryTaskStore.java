@@ -206,6 +206,31 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   @Override
+  public Optional<StoredTask> recoverAbandoned(
+      String taskId, long expectedVersion, TaskState next, RunRecord run) {
+    if (!run.taskId().equals(taskId)) {
+      throw new IllegalArgumentException(
+          "run " + run.runId() + " belongs to task " + run.taskId() + ", not " + taskId);
+    }
+    Optional<StoredTask> written;
+    lock.lock();
+    try {
+      written =
+          writeLocked(
+              taskId,
+              current -> current.version() == expectedVersion && current.state().lease() != null,
+              current -> next);
+      written.ifPresent(t -> appendRunLocked(run));
+    } finally {
+      lock.unlock();
+    }
+    if (written.isPresent()) {
+      notifyListeners();
+    }
+    return written;
+  }
+
+  @Override
   public boolean delete(String taskId) {
     lock.lock();
     try {

@@ -193,6 +193,13 @@ public final class JsonTaskStore implements TaskStore {
   }
 
   @Override
+  public Optional<StoredTask> recoverAbandoned(
+      String taskId, long expectedVersion, TaskState next, RunRecord run) {
+    checkOpen();
+    return persistedIfPresent(memory.recoverAbandoned(taskId, expectedVersion, next, run), taskId);
+  }
+
+  @Override
   public boolean delete(String taskId) {
     checkOpen();
     boolean removed = memory.delete(taskId);

@@ -28,6 +28,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
+import java.time.InstantSource;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -328,6 +330,45 @@ public final class PostgresTaskStore implements TaskStore {
           "run " + run.runId() + " belongs to task " + run.taskId() + ", not " + taskId);
     }
     return write(c -> writeIf(c, taskId, t -> holdsLease(t, runId), t -> next, null, run));
+  }
+
+  @Override
+  public Optional<StoredTask> recoverAbandoned(
+      String taskId, long expectedVersion, TaskState next, RunRecord run) {
+    if (!run.taskId().equals(taskId)) {
+      throw new IllegalArgumentException(
+          "run " + run.runId() + " belongs to task " + run.taskId() + ", not " + taskId);
+    }
+    return write(
+        c ->
+            writeIf(
+                c,
+                taskId,
+                t -> t.version() == expectedVersion && t.state().lease() != null,
+                t -> next,
+                null,
+                run));
+  }
+
+  /**
+   * The database server's clock ({@code clock_timestamp()}), one query per reading: nodes on
+   * different machines measure leases and heartbeats by it, so their own clocks never decide whose
+   * lease expired.
+   */
+  @Override
+  public Optional<InstantSource> sharedClock() {
+    return Optional.of(this::databaseNow);
+  }
+
+  private Instant databaseNow() {
+    return read(
+        c -> {
+          try (Statement s = c.createStatement();
+              ResultSet rs = s.executeQuery("SELECT clock_timestamp()")) {
+            rs.next();
+            return rs.getObject(1, OffsetDateTime.class).toInstant();
+          }
+        });
   }
 
   private interface NextState {

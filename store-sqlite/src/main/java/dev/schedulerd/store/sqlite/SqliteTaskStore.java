@@ -281,6 +281,20 @@ public final class SqliteTaskStore implements TaskStore {
     return writeIf(taskId, current -> holdsLease(current, runId), current -> next, run);
   }
 
+  @Override
+  public Optional<StoredTask> recoverAbandoned(
+      String taskId, long expectedVersion, TaskState next, RunRecord run) {
+    if (!run.taskId().equals(taskId)) {
+      throw new IllegalArgumentException(
+          "run " + run.runId() + " belongs to task " + run.taskId() + ", not " + taskId);
+    }
+    return writeIf(
+        taskId,
+        current -> current.version() == expectedVersion && current.state().lease() != null,
+        current -> next,
+        run);
+  }
+
   private interface NextState {
     TaskState from(StoredTask current);
   }
