@@ -76,7 +76,9 @@ public final class Main implements Callable<Integer> {
       paramLabel = "NAME[:LOCATION]",
       description =
           "Where tasks live: sqlite[:PATH] (default; PATH defaults to ~/.memory/scheduler.db and"
-              + " may end in ?synchronous=normal), or memory (nothing survives the process).")
+              + " may end in ?synchronous=normal), json[:PATH] (the seed's task file, one process"
+              + " at a time), postgres:jdbc:postgresql://HOST:PORT/DB?user=U&password=P (several"
+              + " nodes on several machines), or memory (nothing survives the process).")
   private String store = "sqlite";
 
   @Option(

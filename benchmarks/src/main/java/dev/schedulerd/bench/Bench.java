@@ -1,0 +1,83 @@
+package dev.schedulerd.bench;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The benchmark harness's entry point: {@code benchmarks/run WORKLOAD... [options]}. Prints one
+ * table on stdout; progress and the nodes' logs go to stderr and a temporary folder.
+ */
+@SuppressForbidden(reason = "the table is the program's output")
+public final class Bench {
+  private Bench() {}
+
+  private static final String USAGE =
+      """
+      usage: benchmarks/run W8 [--postgres JDBC_URL] [--backlog N] [--precision-runs N]
+        W8                 scale-out: runs/s with 1, 2, 3 nodes on one PostgreSQL, claim latency,
+                           start lateness with 3 nodes
+        --postgres URL     use this PostgreSQL (databases w8_* are created in it) instead of
+                           starting an embedded one
+        --backlog N        runs per throughput measurement (default 10000)
+        --precision-runs N runs in the 3-node precision measurement (default 2000)
+      """;
+
+  public static void main(String[] args) throws Exception {
+    PrintStream out =
+        new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+    List<String> workloads = new ArrayList<>();
+    @Nullable String postgres = null;
+    int backlog = 10_000;
+    int precisionRuns = 2_000;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      switch (arg) {
+        case "--postgres" -> postgres = value(args, ++i, arg);
+        case "--backlog" -> backlog = Integer.parseInt(value(args, ++i, arg));
+        case "--precision-runs" -> precisionRuns = Integer.parseInt(value(args, ++i, arg));
+        case "-h", "--help" -> {
+          out.print(USAGE);
+          return;
+        }
+        default -> {
+          if (!arg.matches("W[1-8]")) {
+            fail("unknown argument '" + arg + "'");
+          }
+          workloads.add(arg);
+        }
+      }
+    }
+    if (workloads.isEmpty()) {
+      fail("name a workload");
+    }
+    Path logs = Files.createTempDirectory("schedulerd-bench-");
+    System.err.println("bench: node logs in " + logs);
+    List<String> table = new ArrayList<>();
+    for (String workload : workloads) {
+      switch (workload) {
+        case "W8" -> table.addAll(new ScaleOut(backlog, precisionRuns, logs).run(postgres));
+        default -> fail(workload + " is not in this harness yet");
+      }
+    }
+    table.forEach(out::println);
+  }
+
+  private static String value(String[] args, int index, String option) {
+    if (index >= args.length) {
+      fail(option + " needs a value");
+    }
+    return args[index];
+  }
+
+  private static void fail(String message) {
+    System.err.print("bench: " + message + "\n" + USAGE);
+    System.exit(2);
+  }
+}

@@ -1,0 +1,352 @@
+package dev.schedulerd.bench;
+
+import dev.schedulerd.api.Schedule;
+import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.TaskState;
+import dev.schedulerd.store.postgres.PostgresTaskStore;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * W8, scale-out: schedulerd nodes as separate JVMs on one PostgreSQL (started here, durable: fsync
+ * and synchronous commit on, unless a URL is given).
+ *
+ * <ul>
+ *   <li><b>Throughput</b> with 1, 2 and 3 nodes: a backlog of no-op runs, all due, stored before
+ *       the nodes start; from the moment the nodes are told to start until the last run ended.
+ *   <li><b>Precision</b> with 3 nodes: runs due uniformly 2–5 s ahead, added while the nodes run;
+ *       start lateness (start minus due) over all nodes, and the latency of the nodes' batch claims
+ *       (one transaction each, {@code SELECT … FOR UPDATE SKIP LOCKED}).
+ * </ul>
+ */
+@SuppressForbidden(reason = "compares wall-clock instants taken in several processes")
+final class ScaleOut {
+  private final int backlog;
+  private final int precisionRuns;
+  private final Path logs;
+  private final List<String> table = new ArrayList<>();
+
+  ScaleOut(int backlog, int precisionRuns, Path logs) {
+    this.backlog = backlog;
+    this.precisionRuns = precisionRuns;
+    this.logs = logs;
+  }
+
+  /** A node process and its pipes. */
+  private record Node(Process process, Writer in, BufferedReader out) {
+    String ask(String command) throws IOException {
+      in.write(command + "\n");
+      in.flush();
+      String answer = out.readLine();
+      if (answer == null) {
+        throw new IOException("a node exited; see its log");
+      }
+      return answer;
+    }
+  }
+
+  /** What a node reported. */
+  private record Report(
+      int runs,
+      long firstStartUs,
+      long lastEndUs,
+      long claimP50Us,
+      long claimP99Us,
+      long claims,
+      long[] latenessUs) {
+    static Report parse(String line) {
+      String[] parts = line.split(" ", -1);
+      if (!parts[0].equals("report")) {
+        throw new IllegalStateException("unexpected answer from a node: " + line);
+      }
+      long[] lateness =
+          parts[7].isEmpty()
+              ? new long[0]
+              : java.util.Arrays.stream(parts[7].split(",")).mapToLong(Long::parseLong).toArray();
+      return new Report(
+          Integer.parseInt(parts[1]),
+          Long.parseLong(parts[2]),
+          Long.parseLong(parts[3]),
+          Long.parseLong(parts[4]),
+          Long.parseLong(parts[5]),
+          Long.parseLong(parts[6]),
+          lateness);
+    }
+  }
+
+  List<String> run(@Nullable String givenUrl) throws Exception {
+    if (givenUrl != null) {
+      runAll(name -> databaseOn(givenUrl, name));
+    } else {
+      try (EmbeddedPostgres postgres =
+          EmbeddedPostgres.builder()
+              .setServerConfig("fsync", "on")
+              .setServerConfig("synchronous_commit", "on")
+              .setServerConfig("max_connections", "200")
+              .start()) {
+        runAll(
+            name -> {
+              createDatabase(postgres.getJdbcUrl("postgres", "postgres"), name);
+              return postgres.getJdbcUrl("postgres", name);
+            });
+      }
+    }
+    return table;
+  }
+
+  private interface Databases {
+    String fresh(String name) throws SQLException;
+  }
+
+  private String databaseOn(String url, String name) throws SQLException {
+    createDatabase(url, name);
+    int slash = url.lastIndexOf('/');
+    int query = url.indexOf('?');
+    return url.substring(0, slash + 1) + name + (query < 0 ? "" : url.substring(query));
+  }
+
+  private static void createDatabase(String url, String name) throws SQLException {
+    try (Connection c = DriverManager.getConnection(url);
+        Statement s = c.createStatement()) {
+      s.execute("DROP DATABASE IF EXISTS " + name);
+      s.execute("CREATE DATABASE " + name);
+    }
+  }
+
+  private void runAll(Databases databases) throws Exception {
+    table.add("W8 scale-out on PostgreSQL (nodes are separate JVMs on this machine's cores)");
+    for (int nodes = 1; nodes <= 3; nodes++) {
+      String url = databases.fresh("w8_backlog_" + nodes);
+      throughput(url, nodes);
+    }
+    precision(databases.fresh("w8_precision"), 3);
+  }
+
+  private void throughput(String url, int nodeCount) throws Exception {
+    PostgresTaskStore.open(url).close(); // migrate before the nodes race to
+    Instant stored = Instant.now();
+    addTasks(url, backlog, i -> stored, "task-");
+    List<Node> nodes = startNodes(url, "backlog" + nodeCount, nodeCount);
+    try {
+      long t0 = BenchNode.micros(Instant.now());
+      for (Node node : nodes) {
+        node.in().write("start\n");
+        node.in().flush();
+      }
+      for (Node node : nodes) {
+        expect(node.out().readLine(), "started");
+      }
+      awaitCompleted(url, backlog, Duration.ofMinutes(10));
+      List<Report> reports = reports(nodes);
+      long lastEnd = reports.stream().mapToLong(Report::lastEndUs).max().orElse(t0);
+      double seconds = (lastEnd - t0) / 1e6;
+      StringBuilder shares = new StringBuilder();
+      for (Report r : reports) {
+        shares.append(shares.isEmpty() ? "" : "/").append(r.runs());
+      }
+      table.add(
+          String.format(
+              Locale.ROOT,
+              "  %d node(s): %,d runs in %.2f s = %,.0f runs/s (runs per node %s)",
+              nodeCount,
+              backlog,
+              seconds,
+              backlog / seconds,
+              shares));
+    } finally {
+      stop(nodes);
+    }
+  }
+
+  private void precision(String url, int nodeCount) throws Exception {
+    PostgresTaskStore.open(url).close();
+    List<Node> nodes = startNodes(url, "precision", nodeCount);
+    try {
+      for (Node node : nodes) {
+        expect(node.ask("start"), "started");
+      }
+      // Warm-up, not measured: the nodes' JIT compilers and connection pools get going.
+      Instant warmUp = Instant.now();
+      addTasks(url, precisionRuns, i -> warmUp, "warm-up-");
+      awaitCompleted(url, precisionRuns, Duration.ofMinutes(5));
+      for (Node node : nodes) {
+        expect(node.ask("reset"), "reset");
+      }
+      Instant base = Instant.now().plusSeconds(2);
+      long spreadMicros = 3_000_000;
+      Instant addStart = Instant.now();
+      addTasks(
+          url,
+          precisionRuns,
+          i -> base.plus(Duration.ofNanos(1_000 * (spreadMicros * i / precisionRuns))),
+          "task-");
+      Duration adding = Duration.between(addStart, Instant.now());
+      awaitCompleted(url, 2 * precisionRuns, Duration.ofMinutes(5));
+      List<Report> reports = reports(nodes);
+      long[] lateness =
+          reports.stream().flatMapToLong(r -> java.util.Arrays.stream(r.latenessUs())).toArray();
+      Stats stats = Stats.of(lateness);
+      long early = java.util.Arrays.stream(lateness).filter(l -> l < 0).count();
+      table.add(
+          String.format(
+              Locale.ROOT,
+              "  %d nodes, %,d runs due 2-5 s ahead (added in %d ms): start lateness p50 %s,"
+                  + " p99 %s, max %s, early starts %d",
+              nodeCount,
+              precisionRuns,
+              adding.toMillis(),
+              Stats.ms(stats.p50()),
+              Stats.ms(stats.p99()),
+              Stats.ms(stats.max()),
+              early));
+      for (int n = 0; n < reports.size(); n++) {
+        Report r = reports.get(n);
+        table.add(
+            String.format(
+                Locale.ROOT,
+                "    node %d: %,d runs; batch claim latency p50 %s, p99 %s over %,d claims",
+                n,
+                r.runs(),
+                Stats.ms(r.claimP50Us()),
+                Stats.ms(r.claimP99Us()),
+                r.claims()));
+      }
+    } finally {
+      stop(nodes);
+    }
+  }
+
+  /**
+   * Stores {@code count} no-op tasks (ids {@code idPrefix} + number), task i due at {@code
+   * due.apply(i)}, from 8 threads.
+   */
+  private static void addTasks(String url, int count, IntFunction<Instant> due, String idPrefix)
+      throws Exception {
+    Instant now = Instant.now();
+    try (PostgresTaskStore store = PostgresTaskStore.open(url);
+        ExecutorService threads = Executors.newFixedThreadPool(8)) {
+      List<Future<?>> added = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        int first = t;
+        added.add(
+            threads.submit(
+                () -> {
+                  for (int i = first; i < count; i += 8) {
+                    Instant at = due.apply(i);
+                    store.insert(
+                        TaskDefinition.builder(
+                                String.format(Locale.ROOT, "%s%07d", idPrefix, i), "noop")
+                            .schedule(Schedule.at(at))
+                            .build(),
+                        TaskState.initial(at, now));
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : added) {
+        f.get();
+      }
+    }
+  }
+
+  private static void awaitCompleted(String url, int expected, Duration atMost)
+      throws SQLException {
+    long deadline = System.nanoTime() + atMost.toNanos();
+    try (Connection c = DriverManager.getConnection(url);
+        Statement s = c.createStatement()) {
+      while (true) {
+        try (ResultSet rs =
+            s.executeQuery("SELECT count(*) FROM tasks WHERE status = 'completed'")) {
+          rs.next();
+          if (rs.getInt(1) >= expected) {
+            return;
+          }
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("runs did not complete within " + atMost);
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      }
+    }
+  }
+
+  private List<Node> startNodes(String url, String label, int count) throws IOException {
+    List<Node> nodes = new ArrayList<>();
+    for (int n = 0; n < count; n++) {
+      String id = label + "-node-" + n;
+      Process process =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "--enable-native-access=ALL-UNNAMED",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  BenchNode.class.getName(),
+                  url,
+                  id)
+              .redirectError(logs.resolve(id + ".log").toFile())
+              .start();
+      Node node =
+          new Node(
+              process,
+              new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8),
+              new BufferedReader(
+                  new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)));
+      nodes.add(node);
+      expect(node.out().readLine(), "ready");
+    }
+    return nodes;
+  }
+
+  private static List<Report> reports(List<Node> nodes) throws IOException {
+    List<Report> reports = new ArrayList<>();
+    for (Node node : nodes) {
+      reports.add(Report.parse(node.ask("report")));
+    }
+    return reports;
+  }
+
+  private static void stop(List<Node> nodes) throws InterruptedException {
+    for (Node node : nodes) {
+      try {
+        node.in().write("quit\n");
+        node.in().close();
+      } catch (IOException ignored) {
+        // already gone
+      }
+    }
+    for (Node node : nodes) {
+      if (!node.process().waitFor(30, TimeUnit.SECONDS)) {
+        node.process().destroyForcibly();
+      }
+    }
+  }
+
+  private static void expect(String actual, String expected) {
+    if (!expected.equals(actual)) {
+      throw new IllegalStateException("a node answered '" + actual + "', not '" + expected + "'");
+    }
+  }
+}
