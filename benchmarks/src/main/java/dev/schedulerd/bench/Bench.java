@@ -26,7 +26,8 @@ public final class Bench {
         --postgres URL     use this PostgreSQL (databases w8_* are created in it) instead of
                            starting an embedded one
         --backlog N        runs per throughput measurement (default 10000)
-        --precision-runs N runs in the 3-node precision measurement (default 2000)
+        --precision-runs N runs due over 10 s in the 3-node precision measurement
+                           (default 1000)
       """;
 
   public static void main(String[] args) throws Exception {
@@ -35,7 +36,7 @@ public final class Bench {
     List<String> workloads = new ArrayList<>();
     @Nullable String postgres = null;
     int backlog = 10_000;
-    int precisionRuns = 2_000;
+    int precisionRuns = 1_000;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {

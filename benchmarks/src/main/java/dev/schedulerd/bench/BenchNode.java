@@ -21,6 +21,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -115,6 +116,7 @@ public final class BenchNode {
     PrintStream out =
         new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
     Runs runs = new Runs();
+    InstantSource wallClock = InstantSource.system(); // the clock the node processes share
     TaskExecutor noop =
         new TaskExecutor() {
           @Override
@@ -124,8 +126,8 @@ public final class BenchNode {
 
           @Override
           public ExecutionResult execute(ExecutionContext context) {
-            Instant started = Instant.now();
-            runs.record(context.scheduledFor(), started, Instant.now());
+            Instant started = wallClock.instant();
+            runs.record(context.scheduledFor(), started, wallClock.instant());
             return ExecutionResult.success();
           }
         };

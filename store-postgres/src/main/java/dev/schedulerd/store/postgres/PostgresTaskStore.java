@@ -206,15 +206,23 @@ public final class PostgresTaskStore implements TaskStore {
     }
   }
 
-  /** The next change number; takes the counter row's lock until commit, then NOTIFY. */
-  private static long nextChangeSeq(Connection c) throws SQLException {
-    try (Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery("UPDATE change_counter SET value = value + 1 RETURNING value")) {
-      rs.next();
-      long seq = rs.getLong(1);
-      s.execute("NOTIFY " + CHANNEL);
-      return seq;
+  /**
+   * Announces the transaction's writes to other nodes (PostgreSQL delivers it at commit) and
+   * reserves {@code count} change numbers, returning the first. This takes the counter row's lock
+   * until commit, which makes change numbers commit in order, and every writer of every node waits
+   * for that lock: so call it last in a transaction, right before the writes that use the numbers.
+   */
+  private static long reserveChangeSeqs(Connection c, int count) throws SQLException {
+    try (Statement notify = c.createStatement()) {
+      notify.execute("NOTIFY " + CHANNEL);
+    }
+    try (PreparedStatement reserve =
+        c.prepareStatement("UPDATE change_counter SET value = value + ? RETURNING value")) {
+      reserve.setInt(1, count);
+      try (ResultSet rs = reserve.executeQuery()) {
+        rs.next();
+        return rs.getLong(1) - count + 1;
+      }
     }
   }
 
@@ -225,6 +233,11 @@ public final class PostgresTaskStore implements TaskStore {
     StoredTask stored = new StoredTask(definition, state.withVersion(1));
     return write(
         c -> {
+          try (PreparedStatement untomb =
+              c.prepareStatement("DELETE FROM removed_tasks WHERE id = ?")) {
+            untomb.setString(1, definition.id());
+            untomb.executeUpdate();
+          }
           try (PreparedStatement insert =
               c.prepareStatement(
                   "INSERT INTO tasks (id, definition, state, status, version, next_due_ms,"
@@ -232,15 +245,10 @@ public final class PostgresTaskStore implements TaskStore {
                       + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
             insert.setString(1, definition.id());
             insert.setString(2, TaskJson.writeDefinition(definition));
-            bindState(insert, 3, stored.state(), nextChangeSeq(c));
+            bindState(insert, 3, stored.state(), reserveChangeSeqs(c, 1));
             if (insert.executeUpdate() == 0) {
               throw new DuplicateTaskException(definition.id());
             }
-          }
-          try (PreparedStatement untomb =
-              c.prepareStatement("DELETE FROM removed_tasks WHERE id = ?")) {
-            untomb.setString(1, definition.id());
-            untomb.executeUpdate();
           }
           return stored;
         });
@@ -303,9 +311,10 @@ public final class PostgresTaskStore implements TaskStore {
                 && current.version() == claim.expectedVersion()
                 && current.state().status().isQueued()) {
               TaskState next = current.state().running(claim.lease(), claim.lease().acquiredAt());
-              claimed.add(store(c, current, next, null));
+              claimed.add(current.withState(next.withVersion(current.version() + 1)));
             }
           }
+          writeStates(c, claimed, null); // one round trip under the counter's lock
           return claimed;
         });
   }
@@ -395,29 +404,38 @@ public final class PostgresTaskStore implements TaskStore {
     }
     StoredTask old =
         definition == null ? current.get() : new StoredTask(definition, current.get().state());
-    StoredTask stored = store(c, old, next.from(current.get()), definition);
     if (run != null) {
-      appendRun(c, run);
+      appendRun(c, run); // before the state: the counter's lock is taken last
     }
+    StoredTask stored = old.withState(next.from(current.get()).withVersion(old.version() + 1));
+    writeStates(c, List.of(stored), definition);
     return Optional.of(stored);
   }
 
-  /** Writes the task's next state (and definition, when given) at the next version. */
-  private static StoredTask store(
-      Connection c, StoredTask current, TaskState nextState, @Nullable TaskDefinition definition)
+  /**
+   * Writes the tasks' states (already at their next versions), and the definition when one task's
+   * is given, in one batch under freshly reserved change numbers.
+   */
+  private static void writeStates(
+      Connection c, List<StoredTask> stored, @Nullable TaskDefinition definition)
       throws SQLException {
-    StoredTask stored = current.withState(nextState.withVersion(current.version() + 1));
+    if (stored.isEmpty()) {
+      return;
+    }
+    long seq = reserveChangeSeqs(c, stored.size());
     try (PreparedStatement update =
         c.prepareStatement(
             "UPDATE tasks SET state = ?, status = ?, version = ?, next_due_ms = ?, lease_run_id = ?,"
                 + " lease_expires_ms = ?, change_seq = ?, definition = COALESCE(?, definition)"
                 + " WHERE id = ?")) {
-      bindState(update, 1, stored.state(), nextChangeSeq(c));
-      update.setString(8, definition == null ? null : TaskJson.writeDefinition(definition));
-      update.setString(9, current.id());
-      update.executeUpdate();
+      for (StoredTask task : stored) {
+        bindState(update, 1, task.state(), seq++);
+        update.setString(8, definition == null ? null : TaskJson.writeDefinition(definition));
+        update.setString(9, task.id());
+        update.addBatch();
+      }
+      update.executeBatch();
     }
-    return stored;
   }
 
   private static void appendRun(Connection c, RunRecord run) throws SQLException {
@@ -458,7 +476,7 @@ public final class PostgresTaskStore implements TaskStore {
                   "INSERT INTO removed_tasks (id, change_seq) VALUES (?, ?)"
                       + " ON CONFLICT (id) DO UPDATE SET change_seq = EXCLUDED.change_seq")) {
             tomb.setString(1, taskId);
-            tomb.setLong(2, nextChangeSeq(c));
+            tomb.setLong(2, reserveChangeSeqs(c, 1));
             tomb.executeUpdate();
           }
           return true;
