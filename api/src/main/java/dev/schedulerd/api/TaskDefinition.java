@@ -20,6 +20,8 @@ import org.jspecify.annotations.Nullable;
  *     default
  * @param labels free-form key/value pairs for filtering
  * @param createdBy who created the task, e.g. the MCP client's name and version; empty if unknown
+ * @param firePolicy what happens to fire times that are missed or overlap a run, and jitter;
+ *     recurring tasks only
  */
 public record TaskDefinition(
     String id,
@@ -31,7 +33,8 @@ public record TaskDefinition(
     RetryPolicy retryPolicy,
     @Nullable Duration timeout,
     Map<String, String> labels,
-    String createdBy) {
+    String createdBy,
+    FirePolicy firePolicy) {
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
   private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
@@ -46,6 +49,7 @@ public record TaskDefinition(
     Objects.requireNonNull(retryPolicy, "retryPolicy");
     Objects.requireNonNull(labels, "labels");
     Objects.requireNonNull(createdBy, "createdBy");
+    Objects.requireNonNull(firePolicy, "firePolicy");
     if (!ID.matcher(id).matches()) {
       throw new IllegalArgumentException(
           "task id '"
@@ -84,7 +88,8 @@ public record TaskDefinition(
         retryPolicy,
         timeout,
         labels,
-        createdBy);
+        createdBy,
+        firePolicy);
   }
 
   /** This definition as created by {@code creator}. */
@@ -99,7 +104,8 @@ public record TaskDefinition(
         retryPolicy,
         timeout,
         labels,
-        creator);
+        creator,
+        firePolicy);
   }
 
   public static Builder builder(String id, String executorKind) {
@@ -118,6 +124,7 @@ public record TaskDefinition(
     private @Nullable Duration timeout;
     private Map<String, String> labels = Map.of();
     private String createdBy = "";
+    private FirePolicy firePolicy = FirePolicy.DEFAULT;
 
     private Builder(String id, String executorKind) {
       this.id = id;
@@ -164,6 +171,11 @@ public record TaskDefinition(
       return this;
     }
 
+    public Builder firePolicy(FirePolicy firePolicy) {
+      this.firePolicy = firePolicy;
+      return this;
+    }
+
     public TaskDefinition build() {
       return new TaskDefinition(
           id,
@@ -175,7 +187,8 @@ public record TaskDefinition(
           retryPolicy,
           timeout,
           labels,
-          createdBy);
+          createdBy,
+          firePolicy);
     }
   }
 }

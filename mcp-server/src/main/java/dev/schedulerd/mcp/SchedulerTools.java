@@ -419,18 +419,17 @@ final class SchedulerTools {
                         "task_id",
                         "no task '" + id + "'; scheduler_list_tasks shows the existing ones"));
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("task", TaskViews.task(task));
+    List<RunRecord> recent = scheduler.runs(id, 10);
+    String explanation =
+        TaskViews.explain(task, recent.isEmpty() ? null : recent.get(0), scheduler.defaultZone());
+    Map<String, Object> view = TaskViews.task(task);
+    view.put("explanation", explanation);
+    out.put("task", view);
     List<Map<String, Object>> runs = new ArrayList<>();
-    scheduler.runs(id, 10).forEach(r -> runs.add(TaskViews.run(r, task.definition().createdBy())));
+    recent.forEach(r -> runs.add(TaskViews.run(r, task.definition().createdBy())));
     out.put("recent_runs", runs);
     out.put("next_fire_times", nextFireTimes(task, 5));
-    return result(
-        "Task '"
-            + id
-            + "' is "
-            + task.state().status().wireName()
-            + (task.state().nextDueAt() != null ? ", next run at " + task.state().nextDueAt() : ""),
-        out);
+    return result("Task '" + id + "': " + explanation, out);
   }
 
   private List<String> nextFireTimes(StoredTask task, int count) {

@@ -1,5 +1,6 @@
 package dev.schedulerd.mcp;
 
+import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.Lease;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.Schedule;
@@ -39,6 +40,16 @@ final class TaskViews {
     view.put("config", definition.config());
     view.put("labels", definition.labels());
     view.put("created_by", definition.createdBy());
+    if (definition.schedule().recurring()) {
+      FirePolicy fire = definition.firePolicy();
+      Map<String, Object> policy = new LinkedHashMap<>();
+      policy.put("missed_fire_policy", fire.missed().mode().wireName());
+      policy.put("catch_up_window_seconds", fire.missed().catchUpWindow().toSeconds());
+      policy.put("max_catch_up", fire.missed().maxCatchUp());
+      policy.put("overlap", fire.overlap().wireName());
+      policy.put("jitter_seconds", fire.jitter().toSeconds());
+      view.put("fire_policy", policy);
+    }
     Lease lease = state.lease();
     if (lease != null) {
       view.put("running_on", lease.owner());
@@ -51,6 +62,91 @@ final class TaskViews {
     view.put("created_at", state.createdAt().toString());
     view.put("updated_at", state.updatedAt().toString());
     return view;
+  }
+
+  /**
+   * One line an agent can act on: what the task waits for, or what became of its last fire time.
+   *
+   * @param latest the task's newest run record, if any (it may be a missed or skipped fire time)
+   * @param defaultZone the zone of cron schedules that name none
+   */
+  static String explain(StoredTask task, @Nullable RunRecord latest, ZoneId defaultZone) {
+    TaskDefinition definition = task.definition();
+    TaskState state = task.state();
+    ZoneId zone = zoneOf(definition.schedule());
+    ZoneId shown = zone != null ? zone : defaultZone;
+    String line =
+        switch (state.status()) {
+          case PAUSED ->
+              "paused since "
+                  + local(state.updatedAt(), shown)
+                  + (definition.schedule().recurring()
+                      ? "; fire times that pass meanwhile follow missed_fire_policy="
+                          + definition.firePolicy().missed().mode().wireName()
+                          + " on resume"
+                      : "")
+                  + "; scheduler_resume_task resumes it";
+          case RUNNING -> {
+            Lease lease = java.util.Objects.requireNonNull(state.lease());
+            yield "running on node "
+                + lease.owner()
+                + " since "
+                + local(lease.acquiredAt(), shown)
+                + " (attempt "
+                + state.attempt()
+                + " of "
+                + definition.retryPolicy().maxAttempts()
+                + ")";
+          }
+          case RETRY_WAIT -> {
+            RunRecord last = state.lastRun();
+            yield "attempt "
+                + state.attempt()
+                + " failed"
+                + (last != null && last.error() != null ? " (" + last.error() + ")" : "")
+                + "; attempt "
+                + (state.attempt() + 1)
+                + " of "
+                + definition.retryPolicy().maxAttempts()
+                + " at "
+                + local(java.util.Objects.requireNonNull(state.nextDueAt()), shown);
+          }
+          case SCHEDULED -> {
+            Instant due = java.util.Objects.requireNonNull(state.nextDueAt());
+            Instant fire = state.fireTime();
+            String next = "next run " + local(fire != null ? fire : due, shown);
+            if (fire != null && due.isAfter(fire)) {
+              next +=
+                  " (started up to "
+                      + definition.firePolicy().jitter().toSeconds()
+                      + " s later: jitter)";
+            }
+            yield next;
+          }
+          case COMPLETED -> {
+            RunRecord last = state.lastRun();
+            yield "completed"
+                + (last != null ? ": last run " + last.outcome().wireName() : "")
+                + " at "
+                + local(state.updatedAt(), shown);
+          }
+          case FAILED -> {
+            RunRecord last = state.lastRun();
+            yield "failed after "
+                + state.attempt()
+                + " attempt(s)"
+                + (last != null && last.error() != null ? ": " + last.error() : "");
+          }
+          case CANCELLED -> "cancelled at " + local(state.updatedAt(), shown);
+        };
+    if (latest != null && latest.outcome().isNotRun() && !state.status().isTerminal()) {
+      line += "; fire time " + local(latest.scheduledFor(), shown) + " " + latest.error();
+    }
+    return line;
+  }
+
+  private static String local(Instant instant, ZoneId zone) {
+    return instant.atZone(zone).toOffsetDateTime() + " " + zone.getId();
   }
 
   /** One concise row for listings. */

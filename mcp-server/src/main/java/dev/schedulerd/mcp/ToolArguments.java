@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.schedulerd.api.CronDialect;
+import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.Priority;
 import dev.schedulerd.api.RetryPolicy;
 import dev.schedulerd.api.Schedule;
@@ -62,6 +63,7 @@ final class ToolArguments {
     if (args.get("timeout") != null) {
       builder.timeout(Duration.ofSeconds(optionalInt(args, "timeout", 3600, 1, 7 * 24 * 3600)));
     }
+    builder.firePolicy(firePolicyFrom(args));
     Object labels = args.get("labels");
     if (labels != null) {
       Map<String, String> parsed = new LinkedHashMap<>();
@@ -84,6 +86,32 @@ final class ToolArguments {
     } catch (IllegalArgumentException e) {
       throw new ToolInputException("task", String.valueOf(e.getMessage()));
     }
+  }
+
+  /** missed_fire_policy, catch_up_window_seconds, max_catch_up, overlap, jitter_seconds. */
+  static FirePolicy firePolicyFrom(Map<String, Object> args) {
+    FirePolicy.MissedFires d = FirePolicy.DEFAULT.missed();
+    FirePolicy.MissedFires.Mode mode =
+        optional(args, "missed_fire_policy")
+            .map(m -> parse("missed_fire_policy", m, FirePolicy.MissedFires.Mode::parse))
+            .orElse(d.mode());
+    int window =
+        optionalInt(
+            args,
+            "catch_up_window_seconds",
+            (int) d.catchUpWindow().toSeconds(),
+            1,
+            366 * 24 * 3600);
+    int maxCatchUp = optionalInt(args, "max_catch_up", d.maxCatchUp(), 1, 1_000);
+    FirePolicy.Overlap overlap =
+        optional(args, "overlap")
+            .map(o -> parse("overlap", o, FirePolicy.Overlap::parse))
+            .orElse(FirePolicy.DEFAULT.overlap());
+    int jitter = optionalInt(args, "jitter_seconds", 0, 0, (int) FirePolicy.MAX_JITTER.toSeconds());
+    return new FirePolicy(
+        new FirePolicy.MissedFires(mode, Duration.ofSeconds(window), maxCatchUp, d.missedAfter()),
+        overlap,
+        Duration.ofSeconds(jitter));
   }
 
   static Schedule scheduleFrom(Map<String, Object> args) {

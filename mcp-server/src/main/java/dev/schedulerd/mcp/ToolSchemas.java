@@ -46,7 +46,12 @@ final class ToolSchemas {
          "description": {"type": "string"},
          "max_retries": {"type": "integer", "minimum": 1, "maximum": 100, "default": 3, "description": "Attempts in all per fire time."},
          "timeout": {"type": "integer", "minimum": 1, "description": "Seconds one run may take; default 3600."},
-         "labels": {"type": "object", "additionalProperties": {"type": "string"}}
+         "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+         "missed_fire_policy": {"type": "string", "enum": ["skip", "run_once", "run_all"], "default": "run_once", "description": "Recurring tasks: fire times missed while schedulerd was down or the task paused. skip: run none; run_once: one catch-up run; run_all: each, oldest first, up to max_catch_up. Each missed one is recorded as a run with outcome missed."},
+         "catch_up_window_seconds": {"type": "integer", "minimum": 1, "default": 86400, "description": "Only missed fire times at most this old are caught up."},
+         "max_catch_up": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10, "description": "With run_all: the most missed fire times run."},
+         "overlap": {"type": "string", "enum": ["skip", "queue_one", "cancel_previous"], "default": "queue_one", "description": "Recurring tasks: a fire time that comes while the previous run still runs. skip: not run (recorded skipped); queue_one: one run right after; cancel_previous: interrupt the running one and run the new."},
+         "jitter_seconds": {"type": "integer", "minimum": 0, "maximum": 3600, "default": 0, "description": "Recurring tasks: start each run up to this many seconds after its fire time, at random, to spread load."}
        },
        "required": ["task_id", "task_type"],
        "additionalProperties": false}""";
@@ -89,7 +94,7 @@ final class ToolSchemas {
        "properties": {
          "run_id": {"type": "string"}, "task_id": {"type": "string"},
          "attempt": {"type": "integer"},
-         "outcome": {"type": "string", "enum": ["success", "failed", "timed_out", "interrupted", "abandoned"]},
+         "outcome": {"type": "string", "enum": ["success", "failed", "timed_out", "interrupted", "abandoned", "missed", "skipped", "cancelled"], "description": "missed and skipped: the fire time did not run; error says why."},
          "scheduled_for": {"type": "string"}, "started_at": {"type": "string"},
          "finished_at": {"type": "string"}, "result": {"type": "string"},
          "error": {"type": "string"}, "node": {"type": "string"},
@@ -111,6 +116,9 @@ final class ToolSchemas {
          "config": {"type": "object"}, "labels": {"type": "object", "additionalProperties": {"type": "string"}},
          "created_by": {"type": "string", "description": "The MCP client (name and version) that created the task."},
          "running_on": {"type": "string"}, "run_id": {"type": "string"},
+         "fire_policy": {"type": "object", "description": "Recurring tasks: missed fire times, overlaps, jitter.",
+           "properties": {"missed_fire_policy": {"type": "string"}, "catch_up_window_seconds": {"type": "integer"}, "max_catch_up": {"type": "integer"}, "overlap": {"type": "string"}, "jitter_seconds": {"type": "integer"}}},
+         "explanation": {"type": "string", "description": "One line on the task's situation: what it waits for, what happened last."},
          "last_run": %s3,
          "created_at": {"type": "string"}, "updated_at": {"type": "string"}
        },

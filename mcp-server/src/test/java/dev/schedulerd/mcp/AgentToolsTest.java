@@ -116,6 +116,50 @@ final class AgentToolsTest {
   }
 
   @Test
+  void firePolicies_areAcceptedShownAndExplained() throws IOException {
+    JsonNode added =
+        ok(
+            "scheduler_add_task",
+            NIGHTLY.replace(
+                "}}",
+                "},\"missed_fire_policy\":\"run_all\",\"max_catch_up\":5,"
+                    + "\"overlap\":\"skip\",\"jitter_seconds\":30}"));
+    JsonNode policy = added.path("task").path("fire_policy");
+    assertThat(policy.path("missed_fire_policy").asText()).isEqualTo("run_all");
+    assertThat(policy.path("max_catch_up").asInt()).isEqualTo(5);
+    assertThat(policy.path("overlap").asText()).isEqualTo("skip");
+    assertThat(policy.path("jitter_seconds").asInt()).isEqualTo(30);
+    assertThat(policy.path("catch_up_window_seconds").asInt()).isEqualTo(86_400);
+
+    JsonNode task = ok("scheduler_get_task", "{\"task_id\":\"nightly\"}").path("task");
+    assertThat(task.path("explanation").asText())
+        .startsWith("next run ")
+        .contains("T03:00+01:00 Europe/Berlin")
+        .contains("up to 30 s later: jitter");
+
+    ok("scheduler_pause_task", "{\"task_id\":\"nightly\"}");
+    JsonNode paused = session.call("scheduler_get_task", "{\"task_id\":\"nightly\"}");
+    assertThat(paused.path("content").get(0).path("text").asText())
+        .startsWith("Task 'nightly': paused since ")
+        .contains("follow missed_fire_policy=run_all on resume");
+
+    assertThat(
+            error(
+                "scheduler_add_task",
+                "{\"task_id\":\"x\",\"task_type\":\"log\",\"interval\":\"1h\","
+                    + "\"overlap\":\"sometimes\"}"))
+        .contains("overlap")
+        .contains("\"skip\", \"queue_one\", \"cancel_previous\"");
+    assertThat(
+            error(
+                "scheduler_add_task",
+                "{\"task_id\":\"x\",\"task_type\":\"log\",\"interval\":\"1h\","
+                    + "\"jitter_seconds\":7200}"))
+        .contains("jitter_seconds")
+        .contains("3600");
+  }
+
+  @Test
   void badInputs_nameTheFieldAndWhatToDo() throws IOException {
     assertThat(error("scheduler_pause_task", "{\"task_id\":\"ghost\"}"))
         .contains("task_id: no task 'ghost'")

@@ -145,6 +145,9 @@ public final class SchedulerMetrics implements MeterBinder, SchedulerListener {
         .tag("outcome", outcome)
         .register(meters())
         .increment();
+    if (run.outcome().isNotRun()) {
+      return; // a missed or skipped fire time: counted, but it has no duration and no retry
+    }
     Timer.builder("schedulerd.run.duration")
         .description("How long runs took, start to end")
         .tag("executor", executor)

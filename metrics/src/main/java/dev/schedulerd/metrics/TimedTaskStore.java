@@ -88,6 +88,19 @@ public final class TimedTaskStore implements TaskStore {
   }
 
   @Override
+  public Optional<StoredTask> complete(
+      String taskId, String runId, TaskState next, RunRecord run, List<RunRecord> notRun) {
+    return timed("complete", () -> delegate.complete(taskId, runId, next, run, notRun));
+  }
+
+  @Override
+  public Optional<StoredTask> updateWithRuns(
+      String taskId, long expectedVersion, TaskState next, List<RunRecord> runs) {
+    return timed(
+        "update_with_runs", () -> delegate.updateWithRuns(taskId, expectedVersion, next, runs));
+  }
+
+  @Override
   public Optional<StoredTask> recoverAbandoned(
       String taskId, long expectedVersion, TaskState next, RunRecord run) {
     return timed(

@@ -42,35 +42,56 @@ final class DispatchQueue {
     final String executorKind;
     final TaskStatus status;
     final Instant dueAt;
+    final @Nullable Instant missedAt;
     final long sequence;
     boolean live = true;
 
-    Entry(
-        String taskId,
-        long version,
-        Priority priority,
-        String executorKind,
-        TaskStatus status,
-        Instant dueAt,
-        long sequence) {
-      this.taskId = taskId;
-      this.version = version;
-      this.priority = priority;
-      this.executorKind = executorKind;
-      this.status = status;
-      this.dueAt = dueAt;
+    Entry(Offer offer, long sequence) {
+      this.taskId = offer.taskId();
+      this.version = offer.version();
+      this.priority = offer.priority();
+      this.executorKind = offer.executorKind();
+      this.status = offer.status();
+      this.dueAt = offer.dueAt();
+      this.missedAt = offer.missedAt();
       this.sequence = sequence;
+    }
+
+    /** Whether dispatching it at {@code now} is too late: its fire time counts as missed. */
+    boolean missedBy(Instant now) {
+      return missedAt != null && now.isAfter(missedAt);
+    }
+
+    Offer asOffer(Instant newDueAt) {
+      return new Offer(taskId, version, priority, executorKind, status, newDueAt, missedAt);
     }
   }
 
-  /** A task's queue position, as given to {@link #offer}. */
+  /**
+   * A task's queue position, as given to {@link #offer}.
+   *
+   * @param missedAt for recurring tasks, when dispatching it becomes too late and its fire time
+   *     counts as missed (its missed-fire policy then decides); null when that does not apply
+   */
   record Offer(
       String taskId,
       long version,
       Priority priority,
       String executorKind,
       TaskStatus status,
-      Instant dueAt) {}
+      Instant dueAt,
+      @Nullable Instant missedAt) {
+
+    Offer(
+        String taskId,
+        long version,
+        Priority priority,
+        String executorKind,
+        TaskStatus status,
+        Instant dueAt) {
+      this(taskId, version, priority, executorKind, status, dueAt, null);
+    }
+  }
 
   private static final Comparator<Entry> BY_DUE =
       Comparator.<Entry, Instant>comparing(e -> e.dueAt).thenComparingLong(e -> e.sequence);
@@ -129,15 +150,7 @@ final class DispatchQueue {
         }
         kill(existing);
       }
-      Entry entry =
-          new Entry(
-              offer.taskId(),
-              offer.version(),
-              offer.priority(),
-              offer.executorKind(),
-              offer.status(),
-              offer.dueAt(),
-              sequence++);
+      Entry entry = new Entry(offer, sequence++);
       live.put(entry.taskId, entry);
       count(entry, +1);
       waiting.add(entry);

@@ -163,6 +163,19 @@ public final class FireTimes {
     };
   }
 
+  /**
+   * The fire time strictly after {@code fire}, without collapsing missed ones; empty for one-shot
+   * schedules and for cron expressions with no further fire time.
+   */
+  public Optional<Instant> next(Schedule schedule, Instant fire) {
+    return switch (schedule) {
+      case Schedule.Immediate i -> Optional.empty();
+      case Schedule.At at -> Optional.empty();
+      case Schedule.Every every -> Optional.of(fire.plus(every.interval()));
+      case Schedule.Cron cron -> nextCron(cron, fire);
+    };
+  }
+
   /** The first cron fire time strictly after {@code after}. */
   Optional<Instant> nextCron(Schedule.Cron cron, Instant after) {
     ZoneId zone = cron.zone() != null ? cron.zone() : defaultZone;

@@ -1,5 +1,6 @@
 package dev.schedulerd.runtime;
 
+import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.Lease;
 import dev.schedulerd.api.RunOutcome;
 import dev.schedulerd.api.RunRecord;
@@ -92,6 +93,7 @@ public final class Scheduler implements AutoCloseable {
   private final InstantSource leaseClock;
 
   private final FireTimes fireTimes;
+  private final FirePlanner firePlanner;
   private final DispatchQueue queue;
   private final String nodeId;
   private final Duration leaseDuration;
@@ -155,6 +157,7 @@ public final class Scheduler implements AutoCloseable {
     this.clock = builder.clock;
     this.leaseClock = store.sharedClock().orElse(builder.clock);
     this.fireTimes = new FireTimes(builder.defaultZone);
+    this.firePlanner = new FirePlanner(fireTimes);
     this.queue = new DispatchQueue(builder.maxConcurrentRuns, builder.maxConcurrentRunsPerKind);
     this.nodeId = builder.nodeId;
     this.leaseDuration = builder.leaseDuration;
@@ -186,8 +189,12 @@ public final class Scheduler implements AutoCloseable {
   public StoredTask add(TaskDefinition definition) {
     TaskDefinition normalized = validated(definition);
     Instant now = clock.instant();
-    Instant firstDue = fireTimes.first(normalized.schedule(), now);
-    StoredTask stored = store.insert(normalized, TaskState.initial(firstDue, now));
+    Instant firstFire = fireTimes.first(normalized.schedule(), now);
+    TaskState initial = TaskState.initial(firstFire, now);
+    if (normalized.schedule().recurring()) {
+      initial = initial.rescheduled(firstFire, jittered(normalized, firstFire), now);
+    }
+    StoredTask stored = store.insert(normalized, initial);
     enqueue(stored);
     listeners.forEach(l -> guarded("taskAdded", () -> l.taskAdded(stored)));
     return stored;
@@ -229,8 +236,8 @@ public final class Scheduler implements AutoCloseable {
                     + " it again) to run it on a new schedule");
           }
           if (status == TaskStatus.SCHEDULED) {
-            Instant due = fireTimes.first(normalized.schedule(), now);
-            return new Change(normalized, state.rescheduled(due, due, now));
+            Instant fire = fireTimes.first(normalized.schedule(), now);
+            return new Change(normalized, state.rescheduled(fire, jittered(normalized, fire), now));
           }
           return new Change(normalized, state); // RETRY_WAIT, RUNNING, PAUSED: see above
         });
@@ -285,16 +292,35 @@ public final class Scheduler implements AutoCloseable {
             throw new IllegalStateException(
                 "task '" + taskId + "' is " + state.status().wireName() + ", not paused");
           }
-          Schedule schedule = current.definition().schedule();
+          TaskDefinition definition = current.definition();
+          Schedule schedule = definition.schedule();
+          Instant fire = state.fireTime();
+          if (schedule.recurring() && fire != null) {
+            if (fire.isAfter(now)) {
+              return new Change(
+                  definition,
+                  state.scheduled(fire, jittered(definition, fire), 0, state.lastRun(), now));
+            }
+            // Fire times that passed during the pause follow the missed-fire policy.
+            FirePlanner.Plan plan =
+                firePlanner.missed(definition, fire, now, "the task was paused");
+            List<RunRecord> records = notRunRecords(current, plan, now);
+            if (plan.next().isEmpty()) {
+              return new Change(
+                  definition, state.finished(TaskStatus.COMPLETED, state.lastRun(), now), records);
+            }
+            Instant next = plan.next().get();
+            return new Change(
+                definition,
+                state.scheduled(next, dueOf(definition, plan, now), 0, state.lastRun(), now),
+                records);
+          }
           Instant due =
               switch (schedule) {
-                case Schedule.Immediate i -> now;
                 case Schedule.At at -> at.instant().isBefore(now) ? now : at.instant();
-                case Schedule.Every e -> fireTimes.first(schedule, now);
-                case Schedule.Cron c -> fireTimes.first(schedule, now);
+                default -> now;
               };
-          return new Change(
-              current.definition(), state.scheduled(due, due, 0, state.lastRun(), now));
+          return new Change(definition, state.scheduled(due, due, 0, state.lastRun(), now));
         });
   }
 
@@ -343,7 +369,11 @@ public final class Scheduler implements AutoCloseable {
     listeners.add(listener);
   }
 
-  private record Change(TaskDefinition definition, TaskState state) {}
+  private record Change(TaskDefinition definition, TaskState state, List<RunRecord> notRun) {
+    Change(TaskDefinition definition, TaskState state) {
+      this(definition, state, List.of());
+    }
+  }
 
   private interface ChangeRule {
     /** The task's new definition and state, or null when nothing is to change. */
@@ -359,12 +389,15 @@ public final class Scheduler implements AutoCloseable {
         return current;
       }
       Optional<StoredTask> written =
-          store.replace(taskId, current.version(), change.definition(), change.state());
+          change.notRun().isEmpty()
+              ? store.replace(taskId, current.version(), change.definition(), change.state())
+              : store.updateWithRuns(taskId, current.version(), change.state(), change.notRun());
       if (written.isPresent()) {
         StoredTask stored = written.get();
         enqueue(stored);
         log.info("Task {} {}", taskId, what);
         listeners.forEach(l -> guarded("taskChanged", () -> l.taskChanged(stored)));
+        announceNotRun(stored, change.notRun());
         return stored;
       }
     }
@@ -699,6 +732,10 @@ public final class Scheduler implements AutoCloseable {
     for (InFlight run : inFlight.values()) {
       if (run.started) {
         wake = earliest(wake, run.deadline);
+        Instant superseded = run.supersededAt;
+        if (superseded != null) {
+          wake = earliest(wake, superseded);
+        }
       }
       wake = earliest(wake, run.renewAt);
     }
@@ -750,6 +787,11 @@ public final class Scheduler implements AutoCloseable {
     Instant now = clock.instant();
     Map<String, PendingClaim> pending = new HashMap<>();
     for (DispatchQueue.Entry entry : entries) {
+      if (entry.missedBy(now)) {
+        queue.release(entry.executorKind);
+        passOverMissed(entry, now);
+        continue;
+      }
       Optional<TaskExecutor> executor =
           executors.find(entry.executorKind).filter(e -> executors.isEnabled(entry.executorKind));
       if (executor.isEmpty()) {
@@ -784,14 +826,7 @@ public final class Scheduler implements AutoCloseable {
       for (PendingClaim p : pending.values()) {
         DispatchQueue.Entry entry = p.entry();
         queue.release(entry.executorKind);
-        queue.offerAgain(
-            new DispatchQueue.Offer(
-                entry.taskId,
-                entry.version,
-                entry.priority,
-                entry.executorKind,
-                entry.status,
-                now.plus(STORE_RETRY_DELAY)));
+        queue.offerAgain(entry.asOffer(now.plus(STORE_RETRY_DELAY)));
       }
       return;
     }
@@ -903,7 +938,20 @@ public final class Scheduler implements AutoCloseable {
   /** Times out overdue runs and renews leases that are due for it. */
   private void checkInFlight(Instant now) {
     for (InFlight run : inFlight.values()) {
-      if (run.started && !run.deadline.isAfter(now)) {
+      Instant superseded = run.supersededAt;
+      if (run.started && superseded != null && !superseded.isAfter(now)) {
+        if (run.settle()) {
+          run.cancel();
+          finishRun(
+              run,
+              RunOutcome.CANCELLED,
+              null,
+              "cancelled: its next fire time "
+                  + superseded
+                  + " came while it still ran (overlap=cancel_previous)",
+              false);
+        }
+      } else if (run.started && !run.deadline.isAfter(now)) {
         if (run.settle()) {
           run.cancel();
           Duration timeout = Duration.between(run.startedAt, run.deadline);
@@ -995,7 +1043,7 @@ public final class Scheduler implements AutoCloseable {
             run.runId,
             run.taskId(),
             run.claimed.state().attempt(),
-            run.scheduledFor,
+            run.recordedFor(),
             run.startedAt,
             now.isBefore(run.startedAt) ? run.startedAt : now,
             outcome,
@@ -1008,10 +1056,12 @@ public final class Scheduler implements AutoCloseable {
           new StoredTask(
               store.find(run.taskId()).map(StoredTask::definition).orElse(run.claimed.definition()),
               run.claimed.state());
-      TaskState next = nextState(claimed, record, retryable, now);
-      Optional<StoredTask> stored = store.complete(run.taskId(), run.runId, next, record);
+      Next next = nextState(claimed, record, retryable, now);
+      Optional<StoredTask> stored =
+          store.complete(run.taskId(), run.runId, next.state(), record, next.notRun());
       if (stored.isPresent()) {
         enqueue(stored.get());
+        announceNotRun(stored.get(), next.notRun());
         listeners.forEach(l -> guarded("runFinished", () -> l.runFinished(stored.get(), record)));
       } else {
         log.warn(
@@ -1034,52 +1084,168 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
+  /** A task's state after a run, and the records of fire times passed over meanwhile. */
+  private record Next(TaskState state, List<RunRecord> notRun) {
+    Next(TaskState state) {
+      this(state, List.of());
+    }
+  }
+
   /** The task's state after {@code record}: retry, next fire time, or done. */
-  private TaskState nextState(StoredTask task, RunRecord record, boolean retryable, Instant now) {
+  private Next nextState(StoredTask task, RunRecord record, boolean retryable, Instant now) {
     TaskDefinition definition = task.definition();
     TaskState state = task.state();
     Instant fireTime = state.fireTime() != null ? state.fireTime() : record.scheduledFor();
     switch (record.outcome()) {
-      case SUCCESS -> {
-        return afterLastAttempt(definition, state, fireTime, record, now, TaskStatus.COMPLETED);
+      case SUCCESS, CANCELLED -> {
+        return afterLastAttempt(task, fireTime, record, now, TaskStatus.COMPLETED);
       }
       case INTERRUPTED -> {
         // Not the task's fault: the attempt does not count, and it is due again at once.
-        return state.scheduled(fireTime, record.scheduledFor(), record.attempt() - 1, record, now);
+        return new Next(
+            state.scheduled(fireTime, record.scheduledFor(), record.attempt() - 1, record, now));
       }
       case FAILED, TIMED_OUT, ABANDONED -> {
         if (retryable && record.attempt() < definition.retryPolicy().maxAttempts()) {
           Duration delay =
               definition.retryPolicy().delayAfter(record.attempt(), random.getAsDouble());
-          return state.retryWait(now.plus(delay), record, now);
+          return new Next(state.retryWait(now.plus(delay), record, now));
         }
-        return afterLastAttempt(definition, state, fireTime, record, now, TaskStatus.FAILED);
+        return afterLastAttempt(task, fireTime, record, now, TaskStatus.FAILED);
       }
+      case MISSED, SKIPPED ->
+          throw new IllegalArgumentException("a " + record.outcome() + " fire time did not run");
     }
     throw new AssertionError(record.outcome());
   }
 
-  /** A recurring task moves to its next fire time; a one-shot task ends in {@code terminal}. */
-  private TaskState afterLastAttempt(
-      TaskDefinition definition,
-      TaskState state,
-      Instant fireTime,
-      RunRecord record,
-      Instant now,
-      TaskStatus terminal) {
-    if (definition.schedule().recurring()) {
-      Optional<Instant> next = fireTimes.following(definition.schedule(), fireTime, now);
-      if (next.isPresent() && !next.get().isAfter(record.startedAt())) {
-        // That fire time had already passed when this (late) run started: this run was its
-        // catch-up. Only fire times that passed while it ran are due again.
-        next = fireTimes.following(definition.schedule(), next.get(), now);
-      }
-      if (next.isPresent()) {
-        return state.scheduled(next.get(), next.get(), 0, record, now);
-      }
-      return state.finished(TaskStatus.COMPLETED, record, now);
+  /**
+   * A recurring task moves to its next fire time, passing over those that came while the run ran by
+   * its overlap policy (or going on with a run_all catch-up); a one-shot task ends in {@code
+   * terminal}.
+   */
+  private Next afterLastAttempt(
+      StoredTask task, Instant fireTime, RunRecord record, Instant now, TaskStatus terminal) {
+    TaskDefinition definition = task.definition();
+    TaskState state = task.state();
+    if (!definition.schedule().recurring()) {
+      return new Next(state.finished(terminal, record, now));
     }
-    return state.finished(terminal, record, now);
+    FirePolicy.MissedFires missed = definition.firePolicy().missed();
+    boolean catchingUp =
+        missed.mode() == FirePolicy.MissedFires.Mode.RUN_ALL
+            && Duration.between(fireTime, record.startedAt()).compareTo(missed.missedAfter()) > 0;
+    FirePlanner.Plan plan =
+        catchingUp
+            ? firePlanner.nextCatchUp(definition, fireTime, now)
+            : firePlanner.overlapped(definition, fireTime, now);
+    List<RunRecord> notRun = notRunRecords(task, plan, now);
+    if (plan.next().isEmpty()) {
+      return new Next(state.finished(TaskStatus.COMPLETED, record, now), notRun);
+    }
+    Instant next = plan.next().get();
+    return new Next(state.scheduled(next, dueOf(definition, plan, now), 0, record, now), notRun);
+  }
+
+  /**
+   * A recurring task whose fire time the scheduler reached too late (it was down or overloaded):
+   * its missed-fire policy decides which of the fire times since run; the others are recorded.
+   */
+  private void passOverMissed(DispatchQueue.Entry entry, Instant now) {
+    Optional<StoredTask> written = Optional.empty();
+    List<RunRecord> notRun = List.of();
+    try {
+      StoredTask task = store.find(entry.taskId).orElse(null);
+      Instant fire = task == null ? null : task.state().fireTime();
+      if (task != null
+          && fire != null
+          && task.version() == entry.version
+          && task.state().status() == TaskStatus.SCHEDULED) {
+        FirePlanner.Plan plan =
+            firePlanner.missed(
+                task.definition(),
+                fire,
+                now,
+                "schedulerd was not running, or too busy, at its fire time");
+        notRun = notRunRecords(task, plan, now);
+        TaskState state = task.state();
+        TaskState next =
+            plan.next().isPresent()
+                ? state.rescheduled(plan.next().get(), dueOf(task.definition(), plan, now), now)
+                : state.finished(TaskStatus.COMPLETED, state.lastRun(), now);
+        written = writeWithRuns(task, next, notRun);
+      }
+    } catch (RuntimeException e) {
+      log.warn("Could not pass over the missed fire times of task {}", entry.taskId, e);
+    }
+    if (written.isPresent()) {
+      enqueue(written.get());
+      announceNotRun(written.get(), notRun);
+    } else {
+      queue.untake(entry.taskId, entry.version); // the change feed brings what changed
+      requestSync();
+    }
+  }
+
+  /** A conditional state write with not-run records; without them if the store cannot. */
+  private Optional<StoredTask> writeWithRuns(
+      StoredTask task, TaskState next, List<RunRecord> notRun) {
+    try {
+      return store.updateWithRuns(task.id(), task.version(), next, notRun);
+    } catch (UnsupportedOperationException e) {
+      log.warn(
+          "Store {} cannot record passed-over fire times; {} record(s) of task {} are dropped",
+          store.getClass().getName(),
+          notRun.size(),
+          task.id());
+      return store.update(task.id(), task.version(), next);
+    }
+  }
+
+  /** The records of a plan's passed-over fire times, by this node, now. */
+  private List<RunRecord> notRunRecords(StoredTask task, FirePlanner.Plan plan, Instant now) {
+    List<RunRecord> records = new ArrayList<>(plan.notRun().size());
+    for (FirePlanner.NotRun n : plan.notRun()) {
+      Instant at = now.isBefore(n.fireTime()) ? n.fireTime() : now;
+      records.add(
+          new RunRecord(
+              n.outcome().wireName() + "-" + UUID.randomUUID(),
+              task.id(),
+              0,
+              n.fireTime(),
+              at,
+              at,
+              n.outcome(),
+              null,
+              n.reason(),
+              nodeId));
+    }
+    return records;
+  }
+
+  /** Tells the listeners (metrics) of fire times passed over. */
+  private void announceNotRun(StoredTask stored, List<RunRecord> notRun) {
+    for (RunRecord record : notRun) {
+      listeners.forEach(l -> guarded("runFinished", () -> l.runFinished(stored, record)));
+    }
+  }
+
+  /** When a plan's next fire time is due: now for a catch-up or queued run, else with jitter. */
+  private Instant dueOf(TaskDefinition definition, FirePlanner.Plan plan, Instant now) {
+    Instant next = plan.next().orElseThrow();
+    if (plan.dueNow()) {
+      return next.isAfter(now) ? next : now;
+    }
+    return jittered(definition, next);
+  }
+
+  /** {@code fire} plus a random share of the task's jitter. */
+  private Instant jittered(TaskDefinition definition, Instant fire) {
+    Duration jitter = definition.firePolicy().jitter();
+    if (jitter.isZero()) {
+      return fire;
+    }
+    return fire.plusNanos((long) (jitter.toNanos() * random.getAsDouble()));
   }
 
   // ---------------------------------------------------------------- store sync and recovery
@@ -1193,9 +1359,13 @@ public final class Scheduler implements AutoCloseable {
                   + "; recovered by node "
                   + nodeId,
               nodeId);
-      TaskState next = nextState(task, record, true, now);
+      Next next = nextState(task, record, true, now);
       Optional<StoredTask> recovered =
-          store.recoverAbandoned(task.id(), task.version(), next, record);
+          store.recoverAbandoned(task.id(), task.version(), next.state(), record);
+      if (recovered.isPresent() && !next.notRun().isEmpty()) {
+        // Rare (no retry left and fire times passed meanwhile): recorded in a second write.
+        recovered = writeWithRuns(recovered.get(), recovered.get().state(), next.notRun());
+      }
       recovered.ifPresent(
           stored -> {
             log.warn(
@@ -1215,6 +1385,12 @@ public final class Scheduler implements AutoCloseable {
     Instant due = state.nextDueAt();
     if (state.status().isQueued() && due != null) {
       TaskDefinition definition = task.definition();
+      Instant missedAt = null;
+      if (definition.schedule().recurring() && state.status() == TaskStatus.SCHEDULED) {
+        // Late by more than missedAfter, counted from when it became due or was last written.
+        Instant base = state.updatedAt().isAfter(due) ? state.updatedAt() : due;
+        missedAt = base.plus(definition.firePolicy().missed().missedAfter());
+      }
       queue.offer(
           new DispatchQueue.Offer(
               task.id(),
@@ -1222,7 +1398,8 @@ public final class Scheduler implements AutoCloseable {
               definition.priority(),
               definition.executorKind(),
               state.status(),
-              due));
+              due,
+              missedAt));
     } else {
       queue.remove(task.id(), task.version());
     }
@@ -1283,6 +1460,10 @@ public final class Scheduler implements AutoCloseable {
     volatile Instant deadline;
     volatile Instant renewAt;
     volatile long version;
+
+    /** Under overlap=cancel_previous: when the next fire time interrupts this run. */
+    final @Nullable Instant supersededAt;
+
     private final AtomicBoolean settled = new AtomicBoolean();
     private volatile boolean cancelled;
     private volatile @Nullable Thread thread;
@@ -1304,6 +1485,9 @@ public final class Scheduler implements AutoCloseable {
       this.deadline = Instant.MAX;
       this.renewAt = renewAt;
       this.version = claimed.version();
+      Instant fire = claimed.state().fireTime();
+      this.supersededAt =
+          fire == null ? null : firePlanner.supersededAt(claimed.definition(), fire);
     }
 
     /** The run starts now; it must end by {@code runDeadline}. */
@@ -1311,6 +1495,15 @@ public final class Scheduler implements AutoCloseable {
       startedAt = now;
       deadline = runDeadline;
       started = true;
+    }
+
+    /**
+     * The instant its record says it was for: the fire time it ran for (a catch-up or queued run
+     * starts later than its fire time), or for a retry the instant the retry was due.
+     */
+    Instant recordedFor() {
+      Instant fire = claimed.state().fireTime();
+      return queuedStatus == TaskStatus.SCHEDULED && fire != null ? fire : scheduledFor;
     }
 
     boolean isSettled() {

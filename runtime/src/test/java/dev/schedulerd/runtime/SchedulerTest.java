@@ -113,13 +113,21 @@ final class SchedulerTest {
     TaskDefinition daily =
         task("daily").schedule(Schedule.cron("0 3 * * *", ZoneId.of("UTC"))).build();
     store.insert(daily, TaskState.initial(longAgo, longAgo));
-    scheduler.runDue(); // picks it up from the store
+    scheduler.runDue(); // picks it up from the store: its fire times were missed
+    scheduler.runDue(); // the one catch-up run (the default missed-fire policy, run_once)
 
     assertThat(recording.runsInOrder()).containsExactly("daily");
     scheduler.runDue();
     assertThat(recording.runsInOrder()).as("one catch-up run, not one per missed day").hasSize(1);
     Instant next = java.util.Objects.requireNonNull(stored("daily").state().nextDueAt());
     assertThat(next).isAfter(clock.instant());
+    assertThat(scheduler.runs("daily", 10))
+        .extracting(r -> r.outcome())
+        .containsExactly(
+            dev.schedulerd.api.RunOutcome.SUCCESS,
+            dev.schedulerd.api.RunOutcome.MISSED,
+            dev.schedulerd.api.RunOutcome.MISSED,
+            dev.schedulerd.api.RunOutcome.MISSED);
   }
 
   @Test

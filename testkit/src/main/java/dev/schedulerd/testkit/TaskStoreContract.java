@@ -107,6 +107,12 @@ public abstract class TaskStoreContract {
         "node-a");
   }
 
+  /** The record of a fire time that did not run. */
+  protected static RunRecord notRun(String taskId, String runId, Instant fireTime, RunOutcome why) {
+    return new RunRecord(
+        runId, taskId, 0, fireTime, fireTime, fireTime, why, null, "reason", "node-a");
+  }
+
   private Lease leaseOf(String taskId) {
     Lease lease = store.find(taskId).orElseThrow().state().lease();
     assertThat(lease).as("lease of " + taskId).isNotNull();
@@ -436,6 +442,57 @@ public abstract class TaskStoreContract {
 
     assertThat(completed).isEmpty();
     assertThat(store.find("t1")).contains(claimed);
+    assertThat(store.runs("t1", 10)).isEmpty();
+  }
+
+  @Test
+  void updateWithRuns_atExpectedVersion_writesStateAndRecordsTogether() {
+    StoredTask queued = store.insert(definition("t1"), scheduledAt(T0));
+    RunRecord missed1 = notRun("t1", "missed-1", T0, RunOutcome.MISSED);
+    RunRecord missed2 = notRun("t1", "missed-2", T0.plusSeconds(60), RunOutcome.MISSED);
+    TaskState next =
+        queued.state().rescheduled(T0.plusSeconds(120), T0.plusSeconds(120), T0.plusSeconds(130));
+
+    Optional<StoredTask> written =
+        store.updateWithRuns("t1", queued.version(), next, List.of(missed1, missed2));
+
+    assertThat(written).isPresent();
+    assertThat(store.find("t1").orElseThrow().state().nextDueAt()).isEqualTo(T0.plusSeconds(120));
+    assertThat(store.runs("t1", 10)).containsExactly(missed2, missed1);
+  }
+
+  @Test
+  void complete_withSkippedFireTimes_writesThemBeforeTheRun() {
+    store.insert(definition("t1"), scheduledAt(T0));
+    StoredTask claimed = store.claim("t1", 1, lease("node-a", "run-1", T0)).orElseThrow();
+    RunRecord record = run("t1", "run-1", 1, RunOutcome.SUCCESS);
+    RunRecord skipped = notRun("t1", "skipped-1", T0.plusSeconds(60), RunOutcome.SKIPPED);
+    TaskState next =
+        claimed
+            .state()
+            .scheduled(T0.plusSeconds(120), T0.plusSeconds(120), 0, record, T0.plusSeconds(90));
+
+    assertThat(store.complete("t1", "run-1", next, record, List.of(skipped))).isPresent();
+    assertThat(store.runs("t1", 10)).containsExactly(record, skipped);
+    assertThat(store.complete("t1", "run-1", next, record, List.of(skipped))).isEmpty();
+    assertThat(store.runs("t1", 10)).hasSize(2);
+  }
+
+  @Test
+  void updateWithRuns_atStaleVersion_writesNothing() {
+    StoredTask queued = store.insert(definition("t1"), scheduledAt(T0));
+    assertThat(store.update("t1", queued.version(), queued.state().rescheduled(T0, T0, T0)))
+        .isPresent();
+    RunRecord missed = notRun("t1", "missed-1", T0, RunOutcome.MISSED);
+
+    Optional<StoredTask> written =
+        store.updateWithRuns(
+            "t1",
+            queued.version(),
+            queued.state().rescheduled(T0.plusSeconds(60), T0.plusSeconds(60), T0),
+            List.of(missed));
+
+    assertThat(written).isEmpty();
     assertThat(store.runs("t1", 10)).isEmpty();
   }
 

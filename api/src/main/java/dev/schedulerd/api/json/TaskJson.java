@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.schedulerd.api.CronDialect;
+import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.Lease;
 import dev.schedulerd.api.Priority;
 import dev.schedulerd.api.RetryPolicy;
@@ -59,6 +60,16 @@ public final class TaskJson {
     if (!d.createdBy().isEmpty()) {
       node.put("createdBy", d.createdBy());
     }
+    FirePolicy f = d.firePolicy();
+    if (!f.equals(FirePolicy.DEFAULT)) { // absent means the default, as in stores written before
+      ObjectNode fire = node.putObject("firePolicy");
+      fire.put("missed", f.missed().mode().wireName());
+      fire.put("catchUpWindow", f.missed().catchUpWindow().toString());
+      fire.put("maxCatchUp", f.missed().maxCatchUp());
+      fire.put("missedAfter", f.missed().missedAfter().toString());
+      fire.put("overlap", f.overlap().wireName());
+      fire.put("jitter", f.jitter().toString());
+    }
     return write(node);
   }
 
@@ -86,7 +97,22 @@ public final class TaskJson {
         .timeout(duration(node, "timeout"))
         .labels(labels)
         .createdBy(node.path("createdBy").asText(""))
+        .firePolicy(readFirePolicy(node.path("firePolicy")))
         .build();
+  }
+
+  private static FirePolicy readFirePolicy(JsonNode fire) {
+    if (!fire.isObject()) {
+      return FirePolicy.DEFAULT;
+    }
+    return new FirePolicy(
+        new FirePolicy.MissedFires(
+            FirePolicy.MissedFires.Mode.parse(text(fire, "missed")),
+            Duration.parse(text(fire, "catchUpWindow")),
+            fire.path("maxCatchUp").asInt(),
+            Duration.parse(text(fire, "missedAfter"))),
+        FirePolicy.Overlap.parse(text(fire, "overlap")),
+        Duration.parse(text(fire, "jitter")));
   }
 
   /** The definition as a JSON tree. */

@@ -57,6 +57,24 @@ public interface TaskStore extends AutoCloseable {
   Optional<StoredTask> update(String taskId, long expectedVersion, TaskState next);
 
   /**
+   * Replaces a task's state, like {@link #update}, and appends {@code runs} in the same atomic
+   * step: the records of fire times that did not run (missed while the scheduler was down, skipped
+   * because a run overlapped), written together with the state that passes over them.
+   *
+   * @return the task as stored now, or empty when the task is gone or its version differs
+   * @throws UnsupportedOperationException when {@code runs} is not empty and the store cannot write
+   *     them with the state (the default)
+   */
+  default Optional<StoredTask> updateWithRuns(
+      String taskId, long expectedVersion, TaskState next, List<RunRecord> runs) {
+    if (runs.isEmpty()) {
+      return update(taskId, expectedVersion, next);
+    }
+    throw new UnsupportedOperationException(
+        getClass().getName() + " cannot record runs together with a state");
+  }
+
+  /**
    * Replaces a task's definition and state together if its stored version is still {@code
    * expectedVersion}; the id stays. Called when a client updates a task.
    *
@@ -143,6 +161,23 @@ public interface TaskStore extends AutoCloseable {
    */
   default Optional<InstantSource> sharedClock() {
     return Optional.empty();
+  }
+
+  /**
+   * {@link #complete} that also appends {@code notRun}: the records of fire times that passed while
+   * the run ran and will not run ({@code skipped}), in the same atomic step.
+   *
+   * @return the task as stored now, or empty when the lease was lost (nothing is written)
+   * @throws UnsupportedOperationException when {@code notRun} is not empty and the store cannot
+   *     write them together (the default)
+   */
+  default Optional<StoredTask> complete(
+      String taskId, String runId, TaskState next, RunRecord run, List<RunRecord> notRun) {
+    if (notRun.isEmpty()) {
+      return complete(taskId, runId, next, run);
+    }
+    throw new UnsupportedOperationException(
+        getClass().getName() + " cannot record skipped fire times with a run");
   }
 
   /**

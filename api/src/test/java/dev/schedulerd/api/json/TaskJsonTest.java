@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.schedulerd.api.CronDialect;
+import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.Lease;
 import dev.schedulerd.api.Priority;
 import dev.schedulerd.api.RetryPolicy;
@@ -48,6 +49,30 @@ final class TaskJsonTest {
       assertThat(TaskJson.readDefinition(TaskJson.writeDefinition(d))).isEqualTo(d);
       assertThat(TaskJson.readDefinition(TaskJson.definitionNode(d))).isEqualTo(d);
     }
+  }
+
+  @Test
+  void firePolicies_roundTrip_andTheDefaultIsNotWritten() {
+    FirePolicy policy =
+        new FirePolicy(
+            new FirePolicy.MissedFires(
+                FirePolicy.MissedFires.Mode.RUN_ALL,
+                Duration.ofHours(6),
+                25,
+                Duration.ofSeconds(30)),
+            FirePolicy.Overlap.CANCEL_PREVIOUS,
+            Duration.ofSeconds(45));
+    TaskDefinition d =
+        TaskDefinition.builder("t-1", "log")
+            .schedule(Schedule.cron("*/5 * * * *"))
+            .firePolicy(policy)
+            .build();
+    assertThat(TaskJson.readDefinition(TaskJson.writeDefinition(d))).isEqualTo(d);
+
+    TaskDefinition plain = TaskDefinition.builder("t-2", "log").build();
+    assertThat(TaskJson.writeDefinition(plain)).doesNotContain("firePolicy");
+    assertThat(TaskJson.readDefinition(TaskJson.writeDefinition(plain)).firePolicy())
+        .isEqualTo(FirePolicy.DEFAULT);
   }
 
   @Test

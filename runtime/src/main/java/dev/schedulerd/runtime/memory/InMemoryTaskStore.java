@@ -187,15 +187,42 @@ public final class InMemoryTaskStore implements TaskStore {
 
   @Override
   public Optional<StoredTask> complete(String taskId, String runId, TaskState next, RunRecord run) {
-    if (!run.taskId().equals(taskId)) {
-      throw new IllegalArgumentException(
-          "run " + run.runId() + " belongs to task " + run.taskId() + ", not " + taskId);
-    }
+    return complete(taskId, runId, next, run, List.of());
+  }
+
+  @Override
+  public Optional<StoredTask> complete(
+      String taskId, String runId, TaskState next, RunRecord run, List<RunRecord> notRun) {
+    notRun.forEach(r -> r.requireTask(taskId));
+    run.requireTask(taskId);
     Optional<StoredTask> written;
     lock.lock();
     try {
       written = writeLocked(taskId, current -> holdsLease(current, runId), current -> next);
-      written.ifPresent(t -> appendRunLocked(run));
+      written.ifPresent(
+          t -> {
+            notRun.forEach(this::appendRunLocked);
+            appendRunLocked(run);
+          });
+    } finally {
+      lock.unlock();
+    }
+    if (written.isPresent()) {
+      notifyListeners();
+    }
+    return written;
+  }
+
+  @Override
+  public Optional<StoredTask> updateWithRuns(
+      String taskId, long expectedVersion, TaskState next, List<RunRecord> runs) {
+    runs.forEach(r -> r.requireTask(taskId));
+    Optional<StoredTask> written;
+    lock.lock();
+    try {
+      written =
+          writeLocked(taskId, current -> current.version() == expectedVersion, current -> next);
+      written.ifPresent(t -> runs.forEach(this::appendRunLocked));
     } finally {
       lock.unlock();
     }
@@ -208,10 +235,7 @@ public final class InMemoryTaskStore implements TaskStore {
   @Override
   public Optional<StoredTask> recoverAbandoned(
       String taskId, long expectedVersion, TaskState next, RunRecord run) {
-    if (!run.taskId().equals(taskId)) {
-      throw new IllegalArgumentException(
-          "run " + run.runId() + " belongs to task " + run.taskId() + ", not " + taskId);
-    }
+    run.requireTask(taskId);
     Optional<StoredTask> written;
     lock.lock();
     try {

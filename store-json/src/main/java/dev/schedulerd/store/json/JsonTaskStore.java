@@ -193,6 +193,20 @@ public final class JsonTaskStore implements TaskStore {
   }
 
   @Override
+  public Optional<StoredTask> complete(
+      String taskId, String runId, TaskState next, RunRecord run, List<RunRecord> notRun) {
+    checkOpen();
+    return persistedIfPresent(memory.complete(taskId, runId, next, run, notRun), taskId);
+  }
+
+  @Override
+  public Optional<StoredTask> updateWithRuns(
+      String taskId, long expectedVersion, TaskState next, List<RunRecord> runs) {
+    checkOpen();
+    return persistedIfPresent(memory.updateWithRuns(taskId, expectedVersion, next, runs), taskId);
+  }
+
+  @Override
   public Optional<StoredTask> recoverAbandoned(
       String taskId, long expectedVersion, TaskState next, RunRecord run) {
     checkOpen();

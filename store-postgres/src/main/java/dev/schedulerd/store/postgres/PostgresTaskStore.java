@@ -334,20 +334,32 @@ public final class PostgresTaskStore implements TaskStore {
 
   @Override
   public Optional<StoredTask> complete(String taskId, String runId, TaskState next, RunRecord run) {
-    if (!run.taskId().equals(taskId)) {
-      throw new IllegalArgumentException(
-          "run " + run.runId() + " belongs to task " + run.taskId() + ", not " + taskId);
-    }
+    run.requireTask(taskId);
     return write(c -> writeIf(c, taskId, t -> holdsLease(t, runId), t -> next, null, run));
+  }
+
+  @Override
+  public Optional<StoredTask> complete(
+      String taskId, String runId, TaskState next, RunRecord run, List<RunRecord> notRun) {
+    List<RunRecord> runs = new ArrayList<>(notRun);
+    runs.add(run); // the run is the newest record
+    runs.forEach(r -> r.requireTask(taskId));
+    return write(c -> writeIfWithRuns(c, taskId, t -> holdsLease(t, runId), t -> next, null, runs));
+  }
+
+  @Override
+  public Optional<StoredTask> updateWithRuns(
+      String taskId, long expectedVersion, TaskState next, List<RunRecord> runs) {
+    runs.forEach(r -> r.requireTask(taskId));
+    return write(
+        c ->
+            writeIfWithRuns(c, taskId, t -> t.version() == expectedVersion, t -> next, null, runs));
   }
 
   @Override
   public Optional<StoredTask> recoverAbandoned(
       String taskId, long expectedVersion, TaskState next, RunRecord run) {
-    if (!run.taskId().equals(taskId)) {
-      throw new IllegalArgumentException(
-          "run " + run.runId() + " belongs to task " + run.taskId() + ", not " + taskId);
-    }
+    run.requireTask(taskId);
     return write(
         c ->
             writeIf(
@@ -392,6 +404,18 @@ public final class PostgresTaskStore implements TaskStore {
       @Nullable TaskDefinition definition,
       @Nullable RunRecord run)
       throws SQLException {
+    return writeIfWithRuns(
+        c, taskId, condition, next, definition, run == null ? List.of() : List.of(run));
+  }
+
+  private Optional<StoredTask> writeIfWithRuns(
+      Connection c,
+      String taskId,
+      Predicate<StoredTask> condition,
+      NextState next,
+      @Nullable TaskDefinition definition,
+      List<RunRecord> runs)
+      throws SQLException {
     Optional<StoredTask> current;
     try (PreparedStatement lock =
         c.prepareStatement("SELECT " + TASK_COLUMNS + " FROM tasks WHERE id = ? FOR UPDATE")) {
@@ -404,7 +428,7 @@ public final class PostgresTaskStore implements TaskStore {
     }
     StoredTask old =
         definition == null ? current.get() : new StoredTask(definition, current.get().state());
-    if (run != null) {
+    for (RunRecord run : runs) {
       appendRun(c, run); // before the state: the counter's lock is taken last
     }
     StoredTask stored = old.withState(next.from(current.get()).withVersion(old.version() + 1));

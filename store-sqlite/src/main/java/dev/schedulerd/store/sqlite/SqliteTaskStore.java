@@ -256,7 +256,7 @@ public final class SqliteTaskStore implements TaskStore {
                         current.version() == claim.expectedVersion()
                             && current.state().status().isQueued(),
                     current -> current.state().running(claim.lease(), claim.lease().acquiredAt()),
-                    null)
+                    List.of())
                 .ifPresent(claimed::add);
           }
           return claimed;
@@ -274,20 +274,31 @@ public final class SqliteTaskStore implements TaskStore {
 
   @Override
   public Optional<StoredTask> complete(String taskId, String runId, TaskState next, RunRecord run) {
-    if (!run.taskId().equals(taskId)) {
-      throw new IllegalArgumentException(
-          "run " + run.runId() + " belongs to task " + run.taskId() + ", not " + taskId);
-    }
+    run.requireTask(taskId);
     return writeIf(taskId, current -> holdsLease(current, runId), current -> next, run);
+  }
+
+  @Override
+  public Optional<StoredTask> complete(
+      String taskId, String runId, TaskState next, RunRecord run, List<RunRecord> notRun) {
+    List<RunRecord> runs = new ArrayList<>(notRun);
+    runs.add(run); // the run is the newest record
+    runs.forEach(r -> r.requireTask(taskId));
+    return writeIfWithRuns(taskId, current -> holdsLease(current, runId), current -> next, runs);
+  }
+
+  @Override
+  public Optional<StoredTask> updateWithRuns(
+      String taskId, long expectedVersion, TaskState next, List<RunRecord> runs) {
+    runs.forEach(r -> r.requireTask(taskId));
+    return writeIfWithRuns(
+        taskId, current -> current.version() == expectedVersion, current -> next, runs);
   }
 
   @Override
   public Optional<StoredTask> recoverAbandoned(
       String taskId, long expectedVersion, TaskState next, RunRecord run) {
-    if (!run.taskId().equals(taskId)) {
-      throw new IllegalArgumentException(
-          "run " + run.runId() + " belongs to task " + run.taskId() + ", not " + taskId);
-    }
+    run.requireTask(taskId);
     return writeIf(
         taskId,
         current -> current.version() == expectedVersion && current.state().lease() != null,
@@ -301,7 +312,12 @@ public final class SqliteTaskStore implements TaskStore {
 
   private Optional<StoredTask> writeIf(
       String taskId, Predicate<StoredTask> condition, NextState next, @Nullable RunRecord run) {
-    return writer.execute(batch -> writeIfLocked(batch, taskId, condition, next, run));
+    return writeIfWithRuns(taskId, condition, next, run == null ? List.of() : List.of(run));
+  }
+
+  private Optional<StoredTask> writeIfWithRuns(
+      String taskId, Predicate<StoredTask> condition, NextState next, List<RunRecord> runs) {
+    return writer.execute(batch -> writeIfLocked(batch, taskId, condition, next, runs));
   }
 
   /** Runs inside a write batch. */
@@ -310,7 +326,7 @@ public final class SqliteTaskStore implements TaskStore {
       String taskId,
       Predicate<StoredTask> condition,
       NextState next,
-      @Nullable RunRecord run)
+      List<RunRecord> runs)
       throws SQLException {
     Connection c = batch.connection();
     Optional<StoredTask> current = findTask(c, taskId);
@@ -331,7 +347,7 @@ public final class SqliteTaskStore implements TaskStore {
         return Optional.empty();
       }
     }
-    if (run != null) {
+    for (RunRecord run : runs) {
       appendRun(c, run);
     }
     return Optional.of(stored);
