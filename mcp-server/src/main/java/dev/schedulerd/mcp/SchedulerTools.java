@@ -156,6 +156,36 @@ final class SchedulerTools {
               return ok("daemon", daemonStatus());
             }),
         tool(
+            "scheduler_pause_daemon",
+            "Pause all tasks",
+            """
+            Hold every task on this daemon without stopping it: nothing new starts, runs in \
+            flight go on, tools keep working and tasks can still be added or changed. Unlike \
+            scheduler_stop_daemon nothing is interrupted. Fire times that pass while paused \
+            follow each task's missed_fire_policy on scheduler_resume_daemon. Other nodes \
+            sharing the store keep running. Takes no arguments.""",
+            ToolSchemas.EMPTY_SCHEMA,
+            ToolSchemas.OUT_DAEMON,
+            annotations(false, false, true),
+            (args, client) -> {
+              scheduler.pauseDispatch();
+              return ok("daemon", daemonStatus());
+            }),
+        tool(
+            "scheduler_resume_daemon",
+            "Resume all tasks",
+            """
+            End scheduler_pause_daemon: due tasks start again; fire times missed during the \
+            pause follow each task's missed_fire_policy (by default one catch-up run per \
+            recurring task). Does nothing if not paused. Takes no arguments.""",
+            ToolSchemas.EMPTY_SCHEMA,
+            ToolSchemas.OUT_DAEMON,
+            annotations(false, false, true),
+            (args, client) -> {
+              scheduler.resumeDispatch();
+              return ok("daemon", daemonStatus());
+            }),
+        tool(
             "scheduler_restart_daemon",
             "Restart the scheduler",
             """
@@ -569,6 +599,9 @@ final class SchedulerTools {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("running", status.running());
     out.put("state", status.lifecycle().name().toLowerCase(Locale.ROOT));
+    Optional<Instant> pausedSince = scheduler.dispatchPausedSince();
+    out.put("dispatch_paused", pausedSince.isPresent());
+    pausedSince.ifPresent(since -> out.put("dispatch_paused_since", since.toString()));
     out.put("node_id", status.nodeId());
     if (status.startedAt() != null) {
       out.put("started_at", status.startedAt().toString());

@@ -146,6 +146,8 @@ final class ToolSchemas {
        "properties": {
          "running": {"type": "boolean"},
          "state": {"type": "string", "enum": ["new", "running", "stopping", "stopped", "closed"]},
+         "dispatch_paused": {"type": "boolean", "description": "scheduler_pause_daemon holds every task on this node."},
+         "dispatch_paused_since": {"type": "string"},
          "node_id": {"type": "string"}, "started_at": {"type": "string"},
          "uptime_seconds": {"type": "integer"}, "ticker_wake_ups": {"type": "integer"},
          "runs_started": {"type": "integer"}, "runs_in_flight": {"type": "integer"},

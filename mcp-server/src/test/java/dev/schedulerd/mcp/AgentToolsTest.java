@@ -48,10 +48,10 @@ final class AgentToolsTest {
           + "\"time_zone\":\"Europe/Berlin\",\"config\":{\"message\":\"backup\"}}";
 
   @Test
-  void toolsList_hasSixteenToolsEachWithSchemasAndAnnotations() throws IOException {
+  void toolsList_hasEighteenToolsEachWithSchemasAndAnnotations() throws IOException {
     JsonNode tools = session.request("tools/list", "{}").path("result").path("tools");
     assertThat(tools.findValuesAsText("name"))
-        .hasSize(16)
+        .hasSize(18)
         .contains(
             "scheduler_update_task",
             "scheduler_pause_task",
@@ -59,7 +59,9 @@ final class AgentToolsTest {
             "scheduler_run_task_now",
             "scheduler_list_runs",
             "scheduler_preview_schedule",
-            "scheduler_list_executors");
+            "scheduler_list_executors",
+            "scheduler_pause_daemon",
+            "scheduler_resume_daemon");
     for (JsonNode tool : tools) {
       assertThat(tool.path("outputSchema").path("type").asText())
           .as(tool.path("name").asText())
@@ -157,6 +159,21 @@ final class AgentToolsTest {
                     + "\"jitter_seconds\":7200}"))
         .contains("jitter_seconds")
         .contains("3600");
+  }
+
+  @Test
+  void pauseDaemon_holdsDispatchUntilResumed() throws IOException {
+    JsonNode paused = ok("scheduler_pause_daemon", "{}").path("daemon");
+    assertThat(paused.path("dispatch_paused").asBoolean()).isTrue();
+    assertThat(paused.path("state").asText()).isEqualTo("running");
+    assertThat(paused.path("dispatch_paused_since").asText()).isNotEmpty();
+    assertThat(
+            ok("scheduler_daemon_status", "{}").path("daemon").path("dispatch_paused").asBoolean())
+        .isTrue();
+
+    JsonNode resumed = ok("scheduler_resume_daemon", "{}").path("daemon");
+    assertThat(resumed.path("dispatch_paused").asBoolean()).isFalse();
+    assertThat(resumed.has("dispatch_paused_since")).isFalse();
   }
 
   @Test

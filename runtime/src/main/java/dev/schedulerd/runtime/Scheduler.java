@@ -109,6 +109,9 @@ public final class Scheduler implements AutoCloseable {
   private final ReentrantLock lifecycleLock = new ReentrantLock();
   private volatile Lifecycle lifecycle = Lifecycle.NEW;
   private volatile @Nullable Instant startedAt;
+  private volatile boolean dispatchPaused;
+  private volatile @Nullable Instant dispatchPausedSince;
+  private volatile Instant @Nullable [] lastDispatchPause; // [since, until] of the last pause
   private volatile boolean stopRequested;
   private @Nullable Thread ticker; // guarded by lifecycleLock
   private @Nullable Thread syncer; // guarded by lifecycleLock
@@ -664,6 +667,57 @@ public final class Scheduler implements AutoCloseable {
     tickOnce();
   }
 
+  /**
+   * Holds every task on this node without stopping it: nothing new starts (runs claimed ahead are
+   * handed back), runs in flight go on, clients keep adding and changing tasks. Fire times that
+   * pass meanwhile follow each task's missed-fire policy on {@link #resumeDispatch}. Not kept
+   * across restarts. Does nothing when already paused.
+   */
+  public void pauseDispatch() {
+    lifecycleLock.lock();
+    try {
+      if (!dispatchPaused) {
+        dispatchPausedSince = clock.instant();
+        dispatchPaused = true;
+        log.info("Dispatch paused on node {}", nodeId);
+      }
+    } finally {
+      lifecycleLock.unlock();
+    }
+    queue.wakeTicker();
+  }
+
+  /** Ends {@link #pauseDispatch}. Does nothing when not paused. */
+  public void resumeDispatch() {
+    lifecycleLock.lock();
+    try {
+      if (dispatchPaused) {
+        Instant since = dispatchPausedSince;
+        lastDispatchPause = since == null ? null : new Instant[] {since, clock.instant()};
+        dispatchPaused = false;
+        dispatchPausedSince = null;
+        log.info("Dispatch resumed on node {}", nodeId);
+      }
+    } finally {
+      lifecycleLock.unlock();
+    }
+    queue.wakeTicker();
+  }
+
+  /** When dispatch was paused, if it is. */
+  public Optional<Instant> dispatchPausedSince() {
+    return dispatchPaused ? Optional.ofNullable(dispatchPausedSince) : Optional.empty();
+  }
+
+  /** Why a fire time at {@code fire} was missed, as far as this node knows. */
+  private String missedCause(Instant fire) {
+    Instant[] pause = lastDispatchPause;
+    if (pause != null && !fire.isBefore(pause[0]) && !fire.isAfter(pause[1])) {
+      return "dispatch on node " + nodeId + " was paused from " + pause[0] + " to " + pause[1];
+    }
+    return "schedulerd was not running, or too busy, at its fire time";
+  }
+
   /** Makes the ticker re-read the clock at once, e.g. after a manual clock was moved. */
   public void wakeUp() {
     queue.wakeTicker();
@@ -695,6 +749,11 @@ public final class Scheduler implements AutoCloseable {
   }
 
   private void tickOnce() {
+    if (dispatchPaused) {
+      handBackClaimedAhead(); // claimed just before the pause: not started
+      checkInFlight(clock.instant());
+      return;
+    }
     startClaimedAhead(clock.instant());
     Instant now = clock.instant();
     List<DispatchQueue.Entry> entries = queue.takeDispatchable(now.plus(claimAhead));
@@ -718,7 +777,7 @@ public final class Scheduler implements AutoCloseable {
    * deadline, the next lease renewal.
    */
   private @Nullable Instant nextWake() {
-    Instant nextDue = queue.nextDue();
+    Instant nextDue = dispatchPaused ? null : queue.nextDue();
     Instant wake = nextDue == null ? null : nextDue.minus(claimAhead);
     claimedLock.lock();
     try {
@@ -785,6 +844,13 @@ public final class Scheduler implements AutoCloseable {
   /** Claims {@code entries} in one store call; the runs won wait in {@link #claimedAhead}. */
   private void claimBatch(List<DispatchQueue.Entry> entries) {
     Instant now = clock.instant();
+    if (dispatchPaused) {
+      for (DispatchQueue.Entry entry : entries) {
+        queue.release(entry.executorKind);
+        queue.offerAgain(entry.asOffer(entry.dueAt));
+      }
+      return;
+    }
     Map<String, PendingClaim> pending = new HashMap<>();
     for (DispatchQueue.Entry entry : entries) {
       if (entry.missedBy(now)) {
@@ -1161,12 +1227,7 @@ public final class Scheduler implements AutoCloseable {
           && fire != null
           && task.version() == entry.version
           && task.state().status() == TaskStatus.SCHEDULED) {
-        FirePlanner.Plan plan =
-            firePlanner.missed(
-                task.definition(),
-                fire,
-                now,
-                "schedulerd was not running, or too busy, at its fire time");
+        FirePlanner.Plan plan = firePlanner.missed(task.definition(), fire, now, missedCause(fire));
         notRun = notRunRecords(task, plan, now);
         TaskState state = task.state();
         TaskState next =

@@ -225,6 +225,32 @@ final class FirePolicyTest {
   }
 
   @Test
+  void daemonPause_holdsEveryTask_andResumeAppliesTheMissedFirePolicy() {
+    Scheduler scheduler = synchronous();
+    scheduler.add(hourly("h", missed(MissedFires.Mode.SKIP)));
+    scheduler.pauseDispatch();
+    scheduler.add(TaskDefinition.builder("now", "record").build()); // due at once
+    scheduler.runDue();
+    assertThat(recording.runsInOrder()).as("nothing starts while paused").isEmpty();
+    assertThat(scheduler.dispatchPausedSince()).contains(t0);
+
+    clock.advance(Duration.ofMinutes(150));
+    scheduler.runDue();
+    assertThat(recording.runsInOrder()).isEmpty();
+
+    scheduler.resumeDispatch();
+    scheduler.runDue();
+    assertThat(recording.runsInOrder()).containsExactly("now");
+    assertThat(scheduler.dispatchPausedSince()).isEmpty();
+    assertThat(oldestFirst("h"))
+        .extracting(RunRecord::outcome)
+        .containsExactly(RunOutcome.MISSED, RunOutcome.MISSED);
+    assertThat(oldestFirst("h").get(0).error())
+        .contains("dispatch on node " + scheduler.nodeId() + " was paused from " + t0);
+    assertThat(stored("h").state().nextDueAt()).isEqualTo(t0.plusSeconds(10800));
+  }
+
+  @Test
   void jitter_delaysEachRunByARandomShareOfIt() {
     Scheduler scheduler = synchronous(); // random() is 0.5
     scheduler.add(hourly("j", FirePolicy.DEFAULT.withJitter(Duration.ofMinutes(10))));
