@@ -15,10 +15,10 @@ describe("one server", () => {
     await session?.client.close();
   });
 
-  test("lists eighteen tools, each with input and output schema and annotations", async () => {
+  test("lists nineteen tools, each with input and output schema and annotations", async () => {
     const { tools } = await session.client.listTools();
     const names = tools.map((t) => t.name);
-    assert.equal(tools.length, 18, names.join(", "));
+    assert.equal(tools.length, 19, names.join(", "));
     for (const name of [
       "scheduler_add_task", "scheduler_list_tasks", "scheduler_get_status", "scheduler_get_task",
       "scheduler_remove_task", "scheduler_daemon_status", "scheduler_start_daemon",

@@ -3,6 +3,7 @@ package dev.schedulerd.api;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -22,6 +23,9 @@ import org.jspecify.annotations.Nullable;
  * @param createdBy who created the task, e.g. the MCP client's name and version; empty if unknown
  * @param firePolicy what happens to fire times that are missed or overlap a run, and jitter;
  *     recurring tasks only
+ * @param dependencies the tasks this one runs after; one-shot tasks only
+ * @param resources named concurrency groups a run holds one unit of each of while it runs (e.g.
+ *     {@code gpu}); a run waits until every one has a free unit on the node
  */
 public record TaskDefinition(
     String id,
@@ -34,7 +38,9 @@ public record TaskDefinition(
     @Nullable Duration timeout,
     Map<String, String> labels,
     String createdBy,
-    FirePolicy firePolicy) {
+    FirePolicy firePolicy,
+    Dependencies dependencies,
+    List<String> resources) {
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
   private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
@@ -50,6 +56,32 @@ public record TaskDefinition(
     Objects.requireNonNull(labels, "labels");
     Objects.requireNonNull(createdBy, "createdBy");
     Objects.requireNonNull(firePolicy, "firePolicy");
+    Objects.requireNonNull(dependencies, "dependencies");
+    Objects.requireNonNull(resources, "resources");
+    resources = List.copyOf(resources);
+    if (resources.size() > 16 || new java.util.HashSet<>(resources).size() != resources.size()) {
+      throw new IllegalArgumentException(
+          "resources must name at most 16 distinct groups, got " + resources);
+    }
+    for (String resource : resources) {
+      if (!KIND.matcher(resource).matches()) {
+        throw new IllegalArgumentException(
+            "resource '"
+                + resource
+                + "' is invalid: use lowercase letters, digits, '_' or '-', starting with a"
+                + " letter");
+      }
+    }
+    if (dependencies.taskIds().contains(id)) {
+      throw new IllegalArgumentException("task '" + id + "' cannot depend on itself");
+    }
+    if (!dependencies.isEmpty() && schedule.recurring()) {
+      throw new IllegalArgumentException(
+          "task '"
+              + id
+              + "' has a recurring schedule and dependencies: only one-shot tasks (immediate or"
+              + " run_at) can depend on others");
+    }
     if (!ID.matcher(id).matches()) {
       throw new IllegalArgumentException(
           "task id '"
@@ -89,7 +121,9 @@ public record TaskDefinition(
         timeout,
         labels,
         createdBy,
-        firePolicy);
+        firePolicy,
+        dependencies,
+        resources);
   }
 
   /** This definition as created by {@code creator}. */
@@ -105,7 +139,9 @@ public record TaskDefinition(
         timeout,
         labels,
         creator,
-        firePolicy);
+        firePolicy,
+        dependencies,
+        resources);
   }
 
   public static Builder builder(String id, String executorKind) {
@@ -125,6 +161,8 @@ public record TaskDefinition(
     private Map<String, String> labels = Map.of();
     private String createdBy = "";
     private FirePolicy firePolicy = FirePolicy.DEFAULT;
+    private Dependencies dependencies = Dependencies.NONE;
+    private List<String> resources = List.of();
 
     private Builder(String id, String executorKind) {
       this.id = id;
@@ -176,6 +214,16 @@ public record TaskDefinition(
       return this;
     }
 
+    public Builder dependencies(Dependencies dependencies) {
+      this.dependencies = dependencies;
+      return this;
+    }
+
+    public Builder resources(List<String> resources) {
+      this.resources = resources;
+      return this;
+    }
+
     public TaskDefinition build() {
       return new TaskDefinition(
           id,
@@ -188,7 +236,9 @@ public record TaskDefinition(
           timeout,
           labels,
           createdBy,
-          firePolicy);
+          firePolicy,
+          dependencies,
+          resources);
     }
   }
 }

@@ -55,6 +55,24 @@ public record TaskState(
     return new TaskState(TaskStatus.SCHEDULED, 0, dueAt, dueAt, null, null, now, now, 0);
   }
 
+  /** The state of a task just added that waits for its dependencies. */
+  public static TaskState waiting(Instant now) {
+    return new TaskState(TaskStatus.WAITING, 0, null, null, null, null, now, now, 0);
+  }
+
+  /** Its dependencies are done (or a paused task still has some to wait for): queued or waiting. */
+  public TaskState released(Instant fireTime, Instant dueAt, Instant now) {
+    status.checkTransitionTo(TaskStatus.SCHEDULED);
+    return new TaskState(
+        TaskStatus.SCHEDULED, 0, fireTime, dueAt, null, lastRun, createdAt, now, version);
+  }
+
+  /** A paused task whose dependencies have not all ended yet, resumed: it waits again. */
+  public TaskState waitingAgain(Instant now) {
+    status.checkTransitionTo(TaskStatus.WAITING);
+    return new TaskState(TaskStatus.WAITING, 0, null, null, null, lastRun, createdAt, now, version);
+  }
+
   /** This state as written by a store at {@code newVersion}. */
   public TaskState withVersion(long newVersion) {
     return new TaskState(

@@ -17,6 +17,11 @@ public enum TaskStatus {
   RETRY_WAIT,
   /** Held: not dispatched until resumed. */
   PAUSED,
+  /**
+   * Waiting for the tasks it depends on: queued once they all completed successfully (or, with
+   * {@link Dependencies#continueOnFailure()}, once they all ended).
+   */
+  WAITING,
   /** A one-shot task that succeeded. Terminal. */
   COMPLETED,
   /** A one-shot task whose last allowed attempt failed. Terminal. */
@@ -33,7 +38,8 @@ public enum TaskStatus {
       case SCHEDULED -> EnumSet.of(RUNNING, PAUSED, CANCELLED);
       case RUNNING -> EnumSet.of(SCHEDULED, RETRY_WAIT, COMPLETED, FAILED, CANCELLED);
       case RETRY_WAIT -> EnumSet.of(RUNNING, PAUSED, CANCELLED);
-      case PAUSED -> EnumSet.of(SCHEDULED, RETRY_WAIT, CANCELLED);
+      case PAUSED -> EnumSet.of(SCHEDULED, RETRY_WAIT, WAITING, CANCELLED);
+      case WAITING -> EnumSet.of(SCHEDULED, PAUSED, CANCELLED);
       case COMPLETED, FAILED, CANCELLED -> EnumSet.noneOf(TaskStatus.class);
     };
   }

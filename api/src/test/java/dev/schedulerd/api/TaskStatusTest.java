@@ -38,7 +38,11 @@ final class TaskStatusTest {
           "RETRY_WAIT->CANCELLED",
           "PAUSED->SCHEDULED",
           "PAUSED->RETRY_WAIT",
-          "PAUSED->CANCELLED");
+          "PAUSED->WAITING",
+          "PAUSED->CANCELLED",
+          "WAITING->SCHEDULED",
+          "WAITING->PAUSED",
+          "WAITING->CANCELLED");
 
   static Stream<Arguments> everyPair() {
     return EnumSet.allOf(TaskStatus.class).stream()

@@ -228,6 +228,15 @@ public final class Main implements Callable<Integer> {
     if (nodeId != null) {
       builder.nodeId(nodeId);
     }
+    Settings.Limits limits = settings.limits();
+    limits.resources().forEach(builder::resourceCapacity);
+    limits.maxRunsPerKind().forEach(builder::maxConcurrentRuns);
+    if (limits.maxRuns() != null) {
+      builder.maxConcurrentRuns(limits.maxRuns());
+    }
+    if (limits.priorityAgingSeconds() != null) {
+      builder.priorityAging(Duration.ofSeconds(limits.priorityAgingSeconds()));
+    }
     Scheduler scheduler = builder.build();
     SchedulerMetrics metrics = new SchedulerMetrics(scheduler);
     metrics.bindTo(meters);

@@ -1,7 +1,9 @@
 package dev.schedulerd.mcp;
 
+import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.Schedule;
 import dev.schedulerd.runtime.Scheduler;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -26,6 +28,22 @@ final class SchedulePreview {
 
   static Map<String, Object> of(
       Scheduler scheduler, Schedule schedule, ZoneId zone, int count, Instant now) {
+    return of(scheduler, schedule, zone, count, now, null, null);
+  }
+
+  /**
+   * With an overlap policy and how long a run takes, each fire time also says what the policy would
+   * do with it: run on time, start late after the previous run, be skipped, or cancel the previous
+   * run.
+   */
+  static Map<String, Object> of(
+      Scheduler scheduler,
+      Schedule schedule,
+      ZoneId zone,
+      int count,
+      Instant now,
+      FirePolicy.@Nullable Overlap overlap,
+      @Nullable Duration runLength) {
     ZoneRules rules = zone.getRules();
     List<Map<String, Object>> fires = new ArrayList<>();
     Set<String> notes = new LinkedHashSet<>();
@@ -48,12 +66,74 @@ final class SchedulePreview {
       }
       next = scheduler.nextFireTime(schedule, at);
     }
+    if (overlap != null && runLength != null) {
+      markOverlaps(fires, overlap, runLength, zone);
+    }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("schedule", TaskViews.summary(schedule));
     out.put("time_zone", zone.getId());
     out.put("fire_times", fires);
     out.put("notes", List.copyOf(notes));
     return out;
+  }
+
+  /** Simulates runs of {@code runLength} from the first fire time on, under {@code overlap}. */
+  private static void markOverlaps(
+      List<Map<String, Object>> fires,
+      FirePolicy.Overlap overlap,
+      Duration runLength,
+      ZoneId zone) {
+    Instant busyUntil = Instant.MIN;
+    String runningFor = "";
+    Map<String, Object> queued = null;
+    for (Map<String, Object> fire : fires) {
+      Instant at = Instant.parse((String) fire.get("at"));
+      if (queued != null && !busyUntil.isAfter(at)) {
+        queued.put(
+            "policy",
+            "starts late, at "
+                + local(busyUntil, zone)
+                + ", when the previous run ends (overlap=queue_one)");
+        runningFor = (String) queued.get("local");
+        busyUntil = busyUntil.plus(runLength);
+        queued = null;
+      }
+      if (!busyUntil.isAfter(at)) {
+        fire.put("policy", "runs on time");
+        runningFor = (String) fire.get("local");
+        busyUntil = at.plus(runLength);
+        continue;
+      }
+      switch (overlap) {
+        case SKIP ->
+            fire.put("policy", "skipped: the run for " + runningFor + " still runs (overlap=skip)");
+        case QUEUE_ONE -> {
+          if (queued != null) {
+            queued.put(
+                "policy", "skipped: a later fire time is queued instead (overlap=queue_one)");
+          }
+          queued = fire;
+        }
+        case CANCEL_PREVIOUS -> {
+          fire.put(
+              "policy",
+              "runs on time and cancels the run for " + runningFor + " (overlap=cancel_previous)");
+          runningFor = (String) fire.get("local");
+          busyUntil = at.plus(runLength);
+        }
+      }
+    }
+    if (queued != null) {
+      queued.put(
+          "policy",
+          "starts late, at "
+              + local(busyUntil, zone)
+              + ", when the previous run ends (overlap=queue_one)");
+    }
+  }
+
+  private static String local(Instant instant, ZoneId zone) {
+    return instant.atZone(zone).toOffsetDateTime() + "[" + zone.getId() + "]";
   }
 
   /** What a clock change between {@code previous} and {@code at} means for this fire time. */

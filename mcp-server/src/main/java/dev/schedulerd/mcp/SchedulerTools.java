@@ -1,6 +1,7 @@
 package dev.schedulerd.mcp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.Priority;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.Schedule;
@@ -76,6 +77,23 @@ final class SchedulerTools {
             ToolSchemas.OUT_ADD,
             annotations(false, false, true),
             (args, client) -> addTask(args, client)),
+        tool(
+            "scheduler_add_workflow",
+            "Add a workflow of dependent tasks",
+            """
+            Add several one-shot tasks that depend on each other, all at once or none. tasks is \
+            a list of definitions as scheduler_add_task takes them; each task's depends_on names \
+            tasks of this list (or already added ones) that must complete successfully first; \
+            it waits until then (status waiting). When a dependency fails, its dependents are \
+            skipped (recorded skipped, status cancelled) unless they set on_failure: continue. \
+            Fan-out and fan-in are fine; a cycle is refused with the cycle named. Example: \
+            {"tasks": [{"task_id": "fetch", "task_type": "log", "config": {"message": "fetch"}}, \
+            {"task_id": "build", "task_type": "log", "depends_on": ["fetch"], "config": \
+            {"message": "build"}}]}""",
+            ToolSchemas.WORKFLOW_SCHEMA,
+            ToolSchemas.OUT_WORKFLOW,
+            annotations(false, false, false),
+            (args, client) -> addWorkflow(args, client)),
         tool(
             "scheduler_list_tasks",
             "List tasks",
@@ -332,6 +350,43 @@ final class SchedulerTools {
         Map.of("task", TaskViews.task(added), "created", true));
   }
 
+  private CallToolResult addWorkflow(Map<String, Object> args, String client) {
+    Object tasks = args.get("tasks");
+    if (!(tasks instanceof List<?> list) || list.isEmpty()) {
+      throw new ToolInputException("tasks", "expected a non-empty array of task definitions");
+    }
+    List<TaskDefinition> definitions = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      if (!(list.get(i) instanceof Map<?, ?> item)) {
+        throw new ToolInputException("tasks", "item " + i + " is not an object");
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> taskArgs = (Map<String, Object>) item;
+      try {
+        definitions.add(ToolArguments.definitionFrom(taskArgs).withCreatedBy(client));
+      } catch (ToolInputException e) {
+        throw new ToolInputException("tasks", "item " + i + ": " + e.getMessage());
+      }
+    }
+    List<StoredTask> added;
+    try {
+      added = scheduler.addWorkflow(definitions);
+    } catch (DuplicateTaskException e) {
+      throw new ToolInputException(
+          "tasks", e.getMessage() + "; nothing was added. Use new ids, or remove the old task");
+    }
+    List<Map<String, Object>> views = new ArrayList<>();
+    added.forEach(t -> views.add(TaskViews.task(t)));
+    long waiting = added.stream().filter(t -> t.state().status() == TaskStatus.WAITING).count();
+    return result(
+        "Added a workflow of "
+            + added.size()
+            + " task(s); "
+            + waiting
+            + " wait for their dependencies",
+        Map.of("tasks", views));
+  }
+
   private CallToolResult sameAsExisting(TaskDefinition asked, StoredTask existing) {
     // The same definition from another client is still the same task.
     TaskDefinition normalized =
@@ -451,7 +506,8 @@ final class SchedulerTools {
     Map<String, Object> out = new LinkedHashMap<>();
     List<RunRecord> recent = scheduler.runs(id, 10);
     String explanation =
-        TaskViews.explain(task, recent.isEmpty() ? null : recent.get(0), scheduler.defaultZone());
+        TaskViews.explain(
+            task, recent.isEmpty() ? null : recent.get(0), scheduler.defaultZone(), scheduler::get);
     Map<String, Object> view = TaskViews.task(task);
     view.put("explanation", explanation);
     out.put("task", view);
@@ -539,16 +595,51 @@ final class SchedulerTools {
   }
 
   private CallToolResult previewSchedule(Map<String, Object> args) {
-    if (ToolArguments.optional(args, "cron_expression").isEmpty()
+    Optional<String> taskId = ToolArguments.optional(args, "task_id");
+    StoredTask task =
+        taskId.isEmpty()
+            ? null
+            : scheduler
+                .get(taskId.get())
+                .orElseThrow(
+                    () ->
+                        new ToolInputException(
+                            "task_id",
+                            "no task '"
+                                + taskId.get()
+                                + "'; scheduler_list_tasks shows the existing ones"));
+    if (task == null
+        && ToolArguments.optional(args, "cron_expression").isEmpty()
         && ToolArguments.optional(args, "interval").isEmpty()) {
       throw new ToolInputException(
           "cron_expression",
-          "give a cron_expression (e.g. \"0 3 * * *\") or an interval (e.g. \"15m\")");
+          "give a cron_expression (e.g. \"0 3 * * *\"), an interval (e.g. \"15m\") or a"
+              + " task_id");
     }
-    Schedule schedule = ToolArguments.scheduleFrom(args);
+    Schedule schedule =
+        task != null ? task.definition().schedule() : ToolArguments.scheduleFrom(args);
     java.time.ZoneId zone = ToolArguments.timeZone(args);
+    if (zone == null && schedule instanceof Schedule.Cron cron && cron.zone() != null) {
+      zone = cron.zone();
+    }
     if (zone == null) {
       zone = scheduler.defaultZone();
+    }
+    FirePolicy.Overlap overlap =
+        ToolArguments.optional(args, "overlap")
+            .map(o -> ToolArguments.parse("overlap", o, FirePolicy.Overlap::parse))
+            .orElse(task != null ? task.definition().firePolicy().overlap() : null);
+    java.time.Duration runLength = null;
+    if (args.get("expected_run_seconds") != null) {
+      runLength =
+          java.time.Duration.ofSeconds(
+              ToolArguments.optionalInt(args, "expected_run_seconds", 0, 1, 366 * 86_400));
+    } else if (task != null && task.state().lastRun() != null) {
+      RunRecord last = java.util.Objects.requireNonNull(task.state().lastRun());
+      runLength = java.time.Duration.between(last.startedAt(), last.finishedAt());
+    }
+    if (overlap == null && runLength != null) {
+      overlap = FirePolicy.DEFAULT.overlap();
     }
     if (schedule instanceof Schedule.Cron cron) {
       schedule = new Schedule.Cron(cron.expression(), cron.dialect(), zone);
@@ -556,7 +647,13 @@ final class SchedulerTools {
     int count = ToolArguments.optionalInt(args, "count", 5, 1, 100);
     Map<String, Object> preview =
         SchedulePreview.of(
-            scheduler, schedule, zone, count, java.time.InstantSource.system().instant());
+            scheduler,
+            schedule,
+            zone,
+            count,
+            java.time.InstantSource.system().instant(),
+            overlap,
+            runLength);
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> fires =
         (List<Map<String, Object>>) preview.getOrDefault("fire_times", List.of());
@@ -565,6 +662,9 @@ final class SchedulerTools {
       text.append("\n- ").append(fire.get("local"));
       if (fire.containsKey("note")) {
         text.append(" (").append(fire.get("note")).append(')');
+      }
+      if (fire.containsKey("policy")) {
+        text.append(": ").append(fire.get("policy"));
       }
     }
     return result(text.toString(), preview);

@@ -43,24 +43,39 @@ final class Settings implements CommandLine.IDefaultValueProvider {
     }
   }
 
+  /**
+   * How much runs at once on this node, from the config file: {@code resources.NAME=N}, {@code
+   * max-concurrent-runs=N}, {@code max-concurrent-runs.KIND=N}, {@code priority-aging=SECONDS}.
+   */
+  record Limits(
+      Map<String, Integer> resources,
+      Map<String, Integer> maxRunsPerKind,
+      @Nullable Integer maxRuns,
+      @Nullable Integer priorityAgingSeconds) {
+    static final Limits NONE = new Limits(Map.of(), Map.of(), null, null);
+  }
+
   private final Map<String, String> values;
   private final Map<String, String> storeOptions;
   private final Map<String, String> executorSettings;
+  private final Limits limits;
   private final @Nullable Path file;
 
   private Settings(
       Map<String, String> values,
       Map<String, String> storeOptions,
       Map<String, String> executorSettings,
+      Limits limits,
       @Nullable Path file) {
     this.values = values;
     this.storeOptions = storeOptions;
     this.executorSettings = executorSettings;
+    this.limits = limits;
     this.file = file;
   }
 
   static Settings none() {
-    return new Settings(Map.of(), Map.of(), Map.of(), null);
+    return new Settings(Map.of(), Map.of(), Map.of(), Limits.NONE, null);
   }
 
   /**
@@ -74,6 +89,10 @@ final class Settings implements CommandLine.IDefaultValueProvider {
     Map<String, String> values = new LinkedHashMap<>();
     Map<String, String> storeOptions = new TreeMap<>();
     Map<String, String> executorSettings = new TreeMap<>();
+    Map<String, Integer> resources = new TreeMap<>();
+    Map<String, Integer> maxRunsPerKind = new TreeMap<>();
+    Integer maxRuns = null;
+    Integer aging = null;
     if (file != null) {
       Properties properties = new Properties();
       try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -88,6 +107,16 @@ final class Settings implements CommandLine.IDefaultValueProvider {
         } else if (key.startsWith("executors.") && key.length() > "executors.".length()) {
           // Only here, in the operator's file: never from MCP, never from the environment.
           executorSettings.put(key.substring("executors.".length()), value);
+        } else if (key.startsWith("resources.") && key.length() > "resources.".length()) {
+          resources.put(key.substring("resources.".length()), positive(key, value, file, 1));
+        } else if (key.startsWith("max-concurrent-runs.")
+            && key.length() > "max-concurrent-runs.".length()) {
+          maxRunsPerKind.put(
+              key.substring("max-concurrent-runs.".length()), positive(key, value, file, 1));
+        } else if (key.equals("max-concurrent-runs")) {
+          maxRuns = positive(key, value, file, 1);
+        } else if (key.equals("priority-aging")) {
+          aging = positive(key, value, file, 0);
         } else if (KEYS.contains(key)) {
           values.put(key, check(key, value, "the config file " + file));
         } else {
@@ -98,7 +127,8 @@ final class Settings implements CommandLine.IDefaultValueProvider {
                   + file
                   + ": use "
                   + String.join(", ", KEYS)
-                  + ", store.OPTION for the store's options, or executors.KIND.SETTING");
+                  + ", store.OPTION for the store's options, executors.KIND.SETTING,"
+                  + " resources.NAME, max-concurrent-runs[.KIND] or priority-aging");
         }
       }
     }
@@ -110,7 +140,35 @@ final class Settings implements CommandLine.IDefaultValueProvider {
       }
     }
     return new Settings(
-        Map.copyOf(values), Map.copyOf(storeOptions), Map.copyOf(executorSettings), file);
+        Map.copyOf(values),
+        Map.copyOf(storeOptions),
+        Map.copyOf(executorSettings),
+        new Limits(Map.copyOf(resources), Map.copyOf(maxRunsPerKind), maxRuns, aging),
+        file);
+  }
+
+  private static int positive(String key, String value, Path file, int min) {
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= min) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new SettingsException(
+        key
+            + "='"
+            + value
+            + "' in the config file "
+            + file
+            + " is invalid: use a whole number of at least "
+            + min);
+  }
+
+  /** Resource capacities, run limits and priority aging from the config file. */
+  Limits limits() {
+    return limits;
   }
 
   static String envName(String key) {

@@ -9,8 +9,12 @@ import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,6 +44,13 @@ final class TaskViews {
     view.put("config", definition.config());
     view.put("labels", definition.labels());
     view.put("created_by", definition.createdBy());
+    if (!definition.resources().isEmpty()) {
+      view.put("resources", definition.resources());
+    }
+    if (!definition.dependencies().isEmpty()) {
+      view.put("depends_on", definition.dependencies().taskIds());
+      view.put("on_failure", definition.dependencies().continueOnFailure() ? "continue" : "skip");
+    }
     if (definition.schedule().recurring()) {
       FirePolicy fire = definition.firePolicy();
       Map<String, Object> policy = new LinkedHashMap<>();
@@ -69,8 +80,13 @@ final class TaskViews {
    *
    * @param latest the task's newest run record, if any (it may be a missed or skipped fire time)
    * @param defaultZone the zone of cron schedules that name none
+   * @param lookup the task with an id, to say what a waiting task waits for
    */
-  static String explain(StoredTask task, @Nullable RunRecord latest, ZoneId defaultZone) {
+  static String explain(
+      StoredTask task,
+      @Nullable RunRecord latest,
+      ZoneId defaultZone,
+      Function<String, Optional<StoredTask>> lookup) {
     TaskDefinition definition = task.definition();
     TaskState state = task.state();
     ZoneId zone = zoneOf(definition.schedule());
@@ -138,6 +154,19 @@ final class TaskViews {
                 + (last != null && last.error() != null ? ": " + last.error() : "");
           }
           case CANCELLED -> "cancelled at " + local(state.updatedAt(), shown);
+          case WAITING -> {
+            List<String> pending = new ArrayList<>();
+            for (String id : definition.dependencies().taskIds()) {
+              Optional<StoredTask> dependency = lookup.apply(id);
+              String status = dependency.map(d -> d.state().status().wireName()).orElse("removed");
+              if (!status.equals("completed")) {
+                pending.add(id + " (" + status + ")");
+              }
+            }
+            yield "waiting for dependenc"
+                + (pending.size() == 1 ? "y " : "ies ")
+                + (pending.isEmpty() ? "to be checked" : String.join(", ", pending));
+          }
         };
     if (latest != null && latest.outcome().isNotRun() && !state.status().isTerminal()) {
       line += "; fire time " + local(latest.scheduledFor(), shown) + " " + latest.error();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.schedulerd.api.CronDialect;
+import dev.schedulerd.api.Dependencies;
 import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.Priority;
 import dev.schedulerd.api.RetryPolicy;
@@ -14,8 +15,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -64,6 +67,8 @@ final class ToolArguments {
       builder.timeout(Duration.ofSeconds(optionalInt(args, "timeout", 3600, 1, 7 * 24 * 3600)));
     }
     builder.firePolicy(firePolicyFrom(args));
+    builder.dependencies(dependenciesFrom(args));
+    builder.resources(strings(args, "resources"));
     Object labels = args.get("labels");
     if (labels != null) {
       Map<String, String> parsed = new LinkedHashMap<>();
@@ -85,6 +90,60 @@ final class ToolArguments {
       return builder.build();
     } catch (IllegalArgumentException e) {
       throw new ToolInputException("task", String.valueOf(e.getMessage()));
+    }
+  }
+
+  /** An optional array of non-empty strings. */
+  static List<String> strings(Map<String, Object> args, String field) {
+    Object value = args.get(field);
+    List<String> values = new ArrayList<>();
+    if (value == null) {
+      return values;
+    }
+    if (!(value instanceof List<?> list)) {
+      throw new ToolInputException(field, "expected an array of strings, got " + value);
+    }
+    for (Object item : list) {
+      if (!(item instanceof String text) || text.isBlank()) {
+        throw new ToolInputException(field, "expected non-empty strings, got " + item);
+      }
+      values.add(text);
+    }
+    return values;
+  }
+
+  /** depends_on and on_failure. */
+  static Dependencies dependenciesFrom(Map<String, Object> args) {
+    Object dependsOn = args.get("depends_on");
+    List<String> ids = new ArrayList<>();
+    if (dependsOn != null) {
+      if (!(dependsOn instanceof List<?> list)) {
+        throw new ToolInputException(
+            "depends_on", "expected an array of task ids, got " + dependsOn);
+      }
+      for (Object id : list) {
+        if (!(id instanceof String text) || text.isBlank()) {
+          throw new ToolInputException("depends_on", "expected task ids (strings), got " + id);
+        }
+        ids.add(text);
+      }
+    }
+    boolean continueOnFailure =
+        optional(args, "on_failure")
+            .map(
+                f ->
+                    switch (f) {
+                      case "skip" -> false;
+                      case "continue" -> true;
+                      default ->
+                          throw new ToolInputException(
+                              "on_failure", "'" + f + "' is not skip or continue");
+                    })
+            .orElse(false);
+    try {
+      return new Dependencies(ids, continueOnFailure);
+    } catch (IllegalArgumentException e) {
+      throw new ToolInputException("depends_on", String.valueOf(e.getMessage()));
     }
   }
 

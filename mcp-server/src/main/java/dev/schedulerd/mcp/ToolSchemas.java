@@ -21,7 +21,7 @@ final class ToolSchemas {
       """
       {"type": "object",
        "properties": {
-         "status": {"type": "string", "enum": ["scheduled", "running", "retry_wait", "paused", "completed", "failed", "cancelled"]},
+         "status": {"type": "string", "enum": ["scheduled", "running", "retry_wait", "paused", "waiting", "completed", "failed", "cancelled"]},
          "priority": {"type": "string", "enum": ["critical", "high", "medium", "low"]},
          "task_type": {"type": "string", "description": "Only tasks of this executor kind."},
          "label": {"type": "string", "description": "Only tasks with this label, as key=value."},
@@ -51,12 +51,27 @@ final class ToolSchemas {
          "catch_up_window_seconds": {"type": "integer", "minimum": 1, "default": 86400, "description": "Only missed fire times at most this old are caught up."},
          "max_catch_up": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10, "description": "With run_all: the most missed fire times run."},
          "overlap": {"type": "string", "enum": ["skip", "queue_one", "cancel_previous"], "default": "queue_one", "description": "Recurring tasks: a fire time that comes while the previous run still runs. skip: not run (recorded skipped); queue_one: one run right after; cancel_previous: interrupt the running one and run the new."},
-         "jitter_seconds": {"type": "integer", "minimum": 0, "maximum": 3600, "default": 0, "description": "Recurring tasks: start each run up to this many seconds after its fire time, at random, to spread load."}
+         "jitter_seconds": {"type": "integer", "minimum": 0, "maximum": 3600, "default": 0, "description": "Recurring tasks: start each run up to this many seconds after its fire time, at random, to spread load."},
+         "depends_on": {"type": "array", "items": {"type": "string"}, "maxItems": 100, "description": "One-shot tasks only: ids of one-shot tasks this one runs after; it waits (status waiting) until all completed successfully."},
+         "resources": {"type": "array", "items": {"type": "string"}, "maxItems": 16, "description": "Named concurrency groups (e.g. [\\"gpu\\"]) the run holds a unit of each of; it waits for a free unit. Capacities are set by the operator (resources.NAME in the config file)."},
+         "on_failure": {"type": "string", "enum": ["skip", "continue"], "default": "skip", "description": "When a depends_on task fails, is cancelled or removed: skip this one (recorded skipped) or continue and run it once all ended."}
        },
        "required": ["task_id", "task_type"],
        "additionalProperties": false}""";
 
   static final String UPDATE_SCHEMA = ADD_SCHEMA;
+
+  static final String WORKFLOW_SCHEMA =
+      """
+      {"type": "object",
+       "properties": {
+         "tasks": {"type": "array", "minItems": 1, "maxItems": 500,
+                   "description": "Task definitions as scheduler_add_task takes them, each with its depends_on naming tasks of this list or tasks already added.",
+                   "items": %s}
+       },
+       "required": ["tasks"],
+       "additionalProperties": false}"""
+          .replace("%s", ADD_SCHEMA);
 
   static final String LIST_RUNS_SCHEMA =
       """
@@ -76,7 +91,10 @@ final class ToolSchemas {
          "cron_dialect": {"type": "string", "enum": ["unix", "quartz", "spring"], "default": "unix"},
          "interval": {"type": "string", "description": "\\"15m\\", \\"2h\\" or ISO-8601 \\"PT15M\\""},
          "time_zone": {"type": "string", "description": "IANA zone, e.g. \\"Europe/Berlin\\"; default: the daemon's zone."},
-         "count": {"type": "integer", "minimum": 1, "maximum": 100, "default": 5}
+         "count": {"type": "integer", "minimum": 1, "maximum": 100, "default": 5},
+         "task_id": {"type": "string", "description": "Preview this task's schedule and overlap policy (its last run's length as the run length unless expected_run_seconds is given)."},
+         "overlap": {"type": "string", "enum": ["skip", "queue_one", "cancel_previous"], "description": "With expected_run_seconds: mark which fire times this policy would skip, delay or use to cancel the previous run."},
+         "expected_run_seconds": {"type": "integer", "minimum": 1, "description": "How long one run takes, for the overlap marks."}
        },
        "additionalProperties": false}""";
 
@@ -84,7 +102,7 @@ final class ToolSchemas {
 
   private static final String STATUS_ENUM =
       "{\"type\": \"string\", \"enum\": [\"scheduled\", \"running\", \"retry_wait\", \"paused\","
-          + " \"completed\", \"failed\", \"cancelled\"]}";
+          + " \"waiting\", \"completed\", \"failed\", \"cancelled\"]}";
   private static final String PRIORITY_ENUM =
       "{\"type\": \"string\", \"enum\": [\"critical\", \"high\", \"medium\", \"low\"]}";
 
@@ -119,6 +137,8 @@ final class ToolSchemas {
          "fire_policy": {"type": "object", "description": "Recurring tasks: missed fire times, overlaps, jitter.",
            "properties": {"missed_fire_policy": {"type": "string"}, "catch_up_window_seconds": {"type": "integer"}, "max_catch_up": {"type": "integer"}, "overlap": {"type": "string"}, "jitter_seconds": {"type": "integer"}}},
          "explanation": {"type": "string", "description": "One line on the task's situation: what it waits for, what happened last."},
+         "depends_on": {"type": "array", "items": {"type": "string"}}, "on_failure": {"type": "string", "enum": ["skip", "continue"]},
+         "resources": {"type": "array", "items": {"type": "string"}},
          "last_run": %s3,
          "created_at": {"type": "string"}, "updated_at": {"type": "string"}
        },
@@ -162,6 +182,9 @@ final class ToolSchemas {
        "required": ["running", "state", "node_id", "uptime_seconds", "runs_started", "runs_in_flight", "queued", "executors"]}""";
 
   static final String OUT_TASK = object("\"task\": " + TASK_VIEW, "task");
+
+  static final String OUT_WORKFLOW =
+      object("\"tasks\": {\"type\": \"array\", \"items\": " + TASK_VIEW + "}", "tasks");
 
   static final String OUT_ADD =
       object(
@@ -221,7 +244,7 @@ final class ToolSchemas {
               + " \"fire_times\": {\"type\": \"array\", \"items\": "
               + object(
                   "\"at\": {\"type\": \"string\"}, \"local\": {\"type\": \"string\"},"
-                      + " \"note\": {\"type\": \"string\"}",
+                      + " \"note\": {\"type\": \"string\"}, \"policy\": {\"type\": \"string\"}",
                   "at",
                   "local")
               + "}, \"notes\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}",

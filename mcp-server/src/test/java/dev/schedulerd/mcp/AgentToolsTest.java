@@ -48,10 +48,10 @@ final class AgentToolsTest {
           + "\"time_zone\":\"Europe/Berlin\",\"config\":{\"message\":\"backup\"}}";
 
   @Test
-  void toolsList_hasEighteenToolsEachWithSchemasAndAnnotations() throws IOException {
+  void toolsList_hasNineteenToolsEachWithSchemasAndAnnotations() throws IOException {
     JsonNode tools = session.request("tools/list", "{}").path("result").path("tools");
     assertThat(tools.findValuesAsText("name"))
-        .hasSize(18)
+        .hasSize(19)
         .contains(
             "scheduler_update_task",
             "scheduler_pause_task",
@@ -61,7 +61,8 @@ final class AgentToolsTest {
             "scheduler_preview_schedule",
             "scheduler_list_executors",
             "scheduler_pause_daemon",
-            "scheduler_resume_daemon");
+            "scheduler_resume_daemon",
+            "scheduler_add_workflow");
     for (JsonNode tool : tools) {
       assertThat(tool.path("outputSchema").path("type").asText())
           .as(tool.path("name").asText())
@@ -155,6 +156,13 @@ final class AgentToolsTest {
     assertThat(
             error(
                 "scheduler_add_task",
+                "{\"task_id\":\"x\",\"task_type\":\"log\",\"config\":{\"message\":\"m\"},"
+                    + "\"resources\":[\"gpu\"]}"))
+        .contains("resource 'gpu' is not configured on this daemon (it has none)")
+        .contains("resources.gpu=2");
+    assertThat(
+            error(
+                "scheduler_add_task",
                 "{\"task_id\":\"x\",\"task_type\":\"log\",\"interval\":\"1h\","
                     + "\"jitter_seconds\":7200}"))
         .contains("jitter_seconds")
@@ -174,6 +182,45 @@ final class AgentToolsTest {
     JsonNode resumed = ok("scheduler_resume_daemon", "{}").path("daemon");
     assertThat(resumed.path("dispatch_paused").asBoolean()).isFalse();
     assertThat(resumed.has("dispatch_paused_since")).isFalse();
+  }
+
+  @Test
+  void workflow_addsADagAtOnce_explainsWhatEachWaitsFor_andRefusesCycles() throws IOException {
+    String later =
+        "{\"task_id\":\"fetch\",\"task_type\":\"log\",\"config\":{\"message\":\"m\"},\"run_at\":\"2099-01-01T00:00:00Z\"}";
+    JsonNode added =
+        ok(
+            "scheduler_add_workflow",
+            "{\"tasks\":["
+                + later
+                + ",{\"task_id\":\"build\",\"task_type\":\"log\",\"config\":{\"message\":\"m\"},\"depends_on\":[\"fetch\"]},"
+                + "{\"task_id\":\"report\",\"task_type\":\"log\",\"config\":{\"message\":\"m\"},\"depends_on\":[\"fetch\",\"build\"],"
+                + "\"on_failure\":\"continue\"}]}");
+    assertThat(added.path("tasks").findValuesAsText("task_id"))
+        .containsExactly("fetch", "build", "report");
+    assertThat(added.path("tasks").get(1).path("status").asText()).isEqualTo("waiting");
+    assertThat(added.path("tasks").get(2).path("on_failure").asText()).isEqualTo("continue");
+
+    JsonNode report = ok("scheduler_get_task", "{\"task_id\":\"report\"}").path("task");
+    assertThat(report.path("explanation").asText())
+        .isEqualTo("waiting for dependencies fetch (scheduled), build (waiting)");
+    assertThat(report.path("depends_on").toString()).isEqualTo("[\"fetch\",\"build\"]");
+
+    String cycle =
+        error(
+            "scheduler_add_workflow",
+            "{\"tasks\":[{\"task_id\":\"a\",\"task_type\":\"log\",\"config\":{\"message\":\"m\"},\"depends_on\":[\"b\"]},"
+                + "{\"task_id\":\"b\",\"task_type\":\"log\",\"config\":{\"message\":\"m\"},\"depends_on\":[\"a\"]}]}");
+    assertThat(cycle).contains("the dependencies form a cycle: a → b → a");
+    assertThat(error("scheduler_get_task", "{\"task_id\":\"a\"}")).contains("no task 'a'");
+
+    String taken =
+        error(
+            "scheduler_add_workflow",
+            "{\"tasks\":[{\"task_id\":\"fresh\",\"task_type\":\"log\",\"config\":{\"message\":\"m\"}},"
+                + "{\"task_id\":\"fetch\",\"task_type\":\"log\",\"config\":{\"message\":\"m\"}}]}");
+    assertThat(taken).contains("fetch").contains("nothing was added");
+    assertThat(error("scheduler_get_task", "{\"task_id\":\"fresh\"}")).contains("no task");
   }
 
   @Test

@@ -22,6 +22,43 @@ final class SchedulePreviewTest {
     return (List<Map<String, Object>>) java.util.Objects.requireNonNull(preview.get("fire_times"));
   }
 
+  private List<Object> policies(dev.schedulerd.api.FirePolicy.Overlap overlap) {
+    Instant t0 = Instant.parse("2026-05-04T10:00:00Z");
+    Map<String, Object> preview =
+        SchedulePreview.of(
+            scheduler,
+            Schedule.every(java.time.Duration.ofMinutes(10)),
+            java.time.ZoneOffset.UTC,
+            5,
+            t0,
+            overlap,
+            java.time.Duration.ofMinutes(25)); // each run outlasts two more fire times
+    return fires(preview).stream().map(f -> f.get("policy")).toList();
+  }
+
+  @Test
+  void overlapPolicies_markWhichFireTimesRunSkipOrWait() {
+    assertThat(policies(dev.schedulerd.api.FirePolicy.Overlap.SKIP))
+        .containsExactly(
+            "runs on time",
+            "skipped: the run for 2026-05-04T10:10Z[Z] still runs (overlap=skip)",
+            "skipped: the run for 2026-05-04T10:10Z[Z] still runs (overlap=skip)",
+            "runs on time",
+            "skipped: the run for 2026-05-04T10:40Z[Z] still runs (overlap=skip)");
+    assertThat(policies(dev.schedulerd.api.FirePolicy.Overlap.QUEUE_ONE))
+        .containsExactly(
+            "runs on time",
+            "skipped: a later fire time is queued instead (overlap=queue_one)",
+            "starts late, at 2026-05-04T10:35Z[Z], when the previous run ends (overlap=queue_one)",
+            "skipped: a later fire time is queued instead (overlap=queue_one)",
+            "starts late, at 2026-05-04T11:00Z[Z], when the previous run ends (overlap=queue_one)");
+    assertThat(policies(dev.schedulerd.api.FirePolicy.Overlap.CANCEL_PREVIOUS))
+        .allSatisfy(p -> assertThat((String) p).startsWith("runs on time"))
+        .element(1)
+        .isEqualTo(
+            "runs on time and cancels the run for 2026-05-04T10:10Z[Z] (overlap=cancel_previous)");
+  }
+
   @Test
   void cronInTheSpringForwardGap_isShiftedAndSaysSo() {
     Instant friday = Instant.parse("2026-03-27T12:00:00Z"); // clocks jump 02:00 -> 03:00 on Sunday

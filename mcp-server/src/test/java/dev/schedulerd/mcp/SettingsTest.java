@@ -54,6 +54,26 @@ final class SettingsTest {
   }
 
   @Test
+  void limits_comeFromTheConfigFile_andBadOnesAreRefused() throws IOException {
+    Path file =
+        config(
+            "resources.gpu=2\nresources.licence=1\nmax-concurrent-runs=16\n"
+                + "max-concurrent-runs.shell=1\npriority-aging=0\n");
+    Settings.Limits limits =
+        Settings.load(new String[] {"--config=" + file}, Map.of(), dir).limits();
+    assertThat(limits.resources()).containsEntry("gpu", 2).containsEntry("licence", 1);
+    assertThat(limits.maxRunsPerKind()).containsExactly(Map.entry("shell", 1));
+    assertThat(limits.maxRuns()).isEqualTo(16);
+    assertThat(limits.priorityAgingSeconds()).isZero();
+
+    Path bad = config("resources.gpu=none\n");
+    assertThatThrownBy(() -> Settings.load(new String[] {"--config=" + bad}, Map.of(), dir))
+        .isInstanceOf(Settings.SettingsException.class)
+        .hasMessageContaining("resources.gpu='none'")
+        .hasMessageContaining("use a whole number of at least 1");
+  }
+
+  @Test
   void storeOptions_comeFromStoreDotKeys() throws IOException {
     Path file = config("store=sqlite\nstore.synchronous=normal\n");
     Settings settings = Settings.load(new String[] {"--config=" + file}, Map.of(), dir);

@@ -47,6 +47,11 @@ public final class TimedTaskStore implements TaskStore {
   }
 
   @Override
+  public List<StoredTask> insertAll(List<StoredTask> tasks) {
+    return timed("insert_all", () -> delegate.insertAll(tasks));
+  }
+
+  @Override
   public Optional<StoredTask> find(String taskId) {
     return timed("find", () -> delegate.find(taskId));
   }

@@ -43,10 +43,18 @@ final class DispatchQueue {
     final TaskStatus status;
     final Instant dueAt;
     final @Nullable Instant missedAt;
+    final List<String> resources;
+
+    /**
+     * Its place among due entries: the due instant, later by one aging step per level below
+     * CRITICAL.
+     */
+    final Instant rank;
+
     final long sequence;
     boolean live = true;
 
-    Entry(Offer offer, long sequence) {
+    Entry(Offer offer, long sequence, Duration agingStep) {
       this.taskId = offer.taskId();
       this.version = offer.version();
       this.priority = offer.priority();
@@ -54,6 +62,8 @@ final class DispatchQueue {
       this.status = offer.status();
       this.dueAt = offer.dueAt();
       this.missedAt = offer.missedAt();
+      this.resources = offer.resources();
+      this.rank = offer.dueAt().plus(agingStep.multipliedBy(offer.priority().ordinal()));
       this.sequence = sequence;
     }
 
@@ -63,7 +73,8 @@ final class DispatchQueue {
     }
 
     Offer asOffer(Instant newDueAt) {
-      return new Offer(taskId, version, priority, executorKind, status, newDueAt, missedAt);
+      return new Offer(
+          taskId, version, priority, executorKind, status, newDueAt, missedAt, resources);
     }
   }
 
@@ -80,7 +91,8 @@ final class DispatchQueue {
       String executorKind,
       TaskStatus status,
       Instant dueAt,
-      @Nullable Instant missedAt) {
+      @Nullable Instant missedAt,
+      List<String> resources) {
 
     Offer(
         String taskId,
@@ -89,16 +101,18 @@ final class DispatchQueue {
         String executorKind,
         TaskStatus status,
         Instant dueAt) {
-      this(taskId, version, priority, executorKind, status, dueAt, null);
+      this(taskId, version, priority, executorKind, status, dueAt, null, List.of());
     }
   }
 
   private static final Comparator<Entry> BY_DUE =
       Comparator.<Entry, Instant>comparing(e -> e.dueAt).thenComparingLong(e -> e.sequence);
-  private static final Comparator<Entry> BY_URGENCY =
-      Comparator.<Entry, Priority>comparing(e -> e.priority)
-          .thenComparing(e -> e.dueAt)
-          .thenComparingLong(e -> e.sequence);
+
+  /**
+   * Due entries, most urgent first: by rank (with aging), then priority, due instant, arrival.
+   * Without aging the rank is the due instant and priority decides first.
+   */
+  private final Comparator<Entry> byUrgency;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
@@ -106,7 +120,7 @@ final class DispatchQueue {
 
   // Guarded by lock.
   private final PriorityQueue<Entry> waiting = new PriorityQueue<>(BY_DUE);
-  private final PriorityQueue<Entry> ready = new PriorityQueue<>(BY_URGENCY);
+  private final PriorityQueue<Entry> ready;
   private final Map<String, Entry> live = new HashMap<>();
 
   /**
@@ -124,9 +138,38 @@ final class DispatchQueue {
   private long sequence;
   private boolean wakePending;
 
+  private final Map<String, Integer> resourceCapacity;
+  private final Map<String, Integer> resourcesInUse = new HashMap<>();
+  private final Duration agingStep;
+
   DispatchQueue(int maxConcurrent, Map<String, Integer> maxConcurrentByKind) {
+    this(maxConcurrent, maxConcurrentByKind, Map.of(), Duration.ZERO);
+  }
+
+  /**
+   * @param resourceCapacity units of each named resource on this node; a resource not named has
+   *     none, so tasks that need it never run here
+   * @param agingStep a due entry gains one priority level per step it waits; zero for strict
+   *     priority
+   */
+  DispatchQueue(
+      int maxConcurrent,
+      Map<String, Integer> maxConcurrentByKind,
+      Map<String, Integer> resourceCapacity,
+      Duration agingStep) {
     this.maxConcurrent = maxConcurrent;
     this.maxConcurrentByKind = Map.copyOf(maxConcurrentByKind);
+    this.resourceCapacity = Map.copyOf(resourceCapacity);
+    this.agingStep = agingStep;
+    Comparator<Entry> byPriority =
+        Comparator.<Entry, Priority>comparing(e -> e.priority)
+            .thenComparing(e -> e.dueAt)
+            .thenComparingLong(e -> e.sequence);
+    this.byUrgency =
+        agingStep.isZero()
+            ? byPriority
+            : Comparator.<Entry, Instant>comparing(e -> e.rank).thenComparing(byPriority);
+    this.ready = new PriorityQueue<>(byUrgency);
   }
 
   /**
@@ -150,7 +193,7 @@ final class DispatchQueue {
         }
         kill(existing);
       }
-      Entry entry = new Entry(offer, sequence++);
+      Entry entry = new Entry(offer, sequence++, agingStep);
       live.put(entry.taskId, entry);
       count(entry, +1);
       waiting.add(entry);
@@ -243,10 +286,11 @@ final class DispatchQueue {
         if (!next.live) {
           continue;
         }
-        if (kindFull(next.executorKind)) {
+        if (kindFull(next.executorKind) || resourcesFull(next.resources)) {
           blocked.add(next);
           continue;
         }
+        next.resources.forEach(r -> resourcesInUse.merge(r, 1, Integer::sum));
         next.live = false;
         live.remove(next.taskId);
         takenVersions.put(next.taskId, next.version);
@@ -263,11 +307,12 @@ final class DispatchQueue {
   }
 
   /** Gives back a slot taken by {@link #takeDispatchable}. */
-  void release(String executorKind) {
+  void release(String executorKind, List<String> resources) {
     lock.lock();
     try {
       running--;
       runningByKind.merge(executorKind, -1, Integer::sum);
+      resources.forEach(r -> resourcesInUse.merge(r, -1, Integer::sum));
       if (!ready.isEmpty()) {
         signalTicker();
       }
@@ -399,6 +444,15 @@ final class DispatchQueue {
   }
 
   /** Requires lock. */
+  private boolean resourcesFull(List<String> resources) {
+    for (String resource : resources) {
+      if (resourcesInUse.getOrDefault(resource, 0) >= resourceCapacity.getOrDefault(resource, 0)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private boolean kindFull(String kind) {
     Integer limit = maxConcurrentByKind.get(kind);
     return limit != null && runningByKind.getOrDefault(kind, 0) >= limit;

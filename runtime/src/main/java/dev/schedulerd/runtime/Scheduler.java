@@ -25,10 +25,12 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -67,6 +69,9 @@ public final class Scheduler implements AutoCloseable {
   /** Bound on a run's result and error text kept in the store. */
   static final int MAX_TEXT = 160 * 1024;
 
+  /** How long a due task waits to gain a priority level: see {@link Builder#priorityAging}. */
+  public static final Duration DEFAULT_PRIORITY_AGING = Duration.ofMinutes(5);
+
   /** Expired leases recovered per sync round. */
   private static final int RECOVERY_BATCH = 100;
 
@@ -94,6 +99,7 @@ public final class Scheduler implements AutoCloseable {
 
   private final FireTimes fireTimes;
   private final FirePlanner firePlanner;
+  private final Map<String, Integer> resourceCapacity;
   private final DispatchQueue queue;
   private final String nodeId;
   private final Duration leaseDuration;
@@ -151,6 +157,13 @@ public final class Scheduler implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicReference<>();
 
   private final ConcurrentHashMap<String, InFlight> inFlight = new ConcurrentHashMap<>();
+
+  /** Waiting tasks by the ids they depend on: who to look at when a task ends or goes. */
+  private final ConcurrentHashMap<String, Set<String>> waitingOn = new ConcurrentHashMap<>();
+
+  /** Waiting tasks to judge at the next sync round (outside the sync lock). */
+  private final Set<String> dependencyChecks = ConcurrentHashMap.newKeySet();
+
   private final AtomicLong wakeUps = new AtomicLong();
   private final AtomicLong dispatched = new AtomicLong();
 
@@ -161,7 +174,13 @@ public final class Scheduler implements AutoCloseable {
     this.leaseClock = store.sharedClock().orElse(builder.clock);
     this.fireTimes = new FireTimes(builder.defaultZone);
     this.firePlanner = new FirePlanner(fireTimes);
-    this.queue = new DispatchQueue(builder.maxConcurrentRuns, builder.maxConcurrentRunsPerKind);
+    this.queue =
+        new DispatchQueue(
+            builder.maxConcurrentRuns,
+            builder.maxConcurrentRunsPerKind,
+            builder.resourceCapacity,
+            builder.priorityAging);
+    this.resourceCapacity = Map.copyOf(builder.resourceCapacity);
     this.nodeId = builder.nodeId;
     this.leaseDuration = builder.leaseDuration;
     this.syncInterval = builder.syncInterval;
@@ -191,16 +210,128 @@ public final class Scheduler implements AutoCloseable {
    */
   public StoredTask add(TaskDefinition definition) {
     TaskDefinition normalized = validated(definition);
+    checkDependenciesExist(normalized, Set.of());
     Instant now = clock.instant();
-    Instant firstFire = fireTimes.first(normalized.schedule(), now);
-    TaskState initial = TaskState.initial(firstFire, now);
-    if (normalized.schedule().recurring()) {
-      initial = initial.rescheduled(firstFire, jittered(normalized, firstFire), now);
-    }
-    StoredTask stored = store.insert(normalized, initial);
+    StoredTask stored = store.insert(normalized, initialState(normalized, now));
     enqueue(stored);
     listeners.forEach(l -> guarded("taskAdded", () -> l.taskAdded(stored)));
     return stored;
+  }
+
+  /**
+   * Adds a workflow: tasks that depend on each other (and on tasks already stored), all at once or
+   * none. Each task waits for its dependencies; one whose dependency fails is skipped unless it
+   * continues on failure.
+   *
+   * @return the tasks as stored, in the order given
+   * @throws InvalidTaskException naming the task and field at fault, or the dependency cycle
+   * @throws dev.schedulerd.api.store.DuplicateTaskException when an id is taken; nothing is added
+   */
+  public List<StoredTask> addWorkflow(List<TaskDefinition> definitions) {
+    if (definitions.isEmpty()) {
+      throw new InvalidTaskException("tasks", "a workflow needs at least one task");
+    }
+    Set<String> ids = DependencyGate.ids(definitions);
+    List<TaskDefinition> normalized = new ArrayList<>();
+    Map<String, List<String>> graph = new LinkedHashMap<>();
+    for (TaskDefinition definition : definitions) {
+      TaskDefinition valid;
+      try {
+        valid = validated(definition);
+      } catch (InvalidTaskException e) {
+        throw new InvalidTaskException(
+            "tasks", "task '" + definition.id() + "': " + e.getMessage());
+      }
+      checkDependenciesExist(valid, ids);
+      normalized.add(valid);
+      graph.put(valid.id(), valid.dependencies().taskIds());
+    }
+    DependencyGate.cycle(graph)
+        .ifPresent(
+            loop -> {
+              throw new InvalidTaskException(
+                  "tasks", "the dependencies form a cycle: " + loop + "; remove one of them");
+            });
+    Instant now = clock.instant();
+    List<StoredTask> tasks = new ArrayList<>();
+    for (TaskDefinition definition : normalized) {
+      tasks.add(new StoredTask(definition, initialState(definition, now)));
+    }
+    List<StoredTask> stored = store.insertAll(tasks);
+    for (StoredTask task : stored) {
+      enqueue(task);
+      listeners.forEach(l -> guarded("taskAdded", () -> l.taskAdded(task)));
+    }
+    return stored;
+  }
+
+  private TaskState initialState(TaskDefinition definition, Instant now) {
+    if (!definition.dependencies().isEmpty()) {
+      return TaskState.waiting(now);
+    }
+    Instant firstFire = fireTimes.first(definition.schedule(), now);
+    TaskState initial = TaskState.initial(firstFire, now);
+    if (definition.schedule().recurring()) {
+      initial = initial.rescheduled(firstFire, jittered(definition, firstFire), now);
+    }
+    return initial;
+  }
+
+  /**
+   * The stored tasks reachable through {@code definition}'s dependencies do not lead back to it.
+   */
+  private void checkNoCycle(TaskDefinition definition) {
+    Map<String, List<String>> graph = new LinkedHashMap<>();
+    graph.put(definition.id(), definition.dependencies().taskIds());
+    java.util.ArrayDeque<String> toRead =
+        new java.util.ArrayDeque<>(definition.dependencies().taskIds());
+    while (!toRead.isEmpty() && graph.size() < 10_000) {
+      String id = toRead.poll();
+      if (graph.containsKey(id)) {
+        continue;
+      }
+      List<String> deps =
+          store.find(id).map(t -> t.definition().dependencies().taskIds()).orElse(List.of());
+      graph.put(id, deps);
+      toRead.addAll(deps);
+    }
+    DependencyGate.cycle(graph)
+        .ifPresent(
+            loop -> {
+              throw new InvalidTaskException(
+                  "depends_on", "the dependencies would form a cycle: " + loop);
+            });
+  }
+
+  /** Dependencies name one-shot tasks that exist, or tasks being added with it ({@code adding}). */
+  private void checkDependenciesExist(TaskDefinition definition, Set<String> adding) {
+    for (String id : definition.dependencies().taskIds()) {
+      if (adding.contains(id)) {
+        continue;
+      }
+      StoredTask dependency =
+          store
+              .find(id)
+              .orElseThrow(
+                  () ->
+                      new InvalidTaskException(
+                          "depends_on",
+                          "task '"
+                              + definition.id()
+                              + "' depends on '"
+                              + id
+                              + "', which does not exist: add it first, or add both with"
+                              + " scheduler_add_workflow"));
+      if (dependency.definition().schedule().recurring()) {
+        throw new InvalidTaskException(
+            "depends_on",
+            "task '"
+                + definition.id()
+                + "' depends on '"
+                + id
+                + "', which is recurring: only one-shot tasks can be depended on");
+      }
+    }
   }
 
   /**
@@ -224,6 +355,22 @@ public final class Scheduler implements AutoCloseable {
                   ? validated
                   : validated.withCreatedBy(current.definition().createdBy());
           TaskState state = current.state();
+          if (!normalized.dependencies().equals(current.definition().dependencies())) {
+            if (state.status() != TaskStatus.WAITING) {
+              throw new InvalidTaskException(
+                  "depends_on",
+                  "task '"
+                      + definition.id()
+                      + "' is "
+                      + state.status().wireName()
+                      + ": its dependencies can change only while it waits for them; remove it"
+                      + " and add it again");
+            }
+            checkDependenciesExist(normalized, Set.of());
+            checkNoCycle(normalized);
+            dependencyChecks.add(normalized.id());
+            requestSync();
+          }
           if (normalized.schedule().equals(current.definition().schedule())) {
             return new Change(normalized, state);
           }
@@ -261,7 +408,7 @@ public final class Scheduler implements AutoCloseable {
           if (status == TaskStatus.PAUSED) {
             return null; // already paused
           }
-          if (!status.isQueued()) {
+          if (!status.isQueued() && status != TaskStatus.WAITING) {
             throw new IllegalStateException(
                 "task '"
                     + taskId
@@ -269,7 +416,7 @@ public final class Scheduler implements AutoCloseable {
                     + status.wireName()
                     + (status == TaskStatus.RUNNING
                         ? ": wait for the run to end, then pause it"
-                        : ": only scheduled or retry_wait tasks can be paused"));
+                        : ": only scheduled, retry_wait or waiting tasks can be paused"));
           }
           return new Change(current.definition(), current.state().paused(now));
         });
@@ -289,13 +436,18 @@ public final class Scheduler implements AutoCloseable {
         (current, now) -> {
           TaskState state = current.state();
           if (state.status() != TaskStatus.PAUSED) {
-            if (state.status().isQueued() || state.status() == TaskStatus.RUNNING) {
+            if (state.status().isQueued()
+                || state.status() == TaskStatus.RUNNING
+                || state.status() == TaskStatus.WAITING) {
               return null; // not paused: nothing to resume
             }
             throw new IllegalStateException(
                 "task '" + taskId + "' is " + state.status().wireName() + ", not paused");
           }
           TaskDefinition definition = current.definition();
+          if (!definition.dependencies().isEmpty() && state.fireTime() == null) {
+            return new Change(definition, state.waitingAgain(now)); // judged at the next sync
+          }
           Schedule schedule = definition.schedule();
           Instant fire = state.fireTime();
           if (schedule.recurring() && fire != null) {
@@ -437,6 +589,23 @@ public final class Scheduler implements AutoCloseable {
     if (!problems.isEmpty()) {
       throw new InvalidTaskException("config", String.join("; ", problems));
     }
+    for (String resource : definition.resources()) {
+      if (!resourceCapacity.containsKey(resource)) {
+        throw new InvalidTaskException(
+            "resources",
+            "resource '"
+                + resource
+                + "' is not configured on this daemon"
+                + (resourceCapacity.isEmpty()
+                    ? " (it has none)"
+                    : " (it has "
+                        + String.join(", ", new java.util.TreeSet<>(resourceCapacity.keySet()))
+                        + ")")
+                + ". The operator sets its capacity in the config file, e.g. resources."
+                + resource
+                + "=2");
+      }
+    }
     return definition.withSchedule(fireTimes.normalize(definition.schedule()));
   }
 
@@ -468,11 +637,12 @@ public final class Scheduler implements AutoCloseable {
       if (run.taskId().equals(taskId) && run.settle()) {
         run.cancel();
         inFlight.remove(run.runId);
-        queue.release(run.executorKind());
+        queue.release(run.executorKind(), run.resources());
       }
     }
     if (removed) {
       listeners.forEach(l -> guarded("taskRemoved", () -> l.taskRemoved(taskId)));
+      dependencyEnded(taskId);
     }
     return removed;
   }
@@ -846,7 +1016,7 @@ public final class Scheduler implements AutoCloseable {
     Instant now = clock.instant();
     if (dispatchPaused) {
       for (DispatchQueue.Entry entry : entries) {
-        queue.release(entry.executorKind);
+        queue.release(entry.executorKind, entry.resources);
         queue.offerAgain(entry.asOffer(entry.dueAt));
       }
       return;
@@ -854,7 +1024,7 @@ public final class Scheduler implements AutoCloseable {
     Map<String, PendingClaim> pending = new HashMap<>();
     for (DispatchQueue.Entry entry : entries) {
       if (entry.missedBy(now)) {
-        queue.release(entry.executorKind);
+        queue.release(entry.executorKind, entry.resources);
         passOverMissed(entry, now);
         continue;
       }
@@ -867,7 +1037,7 @@ public final class Scheduler implements AutoCloseable {
                 + " to other nodes",
             entry.taskId,
             entry.executorKind);
-        queue.release(entry.executorKind);
+        queue.release(entry.executorKind, entry.resources);
         continue;
       }
       String runId = UUID.randomUUID().toString();
@@ -891,7 +1061,7 @@ public final class Scheduler implements AutoCloseable {
       log.warn("Could not claim {} run(s); retrying in {}", pending.size(), STORE_RETRY_DELAY, e);
       for (PendingClaim p : pending.values()) {
         DispatchQueue.Entry entry = p.entry();
-        queue.release(entry.executorKind);
+        queue.release(entry.executorKind, entry.resources);
         queue.offerAgain(entry.asOffer(now.plus(STORE_RETRY_DELAY)));
       }
       return;
@@ -922,7 +1092,7 @@ public final class Scheduler implements AutoCloseable {
     for (PendingClaim lost : pending.values()) {
       // Another node claimed it first, or it changed: the change feed brings its new state.
       queue.untake(lost.entry().taskId, lost.entry().version);
-      queue.release(lost.entry().executorKind);
+      queue.release(lost.entry().executorKind, lost.entry().resources);
     }
     if (!pending.isEmpty()) {
       requestSync();
@@ -996,7 +1166,7 @@ public final class Scheduler implements AutoCloseable {
             e);
       } finally {
         inFlight.remove(run.runId);
-        queue.release(run.executorKind());
+        queue.release(run.executorKind(), run.resources());
       }
     }
   }
@@ -1054,7 +1224,7 @@ public final class Scheduler implements AutoCloseable {
           run.taskId());
       run.cancel();
       inFlight.remove(run.runId);
-      queue.release(run.executorKind());
+      queue.release(run.executorKind(), run.resources());
     }
   }
 
@@ -1146,7 +1316,7 @@ public final class Scheduler implements AutoCloseable {
           e);
     } finally {
       inFlight.remove(run.runId);
-      queue.release(run.executorKind());
+      queue.release(run.executorKind(), run.resources());
     }
   }
 
@@ -1353,11 +1523,13 @@ public final class Scheduler implements AutoCloseable {
       }
       for (String removed : changes.removed()) {
         queue.remove(removed, Long.MAX_VALUE);
+        dependencyEnded(removed);
       }
       changeCursor = changes.cursor();
     } finally {
       syncLock.unlock();
     }
+    judgeWaitingTasks();
     heartbeatIfDue();
     recoverExpiredLeases();
   }
@@ -1460,9 +1632,96 @@ public final class Scheduler implements AutoCloseable {
               definition.executorKind(),
               state.status(),
               due,
-              missedAt));
+              missedAt,
+              definition.resources()));
     } else {
       queue.remove(task.id(), task.version());
+      if (state.status() == TaskStatus.WAITING) {
+        for (String dependency : task.definition().dependencies().taskIds()) {
+          waitingOn.computeIfAbsent(dependency, d -> ConcurrentHashMap.newKeySet()).add(task.id());
+        }
+        dependencyChecks.add(task.id());
+        requestSync();
+      } else if (state.status().isTerminal()) {
+        dependencyEnded(task.id());
+      }
+    }
+  }
+
+  /** A task ended or was removed: the tasks waiting on it are judged at the next sync. */
+  private void dependencyEnded(String taskId) {
+    Set<String> dependents = waitingOn.remove(taskId);
+    if (dependents != null && !dependents.isEmpty()) {
+      dependencyChecks.addAll(dependents);
+      requestSync();
+    }
+  }
+
+  /**
+   * Releases, skips or leaves waiting each task due for a look. Conditional writes: when several
+   * nodes judge the same task, one write wins and the others find the version moved on.
+   */
+  private void judgeWaitingTasks() {
+    for (String taskId : List.copyOf(dependencyChecks)) {
+      dependencyChecks.remove(taskId);
+      try {
+        store.find(taskId).ifPresent(this::judge);
+      } catch (RuntimeException e) {
+        log.warn("Could not check the dependencies of task {}; trying again", taskId, e);
+        dependencyChecks.add(taskId);
+      }
+    }
+  }
+
+  private void judge(StoredTask task) {
+    if (task.state().status() != TaskStatus.WAITING) {
+      return;
+    }
+    TaskDefinition definition = task.definition();
+    Map<String, Optional<StoredTask>> dependencies = new LinkedHashMap<>();
+    for (String id : definition.dependencies().taskIds()) {
+      dependencies.put(id, store.find(id));
+    }
+    Instant now = clock.instant();
+    Optional<StoredTask> written;
+    List<RunRecord> notRun = List.of();
+    switch (DependencyGate.judge(definition, dependencies)) {
+      case DependencyGate.Verdict.Wait w -> {
+        return;
+      }
+      case DependencyGate.Verdict.Release r -> {
+        Instant due =
+            definition.schedule() instanceof Schedule.At at && at.instant().isAfter(now)
+                ? at.instant()
+                : now;
+        written = store.update(task.id(), task.version(), task.state().released(due, due, now));
+      }
+      case DependencyGate.Verdict.Skip skip -> {
+        notRun =
+            List.of(
+                new RunRecord(
+                    "skipped-" + UUID.randomUUID(),
+                    task.id(),
+                    0,
+                    now,
+                    now,
+                    now,
+                    RunOutcome.SKIPPED,
+                    null,
+                    skip.reason(),
+                    nodeId));
+        written =
+            writeWithRuns(
+                task,
+                task.state().finished(TaskStatus.CANCELLED, task.state().lastRun(), now),
+                notRun);
+      }
+    }
+    if (written.isPresent()) {
+      StoredTask stored = written.get();
+      enqueue(stored);
+      announceNotRun(stored, notRun);
+      listeners.forEach(l -> guarded("taskChanged", () -> l.taskChanged(stored)));
     }
   }
 
@@ -1579,6 +1838,10 @@ public final class Scheduler implements AutoCloseable {
       return claimed.definition().executorKind();
     }
 
+    List<String> resources() {
+      return claimed.definition().resources();
+    }
+
     /** Whether the caller is the first to decide how this run ends (completion, timeout, ...). */
     boolean settle() {
       return settled.compareAndSet(false, true);
@@ -1660,6 +1923,8 @@ public final class Scheduler implements AutoCloseable {
     private ZoneId defaultZone = ZoneId.of("UTC");
     private int maxConcurrentRuns = 64;
     private final Map<String, Integer> maxConcurrentRunsPerKind = new ConcurrentHashMap<>();
+    private final Map<String, Integer> resourceCapacity = new ConcurrentHashMap<>();
+    private Duration priorityAging = DEFAULT_PRIORITY_AGING;
     private String nodeId = defaultNodeId();
     private Duration leaseDuration = Duration.ofSeconds(30);
     private Duration syncInterval = Duration.ofSeconds(1);
@@ -1718,6 +1983,28 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** This node's id in leases and run records. Default: host name and process id. */
+    /**
+     * Units of a named resource on this node: at most {@code capacity} runs that name it in their
+     * {@link TaskDefinition#resources()} run at once. Tasks may only name resources configured here
+     * (on the node that adds them); a node without the resource never runs them.
+     */
+    public Builder resourceCapacity(String resource, int capacity) {
+      requireArgument(capacity >= 1, "resource %s needs a capacity of at least 1", resource);
+      resourceCapacity.put(resource, capacity);
+      return this;
+    }
+
+    /**
+     * A due task gains one priority level for every {@code step} it waits, so that a steady stream
+     * of urgent tasks cannot keep a low one from running forever. Default 5 min; zero for strict
+     * priority.
+     */
+    public Builder priorityAging(Duration step) {
+      requireArgument(!step.isNegative(), "priority aging must not be negative, got %s", step);
+      this.priorityAging = step;
+      return this;
+    }
+
     public Builder nodeId(String nodeId) {
       requireArgument(!nodeId.isBlank(), "node id must not be blank");
       this.nodeId = nodeId;

@@ -46,7 +46,7 @@ final class DispatchQueueTest {
   void offerAgain_afterAStoreFailure_queuesTheSameVersion() {
     queue.offer(offer("t", 3));
     assertThat(queue.takeDispatchable(T0)).hasSize(1);
-    queue.release("log");
+    queue.release("log", java.util.List.of());
 
     queue.offerAgain(offer("t", 3));
 

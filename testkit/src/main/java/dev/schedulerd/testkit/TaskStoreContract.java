@@ -479,6 +479,30 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void insertAll_addsEveryTask_orNoneWhenOneIdIsTaken() {
+    store.insert(definition("taken"), scheduledAt(T0));
+
+    assertThatThrownBy(
+            () ->
+                store.insertAll(
+                    List.of(
+                        new StoredTask(definition("w1"), scheduledAt(T0)),
+                        new StoredTask(definition("taken"), scheduledAt(T0)))))
+        .isInstanceOf(DuplicateTaskException.class);
+    assertThat(store.find("w1")).isEmpty();
+
+    List<StoredTask> added =
+        store.insertAll(
+            List.of(
+                new StoredTask(definition("w1"), scheduledAt(T0)),
+                new StoredTask(definition("w2"), TaskState.waiting(T0))));
+    assertThat(added).extracting(StoredTask::id).containsExactly("w1", "w2");
+    assertThat(added).allMatch(t -> t.version() == 1);
+    assertThat(store.find("w2").orElseThrow().state().status()).isEqualTo(TaskStatus.WAITING);
+    assertThat(store.changesSince(0).changed()).extracting(StoredTask::id).contains("w1", "w2");
+  }
+
+  @Test
   void updateWithRuns_atStaleVersion_writesNothing() {
     StoredTask queued = store.insert(definition("t1"), scheduledAt(T0));
     assertThat(store.update("t1", queued.version(), queued.state().rescheduled(T0, T0, T0)))

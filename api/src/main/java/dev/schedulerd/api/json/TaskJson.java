@@ -3,8 +3,10 @@ package dev.schedulerd.api.json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.schedulerd.api.CronDialect;
+import dev.schedulerd.api.Dependencies;
 import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.Lease;
 import dev.schedulerd.api.Priority;
@@ -18,8 +20,10 @@ import dev.schedulerd.api.TaskStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -60,6 +64,17 @@ public final class TaskJson {
     if (!d.createdBy().isEmpty()) {
       node.put("createdBy", d.createdBy());
     }
+    if (!d.resources().isEmpty()) {
+      ArrayNode resources = node.putArray("resources");
+      d.resources().forEach(resources::add);
+    }
+    if (!d.dependencies().isEmpty()) {
+      ArrayNode deps = node.putArray("dependsOn");
+      d.dependencies().taskIds().forEach(deps::add);
+      if (d.dependencies().continueOnFailure()) {
+        node.put("onDependencyFailure", "continue");
+      }
+    }
     FirePolicy f = d.firePolicy();
     if (!f.equals(FirePolicy.DEFAULT)) { // absent means the default, as in stores written before
       ObjectNode fire = node.putObject("firePolicy");
@@ -98,7 +113,27 @@ public final class TaskJson {
         .labels(labels)
         .createdBy(node.path("createdBy").asText(""))
         .firePolicy(readFirePolicy(node.path("firePolicy")))
+        .dependencies(readDependencies(node))
+        .resources(readStrings(node.path("resources")))
         .build();
+  }
+
+  private static List<String> readStrings(JsonNode array) {
+    List<String> values = new ArrayList<>();
+    if (array.isArray()) {
+      array.forEach(v -> values.add(v.asText()));
+    }
+    return values;
+  }
+
+  private static Dependencies readDependencies(JsonNode node) {
+    JsonNode deps = node.path("dependsOn");
+    if (!deps.isArray() || deps.isEmpty()) {
+      return Dependencies.NONE;
+    }
+    List<String> ids = new ArrayList<>();
+    deps.forEach(d -> ids.add(d.asText()));
+    return new Dependencies(ids, "continue".equals(node.path("onDependencyFailure").asText()));
   }
 
   private static FirePolicy readFirePolicy(JsonNode fire) {

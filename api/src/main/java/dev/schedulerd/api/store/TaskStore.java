@@ -43,6 +43,28 @@ public interface TaskStore extends AutoCloseable {
    */
   StoredTask insert(TaskDefinition definition, TaskState state);
 
+  /**
+   * Adds several new tasks at once, each at version 1: all of them or none (a workflow's tasks
+   * depend on each other). The default inserts one by one and removes those it inserted when one
+   * fails, so other processes may glimpse a part; stores with transactions override it.
+   *
+   * @param tasks definitions with their initial states (their versions are ignored)
+   * @return the tasks as stored, in the order given
+   * @throws DuplicateTaskException when one of the ids is taken (none is added)
+   */
+  default List<StoredTask> insertAll(List<StoredTask> tasks) {
+    List<StoredTask> inserted = new java.util.ArrayList<>(tasks.size());
+    try {
+      for (StoredTask task : tasks) {
+        inserted.add(insert(task.definition(), task.state()));
+      }
+    } catch (RuntimeException e) {
+      inserted.forEach(t -> delete(t.id()));
+      throw e;
+    }
+    return inserted;
+  }
+
   /** The task with {@code taskId}, if present. */
   Optional<StoredTask> find(String taskId);
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.schedulerd.api.CronDialect;
+import dev.schedulerd.api.Dependencies;
 import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.Lease;
 import dev.schedulerd.api.Priority;
@@ -69,8 +70,18 @@ final class TaskJsonTest {
             .build();
     assertThat(TaskJson.readDefinition(TaskJson.writeDefinition(d))).isEqualTo(d);
 
+    TaskDefinition gated =
+        TaskDefinition.builder("t-3", "log")
+            .resources(List.of("gpu", "licence-pool"))
+            .dependencies(Dependencies.on("t-1", "t-2").continuingOnFailure())
+            .build();
+    assertThat(TaskJson.readDefinition(TaskJson.writeDefinition(gated))).isEqualTo(gated);
+
     TaskDefinition plain = TaskDefinition.builder("t-2", "log").build();
-    assertThat(TaskJson.writeDefinition(plain)).doesNotContain("firePolicy");
+    assertThat(TaskJson.writeDefinition(plain))
+        .doesNotContain("firePolicy")
+        .doesNotContain("dependsOn")
+        .doesNotContain("resources");
     assertThat(TaskJson.readDefinition(TaskJson.writeDefinition(plain)).firePolicy())
         .isEqualTo(FirePolicy.DEFAULT);
   }

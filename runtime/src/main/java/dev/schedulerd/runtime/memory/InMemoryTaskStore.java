@@ -93,6 +93,30 @@ public final class InMemoryTaskStore implements TaskStore {
     return stored;
   }
 
+  @Override
+  public List<StoredTask> insertAll(List<StoredTask> tasks) {
+    List<StoredTask> stored = new ArrayList<>(tasks.size());
+    lock.lock();
+    try {
+      checkOpen();
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      for (StoredTask task : tasks) {
+        if (this.tasks.containsKey(task.id()) || !ids.add(task.id())) {
+          throw new DuplicateTaskException(task.id());
+        }
+      }
+      for (StoredTask task : tasks) {
+        StoredTask written = new StoredTask(task.definition(), task.state().withVersion(1));
+        write(written);
+        stored.add(written);
+      }
+    } finally {
+      lock.unlock();
+    }
+    notifyListeners();
+    return stored;
+  }
+
   /**
    * Puts back a task exactly as it was saved (state and version included) with its run records,
    * oldest first; for stores that keep tasks in memory and persist them elsewhere.

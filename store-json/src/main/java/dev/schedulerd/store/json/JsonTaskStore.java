@@ -162,6 +162,14 @@ public final class JsonTaskStore implements TaskStore {
   }
 
   @Override
+  public List<StoredTask> insertAll(List<StoredTask> tasks) {
+    checkOpen();
+    List<StoredTask> stored = memory.insertAll(tasks);
+    persisted(stored, tasks.stream().map(StoredTask::id).toList());
+    return stored;
+  }
+
+  @Override
   public Optional<StoredTask> update(String taskId, long expectedVersion, TaskState next) {
     checkOpen();
     return persistedIfPresent(memory.update(taskId, expectedVersion, next), taskId);
@@ -233,11 +241,15 @@ public final class JsonTaskStore implements TaskStore {
    * that changed something meanwhile, one rewrites for all.
    */
   private <T> T persisted(T result, String changedTask) {
+    return persisted(result, List.of(changedTask));
+  }
+
+  private <T> T persisted(T result, List<String> changedTasks) {
     long change;
     persistLock.lock();
     try {
-      untouched.remove(changedTask);
-      order.add(changedTask);
+      untouched.removeAll(changedTasks);
+      order.addAll(changedTasks);
       change = changes.incrementAndGet();
     } finally {
       persistLock.unlock();

@@ -185,6 +185,8 @@ final class SeedFormat {
       }
       case "paused" ->
           new TaskState(TaskStatus.PAUSED, attempt, null, null, null, null, created, updated, 1);
+      case "waiting" ->
+          new TaskState(TaskStatus.WAITING, 0, null, null, null, null, created, updated, 1);
       case "completed", "failed", "cancelled" ->
           new TaskState(
               TaskStatus.parse(status), attempt, null, null, null, null, created, updated, 1);
@@ -192,8 +194,8 @@ final class SeedFormat {
           throw new IllegalArgumentException(
               "has status '"
                   + status
-                  + "': expected pending, scheduled, running, retry_wait, paused, completed,"
-                  + " failed or cancelled");
+                  + "': expected pending, scheduled, running, retry_wait, paused, waiting,"
+                  + " completed, failed or cancelled");
     };
   }
 

@@ -230,24 +230,39 @@ public final class PostgresTaskStore implements TaskStore {
 
   @Override
   public StoredTask insert(TaskDefinition definition, TaskState state) {
-    StoredTask stored = new StoredTask(definition, state.withVersion(1));
+    return insertAll(List.of(new StoredTask(definition, state))).get(0);
+  }
+
+  /** All in one transaction: a duplicate id adds none. */
+  @Override
+  public List<StoredTask> insertAll(List<StoredTask> tasks) {
+    List<StoredTask> stored = new ArrayList<>(tasks.size());
+    for (StoredTask task : tasks) {
+      stored.add(new StoredTask(task.definition(), task.state().withVersion(1)));
+    }
     return write(
         c -> {
           try (PreparedStatement untomb =
               c.prepareStatement("DELETE FROM removed_tasks WHERE id = ?")) {
-            untomb.setString(1, definition.id());
-            untomb.executeUpdate();
+            for (StoredTask task : stored) {
+              untomb.setString(1, task.id());
+              untomb.addBatch();
+            }
+            untomb.executeBatch();
           }
+          long seq = reserveChangeSeqs(c, stored.size());
           try (PreparedStatement insert =
               c.prepareStatement(
                   "INSERT INTO tasks (id, definition, state, status, version, next_due_ms,"
                       + " lease_run_id, lease_expires_ms, change_seq)"
                       + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
-            insert.setString(1, definition.id());
-            insert.setString(2, TaskJson.writeDefinition(definition));
-            bindState(insert, 3, stored.state(), reserveChangeSeqs(c, 1));
-            if (insert.executeUpdate() == 0) {
-              throw new DuplicateTaskException(definition.id());
+            for (StoredTask task : stored) {
+              insert.setString(1, task.id());
+              insert.setString(2, TaskJson.writeDefinition(task.definition()));
+              bindState(insert, 3, task.state(), seq++);
+              if (insert.executeUpdate() == 0) {
+                throw new DuplicateTaskException(task.id()); // rolls the whole batch back
+              }
             }
           }
           return stored;

@@ -166,32 +166,47 @@ public final class SqliteTaskStore implements TaskStore {
 
   @Override
   public StoredTask insert(TaskDefinition definition, TaskState state) {
-    StoredTask stored = new StoredTask(definition, state.withVersion(1));
+    return insertAll(List.of(new StoredTask(definition, state))).get(0);
+  }
+
+  /** All in one transaction (one write batch's savepoint): a duplicate id adds none. */
+  @Override
+  public List<StoredTask> insertAll(List<StoredTask> tasks) {
+    List<StoredTask> stored = new ArrayList<>(tasks.size());
+    for (StoredTask task : tasks) {
+      stored.add(new StoredTask(task.definition(), task.state().withVersion(1)));
+    }
     return writer.execute(
         batch -> {
           Connection c = batch.connection();
-          try (PreparedStatement exists = c.prepareStatement("SELECT 1 FROM tasks WHERE id = ?")) {
-            exists.setString(1, definition.id());
-            try (ResultSet rs = exists.executeQuery()) {
-              if (rs.next()) {
-                throw new DuplicateTaskException(definition.id());
+          java.util.Set<String> ids = new java.util.HashSet<>();
+          for (StoredTask task : stored) {
+            try (PreparedStatement exists =
+                c.prepareStatement("SELECT 1 FROM tasks WHERE id = ?")) {
+              exists.setString(1, task.id());
+              try (ResultSet rs = exists.executeQuery()) {
+                if (rs.next() || !ids.add(task.id())) {
+                  throw new DuplicateTaskException(task.id());
+                }
               }
             }
           }
-          try (PreparedStatement insert =
-              c.prepareStatement(
-                  "INSERT INTO tasks (id, definition, state, status, version, next_due_ms,"
-                      + " lease_run_id, lease_expires_ms, change_seq)"
-                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            insert.setString(1, definition.id());
-            insert.setString(2, TaskJson.writeDefinition(definition));
-            bindState(insert, 3, stored.state(), batch.nextChangeSeq());
-            insert.executeUpdate();
-          }
-          try (PreparedStatement untomb =
-              c.prepareStatement("DELETE FROM removed_tasks WHERE id = ?")) {
-            untomb.setString(1, definition.id());
-            untomb.executeUpdate();
+          for (StoredTask task : stored) {
+            try (PreparedStatement insert =
+                c.prepareStatement(
+                    "INSERT INTO tasks (id, definition, state, status, version, next_due_ms,"
+                        + " lease_run_id, lease_expires_ms, change_seq)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+              insert.setString(1, task.id());
+              insert.setString(2, TaskJson.writeDefinition(task.definition()));
+              bindState(insert, 3, task.state(), batch.nextChangeSeq());
+              insert.executeUpdate();
+            }
+            try (PreparedStatement untomb =
+                c.prepareStatement("DELETE FROM removed_tasks WHERE id = ?")) {
+              untomb.setString(1, task.id());
+              untomb.executeUpdate();
+            }
           }
           return stored;
         });
