@@ -54,7 +54,14 @@ public record FirePolicy(MissedFires missed, Overlap overlap, Duration jitter) {
      */
     QUEUE_ONE,
     /** The previous run is interrupted (recorded {@code cancelled}) and the new fire time runs. */
-    CANCEL_PREVIOUS;
+    CANCEL_PREVIOUS,
+    /**
+     * Runs overlap freely: each fire time runs as a one-shot task of its own, {@code ID:FIRE_TIME}
+     * (e.g. {@code report:2026-11-27T03:00:00Z}), with the task's executor, config, priority,
+     * retries and timeout, and its own run history, the way a Kubernetes CronJob starts a Job per
+     * schedule.
+     */
+    ALLOW;
 
     public String wireName() {
       return name().toLowerCase(Locale.ROOT);
@@ -68,7 +75,9 @@ public record FirePolicy(MissedFires missed, Overlap overlap, Duration jitter) {
         }
       }
       throw new IllegalArgumentException(
-          "unknown overlap policy '" + name + "': use one of skip, queue_one, cancel_previous");
+          "unknown overlap policy '"
+              + name
+              + "': use one of skip, queue_one, cancel_previous, allow");
     }
   }
 

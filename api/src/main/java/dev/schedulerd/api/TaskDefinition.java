@@ -45,6 +45,9 @@ public record TaskDefinition(
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
   private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
 
+  /** Room for ":" and an ISO-8601 instant with nanoseconds in the run tasks' ids. */
+  public static final int MAX_ID_WITH_ALLOW = 128 - 31;
+
   public TaskDefinition {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(executorKind, "executorKind");
@@ -74,6 +77,15 @@ public record TaskDefinition(
     }
     if (dependencies.taskIds().contains(id)) {
       throw new IllegalArgumentException("task '" + id + "' cannot depend on itself");
+    }
+    if (firePolicy.overlap() == FirePolicy.Overlap.ALLOW && id.length() > MAX_ID_WITH_ALLOW) {
+      throw new IllegalArgumentException(
+          "task id '"
+              + id
+              + "' is too long for overlap=allow: each run becomes a task 'ID:FIRE_TIME', so the"
+              + " id may have at most "
+              + MAX_ID_WITH_ALLOW
+              + " characters");
     }
     if (!dependencies.isEmpty() && schedule.recurring()) {
       throw new IllegalArgumentException(

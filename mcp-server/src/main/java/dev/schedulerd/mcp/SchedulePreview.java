@@ -98,6 +98,18 @@ final class SchedulePreview {
         busyUntil = busyUntil.plus(runLength);
         queued = null;
       }
+      if (overlap == FirePolicy.Overlap.ALLOW) {
+        fire.put(
+            "policy",
+            busyUntil.isAfter(at)
+                ? "runs on time, alongside the run for " + runningFor + " (overlap=allow)"
+                : "runs on time");
+        if (!busyUntil.isAfter(at)) {
+          runningFor = (String) fire.get("local");
+          busyUntil = at.plus(runLength);
+        }
+        continue;
+      }
       if (!busyUntil.isAfter(at)) {
         fire.put("policy", "runs on time");
         runningFor = (String) fire.get("local");
@@ -114,6 +126,7 @@ final class SchedulePreview {
           }
           queued = fire;
         }
+        case ALLOW -> throw new AssertionError("handled above");
         case CANCEL_PREVIOUS -> {
           fire.put(
               "policy",

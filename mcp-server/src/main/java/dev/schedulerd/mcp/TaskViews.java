@@ -131,6 +131,13 @@ final class TaskViews {
             Instant due = java.util.Objects.requireNonNull(state.nextDueAt());
             Instant fire = state.fireTime();
             String next = "next run " + local(fire != null ? fire : due, shown);
+            if (definition.firePolicy().overlap() == FirePolicy.Overlap.ALLOW
+                && definition.schedule().recurring()) {
+              next +=
+                  "; each fire time runs as its own task "
+                      + definition.id()
+                      + ":FIRE_TIME (overlap=allow)";
+            }
             if (fire != null && due.isAfter(fire)) {
               next +=
                   " (started up to "

@@ -50,7 +50,7 @@ final class ToolSchemas {
          "missed_fire_policy": {"type": "string", "enum": ["skip", "run_once", "run_all"], "default": "run_once", "description": "Recurring tasks: fire times missed while schedulerd was down or the task paused. skip: run none; run_once: one catch-up run; run_all: each, oldest first, up to max_catch_up. Each missed one is recorded as a run with outcome missed."},
          "catch_up_window_seconds": {"type": "integer", "minimum": 1, "default": 86400, "description": "Only missed fire times at most this old are caught up."},
          "max_catch_up": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10, "description": "With run_all: the most missed fire times run."},
-         "overlap": {"type": "string", "enum": ["skip", "queue_one", "cancel_previous"], "default": "queue_one", "description": "Recurring tasks: a fire time that comes while the previous run still runs. skip: not run (recorded skipped); queue_one: one run right after; cancel_previous: interrupt the running one and run the new."},
+         "overlap": {"type": "string", "enum": ["skip", "queue_one", "cancel_previous", "allow"], "default": "queue_one", "description": "Recurring tasks: a fire time that comes while the previous run still runs. skip: not run (recorded skipped); queue_one: one run right after; cancel_previous: interrupt the running one and run the new; allow: each fire time runs as its own task ID:FIRE_TIME, overlapping freely."},
          "jitter_seconds": {"type": "integer", "minimum": 0, "maximum": 3600, "default": 0, "description": "Recurring tasks: start each run up to this many seconds after its fire time, at random, to spread load."},
          "depends_on": {"type": "array", "items": {"type": "string"}, "maxItems": 100, "description": "One-shot tasks only: ids of one-shot tasks this one runs after; it waits (status waiting) until all completed successfully."},
          "resources": {"type": "array", "items": {"type": "string"}, "maxItems": 16, "description": "Named concurrency groups (e.g. [\\"gpu\\"]) the run holds a unit of each of; it waits for a free unit. Capacities are set by the operator (resources.NAME in the config file)."},
@@ -93,7 +93,7 @@ final class ToolSchemas {
          "time_zone": {"type": "string", "description": "IANA zone, e.g. \\"Europe/Berlin\\"; default: the daemon's zone."},
          "count": {"type": "integer", "minimum": 1, "maximum": 100, "default": 5},
          "task_id": {"type": "string", "description": "Preview this task's schedule and overlap policy (its last run's length as the run length unless expected_run_seconds is given)."},
-         "overlap": {"type": "string", "enum": ["skip", "queue_one", "cancel_previous"], "description": "With expected_run_seconds: mark which fire times this policy would skip, delay or use to cancel the previous run."},
+         "overlap": {"type": "string", "enum": ["skip", "queue_one", "cancel_previous", "allow"], "description": "With expected_run_seconds: mark which fire times this policy would skip, delay or use to cancel the previous run."},
          "expected_run_seconds": {"type": "integer", "minimum": 1, "description": "How long one run takes, for the overlap marks."}
        },
        "additionalProperties": false}""";

@@ -52,6 +52,13 @@ final class SchedulePreviewTest {
             "starts late, at 2026-05-04T10:35Z[Z], when the previous run ends (overlap=queue_one)",
             "skipped: a later fire time is queued instead (overlap=queue_one)",
             "starts late, at 2026-05-04T11:00Z[Z], when the previous run ends (overlap=queue_one)");
+    assertThat(policies(dev.schedulerd.api.FirePolicy.Overlap.ALLOW))
+        .containsExactly(
+            "runs on time",
+            "runs on time, alongside the run for 2026-05-04T10:10Z[Z] (overlap=allow)",
+            "runs on time, alongside the run for 2026-05-04T10:10Z[Z] (overlap=allow)",
+            "runs on time",
+            "runs on time, alongside the run for 2026-05-04T10:40Z[Z] (overlap=allow)");
     assertThat(policies(dev.schedulerd.api.FirePolicy.Overlap.CANCEL_PREVIOUS))
         .allSatisfy(p -> assertThat((String) p).startsWith("runs on time"))
         .element(1)

@@ -45,6 +45,9 @@ final class DispatchQueue {
     final @Nullable Instant missedAt;
     final List<String> resources;
 
+    /** Under overlap=allow: its fire time becomes a task of its own instead of a run. */
+    final boolean spawnsRuns;
+
     /**
      * Its place among due entries: the due instant, later by one aging step per level below
      * CRITICAL.
@@ -63,6 +66,7 @@ final class DispatchQueue {
       this.dueAt = offer.dueAt();
       this.missedAt = offer.missedAt();
       this.resources = offer.resources();
+      this.spawnsRuns = offer.spawnsRuns();
       this.rank = offer.dueAt().plus(agingStep.multipliedBy(offer.priority().ordinal()));
       this.sequence = sequence;
     }
@@ -74,7 +78,15 @@ final class DispatchQueue {
 
     Offer asOffer(Instant newDueAt) {
       return new Offer(
-          taskId, version, priority, executorKind, status, newDueAt, missedAt, resources);
+          taskId,
+          version,
+          priority,
+          executorKind,
+          status,
+          newDueAt,
+          missedAt,
+          resources,
+          spawnsRuns);
     }
   }
 
@@ -92,7 +104,8 @@ final class DispatchQueue {
       TaskStatus status,
       Instant dueAt,
       @Nullable Instant missedAt,
-      List<String> resources) {
+      List<String> resources,
+      boolean spawnsRuns) {
 
     Offer(
         String taskId,
@@ -101,7 +114,7 @@ final class DispatchQueue {
         String executorKind,
         TaskStatus status,
         Instant dueAt) {
-      this(taskId, version, priority, executorKind, status, dueAt, null, List.of());
+      this(taskId, version, priority, executorKind, status, dueAt, null, List.of(), false);
     }
   }
 
@@ -286,11 +299,13 @@ final class DispatchQueue {
         if (!next.live) {
           continue;
         }
-        if (kindFull(next.executorKind) || resourcesFull(next.resources)) {
+        if (!next.spawnsRuns && (kindFull(next.executorKind) || resourcesFull(next.resources))) {
           blocked.add(next);
           continue;
         }
-        next.resources.forEach(r -> resourcesInUse.merge(r, 1, Integer::sum));
+        if (!next.spawnsRuns) {
+          next.resources.forEach(r -> resourcesInUse.merge(r, 1, Integer::sum));
+        }
         next.live = false;
         live.remove(next.taskId);
         takenVersions.put(next.taskId, next.version);

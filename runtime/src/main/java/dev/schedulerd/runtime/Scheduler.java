@@ -1028,6 +1028,11 @@ public final class Scheduler implements AutoCloseable {
         passOverMissed(entry, now);
         continue;
       }
+      if (entry.spawnsRuns) {
+        queue.release(entry.executorKind, List.of()); // the run task takes its own slot
+        spawnRunTask(entry, now);
+        continue;
+      }
       Optional<TaskExecutor> executor =
           executors.find(entry.executorKind).filter(e -> executors.isEnabled(entry.executorKind));
       if (executor.isEmpty()) {
@@ -1418,6 +1423,73 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
+  /**
+   * Under overlap=allow: the due fire time becomes a one-shot task {@code ID:FIRE_TIME} of its own,
+   * so its run may overlap the previous ones, and the task moves on to its next fire time. The run
+   * task is added first: its id is fixed by the fire time, so a crash between the two writes
+   * re-adds nothing when the fire time is taken again.
+   */
+  private void spawnRunTask(DispatchQueue.Entry entry, Instant now) {
+    Optional<StoredTask> parent = Optional.empty();
+    StoredTask child = null;
+    try {
+      StoredTask task = store.find(entry.taskId).orElse(null);
+      Instant fire = task == null ? null : task.state().fireTime();
+      if (task != null
+          && fire != null
+          && task.version() == entry.version
+          && task.state().status() == TaskStatus.SCHEDULED) {
+        TaskDefinition definition = task.definition();
+        Map<String, String> labels = new LinkedHashMap<>(definition.labels());
+        labels.put("schedulerd.parent", definition.id());
+        TaskDefinition run =
+            TaskDefinition.builder(definition.id() + ":" + fire, definition.executorKind())
+                .priority(definition.priority())
+                .config(definition.config())
+                .description(
+                    "run of "
+                        + definition.id()
+                        + " for its fire time "
+                        + fire
+                        + " (overlap=allow)"
+                        + (definition.description().isEmpty()
+                            ? ""
+                            : ": " + definition.description()))
+                .retryPolicy(definition.retryPolicy())
+                .timeout(definition.timeout())
+                .labels(labels)
+                .createdBy(definition.createdBy())
+                .resources(definition.resources())
+                .build();
+        try {
+          child = store.insert(run, TaskState.initial(now, now));
+        } catch (dev.schedulerd.api.store.DuplicateTaskException e) {
+          log.info("Run task {} exists already; moving {} on", run.id(), definition.id());
+        }
+        Optional<Instant> next = fireTimes.next(definition.schedule(), fire);
+        TaskState state = task.state();
+        TaskState moved =
+            next.isPresent()
+                ? state.rescheduled(next.get(), jittered(definition, next.get()), now)
+                : state.finished(TaskStatus.COMPLETED, state.lastRun(), now);
+        parent = store.update(task.id(), task.version(), moved);
+      }
+    } catch (RuntimeException e) {
+      log.warn("Could not start a run task for task {}", entry.taskId, e);
+    }
+    if (child != null) {
+      StoredTask added = child;
+      enqueue(added);
+      listeners.forEach(l -> guarded("taskAdded", () -> l.taskAdded(added)));
+    }
+    if (parent.isPresent()) {
+      enqueue(parent.get());
+    } else {
+      queue.untake(entry.taskId, entry.version);
+      requestSync();
+    }
+  }
+
   /** A conditional state write with not-run records; without them if the store cannot. */
   private Optional<StoredTask> writeWithRuns(
       StoredTask task, TaskState next, List<RunRecord> notRun) {
@@ -1633,7 +1705,9 @@ public final class Scheduler implements AutoCloseable {
               state.status(),
               due,
               missedAt,
-              definition.resources()));
+              definition.resources(),
+              definition.schedule().recurring()
+                  && definition.firePolicy().overlap() == FirePolicy.Overlap.ALLOW));
     } else {
       queue.remove(task.id(), task.version());
       if (state.status() == TaskStatus.WAITING) {

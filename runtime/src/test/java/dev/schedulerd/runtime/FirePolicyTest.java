@@ -173,6 +173,25 @@ final class FirePolicyTest {
   }
 
   @Test
+  void missedRunAll_withOverlapAllow_catchesUpEachFireTimeAsItsOwnTask() {
+    FirePolicy policy = missed(MissedFires.Mode.RUN_ALL).withOverlap(Overlap.ALLOW);
+    Scheduler scheduler = restartedAfterDowntime(hourly("h", policy));
+    for (int i = 0; i < 8; i++) {
+      scheduler.runDue();
+    }
+
+    assertThat(recording.runsInOrder())
+        .containsExactly(
+            "h:" + t0.plusSeconds(10800),
+            "h:" + t0.plusSeconds(14400),
+            "h:" + t0.plusSeconds(18000));
+    assertThat(oldestFirst("h"))
+        .extracting(RunRecord::outcome)
+        .containsExactly(RunOutcome.MISSED, RunOutcome.MISSED);
+    assertThat(stored("h").state().nextDueAt()).isEqualTo(t0.plusSeconds(21600));
+  }
+
+  @Test
   void missedRunOnce_outsideTheCatchUpWindow_runsNothing() {
     FirePolicy policy =
         FirePolicy.DEFAULT.withMissed(
@@ -321,6 +340,40 @@ final class FirePolicyTest {
     StoredTask task = stored("o");
     assertThat(task.state().fireTime()).isEqualTo(t0.plusSeconds(240));
     assertThat(task.state().nextDueAt()).as("due at once").isEqualTo(clock.instant());
+  }
+
+  @Test
+  void overlapAllow_runsEachFireTimeAsItsOwnTask_soRunsOverlap() {
+    Scheduler scheduler = threaded();
+    scheduler.add(everyMinuteBlocking("o", Overlap.ALLOW));
+    clock.advance(Duration.ofMinutes(1));
+    scheduler.runDue(); // the fire time becomes task o:<t0+1min>
+    scheduler.runDue(); // which runs
+    await().atMost(Duration.ofSeconds(10)).until(() -> blocking.started.getCount() == 1);
+
+    clock.advance(Duration.ofMinutes(1));
+    scheduler.runDue();
+    scheduler.runDue();
+    await().atMost(Duration.ofSeconds(10)).until(() -> blocking.started.getCount() == 0);
+
+    String first = "o:" + t0.plusSeconds(60);
+    String second = "o:" + t0.plusSeconds(120);
+    assertThat(stored(first).state().status()).isEqualTo(TaskStatus.RUNNING);
+    assertThat(stored(second).state().status()).isEqualTo(TaskStatus.RUNNING);
+    assertThat(stored(second).definition().labels()).containsEntry("schedulerd.parent", "o");
+    assertThat(stored(second).definition().schedule().recurring()).isFalse();
+    assertThat(stored("o").state().nextDueAt()).isEqualTo(t0.plusSeconds(180));
+
+    blocking.release.countDown();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                stored(first).state().status() == TaskStatus.COMPLETED
+                    && stored(second).state().status() == TaskStatus.COMPLETED);
+    assertThat(store.runs(first, 5))
+        .extracting(RunRecord::outcome)
+        .containsExactly(RunOutcome.SUCCESS);
   }
 
   @Test
