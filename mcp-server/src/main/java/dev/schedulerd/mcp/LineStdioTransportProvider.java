@@ -172,6 +172,14 @@ public final class LineStdioTransportProvider implements McpServerTransportProvi
               + ")");
       return;
     }
+    if (message instanceof McpSchema.JSONRPCRequest request
+        && !McpSchema.JSONRPC_VERSION.equals(request.jsonrpc())) {
+      writeError(
+          request.id(),
+          McpSchema.ErrorCodes.INVALID_REQUEST,
+          "invalid request: \"jsonrpc\" must be \"2.0\", got " + request.jsonrpc());
+      return;
+    }
     handlingLock.lock();
     try {
       handling++;
@@ -221,14 +229,24 @@ public final class LineStdioTransportProvider implements McpServerTransportProvi
   }
 
   private void writeError(int code, String message) {
+    writeError(null, code, message);
+  }
+
+  /** An error answer to the request with {@code id} (null when it could not be read). */
+  private void writeError(@Nullable Object id, int code, String message) {
     String escaped;
+    String idJson;
     try {
       escaped = json.writeValueAsString(message);
+      idJson = json.writeValueAsString(id);
     } catch (IOException e) {
       escaped = "\"error\"";
+      idJson = "null";
     }
     write(
-        "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":"
+        "{\"jsonrpc\":\"2.0\",\"id\":"
+            + idJson
+            + ",\"error\":{\"code\":"
             + code
             + ",\"message\":"
             + escaped
