@@ -694,27 +694,31 @@ public final class Scheduler implements AutoCloseable {
         syncLock.unlock();
       }
       syncOnce();
+      recoverOwnRunsFromBefore();
       startedAt = clock.instant();
       lastHeartbeat.set(null);
       heartbeatIfDue(); // listed from the start
       wakeUps.set(0);
       dispatched.set(0);
+      int queued = queue.size();
       if (!manualTicks) {
+        if (!claimAhead.isZero()) {
+          // Before the ticker starts: its first batches go to this queue, and clearing it later
+          // would lose them (taken from the dispatch queue, never claimed).
+          claimRequests.clear();
+          claimer = Thread.ofVirtual().name("schedulerd-claimer").start(this::claimLoop);
+        }
         // The one latency-critical thread gets a carrier of its own: virtual threads share the
         // carriers with runs and with store calls that pin them in native code (SQLite), and a
         // due run then waits for a free carrier before it can start.
         ticker = Thread.ofPlatform().name("schedulerd-ticker").daemon().start(this::tickLoop);
         syncer = Thread.ofVirtual().name("schedulerd-store-sync").start(this::syncLoop);
-        if (!claimAhead.isZero()) {
-          claimRequests.clear();
-          claimer = Thread.ofVirtual().name("schedulerd-claimer").start(this::claimLoop);
-        }
       }
       lifecycle = Lifecycle.RUNNING;
       log.info(
           "Scheduler started on node {} with {} queued task(s); executors: {}",
           nodeId,
-          queue.size(),
+          queued,
           executors.kinds());
     } finally {
       lifecycleLock.unlock();
@@ -1641,47 +1645,88 @@ public final class Scheduler implements AutoCloseable {
    */
   private void recoverExpiredLeases() {
     List<StoredTask> expired = store.findExpiredLeases(leaseClock.instant(), RECOVERY_BATCH);
-    Instant now = clock.instant();
     for (StoredTask task : expired) {
       Lease lease = task.state().lease();
       if (lease == null || inFlight.containsKey(lease.runId())) {
         continue; // ours and still running: the renewal is late, not lost
       }
-      RunRecord record =
-          new RunRecord(
-              lease.runId(),
-              task.id(),
-              Math.max(1, task.state().attempt()),
-              lease.acquiredAt(),
-              lease.acquiredAt(),
-              now.isBefore(lease.acquiredAt()) ? lease.acquiredAt() : now,
-              RunOutcome.ABANDONED,
-              null,
-              "node "
-                  + lease.owner()
-                  + " stopped renewing its lease, which expired at "
-                  + lease.expiresAt()
-                  + "; recovered by node "
-                  + nodeId,
-              nodeId);
-      Next next = nextState(task, record, true, now);
-      Optional<StoredTask> recovered =
-          store.recoverAbandoned(task.id(), task.version(), next.state(), record);
-      if (recovered.isPresent() && !next.notRun().isEmpty()) {
-        // Rare (no retry left and fire times passed meanwhile): recorded in a second write.
-        recovered = writeWithRuns(recovered.get(), recovered.get().state(), next.notRun());
-      }
-      recovered.ifPresent(
-          stored -> {
-            log.warn(
-                "Recovered task {}: run {} on node {} was abandoned",
-                task.id(),
-                lease.runId(),
-                lease.owner());
-            enqueue(stored);
-            listeners.forEach(l -> guarded("runFinished", () -> l.runFinished(stored, record)));
-          });
+      recover(
+          task,
+          lease,
+          RunOutcome.ABANDONED,
+          "node "
+              + lease.owner()
+              + " stopped renewing its lease, which expired at "
+              + lease.expiresAt()
+              + "; recovered by node "
+              + nodeId);
     }
+  }
+
+  /**
+   * At start: runs that this node id held when its previous process ended without handing them back
+   * (killed, crashed, power lost) are taken back at once instead of after their leases expire,
+   * since nothing of that process still runs. They are recorded interrupted, as a stop records its
+   * runs: the scheduler failed, not the task, so the attempt does not count. This is why node ids
+   * must be unique among the nodes that are up (the default, host and process id, is).
+   */
+  private void recoverOwnRunsFromBefore() {
+    List<StoredTask> leased;
+    try {
+      leased = store.findExpiredLeases(Instant.parse("9999-01-01T00:00:00Z"), RECOVERY_BATCH * 10);
+    } catch (RuntimeException e) {
+      log.warn(
+          "Could not look for runs this node held before it started; their leases will expire", e);
+      return;
+    }
+    for (StoredTask task : leased) {
+      Lease lease = task.state().lease();
+      if (lease != null && lease.owner().equals(nodeId) && !inFlight.containsKey(lease.runId())) {
+        recover(
+            task,
+            lease,
+            RunOutcome.INTERRUPTED,
+            "node "
+                + nodeId
+                + " was killed or crashed while the run was in flight; it runs again, and the"
+                + " attempt does not count");
+      }
+    }
+  }
+
+  /** Records the run of {@code lease} as it ended and queues what follows, fenced by version. */
+  private void recover(StoredTask task, Lease lease, RunOutcome outcome, String why) {
+    Instant now = clock.instant();
+    RunRecord record =
+        new RunRecord(
+            lease.runId(),
+            task.id(),
+            Math.max(1, task.state().attempt()),
+            lease.acquiredAt(),
+            lease.acquiredAt(),
+            now.isBefore(lease.acquiredAt()) ? lease.acquiredAt() : now,
+            outcome,
+            null,
+            why,
+            nodeId);
+    Next next = nextState(task, record, true, now);
+    Optional<StoredTask> recovered =
+        store.recoverAbandoned(task.id(), task.version(), next.state(), record);
+    if (recovered.isPresent() && !next.notRun().isEmpty()) {
+      // Rare (no retry left and fire times passed meanwhile): recorded in a second write.
+      recovered = writeWithRuns(recovered.get(), recovered.get().state(), next.notRun());
+    }
+    recovered.ifPresent(
+        stored -> {
+          log.warn(
+              "Recovered task {}: run {} on node {} was {}",
+              task.id(),
+              lease.runId(),
+              lease.owner(),
+              outcome.wireName());
+          enqueue(stored);
+          listeners.forEach(l -> guarded("runFinished", () -> l.runFinished(stored, record)));
+        });
   }
 
   /** Puts the task on the queue when its state is queued, else takes it off. */
