@@ -197,6 +197,28 @@ class JsonTaskStoreTest {
   }
 
   @Test
+  void bitFlippedFile_isRefusedAndLeftUntouched() throws IOException {
+    Path file = seedExample();
+    byte[] bytes = Files.readAllBytes(file);
+    int quote =
+        new String(bytes, java.nio.charset.StandardCharsets.UTF_8).indexOf("\"", bytes.length / 2);
+    bytes[quote] ^= 0x01; // '"' becomes '#': the structure breaks mid-file
+    Files.write(file, bytes);
+    assertRefusedAndUntouched(file, "is not valid JSON (line");
+  }
+
+  @Test
+  void unreadableFile_isRefusedNamingThePermission() throws IOException {
+    Path file = seedExample();
+    Files.setPosixFilePermissions(file, java.util.Set.of());
+    org.junit.jupiter.api.Assumptions.assumeFalse(
+        Files.isReadable(file), "running as root: every file is readable");
+    assertThatThrownBy(() -> open(file))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(file.toString());
+  }
+
+  @Test
   void emptyFile_isRefusedAndLeftUntouched() throws IOException {
     Path file = dir.resolve("empty.json");
     Files.writeString(file, "");

@@ -44,6 +44,17 @@ final class StoreFileChecks {
                 + " it. Fix its permissions (schedulerd needs to read and write it and its"
                 + " directory), or choose another file with --store sqlite:PATH.");
       }
+      if (isEmpty(file) && isEmpty(Path.of(file + "-wal"))) {
+        // A store file is never empty once created (the schema is in it, or in its WAL file):
+        // an empty one was cut short (disk full, a failed copy), and filling it would hide that.
+        throw new StoreException(
+            "Cannot open the task store "
+                + file
+                + ": it is empty (0 bytes), so its tasks were lost before schedulerd started."
+                + WHAT_TO_DO.replace(
+                    "move it aside to start with an empty store",
+                    "delete it or move it aside to start with an empty store"));
+      }
       return;
     }
     Path parent = file.getParent();
@@ -59,6 +70,15 @@ final class StoreFileChecks {
                 + "). Create it, or choose another file with --store sqlite:PATH.",
             e);
       }
+    }
+  }
+
+  /** Whether the file is missing or has no bytes. */
+  private static boolean isEmpty(Path file) {
+    try {
+      return !Files.exists(file) || Files.size(file) == 0;
+    } catch (IOException e) {
+      return false; // let opening it report what is wrong
     }
   }
 

@@ -114,6 +114,42 @@ class SqliteTaskStoreTest {
   }
 
   @Test
+  void open_emptiedFile_isRefusedAndLeftEmpty() throws IOException {
+    Path file = dir.resolve("scheduler.db");
+    Files.write(file, new byte[0]);
+
+    assertThatThrownBy(() -> open(file))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("it is empty (0 bytes)")
+        .hasMessageContaining("delete it or move it aside");
+    assertThat(Files.size(file)).isZero();
+  }
+
+  @Test
+  void open_bitFlippedFile_failsAsDamagedAndLeavesItUntouched() throws IOException {
+    Path file = dir.resolve("scheduler.db");
+    try (SqliteTaskStore store = open(file)) {
+      for (int i = 0; i < 500; i++) {
+        store.insert(definition("task-" + i), initial());
+      }
+    }
+    byte[] bytes = Files.readAllBytes(file);
+    int pageSize = ((bytes[16] & 0xFF) << 8) | (bytes[17] & 0xFF);
+    for (int page = 2; page * pageSize < bytes.length; page += 3) {
+      bytes[(page - 1) * pageSize] ^= (byte) 0x5A; // each flipped page header is a b-tree page type
+    }
+    Files.write(file, bytes);
+
+    assertThatThrownBy(() -> open(file))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("damaged")
+        .hasMessageContaining("Restore it from a backup");
+    assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
+  }
+
+  @Test
   void open_newerSchema_isRefusedAndLeftUntouched() throws Exception {
     Path file = dir.resolve("scheduler.db");
     open(file).close();
