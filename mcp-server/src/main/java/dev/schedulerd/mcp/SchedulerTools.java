@@ -241,9 +241,10 @@ final class SchedulerTools {
             "scheduler_pause_task",
             "Pause a task",
             """
-            Hold a scheduled (or retry_wait) task: it is not run until scheduler_resume_task. \
-            Pausing a paused task changes nothing; a running task can be paused once its run \
-            ends. Example: {"task_id": "backup"}""",
+            Hold a scheduled, retry_wait or waiting task: it is not run until \
+            scheduler_resume_task. Pausing a paused task changes nothing; a running task can be \
+            paused once its run ends. To hold every task, use scheduler_pause_daemon. Example: \
+            {"task_id": "backup"}""",
             ToolSchemas.TASK_ID_SCHEMA,
             ToolSchemas.OUT_TASK,
             annotations(false, false, true),
@@ -257,9 +258,11 @@ final class SchedulerTools {
             "scheduler_resume_task",
             "Resume a task",
             """
-            Queue a paused task again: a recurring task at its next fire time from now, a \
-            one-time task at its run_at (at once if that has passed). Resuming a task that is \
-            not paused changes nothing. Example: {"task_id": "backup"}""",
+            Queue a paused task again. A recurring task's fire times that passed while paused \
+            follow its missed_fire_policy (by default one catch-up run at once, the others \
+            recorded missed), then it goes on at its schedule; a one-time task runs at its \
+            run_at (at once if that has passed), or waits again for its dependencies. Resuming a \
+            task that is not paused changes nothing. Example: {"task_id": "backup"}""",
             ToolSchemas.TASK_ID_SCHEMA,
             ToolSchemas.OUT_TASK,
             annotations(false, false, true),
@@ -294,7 +297,7 @@ final class SchedulerTools {
             "Run history",
             """
             List runs, newest first: of one task (task_id) or of all tasks. Each run has its \
-            attempt, outcome (success, failed, timed_out, interrupted, abandoned), times, result \
+            attempt, outcome (success, failed, timed_out, interrupted, abandoned, cancelled; missed and skipped for fire times that did not run), times, result \
             or error, and the node that ran it. Page with limit (default 20) and the \
             next_cursor of the previous answer. Example: {"task_id": "backup", "limit": 5}""",
             ToolSchemas.LIST_RUNS_SCHEMA,
