@@ -297,9 +297,10 @@ final class SchedulerTools {
             "Run history",
             """
             List runs, newest first: of one task (task_id) or of all tasks. Each run has its \
-            attempt, outcome (success, failed, timed_out, interrupted, abandoned, cancelled; missed and skipped for fire times that did not run), times, result \
-            or error, and the node that ran it. Page with limit (default 20) and the \
-            next_cursor of the previous answer. Example: {"task_id": "backup", "limit": 5}""",
+            attempt, outcome (success, failed, timed_out, interrupted, abandoned, cancelled; \
+            missed and skipped for fire times that did not run, with the reason in error), \
+            times, result or error, and the node that ran it. Page with limit (default 20) and \
+            the next_cursor of the previous answer. Example: {"task_id": "backup", "limit": 5}""",
             ToolSchemas.LIST_RUNS_SCHEMA,
             ToolSchemas.OUT_LIST_RUNS,
             annotations(true, false, true),
