@@ -94,6 +94,7 @@ final class CrashLoopIT {
             .pollInterval(Duration.ofMillis(500))
             .until(() -> completed(database, acknowledged));
       } catch (org.awaitility.core.ConditionTimeoutException e) {
+        // The nodes' logs outlive the temporary folder, for whoever reads the CI failure.
         for (Path log : Files.newDirectoryStream(home, "*.log")) {
           Files.copy(
               log,

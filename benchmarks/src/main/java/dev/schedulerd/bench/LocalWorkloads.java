@@ -1,0 +1,244 @@
+package dev.schedulerd.bench;
+
+import dev.schedulerd.api.Schedule;
+import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.executor.ExecutionContext;
+import dev.schedulerd.api.executor.ExecutionResult;
+import dev.schedulerd.api.executor.TaskExecutor;
+import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.runtime.ExecutorRegistry;
+import dev.schedulerd.runtime.Scheduler;
+import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.sqlite.SqliteOptions;
+import dev.schedulerd.store.sqlite.SqliteTaskStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * W1 (throughput) and W2 (precision) in this JVM: schedulerd in memory and on the default SQLite
+ * store (synchronous=full), beside {@link ScheduledThreadPoolExecutor}, the floor (no persistence,
+ * no bookkeeping). Each subject gets a warm-up round first.
+ */
+final class LocalWorkloads {
+  private static final InstantSource CLOCK = InstantSource.system();
+
+  private final int w1Tasks;
+  private final int w1SqliteTasks;
+  private final int w2Tasks;
+  private final List<String> table = new ArrayList<>();
+
+  LocalWorkloads(int w1Tasks, int w1SqliteTasks, int w2Tasks) {
+    this.w1Tasks = w1Tasks;
+    this.w1SqliteTasks = w1SqliteTasks;
+    this.w2Tasks = w2Tasks;
+  }
+
+  /** Records each run's start lateness and counts runs down. */
+  private static final class Probe implements TaskExecutor {
+    volatile CountDownLatch done = new CountDownLatch(0);
+    volatile long[] lateness = new long[0];
+    final AtomicInteger next = new AtomicInteger();
+
+    void expect(int runs) {
+      lateness = new long[runs];
+      next.set(0);
+      done = new CountDownLatch(runs);
+    }
+
+    @Override
+    public String kind() {
+      return "noop";
+    }
+
+    @Override
+    public ExecutionResult execute(ExecutionContext context) {
+      record(context.scheduledFor());
+      return ExecutionResult.success();
+    }
+
+    void record(Instant due) {
+      Instant now = CLOCK.instant();
+      int i = next.getAndIncrement();
+      long[] l = lateness;
+      if (i < l.length) {
+        l[i] = BenchNode.micros(now) - BenchNode.micros(due);
+      }
+      done.countDown();
+    }
+  }
+
+  List<String> run(Path workDir) throws Exception {
+    table.add(
+        "W1 throughput and W2 precision (this JVM; ratio = schedulerd / ScheduledThreadPoolExecutor)");
+    double stpeW1 = throughputStpe(w1Tasks, false);
+    throughputStpe(w1Tasks, true);
+    table.add(row("W1", "ScheduledThreadPoolExecutor", w1Tasks, stpeW1, 1.0));
+    double memory = throughputSchedulerd(new InMemoryTaskStore(), w1Tasks);
+    table.add(row("W1", "schedulerd, memory", w1Tasks, memory, memory / stpeW1));
+    double sqlite =
+        throughputSchedulerd(
+            SqliteTaskStore.open(
+                SqliteOptions.of(Files.createTempDirectory(workDir, "w1").resolve("s.db"))),
+            w1SqliteTasks);
+    table.add(row("W1", "schedulerd, SQLite (full sync)", w1SqliteTasks, sqlite, sqlite / stpeW1));
+
+    table.add(precision("ScheduledThreadPoolExecutor", precisionStpe()));
+    table.add(precision("schedulerd, memory", precisionSchedulerd(new InMemoryTaskStore())));
+    table.add(
+        precision(
+            "schedulerd, SQLite (full sync)",
+            precisionSchedulerd(
+                SqliteTaskStore.open(
+                    SqliteOptions.of(Files.createTempDirectory(workDir, "w2").resolve("s.db"))))));
+    return table;
+  }
+
+  private static String row(
+      String workload, String subject, int tasks, double perSecond, double ratio) {
+    return String.format(
+        Locale.ROOT,
+        "  %s %-32s %,9d tasks: %,12.0f tasks/s   ratio %.3f",
+        workload,
+        subject,
+        tasks,
+        perSecond,
+        ratio);
+  }
+
+  private static String precision(String subject, long[] lateness) {
+    Stats s = Stats.of(lateness);
+    long early = java.util.Arrays.stream(lateness).filter(l -> l < 0).count();
+    return String.format(
+        Locale.ROOT,
+        "  W2 %-32s %,9d runs: lateness p50 %s, p99 %s, max %s, early %d",
+        subject,
+        s.count(),
+        Stats.ms(s.p50()),
+        Stats.ms(s.p99()),
+        Stats.ms(s.max()),
+        early);
+  }
+
+  // ------------------------------------------------------------ W1
+
+  /** All due now; from the first submit to the last run ended. */
+  private static double throughputStpe(int tasks, boolean warmUpOnly) throws InterruptedException {
+    ScheduledThreadPoolExecutor pool =
+        new ScheduledThreadPoolExecutor(Runtime.getRuntime().availableProcessors());
+    CountDownLatch done = new CountDownLatch(tasks);
+    long start = System.nanoTime();
+    for (int i = 0; i < tasks; i++) {
+      pool.schedule(done::countDown, 0, TimeUnit.NANOSECONDS);
+    }
+    done.await();
+    long nanos = System.nanoTime() - start;
+    pool.shutdown();
+    return warmUpOnly ? 0 : tasks / (nanos / 1e9);
+  }
+
+  private static double throughputSchedulerd(TaskStore store, int tasks) throws Exception {
+    Probe probe = new Probe();
+    try (Scheduler scheduler = started(store, probe)) {
+      addAll(scheduler, tasks / 10, "warm-", i -> Schedule.immediate(), probe); // warm-up
+      probe.done.await();
+      long start = System.nanoTime();
+      addAll(scheduler, tasks, "t-", i -> Schedule.immediate(), probe);
+      probe.done.await();
+      return tasks / ((System.nanoTime() - start) / 1e9);
+    } finally {
+      store.close();
+    }
+  }
+
+  private static Scheduler started(TaskStore store, Probe probe) {
+    Scheduler scheduler =
+        Scheduler.builder()
+            .store(store)
+            .executors(ExecutorRegistry.of(probe))
+            .maxConcurrentRuns(256)
+            .build();
+    scheduler.start();
+    return scheduler;
+  }
+
+  private interface ScheduleOf {
+    Schedule of(int i);
+  }
+
+  /** Adds from 8 threads, as a busy client population would. */
+  private static void addAll(
+      Scheduler scheduler, int tasks, String prefix, ScheduleOf schedule, Probe probe)
+      throws Exception {
+    probe.expect(tasks);
+    try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
+      List<Future<?>> added = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        int first = t;
+        added.add(
+            clients.submit(
+                () -> {
+                  for (int i = first; i < tasks; i += 8) {
+                    scheduler.add(
+                        TaskDefinition.builder(prefix + i, "noop")
+                            .schedule(schedule.of(i))
+                            .build());
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : added) {
+        f.get();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ W2
+
+  /** Due uniformly 0.5–3 s ahead. */
+  private Instant dueOf(Instant base, int i) {
+    return base.plusMillis(500).plusNanos(2_500_000_000L * i / w2Tasks);
+  }
+
+  private long[] precisionStpe() throws InterruptedException {
+    ScheduledThreadPoolExecutor pool =
+        new ScheduledThreadPoolExecutor(Runtime.getRuntime().availableProcessors());
+    Probe probe = new Probe();
+    probe.expect(w2Tasks);
+    Instant base = CLOCK.instant();
+    for (int i = 0; i < w2Tasks; i++) {
+      Instant due = dueOf(base, i);
+      long delay = Duration.between(CLOCK.instant(), due).toNanos();
+      pool.schedule(() -> probe.record(due), delay, TimeUnit.NANOSECONDS);
+    }
+    probe.done.await();
+    pool.shutdown();
+    return probe.lateness;
+  }
+
+  private long[] precisionSchedulerd(TaskStore store) throws Exception {
+    Probe probe = new Probe();
+    try (Scheduler scheduler = started(store, probe)) {
+      addAll(scheduler, 500, "warm-", i -> Schedule.immediate(), probe);
+      probe.done.await();
+      Instant base = CLOCK.instant();
+      addAll(scheduler, w2Tasks, "t-", i -> Schedule.at(dueOf(base, i)), probe);
+      probe.done.await();
+      return probe.lateness;
+    } finally {
+      store.close();
+    }
+  }
+}
