@@ -82,10 +82,13 @@ final class LocalWorkloads {
 
   List<String> run(Path workDir) throws Exception {
     table.add(
-        "W1 throughput and W2 precision (this JVM; ratio = schedulerd / ScheduledThreadPoolExecutor)");
+        "W1 throughput and W2 precision (this JVM; ratio = tasks/s over ScheduledThreadPoolExecutor's)");
     double stpeW1 = throughputStpe(w1Tasks, false);
     throughputStpe(w1Tasks, true);
     table.add(row("W1", "ScheduledThreadPoolExecutor", w1Tasks, stpeW1, 1.0));
+    throughputQuartz(w1Tasks / 10); // warm-up
+    double quartz = throughputQuartz(w1Tasks);
+    table.add(row("W1", "Quartz 2.5.2, RAMJobStore", w1Tasks, quartz, quartz / stpeW1));
     double memory = throughputSchedulerd(new InMemoryTaskStore(), w1Tasks);
     table.add(row("W1", "schedulerd, memory", w1Tasks, memory, memory / stpeW1));
     double sqlite =
@@ -96,6 +99,8 @@ final class LocalWorkloads {
     table.add(row("W1", "schedulerd, SQLite (full sync)", w1SqliteTasks, sqlite, sqlite / stpeW1));
 
     table.add(precision("ScheduledThreadPoolExecutor", precisionStpe()));
+    precisionQuartz(); // warm-up
+    table.add(precision("Quartz 2.5.2, RAMJobStore", precisionQuartz()));
     table.add(precision("schedulerd, memory", precisionSchedulerd(new InMemoryTaskStore())));
     table.add(
         precision(
@@ -147,6 +152,21 @@ final class LocalWorkloads {
     long nanos = System.nanoTime() - start;
     pool.shutdown();
     return warmUpOnly ? 0 : tasks / (nanos / 1e9);
+  }
+
+  private static double throughputQuartz(int tasks) throws Exception {
+    Probe probe = new Probe();
+    probe.expect(tasks);
+    QuartzSubject.report = probe::record;
+    try (QuartzSubject quartz = new QuartzSubject()) {
+      Instant now = CLOCK.instant();
+      long start = System.nanoTime();
+      for (int i = 0; i < tasks; i++) {
+        quartz.add(now);
+      }
+      probe.done.await();
+      return tasks / ((System.nanoTime() - start) / 1e9);
+    }
   }
 
   private static double throughputSchedulerd(TaskStore store, int tasks) throws Exception {
@@ -226,6 +246,21 @@ final class LocalWorkloads {
     probe.done.await();
     pool.shutdown();
     return probe.lateness;
+  }
+
+  private long[] precisionQuartz() throws Exception {
+    Probe probe = new Probe();
+    probe.expect(w2Tasks);
+    QuartzSubject.report = probe::record;
+    try (QuartzSubject quartz = new QuartzSubject()) {
+      Instant base = CLOCK.instant();
+      for (int i = 0; i < w2Tasks; i++) {
+        // Quartz keeps milliseconds: due instants are given to it as it will fire them.
+        quartz.add(Instant.ofEpochMilli(dueOf(base, i).toEpochMilli()));
+      }
+      probe.done.await();
+      return probe.lateness;
+    }
   }
 
   private long[] precisionSchedulerd(TaskStore store) throws Exception {
