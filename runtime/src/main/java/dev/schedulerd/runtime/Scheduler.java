@@ -14,6 +14,7 @@ import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.Claim;
+import dev.schedulerd.api.store.DuplicateTaskException;
 import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.RunPage;
 import dev.schedulerd.api.store.StoreException;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.ZoneId;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -31,6 +33,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -117,7 +120,15 @@ public final class Scheduler implements AutoCloseable {
   private volatile @Nullable Instant startedAt;
   private volatile boolean dispatchPaused;
   private volatile @Nullable Instant dispatchPausedSince;
-  private volatile Instant @Nullable [] lastDispatchPause; // [since, until] of the last pause
+  private volatile @Nullable PauseWindow lastDispatchPause;
+
+  /** When dispatch was last paused and resumed: fire times in it were missed because of it. */
+  private record PauseWindow(Instant since, Instant until) {
+    boolean contains(Instant instant) {
+      return !instant.isBefore(since) && !instant.isAfter(until);
+    }
+  }
+
   private volatile boolean stopRequested;
   private @Nullable Thread ticker; // guarded by lifecycleLock
   private @Nullable Thread syncer; // guarded by lifecycleLock
@@ -206,7 +217,7 @@ public final class Scheduler implements AutoCloseable {
    * @return the task as stored
    * @throws InvalidTaskException when the executor is unknown, the config is refused, or the
    *     schedule is invalid or never fires; nothing is stored then
-   * @throws dev.schedulerd.api.store.DuplicateTaskException when the id is taken
+   * @throws DuplicateTaskException when the id is taken
    */
   public StoredTask add(TaskDefinition definition) {
     TaskDefinition normalized = validated(definition);
@@ -225,7 +236,7 @@ public final class Scheduler implements AutoCloseable {
    *
    * @return the tasks as stored, in the order given
    * @throws InvalidTaskException naming the task and field at fault, or the dependency cycle
-   * @throws dev.schedulerd.api.store.DuplicateTaskException when an id is taken; nothing is added
+   * @throws DuplicateTaskException when an id is taken; nothing is added
    */
   public List<StoredTask> addWorkflow(List<TaskDefinition> definitions) {
     if (definitions.isEmpty()) {
@@ -283,8 +294,7 @@ public final class Scheduler implements AutoCloseable {
   private void checkNoCycle(TaskDefinition definition) {
     Map<String, List<String>> graph = new LinkedHashMap<>();
     graph.put(definition.id(), definition.dependencies().taskIds());
-    java.util.ArrayDeque<String> toRead =
-        new java.util.ArrayDeque<>(definition.dependencies().taskIds());
+    ArrayDeque<String> toRead = new ArrayDeque<>(definition.dependencies().taskIds());
     while (!toRead.isEmpty() && graph.size() < 10_000) {
       String id = toRead.poll();
       if (graph.containsKey(id)) {
@@ -599,7 +609,7 @@ public final class Scheduler implements AutoCloseable {
                 + (resourceCapacity.isEmpty()
                     ? " (it has none)"
                     : " (it has "
-                        + String.join(", ", new java.util.TreeSet<>(resourceCapacity.keySet()))
+                        + String.join(", ", new TreeSet<>(resourceCapacity.keySet()))
                         + ")")
                 + ". The operator sets its capacity in the config file, e.g. resources."
                 + resource
@@ -867,7 +877,7 @@ public final class Scheduler implements AutoCloseable {
     try {
       if (dispatchPaused) {
         Instant since = dispatchPausedSince;
-        lastDispatchPause = since == null ? null : new Instant[] {since, clock.instant()};
+        lastDispatchPause = since == null ? null : new PauseWindow(since, clock.instant());
         dispatchPaused = false;
         dispatchPausedSince = null;
         log.info("Dispatch resumed on node {}", nodeId);
@@ -885,9 +895,14 @@ public final class Scheduler implements AutoCloseable {
 
   /** Why a fire time at {@code fire} was missed, as far as this node knows. */
   private String missedCause(Instant fire) {
-    Instant[] pause = lastDispatchPause;
-    if (pause != null && !fire.isBefore(pause[0]) && !fire.isAfter(pause[1])) {
-      return "dispatch on node " + nodeId + " was paused from " + pause[0] + " to " + pause[1];
+    PauseWindow pause = lastDispatchPause;
+    if (pause != null && pause.contains(fire)) {
+      return "dispatch on node "
+          + nodeId
+          + " was paused from "
+          + pause.since()
+          + " to "
+          + pause.until();
     }
     return "schedulerd was not running, or too busy, at its fire time";
   }
@@ -1467,7 +1482,7 @@ public final class Scheduler implements AutoCloseable {
                 .build();
         try {
           child = store.insert(run, TaskState.initial(now, now));
-        } catch (dev.schedulerd.api.store.DuplicateTaskException e) {
+        } catch (DuplicateTaskException e) {
           log.info("Run task {} exists already; moving {} on", run.id(), definition.id());
         }
         Optional<Instant> next = fireTimes.next(definition.schedule(), fire);
