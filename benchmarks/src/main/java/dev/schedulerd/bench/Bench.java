@@ -20,11 +20,12 @@ public final class Bench {
 
   private static final String USAGE =
       """
-      usage: benchmarks/run W1|W2|W8 ... [--postgres JDBC_URL] [--backlog N] [--precision-runs N]
+      usage: benchmarks/run W1|W2|W3|W8 ... [--postgres JDBC_URL] [--backlog N] [--precision-runs N]
         W1                 throughput: 100,000 no-op tasks due now (20,000 on SQLite), tasks/s
         W2                 precision: 2,000 tasks due 0.5-3 s ahead, start lateness
-                           (W1 and W2 run together: schedulerd in memory and on SQLite beside
-                           ScheduledThreadPoolExecutor)
+        W3                 durable submit: acknowledged adds/s on SQLite from 1 and 8 threads
+                           (W1-W3 run together: schedulerd in memory and on SQLite beside
+                           ScheduledThreadPoolExecutor and Quartz)
         W8                 scale-out: runs/s with 1, 2, 3 nodes on one PostgreSQL, claim latency,
                            start lateness with 3 nodes
         --postgres URL     use this PostgreSQL (databases w8_* are created in it) instead of
@@ -69,7 +70,7 @@ public final class Bench {
     for (String workload : workloads) {
       switch (workload) {
         case "W8" -> table.addAll(new ScaleOut(backlog, precisionRuns, logs).run(postgres));
-        case "W1", "W2" -> {
+        case "W1", "W2", "W3" -> {
           if (!ranLocal) {
             table.addAll(new LocalWorkloads(100_000, 20_000, 2_000).run(logs));
             ranLocal = true;

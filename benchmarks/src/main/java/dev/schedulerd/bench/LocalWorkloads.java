@@ -28,9 +28,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * W1 (throughput) and W2 (precision) in this JVM: schedulerd in memory and on the default SQLite
- * store (synchronous=full), beside {@link ScheduledThreadPoolExecutor}, the floor (no persistence,
- * no bookkeeping). Each subject gets a warm-up round first.
+ * W1 (throughput), W2 (precision) and W3 (durable adds) in this JVM: schedulerd in memory and on
+ * the default SQLite store (synchronous=full), beside {@link ScheduledThreadPoolExecutor}, the
+ * floor (no persistence, no bookkeeping). Each subject gets a warm-up round first.
  */
 final class LocalWorkloads {
   private static final InstantSource CLOCK = InstantSource.system();
@@ -82,7 +82,8 @@ final class LocalWorkloads {
 
   List<String> run(Path workDir) throws Exception {
     table.add(
-        "W1 throughput and W2 precision (this JVM; ratio = tasks/s over ScheduledThreadPoolExecutor's)");
+        "W1 throughput, W2 precision, W3 durable adds (this JVM; ratio = tasks/s over"
+            + " ScheduledThreadPoolExecutor's)");
     double stpeW1 = throughputStpe(w1Tasks, false);
     throughputStpe(w1Tasks, true);
     table.add(row("W1", "ScheduledThreadPoolExecutor", w1Tasks, stpeW1, 1.0));
@@ -108,6 +109,19 @@ final class LocalWorkloads {
             precisionSchedulerd(
                 SqliteTaskStore.open(
                     SqliteOptions.of(Files.createTempDirectory(workDir, "w2").resolve("s.db"))))));
+    for (int threads : new int[] {1, 8}) {
+      double adds =
+          durableAdds(
+              SqliteTaskStore.open(
+                  SqliteOptions.of(Files.createTempDirectory(workDir, "w3").resolve("s.db"))),
+              threads);
+      table.add(
+          String.format(
+              Locale.ROOT,
+              "  W3 schedulerd, SQLite (full sync)  %d thread(s): %,9.0f acknowledged adds/s",
+              threads,
+              adds));
+    }
     return table;
   }
 
@@ -178,6 +192,43 @@ final class LocalWorkloads {
       addAll(scheduler, tasks, "t-", i -> Schedule.immediate(), probe);
       probe.done.await();
       return tasks / ((System.nanoTime() - start) / 1e9);
+    } finally {
+      store.close();
+    }
+  }
+
+  /**
+   * W3: adds acknowledged by the default durable store (each returns after its commit), tasks due
+   * in a day so no run competes; 5 s from {@code threads} client threads after a warm-up.
+   */
+  private static double durableAdds(TaskStore store, int threads) throws Exception {
+    Probe probe = new Probe();
+    try (Scheduler scheduler = started(store, probe)) {
+      Instant later = CLOCK.instant().plus(Duration.ofDays(1));
+      AtomicInteger ids = new AtomicInteger();
+      for (int i = 0; i < 200; i++) { // warm-up
+        scheduler.add(
+            TaskDefinition.builder("warm-" + i, "noop").schedule(Schedule.at(later)).build());
+      }
+      AtomicInteger added = new AtomicInteger();
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      long start = System.nanoTime();
+      try (ExecutorService clients = Executors.newFixedThreadPool(threads)) {
+        for (int t = 0; t < threads; t++) {
+          clients.submit(
+              () -> {
+                while (System.nanoTime() < end) {
+                  scheduler.add(
+                      TaskDefinition.builder("t-" + ids.incrementAndGet(), "noop")
+                          .schedule(Schedule.at(later))
+                          .build());
+                  added.incrementAndGet();
+                }
+                return null;
+              });
+        }
+      }
+      return added.get() / ((System.nanoTime() - start) / 1e9);
     } finally {
       store.close();
     }
