@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -42,9 +41,6 @@ public record TaskDefinition(
     Dependencies dependencies,
     List<String> resources) {
 
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
-  private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
-
   /** Room for ":" and an ISO-8601 instant with nanoseconds in the run tasks' ids. */
   public static final int MAX_ID_WITH_ALLOW = 128 - 31;
 
@@ -67,7 +63,7 @@ public record TaskDefinition(
           "resources must name at most 16 distinct groups, got " + resources);
     }
     for (String resource : resources) {
-      if (!KIND.matcher(resource).matches()) {
+      if (!isValidKind(resource)) {
         throw new IllegalArgumentException(
             "resource '"
                 + resource
@@ -94,14 +90,14 @@ public record TaskDefinition(
               + "' has a recurring schedule and dependencies: only one-shot tasks (immediate or"
               + " run_at) can depend on others");
     }
-    if (!ID.matcher(id).matches()) {
+    if (!isValidId(id)) {
       throw new IllegalArgumentException(
           "task id '"
               + id
               + "' is invalid: use 1-128 letters, digits, '.', '_', '-' or ':', starting with a"
               + " letter or digit");
     }
-    if (!KIND.matcher(executorKind).matches()) {
+    if (!isValidKind(executorKind)) {
       throw new IllegalArgumentException(
           "executor kind '"
               + executorKind
@@ -154,6 +150,47 @@ public record TaskDefinition(
         firePolicy,
         dependencies,
         resources);
+  }
+
+  /**
+   * {@code [A-Za-z0-9][A-Za-z0-9._:-]{0,127}}, checked by hand: every add validates an id, and a
+   * regex match costs several times this loop.
+   */
+  static boolean isValidId(String id) {
+    int length = id.length();
+    if (length == 0 || length > 128 || !isAsciiLetterOrDigit(id.charAt(0))) {
+      return false;
+    }
+    for (int i = 1; i < length; i++) {
+      char c = id.charAt(i);
+      if (!isAsciiLetterOrDigit(c) && c != '.' && c != '_' && c != ':' && c != '-') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code [a-z][a-z0-9_-]{0,63}}: executor kinds and resource names. */
+  static boolean isValidKind(String kind) {
+    int length = kind.length();
+    if (length == 0 || length > 64 || !isLowerLetter(kind.charAt(0))) {
+      return false;
+    }
+    for (int i = 1; i < length; i++) {
+      char c = kind.charAt(i);
+      if (!isLowerLetter(c) && !(c >= '0' && c <= '9') && c != '_' && c != '-') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isLowerLetter(char c) {
+    return c >= 'a' && c <= 'z';
+  }
+
+  private static boolean isAsciiLetterOrDigit(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   }
 
   public static Builder builder(String id, String executorKind) {

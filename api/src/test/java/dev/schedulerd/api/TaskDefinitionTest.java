@@ -69,4 +69,44 @@ final class TaskDefinitionTest {
     assertThat(Priority.HIGH).isLessThan(Priority.MEDIUM);
     assertThat(Priority.MEDIUM).isLessThan(Priority.LOW);
   }
+
+  /** The hand-written checks accept exactly what the documented patterns accept. */
+  @Test
+  void idAndKindChecksAgreeWithTheirPatterns() {
+    java.util.regex.Pattern id =
+        java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+    java.util.regex.Pattern kind = java.util.regex.Pattern.compile("[a-z][a-z0-9_-]{0,63}");
+    String alphabet = "aAzZ09._:-/ é\u0000\n";
+    java.util.Random random = new java.util.Random(42);
+    int accepted = 0;
+    for (int n = 0; n < 20_000; n++) {
+      int length = random.nextInt(n % 2 == 0 ? 6 : 140);
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < length; i++) {
+        // Mostly valid characters, so long valid strings occur too.
+        sb.append(
+            random.nextInt(10) < 8
+                ? alphabet.charAt(random.nextInt(4)) // a A z Z
+                : alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      String candidate = sb.toString();
+      assertThat(TaskDefinition.isValidId(candidate))
+          .as("id '%s'", candidate)
+          .isEqualTo(id.matcher(candidate).matches());
+      assertThat(TaskDefinition.isValidKind(candidate))
+          .as("kind '%s'", candidate)
+          .isEqualTo(kind.matcher(candidate).matches());
+      if (id.matcher(candidate).matches()) {
+        accepted++;
+      }
+    }
+    assertThat(accepted).as("valid ids among the samples").isGreaterThan(1_000);
+    for (String edge :
+        new String[] {
+          "a".repeat(128), "a".repeat(129), "a".repeat(64), "a".repeat(65), "0", "-a", "a-", "A"
+        }) {
+      assertThat(TaskDefinition.isValidId(edge)).as(edge).isEqualTo(id.matcher(edge).matches());
+      assertThat(TaskDefinition.isValidKind(edge)).as(edge).isEqualTo(kind.matcher(edge).matches());
+    }
+  }
 }

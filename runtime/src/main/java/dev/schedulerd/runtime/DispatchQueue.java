@@ -54,6 +54,11 @@ final class DispatchQueue {
      */
     final Instant rank;
 
+    /** {@link #dueAt} and {@link #rank} as saturated epoch nanoseconds, for the comparators. */
+    final long dueNanos;
+
+    final long rankNanos;
+
     final long sequence;
     boolean live = true;
 
@@ -67,8 +72,14 @@ final class DispatchQueue {
       this.missedAt = offer.missedAt();
       this.resources = offer.resources();
       this.spawnsRuns = offer.spawnsRuns();
-      this.rank = offer.dueAt().plus(agingStep.multipliedBy(offer.priority().ordinal()));
+      this.rank = rankOf(offer.dueAt(), agingStep.multipliedBy(offer.priority().ordinal()));
+      this.dueNanos = epochNanos(dueAt);
+      this.rankNanos = epochNanos(rank);
       this.sequence = sequence;
+    }
+
+    private static Instant rankOf(Instant dueAt, Duration handicap) {
+      return Instant.MAX.minus(handicap).isBefore(dueAt) ? Instant.MAX : dueAt.plus(handicap);
     }
 
     /** Whether dispatching it at {@code now} is too late: its fire time counts as missed. */
@@ -118,8 +129,42 @@ final class DispatchQueue {
     }
   }
 
+  // Hand-written rather than Comparator.comparing chains: every offer and take compares
+  // O(log n) times, and the chained lambdas showed up at the top of the dispatch profile.
+  private static final long MAX_EPOCH_SECOND_IN_NANOS = Long.MAX_VALUE / 1_000_000_000L - 1;
+
+  /**
+   * Nanoseconds since the epoch, saturated outside about 1677-2262: instants beyond compare equal
+   * among themselves (then by arrival), which no queue here needs to tell apart.
+   */
+  static long epochNanos(Instant instant) {
+    long seconds = instant.getEpochSecond();
+    if (seconds >= MAX_EPOCH_SECOND_IN_NANOS) {
+      return Long.MAX_VALUE;
+    }
+    if (seconds <= -MAX_EPOCH_SECOND_IN_NANOS) {
+      return Long.MIN_VALUE;
+    }
+    return seconds * 1_000_000_000L + instant.getNano();
+  }
+
   private static final Comparator<Entry> BY_DUE =
-      Comparator.<Entry, Instant>comparing(e -> e.dueAt).thenComparingLong(e -> e.sequence);
+      (a, b) -> {
+        int byDue = Long.compare(a.dueNanos, b.dueNanos);
+        return byDue != 0 ? byDue : Long.compare(a.sequence, b.sequence);
+      };
+
+  private static final Comparator<Entry> BY_PRIORITY =
+      (a, b) -> {
+        int byPriority = a.priority.compareTo(b.priority);
+        return byPriority != 0 ? byPriority : BY_DUE.compare(a, b);
+      };
+
+  private static final Comparator<Entry> BY_RANK =
+      (a, b) -> {
+        int byRank = Long.compare(a.rankNanos, b.rankNanos);
+        return byRank != 0 ? byRank : BY_PRIORITY.compare(a, b);
+      };
 
   /**
    * Due entries, most urgent first: by rank (with aging), then priority, due instant, arrival.
@@ -174,14 +219,7 @@ final class DispatchQueue {
     this.maxConcurrentByKind = Map.copyOf(maxConcurrentByKind);
     this.resourceCapacity = Map.copyOf(resourceCapacity);
     this.agingStep = agingStep;
-    Comparator<Entry> byPriority =
-        Comparator.<Entry, Priority>comparing(e -> e.priority)
-            .thenComparing(e -> e.dueAt)
-            .thenComparingLong(e -> e.sequence);
-    this.byUrgency =
-        agingStep.isZero()
-            ? byPriority
-            : Comparator.<Entry, Instant>comparing(e -> e.rank).thenComparing(byPriority);
+    this.byUrgency = agingStep.isZero() ? BY_PRIORITY : BY_RANK;
     this.ready = new PriorityQueue<>(byUrgency);
   }
 

@@ -2001,11 +2001,12 @@ public final class Scheduler implements AutoCloseable {
   /** What the executor sees of its run. */
   private final class RunContext implements ExecutionContext {
     private final InFlight run;
-    private final Logger logger;
+    // Made on first use: looking a logger up per run cost more than the rest of a no-op run's
+    // start, and most executors never log through it.
+    private @Nullable Logger logger;
 
     RunContext(InFlight run) {
       this.run = run;
-      this.logger = LoggerFactory.getLogger("schedulerd.run." + run.taskId());
     }
 
     @Override
@@ -2040,7 +2041,12 @@ public final class Scheduler implements AutoCloseable {
 
     @Override
     public Logger logger() {
-      return logger;
+      Logger made = logger;
+      if (made == null) {
+        made = LoggerFactory.getLogger("schedulerd.run." + run.taskId());
+        logger = made;
+      }
+      return made;
     }
   }
 

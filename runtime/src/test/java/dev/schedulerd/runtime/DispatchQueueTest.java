@@ -52,4 +52,44 @@ final class DispatchQueueTest {
 
     assertThat(queue.takeDispatchable(T0)).extracting(e -> e.version).containsExactly(3L);
   }
+
+  @Test
+  void epochNanos_keepsTheOrderOfInstants_andSaturatesFarOnes() {
+    Instant[] ordered = {
+      Instant.MIN,
+      Instant.parse("1600-01-01T00:00:00Z"),
+      Instant.EPOCH.minusNanos(1),
+      Instant.EPOCH,
+      T0,
+      T0.plusNanos(1),
+      Instant.parse("2262-04-11T23:47:16.854775807Z").minusSeconds(2),
+      Instant.parse("2300-01-01T00:00:00Z"),
+      Instant.MAX
+    };
+    for (int i = 1; i < ordered.length; i++) {
+      assertThat(DispatchQueue.epochNanos(ordered[i - 1]))
+          .as("%s before %s", ordered[i - 1], ordered[i])
+          .isLessThanOrEqualTo(DispatchQueue.epochNanos(ordered[i]));
+    }
+    assertThat(DispatchQueue.epochNanos(T0.plusNanos(1)) - DispatchQueue.epochNanos(T0)).isOne();
+    assertThat(DispatchQueue.epochNanos(Instant.MAX)).isEqualTo(Long.MAX_VALUE);
+    assertThat(DispatchQueue.epochNanos(Instant.MIN)).isEqualTo(Long.MIN_VALUE);
+  }
+
+  @Test
+  void farFutureEntries_stillComeAfterNearOnes() {
+    queue.offer(
+        new DispatchQueue.Offer(
+            "far", 1, Priority.CRITICAL, "log", TaskStatus.SCHEDULED, Instant.MAX));
+    queue.offer(offer("near", 1));
+    assertThat(queue.nextDue()).isEqualTo(T0);
+    assertThat(queue.takeDispatchable(T0)).extracting(e -> e.taskId).containsExactly("near");
+
+    DispatchQueue aging =
+        new DispatchQueue(10, Map.of(), Map.of(), java.time.Duration.ofMinutes(5));
+    aging.offer(
+        new DispatchQueue.Offer("far", 1, Priority.LOW, "log", TaskStatus.SCHEDULED, Instant.MAX));
+    aging.offer(offer("near", 1));
+    assertThat(aging.takeDispatchable(T0)).extracting(e -> e.taskId).containsExactly("near");
+  }
 }

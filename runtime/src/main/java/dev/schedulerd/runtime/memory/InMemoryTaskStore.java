@@ -18,10 +18,8 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.NavigableSet;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
@@ -43,15 +41,27 @@ public final class InMemoryTaskStore implements TaskStore {
   private record LeaseKey(Instant expiresAt, String taskId) {}
 
   private static final Comparator<LeaseKey> LEASE_ORDER =
-      Comparator.comparing(LeaseKey::expiresAt).thenComparing(LeaseKey::taskId);
+      (a, b) -> {
+        int byExpiry = a.expiresAt().compareTo(b.expiresAt());
+        return byExpiry != 0 ? byExpiry : a.taskId().compareTo(b.taskId());
+      };
 
   private final ReentrantLock lock = new ReentrantLock();
   // All fields below are guarded by lock.
   private final Map<String, StoredTask> tasks = new HashMap<>();
   private final Map<String, Long> changeSeqOfTask = new HashMap<>();
 
-  /** Change sequence -> task id; for removed tasks the id stays here as a tombstone. */
-  private final NavigableMap<Long, String> changes = new TreeMap<>();
+  /**
+   * The change log: task ids in change order, {@code logSeqs[i]} the change number of {@code
+   * logIds[i]}, ascending. An entry is current when it is its task's latest change ({@link
+   * #changeSeqOfTask}); superseded entries are dropped by {@link #compactLog}. A removed task's
+   * last entry stays as its tombstone. Appending is O(1), where a sorted map cost a tree insert and
+   * delete per write.
+   */
+  private long[] logSeqs = new long[64];
+
+  private String[] logIds = new String[64];
+  private int logSize;
 
   private final Map<String, ArrayDeque<RunRecord>> runs = new HashMap<>();
   private final NavigableSet<LeaseKey> leases = new TreeSet<>(LEASE_ORDER);
@@ -345,7 +355,12 @@ public final class InMemoryTaskStore implements TaskStore {
       checkOpen();
       List<StoredTask> changed = new ArrayList<>();
       List<String> removed = new ArrayList<>();
-      for (String taskId : changes.tailMap(cursor, false).values()) {
+      int from = firstLogIndexAfter(cursor);
+      for (int i = from; i < logSize; i++) {
+        String taskId = logIds[i];
+        if (!isCurrentLogEntry(i)) {
+          continue; // changed again later: reported at its latest place
+        }
         StoredTask task = tasks.get(taskId);
         if (task != null) {
           changed.add(task);
@@ -436,11 +451,56 @@ public final class InMemoryTaskStore implements TaskStore {
 
   /** Requires lock held. */
   private void recordChange(String taskId) {
-    Long previous = changeSeqOfTask.put(taskId, ++changeSeq);
-    if (previous != null) {
-      changes.remove(previous);
+    changeSeqOfTask.put(taskId, ++changeSeq);
+    if (logSize == logSeqs.length) {
+      compactLog();
     }
-    changes.put(changeSeq, taskId);
+    logSeqs[logSize] = changeSeq;
+    logIds[logSize] = taskId;
+    logSize++;
+  }
+
+  /**
+   * Drops superseded log entries; grows the log when at least half of it is current, so appends
+   * stay amortized O(1) and the log at most twice the number of tasks and tombstones. Requires lock
+   * held.
+   */
+  private void compactLog() {
+    int kept = 0;
+    for (int i = 0; i < logSize; i++) {
+      if (isCurrentLogEntry(i)) {
+        logSeqs[kept] = logSeqs[i];
+        logIds[kept] = logIds[i];
+        kept++;
+      }
+    }
+    java.util.Arrays.fill(logIds, kept, logSize, null);
+    logSize = kept;
+    if (kept * 2 >= logSeqs.length) {
+      logSeqs = java.util.Arrays.copyOf(logSeqs, logSeqs.length * 2);
+      logIds = java.util.Arrays.copyOf(logIds, logIds.length * 2);
+    }
+  }
+
+  /** Whether log entry {@code i} is its task's latest change. Requires lock held. */
+  private boolean isCurrentLogEntry(int i) {
+    Long latest = changeSeqOfTask.get(logIds[i]);
+    return latest != null && latest == logSeqs[i];
+  }
+
+  /** The index of the first log entry with a change number above {@code cursor}. */
+  private int firstLogIndexAfter(long cursor) {
+    int low = 0;
+    int high = logSize;
+    while (low < high) {
+      int mid = (low + high) >>> 1;
+      if (logSeqs[mid] <= cursor) {
+        low = mid + 1;
+      } else {
+        high = mid;
+      }
+    }
+    return low;
   }
 
   /** Requires lock held. */
