@@ -48,15 +48,13 @@ final class DispatchQueue {
     /** Under overlap=allow: its fire time becomes a task of its own instead of a run. */
     final boolean spawnsRuns;
 
-    /**
-     * Its place among due entries: the due instant, later by one aging step per level below
-     * CRITICAL.
-     */
-    final Instant rank;
-
-    /** {@link #dueAt} and {@link #rank} as saturated epoch nanoseconds, for the comparators. */
+    /** {@link #dueAt} as saturated epoch nanoseconds, for the comparators. */
     final long dueNanos;
 
+    /**
+     * Its place among due entries: the due instant, later by one aging step per level below
+     * CRITICAL; in saturated epoch nanoseconds.
+     */
     final long rankNanos;
 
     final long sequence;
@@ -72,9 +70,9 @@ final class DispatchQueue {
       this.missedAt = offer.missedAt();
       this.resources = offer.resources();
       this.spawnsRuns = offer.spawnsRuns();
-      this.rank = rankOf(offer.dueAt(), agingStep.multipliedBy(offer.priority().ordinal()));
       this.dueNanos = epochNanos(dueAt);
-      this.rankNanos = epochNanos(rank);
+      this.rankNanos =
+          epochNanos(rankOf(offer.dueAt(), agingStep.multipliedBy(offer.priority().ordinal())));
       this.sequence = sequence;
     }
 

@@ -47,16 +47,26 @@ public final class InMemoryTaskStore implements TaskStore {
       };
 
   private final ReentrantLock lock = new ReentrantLock();
+
   // All fields below are guarded by lock.
-  private final Map<String, StoredTask> tasks = new HashMap<>();
-  private final Map<String, Long> changeSeqOfTask = new HashMap<>();
+  /**
+   * Each task with the number of its latest change. A removed task's slot stays, without a task, as
+   * its tombstone for the change feed. One small object per task, where a second map of boxed
+   * change numbers cost twice as much.
+   */
+  private final Map<String, Slot> slots = new HashMap<>();
+
+  private static final class Slot {
+    @Nullable StoredTask task;
+    long changeSeq;
+  }
 
   /**
    * The change log: task ids in change order, {@code logSeqs[i]} the change number of {@code
    * logIds[i]}, ascending. An entry is current when it is its task's latest change ({@link
-   * #changeSeqOfTask}); superseded entries are dropped by {@link #compactLog}. A removed task's
-   * last entry stays as its tombstone. Appending is O(1), where a sorted map cost a tree insert and
-   * delete per write.
+   * #slots}); superseded entries are dropped by {@link #compactLog}. A removed task's last entry
+   * stays as its tombstone. Appending is O(1), where a sorted map cost a tree insert and delete per
+   * write.
    */
   private long[] logSeqs = new long[64];
 
@@ -91,7 +101,7 @@ public final class InMemoryTaskStore implements TaskStore {
     lock.lock();
     try {
       checkOpen();
-      if (tasks.containsKey(definition.id())) {
+      if (current(definition.id()) != null) {
         throw new DuplicateTaskException(definition.id());
       }
       stored = new StoredTask(definition, state.withVersion(1));
@@ -111,7 +121,7 @@ public final class InMemoryTaskStore implements TaskStore {
       checkOpen();
       java.util.Set<String> ids = new java.util.HashSet<>();
       for (StoredTask task : tasks) {
-        if (this.tasks.containsKey(task.id()) || !ids.add(task.id())) {
+        if (current(task.id()) != null || !ids.add(task.id())) {
           throw new DuplicateTaskException(task.id());
         }
       }
@@ -137,7 +147,7 @@ public final class InMemoryTaskStore implements TaskStore {
     lock.lock();
     try {
       checkOpen();
-      if (tasks.containsKey(task.id())) {
+      if (current(task.id()) != null) {
         throw new DuplicateTaskException(task.id());
       }
       write(task);
@@ -153,7 +163,7 @@ public final class InMemoryTaskStore implements TaskStore {
     lock.lock();
     try {
       checkOpen();
-      return Optional.ofNullable(tasks.get(taskId));
+      return Optional.ofNullable(current(taskId));
     } finally {
       lock.unlock();
     }
@@ -164,7 +174,12 @@ public final class InMemoryTaskStore implements TaskStore {
     lock.lock();
     try {
       checkOpen();
-      List<StoredTask> all = new ArrayList<>(tasks.values());
+      List<StoredTask> all = new ArrayList<>(slots.size());
+      for (Slot slot : slots.values()) {
+        if (slot.task != null) {
+          all.add(slot.task);
+        }
+      }
       all.sort(Comparator.comparing(StoredTask::id));
       return all;
     } finally {
@@ -188,7 +203,7 @@ public final class InMemoryTaskStore implements TaskStore {
     lock.lock();
     try {
       checkOpen();
-      StoredTask current = tasks.get(taskId);
+      StoredTask current = current(taskId);
       if (current == null || current.version() != expectedVersion) {
         return Optional.empty();
       }
@@ -293,13 +308,15 @@ public final class InMemoryTaskStore implements TaskStore {
     lock.lock();
     try {
       checkOpen();
-      StoredTask removed = tasks.remove(taskId);
-      if (removed == null) {
+      Slot slot = slots.get(taskId);
+      StoredTask removed = slot == null ? null : slot.task;
+      if (slot == null || removed == null) {
         return false;
       }
+      slot.task = null;
       forgetLease(removed);
       runs.remove(taskId);
-      recordChange(taskId);
+      recordChange(slot, taskId);
     } finally {
       lock.unlock();
     }
@@ -317,7 +334,7 @@ public final class InMemoryTaskStore implements TaskStore {
         if (expired.size() >= limit || key.expiresAt().isAfter(now)) {
           break;
         }
-        StoredTask task = tasks.get(key.taskId());
+        StoredTask task = current(key.taskId());
         if (task != null) {
           expired.add(task);
         }
@@ -361,7 +378,7 @@ public final class InMemoryTaskStore implements TaskStore {
         if (!isCurrentLogEntry(i)) {
           continue; // changed again later: reported at its latest place
         }
-        StoredTask task = tasks.get(taskId);
+        StoredTask task = current(taskId);
         if (task != null) {
           changed.add(task);
         } else {
@@ -414,7 +431,7 @@ public final class InMemoryTaskStore implements TaskStore {
   /** Requires lock held. */
   private Optional<StoredTask> writeLocked(String taskId, Condition condition, NextState next) {
     checkOpen();
-    StoredTask current = tasks.get(taskId);
+    StoredTask current = current(taskId);
     if (current == null || !condition.holds(current)) {
       return Optional.empty();
     }
@@ -433,12 +450,13 @@ public final class InMemoryTaskStore implements TaskStore {
 
   /** Requires lock held. */
   private void write(StoredTask stored) {
-    tasks.put(stored.id(), stored);
+    Slot slot = slots.computeIfAbsent(stored.id(), id -> new Slot());
+    slot.task = stored;
     Lease lease = stored.state().lease();
     if (lease != null) {
       leases.add(new LeaseKey(lease.expiresAt(), stored.id()));
     }
-    recordChange(stored.id());
+    recordChange(slot, stored.id());
   }
 
   /** Requires lock held. */
@@ -450,8 +468,8 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   /** Requires lock held. */
-  private void recordChange(String taskId) {
-    changeSeqOfTask.put(taskId, ++changeSeq);
+  private void recordChange(Slot slot, String taskId) {
+    slot.changeSeq = ++changeSeq;
     if (logSize == logSeqs.length) {
       compactLog();
     }
@@ -482,10 +500,16 @@ public final class InMemoryTaskStore implements TaskStore {
     }
   }
 
+  /** The task stored under {@code taskId}; null when there is none. Requires lock held. */
+  private @Nullable StoredTask current(String taskId) {
+    Slot slot = slots.get(taskId);
+    return slot == null ? null : slot.task;
+  }
+
   /** Whether log entry {@code i} is its task's latest change. Requires lock held. */
   private boolean isCurrentLogEntry(int i) {
-    Long latest = changeSeqOfTask.get(logIds[i]);
-    return latest != null && latest == logSeqs[i];
+    Slot slot = slots.get(logIds[i]);
+    return slot != null && slot.changeSeq == logSeqs[i];
   }
 
   /** The index of the first log entry with a change number above {@code cursor}. */
