@@ -20,12 +20,17 @@ public final class Bench {
 
   private static final String USAGE =
       """
-      usage: benchmarks/run W1|W2|W3|W8 ... [--postgres JDBC_URL] [--backlog N] [--precision-runs N]
+      usage: benchmarks/run W1|...|W8 ... [--pending N] [--postgres JDBC_URL] [--backlog N]
+                           [--precision-runs N]
         W1                 throughput: 100,000 no-op tasks due now (20,000 on SQLite), tasks/s
         W2                 precision: 2,000 tasks due 0.5-3 s ahead, start lateness
         W3                 durable submit: acknowledged adds/s on SQLite from 1 and 8 threads
                            (W1-W3 run together: schedulerd in memory and on SQLite beside
                            ScheduledThreadPoolExecutor and Quartz)
+        W4                 memory: retained heap per pending task with --pending tasks
+        W5                 growth: cost per add and per dispatch beside 1,000, 100,000 and
+                           --pending tasks
+        --pending N        pending tasks in W4, largest size in W5 and W6 (default 1000000)
         W8                 scale-out: runs/s with 1, 2, 3 nodes on one PostgreSQL, claim latency,
                            start lateness with 3 nodes
         --postgres URL     use this PostgreSQL (databases w8_* are created in it) instead of
@@ -42,12 +47,14 @@ public final class Bench {
     @Nullable String postgres = null;
     int backlog = 10_000;
     int precisionRuns = 1_000;
+    int pending = 1_000_000;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
         case "--postgres" -> postgres = value(args, ++i, arg);
         case "--backlog" -> backlog = Integer.parseInt(value(args, ++i, arg));
         case "--precision-runs" -> precisionRuns = Integer.parseInt(value(args, ++i, arg));
+        case "--pending" -> pending = Integer.parseInt(value(args, ++i, arg));
         case "-h", "--help" -> {
           out.print(USAGE);
           return;
@@ -67,6 +74,12 @@ public final class Bench {
     System.err.println("bench: node logs in " + logs);
     List<String> table = new ArrayList<>();
     boolean ranLocal = false;
+    Fixtures fixtures = new Fixtures(logs);
+    ScaleWorkloads scale =
+        new ScaleWorkloads(
+            pending,
+            new int[] {Math.min(1_000, pending), Math.min(100_000, pending), pending},
+            fixtures);
     for (String workload : workloads) {
       switch (workload) {
         case "W8" -> table.addAll(new ScaleOut(backlog, precisionRuns, logs).run(postgres));
@@ -76,6 +89,8 @@ public final class Bench {
             ranLocal = true;
           }
         }
+        case "W4" -> table.addAll(scale.memory());
+        case "W5" -> table.addAll(scale.growth());
         default -> fail(workload + " is not in this harness yet");
       }
     }

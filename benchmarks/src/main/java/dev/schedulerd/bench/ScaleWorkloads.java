@@ -1,0 +1,284 @@
+package dev.schedulerd.bench;
+
+import dev.schedulerd.api.executor.ExecutionContext;
+import dev.schedulerd.api.executor.ExecutionResult;
+import dev.schedulerd.api.executor.TaskExecutor;
+import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.runtime.ExecutorRegistry;
+import dev.schedulerd.runtime.Scheduler;
+import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.sqlite.SqliteOptions;
+import dev.schedulerd.store.sqlite.SqliteTaskStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * W4 (retained heap per pending task) and W5 (cost per add and per dispatch as the number of
+ * pending tasks grows), each subject in this JVM one after the other.
+ */
+final class ScaleWorkloads {
+  private static final InstantSource CLOCK = InstantSource.system();
+
+  private final int pending;
+  private final int[] growthSizes;
+  private final Fixtures fixtures;
+  private final List<String> table = new ArrayList<>();
+
+  ScaleWorkloads(int pending, int[] growthSizes, Fixtures fixtures) {
+    this.pending = pending;
+    this.growthSizes = growthSizes.clone();
+    this.fixtures = fixtures;
+  }
+
+  /** Counts runs down; does nothing else. */
+  private static final class Countdown implements TaskExecutor {
+    volatile CountDownLatch done = new CountDownLatch(0);
+
+    @Override
+    public String kind() {
+      return "noop";
+    }
+
+    @Override
+    public ExecutionResult execute(ExecutionContext context) {
+      done.countDown();
+      return ExecutionResult.success();
+    }
+  }
+
+  private static Scheduler started(TaskStore store, Countdown executor) {
+    Scheduler scheduler =
+        Scheduler.builder()
+            .store(store)
+            .executors(ExecutorRegistry.of(executor))
+            .maxConcurrentRuns(256)
+            .build();
+    scheduler.start();
+    return scheduler;
+  }
+
+  // ------------------------------------------------------------ W4
+
+  List<String> memory() throws Exception {
+    table.add(
+        String.format(
+            Locale.ROOT,
+            "W4 retained heap per pending task, %,d tasks due in a day (heap after full GCs, before"
+                + " and after adding them)",
+            pending));
+    double stpe = perTask(this::pendingStpe);
+    double quartz = perTask(this::pendingQuartz);
+    double memory = perTask(this::pendingSchedulerdMemory);
+    double sqlite = perTask(this::pendingSchedulerdSqlite);
+    table.add(bytesRow("ScheduledThreadPoolExecutor", stpe, stpe, quartz));
+    table.add(bytesRow("Quartz 2.5.2, RAMJobStore", quartz, stpe, quartz));
+    table.add(bytesRow("schedulerd, memory", memory, stpe, quartz));
+    table.add(
+        bytesRow("schedulerd, SQLite (heap only)", sqlite, stpe, quartz)
+            + "  (the tasks themselves live in the file)");
+    return table;
+  }
+
+  private static String bytesRow(String subject, double bytes, double stpe, double quartz) {
+    return String.format(
+        Locale.ROOT,
+        "  W4 %-32s %,8.0f bytes per pending task   ratio to STPE %.2f, to Quartz %.2f",
+        subject,
+        bytes,
+        bytes / stpe,
+        bytes / quartz);
+  }
+
+  /** Something holding tasks until it is released. */
+  private interface Holder {
+    void release() throws Exception;
+  }
+
+  private interface HolderFactory {
+    Holder fill() throws Exception;
+  }
+
+  private double perTask(HolderFactory factory) throws Exception {
+    long before = Fixtures.usedHeapAfterGc();
+    Holder holder = factory.fill();
+    try {
+      long after = Fixtures.usedHeapAfterGc();
+      return (after - before) / (double) pending;
+    } finally {
+      holder.release();
+    }
+  }
+
+  private Holder pendingStpe() {
+    ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2);
+    Runnable noop = () -> {};
+    for (int i = 0; i < pending; i++) {
+      pool.schedule(noop, 1, TimeUnit.DAYS);
+    }
+    return pool::shutdownNow;
+  }
+
+  private Holder pendingQuartz() throws Exception {
+    QuartzSubject quartz = new QuartzSubject();
+    Instant later = CLOCK.instant().plus(Duration.ofDays(1));
+    for (int i = 0; i < pending; i++) {
+      quartz.add(later);
+    }
+    return quartz::close;
+  }
+
+  private Holder pendingSchedulerdMemory() throws Exception {
+    InMemoryTaskStore store = new InMemoryTaskStore();
+    Scheduler scheduler = started(store, new Countdown());
+    Instant later = CLOCK.instant().plus(Duration.ofDays(1));
+    addFrom8Threads(scheduler, pending, "p-", later);
+    return () -> {
+      scheduler.close();
+      store.close();
+    };
+  }
+
+  private Holder pendingSchedulerdSqlite() throws Exception {
+    SqliteTaskStore store =
+        SqliteTaskStore.open(SqliteOptions.of(fixtures.sqliteWithPending(pending)));
+    Scheduler scheduler = started(store, new Countdown());
+    return () -> {
+      scheduler.close();
+      store.close();
+    };
+  }
+
+  private static void addFrom8Threads(Scheduler scheduler, int tasks, String prefix, Instant due)
+      throws Exception {
+    try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
+      List<Future<?>> added = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        int first = t;
+        added.add(
+            clients.submit(
+                () -> {
+                  for (int i = first; i < tasks; i += 8) {
+                    scheduler.add(Fixtures.noop(prefix + i, due));
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : added) {
+        f.get();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ W5
+
+  /** Adds measured per size, and runs dispatched per size. */
+  private static final int MEMORY_PROBE = 20_000;
+
+  private static final int SQLITE_ADD_PROBE = 2_000;
+  private static final int SQLITE_RUN_PROBE = 5_000;
+
+  List<String> growth() throws Exception {
+    List<String> rows = new ArrayList<>();
+    rows.add(
+        "W5 growth: cost per add (1 client thread) and per dispatch (a burst due at one instant)"
+            + " beside N pending tasks due in a day; ratio = cost over the cost at the smallest N");
+    for (String store : new String[] {"memory", "SQLite (full sync)"}) {
+      double firstAdd = 0;
+      double firstRun = 0;
+      for (int size : growthSizes) {
+        double[] costs = store.equals("memory") ? growthMemory(size) : growthSqlite(size);
+        if (firstAdd == 0) {
+          firstAdd = costs[0];
+          firstRun = costs[1];
+        }
+        rows.add(
+            String.format(
+                Locale.ROOT,
+                "  W5 schedulerd, %-18s N = %,9d: add %8.2f µs (ratio %.2f), dispatch %8.2f µs"
+                    + " (ratio %.2f)",
+                store,
+                size,
+                costs[0],
+                costs[0] / firstAdd,
+                costs[1],
+                costs[1] / firstRun));
+      }
+    }
+    return rows;
+  }
+
+  private double[] growthMemory(int size) throws Exception {
+    InMemoryTaskStore store = new InMemoryTaskStore();
+    Countdown executor = new Countdown();
+    try (Scheduler scheduler = started(store, executor)) {
+      Instant later = CLOCK.instant().plus(Duration.ofDays(1));
+      addFrom8Threads(scheduler, size, "p-", later);
+      warmUp(scheduler, executor, 20_000);
+      return new double[] {
+        addCost(scheduler, MEMORY_PROBE, later), dispatchCost(scheduler, executor, MEMORY_PROBE)
+      };
+    } finally {
+      store.close();
+    }
+  }
+
+  private double[] growthSqlite(int size) throws Exception {
+    try (SqliteTaskStore store =
+        SqliteTaskStore.open(SqliteOptions.of(fixtures.sqliteWithPending(size)))) {
+      Countdown executor = new Countdown();
+      try (Scheduler scheduler = started(store, executor)) {
+        Instant later = CLOCK.instant().plus(Duration.ofDays(1));
+        warmUp(scheduler, executor, 2_000);
+        return new double[] {
+          addCost(scheduler, SQLITE_ADD_PROBE, later),
+          dispatchCost(scheduler, executor, SQLITE_RUN_PROBE)
+        };
+      }
+    }
+  }
+
+  private static int probeRound;
+
+  private static void warmUp(Scheduler scheduler, Countdown executor, int runs) throws Exception {
+    executor.done = new CountDownLatch(runs);
+    addFrom8Threads(scheduler, runs, "warm-" + probeRound++ + "-", CLOCK.instant());
+    executor.done.await();
+  }
+
+  /** Microseconds per add from one client thread, tasks due in a day. */
+  private static double addCost(Scheduler scheduler, int adds, Instant due) {
+    String prefix = "add-" + probeRound++ + "-";
+    long started = System.nanoTime();
+    for (int i = 0; i < adds; i++) {
+      scheduler.add(Fixtures.noop(prefix + i, due));
+    }
+    return (System.nanoTime() - started) / 1e3 / adds;
+  }
+
+  /**
+   * Microseconds per run dispatched: {@code runs} tasks due at one instant a little ahead, added
+   * before it; from that instant to the last run's end.
+   */
+  private static double dispatchCost(Scheduler scheduler, Countdown executor, int runs)
+      throws Exception {
+    executor.done = new CountDownLatch(runs);
+    Instant due = CLOCK.instant().plusSeconds(3);
+    addFrom8Threads(scheduler, runs, "run-" + probeRound++ + "-", due);
+    if (!CLOCK.instant().isBefore(due)) {
+      throw new IllegalStateException("adding the burst took longer than 3 s; measure fewer runs");
+    }
+    executor.done.await();
+    Instant ended = CLOCK.instant();
+    return Duration.between(due, ended).toNanos() / 1e3 / runs;
+  }
+}
