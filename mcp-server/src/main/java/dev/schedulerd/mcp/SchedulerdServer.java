@@ -4,10 +4,13 @@ import dev.schedulerd.runtime.Scheduler;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -45,11 +48,23 @@ public final class SchedulerdServer implements AutoCloseable {
         new LineStdioTransportProvider(
             json, in, out, LineStdioTransportProvider.DEFAULT_MAX_LINE_BYTES, onSessionEnd);
     SchedulerTools tools = new SchedulerTools(scheduler, json, figures);
+    List<SyncToolSpecification> toolSpecs = tools.all();
+    List<Map<String, Object>> outputSchemas = new ArrayList<>();
+    for (SyncToolSpecification spec : toolSpecs) {
+      if (spec.tool().outputSchema() != null) {
+        outputSchemas.add(spec.tool().outputSchema());
+      }
+    }
     this.resources = new SchedulerResources(scheduler, tools::statusView);
     this.server =
         McpServer.sync(transport)
             .serverInfo("schedulerd", version)
             .jsonMapper(json)
+            .jsonSchemaValidator(
+                new ArgumentsFirstValidator(
+                    McpJsonDefaults.getSchemaValidator(),
+                    outputSchemas,
+                    ArgumentsFirstValidator.assertionsEnabled()))
             .instructions(
                 "schedulerd runs tasks in the background: now, at an instant, on a cron in a time"
                     + " zone, or every interval, by priority, with retries and timeouts. Add tasks"
@@ -57,7 +72,7 @@ public final class SchedulerdServer implements AutoCloseable {
                     + " scheduler_get_task.")
             .capabilities(
                 McpSchema.ServerCapabilities.builder().tools(false).resources(true, false).build())
-            .tools(tools.all())
+            .tools(toolSpecs)
             .resources(resources.resources())
             .resourceTemplates(resources.templates())
             .build();
