@@ -30,6 +30,10 @@ public final class Bench {
         W4                 memory: retained heap per pending task with --pending tasks
         W5                 growth: cost per add and per dispatch beside 1,000, 100,000 and
                            --pending tasks
+        W6                 start-up: spawn -> initialize answered, and with --pending stored
+                           tasks, spawn -> all queued (the real launcher, beside a bare SDK server)
+        W7                 MCP round trip from the official TypeScript client: sequential latency
+                           and calls/s with 32 in flight (needs e2e/node_modules: npm ci in e2e)
         --pending N        pending tasks in W4, largest size in W5 and W6 (default 1000000)
         W8                 scale-out: runs/s with 1, 2, 3 nodes on one PostgreSQL, claim latency,
                            start lateness with 3 nodes
@@ -80,6 +84,7 @@ public final class Bench {
             pending,
             new int[] {Math.min(1_000, pending), Math.min(100_000, pending), pending},
             fixtures);
+    McpWorkloads mcp = new McpWorkloads(logs, fixtures, pending);
     for (String workload : workloads) {
       switch (workload) {
         case "W8" -> table.addAll(new ScaleOut(backlog, precisionRuns, logs).run(postgres));
@@ -91,6 +96,8 @@ public final class Bench {
         }
         case "W4" -> table.addAll(scale.memory());
         case "W5" -> table.addAll(scale.growth());
+        case "W6" -> table.addAll(mcp.startup());
+        case "W7" -> table.addAll(mcp.roundTrip());
         default -> fail(workload + " is not in this harness yet");
       }
     }

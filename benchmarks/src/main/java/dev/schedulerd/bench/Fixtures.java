@@ -15,9 +15,12 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** Stores prepared for the scale workloads, and the heap measurement they share. */
+@SuppressForbidden(
+    reason = "progress goes to stderr; the heap measurement lets collections settle between GCs")
 final class Fixtures {
   private static final InstantSource CLOCK = InstantSource.system();
   private static final int INSERT_BATCH = 10_000;
@@ -57,8 +60,11 @@ final class Fixtures {
         }
       }
       System.err.printf(
+          Locale.ROOT,
           "bench: prepared %,d stored tasks in %s (%.1f s)%n",
-          pending, master, (System.nanoTime() - started) / 1e9);
+          pending,
+          master,
+          (System.nanoTime() - started) / 1e9);
       sqliteWithPending.put(pending, master);
     }
     Path copy = Files.createTempDirectory(workDir, "copy").resolve("s.db");

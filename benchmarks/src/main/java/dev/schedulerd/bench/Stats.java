@@ -3,18 +3,19 @@ package dev.schedulerd.bench;
 import java.util.Arrays;
 import java.util.Locale;
 
-/** Percentiles of a sample of microsecond values, by the nearest-rank method. */
-record Stats(int count, long p50, long p99, long max, long min) {
+/** Percentiles of a sample (microseconds unless said otherwise), by the nearest-rank method. */
+record Stats(int count, long p50, long p90, long p99, long max, long min) {
 
   static Stats of(long[] micros) {
     if (micros.length == 0) {
-      return new Stats(0, 0, 0, 0, 0);
+      return new Stats(0, 0, 0, 0, 0, 0);
     }
     long[] sorted = micros.clone();
     Arrays.sort(sorted);
     return new Stats(
         sorted.length,
         rank(sorted, 0.50),
+        rank(sorted, 0.90),
         rank(sorted, 0.99),
         sorted[sorted.length - 1],
         sorted[0]);

@@ -1,0 +1,145 @@
+// The client side of W6 and W7, driven by the Java harness (benchmarks/run W6 W7): spawns an MCP
+// server over stdio and prints one JSON object of figures on stdout. Uses the official TypeScript
+// SDK that the e2e suite installs (e2e/node_modules), as a real client would.
+//
+//   node benchmarks/mcp-client.mjs startup RUNS -- COMMAND ARGS...
+//       spawn -> `initialize` answered, RUNS times after one warm-up: {"millis": [...]}
+//   node benchmarks/mcp-client.mjs ready EXPECTED_QUEUED -- COMMAND ARGS...
+//       spawn -> initialize answered, and -> scheduler_daemon_status reports the daemon running
+//       with at least EXPECTED_QUEUED queued tasks: {"initializeMillis": n, "readyMillis": n}
+//   node benchmarks/mcp-client.mjs roundtrip TOOL SEQUENTIAL IN_FLIGHT SECONDS -- COMMAND ARGS...
+//       SEQUENTIAL calls of TOOL one after the other (latencies), then IN_FLIGHT calls kept in
+//       flight for SECONDS: {"micros": [...], "callsPerSecond": n, "failed": n}
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const sdk = createRequire(resolve(here, "../e2e/package.json"));
+const { Client } = await import(sdk.resolve("@modelcontextprotocol/sdk/client/index.js"));
+const { StdioClientTransport } = await import(sdk.resolve("@modelcontextprotocol/sdk/client/stdio.js"));
+
+const argv = process.argv.slice(2);
+const split = argv.indexOf("--");
+if (split < 1 || split === argv.length - 1) {
+  console.error("usage: mcp-client.mjs startup|ready|roundtrip ARGS... -- COMMAND ARGS...");
+  process.exit(2);
+}
+const [mode, ...options] = argv.slice(0, split);
+const [command, ...commandArgs] = argv.slice(split + 1);
+const now = () => process.hrtime.bigint();
+const millisSince = (start) => Number(now() - start) / 1e6;
+
+const INITIALIZE = JSON.stringify({
+  jsonrpc: "2.0", id: 1, method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "1" } },
+}) + "\n";
+
+/** Spawn -> the first line on stdout (the initialize response), raw, as startup.mjs measured. */
+function startupOnce() {
+  return new Promise((done, fail) => {
+    const started = now();
+    const child = spawn(command, commandArgs, { env: process.env, stdio: ["pipe", "pipe", "ignore"] });
+    let answered = false;
+    child.stdout.on("data", () => {
+      if (!answered) {
+        answered = true;
+        const ms = millisSince(started);
+        child.stdin.end();
+        child.on("exit", () => done(ms));
+        setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+      }
+    });
+    child.on("error", fail);
+    child.on("exit", (code) => answered || fail(new Error(`server exited (${code}) before answering`)));
+    child.stdin.write(INITIALIZE);
+  });
+}
+
+async function connect() {
+  const transport = new StdioClientTransport({ command, args: commandArgs, env: process.env, stderr: "ignore" });
+  const client = new Client({ name: "schedulerd-bench", version: "1" });
+  const started = now();
+  await client.connect(transport);
+  return { client, transport, initializeMillis: millisSince(started), started };
+}
+
+async function close({ client, transport }) {
+  const pid = transport.pid;
+  await client.close();
+  if (pid) {
+    try { process.kill(pid, "SIGKILL"); } catch { /* already gone */ }
+  }
+}
+
+let result;
+if (mode === "startup") {
+  const runs = Number(options[0] ?? 15);
+  await startupOnce(); // warms the file cache
+  const millis = [];
+  for (let i = 0; i < runs; i++) {
+    millis.push(await startupOnce());
+  }
+  result = { millis };
+} else if (mode === "ready") {
+  const expected = Number(options[0]);
+  const session = await connect();
+  let readyMillis;
+  for (;;) {
+    const status = await session.client.callTool({ name: "scheduler_daemon_status", arguments: {} });
+    const daemon = status.structuredContent?.daemon;
+    if (daemon?.running && daemon.queued >= expected) {
+      readyMillis = millisSince(session.started);
+      break;
+    }
+    if (millisSince(session.started) > 600_000) {
+      throw new Error(`not ready after 10 minutes: ${JSON.stringify(daemon)}`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  // Spawn happens inside connect(): its start is the spawn.
+  result = { initializeMillis: session.initializeMillis, readyMillis };
+  await close(session);
+} else if (mode === "roundtrip") {
+  const [tool, sequentialText, inFlightText, secondsText] = options;
+  const session = await connect();
+  const { client } = session;
+  await client.listTools(); // lets the client validate structured results, as real clients do
+  for (let i = 0; i < 500; i++) {
+    await client.callTool({ name: tool, arguments: {} }); // warm-up
+  }
+  const micros = [];
+  for (let i = 0; i < Number(sequentialText); i++) {
+    const started = now();
+    await client.callTool({ name: tool, arguments: {} });
+    micros.push(Number(now() - started) / 1e3);
+  }
+  const inFlight = Number(inFlightText);
+  const until = Date.now() + Number(secondsText) * 1000;
+  let calls = 0;
+  let failed = 0;
+  const started = now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (Date.now() < until) {
+        try {
+          await client.callTool({ name: tool, arguments: {} });
+          calls++;
+        } catch {
+          failed++;
+          if (failed > 100) {
+            return;
+          }
+        }
+      }
+    }),
+  );
+  const seconds = Number(now() - started) / 1e9;
+  result = { micros, callsPerSecond: calls / seconds, failed };
+  await close(session);
+} else {
+  console.error(`unknown mode ${mode}`);
+  process.exit(2);
+}
+process.stdout.write(JSON.stringify(result) + "\n");

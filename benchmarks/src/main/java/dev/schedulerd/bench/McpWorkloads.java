@@ -1,0 +1,241 @@
+package dev.schedulerd.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * W6 (start-up) and W7 (MCP round trip): real processes driven by the official TypeScript client
+ * ({@code benchmarks/mcp-client.mjs}). schedulerd is started by {@code ./schedulerd}, as users
+ * start it (with its JVM flags and start-up cache); the peer is a bare SDK 2.1.0 server ({@link
+ * BareMcpServer}) with the same JVM flags and a cache of its own.
+ */
+@SuppressForbidden(reason = "progress goes to stderr")
+final class McpWorkloads {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final List<String> JVM_FLAGS =
+      List.of(
+          "-Xlog:disable",
+          "-Xlog:all=warning:stderr",
+          "-XX:TieredStopAtLevel=1",
+          "-XX:+UseSerialGC");
+
+  private final Path root = Path.of("").toAbsolutePath();
+  private final Path workDir;
+  private final Fixtures fixtures;
+  private final int pending;
+  private final Path home;
+  private @org.jspecify.annotations.Nullable Path bareCache;
+
+  McpWorkloads(Path workDir, Fixtures fixtures, int pending) throws IOException {
+    this.workDir = workDir;
+    this.fixtures = fixtures;
+    this.pending = pending;
+    this.home = Files.createTempDirectory(workDir, "home"); // keeps ~/.memory and plugins apart
+  }
+
+  // ------------------------------------------------------------ W6
+
+  List<String> startup() throws Exception {
+    List<String> rows = new ArrayList<>();
+    rows.add(
+        "W6 start-up: process spawn -> MCP initialize answered (15 runs after a warm-up); then"
+            + " with stored tasks, spawn -> the daemon reports them all queued");
+    Path empty = Files.createTempDirectory(workDir, "w6").resolve("s.db");
+    Stats schedulerd =
+        millis(client("startup", List.of("15"), schedulerd("--store", "sqlite:" + empty)));
+    Stats bare = millis(client("startup", List.of("15"), bare(true)));
+    rows.add(startupRow("schedulerd (./schedulerd, SQLite)", schedulerd, bare));
+    rows.add(startupRow("bare SDK 2.1.0 server", bare, bare));
+    Path stored = fixtures.sqliteWithPending(pending);
+    JsonNode ready =
+        client(
+            "ready", List.of(Integer.toString(pending)), schedulerd("--store", "sqlite:" + stored));
+    rows.add(
+        String.format(
+            Locale.ROOT,
+            "  W6 schedulerd with %,d stored tasks: initialize answered after %,.0f ms, all queued"
+                + " after %,.0f ms",
+            pending,
+            ready.get("initializeMillis").asDouble(),
+            ready.get("readyMillis").asDouble()));
+    return rows;
+  }
+
+  private static String startupRow(String subject, Stats stats, Stats peer) {
+    return String.format(
+        Locale.ROOT,
+        "  W6 %-36s median %4d ms, p90 %4d ms, min %4d ms   ratio to the bare server %.2f",
+        subject,
+        stats.p50(),
+        stats.p90(),
+        stats.min(),
+        stats.p50() / (double) peer.p50());
+  }
+
+  private static Stats millis(JsonNode result) {
+    JsonNode values = result.get("millis");
+    long[] millis = new long[values.size()];
+    for (int i = 0; i < millis.length; i++) {
+      millis[i] = Math.round(values.get(i).asDouble());
+    }
+    return Stats.of(millis);
+  }
+
+  // ------------------------------------------------------------ W7
+
+  List<String> roundTrip() throws Exception {
+    List<String> rows = new ArrayList<>();
+    rows.add(
+        "W7 MCP round trip, official TypeScript client over stdio: 3,000 sequential calls"
+            + " (after 500 warm-up), then 32 calls in flight for 5 s");
+    JsonNode schedulerd =
+        client(
+            "roundtrip",
+            List.of("scheduler_daemon_status", "3000", "32", "5"),
+            schedulerd("--store", "memory"));
+    JsonNode bareLine = client("roundtrip", List.of("ping", "3000", "32", "5"), bare(true));
+    JsonNode bareStock = client("roundtrip", List.of("ping", "3000", "32", "5"), bare(false));
+    rows.add(roundTripRow("schedulerd, scheduler_daemon_status", schedulerd, bareStock));
+    rows.add(roundTripRow("bare SDK server, stock stdio transport", bareStock, bareStock));
+    rows.add(roundTripRow("bare SDK server, schedulerd's transport", bareLine, bareStock));
+    return rows;
+  }
+
+  private static String roundTripRow(String subject, JsonNode result, JsonNode peer) {
+    Stats stats = micros(result);
+    Stats peerStats = micros(peer);
+    double callsPerSecond = result.get("callsPerSecond").asDouble();
+    int failed = result.get("failed").asInt();
+    return String.format(
+        Locale.ROOT,
+        "  W7 %-40s p50 %s, p99 %s   32 in flight: %,7.0f calls/s%s   p50 ratio to the bare"
+            + " server %.2f",
+        subject,
+        Stats.ms(stats.p50()),
+        Stats.ms(stats.p99()),
+        callsPerSecond,
+        failed == 0 ? "" : " (" + failed + " calls failed: the session died)",
+        stats.p50() / (double) peerStats.p50());
+  }
+
+  private static Stats micros(JsonNode result) {
+    JsonNode values = result.get("micros");
+    long[] micros = new long[values.size()];
+    for (int i = 0; i < micros.length; i++) {
+      micros[i] = Math.round(values.get(i).asDouble());
+    }
+    return Stats.of(micros);
+  }
+
+  // ------------------------------------------------------------ processes
+
+  private List<String> schedulerd(String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(root.resolve("schedulerd").toString());
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  /** The bare server with the launcher's JVM flags and an AOT cache trained like the launcher's. */
+  private List<String> bare(boolean lineTransport) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(javaBinary());
+    command.addAll(JVM_FLAGS);
+    Path cache = bareCache();
+    if (cache != null) {
+      command.add("-XX:AOTCache=" + cache);
+    }
+    command.add("-cp");
+    command.add(bareClassPath());
+    command.add(BareMcpServer.class.getName());
+    if (lineTransport) {
+      command.add("--line-transport");
+    }
+    return command;
+  }
+
+  private String bareClassPath() throws IOException {
+    Path jar =
+        Files.list(root.resolve("benchmarks/target"))
+            .filter(p -> p.getFileName().toString().matches("schedulerd-benchmarks-.*\\.jar"))
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("benchmarks jar missing: build first"));
+    return jar + ":" + Files.readString(root.resolve("benchmarks/target/classpath.txt")).strip();
+  }
+
+  /** JDK 25+: one training session, as ./schedulerd does for its own; null on older JDKs. */
+  private @org.jspecify.annotations.Nullable Path bareCache() throws Exception {
+    if (Runtime.version().feature() < 25) {
+      return null;
+    }
+    if (bareCache == null) {
+      Path cache = workDir.resolve("bare.aot");
+      List<String> command = new ArrayList<>();
+      command.add(javaBinary());
+      command.addAll(JVM_FLAGS);
+      command.add("-XX:AOTCacheOutput=" + cache);
+      command.add("-cp");
+      command.add(bareClassPath());
+      command.add(BareMcpServer.class.getName());
+      command.add("--line-transport");
+      Process training =
+          new ProcessBuilder(command)
+              .redirectError(workDir.resolve("bare-training.log").toFile())
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      String session =
+          """
+          {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"training","version":"1"}}}
+          {"jsonrpc":"2.0","method":"notifications/initialized"}
+          {"jsonrpc":"2.0","id":2,"method":"tools/list"}
+          {"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"ping","arguments":{}}}
+          """;
+      try (var in = training.getOutputStream()) {
+        in.write(session.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+      if (training.waitFor() != 0 || !Files.exists(cache)) {
+        throw new IllegalStateException(
+            "training the bare server's AOT cache failed; see " + workDir);
+      }
+      bareCache = cache;
+    }
+    return bareCache;
+  }
+
+  private static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** Runs the Node client in {@code mode} against {@code server}; its JSON figures. */
+  private JsonNode client(String mode, List<String> options, List<String> server) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add("node");
+    command.add(root.resolve("benchmarks/mcp-client.mjs").toString());
+    command.add(mode);
+    command.addAll(options);
+    command.add("--");
+    command.addAll(server);
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+    builder.environment().put("HOME", home.toString());
+    builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    System.err.println("bench: " + mode + " " + String.join(" ", options) + " -- " + server.get(0));
+    Process process = builder.start();
+    byte[] out;
+    try (InputStream stdout = process.getInputStream()) {
+      out = stdout.readAllBytes();
+    }
+    int exit = process.waitFor();
+    if (exit != 0) {
+      throw new IllegalStateException("the MCP client failed (exit " + exit + ") in mode " + mode);
+    }
+    return JSON.readTree(out);
+  }
+}
