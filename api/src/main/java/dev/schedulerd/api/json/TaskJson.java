@@ -3,6 +3,7 @@ package dev.schedulerd.api.json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.schedulerd.api.CronDialect;
@@ -36,6 +37,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class TaskJson {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  // A reader bound once: ObjectMapper.readTree looks the node type up on every call.
+  private static final ObjectReader TREE_READER = MAPPER.readerFor(JsonNode.class);
 
   private TaskJson() {}
 
@@ -105,9 +109,9 @@ public final class TaskJson {
         .retryPolicy(
             new RetryPolicy(
                 retry.path("maxAttempts").asInt(),
-                Duration.parse(text(retry, "initialDelay")),
+                IsoDurations.parse(text(retry, "initialDelay")),
                 retry.path("multiplier").asDouble(),
-                Duration.parse(text(retry, "maxDelay")),
+                IsoDurations.parse(text(retry, "maxDelay")),
                 retry.path("jitter").asDouble()))
         .timeout(duration(node, "timeout"))
         .labels(labels)
@@ -143,11 +147,11 @@ public final class TaskJson {
     return new FirePolicy(
         new FirePolicy.MissedFires(
             FirePolicy.MissedFires.Mode.parse(text(fire, "missed")),
-            Duration.parse(text(fire, "catchUpWindow")),
+            IsoDurations.parse(text(fire, "catchUpWindow")),
             fire.path("maxCatchUp").asInt(),
-            Duration.parse(text(fire, "missedAfter"))),
+            IsoDurations.parse(text(fire, "missedAfter"))),
         FirePolicy.Overlap.parse(text(fire, "overlap")),
-        Duration.parse(text(fire, "jitter")));
+        IsoDurations.parse(text(fire, "jitter")));
   }
 
   /** The definition as a JSON tree. */
@@ -206,9 +210,9 @@ public final class TaskJson {
     String type = text(node, "type");
     return switch (type) {
       case "immediate" -> new Schedule.Immediate();
-      case "at" -> new Schedule.At(Instant.parse(text(node, "at")));
+      case "at" -> new Schedule.At(IsoInstants.parse(text(node, "at")));
       case "every" ->
-          new Schedule.Every(Duration.parse(text(node, "interval")), instant(node, "startAt"));
+          new Schedule.Every(IsoDurations.parse(text(node, "interval")), instant(node, "startAt"));
       case "cron" -> {
         String zone = optionalText(node, "zone");
         yield new Schedule.Cron(
@@ -254,8 +258,8 @@ public final class TaskJson {
             ? new Lease(
                 text(l, "owner"),
                 text(l, "runId"),
-                Instant.parse(text(l, "acquiredAt")),
-                Instant.parse(text(l, "expiresAt")))
+                IsoInstants.parse(text(l, "acquiredAt")),
+                IsoInstants.parse(text(l, "expiresAt")))
             : null;
     JsonNode lastRun = node.path("lastRun");
     return new TaskState(
@@ -265,8 +269,8 @@ public final class TaskJson {
         instant(node, "nextDueAt"),
         lease,
         lastRun.isObject() ? readRun(lastRun) : null,
-        Instant.parse(text(node, "createdAt")),
-        Instant.parse(text(node, "updatedAt")),
+        IsoInstants.parse(text(node, "createdAt")),
+        IsoInstants.parse(text(node, "updatedAt")),
         version);
   }
 
@@ -305,9 +309,9 @@ public final class TaskJson {
         text(node, "runId"),
         text(node, "taskId"),
         node.path("attempt").asInt(),
-        Instant.parse(text(node, "scheduledFor")),
-        Instant.parse(text(node, "startedAt")),
-        Instant.parse(text(node, "finishedAt")),
+        IsoInstants.parse(text(node, "scheduledFor")),
+        IsoInstants.parse(text(node, "startedAt")),
+        IsoInstants.parse(text(node, "finishedAt")),
         RunOutcome.valueOf(text(node, "outcome").toUpperCase(Locale.ROOT)),
         optionalText(node, "result"),
         optionalText(node, "error"),
@@ -326,7 +330,7 @@ public final class TaskJson {
 
   private static JsonNode read(String json) {
     try {
-      return MAPPER.readTree(json);
+      return TREE_READER.readTree(json);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("stored JSON is malformed: " + e.getOriginalMessage(), e);
     }
@@ -347,12 +351,12 @@ public final class TaskJson {
 
   private static @Nullable Instant instant(JsonNode node, String field) {
     String text = optionalText(node, field);
-    return text == null ? null : Instant.parse(text);
+    return text == null ? null : IsoInstants.parse(text);
   }
 
   private static @Nullable Duration duration(JsonNode node, String field) {
     String text = optionalText(node, field);
-    return text == null ? null : Duration.parse(text);
+    return text == null ? null : IsoDurations.parse(text);
   }
 
   private static void putInstant(ObjectNode node, String field, @Nullable Instant value) {
