@@ -27,6 +27,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -598,21 +601,75 @@ public final class SqliteTaskStore implements TaskStore {
       for (int i = 0; i < args.length; i++) {
         query.setObject(i + 1, args[i]);
       }
-      List<StoredTask> tasks = new ArrayList<>();
       try (ResultSet rs = query.executeQuery()) {
-        while (rs.next()) {
-          tasks.add(readTask(rs));
-        }
+        return readTasks(rs);
       }
-      return tasks;
     }
   }
 
-  private static StoredTask readTask(ResultSet rs) throws SQLException {
-    String definition = rs.getString(1);
+  /** Rows decoded per chunk; a query returning fewer is decoded on the calling thread alone. */
+  private static final int DECODE_CHUNK = 2_048;
+
+  /**
+   * Reads the rows and decodes them into tasks, in row order. Decoding (JSON, instants) costs far
+   * more than reading: for large results (a start-up with a million stored tasks) each full chunk
+   * of rows is decoded on the common pool while the next is read, and the reader decodes whatever
+   * no pool thread has started.
+   */
+  private static List<StoredTask> readTasks(ResultSet rs) throws SQLException {
+    List<FutureTask<List<StoredTask>>> chunks = new ArrayList<>();
+    List<RawTask> chunk = new ArrayList<>();
+    while (rs.next()) {
+      chunk.add(new RawTask(rs.getString(1), rs.getString(2), rs.getLong(3)));
+      if (chunk.size() == DECODE_CHUNK) {
+        List<RawTask> full = chunk;
+        FutureTask<List<StoredTask>> decode = new FutureTask<>(() -> decodeAll(full));
+        ForkJoinPool.commonPool().execute(decode);
+        chunks.add(decode);
+        chunk = new ArrayList<>();
+      }
+    }
+    if (chunks.isEmpty()) {
+      return decodeAll(chunk);
+    }
+    List<StoredTask> tasks = new ArrayList<>(chunks.size() * DECODE_CHUNK + chunk.size());
+    for (FutureTask<List<StoredTask>> decode : chunks) {
+      decode.run(); // does nothing when a pool thread has started it already
+      tasks.addAll(joinDecoded(decode));
+    }
+    tasks.addAll(decodeAll(chunk));
+    return tasks;
+  }
+
+  private static List<StoredTask> joinDecoded(FutureTask<List<StoredTask>> decode) {
+    try {
+      return decode.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException failure) {
+        throw failure;
+      }
+      throw new StoreException("decoding stored tasks failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while decoding stored tasks", e);
+    }
+  }
+
+  /** A task row as read, not yet decoded. */
+  private record RawTask(String definition, String state, long version) {}
+
+  private static List<StoredTask> decodeAll(List<RawTask> rows) {
+    List<StoredTask> tasks = new ArrayList<>(rows.size());
+    for (RawTask row : rows) {
+      tasks.add(decode(row.definition(), row.state(), row.version()));
+    }
+    return tasks;
+  }
+
+  private static StoredTask decode(String definition, String state, long version) {
     try {
       return new StoredTask(
-          TaskJson.readDefinition(definition), TaskJson.readState(rs.getString(2), rs.getLong(3)));
+          TaskJson.readDefinition(definition), TaskJson.readState(state, version));
     } catch (RuntimeException e) {
       throw new StoreException(
           "a stored task cannot be read (" + e.getMessage() + "): " + abbreviate(definition), e);
