@@ -242,7 +242,17 @@ public final class Main implements Callable<Integer> {
     metrics.bindTo(meters);
     scheduler.addListener(metrics);
     MetricsServer metricsServer = startMetrics(meters);
-    scheduler.start();
+    if (mode.equals("daemon")) {
+      scheduler.start();
+    } else {
+      // The client's initialize must not wait for the store's tasks to load (a million take
+      // seconds; clients give up on a silent server): tools answer meanwhile, and
+      // scheduler_daemon_status says 'starting'.
+      Thread.ofPlatform()
+          .name("schedulerd-start")
+          .daemon()
+          .start(() -> startInBackground(scheduler));
+    }
     CountDownLatch shutdown = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -281,6 +291,21 @@ public final class Main implements Callable<Integer> {
       if (metricsServer != null) {
         metricsServer.close();
       }
+    }
+  }
+
+  private static void startInBackground(Scheduler scheduler) {
+    try {
+      scheduler.start();
+    } catch (RuntimeException e) {
+      if (scheduler.lifecycle() == Scheduler.Lifecycle.CLOSED) {
+        return; // the session ended before the start began
+      }
+      log.error(
+          "The scheduler could not start: {}. The MCP tools still answer; scheduler_start_daemon"
+              + " tries again.",
+          e.getMessage(),
+          e);
     }
   }
 

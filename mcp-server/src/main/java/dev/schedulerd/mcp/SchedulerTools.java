@@ -139,9 +139,10 @@ final class SchedulerTools {
             "scheduler_daemon_status",
             "Daemon status",
             """
-            Show the scheduler daemon: whether it is running, node id, uptime, ticker wake-ups, \
-            runs started, runs in flight, queue depth by status and priority, the next due \
-            instant and the executors available. Takes no arguments.""",
+            Show the scheduler daemon: whether it is running (state 'starting' while it loads \
+            its stored tasks after launch), node id, uptime, ticker wake-ups, runs started, runs \
+            in flight, queue depth by status and priority, the next due instant and the executors \
+            available. Takes no arguments.""",
             ToolSchemas.EMPTY_SCHEMA,
             ToolSchemas.OUT_DAEMON,
             annotations(true, false, true),

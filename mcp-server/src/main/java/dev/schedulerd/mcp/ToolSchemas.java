@@ -165,7 +165,8 @@ final class ToolSchemas {
       {"type": "object",
        "properties": {
          "running": {"type": "boolean"},
-         "state": {"type": "string", "enum": ["new", "running", "stopping", "stopped", "closed"]},
+         "state": {"type": "string", "enum": ["new", "starting", "running", "stopping", "stopped", "closed"],
+                   "description": "starting: the daemon is loading its stored tasks (seconds for a million); tools work meanwhile."},
          "dispatch_paused": {"type": "boolean", "description": "scheduler_pause_daemon holds every task on this node."},
          "dispatch_paused_since": {"type": "string"},
          "node_id": {"type": "string"}, "started_at": {"type": "string"},

@@ -87,6 +87,8 @@ public final class Scheduler implements AutoCloseable {
   /** The scheduler's own lifecycle (not a task's). */
   public enum Lifecycle {
     NEW,
+    /** {@link #start()} is loading the store's tasks (seconds with a million of them). */
+    STARTING,
     RUNNING,
     STOPPING,
     STOPPED,
@@ -693,46 +695,58 @@ public final class Scheduler implements AutoCloseable {
           return;
         }
         case CLOSED -> throw new IllegalStateException("the scheduler is closed");
-        case NEW, STOPPED, STOPPING -> {}
+        case NEW, STARTING, STOPPED, STOPPING -> {}
       }
-      stopRequested = false;
-      queue.clear();
-      syncLock.lock();
+      Lifecycle before = lifecycle;
+      lifecycle = Lifecycle.STARTING;
       try {
-        changeCursor = 0;
-      } finally {
-        syncLock.unlock();
+        startLocked();
+      } catch (RuntimeException | Error e) {
+        lifecycle = before;
+        throw e;
       }
-      syncOnce();
-      recoverOwnRunsFromBefore();
-      startedAt = clock.instant();
-      lastHeartbeat.set(null);
-      heartbeatIfDue(); // listed from the start
-      wakeUps.set(0);
-      dispatched.set(0);
-      int queued = queue.size();
-      if (!manualTicks) {
-        if (!claimAhead.isZero()) {
-          // Before the ticker starts: its first batches go to this queue, and clearing it later
-          // would lose them (taken from the dispatch queue, never claimed).
-          claimRequests.clear();
-          claimer = Thread.ofVirtual().name("schedulerd-claimer").start(this::claimLoop);
-        }
-        // The one latency-critical thread gets a carrier of its own: virtual threads share the
-        // carriers with runs and with store calls that pin them in native code (SQLite), and a
-        // due run then waits for a free carrier before it can start.
-        ticker = Thread.ofPlatform().name("schedulerd-ticker").daemon().start(this::tickLoop);
-        syncer = Thread.ofVirtual().name("schedulerd-store-sync").start(this::syncLoop);
-      }
-      lifecycle = Lifecycle.RUNNING;
-      log.info(
-          "Scheduler started on node {} with {} queued task(s); executors: {}",
-          nodeId,
-          queued,
-          executors.kinds());
     } finally {
       lifecycleLock.unlock();
     }
+  }
+
+  /** Requires lifecycleLock held. */
+  private void startLocked() {
+    stopRequested = false;
+    queue.clear();
+    syncLock.lock();
+    try {
+      changeCursor = 0;
+    } finally {
+      syncLock.unlock();
+    }
+    syncOnce();
+    recoverOwnRunsFromBefore();
+    startedAt = clock.instant();
+    lastHeartbeat.set(null);
+    heartbeatIfDue(); // listed from the start
+    wakeUps.set(0);
+    dispatched.set(0);
+    int queued = queue.size();
+    if (!manualTicks) {
+      if (!claimAhead.isZero()) {
+        // Before the ticker starts: its first batches go to this queue, and clearing it later
+        // would lose them (taken from the dispatch queue, never claimed).
+        claimRequests.clear();
+        claimer = Thread.ofVirtual().name("schedulerd-claimer").start(this::claimLoop);
+      }
+      // The one latency-critical thread gets a carrier of its own: virtual threads share the
+      // carriers with runs and with store calls that pin them in native code (SQLite), and a
+      // due run then waits for a free carrier before it can start.
+      ticker = Thread.ofPlatform().name("schedulerd-ticker").daemon().start(this::tickLoop);
+      syncer = Thread.ofVirtual().name("schedulerd-store-sync").start(this::syncLoop);
+    }
+    lifecycle = Lifecycle.RUNNING;
+    log.info(
+        "Scheduler started on node {} with {} queued task(s); executors: {}",
+        nodeId,
+        queued,
+        executors.kinds());
   }
 
   /**

@@ -178,4 +178,58 @@ final class SchedulerLifecycleTest {
     assertThat(store.find("cancel-me")).isEmpty();
     assertThat(scheduler.status().inFlight()).isZero();
   }
+
+  @Test
+  void start_whileTheStoreLoads_isStarting_andTasksCanBeAdded() throws Exception {
+    java.util.concurrent.CountDownLatch loading = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    dev.schedulerd.api.store.TaskStore slow = org.mockito.Mockito.spy(store);
+    org.mockito.Mockito.doAnswer(
+            call -> {
+              loading.countDown();
+              assertThat(release.await(10, TimeUnit.SECONDS)).isTrue();
+              return call.callRealMethod();
+            })
+        .when(slow)
+        .changesSince(0L);
+    Scheduler scheduler =
+        this.scheduler =
+            Scheduler.builder()
+                .store(slow)
+                .executors(ExecutorRegistry.of(new TestExecutors.Recording()))
+                .clock(clock)
+                .manualTicks()
+                .build();
+    Thread starter = Thread.ofVirtual().start(scheduler::start);
+    assertThat(loading.await(10, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(scheduler.lifecycle()).isEqualTo(Scheduler.Lifecycle.STARTING);
+    assertThat(scheduler.status().running()).isFalse();
+    scheduler.add(TaskDefinition.builder("early", "record").build()); // a client does not wait
+
+    release.countDown();
+    starter.join(10_000);
+    assertThat(scheduler.lifecycle()).isEqualTo(Scheduler.Lifecycle.RUNNING);
+    assertThat(scheduler.status().queued()).isEqualTo(1);
+  }
+
+  @Test
+  void start_whenTheStoreFails_leavesTheSchedulerAsItWas() {
+    dev.schedulerd.api.store.TaskStore failing = org.mockito.Mockito.spy(store);
+    org.mockito.Mockito.doThrow(new dev.schedulerd.api.store.StoreException("disk gone"))
+        .when(failing)
+        .changesSince(0L);
+    Scheduler scheduler =
+        this.scheduler =
+            Scheduler.builder()
+                .store(failing)
+                .executors(ExecutorRegistry.of(new TestExecutors.Recording()))
+                .clock(clock)
+                .manualTicks()
+                .build();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(scheduler::start)
+        .hasMessageContaining("disk gone");
+    assertThat(scheduler.lifecycle()).isEqualTo(Scheduler.Lifecycle.NEW);
+  }
 }
