@@ -145,6 +145,11 @@ public final class TimedTaskStore implements TaskStore {
   }
 
   @Override
+  public ChangeSet changesSince(long cursor, int limit) {
+    return timed("changes_since", () -> delegate.changesSince(cursor, limit));
+  }
+
+  @Override
   public void heartbeat(NodeInfo node) {
     timed(
         "heartbeat",

@@ -84,6 +84,9 @@ public final class Scheduler implements AutoCloseable {
   /** Delay before retrying a claim after the store failed. */
   private static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(1);
 
+  /** Tasks read from the change feed per store call. */
+  private static final int SYNC_PAGE = 10_000;
+
   /** The scheduler's own lifecycle (not a task's). */
   public enum Lifecycle {
     NEW,
@@ -1622,15 +1625,19 @@ public final class Scheduler implements AutoCloseable {
   private void syncOnce() {
     syncLock.lock();
     try {
-      ChangeSet changes = store.changesSince(changeCursor);
-      for (StoredTask task : changes.changed()) {
-        enqueue(task);
-      }
-      for (String removed : changes.removed()) {
-        queue.remove(removed, Long.MAX_VALUE);
-        dependencyEnded(removed);
-      }
-      changeCursor = changes.cursor();
+      ChangeSet changes;
+      do {
+        // In pages: loading a large store holds one page of tasks at a time, not all of them.
+        changes = store.changesSince(changeCursor, SYNC_PAGE);
+        for (StoredTask task : changes.changed()) {
+          enqueue(task);
+        }
+        for (String removed : changes.removed()) {
+          queue.remove(removed, Long.MAX_VALUE);
+          dependencyEnded(removed);
+        }
+        changeCursor = changes.cursor();
+      } while (changes.changed().size() >= SYNC_PAGE);
     } finally {
       syncLock.unlock();
     }

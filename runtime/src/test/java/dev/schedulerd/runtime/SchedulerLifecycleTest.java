@@ -191,7 +191,7 @@ final class SchedulerLifecycleTest {
               return call.callRealMethod();
             })
         .when(slow)
-        .changesSince(0L);
+        .changesSince(org.mockito.ArgumentMatchers.eq(0L), org.mockito.ArgumentMatchers.anyInt());
     Scheduler scheduler =
         this.scheduler =
             Scheduler.builder()
@@ -218,7 +218,7 @@ final class SchedulerLifecycleTest {
     dev.schedulerd.api.store.TaskStore failing = org.mockito.Mockito.spy(store);
     org.mockito.Mockito.doThrow(new dev.schedulerd.api.store.StoreException("disk gone"))
         .when(failing)
-        .changesSince(0L);
+        .changesSince(org.mockito.ArgumentMatchers.eq(0L), org.mockito.ArgumentMatchers.anyInt());
     Scheduler scheduler =
         this.scheduler =
             Scheduler.builder()

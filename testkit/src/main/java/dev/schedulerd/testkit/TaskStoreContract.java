@@ -680,6 +680,45 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void changesSince_inPages_coversEveryChangeOnce_withinTheLimit() {
+    for (int i = 0; i < 10; i++) {
+      store.insert(definition("t" + i), scheduledAt(T0));
+    }
+    store.delete("t3");
+    store.claim("t5", 1, lease("n", "r1", T0)); // changed again: its latest state, once
+
+    java.util.Map<String, StoredTask> seen = new java.util.LinkedHashMap<>();
+    List<String> removed = new ArrayList<>();
+    long cursor = 0;
+    int pages = 0;
+    ChangeSet page;
+    do {
+      page = store.changesSince(cursor, 3);
+      assertThat(page.changed()).as("page %d within the limit", pages).hasSizeLessThanOrEqualTo(3);
+      for (StoredTask task : page.changed()) {
+        assertThat(seen.put(task.id(), task)).as("%s seen twice", task.id()).isNull();
+      }
+      removed.addAll(page.removed());
+      if (page.changed().isEmpty()) {
+        assertThat(page.cursor()).isGreaterThanOrEqualTo(cursor);
+      } else {
+        assertThat(page.cursor()).isGreaterThan(cursor);
+      }
+      cursor = page.cursor();
+      pages++;
+    } while (page.changed().size() == 3);
+
+    assertThat(seen.keySet())
+        .containsExactlyInAnyOrder("t0", "t1", "t2", "t4", "t5", "t6", "t7", "t8", "t9");
+    assertThat(Objects.requireNonNull(seen.get("t5")).state().status())
+        .isEqualTo(TaskStatus.RUNNING);
+    assertThat(removed).containsExactly("t3");
+    assertThat(pages).isEqualTo(4);
+    assertThat(cursor).isEqualTo(store.changesSince(0).cursor());
+    assertThat(store.changesSince(cursor, 3).isEmpty()).isTrue();
+  }
+
+  @Test
   void changesSince_noWrites_keepsCursor() {
     store.insert(definition("a"), scheduledAt(T0));
     long cursor = store.changesSince(0).cursor();

@@ -251,6 +251,23 @@ public interface TaskStore extends AutoCloseable {
   ChangeSet changesSince(long cursor);
 
   /**
+   * {@link #changesSince(long)} a page at a time: the tasks of the first {@code limit} changes
+   * after {@code cursor} in change order, the removals among those changes, and the cursor just
+   * past them. A page with fewer than {@code limit} tasks is the last one. A scheduler loading a
+   * large store holds one page at a time instead of every task at once.
+   *
+   * <p>The default answers everything in one page, which is correct but does not bound memory.
+   *
+   * @param limit at least 1
+   */
+  default ChangeSet changesSince(long cursor, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+    }
+    return changesSince(cursor);
+  }
+
+  /**
    * Records that {@code node} is alive, replacing its previous heartbeat. Schedulers call it every
    * few seconds; a store that cannot keep it ignores it (the default).
    */

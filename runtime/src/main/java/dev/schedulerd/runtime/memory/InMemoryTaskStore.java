@@ -367,6 +367,14 @@ public final class InMemoryTaskStore implements TaskStore {
 
   @Override
   public ChangeSet changesSince(long cursor) {
+    return changesSince(cursor, Integer.MAX_VALUE);
+  }
+
+  @Override
+  public ChangeSet changesSince(long cursor, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+    }
     lock.lock();
     try {
       checkOpen();
@@ -381,6 +389,9 @@ public final class InMemoryTaskStore implements TaskStore {
         StoredTask task = current(taskId);
         if (task != null) {
           changed.add(task);
+          if (changed.size() == limit) {
+            return new ChangeSet(logSeqs[i], changed, removed);
+          }
         } else {
           removed.add(taskId);
         }

@@ -320,6 +320,12 @@ public final class JsonTaskStore implements TaskStore {
     return memory.changesSince(cursor);
   }
 
+  @Override
+  public ChangeSet changesSince(long cursor, int limit) {
+    checkOpen();
+    return memory.changesSince(cursor, limit);
+  }
+
   /** Heartbeats stay in memory: only this process uses the file. */
   @Override
   public void heartbeat(dev.schedulerd.api.store.NodeInfo node) {

@@ -655,6 +655,14 @@ public final class PostgresTaskStore implements TaskStore {
 
   @Override
   public ChangeSet changesSince(long cursor) {
+    return changesSince(cursor, Integer.MAX_VALUE);
+  }
+
+  @Override
+  public ChangeSet changesSince(long cursor, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+    }
     checkOpen();
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
@@ -670,27 +678,46 @@ public final class PostgresTaskStore implements TaskStore {
         if (now == cursor) {
           return new ChangeSet(cursor, List.of(), List.of());
         }
+        long upTo = now;
+        if (limit != Integer.MAX_VALUE) {
+          // The change number of the page's last task, from the index alone; fewer left: all.
+          try (PreparedStatement q =
+              c.prepareStatement(
+                  "SELECT change_seq FROM tasks WHERE change_seq > ? ORDER BY change_seq"
+                      + " OFFSET ? LIMIT 1")) {
+            q.setLong(1, cursor);
+            q.setInt(2, limit - 1);
+            try (ResultSet rs = q.executeQuery()) {
+              if (rs.next()) {
+                upTo = rs.getLong(1);
+              }
+            }
+          }
+        }
         List<StoredTask> changed;
         try (PreparedStatement q =
             c.prepareStatement(
                 "SELECT "
                     + TASK_COLUMNS
-                    + " FROM tasks WHERE change_seq > ? ORDER BY change_seq")) {
+                    + " FROM tasks WHERE change_seq > ? AND change_seq <= ? ORDER BY change_seq")) {
           q.setLong(1, cursor);
+          q.setLong(2, upTo);
           changed = tasks(q);
         }
         List<String> removed = new ArrayList<>();
         try (PreparedStatement q =
             c.prepareStatement(
-                "SELECT id FROM removed_tasks WHERE change_seq > ? ORDER BY change_seq")) {
+                "SELECT id FROM removed_tasks WHERE change_seq > ? AND change_seq <= ?"
+                    + " ORDER BY change_seq")) {
           q.setLong(1, cursor);
+          q.setLong(2, upTo);
           try (ResultSet rs = q.executeQuery()) {
             while (rs.next()) {
               removed.add(rs.getString(1));
             }
           }
         }
-        return new ChangeSet(now, changed, removed);
+        return new ChangeSet(upTo, changed, removed);
       } finally {
         c.rollback();
         c.setReadOnly(false);

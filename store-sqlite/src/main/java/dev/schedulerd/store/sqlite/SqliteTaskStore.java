@@ -551,6 +551,14 @@ public final class SqliteTaskStore implements TaskStore {
 
   @Override
   public ChangeSet changesSince(long cursor) {
+    return changesSince(cursor, Integer.MAX_VALUE);
+  }
+
+  @Override
+  public ChangeSet changesSince(long cursor, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+    }
     return read(
         c -> {
           try (Statement statement = c.createStatement()) {
@@ -563,30 +571,55 @@ public final class SqliteTaskStore implements TaskStore {
               if (now == cursor) {
                 return new ChangeSet(cursor, List.of(), List.of());
               }
+              long upTo = pageEnd(c, cursor, limit, now);
               List<StoredTask> changed =
                   queryTasks(
                       c,
                       "SELECT "
                           + TASK_COLUMNS
-                          + " FROM tasks WHERE change_seq > ? ORDER BY change_seq",
-                      cursor);
+                          + " FROM tasks WHERE change_seq > ? AND change_seq <= ?"
+                          + " ORDER BY change_seq",
+                      cursor,
+                      upTo);
               List<String> removed = new ArrayList<>();
               try (PreparedStatement query =
                   c.prepareStatement(
-                      "SELECT id FROM removed_tasks WHERE change_seq > ? ORDER BY change_seq")) {
+                      "SELECT id FROM removed_tasks WHERE change_seq > ? AND change_seq <= ?"
+                          + " ORDER BY change_seq")) {
                 query.setLong(1, cursor);
+                query.setLong(2, upTo);
                 try (ResultSet rs = query.executeQuery()) {
                   while (rs.next()) {
                     removed.add(rs.getString(1));
                   }
                 }
               }
-              return new ChangeSet(now, changed, removed);
+              return new ChangeSet(upTo, changed, removed);
             } finally {
               statement.execute("COMMIT");
             }
           }
         });
+  }
+
+  /**
+   * The change number a page of {@code limit} tasks after {@code cursor} ends at: that of its
+   * {@code limit}-th task (from the change-number index alone), or {@code now} when fewer remain.
+   */
+  private static long pageEnd(Connection c, long cursor, int limit, long now) throws SQLException {
+    if (limit == Integer.MAX_VALUE) {
+      return now;
+    }
+    try (PreparedStatement query =
+        c.prepareStatement(
+            "SELECT change_seq FROM tasks WHERE change_seq > ? ORDER BY change_seq"
+                + " LIMIT 1 OFFSET ?")) {
+      query.setLong(1, cursor);
+      query.setInt(2, limit - 1);
+      try (ResultSet rs = query.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : now;
+      }
+    }
   }
 
   private static Optional<StoredTask> findTask(Connection c, String taskId) throws SQLException {
