@@ -20,11 +20,7 @@ import java.util.Locale;
 final class McpWorkloads {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> JVM_FLAGS =
-      List.of(
-          "-Xlog:disable",
-          "-Xlog:all=warning:stderr",
-          "-XX:TieredStopAtLevel=1",
-          "-XX:+UseSerialGC");
+      List.of("-Xlog:disable", "-Xlog:all=warning:stderr", "-XX:+UseSerialGC"); // as ./schedulerd
 
   private final Path root = Path.of("").toAbsolutePath();
   private final Path workDir;

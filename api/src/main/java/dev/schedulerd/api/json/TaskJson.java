@@ -6,27 +6,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.schedulerd.api.CronDialect;
-import dev.schedulerd.api.Dependencies;
 import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.Lease;
-import dev.schedulerd.api.Priority;
 import dev.schedulerd.api.RetryPolicy;
 import dev.schedulerd.api.RunOutcome;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
-import dev.schedulerd.api.TaskStatus;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -93,65 +82,7 @@ public final class TaskJson {
   }
 
   public static TaskDefinition readDefinition(String json) {
-    JsonNode node = read(json);
-    JsonNode retry = node.path("retry");
-    Map<String, String> labels = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.path("labels").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> label = it.next();
-      labels.put(label.getKey(), label.getValue().asText());
-    }
-    JsonNode config = node.path("config");
-    return TaskDefinition.builder(text(node, "id"), text(node, "kind"))
-        .priority(Priority.parse(text(node, "priority")))
-        .schedule(readSchedule(node.path("schedule")))
-        .config(config.isObject() ? (ObjectNode) config : MAPPER.createObjectNode())
-        .description(node.path("description").asText(""))
-        .retryPolicy(
-            new RetryPolicy(
-                retry.path("maxAttempts").asInt(),
-                IsoDurations.parse(text(retry, "initialDelay")),
-                retry.path("multiplier").asDouble(),
-                IsoDurations.parse(text(retry, "maxDelay")),
-                retry.path("jitter").asDouble()))
-        .timeout(duration(node, "timeout"))
-        .labels(labels)
-        .createdBy(node.path("createdBy").asText(""))
-        .firePolicy(readFirePolicy(node.path("firePolicy")))
-        .dependencies(readDependencies(node))
-        .resources(readStrings(node.path("resources")))
-        .build();
-  }
-
-  private static List<String> readStrings(JsonNode array) {
-    List<String> values = new ArrayList<>();
-    if (array.isArray()) {
-      array.forEach(v -> values.add(v.asText()));
-    }
-    return values;
-  }
-
-  private static Dependencies readDependencies(JsonNode node) {
-    JsonNode deps = node.path("dependsOn");
-    if (!deps.isArray() || deps.isEmpty()) {
-      return Dependencies.NONE;
-    }
-    List<String> ids = new ArrayList<>();
-    deps.forEach(d -> ids.add(d.asText()));
-    return new Dependencies(ids, "continue".equals(node.path("onDependencyFailure").asText()));
-  }
-
-  private static FirePolicy readFirePolicy(JsonNode fire) {
-    if (!fire.isObject()) {
-      return FirePolicy.DEFAULT;
-    }
-    return new FirePolicy(
-        new FirePolicy.MissedFires(
-            FirePolicy.MissedFires.Mode.parse(text(fire, "missed")),
-            IsoDurations.parse(text(fire, "catchUpWindow")),
-            fire.path("maxCatchUp").asInt(),
-            IsoDurations.parse(text(fire, "missedAfter"))),
-        FirePolicy.Overlap.parse(text(fire, "overlap")),
-        IsoDurations.parse(text(fire, "jitter")));
+    return StoredJsonReader.readDefinition(MAPPER, json);
   }
 
   /** The definition as a JSON tree. */
@@ -206,24 +137,6 @@ public final class TaskJson {
     return node;
   }
 
-  private static Schedule readSchedule(JsonNode node) {
-    String type = text(node, "type");
-    return switch (type) {
-      case "immediate" -> new Schedule.Immediate();
-      case "at" -> new Schedule.At(IsoInstants.parse(text(node, "at")));
-      case "every" ->
-          new Schedule.Every(IsoDurations.parse(text(node, "interval")), instant(node, "startAt"));
-      case "cron" -> {
-        String zone = optionalText(node, "zone");
-        yield new Schedule.Cron(
-            text(node, "expression"),
-            CronDialect.parse(text(node, "dialect")),
-            zone == null ? null : ZoneId.of(zone));
-      }
-      default -> throw new IllegalArgumentException("unknown schedule type '" + type + "'");
-    };
-  }
-
   // ------------------------------------------------------------------ states
 
   /** The state without its version, which lives in its own column. */
@@ -251,27 +164,7 @@ public final class TaskJson {
   }
 
   public static TaskState readState(String json, long version) {
-    JsonNode node = read(json);
-    JsonNode l = node.path("lease");
-    Lease lease =
-        l.isObject()
-            ? new Lease(
-                text(l, "owner"),
-                text(l, "runId"),
-                IsoInstants.parse(text(l, "acquiredAt")),
-                IsoInstants.parse(text(l, "expiresAt")))
-            : null;
-    JsonNode lastRun = node.path("lastRun");
-    return new TaskState(
-        TaskStatus.parse(text(node, "status")),
-        node.path("attempt").asInt(),
-        instant(node, "fireTime"),
-        instant(node, "nextDueAt"),
-        lease,
-        lastRun.isObject() ? readRun(lastRun) : null,
-        IsoInstants.parse(text(node, "createdAt")),
-        IsoInstants.parse(text(node, "updatedAt")),
-        version);
+    return StoredJsonReader.readState(MAPPER, json, version);
   }
 
   // ------------------------------------------------------------------ runs
@@ -347,16 +240,6 @@ public final class TaskJson {
   private static @Nullable String optionalText(JsonNode node, String field) {
     JsonNode value = node.get(field);
     return value == null || value.isNull() ? null : value.asText();
-  }
-
-  private static @Nullable Instant instant(JsonNode node, String field) {
-    String text = optionalText(node, field);
-    return text == null ? null : IsoInstants.parse(text);
-  }
-
-  private static @Nullable Duration duration(JsonNode node, String field) {
-    String text = optionalText(node, field);
-    return text == null ? null : IsoDurations.parse(text);
   }
 
   private static void putInstant(ObjectNode node, String field, @Nullable Instant value) {

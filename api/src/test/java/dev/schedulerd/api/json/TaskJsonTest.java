@@ -122,4 +122,165 @@ final class TaskJsonTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'priority'");
   }
+
+  /** Random definitions with every field in play: what is written reads back equal. */
+  @Test
+  void randomDefinitions_roundTripExactly() {
+    java.util.Random random = new java.util.Random(17);
+    String[] texts = {
+      "", "plain", "quote \" and \\ backslash", "emoji \uD83D\uDE80 and é", "line\nbreak"
+    };
+    for (int n = 0; n < 3_000; n++) {
+      Schedule schedule =
+          switch (random.nextInt(4)) {
+            case 0 -> Schedule.immediate();
+            case 1 -> Schedule.at(T.plusNanos(random.nextLong(1L << 50)));
+            case 2 ->
+                new Schedule.Every(
+                    Duration.ofMillis(1 + random.nextInt(100_000_000)),
+                    random.nextBoolean() ? null : T.plusSeconds(random.nextInt(1_000_000)));
+            default ->
+                new Schedule.Cron(
+                    random.nextBoolean() ? "0 3 * * *" : "*/5 * * * *",
+                    CronDialect.UNIX,
+                    random.nextBoolean() ? null : ZoneId.of("America/New_York"));
+          };
+      com.fasterxml.jackson.databind.node.ObjectNode config = JsonNodeFactory.instance.objectNode();
+      if (random.nextBoolean()) {
+        config.put("message", texts[random.nextInt(texts.length)]).put("n", random.nextInt());
+        config.putObject("nested").putArray("list").add(1.5).add("x").addNull();
+      }
+      Map<String, String> labels = new java.util.HashMap<>();
+      for (int l = random.nextInt(4); l > 0; l--) {
+        labels.put("k" + random.nextInt(100), texts[random.nextInt(texts.length)]);
+      }
+      TaskDefinition.Builder builder =
+          TaskDefinition.builder("task-" + n + ":x.y_z", random.nextBoolean() ? "shell" : "log")
+              .priority(Priority.values()[random.nextInt(4)])
+              .schedule(schedule)
+              .config(config)
+              .description(texts[random.nextInt(texts.length)])
+              .retryPolicy(
+                  new RetryPolicy(
+                      1 + random.nextInt(9),
+                      Duration.ofMillis(1 + random.nextInt(10_000)),
+                      1 + random.nextInt(3),
+                      Duration.ofMinutes(1 + random.nextInt(60)),
+                      random.nextInt(2) / 2.0))
+              .timeout(random.nextBoolean() ? null : Duration.ofMillis(1 + random.nextInt(1 << 30)))
+              .labels(labels)
+              .createdBy(texts[random.nextInt(texts.length)]);
+      if (random.nextBoolean()) {
+        builder.firePolicy(
+            new FirePolicy(
+                new FirePolicy.MissedFires(
+                    FirePolicy.MissedFires.Mode.values()[random.nextInt(3)],
+                    Duration.ofHours(1 + random.nextInt(48)),
+                    1 + random.nextInt(50),
+                    Duration.ofSeconds(1 + random.nextInt(600))),
+                FirePolicy.Overlap.values()[random.nextInt(4)],
+                Duration.ofSeconds(random.nextInt(3_600))));
+      }
+      if (!schedule.recurring() && random.nextBoolean()) {
+        builder.dependencies(new Dependencies(List.of("a", "b" + n), random.nextBoolean()));
+      }
+      if (random.nextBoolean()) {
+        builder.resources(List.of("gpu", "db-" + random.nextInt(3)));
+      }
+      TaskDefinition d = builder.build();
+      assertThat(TaskJson.readDefinition(TaskJson.writeDefinition(d))).isEqualTo(d);
+    }
+  }
+
+  @Test
+  void statesOfEveryShape_roundTripExactly() {
+    java.util.Random random = new java.util.Random(23);
+    for (int n = 0; n < 3_000; n++) {
+      Instant created = T.plusNanos(random.nextLong(1L << 50));
+      TaskState state = TaskState.initial(created.plusSeconds(random.nextInt(1_000)), created);
+      Lease lease =
+          new Lease("node-" + n, "run-" + n, created.plusSeconds(1), created.plusSeconds(31));
+      boolean success = random.nextBoolean();
+      RunRecord run =
+          new RunRecord(
+              "run-" + n,
+              "task-" + n,
+              1,
+              created,
+              created.plusMillis(1),
+              created.plusMillis(2 + random.nextInt(1_000)),
+              success ? RunOutcome.SUCCESS : RunOutcome.FAILED,
+              random.nextBoolean() ? null : "result \"" + n + "\"",
+              success ? null : "error\n" + n,
+              "node-" + n);
+      state =
+          switch (n % 4) {
+            case 0 -> state;
+            case 1 -> state.running(lease, created.plusSeconds(1));
+            case 2 ->
+                state
+                    .running(lease, created.plusSeconds(1))
+                    .finished(dev.schedulerd.api.TaskStatus.COMPLETED, run, created.plusSeconds(2));
+            default -> TaskState.waiting(created);
+          };
+      long version = 1 + random.nextInt(1_000_000);
+      assertThat(TaskJson.readState(TaskJson.writeState(state), version))
+          .isEqualTo(state.withVersion(version));
+    }
+  }
+
+  /** Stored JSON written by other versions or by hand: unknown fields, strings for numbers. */
+  @Test
+  void reading_isLenientAboutWhatItDoesNotNeed() {
+    TaskDefinition d =
+        TaskJson.readDefinition(
+            """
+            {"future": {"nested": [1, {"deep": true}]}, "id": "t", "kind": "log",
+             "priority": "high", "schedule": {"type": "at", "at": "2026-01-01T00:00:00Z",
+             "extra": [1]}, "retry": {"maxAttempts": "3", "initialDelay": "PT1S",
+             "multiplier": "2.0", "maxDelay": "PT1M", "jitter": 0}, "labels": {"a": 1},
+             "resources": ["gpu"], "trailing": null}""");
+    assertThat(d.id()).isEqualTo("t");
+    assertThat(d.priority()).isEqualTo(Priority.HIGH);
+    assertThat(d.retryPolicy().maxAttempts()).isEqualTo(3);
+    assertThat(d.retryPolicy().multiplier()).isEqualTo(2.0);
+    assertThat(d.labels()).containsEntry("a", "1");
+    assertThat(d.description()).isEmpty();
+    assertThat(d.config().isEmpty()).isTrue();
+    assertThat(d.firePolicy()).isEqualTo(FirePolicy.DEFAULT);
+
+    TaskState state =
+        TaskJson.readState(
+            """
+            {"status": "scheduled", "attempt": "2", "fireTime": "2026-01-01T00:00:00Z",
+             "nextDueAt": "2026-01-01T00:00:00Z", "lease": null, "unknown": {"x": [1]},
+             "createdAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z"}""",
+            7);
+    assertThat(state.attempt()).isEqualTo(2);
+    assertThat(state.lease()).isNull();
+    assertThat(state.version()).isEqualTo(7);
+  }
+
+  @Test
+  void requiredFields_areNamedWhenMissingOrNotText() {
+    assertThatThrownBy(() -> TaskJson.readDefinition("[]"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("object");
+    assertThatThrownBy(
+            () -> TaskJson.readDefinition("{\"id\": 5, \"kind\": \"log\", \"priority\": \"high\"}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'id'");
+    assertThatThrownBy(
+            () ->
+                TaskJson.readDefinition(
+                    "{\"id\": \"t\", \"kind\": \"log\", \"priority\": \"high\"}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'type'");
+    assertThatThrownBy(
+            () ->
+                TaskJson.readState(
+                    "{\"status\": \"scheduled\", \"createdAt\": \"2026-01-01T00:00:00Z\"}", 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'updatedAt'");
+  }
 }
