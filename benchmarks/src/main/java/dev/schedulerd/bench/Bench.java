@@ -79,18 +79,21 @@ public final class Bench {
     List<String> table = new ArrayList<>();
     boolean ranLocal = false;
     Fixtures fixtures = new Fixtures(logs);
+    Summary summary = new Summary();
     ScaleWorkloads scale =
         new ScaleWorkloads(
             pending,
             new int[] {Math.min(1_000, pending), Math.min(100_000, pending), pending},
-            fixtures);
-    McpWorkloads mcp = new McpWorkloads(logs, fixtures, pending);
+            fixtures,
+            summary);
+    McpWorkloads mcp = new McpWorkloads(logs, fixtures, pending, summary);
     for (String workload : workloads) {
       switch (workload) {
-        case "W8" -> table.addAll(new ScaleOut(backlog, precisionRuns, logs).run(postgres));
+        case "W8" ->
+            table.addAll(new ScaleOut(backlog, precisionRuns, logs, summary).run(postgres));
         case "W1", "W2", "W3" -> {
           if (!ranLocal) {
-            table.addAll(new LocalWorkloads(100_000, 20_000, 2_000).run(logs));
+            table.addAll(new LocalWorkloads(100_000, 20_000, 2_000, summary).run(logs));
             ranLocal = true;
           }
         }
@@ -102,6 +105,9 @@ public final class Bench {
       }
     }
     table.forEach(out::println);
+    if (!summary.isEmpty()) {
+      summary.table().forEach(out::println);
+    }
   }
 
   private static String value(String[] args, int index, String option) {

@@ -29,7 +29,10 @@ final class McpWorkloads {
   private final Path home;
   private @org.jspecify.annotations.Nullable Path bareCache;
 
-  McpWorkloads(Path workDir, Fixtures fixtures, int pending) throws IOException {
+  private final Summary summary;
+
+  McpWorkloads(Path workDir, Fixtures fixtures, int pending, Summary summary) throws IOException {
+    this.summary = summary;
     this.workDir = workDir;
     this.fixtures = fixtures;
     this.pending = pending;
@@ -53,14 +56,34 @@ final class McpWorkloads {
     JsonNode ready =
         client(
             "ready", List.of(Integer.toString(pending)), schedulerd("--store", "sqlite:" + stored));
+    double readyMillis = ready.get("readyMillis").asDouble();
+    double initializeMillis = ready.get("initializeMillis").asDouble();
     rows.add(
         String.format(
             Locale.ROOT,
             "  W6 schedulerd with %,d stored tasks: initialize answered after %,.0f ms, all queued"
                 + " after %,.0f ms",
             pending,
-            ready.get("initializeMillis").asDouble(),
-            ready.get("readyMillis").asDouble()));
+            initializeMillis,
+            readyMillis));
+    summary.add(
+        "W6",
+        "spawn → initialize answered (median)",
+        schedulerd.p50() + " ms",
+        Summary.ratio(schedulerd.p50(), bare.p50(), "bare SDK server"),
+        "≤ 300 ms",
+        Summary.Verdict.of(schedulerd.p50() <= 300));
+    summary.add(
+        "W6",
+        String.format(Locale.ROOT, "start-up with %,d stored tasks (all queued)", pending),
+        String.format(
+            Locale.ROOT,
+            "%,.1f s (initialize after %,.1f s)",
+            readyMillis / 1e3,
+            initializeMillis / 1e3),
+        "—",
+        "≤ 5 s",
+        Summary.Verdict.of(readyMillis <= 5_000));
     return rows;
   }
 
@@ -101,6 +124,26 @@ final class McpWorkloads {
     rows.add(roundTripRow("schedulerd, scheduler_daemon_status", schedulerd, bareStock));
     rows.add(roundTripRow("bare SDK server, stock stdio transport", bareStock, bareStock));
     rows.add(roundTripRow("bare SDK server, schedulerd's transport", bareLine, bareStock));
+    Stats ours = micros(schedulerd);
+    Stats stock = micros(bareStock);
+    double callsPerSecond = schedulerd.get("callsPerSecond").asDouble();
+    summary.add(
+        "W7",
+        "MCP round trip, sequential (p50)",
+        Stats.ms(ours.p50()),
+        Summary.ratio(ours.p50(), stock.p50(), "bare SDK server"),
+        "≤ 0.30 ms",
+        Summary.Verdict.of(ours.p50() <= 300));
+    summary.add(
+        "W7",
+        "MCP calls/s, 32 in flight",
+        String.format(Locale.ROOT, "%,.0f/s", callsPerSecond),
+        Summary.ratio(callsPerSecond, bareLine.get("callsPerSecond").asDouble(), "bare SDK server")
+            + (bareStock.get("failed").asInt() > 0
+                ? " (on the SDK's stock transport the bare server lost its session)"
+                : ""),
+        "≥ 5,000/s",
+        Summary.Verdict.of(callsPerSecond >= 5_000));
     return rows;
   }
 

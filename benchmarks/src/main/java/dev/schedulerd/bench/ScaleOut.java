@@ -49,8 +49,11 @@ final class ScaleOut {
   private final int precisionRuns;
   private final Path logs;
   private final List<String> table = new ArrayList<>();
+  private final Summary summary;
+  private final List<String> rates = new ArrayList<>();
 
-  ScaleOut(int backlog, int precisionRuns, Path logs) {
+  ScaleOut(int backlog, int precisionRuns, Path logs, Summary summary) {
+    this.summary = summary;
     this.backlog = backlog;
     this.precisionRuns = precisionRuns;
     this.logs = logs;
@@ -144,6 +147,13 @@ final class ScaleOut {
       throughput(url, nodes);
     }
     precision(databases.fresh("w8_precision"), 3);
+    summary.add(
+        "W8",
+        "runs/s with 1, 2, 3 nodes on one PostgreSQL (one machine)",
+        String.join(" / ", rates),
+        "—",
+        "— (no target; the nodes share 2 cores)",
+        Summary.Verdict.NONE);
   }
 
   private void throughput(String url, int nodeCount) throws Exception {
@@ -177,6 +187,7 @@ final class ScaleOut {
               seconds,
               backlog / seconds,
               shares));
+      rates.add(String.format(Locale.ROOT, "%,.0f", backlog / seconds));
     } finally {
       stop(nodes);
     }

@@ -34,7 +34,10 @@ final class ScaleWorkloads {
   private final Fixtures fixtures;
   private final List<String> table = new ArrayList<>();
 
-  ScaleWorkloads(int pending, int[] growthSizes, Fixtures fixtures) {
+  private final Summary summary;
+
+  ScaleWorkloads(int pending, int[] growthSizes, Fixtures fixtures, Summary summary) {
+    this.summary = summary;
     this.pending = pending;
     this.growthSizes = growthSizes.clone();
     this.fixtures = fixtures;
@@ -86,6 +89,20 @@ final class ScaleWorkloads {
     table.add(
         bytesRow("schedulerd, SQLite (heap only)", sqlite, stpe, quartz)
             + "  (the tasks themselves live in the file)");
+    summary.add(
+        "W4",
+        "heap per pending task, in memory",
+        String.format(Locale.ROOT, "%,.0f B", memory),
+        Summary.ratio(memory, quartz, "Quartz") + ", " + Summary.ratio(memory, stpe, "STPE"),
+        "≤ 300 B",
+        Summary.Verdict.of(memory <= 300));
+    summary.add(
+        "W4",
+        "heap per pending task, SQLite (tasks in the file)",
+        String.format(Locale.ROOT, "%,.0f B", sqlite),
+        Summary.ratio(sqlite, quartz, "Quartz") + ", " + Summary.ratio(sqlite, stpe, "STPE"),
+        "≤ 300 B",
+        Summary.Verdict.of(sqlite <= 300));
     return table;
   }
 
@@ -195,6 +212,8 @@ final class ScaleWorkloads {
     for (String store : new String[] {"memory", "SQLite (full sync)"}) {
       double firstAdd = 0;
       double firstRun = 0;
+      double lastAdd = 0;
+      double lastRun = 0;
       for (int size : growthSizes) {
         double[] costs = store.equals("memory") ? growthMemory(size) : growthSqlite(size);
         if (firstAdd == 0) {
@@ -212,7 +231,23 @@ final class ScaleWorkloads {
                 costs[0] / firstAdd,
                 costs[1],
                 costs[1] / firstRun));
+        lastAdd = costs[0];
+        lastRun = costs[1];
       }
+      double addRatio = lastAdd / firstAdd;
+      double runRatio = lastRun / firstRun;
+      summary.add(
+          "W5",
+          "cost at "
+              + String.format(Locale.ROOT, "%,d", growthSizes[growthSizes.length - 1])
+              + " pending / at "
+              + String.format(Locale.ROOT, "%,d", growthSizes[0])
+              + ", "
+              + store,
+          String.format(Locale.ROOT, "add %.2f×, dispatch %.2f×", addRatio, runRatio),
+          "—",
+          "≤ 2×",
+          Summary.Verdict.of(addRatio <= 2 && runRatio <= 2));
     }
     return rows;
   }
