@@ -57,20 +57,25 @@ public final class InMemoryTaskStore implements TaskStore {
   private final Map<String, Slot> slots = new HashMap<>();
 
   private static final class Slot {
+    final String taskId;
     @Nullable StoredTask task;
     long changeSeq;
+
+    Slot(String taskId) {
+      this.taskId = taskId;
+    }
   }
 
   /**
    * The change log: task ids in change order, {@code logSeqs[i]} the change number of {@code
-   * logIds[i]}, ascending. An entry is current when it is its task's latest change ({@link
+   * logSlots[i]}, ascending. An entry is current when it is its task's latest change ({@link
    * #slots}); superseded entries are dropped by {@link #compactLog}. A removed task's last entry
    * stays as its tombstone. Appending is O(1), where a sorted map cost a tree insert and delete per
    * write.
    */
   private long[] logSeqs = new long[64];
 
-  private String[] logIds = new String[64];
+  private Slot[] logSlots = new Slot[64]; // slots, not ids: checking an entry needs no lookup
   private int logSize;
 
   private final Map<String, ArrayDeque<RunRecord>> runs = new HashMap<>();
@@ -316,7 +321,7 @@ public final class InMemoryTaskStore implements TaskStore {
       slot.task = null;
       forgetLease(removed);
       runs.remove(taskId);
-      recordChange(slot, taskId);
+      recordChange(slot);
     } finally {
       lock.unlock();
     }
@@ -382,7 +387,7 @@ public final class InMemoryTaskStore implements TaskStore {
       List<String> removed = new ArrayList<>();
       int from = firstLogIndexAfter(cursor);
       for (int i = from; i < logSize; i++) {
-        String taskId = logIds[i];
+        String taskId = logSlots[i].taskId;
         if (!isCurrentLogEntry(i)) {
           continue; // changed again later: reported at its latest place
         }
@@ -461,13 +466,13 @@ public final class InMemoryTaskStore implements TaskStore {
 
   /** Requires lock held. */
   private void write(StoredTask stored) {
-    Slot slot = slots.computeIfAbsent(stored.id(), id -> new Slot());
+    Slot slot = slots.computeIfAbsent(stored.id(), Slot::new);
     slot.task = stored;
     Lease lease = stored.state().lease();
     if (lease != null) {
       leases.add(new LeaseKey(lease.expiresAt(), stored.id()));
     }
-    recordChange(slot, stored.id());
+    recordChange(slot);
   }
 
   /** Requires lock held. */
@@ -479,13 +484,13 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   /** Requires lock held. */
-  private void recordChange(Slot slot, String taskId) {
+  private void recordChange(Slot slot) {
     slot.changeSeq = ++changeSeq;
     if (logSize == logSeqs.length) {
       compactLog();
     }
     logSeqs[logSize] = changeSeq;
-    logIds[logSize] = taskId;
+    logSlots[logSize] = slot;
     logSize++;
   }
 
@@ -499,15 +504,15 @@ public final class InMemoryTaskStore implements TaskStore {
     for (int i = 0; i < logSize; i++) {
       if (isCurrentLogEntry(i)) {
         logSeqs[kept] = logSeqs[i];
-        logIds[kept] = logIds[i];
+        logSlots[kept] = logSlots[i];
         kept++;
       }
     }
-    java.util.Arrays.fill(logIds, kept, logSize, null);
+    java.util.Arrays.fill(logSlots, kept, logSize, null);
     logSize = kept;
     if (kept * 2 >= logSeqs.length) {
       logSeqs = java.util.Arrays.copyOf(logSeqs, logSeqs.length * 2);
-      logIds = java.util.Arrays.copyOf(logIds, logIds.length * 2);
+      logSlots = java.util.Arrays.copyOf(logSlots, logSlots.length * 2);
     }
   }
 
@@ -519,8 +524,7 @@ public final class InMemoryTaskStore implements TaskStore {
 
   /** Whether log entry {@code i} is its task's latest change. Requires lock held. */
   private boolean isCurrentLogEntry(int i) {
-    Slot slot = slots.get(logIds[i]);
-    return slot != null && slot.changeSeq == logSeqs[i];
+    return logSlots[i].changeSeq == logSeqs[i];
   }
 
   /** The index of the first log entry with a change number above {@code cursor}. */
