@@ -219,6 +219,7 @@ final class McpWorkloads {
       List<String> command = new ArrayList<>();
       command.add(javaBinary());
       command.addAll(JVM_FLAGS);
+      command.add("-XX:TieredStopAtLevel=1"); // trained as ./schedulerd trains its own
       command.add("-XX:AOTCacheOutput=" + cache);
       command.add("-cp");
       command.add(bareClassPath());
