@@ -1,5 +1,7 @@
 package dev.schedulerd.bench;
 
+import dev.schedulerd.api.Schedule;
+import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.TaskExecutor;
@@ -177,6 +179,11 @@ final class ScaleWorkloads {
 
   private static void addFrom8Threads(Scheduler scheduler, int tasks, String prefix, Instant due)
       throws Exception {
+    addFrom8Threads(scheduler, tasks, prefix, Schedule.at(due));
+  }
+
+  private static void addFrom8Threads(
+      Scheduler scheduler, int tasks, String prefix, Schedule schedule) throws Exception {
     try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
       List<Future<?>> added = new ArrayList<>();
       for (int t = 0; t < 8; t++) {
@@ -185,7 +192,8 @@ final class ScaleWorkloads {
             clients.submit(
                 () -> {
                   for (int i = first; i < tasks; i += 8) {
-                    scheduler.add(Fixtures.noop(prefix + i, due));
+                    scheduler.add(
+                        TaskDefinition.builder(prefix + i, "noop").schedule(schedule).build());
                   }
                   return null;
                 }));
@@ -208,7 +216,8 @@ final class ScaleWorkloads {
     List<String> rows = new ArrayList<>();
     rows.add(
         "W5 growth: cost per add (1 client thread) and per dispatch (a burst due at one instant)"
-            + " beside N pending tasks due in a day; ratio = cost over the cost at the smallest N");
+            + " beside N pending tasks due in a day, median of 3 probes; ratio = cost over the cost"
+            + " at the smallest N");
     for (String store : new String[] {"memory", "SQLite (full sync)"}) {
       double firstAdd = 0;
       double firstRun = 0;
@@ -259,9 +268,9 @@ final class ScaleWorkloads {
       Instant later = CLOCK.instant().plus(Duration.ofDays(1));
       addFrom8Threads(scheduler, size, "p-", later);
       warmUp(scheduler, executor, 20_000);
-      return new double[] {
-        addCost(scheduler, MEMORY_PROBE, later), dispatchCost(scheduler, executor, MEMORY_PROBE)
-      };
+      return medianOf3(
+          () -> addCost(scheduler, MEMORY_PROBE, later),
+          () -> dispatchCost(scheduler, executor, MEMORY_PROBE));
     } finally {
       store.close();
     }
@@ -274,19 +283,35 @@ final class ScaleWorkloads {
       try (Scheduler scheduler = started(store, executor)) {
         Instant later = CLOCK.instant().plus(Duration.ofDays(1));
         warmUp(scheduler, executor, 2_000);
-        return new double[] {
-          addCost(scheduler, SQLITE_ADD_PROBE, later),
-          dispatchCost(scheduler, executor, SQLITE_RUN_PROBE)
-        };
+        return medianOf3(
+            () -> addCost(scheduler, SQLITE_ADD_PROBE, later),
+            () -> dispatchCost(scheduler, executor, SQLITE_RUN_PROBE));
       }
     }
   }
 
   private static int probeRound;
 
+  private interface Probe {
+    double microseconds() throws Exception;
+  }
+
+  /** Each probe three times, alternating; the median of each (a GC pause lands in one of three). */
+  private static double[] medianOf3(Probe add, Probe dispatch) throws Exception {
+    double[] adds = new double[3];
+    double[] dispatches = new double[3];
+    for (int i = 0; i < 3; i++) {
+      adds[i] = add.microseconds();
+      dispatches[i] = dispatch.microseconds();
+    }
+    java.util.Arrays.sort(adds);
+    java.util.Arrays.sort(dispatches);
+    return new double[] {adds[1], dispatches[1]};
+  }
+
   private static void warmUp(Scheduler scheduler, Countdown executor, int runs) throws Exception {
     executor.done = new CountDownLatch(runs);
-    addFrom8Threads(scheduler, runs, "warm-" + probeRound++ + "-", CLOCK.instant());
+    addFrom8Threads(scheduler, runs, "warm-" + probeRound++ + "-", Schedule.immediate());
     executor.done.await();
   }
 
