@@ -31,152 +31,94 @@ import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-/** The {@code schedulerd} command line. */
-@Command(
-    name = "schedulerd",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    description = {
-      "A task scheduler that AI agents drive over MCP.",
-      "MODE 'serve' (default) speaks MCP on stdin/stdout; 'daemon' only schedules, until SIGTERM."
-    },
-    exitCodeOnInvalidInput = 2,
-    subcommands = {SeedFileCommands.Import.class, SeedFileCommands.Export.class},
-    footer = {
-      "%nSettings also come from the environment (SCHEDULERD_STORE, SCHEDULERD_ZONE,"
-          + " SCHEDULERD_KEEP_ALIVE, SCHEDULERD_STOP_GRACE, SCHEDULERD_NODE_ID, SCHEDULERD_PLUGINS,"
-          + " SCHEDULERD_METRICS_PORT, SCHEDULERD_METRICS_BIND) and a config file"
-          + " (--config FILE, else $SCHEDULERD_CONFIG, else"
-          + " ~/.config/schedulerd/schedulerd.properties; keys: the option names, plus"
-          + " store.OPTION). The command line wins over the environment, which wins over the"
-          + " config file."
-    })
-public final class Main implements Callable<Integer> {
+/** The {@code schedulerd} command line: the daemon, or importing and exporting task files. */
+public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
-  @Parameters(
-      index = "0",
-      arity = "0..1",
-      paramLabel = "MODE",
-      description = "serve (default) or daemon")
-  private String mode = "serve";
+  private final String mode;
+  private final String store;
+  private final String zone;
+  private final boolean keepAlive;
+  private final int stopGraceSeconds;
+  private final @Nullable String nodeId;
+  private final @Nullable Integer metricsPort;
+  private final String metricsBind;
+  private final @Nullable Path plugins;
+  private final Settings settings;
 
-  @Option(
-      names = "--store",
-      paramLabel = "NAME[:LOCATION]",
-      description =
-          "Where tasks live: sqlite[:PATH] (default; PATH defaults to ~/.memory/scheduler.db and"
-              + " may end in ?synchronous=normal), json[:PATH] (the seed's task file, one process"
-              + " at a time), postgres:jdbc:postgresql://HOST:PORT/DB?user=U&password=P (several"
-              + " nodes on several machines), or memory (nothing survives the process).")
-  private String store = "sqlite";
+  @SuppressForbidden(reason = "usage errors go to the real stderr, help and version to stdout")
+  public static void main(String[] args) {
+    PrintStream protocolOut = takeOverStdout();
+    PrintStream err = System.err;
+    int code;
+    try {
+      code = run(args, protocolOut);
+    } catch (Settings.SettingsException e) {
+      err.println("schedulerd: " + e.getMessage());
+      code = 2;
+    } catch (CommandLineArgs.UsageException e) {
+      // One message, not the whole usage text: an MCP client shows stderr to its user.
+      err.println("schedulerd: " + e.getMessage());
+      err.println("Run 'schedulerd --help' for the options.");
+      code = 2;
+    } catch (StoreException | IllegalStateException e) {
+      // The message already says which file or plugin, what is wrong and what to do.
+      err.println("schedulerd: " + e.getMessage());
+      code = 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      code = 1;
+    }
+    System.exit(code);
+  }
 
-  @Option(
-      names = "--zone",
-      paramLabel = "ZONE",
-      description = "Default IANA time zone of cron schedules (default: ${DEFAULT-VALUE}).")
-  private String zone = "UTC";
-
-  @Option(
-      names = "--keep-alive",
-      description = "Keep scheduling after the MCP client disconnects, until SIGTERM.")
-  private boolean keepAlive;
-
-  @Option(
-      names = "--stop-grace",
-      paramLabel = "SECONDS",
-      description = "How long runs in flight may finish at shutdown (default: ${DEFAULT-VALUE}).")
-  private int stopGraceSeconds = 2;
-
-  @Option(
-      names = "--node-id",
-      paramLabel = "ID",
-      description = "This node's id in leases and runs.")
-  private @Nullable String nodeId;
-
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      description = "A properties file with the settings above (keys: the option names).")
-  private @Nullable Path config;
-
-  @Option(
-      names = "--metrics-port",
-      paramLabel = "PORT",
-      description =
-          "Serve Prometheus metrics on http://BIND:PORT/metrics (off unless given; 0 = any free"
-              + " port).")
-  private @Nullable Integer metricsPort;
-
-  @Option(
-      names = "--metrics-bind",
-      paramLabel = "ADDRESS",
-      description = "Address of the metrics endpoint (default: ${DEFAULT-VALUE}).")
-  private String metricsBind = "127.0.0.1";
-
-  @Option(
-      names = "--plugins",
-      paramLabel = "DIR",
-      description =
-          "Folder of plugin jars (executors, stores) loaded at start (default:"
-              + " ~/.memory/schedulerd-plugins).")
-  private @Nullable Path plugins;
-
-  private Settings settings = Settings.none();
+  /** Parses {@code args} and runs what they ask for; the process's exit code. */
+  static int run(String[] args, PrintStream protocolOut) throws InterruptedException {
+    Settings settings = Settings.load(args, System.getenv(), SeedFiles.home());
+    CommandLineArgs cli = CommandLineArgs.parse(args, settings);
+    PrintStream out = protocolOut; // help, version and the task-file commands' reports
+    if (cli.helpRequested()) {
+      out.print(CommandLineArgs.usage(cli.command()));
+      out.flush();
+      return 0;
+    }
+    if (cli.versionRequested()) {
+      out.println("schedulerd " + Version.current());
+      out.flush();
+      return 0;
+    }
+    return switch (cli.command()) {
+      case SERVE, DAEMON -> new Main(cli, settings, protocolOut).call();
+      case IMPORT -> SeedFileCommands.importFile(cli, settings, out);
+      case EXPORT -> SeedFileCommands.exportFile(cli, settings, out);
+    };
+  }
 
   Settings settings() {
     return settings;
   }
 
-  @SuppressForbidden(reason = "usage errors go to the real stderr, help and version to stdout")
-  public static void main(String[] args) {
-    PrintStream protocolOut = takeOverStdout();
-    Main main = new Main(protocolOut);
-    CommandLine cli = new CommandLine(main);
-    cli.setOut(new java.io.PrintWriter(protocolOut, true, StandardCharsets.UTF_8));
-    cli.setErr(new java.io.PrintWriter(System.err, true, StandardCharsets.UTF_8));
-    try {
-      main.settings = Settings.load(args, System.getenv(), SeedFiles.home());
-    } catch (Settings.SettingsException e) {
-      cli.getErr().println("schedulerd: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
-    cli.setDefaultValueProvider(main.settings);
-    cli.setParameterExceptionHandler(
-        (e, arguments) -> {
-          // One message, not the whole usage text: an MCP client shows stderr to its user.
-          e.getCommandLine().getErr().println("schedulerd: " + e.getMessage());
-          e.getCommandLine().getErr().println("Run 'schedulerd --help' for the options.");
-          return 2;
-        });
-    cli.setExecutionExceptionHandler(
-        (e, command, parsed) -> {
-          if (e instanceof StoreException || e instanceof IllegalStateException) {
-            // The message already says which file or plugin, what is wrong and what to do.
-            command.getErr().println("schedulerd: " + e.getMessage());
-            return 1;
-          }
-          throw e;
-        });
-    int code = cli.execute(args);
-    System.exit(code);
-  }
-
   private final PrintStream protocolOut;
 
-  private Main(PrintStream protocolOut) {
+  private Main(CommandLineArgs cli, Settings settings, PrintStream protocolOut) {
     this.protocolOut = protocolOut;
+    this.settings = settings;
+    this.mode = cli.command().wireName();
+    this.store = cli.text(CommandLineArgs.STORE);
+    this.zone = cli.text(CommandLineArgs.ZONE);
+    this.keepAlive = cli.flag(CommandLineArgs.KEEP_ALIVE);
+    Integer grace = cli.number(CommandLineArgs.STOP_GRACE);
+    this.stopGraceSeconds = grace == null ? 2 : grace;
+    this.nodeId = cli.value(CommandLineArgs.NODE_ID);
+    this.metricsPort = cli.number(CommandLineArgs.METRICS_PORT);
+    this.metricsBind = cli.text(CommandLineArgs.METRICS_BIND);
+    String pluginDir = cli.value(CommandLineArgs.PLUGINS);
+    this.plugins = pluginDir == null ? null : Path.of(pluginDir);
   }
 
   /**
@@ -191,18 +133,12 @@ public final class Main implements Callable<Integer> {
     return real;
   }
 
-  @Override
-  public Integer call() throws Exception {
-    if (!mode.equals("serve") && !mode.equals("daemon")) {
-      throw new CommandLine.ParameterException(
-          new CommandLine(this), "unknown MODE '" + mode + "': use serve or daemon");
-    }
+  int call() throws InterruptedException {
     ZoneId defaultZone;
     try {
       defaultZone = ZoneId.of(zone);
     } catch (DateTimeException e) {
-      throw new CommandLine.ParameterException(
-          new CommandLine(this),
+      throw new CommandLineArgs.UsageException(
           "--zone '" + zone + "' is not an IANA time zone, e.g. Europe/Berlin");
     }
     ClassLoader pluginLoader =
@@ -212,11 +148,10 @@ public final class Main implements Callable<Integer> {
     try {
       executors = ExecutorRegistry.load(pluginLoader).configure(settings.executorSettings());
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(
-          new CommandLine(this), "config file: " + e.getMessage());
+      throw new CommandLineArgs.UsageException("config file: " + e.getMessage());
     }
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    TaskStore opened = openStore(store, settings, pluginLoader, new CommandLine(this));
+    TaskStore opened = openStore(store, settings, pluginLoader);
     importSeedFileOnFirstStart(opened, defaultZone); // needs the store itself, not the wrapper
     TaskStore taskStore = new TimedTaskStore(opened, meters);
     Scheduler.Builder builder =
@@ -342,13 +277,11 @@ public final class Main implements Callable<Integer> {
   }
 
   /** Opens the store; a bad name or setting is a usage error (exit 2). */
-  static TaskStore openStore(
-      String spec, Settings settings, ClassLoader loader, CommandLine commandLine) {
+  static TaskStore openStore(String spec, Settings settings, ClassLoader loader) {
     try {
       return StoreSelection.parse(spec).open(settings.storeOptions(), loader);
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(
-          commandLine, "--store " + spec + ": " + e.getMessage());
+      throw new CommandLineArgs.UsageException("--store " + spec + ": " + e.getMessage());
     }
   }
 
@@ -383,15 +316,10 @@ public final class Main implements Callable<Integer> {
   }
 
   /** The version from the jar's manifest. */
-  static final class Version implements CommandLine.IVersionProvider {
+  static final class Version {
     static String current() {
       String version = Main.class.getPackage().getImplementationVersion();
       return version != null ? version : "dev";
-    }
-
-    @Override
-    public String[] getVersion() {
-      return new String[] {"schedulerd " + current()};
     }
   }
 }

@@ -12,19 +12,18 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
-import picocli.CommandLine;
 
 /**
- * The daemon's settings from the environment and a config file, offered to picocli as defaults: the
- * command line wins over {@code SCHEDULERD_*} environment variables, which win over the config
- * file, which wins over built-in defaults.
+ * The daemon's settings from the environment and a config file, the defaults of the command line's
+ * options ({@link CommandLineArgs}): the command line wins over {@code SCHEDULERD_*} environment
+ * variables, which win over the config file, which wins over built-in defaults.
  *
  * <p>The config file is a properties file: {@code --config FILE}, else {@code $SCHEDULERD_CONFIG},
  * else {@code ~/.config/schedulerd/schedulerd.properties} when it exists. Keys are the long option
  * names ({@code store}, {@code zone}, {@code keep-alive}, {@code stop-grace}, {@code node-id});
  * {@code store.KEY} keys are options of the chosen store (e.g. {@code store.synchronous=normal}).
  */
-final class Settings implements CommandLine.IDefaultValueProvider {
+final class Settings {
   static final List<String> KEYS =
       List.of(
           "store",
@@ -242,12 +241,8 @@ final class Settings implements CommandLine.IDefaultValueProvider {
     return file;
   }
 
-  @Override
-  public @Nullable String defaultValue(CommandLine.Model.ArgSpec argSpec) {
-    if (argSpec instanceof CommandLine.Model.OptionSpec option) {
-      String key = option.longestName().replaceFirst("^--", "");
-      return values.get(key);
-    }
-    return null;
+  /** The value of setting {@code key} (an option's long name) from the environment or file. */
+  @Nullable String value(String key) {
+    return values.get(key);
   }
 }

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 final class SettingsTest {
   @TempDir Path dir;
@@ -21,9 +20,7 @@ final class SettingsTest {
   }
 
   private static @org.jspecify.annotations.Nullable String value(Settings settings, String option) {
-    CommandLine.Model.OptionSpec spec =
-        CommandLine.Model.OptionSpec.builder("--" + option).type(String.class).build();
-    return settings.defaultValue(spec);
+    return settings.value(option);
   }
 
   @Test
@@ -40,17 +37,15 @@ final class SettingsTest {
     assertThat(value(settings, "stop-grace")).isEqualTo("7");
     assertThat(value(settings, "node-id")).isNull();
 
-    // And picocli lets an explicit option win over both.
-    class Cmd {
-      @CommandLine.Option(names = "--zone")
-      String zone = "UTC";
-    }
-    Cmd cmd = new Cmd();
-    new CommandLine(cmd).setDefaultValueProvider(settings).parseArgs("--zone", "Asia/Tokyo");
-    assertThat(cmd.zone).isEqualTo("Asia/Tokyo");
-    Cmd defaulted = new Cmd();
-    new CommandLine(defaulted).setDefaultValueProvider(settings).parseArgs();
-    assertThat(defaulted.zone).isEqualTo("America/New_York");
+    // And an explicit option wins over both.
+    assertThat(
+            CommandLineArgs.parse(new String[] {"--zone", "Asia/Tokyo"}, settings)
+                .text(CommandLineArgs.ZONE))
+        .isEqualTo("Asia/Tokyo");
+    assertThat(CommandLineArgs.parse(new String[] {}, settings).text(CommandLineArgs.ZONE))
+        .isEqualTo("America/New_York");
+    assertThat(CommandLineArgs.parse(new String[] {}, settings).text(CommandLineArgs.STORE))
+        .isEqualTo("json:/tmp/a.json");
   }
 
   @Test
