@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -55,7 +56,10 @@ public final class HttpExecutor implements TaskExecutor {
       Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
 
   private final InstantSource clock;
-  private final HttpClient client;
+  // Made on the first request: building one (its selector thread, the default SSL context and
+  // its trust store) cost tens of milliseconds of every daemon start, most of which never send one.
+  private final ReentrantLock clientLock = new ReentrantLock();
+  private volatile @Nullable HttpClient client;
   private volatile ExecutorSettings settings = ExecutorSettings.none("http");
   private volatile List<String> allowHosts = List.of();
 
@@ -65,11 +69,27 @@ public final class HttpExecutor implements TaskExecutor {
 
   HttpExecutor(InstantSource clock) {
     this.clock = clock;
-    this.client =
-        HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NEVER) // we follow them, checking each host
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
+  }
+
+  private HttpClient client() {
+    HttpClient made = client;
+    if (made == null) {
+      clientLock.lock();
+      try {
+        made = client;
+        if (made == null) {
+          made =
+              HttpClient.newBuilder()
+                  .followRedirects(HttpClient.Redirect.NEVER) // we follow them, checking each host
+                  .connectTimeout(Duration.ofSeconds(10))
+                  .build();
+          client = made;
+        }
+      } finally {
+        clientLock.unlock();
+      }
+    }
+    return made;
   }
 
   @Override
@@ -288,7 +308,7 @@ public final class HttpExecutor implements TaskExecutor {
     try {
       for (int hop = 0; ; hop++) {
         HttpRequest built = request.copy().uri(current).timeout(timeout).build();
-        response = client.send(built, HttpResponse.BodyHandlers.ofInputStream());
+        response = client().send(built, HttpResponse.BodyHandlers.ofInputStream());
         int status = response.statusCode();
         if (!follow
             || status < 300
