@@ -73,6 +73,10 @@ public final class Main {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       code = 1;
+    } catch (RuntimeException | Error e) {
+      // A bug: the whole trace, and exit all the same (other threads would keep the JVM up).
+      log.error("schedulerd failed", e);
+      code = 1;
     }
     System.exit(code);
   }
