@@ -25,6 +25,9 @@ record JarProcess(int exitCode, String stdout, String stderr) {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-XX:TieredStopAtLevel=1");
     command.add("-XX:+UseSerialGC");
+    // sqlite-jdbc copies its native library to a temporary file at each start; a process killed
+    // with SIGKILL leaves it behind, so each test's copies go to its own folder, not /tmp.
+    command.add("-Dorg.sqlite.tmpdir=" + home);
     command.add("-jar");
     command.add(jar().toString());
     command.addAll(args);

@@ -171,6 +171,7 @@ class MultiProcessTest {
                   "--enable-native-access=ALL-UNNAMED",
                   "-XX:+UseSerialGC",
                   "-XX:TieredStopAtLevel=1",
+                  "-Dorg.sqlite.tmpdir=" + dir, // a killed node's native-library copy stays here
                   "-cp",
                   System.getProperty("java.class.path"),
                   SchedulerNode.class.getName(),
