@@ -67,7 +67,7 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   /**
-   * The change log: task ids in change order, {@code logSeqs[i]} the change number of {@code
+   * The change log: tasks' slots in change order, {@code logSeqs[i]} the change number of {@code
    * logSlots[i]}, ascending. An entry is current when it is its task's latest change ({@link
    * #slots}); superseded entries are dropped by {@link #compactLog}. A removed task's last entry
    * stays as its tombstone. Appending is O(1), where a sorted map cost a tree insert and delete per
@@ -387,11 +387,12 @@ public final class InMemoryTaskStore implements TaskStore {
       List<String> removed = new ArrayList<>();
       int from = firstLogIndexAfter(cursor);
       for (int i = from; i < logSize; i++) {
-        String taskId = logSlots[i].taskId;
+        Slot slot = logSlots[i];
         if (!isCurrentLogEntry(i)) {
           continue; // changed again later: reported at its latest place
         }
-        StoredTask task = current(taskId);
+        StoredTask task = slot.task;
+        String taskId = slot.taskId;
         if (task != null) {
           changed.add(task);
           if (changed.size() == limit) {
