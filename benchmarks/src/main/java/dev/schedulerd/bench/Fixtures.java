@@ -4,6 +4,10 @@ import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
+import dev.schedulerd.api.executor.TaskExecutor;
+import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.runtime.ExecutorRegistry;
+import dev.schedulerd.runtime.Scheduler;
 import dev.schedulerd.store.sqlite.SqliteOptions;
 import dev.schedulerd.store.sqlite.SqliteTaskStore;
 import java.lang.management.ManagementFactory;
@@ -74,6 +78,18 @@ final class Fixtures {
       Files.copy(wal, copy.resolveSibling("s.db-wal"));
     }
     return copy;
+  }
+
+  /** A started scheduler on {@code store} with these executors and room for 256 runs at once. */
+  static Scheduler started(TaskStore store, TaskExecutor... executors) {
+    Scheduler scheduler =
+        Scheduler.builder()
+            .store(store)
+            .executors(ExecutorRegistry.of(executors))
+            .maxConcurrentRuns(256)
+            .build();
+    scheduler.start();
+    return scheduler;
   }
 
   /** Heap in use after full collections: what is reachable, give or take a few kilobytes. */

@@ -288,7 +288,7 @@ final class LocalWorkloads {
 
   private static double throughputSchedulerd(TaskStore store, int tasks) throws Exception {
     Probe probe = new Probe();
-    try (Scheduler scheduler = started(store, probe)) {
+    try (Scheduler scheduler = Fixtures.started(store, probe)) {
       addAll(scheduler, tasks / 10, "warm-", i -> Schedule.immediate(), probe); // warm-up
       probe.done.await();
       long start = System.nanoTime();
@@ -306,7 +306,7 @@ final class LocalWorkloads {
    */
   private static double durableAdds(TaskStore store, int threads) throws Exception {
     Probe probe = new Probe();
-    try (Scheduler scheduler = started(store, probe)) {
+    try (Scheduler scheduler = Fixtures.started(store, probe)) {
       Instant later = CLOCK.instant().plus(Duration.ofDays(1));
       AtomicInteger ids = new AtomicInteger();
       for (int i = 0; i < 200; i++) { // warm-up
@@ -335,17 +335,6 @@ final class LocalWorkloads {
     } finally {
       store.close();
     }
-  }
-
-  private static Scheduler started(TaskStore store, Probe probe) {
-    Scheduler scheduler =
-        Scheduler.builder()
-            .store(store)
-            .executors(ExecutorRegistry.of(probe))
-            .maxConcurrentRuns(256)
-            .build();
-    scheduler.start();
-    return scheduler;
   }
 
   private interface ScheduleOf {

@@ -99,12 +99,16 @@ final class McpWorkloads {
   }
 
   private static Stats millis(JsonNode result) {
-    JsonNode values = result.get("millis");
-    long[] millis = new long[values.size()];
-    for (int i = 0; i < millis.length; i++) {
-      millis[i] = Math.round(values.get(i).asDouble());
+    return statsOf(result.get("millis"));
+  }
+
+  /** A JSON array of numbers, rounded, as statistics. */
+  private static Stats statsOf(JsonNode values) {
+    long[] rounded = new long[values.size()];
+    for (int i = 0; i < rounded.length; i++) {
+      rounded[i] = Math.round(values.get(i).asDouble());
     }
-    return Stats.of(millis);
+    return Stats.of(rounded);
   }
 
   // ------------------------------------------------------------ W7
@@ -165,12 +169,7 @@ final class McpWorkloads {
   }
 
   private static Stats micros(JsonNode result) {
-    JsonNode values = result.get("micros");
-    long[] micros = new long[values.size()];
-    for (int i = 0; i < micros.length; i++) {
-      micros[i] = Math.round(values.get(i).asDouble());
-    }
-    return Stats.of(micros);
+    return statsOf(result.get("micros"));
   }
 
   // ------------------------------------------------------------ processes

@@ -5,8 +5,6 @@ import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.TaskExecutor;
-import dev.schedulerd.api.store.TaskStore;
-import dev.schedulerd.runtime.ExecutorRegistry;
 import dev.schedulerd.runtime.Scheduler;
 import dev.schedulerd.runtime.memory.InMemoryTaskStore;
 import dev.schedulerd.store.sqlite.SqliteOptions;
@@ -59,17 +57,6 @@ final class ScaleWorkloads {
       done.countDown();
       return ExecutionResult.success();
     }
-  }
-
-  private static Scheduler started(TaskStore store, Countdown executor) {
-    Scheduler scheduler =
-        Scheduler.builder()
-            .store(store)
-            .executors(ExecutorRegistry.of(executor))
-            .maxConcurrentRuns(256)
-            .build();
-    scheduler.start();
-    return scheduler;
   }
 
   // ------------------------------------------------------------ W4
@@ -158,7 +145,7 @@ final class ScaleWorkloads {
 
   private Holder pendingSchedulerdMemory() throws Exception {
     InMemoryTaskStore store = new InMemoryTaskStore();
-    Scheduler scheduler = started(store, new Countdown());
+    Scheduler scheduler = Fixtures.started(store, new Countdown());
     Instant later = CLOCK.instant().plus(Duration.ofDays(1));
     addFrom8Threads(scheduler, pending, "p-", later);
     return () -> {
@@ -170,7 +157,7 @@ final class ScaleWorkloads {
   private Holder pendingSchedulerdSqlite() throws Exception {
     SqliteTaskStore store =
         SqliteTaskStore.open(SqliteOptions.of(fixtures.sqliteWithPending(pending)));
-    Scheduler scheduler = started(store, new Countdown());
+    Scheduler scheduler = Fixtures.started(store, new Countdown());
     return () -> {
       scheduler.close();
       store.close();
@@ -264,7 +251,7 @@ final class ScaleWorkloads {
   private double[] growthMemory(int size) throws Exception {
     InMemoryTaskStore store = new InMemoryTaskStore();
     Countdown executor = new Countdown();
-    try (Scheduler scheduler = started(store, executor)) {
+    try (Scheduler scheduler = Fixtures.started(store, executor)) {
       Instant later = CLOCK.instant().plus(Duration.ofDays(1));
       addFrom8Threads(scheduler, size, "p-", later);
       warmUp(scheduler, executor, 20_000);
@@ -280,7 +267,7 @@ final class ScaleWorkloads {
     try (SqliteTaskStore store =
         SqliteTaskStore.open(SqliteOptions.of(fixtures.sqliteWithPending(size)))) {
       Countdown executor = new Countdown();
-      try (Scheduler scheduler = started(store, executor)) {
+      try (Scheduler scheduler = Fixtures.started(store, executor)) {
         Instant later = CLOCK.instant().plus(Duration.ofDays(1));
         warmUp(scheduler, executor, 2_000);
         return medianOf3(

@@ -1,5 +1,7 @@
 package dev.schedulerd.mcp;
 
+import java.time.DateTimeException;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -266,6 +268,16 @@ final class CommandLineArgs {
     } catch (NumberFormatException e) {
       throw new UsageException(
           "Invalid value for option '--" + option.name() + "': '" + value + "' is not an int");
+    }
+  }
+
+  /** The time zone named by a --zone value. */
+  static ZoneId zone(String zone) {
+    try {
+      return ZoneId.of(zone);
+    } catch (DateTimeException e) {
+      throw new UsageException(
+          "--zone '" + zone + "' is not an IANA time zone, e.g. Europe/Berlin");
     }
   }
 

@@ -28,7 +28,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.concurrent.CountDownLatch;
@@ -138,13 +137,7 @@ public final class Main {
   }
 
   int call() throws InterruptedException {
-    ZoneId defaultZone;
-    try {
-      defaultZone = ZoneId.of(zone);
-    } catch (DateTimeException e) {
-      throw new CommandLineArgs.UsageException(
-          "--zone '" + zone + "' is not an IANA time zone, e.g. Europe/Berlin");
-    }
+    ZoneId defaultZone = CommandLineArgs.zone(zone);
     ClassLoader pluginLoader =
         Plugins.loaderFor(
             plugins != null ? plugins : Plugins.defaultFolder(), Main.class.getClassLoader());

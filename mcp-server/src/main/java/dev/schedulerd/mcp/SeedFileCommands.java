@@ -5,7 +5,6 @@ import dev.schedulerd.runtime.FireTimes;
 import dev.schedulerd.store.json.SeedFiles;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.DateTimeException;
 import java.time.InstantSource;
 import java.time.ZoneId;
 
@@ -23,14 +22,7 @@ final class SeedFileCommands {
    * already has are left alone. The file is only read.
    */
   static int importFile(CommandLineArgs cli, Settings settings, PrintStream out) {
-    String zone = cli.text(CommandLineArgs.IMPORT_ZONE);
-    ZoneId defaultZone;
-    try {
-      defaultZone = ZoneId.of(zone);
-    } catch (DateTimeException e) {
-      throw new CommandLineArgs.UsageException(
-          "--zone '" + zone + "' is not an IANA time zone, e.g. Europe/Berlin");
-    }
+    ZoneId defaultZone = CommandLineArgs.zone(cli.text(CommandLineArgs.IMPORT_ZONE));
     Path file = Path.of(cli.file());
     try (TaskStore target = openStore(cli, settings)) {
       SeedFiles.ImportReport report =
