@@ -21,6 +21,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /** Stores prepared for the scale workloads, and the heap measurement they share. */
 @SuppressForbidden(
@@ -90,6 +93,35 @@ final class Fixtures {
             .build();
     scheduler.start();
     return scheduler;
+  }
+
+  /** One step of {@link #from8Threads}: the work for index {@code i}. */
+  interface Step {
+    void run(int i) throws Exception;
+  }
+
+  /**
+   * Runs {@code step} for 0 ≤ i < {@code count} from 8 threads (thread t takes t, t+8, …), as a
+   * busy population of clients would; returns when all are done, rethrowing the first failure.
+   */
+  static void from8Threads(int count, Step step) throws Exception {
+    try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        int first = t;
+        done.add(
+            clients.submit(
+                () -> {
+                  for (int i = first; i < count; i += 8) {
+                    step.run(i);
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+    }
   }
 
   /** Heap in use after full collections: what is reachable, give or take a few kilobytes. */

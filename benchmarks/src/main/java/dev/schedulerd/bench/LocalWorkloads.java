@@ -22,7 +22,6 @@ import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -346,26 +345,11 @@ final class LocalWorkloads {
       Scheduler scheduler, int tasks, String prefix, ScheduleOf schedule, Probe probe)
       throws Exception {
     probe.expect(tasks);
-    try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
-      List<Future<?>> added = new ArrayList<>();
-      for (int t = 0; t < 8; t++) {
-        int first = t;
-        added.add(
-            clients.submit(
-                () -> {
-                  for (int i = first; i < tasks; i += 8) {
-                    scheduler.add(
-                        TaskDefinition.builder(prefix + i, "noop")
-                            .schedule(schedule.of(i))
-                            .build());
-                  }
-                  return null;
-                }));
-      }
-      for (Future<?> f : added) {
-        f.get();
-      }
-    }
+    Fixtures.from8Threads(
+        tasks,
+        i ->
+            scheduler.add(
+                TaskDefinition.builder(prefix + i, "noop").schedule(schedule.of(i)).build()));
   }
 
   // ------------------------------------------------------------ W2

@@ -22,9 +22,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
@@ -267,29 +264,17 @@ final class ScaleOut {
   private static void addTasks(String url, int count, IntFunction<Instant> due, String idPrefix)
       throws Exception {
     Instant now = Instant.now();
-    try (PostgresTaskStore store = PostgresTaskStore.open(url);
-        ExecutorService threads = Executors.newFixedThreadPool(8)) {
-      List<Future<?>> added = new ArrayList<>();
-      for (int t = 0; t < 8; t++) {
-        int first = t;
-        added.add(
-            threads.submit(
-                () -> {
-                  for (int i = first; i < count; i += 8) {
-                    Instant at = due.apply(i);
-                    store.insert(
-                        TaskDefinition.builder(
-                                String.format(Locale.ROOT, "%s%07d", idPrefix, i), "noop")
-                            .schedule(Schedule.at(at))
-                            .build(),
-                        TaskState.initial(at, now));
-                  }
-                  return null;
-                }));
-      }
-      for (Future<?> f : added) {
-        f.get();
-      }
+    try (PostgresTaskStore store = PostgresTaskStore.open(url)) {
+      Fixtures.from8Threads(
+          count,
+          i -> {
+            Instant at = due.apply(i);
+            store.insert(
+                TaskDefinition.builder(String.format(Locale.ROOT, "%s%07d", idPrefix, i), "noop")
+                    .schedule(Schedule.at(at))
+                    .build(),
+                TaskState.initial(at, now));
+          });
     }
   }
 

@@ -16,9 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -171,24 +168,9 @@ final class ScaleWorkloads {
 
   private static void addFrom8Threads(
       Scheduler scheduler, int tasks, String prefix, Schedule schedule) throws Exception {
-    try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
-      List<Future<?>> added = new ArrayList<>();
-      for (int t = 0; t < 8; t++) {
-        int first = t;
-        added.add(
-            clients.submit(
-                () -> {
-                  for (int i = first; i < tasks; i += 8) {
-                    scheduler.add(
-                        TaskDefinition.builder(prefix + i, "noop").schedule(schedule).build());
-                  }
-                  return null;
-                }));
-      }
-      for (Future<?> f : added) {
-        f.get();
-      }
-    }
+    Fixtures.from8Threads(
+        tasks,
+        i -> scheduler.add(TaskDefinition.builder(prefix + i, "noop").schedule(schedule).build()));
   }
 
   // ------------------------------------------------------------ W5
