@@ -1424,6 +1424,25 @@ public final class Scheduler implements AutoCloseable {
     return new Next(state.scheduled(next, dueOf(definition, plan, now), 0, record, now), notRun);
   }
 
+  /** A scheduled task as the queue took it, and the fire time it is due for. */
+  private record DueFire(StoredTask task, Instant fire) {}
+
+  /**
+   * The task of {@code entry} re-read from the store, if it is still the version the queue took and
+   * still scheduled for a fire time; null when it changed meanwhile (the change feed brings it).
+   */
+  private @Nullable DueFire stillAsTaken(DispatchQueue.Entry entry) {
+    StoredTask task = store.find(entry.taskId).orElse(null);
+    Instant fire = task == null ? null : task.state().fireTime();
+    if (task == null
+        || fire == null
+        || task.version() != entry.version
+        || task.state().status() != TaskStatus.SCHEDULED) {
+      return null;
+    }
+    return new DueFire(task, fire);
+  }
+
   /**
    * A recurring task whose fire time the scheduler reached too late (it was down or overloaded):
    * its missed-fire policy decides which of the fire times since run; the others are recorded.
@@ -1432,12 +1451,10 @@ public final class Scheduler implements AutoCloseable {
     Optional<StoredTask> written = Optional.empty();
     List<RunRecord> notRun = List.of();
     try {
-      StoredTask task = store.find(entry.taskId).orElse(null);
-      Instant fire = task == null ? null : task.state().fireTime();
-      if (task != null
-          && fire != null
-          && task.version() == entry.version
-          && task.state().status() == TaskStatus.SCHEDULED) {
+      DueFire due = stillAsTaken(entry);
+      if (due != null) {
+        StoredTask task = due.task();
+        Instant fire = due.fire();
         FirePlanner.Plan plan = firePlanner.missed(task.definition(), fire, now, missedCause(fire));
         notRun = notRunRecords(task, plan, now);
         TaskState state = task.state();
@@ -1469,12 +1486,10 @@ public final class Scheduler implements AutoCloseable {
     Optional<StoredTask> parent = Optional.empty();
     StoredTask child = null;
     try {
-      StoredTask task = store.find(entry.taskId).orElse(null);
-      Instant fire = task == null ? null : task.state().fireTime();
-      if (task != null
-          && fire != null
-          && task.version() == entry.version
-          && task.state().status() == TaskStatus.SCHEDULED) {
+      DueFire due = stillAsTaken(entry);
+      if (due != null) {
+        StoredTask task = due.task();
+        Instant fire = due.fire();
         TaskDefinition definition = task.definition();
         Map<String, String> labels = new LinkedHashMap<>(definition.labels());
         labels.put("schedulerd.parent", definition.id());
