@@ -249,63 +249,27 @@ public final class InMemoryTaskStore implements TaskStore {
       String taskId, String runId, TaskState next, RunRecord run, List<RunRecord> notRun) {
     notRun.forEach(r -> r.requireTask(taskId));
     run.requireTask(taskId);
-    Optional<StoredTask> written;
-    lock.lock();
-    try {
-      written = writeLocked(taskId, current -> holdsLease(current, runId), current -> next);
-      written.ifPresent(
-          t -> {
-            notRun.forEach(this::appendRunLocked);
-            appendRunLocked(run);
-          });
-    } finally {
-      lock.unlock();
-    }
-    if (written.isPresent()) {
-      notifyListeners();
-    }
-    return written;
+    List<RunRecord> records = new ArrayList<>(notRun);
+    records.add(run);
+    return writeIf(taskId, current -> holdsLease(current, runId), current -> next, records);
   }
 
   @Override
   public Optional<StoredTask> updateWithRuns(
       String taskId, long expectedVersion, TaskState next, List<RunRecord> runs) {
     runs.forEach(r -> r.requireTask(taskId));
-    Optional<StoredTask> written;
-    lock.lock();
-    try {
-      written =
-          writeLocked(taskId, current -> current.version() == expectedVersion, current -> next);
-      written.ifPresent(t -> runs.forEach(this::appendRunLocked));
-    } finally {
-      lock.unlock();
-    }
-    if (written.isPresent()) {
-      notifyListeners();
-    }
-    return written;
+    return writeIf(taskId, current -> current.version() == expectedVersion, current -> next, runs);
   }
 
   @Override
   public Optional<StoredTask> recoverAbandoned(
       String taskId, long expectedVersion, TaskState next, RunRecord run) {
     run.requireTask(taskId);
-    Optional<StoredTask> written;
-    lock.lock();
-    try {
-      written =
-          writeLocked(
-              taskId,
-              current -> current.version() == expectedVersion && current.state().lease() != null,
-              current -> next);
-      written.ifPresent(t -> appendRunLocked(run));
-    } finally {
-      lock.unlock();
-    }
-    if (written.isPresent()) {
-      notifyListeners();
-    }
-    return written;
+    return writeIf(
+        taskId,
+        current -> current.version() == expectedVersion && current.state().lease() != null,
+        current -> next,
+        List.of(run));
   }
 
   @Override
@@ -432,10 +396,19 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   private Optional<StoredTask> writeIf(String taskId, Condition condition, NextState next) {
+    return writeIf(taskId, condition, next, List.of());
+  }
+
+  /** Writes the next state if the condition holds, and then appends {@code runs}, oldest first. */
+  private Optional<StoredTask> writeIf(
+      String taskId, Condition condition, NextState next, List<RunRecord> runs) {
     Optional<StoredTask> written;
     lock.lock();
     try {
       written = writeLocked(taskId, condition, next);
+      if (written.isPresent()) {
+        runs.forEach(this::appendRunLocked);
+      }
     } finally {
       lock.unlock();
     }
