@@ -117,6 +117,11 @@ final class CommandLineArgs {
   private final boolean version;
   private final Settings settings;
 
+  /** Reads the settings once the command line has said which config file, if any. */
+  interface SettingsLoader {
+    Settings load(@Nullable String configOption);
+  }
+
   private CommandLineArgs(
       Command command,
       Map<String, String> given,
@@ -134,8 +139,9 @@ final class CommandLineArgs {
 
   /**
    * @throws UsageException for an unknown option or mode, a missing or surplus argument
+   * @throws Settings.SettingsException from {@code settings}
    */
-  static CommandLineArgs parse(String[] args, Settings settings) {
+  static CommandLineArgs parse(String[] args, SettingsLoader settings) {
     int first = 0;
     Command command = Command.SERVE;
     boolean subcommand = false;
@@ -204,7 +210,8 @@ final class CommandLineArgs {
             };
       }
     }
-    return new CommandLineArgs(command, Map.copyOf(given), file, help, version, settings);
+    return new CommandLineArgs(
+        command, Map.copyOf(given), file, help, version, settings.load(given.get(CONFIG.name())));
   }
 
   private static Option find(Command command, String name, String arg) {
@@ -218,6 +225,11 @@ final class CommandLineArgs {
 
   Command command() {
     return command;
+  }
+
+  /** The settings from the environment and the config file. */
+  Settings settings() {
+    return settings;
   }
 
   boolean helpRequested() {

@@ -82,8 +82,9 @@ public final class Main {
 
   /** Parses {@code args} and runs what they ask for; the process's exit code. */
   static int run(String[] args, PrintStream protocolOut) throws InterruptedException {
-    Settings settings = Settings.load(args, System.getenv(), SeedFiles.home());
-    CommandLineArgs cli = CommandLineArgs.parse(args, settings);
+    CommandLineArgs cli =
+        CommandLineArgs.parse(
+            args, config -> Settings.load(config, System.getenv(), SeedFiles.home()));
     PrintStream out = protocolOut; // help, version and the task-file commands' reports
     if (cli.helpRequested()) {
       out.print(CommandLineArgs.usage(cli.command()));
@@ -96,21 +97,17 @@ public final class Main {
       return 0;
     }
     return switch (cli.command()) {
-      case SERVE, DAEMON -> new Main(cli, settings, protocolOut).call();
-      case IMPORT -> SeedFileCommands.importFile(cli, settings, out);
-      case EXPORT -> SeedFileCommands.exportFile(cli, settings, out);
+      case SERVE, DAEMON -> new Main(cli, protocolOut).call();
+      case IMPORT -> SeedFileCommands.importFile(cli, out);
+      case EXPORT -> SeedFileCommands.exportFile(cli, out);
     };
-  }
-
-  Settings settings() {
-    return settings;
   }
 
   private final PrintStream protocolOut;
 
-  private Main(CommandLineArgs cli, Settings settings, PrintStream protocolOut) {
+  private Main(CommandLineArgs cli, PrintStream protocolOut) {
     this.protocolOut = protocolOut;
-    this.settings = settings;
+    this.settings = cli.settings();
     this.mode = cli.command().wireName();
     this.store = cli.text(CommandLineArgs.STORE);
     this.zone = cli.text(CommandLineArgs.ZONE);

@@ -12,19 +12,19 @@ import java.time.ZoneId;
 final class SeedFileCommands {
   private SeedFileCommands() {}
 
-  private static TaskStore openStore(CommandLineArgs cli, Settings settings) {
+  private static TaskStore openStore(CommandLineArgs cli) {
     return Main.openStore(
-        cli.text(CommandLineArgs.STORE), settings, SeedFileCommands.class.getClassLoader());
+        cli.text(CommandLineArgs.STORE), cli.settings(), SeedFileCommands.class.getClassLoader());
   }
 
   /**
    * Adds the tasks of a JSON task file in the seed's format to the store. Tasks whose id the store
    * already has are left alone. The file is only read.
    */
-  static int importFile(CommandLineArgs cli, Settings settings, PrintStream out) {
+  static int importFile(CommandLineArgs cli, PrintStream out) {
     ZoneId defaultZone = CommandLineArgs.zone(cli.text(CommandLineArgs.IMPORT_ZONE));
     Path file = Path.of(cli.file());
-    try (TaskStore target = openStore(cli, settings)) {
+    try (TaskStore target = openStore(cli)) {
       SeedFiles.ImportReport report =
           SeedFiles.importInto(
               target, file, new FireTimes(defaultZone), InstantSource.system().instant());
@@ -46,9 +46,9 @@ final class SeedFileCommands {
    * Writes every task of the store (with its latest runs) to a JSON task file in the seed's format,
    * replacing the file atomically.
    */
-  static int exportFile(CommandLineArgs cli, Settings settings, PrintStream out) {
+  static int exportFile(CommandLineArgs cli, PrintStream out) {
     Path file = Path.of(cli.file());
-    try (TaskStore source = openStore(cli, settings)) {
+    try (TaskStore source = openStore(cli)) {
       int count = SeedFiles.exportFrom(source, file, InstantSource.system().instant());
       out.println("Exported " + count + " task(s) to " + file);
     }

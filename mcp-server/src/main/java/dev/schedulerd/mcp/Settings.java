@@ -78,13 +78,13 @@ final class Settings {
   }
 
   /**
-   * Reads the config file (named in {@code args}, the environment, or the default place) and the
-   * environment.
+   * Reads the config file ({@code configOption}, the value of {@code --config} when given, else the
+   * environment's, else the default place) and the environment.
    *
    * @throws SettingsException naming the file, the key and the value that are wrong
    */
-  static Settings load(String[] args, Map<String, String> env, Path home) {
-    Path file = configFile(args, env, home);
+  static Settings load(@Nullable String configOption, Map<String, String> env, Path home) {
+    Path file = configFile(configOption, env, home);
     Map<String, String> values = new LinkedHashMap<>();
     Map<String, String> storeOptions = new TreeMap<>();
     Map<String, String> executorSettings = new TreeMap<>();
@@ -197,17 +197,10 @@ final class Settings {
     return value;
   }
 
-  private static @Nullable Path configFile(String[] args, Map<String, String> env, Path home) {
-    for (int i = 0; i < args.length; i++) {
-      String explicit = null;
-      if (args[i].equals("--config") && i + 1 < args.length) {
-        explicit = args[i + 1];
-      } else if (args[i].startsWith("--config=")) {
-        explicit = args[i].substring("--config=".length());
-      }
-      if (explicit != null) {
-        return existing(Path.of(explicit), "--config");
-      }
+  private static @Nullable Path configFile(
+      @Nullable String configOption, Map<String, String> env, Path home) {
+    if (configOption != null) {
+      return existing(Path.of(configOption), "--config");
     }
     String fromEnv = env.get("SCHEDULERD_CONFIG");
     if (fromEnv != null && !fromEnv.isBlank()) {

@@ -15,7 +15,7 @@ final class CommandLineArgsTest {
   @TempDir Path home;
 
   private CommandLineArgs parse(String... args) {
-    return CommandLineArgs.parse(args, Settings.load(args, Map.of(), home));
+    return CommandLineArgs.parse(args, config -> Settings.load(config, Map.of(), home));
   }
 
   @Test
@@ -70,7 +70,8 @@ final class CommandLineArgsTest {
     String[] args = {"--config", config.toString(), "--stop-grace", "1"};
     CommandLineArgs cli =
         CommandLineArgs.parse(
-            args, Settings.load(args, Map.of("SCHEDULERD_STORE", "json:/tmp/t.json"), home));
+            args,
+            named -> Settings.load(named, Map.of("SCHEDULERD_STORE", "json:/tmp/t.json"), home));
     assertThat(cli.text(CommandLineArgs.ZONE)).isEqualTo("Asia/Tokyo");
     assertThat(cli.flag(CommandLineArgs.KEEP_ALIVE)).isTrue();
     assertThat(cli.number(CommandLineArgs.STOP_GRACE)).isEqualTo(1);
