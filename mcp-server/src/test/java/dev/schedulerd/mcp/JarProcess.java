@@ -41,13 +41,32 @@ record JarProcess(int exitCode, String stdout, String stderr) {
 
   /** Runs to completion with {@code stdin} as input. */
   static JarProcess run(Path home, String stdin, String... args) throws Exception {
+    return run(builder(home, List.of(args)), home, stdin);
+  }
+
+  /**
+   * Runs to completion as a process that file permissions bind even when the tests run as root (CI
+   * does): the capabilities that let root read and write any file are dropped with setpriv. Without
+   * root, runs as it is.
+   */
+  static JarProcess runBoundByFilePermissions(Path home, String stdin, String... args)
+      throws Exception {
+    ProcessBuilder builder = builder(home, List.of(args));
+    if (System.getProperty("user.name").equals("root")) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(
+          Files.isExecutable(Path.of("/usr/bin/setpriv")),
+          "as root, file permissions bind only through setpriv (util-linux), missing here");
+      builder
+          .command()
+          .addAll(0, List.of("/usr/bin/setpriv", "--bounding-set=-dac_override,-dac_read_search"));
+    }
+    return run(builder, home, stdin);
+  }
+
+  private static JarProcess run(ProcessBuilder builder, Path home, String stdin) throws Exception {
     Path out = Files.createTempFile(home, "out", ".txt");
     Path err = Files.createTempFile(home, "err", ".txt");
-    Process process =
-        builder(home, List.of(args))
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
+    Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     try (var in = process.getOutputStream()) {
       in.write(stdin.getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {

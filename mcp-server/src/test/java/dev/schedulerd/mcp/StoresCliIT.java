@@ -129,6 +129,39 @@ final class StoresCliIT {
     assertThat(result.stdout()).isEmpty();
   }
 
+  /**
+   * An unreadable store file, SQLite or JSON, stops start-up naming the file. Run by the real jar
+   * with file permissions in force even as root, where the stores' own tests must skip this case.
+   */
+  @Test
+  void unreadableStoreFiles_stopStartupNamingTheFile() throws Exception {
+    Path db = home.resolve("tasks.db");
+    Path json = home.resolve("tasks.json");
+    for (String store : List.of("sqlite:" + db, "json:" + json)) {
+      JarProcess created = JarProcess.run(home, INITIALIZE, "--store", store);
+      assertThat(created.exitCode()).as(created.stderr()).isZero();
+    }
+    Files.setPosixFilePermissions(db, java.util.Set.of());
+    Files.setPosixFilePermissions(json, java.util.Set.of());
+
+    JarProcess sqlite =
+        JarProcess.runBoundByFilePermissions(home, INITIALIZE, "--store", "sqlite:" + db);
+    JarProcess file =
+        JarProcess.runBoundByFilePermissions(home, INITIALIZE, "--store", "json:" + json);
+
+    assertThat(sqlite.exitCode()).as(sqlite.stderr()).isEqualTo(1);
+    assertThat(sqlite.stderr())
+        .contains("Cannot open the task store " + db)
+        .contains("may not read")
+        .doesNotContain("\tat ");
+    assertThat(file.exitCode()).as(file.stderr()).isEqualTo(1);
+    assertThat(file.stderr())
+        .contains("Cannot read the task file " + json)
+        .contains("Fix its permissions")
+        .doesNotContain("\tat ");
+    assertThat(sqlite.stdout() + file.stdout()).isEmpty();
+  }
+
   @Test
   void damagedStoreFile_stopsStartupWithOneMessageAndKeepsTheFile() throws Exception {
     Path db = home.resolve("tasks.db");
