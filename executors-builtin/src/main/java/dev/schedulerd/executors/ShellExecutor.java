@@ -315,6 +315,13 @@ public class ShellExecutor implements TaskExecutor {
       exit = process.exitValue();
     } catch (InterruptedException e) {
       killTree(process, ownGroup); // timed out or stopped by the scheduler
+      // SIGKILL is delivered at once but takes effect later: the pumps end once every process
+      // holding the output pipes has died, so the caller sees the tree gone, not dying.
+      try {
+        joinPumps(outPump, errPump);
+      } catch (InterruptedException again) {
+        e.addSuppressed(again);
+      }
       throw e;
     }
     // Read what it wrote before killing what it left running in the background: destroying the
@@ -361,7 +368,7 @@ public class ShellExecutor implements TaskExecutor {
   }
 
   /** Kills the process, its process group (when it has its own) and every descendant. */
-  static void killTree(Process process, boolean ownGroup) {
+  private static void killTree(Process process, boolean ownGroup) {
     killGroup(process, ownGroup);
     process.destroyForcibly();
   }
