@@ -2,10 +2,13 @@ package dev.schedulerd.store.sqlite;
 
 import dev.schedulerd.api.store.StoreException;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -28,6 +31,9 @@ final class GroupCommitWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
   private static final int MAX_BATCH = 512;
 
+  /** Far more than the store's distinct statements; reaching it means SQL built from values. */
+  private static final int MAX_PREPARED = 64;
+
   /** One write; runs inside the batch's transaction. */
   interface Write<T> {
     T apply(Batch batch) throws SQLException;
@@ -35,7 +41,12 @@ final class GroupCommitWriter implements AutoCloseable {
 
   /** What a write sees of the batch it is part of. */
   interface Batch {
-    Connection connection();
+    /**
+     * A statement for {@code sql} prepared on the writer's connection once and reused by every
+     * later batch. The writer owns it: close its result sets, never the statement. {@code sql} must
+     * be a constant (parameters go in {@code ?}), or the cache would grow without bound.
+     */
+    PreparedStatement prepared(String sql) throws SQLException;
 
     /** The next value of the store-wide change counter. */
     long nextChangeSeq();
@@ -53,6 +64,14 @@ final class GroupCommitWriter implements AutoCloseable {
   private final LinkedBlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private final AtomicLong commits = new AtomicLong();
+
+  /**
+   * Statements prepared once and kept for the connection's life: SQLite's prepare (parse and plan)
+   * took about 15% of the writer's time when every write prepared its statements anew. Touched by
+   * the writer thread alone.
+   */
+  private final Map<String, PreparedStatement> prepared = new HashMap<>();
+
   private volatile boolean closed;
 
   GroupCommitWriter(Connection connection, String file, Runnable afterCommit) {
@@ -106,39 +125,42 @@ final class GroupCommitWriter implements AutoCloseable {
         batch.clear();
       }
     }
+    discardPrepared();
   }
 
   private void commit(List<Pending<?>> batch) {
     List<@Nullable Object> results = new ArrayList<>(batch.size());
     List<@Nullable RuntimeException> failures = new ArrayList<>(batch.size());
-    try (Statement statement = connection.createStatement()) {
-      statement.execute("BEGIN IMMEDIATE");
+    try {
+      execute("BEGIN IMMEDIATE");
       try {
-        long changeSeq = readChangeCounter(statement);
-        BatchContext context = new BatchContext(connection, changeSeq);
+        long changeSeq = readChangeCounter();
+        BatchContext context = new BatchContext(changeSeq);
         for (Pending<?> pending : batch) {
-          statement.execute("SAVEPOINT write");
+          execute("SAVEPOINT write");
           try {
             results.add(pending.write().apply(context));
             failures.add(null);
-            statement.execute("RELEASE write");
+            execute("RELEASE write");
           } catch (SQLException e) {
-            undo(statement);
+            undo();
             results.add(null);
             failures.add(storeFailure(e));
           } catch (RuntimeException e) {
-            undo(statement);
+            undo();
             results.add(null);
             failures.add(e);
           }
         }
         if (context.changeSeq != changeSeq) {
-          statement.execute("UPDATE change_counter SET value = " + context.changeSeq);
+          PreparedStatement counter = prepared("UPDATE change_counter SET value = ?");
+          counter.setLong(1, context.changeSeq);
+          counter.executeUpdate();
         }
-        statement.execute("COMMIT");
+        execute("COMMIT");
         commits.incrementAndGet();
       } catch (SQLException | RuntimeException e) {
-        rollbackQuietly(statement);
+        rollbackQuietly();
         throw e;
       }
     } catch (SQLException e) {
@@ -168,14 +190,18 @@ final class GroupCommitWriter implements AutoCloseable {
     }
   }
 
-  /** Undoes the current write alone; the batch goes on. */
-  private static void undo(Statement statement) throws SQLException {
-    statement.execute("ROLLBACK TO write");
-    statement.execute("RELEASE write");
+  /**
+   * Undoes the current write alone; the batch goes on. The cached statements are dropped too: a
+   * write that failed half way may have left one mid-step.
+   */
+  private void undo() throws SQLException {
+    discardPrepared();
+    execute("ROLLBACK TO write");
+    execute("RELEASE write");
   }
 
-  private static long readChangeCounter(Statement statement) throws SQLException {
-    try (var rs = statement.executeQuery("SELECT value FROM change_counter")) {
+  private long readChangeCounter() throws SQLException {
+    try (ResultSet rs = prepared("SELECT value FROM change_counter").executeQuery()) {
       if (!rs.next()) {
         throw new SQLException("the change_counter row is missing");
       }
@@ -183,12 +209,43 @@ final class GroupCommitWriter implements AutoCloseable {
     }
   }
 
-  private static void rollbackQuietly(Statement statement) {
+  private void rollbackQuietly() {
+    discardPrepared();
     try {
-      statement.execute("ROLLBACK");
+      execute("ROLLBACK");
     } catch (SQLException ignored) {
       // no transaction was open (BEGIN itself failed)
     }
+  }
+
+  private void execute(String sql) throws SQLException {
+    prepared(sql).execute();
+  }
+
+  private PreparedStatement prepared(String sql) throws SQLException {
+    PreparedStatement statement = prepared.get(sql);
+    if (statement != null) {
+      statement.clearParameters();
+      return statement;
+    }
+    if (prepared.size() == MAX_PREPARED) {
+      throw new IllegalStateException(
+          "the SQLite writer holds " + MAX_PREPARED + " prepared statements; SQL must be constant");
+    }
+    statement = connection.prepareStatement(sql);
+    prepared.put(sql, statement);
+    return statement;
+  }
+
+  private void discardPrepared() {
+    for (PreparedStatement statement : prepared.values()) {
+      try {
+        statement.close();
+      } catch (SQLException e) {
+        log.debug("Closing a cached statement failed", e);
+      }
+    }
+    prepared.clear();
   }
 
   private StoreException storeFailure(SQLException e) {
@@ -225,18 +282,16 @@ final class GroupCommitWriter implements AutoCloseable {
     SqliteTaskStore.closeQuietly(connection);
   }
 
-  private static final class BatchContext implements Batch {
-    private final Connection connection;
+  private final class BatchContext implements Batch {
     private long changeSeq;
 
-    BatchContext(Connection connection, long changeSeq) {
-      this.connection = connection;
+    BatchContext(long changeSeq) {
       this.changeSeq = changeSeq;
     }
 
     @Override
-    public Connection connection() {
-      return connection;
+    public PreparedStatement prepared(String sql) throws SQLException {
+      return GroupCommitWriter.this.prepared(sql);
     }
 
     @Override

@@ -65,6 +65,7 @@ public final class SqliteTaskStore implements TaskStore {
   private static final int READERS = 4;
   private static final int TOMBSTONES_KEPT = 10_000;
   private static final String TASK_COLUMNS = "definition, state, version";
+  private static final String FIND_TASK = "SELECT " + TASK_COLUMNS + " FROM tasks WHERE id = ?";
 
   private final Path file;
   private final SqliteOptions options;
@@ -181,35 +182,29 @@ public final class SqliteTaskStore implements TaskStore {
     }
     return writer.execute(
         batch -> {
-          Connection c = batch.connection();
           java.util.Set<String> ids = new java.util.HashSet<>();
           for (StoredTask task : stored) {
-            try (PreparedStatement exists =
-                c.prepareStatement("SELECT 1 FROM tasks WHERE id = ?")) {
-              exists.setString(1, task.id());
-              try (ResultSet rs = exists.executeQuery()) {
-                if (rs.next() || !ids.add(task.id())) {
-                  throw new DuplicateTaskException(task.id());
-                }
+            PreparedStatement exists = batch.prepared("SELECT 1 FROM tasks WHERE id = ?");
+            exists.setString(1, task.id());
+            try (ResultSet rs = exists.executeQuery()) {
+              if (rs.next() || !ids.add(task.id())) {
+                throw new DuplicateTaskException(task.id());
               }
             }
           }
           for (StoredTask task : stored) {
-            try (PreparedStatement insert =
-                c.prepareStatement(
+            PreparedStatement insert =
+                batch.prepared(
                     "INSERT INTO tasks (id, definition, state, status, version, next_due_ms,"
                         + " lease_run_id, lease_expires_ms, change_seq)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-              insert.setString(1, task.id());
-              insert.setString(2, TaskJson.writeDefinition(task.definition()));
-              bindState(insert, 3, task.state(), batch.nextChangeSeq());
-              insert.executeUpdate();
-            }
-            try (PreparedStatement untomb =
-                c.prepareStatement("DELETE FROM removed_tasks WHERE id = ?")) {
-              untomb.setString(1, task.id());
-              untomb.executeUpdate();
-            }
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            insert.setString(1, task.id());
+            insert.setString(2, TaskJson.writeDefinition(task.definition()));
+            bindState(insert, 3, task.state(), batch.nextChangeSeq());
+            insert.executeUpdate();
+            PreparedStatement untomb = batch.prepared("DELETE FROM removed_tasks WHERE id = ?");
+            untomb.setString(1, task.id());
+            untomb.executeUpdate();
           }
           return stored;
         });
@@ -229,20 +224,18 @@ public final class SqliteTaskStore implements TaskStore {
     }
     return writer.execute(
         batch -> {
-          Connection c = batch.connection();
           TaskState state = next.withVersion(expectedVersion + 1);
-          try (PreparedStatement update =
-              c.prepareStatement(
+          PreparedStatement update =
+              batch.prepared(
                   "UPDATE tasks SET state = ?, status = ?, version = ?, next_due_ms = ?,"
                       + " lease_run_id = ?, lease_expires_ms = ?, change_seq = ?, definition = ?"
-                      + " WHERE id = ? AND version = ?")) {
-            bindState(update, 1, state, batch.nextChangeSeq());
-            update.setString(8, TaskJson.writeDefinition(definition));
-            update.setString(9, taskId);
-            update.setLong(10, expectedVersion);
-            if (update.executeUpdate() != 1) {
-              return Optional.empty();
-            }
+                      + " WHERE id = ? AND version = ?");
+          bindState(update, 1, state, batch.nextChangeSeq());
+          update.setString(8, TaskJson.writeDefinition(definition));
+          update.setString(9, taskId);
+          update.setLong(10, expectedVersion);
+          if (update.executeUpdate() != 1) {
+            return Optional.empty();
           }
           return Optional.of(new StoredTask(definition, state));
         });
@@ -346,27 +339,25 @@ public final class SqliteTaskStore implements TaskStore {
       NextState next,
       List<RunRecord> runs)
       throws SQLException {
-    Connection c = batch.connection();
-    Optional<StoredTask> current = findTask(c, taskId);
+    Optional<StoredTask> current = findTask(batch.prepared(FIND_TASK), taskId);
     if (current.isEmpty() || !condition.test(current.get())) {
       return Optional.empty();
     }
     StoredTask old = current.get();
     StoredTask stored = old.withState(next.from(old).withVersion(old.version() + 1));
-    try (PreparedStatement update =
-        c.prepareStatement(
+    PreparedStatement update =
+        batch.prepared(
             "UPDATE tasks SET state = ?, status = ?, version = ?, next_due_ms = ?,"
                 + " lease_run_id = ?, lease_expires_ms = ?, change_seq = ?"
-                + " WHERE id = ? AND version = ?")) {
-      bindState(update, 1, stored.state(), batch.nextChangeSeq());
-      update.setString(8, taskId);
-      update.setLong(9, old.version());
-      if (update.executeUpdate() != 1) {
-        return Optional.empty();
-      }
+                + " WHERE id = ? AND version = ?");
+    bindState(update, 1, stored.state(), batch.nextChangeSeq());
+    update.setString(8, taskId);
+    update.setLong(9, old.version());
+    if (update.executeUpdate() != 1) {
+      return Optional.empty();
     }
     for (RunRecord run : runs) {
-      appendRun(c, run);
+      appendRun(batch, run);
     }
     return Optional.of(stored);
   }
@@ -394,46 +385,39 @@ public final class SqliteTaskStore implements TaskStore {
     statement.setLong(first + 6, seq);
   }
 
-  private void appendRun(Connection c, RunRecord run) throws SQLException {
-    try (PreparedStatement insert =
-        c.prepareStatement("INSERT INTO runs (task_id, run_id, record) VALUES (?, ?, ?)")) {
-      insert.setString(1, run.taskId());
-      insert.setString(2, run.runId());
-      insert.setString(3, TaskJson.writeRun(run));
-      insert.executeUpdate();
-    }
-    try (PreparedStatement prune =
-        c.prepareStatement(
+  private void appendRun(GroupCommitWriter.Batch batch, RunRecord run) throws SQLException {
+    PreparedStatement insert =
+        batch.prepared("INSERT INTO runs (task_id, run_id, record) VALUES (?, ?, ?)");
+    insert.setString(1, run.taskId());
+    insert.setString(2, run.runId());
+    insert.setString(3, TaskJson.writeRun(run));
+    insert.executeUpdate();
+    PreparedStatement prune =
+        batch.prepared(
             "DELETE FROM runs WHERE task_id = ?1 AND seq <= (SELECT seq FROM runs WHERE task_id = ?1"
-                + " ORDER BY seq DESC LIMIT 1 OFFSET ?2)")) {
-      prune.setString(1, run.taskId());
-      prune.setInt(2, options.runsKeptPerTask());
-      prune.executeUpdate();
-    }
+                + " ORDER BY seq DESC LIMIT 1 OFFSET ?2)");
+    prune.setString(1, run.taskId());
+    prune.setInt(2, options.runsKeptPerTask());
+    prune.executeUpdate();
   }
 
   @Override
   public boolean delete(String taskId) {
     return writer.execute(
         batch -> {
-          Connection c = batch.connection();
-          try (PreparedStatement delete = c.prepareStatement("DELETE FROM tasks WHERE id = ?")) {
-            delete.setString(1, taskId);
-            if (delete.executeUpdate() == 0) {
-              return false;
-            }
+          PreparedStatement delete = batch.prepared("DELETE FROM tasks WHERE id = ?");
+          delete.setString(1, taskId);
+          if (delete.executeUpdate() == 0) {
+            return false;
           }
-          try (PreparedStatement runs = c.prepareStatement("DELETE FROM runs WHERE task_id = ?")) {
-            runs.setString(1, taskId);
-            runs.executeUpdate();
-          }
-          try (PreparedStatement tomb =
-              c.prepareStatement(
-                  "INSERT OR REPLACE INTO removed_tasks (id, change_seq) VALUES (?, ?)")) {
-            tomb.setString(1, taskId);
-            tomb.setLong(2, batch.nextChangeSeq());
-            tomb.executeUpdate();
-          }
+          PreparedStatement runs = batch.prepared("DELETE FROM runs WHERE task_id = ?");
+          runs.setString(1, taskId);
+          runs.executeUpdate();
+          PreparedStatement tomb =
+              batch.prepared("INSERT OR REPLACE INTO removed_tasks (id, change_seq) VALUES (?, ?)");
+          tomb.setString(1, taskId);
+          tomb.setLong(2, batch.nextChangeSeq());
+          tomb.executeUpdate();
           return true;
         });
   }
@@ -445,15 +429,12 @@ public final class SqliteTaskStore implements TaskStore {
   private void pruneTombstones() {
     writer.execute(
         batch -> {
-          try (PreparedStatement prune =
-              batch
-                  .connection()
-                  .prepareStatement(
-                      "DELETE FROM removed_tasks WHERE change_seq <= (SELECT change_seq FROM"
-                          + " removed_tasks ORDER BY change_seq DESC LIMIT 1 OFFSET ?)")) {
-            prune.setInt(1, TOMBSTONES_KEPT);
-            return prune.executeUpdate();
-          }
+          PreparedStatement prune =
+              batch.prepared(
+                  "DELETE FROM removed_tasks WHERE change_seq <= (SELECT change_seq FROM"
+                      + " removed_tasks ORDER BY change_seq DESC LIMIT 1 OFFSET ?)");
+          prune.setInt(1, TOMBSTONES_KEPT);
+          return prune.executeUpdate();
         });
   }
 
@@ -461,7 +442,12 @@ public final class SqliteTaskStore implements TaskStore {
 
   @Override
   public Optional<StoredTask> find(String taskId) {
-    return read(c -> findTask(c, taskId));
+    return read(
+        c -> {
+          try (PreparedStatement query = c.prepareStatement(FIND_TASK)) {
+            return findTask(query, taskId);
+          }
+        });
   }
 
   @Override
@@ -622,21 +608,27 @@ public final class SqliteTaskStore implements TaskStore {
     }
   }
 
-  private static Optional<StoredTask> findTask(Connection c, String taskId) throws SQLException {
-    List<StoredTask> found =
-        queryTasks(c, "SELECT " + TASK_COLUMNS + " FROM tasks WHERE id = ?", taskId);
+  /** Runs {@link #FIND_TASK}; the caller owns {@code query}. */
+  private static Optional<StoredTask> findTask(PreparedStatement query, String taskId)
+      throws SQLException {
+    List<StoredTask> found = queryTasks(query, taskId);
     return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
   }
 
   private static List<StoredTask> queryTasks(Connection c, String sql, Object... args)
       throws SQLException {
     try (PreparedStatement query = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        query.setObject(i + 1, args[i]);
-      }
-      try (ResultSet rs = query.executeQuery()) {
-        return readTasks(rs);
-      }
+      return queryTasks(query, args);
+    }
+  }
+
+  private static List<StoredTask> queryTasks(PreparedStatement query, Object... args)
+      throws SQLException {
+    for (int i = 0; i < args.length; i++) {
+      query.setObject(i + 1, args[i]);
+    }
+    try (ResultSet rs = query.executeQuery()) {
+      return readTasks(rs);
     }
   }
 
@@ -745,19 +737,16 @@ public final class SqliteTaskStore implements TaskStore {
   public void heartbeat(NodeInfo node) {
     writer.execute(
         batch -> {
-          try (PreparedStatement upsert =
-              batch
-                  .connection()
-                  .prepareStatement(
-                      "INSERT OR REPLACE INTO nodes (node_id, started, last_heartbeat,"
-                          + " heartbeat_ms, runs_in_flight) VALUES (?, ?, ?, ?, ?)")) {
-            upsert.setString(1, node.nodeId());
-            upsert.setString(2, node.startedAt().toString());
-            upsert.setString(3, node.lastHeartbeat().toString());
-            upsert.setLong(4, node.lastHeartbeat().toEpochMilli());
-            upsert.setInt(5, node.runsInFlight());
-            return upsert.executeUpdate();
-          }
+          PreparedStatement upsert =
+              batch.prepared(
+                  "INSERT OR REPLACE INTO nodes (node_id, started, last_heartbeat,"
+                      + " heartbeat_ms, runs_in_flight) VALUES (?, ?, ?, ?, ?)");
+          upsert.setString(1, node.nodeId());
+          upsert.setString(2, node.startedAt().toString());
+          upsert.setString(3, node.lastHeartbeat().toString());
+          upsert.setLong(4, node.lastHeartbeat().toEpochMilli());
+          upsert.setInt(5, node.runsInFlight());
+          return upsert.executeUpdate();
         });
   }
 

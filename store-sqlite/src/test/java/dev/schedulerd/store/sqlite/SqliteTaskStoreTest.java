@@ -309,6 +309,44 @@ class SqliteTaskStoreTest {
   }
 
   @Test
+  void reusedStatements_leaveNoTransactionOpen_soACheckpointEmptiesTheLog() throws Exception {
+    Path file = dir.resolve("reused.db");
+    try (SqliteTaskStore store = open(file)) {
+      store.insert(definition("kept"), initial());
+      for (int i = 0; i < 20; i++) { // every kind of write, failing ones too, several times
+        StoredTask task = store.insert(definition("t" + i), initial());
+        assertThatThrownBy(() -> store.insert(definition("kept"), initial()))
+            .isInstanceOf(dev.schedulerd.api.store.DuplicateTaskException.class);
+        Lease lease = new Lease("n1", "run-" + i, T0, T0.plusSeconds(30));
+        StoredTask claimed = store.claim(task.id(), task.version(), lease).orElseThrow();
+        assertThat(store.claim(task.id(), task.version(), lease)).isEmpty();
+        RunRecord run =
+            new RunRecord(
+                "run-" + i, task.id(), 1, T0, T0, T0, RunOutcome.SUCCESS, "ok", null, "n1");
+        assertThat(
+                store.complete(
+                    task.id(), "run-" + i, claimed.state().scheduled(T0, T0, 0, run, T0), run))
+            .isPresent();
+        if (i % 2 == 0) {
+          assertThat(store.delete(task.id())).isTrue();
+        }
+      }
+      assertThat(store.list()).hasSize(11);
+      // A statement left mid-step would hold a read transaction on the writer's connection: the
+      // write-ahead log could then never be checkpointed back to empty.
+      try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
+          Statement statement = other.createStatement();
+          java.sql.ResultSet rs = statement.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getInt(1)).as("checkpoint blocked").isZero();
+        assertThat(rs.getInt(2)).as("frames left in the log").isZero();
+      }
+      store.insert(definition("after"), initial());
+      assertThat(store.find("after")).isPresent();
+    }
+  }
+
+  @Test
   void instantsRoundTripToTheNanosecond() {
     try (SqliteTaskStore store = open(dir.resolve("exact.db"))) {
       StoredTask stored = store.insert(definition("exact"), initial());
