@@ -6,9 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -30,9 +28,6 @@ import org.slf4j.LoggerFactory;
 final class GroupCommitWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
   private static final int MAX_BATCH = 512;
-
-  /** Far more than the store's distinct statements; reaching it means SQL built from values. */
-  private static final int MAX_PREPARED = 64;
 
   /** One write; runs inside the batch's transaction. */
   interface Write<T> {
@@ -58,24 +53,19 @@ final class GroupCommitWriter implements AutoCloseable {
   private static final Pending<Boolean> STOP =
       new Pending<>(batch -> Boolean.TRUE, new CompletableFuture<>());
 
-  private final Connection connection;
+  /** The writer's connection with its reused statements; touched by the writer thread alone. */
+  private final PreparedStatements statements;
+
   private final String file;
   private final Runnable afterCommit;
   private final LinkedBlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private final AtomicLong commits = new AtomicLong();
 
-  /**
-   * Statements prepared once and kept for the connection's life: SQLite's prepare (parse and plan)
-   * took about 15% of the writer's time when every write prepared its statements anew. Touched by
-   * the writer thread alone.
-   */
-  private final Map<String, PreparedStatement> prepared = new HashMap<>();
-
   private volatile boolean closed;
 
   GroupCommitWriter(Connection connection, String file, Runnable afterCommit) {
-    this.connection = connection;
+    this.statements = new PreparedStatements(connection);
     this.file = file;
     this.afterCommit = afterCommit;
     this.thread =
@@ -125,7 +115,7 @@ final class GroupCommitWriter implements AutoCloseable {
         batch.clear();
       }
     }
-    discardPrepared();
+    statements.discard();
   }
 
   private void commit(List<Pending<?>> batch) {
@@ -195,7 +185,7 @@ final class GroupCommitWriter implements AutoCloseable {
    * write that failed half way may have left one mid-step.
    */
   private void undo() throws SQLException {
-    discardPrepared();
+    statements.discard();
     execute("ROLLBACK TO write");
     execute("RELEASE write");
   }
@@ -210,7 +200,7 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   private void rollbackQuietly() {
-    discardPrepared();
+    statements.discard();
     try {
       execute("ROLLBACK");
     } catch (SQLException ignored) {
@@ -223,29 +213,7 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   private PreparedStatement prepared(String sql) throws SQLException {
-    PreparedStatement statement = prepared.get(sql);
-    if (statement != null) {
-      statement.clearParameters();
-      return statement;
-    }
-    if (prepared.size() == MAX_PREPARED) {
-      throw new IllegalStateException(
-          "the SQLite writer holds " + MAX_PREPARED + " prepared statements; SQL must be constant");
-    }
-    statement = connection.prepareStatement(sql);
-    prepared.put(sql, statement);
-    return statement;
-  }
-
-  private void discardPrepared() {
-    for (PreparedStatement statement : prepared.values()) {
-      try {
-        statement.close();
-      } catch (SQLException e) {
-        log.debug("Closing a cached statement failed", e);
-      }
-    }
-    prepared.clear();
+    return statements.get(sql);
   }
 
   private StoreException storeFailure(SQLException e) {
@@ -279,7 +247,7 @@ final class GroupCommitWriter implements AutoCloseable {
 
   /** Closes the connection; call after {@link #close()}. */
   void closeConnection() {
-    SqliteTaskStore.closeQuietly(connection);
+    statements.close();
   }
 
   private final class BatchContext implements Batch {

@@ -72,8 +72,9 @@ public final class SqliteTaskStore implements TaskStore {
   private final int schemaVersionFound;
   private final GroupCommitWriter writer;
   private final Semaphore readPermits = new Semaphore(READERS);
-  private final ConcurrentLinkedDeque<Connection> idleReaders = new ConcurrentLinkedDeque<>();
-  private final List<Connection> allReaders = new CopyOnWriteArrayList<>();
+  private final ConcurrentLinkedDeque<PreparedStatements> idleReaders =
+      new ConcurrentLinkedDeque<>();
+  private final List<PreparedStatements> allReaders = new CopyOnWriteArrayList<>();
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private final ReentrantLock watchLock = new ReentrantLock();
   private final Condition watchStop = watchLock.newCondition();
@@ -442,12 +443,7 @@ public final class SqliteTaskStore implements TaskStore {
 
   @Override
   public Optional<StoredTask> find(String taskId) {
-    return read(
-        c -> {
-          try (PreparedStatement query = c.prepareStatement(FIND_TASK)) {
-            return findTask(query, taskId);
-          }
-        });
+    return read(c -> findTask(c.get(FIND_TASK), taskId));
   }
 
   @Override
@@ -485,19 +481,17 @@ public final class SqliteTaskStore implements TaskStore {
   public List<RunRecord> runs(String taskId, int limit) {
     return read(
         c -> {
-          try (PreparedStatement query =
-              c.prepareStatement(
-                  "SELECT record FROM runs WHERE task_id = ? ORDER BY seq DESC LIMIT ?")) {
-            query.setString(1, taskId);
-            query.setInt(2, limit);
-            List<RunRecord> runs = new ArrayList<>();
-            try (ResultSet rs = query.executeQuery()) {
-              while (rs.next()) {
-                runs.add(TaskJson.readRun(rs.getString(1)));
-              }
+          PreparedStatement query =
+              c.get("SELECT record FROM runs WHERE task_id = ? ORDER BY seq DESC LIMIT ?");
+          query.setString(1, taskId);
+          query.setInt(2, limit);
+          List<RunRecord> runs = new ArrayList<>();
+          try (ResultSet rs = query.executeQuery()) {
+            while (rs.next()) {
+              runs.add(TaskJson.readRun(rs.getString(1)));
             }
-            return runs;
           }
+          return runs;
         });
   }
 
@@ -512,26 +506,24 @@ public final class SqliteTaskStore implements TaskStore {
     }
     return read(
         c -> {
-          try (PreparedStatement query =
-              c.prepareStatement(
-                  "SELECT seq, record FROM runs WHERE seq < ? ORDER BY seq DESC LIMIT ?")) {
-            query.setLong(1, before);
-            query.setInt(2, limit + 1);
-            List<RunRecord> runs = new ArrayList<>();
-            long last = 0;
-            boolean more = false;
-            try (ResultSet rs = query.executeQuery()) {
-              while (rs.next()) {
-                if (runs.size() == limit) {
-                  more = true;
-                  break;
-                }
-                last = rs.getLong(1);
-                runs.add(TaskJson.readRun(rs.getString(2)));
+          PreparedStatement query =
+              c.get("SELECT seq, record FROM runs WHERE seq < ? ORDER BY seq DESC LIMIT ?");
+          query.setLong(1, before);
+          query.setInt(2, limit + 1);
+          List<RunRecord> runs = new ArrayList<>();
+          long last = 0;
+          boolean more = false;
+          try (ResultSet rs = query.executeQuery()) {
+            while (rs.next()) {
+              if (runs.size() == limit) {
+                more = true;
+                break;
               }
+              last = rs.getLong(1);
+              runs.add(TaskJson.readRun(rs.getString(2)));
             }
-            return new RunPage(runs, more ? Long.toString(last) : null);
           }
+          return new RunPage(runs, more ? Long.toString(last) : null);
         });
   }
 
@@ -547,43 +539,40 @@ public final class SqliteTaskStore implements TaskStore {
     }
     return read(
         c -> {
-          try (Statement statement = c.createStatement()) {
-            statement.execute("BEGIN"); // one snapshot for the counter and the rows
-            try {
-              long now;
-              try (ResultSet rs = statement.executeQuery("SELECT value FROM change_counter")) {
-                now = rs.next() ? rs.getLong(1) : 0;
-              }
-              if (now == cursor) {
-                return new ChangeSet(cursor, List.of(), List.of());
-              }
-              long upTo = pageEnd(c, cursor, limit, now);
-              List<StoredTask> changed =
-                  queryTasks(
-                      c,
-                      "SELECT "
-                          + TASK_COLUMNS
-                          + " FROM tasks WHERE change_seq > ? AND change_seq <= ?"
-                          + " ORDER BY change_seq",
-                      cursor,
-                      upTo);
-              List<String> removed = new ArrayList<>();
-              try (PreparedStatement query =
-                  c.prepareStatement(
-                      "SELECT id FROM removed_tasks WHERE change_seq > ? AND change_seq <= ?"
-                          + " ORDER BY change_seq")) {
-                query.setLong(1, cursor);
-                query.setLong(2, upTo);
-                try (ResultSet rs = query.executeQuery()) {
-                  while (rs.next()) {
-                    removed.add(rs.getString(1));
-                  }
-                }
-              }
-              return new ChangeSet(upTo, changed, removed);
-            } finally {
-              statement.execute("COMMIT");
+          c.get("BEGIN").execute(); // one snapshot for the counter and the rows
+          try {
+            long now;
+            try (ResultSet rs = c.get("SELECT value FROM change_counter").executeQuery()) {
+              now = rs.next() ? rs.getLong(1) : 0;
             }
+            if (now == cursor) {
+              return new ChangeSet(cursor, List.of(), List.of());
+            }
+            long upTo = pageEnd(c, cursor, limit, now);
+            List<StoredTask> changed =
+                queryTasks(
+                    c,
+                    "SELECT "
+                        + TASK_COLUMNS
+                        + " FROM tasks WHERE change_seq > ? AND change_seq <= ?"
+                        + " ORDER BY change_seq",
+                    cursor,
+                    upTo);
+            List<String> removed = new ArrayList<>();
+            PreparedStatement query =
+                c.get(
+                    "SELECT id FROM removed_tasks WHERE change_seq > ? AND change_seq <= ?"
+                        + " ORDER BY change_seq");
+            query.setLong(1, cursor);
+            query.setLong(2, upTo);
+            try (ResultSet rs = query.executeQuery()) {
+              while (rs.next()) {
+                removed.add(rs.getString(1));
+              }
+            }
+            return new ChangeSet(upTo, changed, removed);
+          } finally {
+            c.get("COMMIT").execute();
           }
         });
   }
@@ -592,19 +581,19 @@ public final class SqliteTaskStore implements TaskStore {
    * The change number a page of {@code limit} tasks after {@code cursor} ends at: that of its
    * {@code limit}-th task (from the change-number index alone), or {@code now} when fewer remain.
    */
-  private static long pageEnd(Connection c, long cursor, int limit, long now) throws SQLException {
+  private static long pageEnd(PreparedStatements c, long cursor, int limit, long now)
+      throws SQLException {
     if (limit == Integer.MAX_VALUE) {
       return now;
     }
-    try (PreparedStatement query =
-        c.prepareStatement(
+    PreparedStatement query =
+        c.get(
             "SELECT change_seq FROM tasks WHERE change_seq > ? ORDER BY change_seq"
-                + " LIMIT 1 OFFSET ?")) {
-      query.setLong(1, cursor);
-      query.setInt(2, limit - 1);
-      try (ResultSet rs = query.executeQuery()) {
-        return rs.next() ? rs.getLong(1) : now;
-      }
+                + " LIMIT 1 OFFSET ?");
+    query.setLong(1, cursor);
+    query.setInt(2, limit - 1);
+    try (ResultSet rs = query.executeQuery()) {
+      return rs.next() ? rs.getLong(1) : now;
     }
   }
 
@@ -615,11 +604,9 @@ public final class SqliteTaskStore implements TaskStore {
     return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
   }
 
-  private static List<StoredTask> queryTasks(Connection c, String sql, Object... args)
+  private static List<StoredTask> queryTasks(PreparedStatements c, String sql, Object... args)
       throws SQLException {
-    try (PreparedStatement query = c.prepareStatement(sql)) {
-      return queryTasks(query, args);
-    }
+    return queryTasks(c.get(sql), args);
   }
 
   private static List<StoredTask> queryTasks(PreparedStatement query, Object... args)
@@ -702,7 +689,7 @@ public final class SqliteTaskStore implements TaskStore {
   }
 
   private interface Read<T> {
-    T apply(Connection connection) throws SQLException;
+    T apply(PreparedStatements connection) throws SQLException;
   }
 
   private <T> T read(Read<T> read) {
@@ -714,13 +701,16 @@ public final class SqliteTaskStore implements TaskStore {
       throw new StoreException("interrupted while waiting to read " + file, e);
     }
     try {
-      Connection connection = idleReaders.pollFirst();
+      PreparedStatements connection = idleReaders.pollFirst();
       if (connection == null) {
-        connection = connect(file, options);
+        connection = new PreparedStatements(connect(file, options));
         allReaders.add(connection);
       }
       try {
         return read.apply(connection);
+      } catch (SQLException | RuntimeException e) {
+        connection.discard(); // a statement may have been left mid-step
+        throw e;
       } finally {
         idleReaders.addFirst(connection);
       }
@@ -754,27 +744,26 @@ public final class SqliteTaskStore implements TaskStore {
   public List<NodeInfo> nodes(Instant since) {
     return read(
         c -> {
-          try (PreparedStatement q =
-              c.prepareStatement(
+          PreparedStatement q =
+              c.get(
                   "SELECT node_id, started, last_heartbeat, runs_in_flight FROM nodes"
-                      + " WHERE heartbeat_ms >= ? ORDER BY node_id")) {
-            q.setLong(1, since.toEpochMilli());
-            List<NodeInfo> nodes = new ArrayList<>();
-            try (ResultSet rs = q.executeQuery()) {
-              while (rs.next()) {
-                NodeInfo node =
-                    new NodeInfo(
-                        rs.getString(1),
-                        Instant.parse(rs.getString(2)),
-                        Instant.parse(rs.getString(3)),
-                        rs.getInt(4));
-                if (!node.lastHeartbeat().isBefore(since)) {
-                  nodes.add(node);
-                }
+                      + " WHERE heartbeat_ms >= ? ORDER BY node_id");
+          q.setLong(1, since.toEpochMilli());
+          List<NodeInfo> nodes = new ArrayList<>();
+          try (ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+              NodeInfo node =
+                  new NodeInfo(
+                      rs.getString(1),
+                      Instant.parse(rs.getString(2)),
+                      Instant.parse(rs.getString(3)),
+                      rs.getInt(4));
+              if (!node.lastHeartbeat().isBefore(since)) {
+                nodes.add(node);
               }
             }
-            return nodes;
           }
+          return nodes;
         });
   }
 
@@ -851,7 +840,7 @@ public final class SqliteTaskStore implements TaskStore {
       Thread.currentThread().interrupt();
     }
     readPermits.acquireUninterruptibly(READERS);
-    allReaders.forEach(SqliteTaskStore::closeQuietly);
+    allReaders.forEach(PreparedStatements::close);
     writer.closeConnection();
     log.info("Closed task store {}", file);
   }

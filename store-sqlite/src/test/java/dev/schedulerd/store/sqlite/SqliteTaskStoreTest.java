@@ -332,7 +332,15 @@ class SqliteTaskStoreTest {
         }
       }
       assertThat(store.list()).hasSize(11);
-      // A statement left mid-step would hold a read transaction on the writer's connection: the
+      for (int i = 0; i < 3; i++) { // and every kind of read, on the pooled reader connections
+        assertThat(store.find("kept")).isPresent();
+        assertThat(store.runs("t1", 10)).hasSize(1);
+        assertThat(store.allRuns(5, null).runs()).hasSize(5);
+        assertThat(store.changesSince(0, 4).changed()).hasSize(4);
+        assertThat(store.findExpiredLeases(T0, 10)).isEmpty();
+        assertThat(store.nodes(T0)).isEmpty();
+      }
+      // A statement left mid-step would hold a read transaction on its connection: the
       // write-ahead log could then never be checkpointed back to empty.
       try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
           Statement statement = other.createStatement();
@@ -342,7 +350,8 @@ class SqliteTaskStoreTest {
         assertThat(rs.getInt(2)).as("frames left in the log").isZero();
       }
       store.insert(definition("after"), initial());
-      assertThat(store.find("after")).isPresent();
+      assertThat(store.find("after")).isPresent(); // the readers see what came after
+      assertThat(store.list()).hasSize(12);
     }
   }
 
