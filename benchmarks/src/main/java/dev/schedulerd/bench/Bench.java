@@ -33,7 +33,8 @@ public final class Bench {
         W6                 start-up: spawn -> initialize answered, and with --pending stored
                            tasks, spawn -> all queued (the real launcher, beside a bare SDK server)
         W7                 MCP round trip from the official TypeScript client: sequential latency
-                           and calls/s with 32 in flight (needs e2e/node_modules: npm ci in e2e)
+                           early (after 500 calls) and steady (after 10,500 more), and calls/s
+                           with 32 in flight (needs e2e/node_modules: npm ci in e2e)
         --pending N        pending tasks in W4, largest size in W5 and W6 (default 1000000)
         W8                 scale-out: runs/s with 1, 2, 3 nodes on one PostgreSQL, claim latency,
                            start lateness with 3 nodes
