@@ -22,7 +22,8 @@ public final class Bench {
       """
       usage: benchmarks/run W1|...|W8 ... [--pending N] [--postgres JDBC_URL] [--backlog N]
                            [--precision-runs N]
-        W1                 throughput: 100,000 no-op tasks due now (20,000 on SQLite), tasks/s
+        W1                 throughput: 100,000 no-op tasks due now (20,000 on SQLite), tasks/s;
+                           the median of 5 runs (3 on SQLite) after one unmeasured
         W2                 precision: 2,000 tasks due 0.5-3 s ahead, start lateness
         W3                 durable submit: acknowledged adds/s on SQLite from 1 and 8 threads
                            (W1-W3 run together: schedulerd in memory and on SQLite beside
