@@ -1,5 +1,6 @@
 package dev.schedulerd.api.json;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -37,8 +38,25 @@ import org.jspecify.annotations.Nullable;
 final class StoredJsonReader {
   private StoredJsonReader() {}
 
-  static TaskDefinition readDefinition(ObjectMapper mapper, String json) {
-    try (JsonParser p = mapper.getFactory().createParser(json)) {
+  /** Where the JSON comes from: a string, or UTF-8 bytes as a store holds them. */
+  interface Source {
+    JsonParser open(JsonFactory factory) throws IOException;
+
+    static Source of(String json) {
+      return factory -> factory.createParser(json);
+    }
+
+    /**
+     * UTF-8 bytes, read by Jackson's byte parser: no {@code String} for the whole document, and no
+     * inflating it to chars for the char parser (a tenth of a million-task start-up's samples).
+     */
+    static Source ofUtf8(byte[] json) {
+      return factory -> factory.createParser(json);
+    }
+  }
+
+  static TaskDefinition readDefinition(ObjectMapper mapper, Source json) {
+    try (JsonParser p = json.open(mapper.getFactory())) {
       startObject(p, "a definition");
       String id = null;
       String kind = null;
@@ -113,8 +131,8 @@ final class StoredJsonReader {
     }
   }
 
-  static TaskState readState(ObjectMapper mapper, String json, long version) {
-    try (JsonParser p = mapper.getFactory().createParser(json)) {
+  static TaskState readState(ObjectMapper mapper, Source json, long version) {
+    try (JsonParser p = json.open(mapper.getFactory())) {
       startObject(p, "a state");
       String status = null;
       int attempt = 0;

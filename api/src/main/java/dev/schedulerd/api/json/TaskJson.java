@@ -82,7 +82,12 @@ public final class TaskJson {
   }
 
   public static TaskDefinition readDefinition(String json) {
-    return StoredJsonReader.readDefinition(MAPPER, json);
+    return StoredJsonReader.readDefinition(MAPPER, StoredJsonReader.Source.of(json));
+  }
+
+  /** Reads a definition from its JSON in UTF-8, as a store holds it. */
+  public static TaskDefinition readDefinition(byte[] utf8Json) {
+    return StoredJsonReader.readDefinition(MAPPER, StoredJsonReader.Source.ofUtf8(utf8Json));
   }
 
   /** The definition as a JSON tree. */
@@ -164,7 +169,12 @@ public final class TaskJson {
   }
 
   public static TaskState readState(String json, long version) {
-    return StoredJsonReader.readState(MAPPER, json, version);
+    return StoredJsonReader.readState(MAPPER, StoredJsonReader.Source.of(json), version);
+  }
+
+  /** Reads a state from its JSON in UTF-8, as a store holds it. */
+  public static TaskState readState(byte[] utf8Json, long version) {
+    return StoredJsonReader.readState(MAPPER, StoredJsonReader.Source.ofUtf8(utf8Json), version);
   }
 
   // ------------------------------------------------------------------ runs

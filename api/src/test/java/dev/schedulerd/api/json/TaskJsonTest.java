@@ -15,6 +15,7 @@ import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -121,6 +122,14 @@ final class TaskJsonTest {
     assertThatThrownBy(() -> TaskJson.readDefinition("{\"id\": \"x\", \"kind\": \"log\"}"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'priority'");
+    byte[] truncated = "{\"id\": \"x\"".getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> TaskJson.readDefinition(truncated))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("malformed");
+    byte[] notUtf8 = {'{', '"', 'i', 'd', '"', ':', '"', (byte) 0xC3, '"', '}'};
+    assertThatThrownBy(() -> TaskJson.readState(notUtf8, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("malformed");
   }
 
   /** Random definitions with every field in play: what is written reads back equal. */
@@ -188,7 +197,10 @@ final class TaskJsonTest {
         builder.resources(List.of("gpu", "db-" + random.nextInt(3)));
       }
       TaskDefinition d = builder.build();
-      assertThat(TaskJson.readDefinition(TaskJson.writeDefinition(d))).isEqualTo(d);
+      String json = TaskJson.writeDefinition(d);
+      assertThat(TaskJson.readDefinition(json)).isEqualTo(d);
+      // as a store hands it back: UTF-8 bytes, emoji and accents included
+      assertThat(TaskJson.readDefinition(json.getBytes(StandardCharsets.UTF_8))).isEqualTo(d);
     }
   }
 
@@ -224,7 +236,9 @@ final class TaskJsonTest {
             default -> TaskState.waiting(created);
           };
       long version = 1 + random.nextInt(1_000_000);
-      assertThat(TaskJson.readState(TaskJson.writeState(state), version))
+      String json = TaskJson.writeState(state);
+      assertThat(TaskJson.readState(json, version)).isEqualTo(state.withVersion(version));
+      assertThat(TaskJson.readState(json.getBytes(StandardCharsets.UTF_8), version))
           .isEqualTo(state.withVersion(version));
     }
   }

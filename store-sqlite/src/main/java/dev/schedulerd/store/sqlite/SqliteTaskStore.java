@@ -14,6 +14,7 @@ import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.RunPage;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -632,7 +633,8 @@ public final class SqliteTaskStore implements TaskStore {
     List<FutureTask<List<StoredTask>>> chunks = new ArrayList<>();
     List<RawTask> chunk = new ArrayList<>();
     while (rs.next()) {
-      chunk.add(new RawTask(rs.getString(1), rs.getString(2), rs.getLong(3)));
+      // The JSON's UTF-8 bytes as stored: decoded by Jackson's byte parser, never a String.
+      chunk.add(new RawTask(rs.getBytes(1), rs.getBytes(2), rs.getLong(3)));
       if (chunk.size() == DECODE_CHUNK) {
         List<RawTask> full = chunk;
         FutureTask<List<StoredTask>> decode = new FutureTask<>(() -> decodeAll(full));
@@ -668,7 +670,7 @@ public final class SqliteTaskStore implements TaskStore {
   }
 
   /** A task row as read, not yet decoded. */
-  private record RawTask(String definition, String state, long version) {}
+  private record RawTask(byte[] definition, byte[] state, long version) {}
 
   private static List<StoredTask> decodeAll(List<RawTask> rows) {
     List<StoredTask> tasks = new ArrayList<>(rows.size());
@@ -678,13 +680,17 @@ public final class SqliteTaskStore implements TaskStore {
     return tasks;
   }
 
-  private static StoredTask decode(String definition, String state, long version) {
+  private static StoredTask decode(byte[] definition, byte[] state, long version) {
     try {
       return new StoredTask(
           TaskJson.readDefinition(definition), TaskJson.readState(state, version));
     } catch (RuntimeException e) {
       throw new StoreException(
-          "a stored task cannot be read (" + e.getMessage() + "): " + abbreviate(definition), e);
+          "a stored task cannot be read ("
+              + e.getMessage()
+              + "): "
+              + abbreviate(new String(definition, StandardCharsets.UTF_8)),
+          e);
     }
   }
 

@@ -356,6 +356,34 @@ class SqliteTaskStoreTest {
   }
 
   @Test
+  void rowDamagedByAnotherProgram_isRefusedNamingWhatIsWrong() throws Exception {
+    Path file = dir.resolve("damaged-row.db");
+    try (SqliteTaskStore store = open(file)) {
+      store.insert(definition("fine"), initial());
+      store.insert(definition("cut"), initial());
+      store.insert(definition("bytes"), initial());
+      try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
+          Statement statement = other.createStatement()) {
+        statement.executeUpdate(
+            "UPDATE tasks SET definition = '{\"id\": \"cut\"' WHERE id = 'cut'");
+        // not UTF-8: a lone lead byte, stored as text
+        statement.executeUpdate(
+            "UPDATE tasks SET definition = CAST(X'7B226964223A22C3227D' AS TEXT) WHERE id = 'bytes'");
+      }
+      assertThat(store.find("fine")).isPresent();
+      assertThatThrownBy(() -> store.find("cut"))
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("cannot be read")
+          .hasMessageContaining("malformed")
+          .hasMessageContaining("{\"id\": \"cut\"");
+      assertThatThrownBy(() -> store.find("bytes"))
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("cannot be read")
+          .hasMessageContaining("malformed");
+    }
+  }
+
+  @Test
   void instantsRoundTripToTheNanosecond() {
     try (SqliteTaskStore store = open(dir.resolve("exact.db"))) {
       StoredTask stored = store.insert(definition("exact"), initial());
