@@ -13,9 +13,14 @@ public enum Priority {
   MEDIUM,
   LOW;
 
+  private static final Priority[] VALUES = values();
+
+  // Made once: a priority is written and read with every stored task.
+  private final String wireName = name().toLowerCase(Locale.ROOT);
+
   /** The lowercase name clients send and see ({@code "high"}). */
   public String wireName() {
-    return name().toLowerCase(Locale.ROOT);
+    return wireName;
   }
 
   /**
@@ -24,7 +29,13 @@ public enum Priority {
    * @throws IllegalArgumentException naming the value received and the accepted ones
    */
   public static Priority parse(String name) {
-    for (Priority p : values()) {
+    for (Priority p :
+        VALUES) { // as stored and as most clients send it: no trimming, no case folding
+      if (p.wireName.equals(name)) {
+        return p;
+      }
+    }
+    for (Priority p : VALUES) {
       if (p.name().equalsIgnoreCase(name.trim())) {
         return p;
       }

@@ -29,6 +29,11 @@ public enum TaskStatus {
   /** Withdrawn before it finished. Terminal. */
   CANCELLED;
 
+  private static final TaskStatus[] VALUES = values();
+
+  // Made once: a status is written with every store write and read with every stored task.
+  private final String wireName = name().toLowerCase(Locale.ROOT);
+
   /**
    * Which status may follow which: the one table of legal transitions. RUNNING → SCHEDULED covers
    * both a recurring task's next fire time and an interrupted run that must run again.
@@ -69,7 +74,7 @@ public enum TaskStatus {
 
   /** The lowercase name clients see ({@code "retry_wait"}). */
   public String wireName() {
-    return name().toLowerCase(Locale.ROOT);
+    return wireName;
   }
 
   /**
@@ -78,7 +83,13 @@ public enum TaskStatus {
    * @throws IllegalArgumentException naming the value received and the accepted ones
    */
   public static TaskStatus parse(String name) {
-    for (TaskStatus s : values()) {
+    for (TaskStatus s :
+        VALUES) { // as stored and as most clients send it: no trimming, no case folding
+      if (s.wireName.equals(name)) {
+        return s;
+      }
+    }
+    for (TaskStatus s : VALUES) {
       if (s.name().equalsIgnoreCase(name.trim())) {
         return s;
       }

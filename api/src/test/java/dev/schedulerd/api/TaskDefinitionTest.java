@@ -58,6 +58,11 @@ final class TaskDefinitionTest {
   @Test
   void priority_parse_namesAlternatives() {
     assertThat(Priority.parse("CRITICAL")).isEqualTo(Priority.CRITICAL);
+    assertThat(Priority.parse(" High ")).isEqualTo(Priority.HIGH);
+    for (Priority p : Priority.values()) {
+      assertThat(Priority.parse(p.wireName())).isEqualTo(p);
+      assertThat(p.wireName()).isEqualTo(p.name().toLowerCase(java.util.Locale.ROOT));
+    }
     assertThatThrownBy(() -> Priority.parse("urgent"))
         .hasMessageContaining("'urgent'")
         .hasMessageContaining("critical, high, medium, low");

@@ -101,6 +101,11 @@ final class TaskStatusTest {
   @Test
   void parse_acceptsAnyCaseAndNamesAlternativesOnError() {
     assertThat(TaskStatus.parse("Retry_Wait")).isEqualTo(RETRY_WAIT);
+    assertThat(TaskStatus.parse(" paused ")).isEqualTo(TaskStatus.PAUSED);
+    for (TaskStatus s : TaskStatus.values()) {
+      assertThat(TaskStatus.parse(s.wireName())).isEqualTo(s);
+      assertThat(s.wireName()).isEqualTo(s.name().toLowerCase(java.util.Locale.ROOT));
+    }
     assertThatThrownBy(() -> TaskStatus.parse("done"))
         .hasMessageContaining("'done'")
         .hasMessageContaining("completed");

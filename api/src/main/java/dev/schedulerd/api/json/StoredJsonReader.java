@@ -239,12 +239,19 @@ final class StoredJsonReader {
     } else {
       p.skipChildren();
     }
-    return new RetryPolicy(
-        maxAttempts,
-        IsoDurations.parse(required(initialDelay, "initialDelay")),
-        multiplier,
-        IsoDurations.parse(required(maxDelay, "maxDelay")),
-        jitter);
+    RetryPolicy policy =
+        new RetryPolicy(
+            maxAttempts,
+            IsoDurations.parse(required(initialDelay, "initialDelay")),
+            multiplier,
+            IsoDurations.parse(required(maxDelay, "maxDelay")),
+            jitter);
+    // Most tasks keep a shared policy: one instance for all of them, not a copy per task held for
+    // as long as the task is (a million stored tasks, each with its own, cost about 90 MB of heap).
+    if (policy.equals(RetryPolicy.DEFAULT)) {
+      return RetryPolicy.DEFAULT;
+    }
+    return policy.equals(RetryPolicy.NONE) ? RetryPolicy.NONE : policy;
   }
 
   private static FirePolicy readFirePolicy(JsonParser p) throws IOException {

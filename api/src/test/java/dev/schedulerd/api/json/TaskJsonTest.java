@@ -115,6 +115,20 @@ final class TaskJsonTest {
   }
 
   @Test
+  void sharedRetryPolicies_areReadBackAsTheSharedInstances() {
+    for (RetryPolicy shared : List.of(RetryPolicy.DEFAULT, RetryPolicy.NONE)) {
+      TaskDefinition d = TaskDefinition.builder("t", "log").retryPolicy(shared).build();
+      String json = TaskJson.writeDefinition(d);
+      assertThat(TaskJson.readDefinition(json).retryPolicy()).isSameAs(shared);
+      assertThat(TaskJson.readDefinition(json.getBytes(StandardCharsets.UTF_8)).retryPolicy())
+          .isSameAs(shared);
+    }
+    RetryPolicy own = new RetryPolicy(5, Duration.ofSeconds(3), 2.0, Duration.ofMinutes(5), 0.2);
+    TaskDefinition d = TaskDefinition.builder("t", "log").retryPolicy(own).build();
+    assertThat(TaskJson.readDefinition(TaskJson.writeDefinition(d)).retryPolicy()).isEqualTo(own);
+  }
+
+  @Test
   void malformedJson_isRefusedNamingTheProblem() {
     assertThatThrownBy(() -> TaskJson.readDefinition("{\"id\": \"x\""))
         .isInstanceOf(IllegalArgumentException.class)
