@@ -60,7 +60,7 @@ final class DispatchQueue {
     final long sequence;
     boolean live = true;
 
-    Entry(Offer offer, long sequence, Duration agingStep) {
+    Entry(Offer offer, long sequence, Duration agingStep, long agingStepNanos) {
       this.taskId = offer.taskId();
       this.version = offer.version();
       this.priority = offer.priority();
@@ -71,13 +71,8 @@ final class DispatchQueue {
       this.resources = offer.resources();
       this.spawnsRuns = offer.spawnsRuns();
       this.dueNanos = epochNanos(dueAt);
-      this.rankNanos =
-          epochNanos(rankOf(offer.dueAt(), agingStep.multipliedBy(offer.priority().ordinal())));
+      this.rankNanos = rankNanos(dueAt, agingStep, agingStepNanos, offer.priority().ordinal());
       this.sequence = sequence;
-    }
-
-    private static Instant rankOf(Instant dueAt, Duration handicap) {
-      return Instant.MAX.minus(handicap).isBefore(dueAt) ? Instant.MAX : dueAt.plus(handicap);
     }
 
     /** Whether dispatching it at {@code now} is too late: its fire time counts as missed. */
@@ -130,6 +125,38 @@ final class DispatchQueue {
   // Hand-written rather than Comparator.comparing chains: every offer and take compares
   // O(log n) times, and the chained lambdas showed up at the top of the dispatch profile.
   private static final long MAX_EPOCH_SECOND_IN_NANOS = Long.MAX_VALUE / 1_000_000_000L - 1;
+
+  /**
+   * An entry's rank: its due instant, later by one aging step per level below CRITICAL, saturated
+   * like {@link #epochNanos}. In long arithmetic: {@code Duration.multipliedBy} goes through
+   * BigDecimal: a tenth of the loading thread's samples when a million stored tasks were queued.
+   */
+  static long rankNanos(Instant due, Duration agingStep, long agingStepNanos, int levels) {
+    long dueNanos = epochNanos(due);
+    if (dueNanos == Long.MIN_VALUE && levels > 0) {
+      // Before 1677 the due instant itself is saturated; the handicap may bring it back in range.
+      try {
+        Duration handicap = agingStep.multipliedBy(levels);
+        return epochNanos(
+            Instant.MAX.minus(handicap).isBefore(due) ? Instant.MAX : due.plus(handicap));
+      } catch (ArithmeticException | java.time.DateTimeException e) {
+        return Long.MAX_VALUE; // a handicap longer than the whole time line
+      }
+    }
+    long handicap =
+        levels == 0
+            ? 0
+            : agingStepNanos > Long.MAX_VALUE / levels ? Long.MAX_VALUE : agingStepNanos * levels;
+    return dueNanos > Long.MAX_VALUE - handicap ? Long.MAX_VALUE : dueNanos + handicap;
+  }
+
+  private static long saturatedNanos(Duration duration) {
+    try {
+      return duration.toNanos();
+    } catch (ArithmeticException e) {
+      return duration.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
 
   /**
    * Nanoseconds since the epoch, saturated outside about 1677-2262: instants beyond compare equal
@@ -197,6 +224,7 @@ final class DispatchQueue {
   private final Map<String, Integer> resourceCapacity;
   private final Map<String, Integer> resourcesInUse = new HashMap<>();
   private final Duration agingStep;
+  private final long agingStepNanos;
 
   DispatchQueue(int maxConcurrent, Map<String, Integer> maxConcurrentByKind) {
     this(maxConcurrent, maxConcurrentByKind, Map.of(), Duration.ZERO);
@@ -217,6 +245,7 @@ final class DispatchQueue {
     this.maxConcurrentByKind = Map.copyOf(maxConcurrentByKind);
     this.resourceCapacity = Map.copyOf(resourceCapacity);
     this.agingStep = agingStep;
+    this.agingStepNanos = saturatedNanos(agingStep);
     this.byUrgency = agingStep.isZero() ? BY_PRIORITY : BY_RANK;
     this.ready = new PriorityQueue<>(byUrgency);
   }
@@ -242,7 +271,7 @@ final class DispatchQueue {
         }
         kill(existing);
       }
-      Entry entry = new Entry(offer, sequence++, agingStep);
+      Entry entry = new Entry(offer, sequence++, agingStep, agingStepNanos);
       live.put(entry.taskId, entry);
       count(entry, +1);
       waiting.add(entry);

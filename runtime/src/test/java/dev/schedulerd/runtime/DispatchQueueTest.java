@@ -76,6 +76,62 @@ final class DispatchQueueTest {
     assertThat(DispatchQueue.epochNanos(Instant.MIN)).isEqualTo(Long.MIN_VALUE);
   }
 
+  /** The rank as it was computed with java.time: the due instant plus the handicap, saturated. */
+  private static long rankViaInstants(Instant due, java.time.Duration step, int levels) {
+    java.time.Duration handicap = step.multipliedBy(levels);
+    Instant rank;
+    try {
+      rank = Instant.MAX.minus(handicap).isBefore(due) ? Instant.MAX : due.plus(handicap);
+    } catch (java.time.DateTimeException e) {
+      rank = Instant.MAX; // a handicap beyond every instant (the old arithmetic threw there)
+    }
+    return DispatchQueue.epochNanos(rank);
+  }
+
+  @Test
+  void rankNanos_agreesWithTheInstantArithmetic_atTheEdgesToo() {
+    java.util.Random random = new java.util.Random(7);
+    Instant[] dues = {
+      Instant.MIN,
+      Instant.parse("1600-01-01T00:00:00Z"),
+      Instant.EPOCH,
+      T0,
+      Instant.parse("2262-04-11T23:47:16.854775807Z").minusSeconds(1),
+      Instant.parse("2262-04-11T23:47:16.854775807Z").minusMillis(1),
+      Instant.parse("2300-01-01T00:00:00Z"),
+      Instant.MAX
+    };
+    java.time.Duration[] steps = {
+      java.time.Duration.ZERO,
+      java.time.Duration.ofNanos(1),
+      java.time.Duration.ofSeconds(30),
+      java.time.Duration.ofDays(365 * 100),
+      java.time.Duration.ofSeconds(Long.MAX_VALUE / 4)
+    };
+    for (Instant due : dues) {
+      for (java.time.Duration step : steps) {
+        for (int levels = 0; levels < 4; levels++) {
+          long stepNanos;
+          try {
+            stepNanos = step.toNanos();
+          } catch (ArithmeticException e) {
+            stepNanos = Long.MAX_VALUE;
+          }
+          assertThat(DispatchQueue.rankNanos(due, step, stepNanos, levels))
+              .as("%s + %s x %d", due, step, levels)
+              .isEqualTo(rankViaInstants(due, step, levels));
+        }
+      }
+    }
+    for (int n = 0; n < 10_000; n++) {
+      Instant due = T0.plusNanos(random.nextLong(1L << 60) - (1L << 59));
+      java.time.Duration step = java.time.Duration.ofNanos(random.nextLong(1L << 40));
+      int levels = random.nextInt(4);
+      assertThat(DispatchQueue.rankNanos(due, step, step.toNanos(), levels))
+          .isEqualTo(rankViaInstants(due, step, levels));
+    }
+  }
+
   @Test
   void farFutureEntries_stillComeAfterNearOnes() {
     queue.offer(
