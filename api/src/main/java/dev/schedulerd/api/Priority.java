@@ -29,8 +29,8 @@ public enum Priority {
    * @throws IllegalArgumentException naming the value received and the accepted ones
    */
   public static Priority parse(String name) {
-    for (Priority p :
-        VALUES) { // as stored and as most clients send it: no trimming, no case folding
+    // First as stored and as most clients send it: no trimming, no case folding.
+    for (Priority p : VALUES) {
       if (p.wireName.equals(name)) {
         return p;
       }

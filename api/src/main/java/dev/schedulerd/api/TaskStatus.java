@@ -83,8 +83,8 @@ public enum TaskStatus {
    * @throws IllegalArgumentException naming the value received and the accepted ones
    */
   public static TaskStatus parse(String name) {
-    for (TaskStatus s :
-        VALUES) { // as stored and as most clients send it: no trimming, no case folding
+    // First as stored and as most clients send it: no trimming, no case folding.
+    for (TaskStatus s : VALUES) {
       if (s.wireName.equals(name)) {
         return s;
       }
