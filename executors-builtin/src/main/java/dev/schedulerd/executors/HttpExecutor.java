@@ -3,12 +3,14 @@ package dev.schedulerd.executors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.executor.EnvReferenceException;
+import dev.schedulerd.api.executor.EnvReferences;
 import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.ExecutorSettings;
 import dev.schedulerd.api.executor.TaskExecutor;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
@@ -24,8 +26,14 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,10 +43,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Config: {@code url}, {@code method} (default GET), {@code headers}, {@code body} (text),
  * {@code timeout_seconds} (default: the task's timeout), {@code expect_status} (default any 2xx),
- * {@code follow_redirects} (default true; every hop must be an allowed host). Values of {@code
- * url}, {@code headers} and {@code body} may reference {@code ${env:NAME}}, resolved at run time
- * and never shown. The first 64 KiB of the response body are kept, with the count of bytes dropped.
- * 5xx, 408, 429 and network errors are retried; other unexpected statuses are final.
+ * {@code follow_redirects} (default true; every hop must be an allowed host and port, and a hop to
+ * another origin drops {@code Authorization}, {@code Cookie}, {@code Proxy-Authorization} and the
+ * body). Values of {@code url} (not its scheme, host or port), {@code headers} and {@code body} may
+ * reference {@code ${env:NAME}} for names in {@code executors.http.allow-env}, resolved through the
+ * run's context and masked in what the run reports. {@code timeout_seconds} bounds the whole
+ * exchange, redirects and body included. The first 64 KiB of the response body are kept, with the
+ * count of bytes dropped. 5xx, 408, 429 and network errors are retried; other unexpected statuses
+ * are final.
  */
 public final class HttpExecutor implements TaskExecutor {
   static final int KEPT_BYTES = 64 * 1024;
@@ -60,8 +72,7 @@ public final class HttpExecutor implements TaskExecutor {
   // its trust store) cost tens of milliseconds of every daemon start, most of which never send one.
   private final ReentrantLock clientLock = new ReentrantLock();
   private volatile @Nullable HttpClient client;
-  private volatile ExecutorSettings settings = ExecutorSettings.none("http");
-  private volatile List<String> allowHosts = List.of();
+  private volatile HostRules hostRules = HostRules.none();
 
   public HttpExecutor() {
     this(InstantSource.system());
@@ -104,9 +115,7 @@ public final class HttpExecutor implements TaskExecutor {
 
   @Override
   public void configure(ExecutorSettings operatorSettings) {
-    this.settings = operatorSettings;
-    this.allowHosts =
-        operatorSettings.list("allow-hosts").stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
+    this.hostRules = HostRules.of(operatorSettings);
   }
 
   @Override
@@ -159,8 +168,8 @@ public final class HttpExecutor implements TaskExecutor {
     JsonNode url = config.get("url");
     if (url == null || !url.isTextual() || url.asText().isBlank()) {
       problems.add("url: required, e.g. \"https://api.example.com/ping\"");
-    } else if (!url.asText().contains("${env:")) {
-      problems.addAll(checkUrl(url.asText(), "url"));
+    } else {
+      problems.addAll(checkTemplate(url.asText()));
     }
     JsonNode method = config.get("method");
     if (method != null
@@ -214,6 +223,46 @@ public final class HttpExecutor implements TaskExecutor {
     return problems;
   }
 
+  /**
+   * The URL's problems as the client wrote it. A reference may stand in the user info, path, query
+   * or fragment, never in the scheme, host or port: the allowlist is checked on this text, so the
+   * origin must be written out.
+   */
+  private List<String> checkTemplate(String text) {
+    if (!EnvReferences.contains(text)) {
+      return checkUrl(text, "url");
+    }
+    URI one;
+    URI other;
+    try {
+      one = new URI(withPlaceholders(text, "x0"));
+      other = new URI(withPlaceholders(text, "y1"));
+    } catch (URISyntaxException e) {
+      return List.of("url: '" + shown(text) + "' is not a URL: " + e.getReason());
+    }
+    if (!origin(one).equals(origin(other)) || one.getHost() == null) {
+      return List.of(
+          "url: a ${env:NAME} reference may not stand in the scheme, host or port, which the"
+              + " operator's "
+              + hostRules.keyName()
+              + " is checked against: write them out, e.g."
+              + " \"https://api.example.com/hook/${env:HOOK_ID}\"");
+    }
+    return checkUrl(one.toString(), "url");
+  }
+
+  private static String withPlaceholders(String text, String placeholder) {
+    return EnvReferences.REFERENCE.matcher(text).replaceAll(placeholder);
+  }
+
+  /** Scheme, host and effective port: what the allowlist decides on. */
+  private static String origin(URI uri) {
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    String host = uri.getHost() == null ? "" : HostRules.bare(uri.getHost());
+    int port = uri.getPort() < 0 ? HostRules.defaultPort(scheme) : uri.getPort();
+    return scheme + "://" + host + ":" + port;
+  }
+
   private List<String> checkUrl(String text, String field) {
     URI uri;
     try {
@@ -230,158 +279,289 @@ public final class HttpExecutor implements TaskExecutor {
     if (host == null) {
       return List.of(field + ": '" + redact(text) + "' has no host");
     }
-    if (!hostAllowed(host)) {
+    if (!hostRules.allows(uri)) {
       return List.of(
           field
-              + ": host '"
-              + host
-              + "' is not allowed on this daemon; the operator lists allowed hosts in "
-              + settings.keyName("allow-hosts")
-              + (allowHosts.isEmpty()
-                  ? " (now: none)"
-                  : " (now: " + String.join(", ", allowHosts) + ")"));
+              + ": "
+              + (uri.getPort() < 0 ? "host '" + host + "'" : "'" + host + ":" + uri.getPort() + "'")
+              + " is not allowed on this daemon; the operator lists allowed hosts (HOST,"
+              + " HOST:PORT or HOST:* — a host alone allows only the scheme's default port) in "
+              + hostRules.keyName()
+              + " "
+              + hostRules.described());
     }
     return List.of();
-  }
-
-  private boolean hostAllowed(String host) {
-    String h = host.toLowerCase(Locale.ROOT);
-    for (String pattern : allowHosts) {
-      if (pattern.equals("*") || pattern.equals(h)) {
-        return true;
-      }
-      if (pattern.startsWith("*.") && h.endsWith(pattern.substring(1))) {
-        return true;
-      }
-    }
-    return false;
   }
 
   @Override
   public ExecutionResult execute(ExecutionContext context) throws InterruptedException {
     ObjectNode config = context.config();
-    Map<String, String> env = System.getenv();
-    URI uri;
-    HttpRequest.Builder request;
+    String template = config.path("url").asText();
+    String shownUrl = shown(template);
     String method = config.path("method").asText("GET").toUpperCase(Locale.ROOT);
+    List<String> refused =
+        checkTemplate(template); // this node's policy may differ from the adder's
+    if (!refused.isEmpty()) {
+      return ExecutionResult.permanentFailure("refused on this node: " + refused.get(0));
+    }
+    URI uri;
+    String body;
+    List<Map.Entry<String, String>> headers = new ArrayList<>();
     try {
-      String url = EnvReferences.resolve(config.path("url").asText(), env, "config.url");
-      List<String> urlProblems = checkUrl(url, "url");
-      if (!urlProblems.isEmpty()) {
-        return ExecutionResult.permanentFailure("refused on this node: " + urlProblems.get(0));
+      String url = context.resolveEnv(template, "config.url");
+      try {
+        uri = new URI(url);
+      } catch (URISyntaxException e) {
+        return ExecutionResult.permanentFailure(
+            "config.url: " + shownUrl + " is not a valid URL once its references are resolved");
       }
-      uri = URI.create(url);
-      String body =
+      if (!origin(uri).equals(origin(URI.create(withPlaceholders(template, "x0"))))) {
+        return ExecutionResult.permanentFailure(
+            "config.url: a resolved reference changed the scheme, host or port of "
+                + shownUrl
+                + "; refused");
+      }
+      body =
           config.has("body")
-              ? EnvReferences.resolve(config.get("body").asText(), env, "config.body")
+              ? context.resolveEnv(config.get("body").asText(), "config.body")
               : null;
-      request =
-          HttpRequest.newBuilder()
-              .method(
-                  method,
-                  body == null
-                      ? HttpRequest.BodyPublishers.noBody()
-                      : HttpRequest.BodyPublishers.ofString(body));
       for (Iterator<Map.Entry<String, JsonNode>> it = config.path("headers").fields();
           it.hasNext(); ) {
         Map.Entry<String, JsonNode> h = it.next();
-        request.header(
-            h.getKey(),
-            EnvReferences.resolve(h.getValue().asText(), env, "config.headers." + h.getKey()));
+        String value = context.resolveEnv(h.getValue().asText(), "config.headers." + h.getKey());
+        try {
+          HttpRequest.newBuilder().header(h.getKey(), value); // checks the name and value
+        } catch (IllegalArgumentException e) {
+          // The JDK's message quotes the value, which may hold a resolved secret.
+          return ExecutionResult.permanentFailure(
+              "config.headers."
+                  + h.getKey()
+                  + ": not a header this client may send, or its value (once resolved) holds"
+                  + " characters a header may not");
+        }
+        headers.add(Map.entry(h.getKey(), value));
       }
-    } catch (EnvReferences.MissingVariableException e) {
+    } catch (EnvReferenceException e) {
       return ExecutionResult.permanentFailure(String.valueOf(e.getMessage()));
-    } catch (IllegalArgumentException e) {
-      return ExecutionResult.permanentFailure("the request is invalid: " + e.getMessage());
     }
-    Duration timeout =
+    Instant started = clock.instant();
+    Duration allowed =
         config.has("timeout_seconds")
             ? Duration.ofMillis(Math.round(config.get("timeout_seconds").asDouble() * 1000))
-            : Duration.between(clock.instant(), context.deadline());
-    if (timeout.isNegative() || timeout.isZero()) {
-      timeout = Duration.ofMillis(1);
-    }
+            : Duration.between(started, context.deadline());
+    Instant deadline =
+        started.plus(allowed.isNegative() || allowed.isZero() ? Duration.ofMillis(1) : allowed);
     boolean follow = config.path("follow_redirects").asBoolean(true);
-    Instant started = clock.instant();
     URI current = uri;
-    HttpResponse<InputStream> response;
+    String currentShown = shownUrl;
+    String currentMethod = method;
+    boolean sendCredentials = true;
+    String sentBody = body;
+    Exchange exchange;
     try {
       for (int hop = 0; ; hop++) {
-        HttpRequest built = request.copy().uri(current).timeout(timeout).build();
-        response = client().send(built, HttpResponse.BodyHandlers.ofInputStream());
-        int status = response.statusCode();
-        if (!follow
-            || status < 300
-            || status > 399
-            || response.headers().firstValue("location").isEmpty()) {
+        exchange =
+            exchange(
+                request(current, currentMethod, headers, sendCredentials, sentBody, deadline),
+                follow,
+                deadline);
+        int status = exchange.status();
+        if (!exchange.redirect()) {
           break;
         }
         if (hop == MAX_REDIRECTS) {
-          response.body().close();
           return ExecutionResult.failure(
-              "more than " + MAX_REDIRECTS + " redirects from " + redact(uri.toString()));
+              "more than " + MAX_REDIRECTS + " redirects from " + shownUrl);
         }
-        URI next = current.resolve(response.headers().firstValue("location").get());
-        response.body().close();
+        URI next;
+        try {
+          next = current.resolve(exchange.location());
+        } catch (IllegalArgumentException e) {
+          return ExecutionResult.permanentFailure(
+              "refused to follow a redirect from " + currentShown + ": its Location is not a URL");
+        }
         List<String> problems = checkUrl(next.toString(), "redirect");
         if (!problems.isEmpty()) {
           return ExecutionResult.permanentFailure(
               "refused to follow a redirect: " + problems.get(0));
         }
+        if (!origin(next).equals(origin(current))) {
+          // As curl and browsers do: credentials and the body stay with the origin they were for.
+          sendCredentials = false;
+          sentBody = null;
+        }
         if (status == 303) {
-          request = request.copy().GET();
+          currentMethod = "GET";
+          sentBody = null;
         }
         current = next;
+        currentShown = redact(next.toString());
       }
-    } catch (HttpTimeoutException e) {
+    } catch (TimeoutException e) {
       return ExecutionResult.failure(
           method
               + " "
-              + redact(current.toString())
+              + currentShown
               + " timed out after "
-              + seconds(Duration.between(started, clock.instant())));
+              + seconds(Duration.between(started, clock.instant()))
+              + " (timeout_seconds bounds the whole exchange, body included)");
     } catch (IOException e) {
-      return ExecutionResult.failure(method + " " + redact(current.toString()) + " failed: " + e);
-    }
-    int status = response.statusCode();
-    String body;
-    long dropped;
-    try (InputStream in = response.body()) {
-      byte[] kept = in.readNBytes(KEPT_BYTES);
-      long rest = 0;
-      byte[] skip = new byte[8192];
-      int n;
-      while ((n = in.read(skip)) > 0) {
-        rest += n;
-      }
-      body = new String(kept, StandardCharsets.UTF_8);
-      dropped = rest;
-    } catch (IOException e) {
-      return ExecutionResult.failure(
-          "reading the response of " + redact(current.toString()) + " failed: " + e);
+      return ExecutionResult.failure(method + " " + currentShown + " failed: " + describe(e));
     }
     String summary =
         "HTTP "
-            + status
+            + exchange.status()
             + " from "
             + method
             + " "
-            + redact(current.toString())
+            + currentShown
             + " after "
             + seconds(Duration.between(started, clock.instant()))
-            + (body.isEmpty()
-                ? ""
-                : "\n--- body"
-                    + (dropped > 0
-                        ? " (first " + KEPT_BYTES + " bytes; " + dropped + " later bytes dropped)"
-                        : "")
-                    + " ---\n"
-                    + body);
-    if (expected(config.get("expect_status"), status)) {
+            + exchange.body().describe();
+    if (expected(config.get("expect_status"), exchange.status())) {
       return ExecutionResult.success(summary);
     }
+    int status = exchange.status();
     boolean retryable = status >= 500 || status == 408 || status == 429;
     return new ExecutionResult.Failure("unexpected status: " + summary, retryable);
+  }
+
+  private static final Set<String> CREDENTIAL_HEADERS =
+      Set.of("authorization", "cookie", "proxy-authorization");
+
+  private static HttpRequest request(
+      URI uri,
+      String method,
+      List<Map.Entry<String, String>> headers,
+      boolean sendCredentials,
+      @Nullable String body,
+      Instant deadline) {
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(uri)
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    for (Map.Entry<String, String> h : headers) {
+      if (sendCredentials || !CREDENTIAL_HEADERS.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+        builder.header(h.getKey(), h.getValue());
+      }
+    }
+    return builder.build();
+  }
+
+  /** A response's status, its redirect target when it is one we follow, and its kept body. */
+  private record Exchange(int status, @Nullable String location, KeptBody body) {
+    boolean redirect() {
+      return location != null;
+    }
+  }
+
+  /**
+   * Sends one request and reads its response, all before {@code deadline}: a body that never ends
+   * or trickles is cut off there, and the exchange aborted.
+   */
+  private Exchange exchange(HttpRequest request, boolean follow, Instant deadline)
+      throws IOException, TimeoutException, InterruptedException {
+    KeptBody kept = new KeptBody();
+    String[] location = new String[1];
+    CompletableFuture<HttpResponse<Void>> future =
+        client()
+            .sendAsync(
+                request,
+                info -> {
+                  int status = info.statusCode();
+                  Optional<String> to = info.headers().firstValue("location");
+                  if (follow && status >= 300 && status <= 399 && to.isPresent()) {
+                    location[0] = to.get();
+                    return HttpResponse.BodySubscribers.discarding();
+                  }
+                  return HttpResponse.BodySubscribers.ofByteArrayConsumer(kept);
+                });
+    long waitNanos = Math.max(1, Duration.between(clock.instant(), deadline).toNanos());
+    try {
+      HttpResponse<Void> response = future.get(waitNanos, TimeUnit.NANOSECONDS);
+      return new Exchange(response.statusCode(), location[0], kept);
+    } catch (TimeoutException | InterruptedException e) {
+      future.cancel(true); // aborts the exchange and closes its connection
+      throw e;
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof HttpTimeoutException timeout) {
+        throw new TimeoutException(timeout.getMessage());
+      }
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(cause == null ? "the request failed" : cause.toString(), cause);
+    }
+  }
+
+  /**
+   * The first {@link #KEPT_BYTES} of a body and the count of the rest; fed by one thread at a time.
+   */
+  private static final class KeptBody implements Consumer<Optional<byte[]>> {
+    private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+    private long dropped;
+
+    @Override
+    public void accept(Optional<byte[]> chunk) {
+      chunk.ifPresent(
+          bytes -> {
+            int room = KEPT_BYTES - kept.size();
+            int keep = Math.min(room, bytes.length);
+            kept.write(bytes, 0, keep);
+            dropped += bytes.length - keep;
+          });
+    }
+
+    String describe() {
+      String body = kept.toString(StandardCharsets.UTF_8);
+      if (body.isEmpty()) {
+        return "";
+      }
+      return "\n--- body"
+          + (dropped > 0
+              ? " (first " + KEPT_BYTES + " bytes; " + dropped + " later bytes dropped)"
+              : "")
+          + " ---\n"
+          + body;
+    }
+  }
+
+  /** A network error in words: the JDK's connection errors often carry no message at all. */
+  static String describe(IOException e) {
+    Throwable root = e;
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String known = known(t);
+      if (known != null) {
+        return known;
+      }
+      root = t;
+    }
+    String detail = root.getMessage() == null ? "" : ": " + root.getMessage();
+    return root.getClass().getSimpleName() + detail;
+  }
+
+  private static @Nullable String known(Throwable t) {
+    String detail = t.getMessage() == null ? "" : " (" + t.getMessage() + ")";
+    if (t instanceof java.net.http.HttpConnectTimeoutException) {
+      return "the connection timed out";
+    }
+    if (t instanceof java.net.ConnectException) {
+      return "connection refused" + detail;
+    }
+    if (t instanceof java.net.UnknownHostException) {
+      return "unknown host" + detail;
+    }
+    if (t instanceof java.net.NoRouteToHostException) {
+      return "no route to host";
+    }
+    if (t instanceof javax.net.ssl.SSLException) {
+      return "TLS failed" + detail;
+    }
+    return null;
   }
 
   private static boolean expected(@Nullable JsonNode expect, int status) {
@@ -394,6 +574,46 @@ public final class HttpExecutor implements TaskExecutor {
       }
     }
     return false;
+  }
+
+  /**
+   * The client's URL text as shown in results: without user info or query, which may carry
+   * credentials, and with its references as written.
+   */
+  static String shown(String template) {
+    if (!EnvReferences.contains(template)) {
+      return redact(template);
+    }
+    String text = template;
+    boolean query = false;
+    int cut = indexOfAny(text, "?#");
+    if (cut >= 0) {
+      query = text.charAt(cut) == '?';
+      text = text.substring(0, cut);
+    }
+    int authority = text.indexOf("://");
+    if (authority >= 0) {
+      int pathStart = text.indexOf('/', authority + 3);
+      String auth =
+          pathStart < 0 ? text.substring(authority + 3) : text.substring(authority + 3, pathStart);
+      int at = auth.lastIndexOf('@');
+      if (at >= 0) {
+        text =
+            text.substring(0, authority + 3)
+                + auth.substring(at + 1)
+                + (pathStart < 0 ? "" : text.substring(pathStart));
+      }
+    }
+    return text + (query ? "?…" : "");
+  }
+
+  private static int indexOfAny(String text, String chars) {
+    for (int i = 0; i < text.length(); i++) {
+      if (chars.indexOf(text.charAt(i)) >= 0) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** The URL without user info or query, which may carry credentials. */

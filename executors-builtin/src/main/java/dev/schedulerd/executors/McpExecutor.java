@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.executor.EnvPolicy;
+import dev.schedulerd.api.executor.EnvReferenceException;
 import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.ExecutorSettings;
@@ -89,11 +91,11 @@ public final class McpExecutor implements TaskExecutor {
                       operatorSettings.keyName(key) + " is empty: give the server's command line");
                 }
                 configured.put(key.substring("servers.".length()), command);
-              } else if (!key.equals("enabled")) {
+              } else if (!key.equals("enabled") && !key.equals(EnvPolicy.KEY)) {
                 throw new IllegalArgumentException(
                     "unknown setting "
                         + operatorSettings.keyName(key)
-                        + ": use enabled or servers.NAME");
+                        + ": use enabled, allow-env or servers.NAME");
               }
             });
     this.settings = operatorSettings;
@@ -147,21 +149,23 @@ public final class McpExecutor implements TaskExecutor {
     return problems;
   }
 
-  /** String values anywhere in the arguments may be {@code ${env:NAME}}, resolved now. */
-  private static JsonNode resolveEnv(JsonNode node, String where) {
+  /**
+   * String values anywhere in the arguments may be {@code ${env:NAME}} (names in {@code
+   * executors.mcp.allow-env}), resolved now through the run's context, which masks them after.
+   */
+  private static JsonNode resolveEnv(JsonNode node, String where, ExecutionContext context) {
     if (node.isTextual()) {
-      return JsonNodeFactory.instance.textNode(
-          EnvReferences.resolve(node.asText(), System.getenv(), where));
+      return JsonNodeFactory.instance.textNode(context.resolveEnv(node.asText(), where));
     }
     if (node instanceof ObjectNode object) {
       List<String> names = new ArrayList<>();
       object.fieldNames().forEachRemaining(names::add);
       for (String name : names) {
-        object.set(name, resolveEnv(object.get(name), where + "." + name));
+        object.set(name, resolveEnv(object.get(name), where + "." + name, context));
       }
     } else if (node instanceof com.fasterxml.jackson.databind.node.ArrayNode array) {
       for (int i = 0; i < array.size(); i++) {
-        array.set(i, resolveEnv(array.get(i), where + "[" + i + "]"));
+        array.set(i, resolveEnv(array.get(i), where + "[" + i + "]", context));
       }
     }
     return node;
@@ -185,12 +189,13 @@ public final class McpExecutor implements TaskExecutor {
     String tool = config.get("tool").asText();
     Map<String, Object> arguments;
     try {
-      JsonNode resolved = resolveEnv(config.path("arguments").deepCopy(), "config.arguments");
+      JsonNode resolved =
+          resolveEnv(config.path("arguments").deepCopy(), "config.arguments", context);
       @SuppressWarnings("unchecked")
       Map<String, Object> asMap =
           resolved.isObject() ? JSON.convertValue(resolved, Map.class) : Map.of();
       arguments = asMap;
-    } catch (EnvReferences.MissingVariableException e) {
+    } catch (EnvReferenceException e) {
       return ExecutionResult.permanentFailure(String.valueOf(e.getMessage()));
     }
     Duration timeout = Duration.between(clock.instant(), context.deadline());

@@ -3,6 +3,8 @@ package dev.schedulerd.executors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.executor.EnvPolicy;
+import dev.schedulerd.api.executor.EnvReferenceException;
 import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.ExecutorSettings;
@@ -22,8 +24,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Kind {@code shell}: runs a command. Disabled until the operator enables it in the config file,
@@ -46,12 +50,30 @@ public class ShellExecutor implements TaskExecutor {
   private static final Set<String> FIELDS =
       Set.of("command", "working_dir", "env", "retryable_exit_codes");
   private static final String SETSID = "/usr/bin/setsid";
+  private static final String SH = "/bin/sh";
+
+  /**
+   * Runs "$@" with stdin from /dev/null, beside a watcher that blocks reading the daemon's end of a
+   * pipe: when that closes (the daemon died, even by kill -9, or the run is over), the watcher
+   * kills the whole process group. Ends with the command's exit status.
+   */
+  private static final String SUPERVISOR =
+      "exec 3<&0 0</dev/null\n"
+          + "(read -r _ <&3; kill -KILL 0) >/dev/null 2>&1 &\n"
+          + "watcher=$!\n"
+          + "exec 3<&-\n"
+          + "\"$@\"\n"
+          + "status=$?\n"
+          + "kill \"$watcher\" 2>/dev/null\n"
+          + "exit \"$status\"\n";
 
   private final String kind;
   private final InstantSource clock;
   private volatile ExecutorSettings settings;
   private volatile List<String> allow = List.of();
   private volatile boolean allowShellStrings;
+  private volatile EnvPolicy envPolicy;
+  private volatile List<Path> workingDirs = List.of(daemonDir());
 
   public ShellExecutor() {
     this("shell", InstantSource.system());
@@ -61,6 +83,11 @@ public class ShellExecutor implements TaskExecutor {
     this.kind = kind;
     this.clock = clock;
     this.settings = ExecutorSettings.none(kind);
+    this.envPolicy = EnvPolicy.none(kind);
+  }
+
+  private static Path daemonDir() {
+    return Path.of("").toAbsolutePath().normalize();
   }
 
   @Override
@@ -81,16 +108,59 @@ public class ShellExecutor implements TaskExecutor {
 
   @Override
   public void configure(ExecutorSettings operatorSettings) {
-    this.settings = operatorSettings;
-    this.allow = operatorSettings.list("allow");
-    this.allowShellStrings = operatorSettings.flag("allow-shell-strings", false);
-    for (String pattern : allow) {
+    List<String> entries = new ArrayList<>();
+    for (String pattern : operatorSettings.list("allow")) {
       try {
         FileSystems.getDefault().getPathMatcher("glob:" + pattern);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
             operatorSettings.keyName("allow") + ": '" + pattern + "' is not a valid glob", e);
       }
+      entries.add(allowEntry(pattern, operatorSettings.keyName("allow")));
+    }
+    List<Path> dirs = new ArrayList<>(List.of(daemonDir()));
+    for (String dir : operatorSettings.list("allow-working-dirs")) {
+      Path path = Path.of(dir);
+      if (!path.isAbsolute()) {
+        throw new IllegalArgumentException(
+            operatorSettings.keyName("allow-working-dirs")
+                + ": '"
+                + dir
+                + "' is not an absolute path");
+      }
+      dirs.add(realOrNormal(path));
+    }
+    this.settings = operatorSettings;
+    this.allow = List.copyOf(entries);
+    this.allowShellStrings = operatorSettings.flag("allow-shell-strings", false);
+    this.envPolicy = EnvPolicy.of(operatorSettings);
+    this.workingDirs = List.copyOf(dirs);
+  }
+
+  /**
+   * An allow entry as matched: {@code *} and absolute globs as written; a bare program name is
+   * looked up on the daemon's PATH now, since tasks' programs are matched by absolute path.
+   */
+  private static String allowEntry(String pattern, String key) {
+    if (pattern.equals("*") || pattern.startsWith("/")) {
+      return pattern;
+    }
+    if (pattern.contains("/") || pattern.contains("*") || pattern.contains("?")) {
+      throw new IllegalArgumentException(
+          key
+              + ": '"
+              + pattern
+              + "' is neither an absolute path or glob nor a bare program name; programs are"
+              + " matched by absolute path, e.g. /usr/local/bin/*");
+    }
+    return ProgramPaths.onPath(pattern).map(Path::toString).orElse("/nonexistent/" + pattern);
+  }
+
+  private static Path realOrNormal(Path path) {
+    try {
+      return path.toRealPath();
+    } catch (IOException e) {
+      return path.toAbsolutePath().normalize();
     }
   }
 
@@ -147,34 +217,12 @@ public class ShellExecutor implements TaskExecutor {
             "unknown field '" + name + "': use command, working_dir, env, retryable_exit_codes");
       }
     }
-    JsonNode command = config.get("command");
-    if (command == null || command.isNull()) {
-      problems.add("command: required, e.g. [\"/usr/local/bin/backup\", \"--full\"]");
-    } else if (command.isTextual()) {
-      if (!allowShellStrings) {
-        problems.add(
-            "command: a single string would run through /bin/sh -c, which this daemon does not"
-                + " allow (the operator allows it with "
-                + settings.keyName("allow-shell-strings")
-                + "=true); give an argv list instead, e.g. [\"/bin/echo\", \"hello\"]");
-      } else {
-        problems.addAll(checkAllowed(command.asText()));
-      }
-    } else if (command.isArray() && !command.isEmpty()) {
-      for (JsonNode arg : command) {
-        if (!arg.isTextual()) {
-          problems.add("command: every element must be a string, got " + arg);
-        }
-      }
-      if (command.get(0).isTextual()) {
-        problems.addAll(checkAllowed(command.get(0).asText()));
-      }
-    } else {
-      problems.add("command: expected a non-empty list of strings, got " + command);
-    }
+    planCommand(config.get("command"), problems);
     JsonNode dir = config.get("working_dir");
     if (dir != null && !dir.isTextual()) {
       problems.add("working_dir: expected a string, got " + dir);
+    } else if (dir != null) {
+      checkWorkingDir(dir.asText()).ifPresent(problems::add);
     }
     JsonNode env = config.get("env");
     if (env != null) {
@@ -186,6 +234,12 @@ public class ShellExecutor implements TaskExecutor {
                 e -> {
                   if (!e.getKey().matches("[A-Za-z_][A-Za-z0-9_]*")) {
                     problems.add("env: '" + e.getKey() + "' is not a valid variable name");
+                  } else if (!envPolicy.allows(e.getKey())) {
+                    problems.add(
+                        "env."
+                            + e.getKey()
+                            + ": a task may not set it: "
+                            + envPolicy.refusal(e.getKey()));
                   }
                   if (!e.getValue().isTextual()) {
                     problems.add("env." + e.getKey() + ": expected a string, got " + e.getValue());
@@ -208,26 +262,91 @@ public class ShellExecutor implements TaskExecutor {
     return problems;
   }
 
-  private List<String> checkAllowed(String program) {
+  /**
+   * The argv to execute for {@code command}, its program resolved to an absolute path; null with
+   * the problems added when it may not run.
+   */
+  private @Nullable List<String> planCommand(@Nullable JsonNode command, List<String> problems) {
+    if (command == null || command.isNull()) {
+      problems.add("command: required, e.g. [\"/usr/local/bin/backup\", \"--full\"]");
+      return null;
+    }
+    if (command.isTextual()) {
+      if (!allowShellStrings) {
+        problems.add(
+            "command: a single string would run through /bin/sh -c, which this daemon does not"
+                + " allow (the operator allows it with "
+                + settings.keyName("allow-shell-strings")
+                + "=true); give an argv list instead, e.g. [\"/bin/echo\", \"hello\"]");
+        return null;
+      }
+      if (allow.contains("*")) {
+        return List.of("/bin/sh", "-c", command.asText());
+      }
+      Optional<List<String>> words = ShellWords.plain(command.asText());
+      if (words.isEmpty()) {
+        problems.add(
+            "command: this string uses shell syntax (an operator, substitution, redirection,"
+                + " glob, escape or newline), and only "
+                + settings.keyName("allow")
+                + "=* lets such strings run; give an argv list instead, e.g."
+                + " [\"/opt/jobs/report\", \"--daily\"]");
+        return null;
+      }
+      return planArgv(words.get(), problems);
+    }
+    if (!command.isArray() || command.isEmpty()) {
+      problems.add("command: expected a non-empty list of strings, got " + command);
+      return null;
+    }
+    List<String> argv = new ArrayList<>();
+    for (JsonNode arg : command) {
+      if (!arg.isTextual()) {
+        problems.add("command: every element must be a string, got " + arg);
+        return null;
+      }
+      argv.add(arg.asText());
+    }
+    return planArgv(argv, problems);
+  }
+
+  private @Nullable List<String> planArgv(List<String> argv, List<String> problems) {
     if (allow.isEmpty()) {
-      return List.of(
+      problems.add(
           "command: nothing may run yet: the operator lists allowed commands in "
               + settings.keyName("allow")
               + " (comma-separated globs, e.g. /usr/local/bin/*)");
+      return null;
     }
+    String program = argv.get(0);
+    Optional<Path> resolved = ProgramPaths.resolve(program);
+    if (resolved.isEmpty()) {
+      problems.add(
+          "command: '"
+              + program
+              + "' is not an executable file on this daemon: give an absolute path without . or"
+              + " .. (e.g. /usr/bin/echo), or a program name on the daemon's PATH");
+      return null;
+    }
+    String path = resolved.get().toString();
     for (String pattern : allow) {
-      if (pattern.equals("*") || pattern.equals(program) || matches(pattern, program)) {
-        return List.of();
+      if (pattern.equals("*") || pattern.equals(path) || matches(pattern, path)) {
+        List<String> planned = new ArrayList<>(argv);
+        planned.set(0, path);
+        return planned;
       }
     }
-    return List.of(
+    problems.add(
         "command: '"
             + program
-            + "' is not allowed on this daemon; the operator allows commands in "
+            + "'"
+            + (path.equals(program) ? "" : " (" + path + ")")
+            + " is not allowed on this daemon; the operator allows commands in "
             + settings.keyName("allow")
             + " (now: "
-            + String.join(", ", allow)
+            + String.join(", ", settings.list("allow"))
             + ")");
+    return null;
   }
 
   private static boolean matches(String pattern, String program) {
@@ -239,20 +358,35 @@ public class ShellExecutor implements TaskExecutor {
     }
   }
 
+  /** Why {@code dir} may not be a task's working folder, if it may not. */
+  private Optional<String> checkWorkingDir(String dir) {
+    Path path = Path.of(dir);
+    if (path.isAbsolute()) {
+      Path real = realOrNormal(path);
+      for (Path allowed : workingDirs) {
+        if (real.startsWith(allowed)) {
+          return Optional.empty();
+        }
+      }
+    }
+    return Optional.of(
+        "working_dir: '"
+            + dir
+            + "' is not a folder tasks may run in on this daemon; the operator lists them in "
+            + settings.keyName("allow-working-dirs")
+            + " (absolute paths; allowed now: "
+            + String.join(", ", workingDirs.stream().map(Path::toString).toList())
+            + ")");
+  }
+
   @Override
   public ExecutionResult execute(ExecutionContext context) throws InterruptedException {
     ObjectNode config = context.config();
     List<String> problems = validate(config); // this node's policy may differ from the adder's
-    if (!problems.isEmpty()) {
+    List<String> argv = planCommand(config.get("command"), problems);
+    if (!problems.isEmpty() || argv == null) {
       return ExecutionResult.permanentFailure(
           "refused on this node: " + String.join("; ", problems));
-    }
-    List<String> argv = new ArrayList<>();
-    JsonNode command = config.get("command");
-    if (command.isTextual()) {
-      argv.addAll(List.of("/bin/sh", "-c", command.asText()));
-    } else {
-      command.forEach(arg -> argv.add(arg.asText()));
     }
     Map<String, String> added = new LinkedHashMap<>();
     try {
@@ -260,17 +394,17 @@ public class ShellExecutor implements TaskExecutor {
       for (Iterator<Map.Entry<String, JsonNode>> it = env.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         added.put(
-            e.getKey(),
-            EnvReferences.resolve(
-                e.getValue().asText(), System.getenv(), "config.env." + e.getKey()));
+            e.getKey(), context.resolveEnv(e.getValue().asText(), "config.env." + e.getKey()));
       }
-    } catch (EnvReferences.MissingVariableException e) {
+    } catch (EnvReferenceException e) {
       return ExecutionResult.permanentFailure(String.valueOf(e.getMessage()));
     }
-    boolean ownGroup = Files.isExecutable(Path.of(SETSID));
+    boolean ownGroup = Files.isExecutable(Path.of(SETSID)) && Files.isExecutable(Path.of(SH));
     List<String> launched = new ArrayList<>();
     if (ownGroup) {
-      launched.add(SETSID); // a new session and process group, killed as one
+      // A new session and process group, killed as one; its supervisor kills it when the daemon
+      // dies (the pipe on its stdin closes), so no run outlives the daemon that started it.
+      launched.addAll(List.of(SETSID, SH, "-c", SUPERVISOR, "schedulerd-run"));
     }
     launched.addAll(argv);
     ProcessBuilder builder = new ProcessBuilder(launched);
@@ -290,15 +424,16 @@ public class ShellExecutor implements TaskExecutor {
     } catch (IOException e) {
       return ExecutionResult.permanentFailure(
           "cannot start " + argv.get(0) + ": " + e.getMessage());
+    } catch (IllegalArgumentException e) { // a NUL in an argument or variable
+      return ExecutionResult.permanentFailure(
+          "cannot start " + argv.get(0) + ": an argument or env value holds a NUL character");
     }
     TailBuffer out = new TailBuffer(KEPT_BYTES);
     TailBuffer err = new TailBuffer(KEPT_BYTES);
     Thread outPump = Thread.ofVirtual().start(() -> pump(process, out, true));
     Thread errPump = Thread.ofVirtual().start(() -> pump(process, err, false));
-    try {
-      process.getOutputStream().close(); // stdin: nothing to read
-    } catch (IOException ignored) {
-      // the process may already be gone
+    if (!ownGroup) {
+      closeStdin(process); // nothing to read; with a supervisor, stdin is its lifeline instead
     }
     int exit;
     try {
@@ -349,6 +484,14 @@ public class ShellExecutor implements TaskExecutor {
     return new ExecutionResult.Failure(summary, retryable);
   }
 
+  private static void closeStdin(Process process) {
+    try {
+      process.getOutputStream().close();
+    } catch (IOException ignored) {
+      // the process may already be gone
+    }
+  }
+
   private static void pump(Process process, TailBuffer into, boolean stdout) {
     try {
       into.pump(stdout ? process.getInputStream() : process.getErrorStream());
@@ -389,6 +532,7 @@ public class ShellExecutor implements TaskExecutor {
       }
     }
     process.descendants().forEach(ProcessHandle::destroyForcibly);
+    closeStdin(process);
   }
 
   private static String report(TailBuffer out, TailBuffer err) {

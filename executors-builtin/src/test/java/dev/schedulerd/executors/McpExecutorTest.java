@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.executor.EnvPolicy;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.ExecutorSettings;
+import dev.schedulerd.api.executor.RunSecrets;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.testkit.TaskExecutorContract;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,6 +55,13 @@ final class McpExecutorTest extends TaskExecutorContract {
   @Override
   protected TaskExecutor executor() {
     return mcp;
+  }
+
+  @Override
+  protected RunSecrets secrets() {
+    return new RunSecrets(
+        new EnvPolicy("executors.mcp.allow-env", List.of("TOKEN", "SCHEDULERD_NOPE")),
+        Map.of("TOKEN", "mcp-secret-value"));
   }
 
   @Override
@@ -99,9 +109,16 @@ final class McpExecutorTest extends TaskExecutorContract {
   void arguments_mayReferenceTheDaemonsEnvironment_resolvedAtRunTime() throws Exception {
     ExecutionResult result =
         run(
+            "{\"server\": \"echo\", \"tool\": \"echo\", \"arguments\": {\"text\": \"${env:TOKEN}\"}}");
+    // The tool echoes it: the executor's own result holds it, and the run's masking hides it.
+    String output = ((ExecutionResult.Success) result).output();
+    assertThat(output).contains("echo: mcp-secret-value");
+    ExecutionResult refused =
+        run(
             "{\"server\": \"echo\", \"tool\": \"echo\", \"arguments\": {\"text\": \"${env:HOME}\"}}");
-    assertThat(((ExecutionResult.Success) result).output())
-        .contains("echo: " + System.getenv("HOME"));
+    assertThat(((ExecutionResult.Failure) refused).error())
+        .contains("HOME")
+        .contains("executors.mcp.allow-env");
     ExecutionResult missing =
         run(
             "{\"server\": \"echo\", \"tool\": \"echo\", \"arguments\": {\"text\": \"${env:SCHEDULERD_NOPE}\"}}");

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.executor.EnvPolicy;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.ExecutorSettings;
+import dev.schedulerd.api.executor.RunSecrets;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.runtime.ExecutorRegistry;
 import dev.schedulerd.runtime.InvalidTaskException;
@@ -16,6 +18,7 @@ import dev.schedulerd.runtime.memory.InMemoryTaskStore;
 import dev.schedulerd.testkit.TaskExecutorContract;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +47,24 @@ final class ShellExecutorTest extends TaskExecutorContract {
 
   @Override
   protected TaskExecutor executor() {
-    return shell(Map.of("enabled", "true", "allow", "/bin/*,/usr/bin/*"));
+    return shell(
+        Map.of(
+            "enabled",
+            "true",
+            "allow",
+            "/bin/*,/usr/bin/*",
+            "allow-env",
+            "GREETING,FROM_DAEMON,TOKEN",
+            "allow-working-dirs",
+            dir.toString()));
+  }
+
+  @Override
+  protected RunSecrets secrets() {
+    return new RunSecrets(
+        new EnvPolicy(
+            "executors.shell.allow-env", List.of("FROM_DAEMON", "TOKEN", "SCHEDULERD_NO_SUCH_VAR")),
+        Map.of("FROM_DAEMON", "daemon-value"));
   }
 
   @Override
@@ -109,8 +129,8 @@ final class ShellExecutorTest extends TaskExecutorContract {
     ExecutionResult result =
         run(
             "{\"command\": [\"/bin/sh\", \"-c\", \"echo $GREETING-$FROM_DAEMON\"],"
-                + " \"env\": {\"GREETING\": \"hi\", \"FROM_DAEMON\": \"${env:HOME}\"}}");
-    assertThat(((ExecutionResult.Success) result).output()).contains("hi-" + System.getenv("HOME"));
+                + " \"env\": {\"GREETING\": \"hi\", \"FROM_DAEMON\": \"${env:FROM_DAEMON}\"}}");
+    assertThat(((ExecutionResult.Success) result).output()).contains("hi-daemon-value");
 
     ExecutionResult missing =
         run(
@@ -206,14 +226,16 @@ final class ShellExecutorTest extends TaskExecutorContract {
 
   @Test
   void policy_commandsOutsideTheAllowlistAreRefused() {
-    ShellExecutor strict = shell(Map.of("enabled", "true", "allow", "/bin/echo,/opt/jobs/*"));
-    assertThat(strict.validate(json("{\"command\": [\"/opt/jobs/nightly.sh\"]}"))).isEmpty();
+    Path jobs = ShellPolicyTest.executable(dir.resolve("jobs"), "nightly.sh");
+    ShellExecutor strict =
+        shell(Map.of("enabled", "true", "allow", "/bin/echo," + jobs.getParent() + "/*"));
+    assertThat(strict.validate(json("{\"command\": [\"" + jobs + "\"]}"))).isEmpty();
     assertThat(strict.validate(json("{\"command\": [\"/bin/rm\", \"-rf\", \"/\"]}")))
         .singleElement()
         .asString()
         .contains("'/bin/rm' is not allowed")
         .contains("executors.shell.allow")
-        .contains("now: /bin/echo, /opt/jobs/*");
+        .contains("now: /bin/echo, " + jobs.getParent() + "/*");
     assertThat(shell(Map.of("enabled", "true")).validate(validConfig()))
         .singleElement()
         .asString()

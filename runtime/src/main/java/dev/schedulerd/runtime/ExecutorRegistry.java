@@ -1,5 +1,6 @@
 package dev.schedulerd.runtime;
 
+import dev.schedulerd.api.executor.EnvPolicy;
 import dev.schedulerd.api.executor.ExecutorSettings;
 import dev.schedulerd.api.executor.TaskExecutor;
 import java.util.Collection;
@@ -27,10 +28,15 @@ public final class ExecutorRegistry {
 
   private final Map<String, TaskExecutor> byKind;
   private final Map<String, Boolean> enabled;
+  private final Map<String, EnvPolicy> envPolicies;
 
-  private ExecutorRegistry(Map<String, TaskExecutor> byKind, Map<String, Boolean> enabled) {
+  private ExecutorRegistry(
+      Map<String, TaskExecutor> byKind,
+      Map<String, Boolean> enabled,
+      Map<String, EnvPolicy> envPolicies) {
     this.byKind = byKind;
     this.enabled = enabled;
+    this.envPolicies = envPolicies;
   }
 
   /** Every {@link TaskExecutor} that {@link ServiceLoader} finds through {@code classLoader}. */
@@ -84,7 +90,7 @@ public final class ExecutorRegistry {
     }
     Map<String, Boolean> enabled = new LinkedHashMap<>();
     byKind.forEach((kind, executor) -> enabled.put(kind, enabledByDefault(executor)));
-    return new ExecutorRegistry(new LinkedHashMap<>(byKind), enabled);
+    return new ExecutorRegistry(new LinkedHashMap<>(byKind), enabled, Map.of());
   }
 
   /**
@@ -118,11 +124,13 @@ public final class ExecutorRegistry {
       }
     }
     Map<String, Boolean> decided = new LinkedHashMap<>();
+    Map<String, EnvPolicy> policies = new LinkedHashMap<>();
     byKind.forEach(
         (kind, executor) -> {
           ExecutorSettings own =
               new ExecutorSettings(kind, byExecutor.getOrDefault(kind, Map.of()));
           boolean on = own.flag("enabled", enabledByDefault(executor));
+          policies.put(kind, EnvPolicy.of(own));
           try {
             executor.configure(own);
           } catch (IllegalArgumentException e) {
@@ -133,7 +141,7 @@ public final class ExecutorRegistry {
           }
           decided.put(kind, on);
         });
-    return new ExecutorRegistry(byKind, decided);
+    return new ExecutorRegistry(byKind, decided, Map.copyOf(policies));
   }
 
   /**
@@ -147,10 +155,7 @@ public final class ExecutorRegistry {
     }
     String own = location(ExecutorRegistry.class);
     String theirs = location(executor.getClass());
-    return theirs.equals(own)
-            || executor.getClass().getName().startsWith("dev.schedulerd.executors.")
-        ? "built-in"
-        : theirs;
+    return theirs.equals(own) || isBuiltIn(executor) ? "built-in" : theirs;
   }
 
   private static String location(Class<?> type) {
@@ -176,7 +181,23 @@ public final class ExecutorRegistry {
     return enabled.getOrDefault(kind, false);
   }
 
+  /**
+   * The daemon's variables that tasks of {@code kind} may use ({@code executors.KIND.allow-env});
+   * none until {@link #configure} says otherwise.
+   */
+  public EnvPolicy envPolicy(String kind) {
+    EnvPolicy policy = envPolicies.get(kind);
+    return policy != null ? policy : EnvPolicy.none(kind);
+  }
+
+  /**
+   * A plug-in's code is not ours: whatever it says, it stays off until the operator enables it,
+   * like the built-in executors that act outside the daemon.
+   */
   private static boolean enabledByDefault(TaskExecutor executor) {
+    if (!isBuiltIn(executor)) {
+      return false;
+    }
     try {
       return executor.enabledByDefault();
     } catch (RuntimeException e) {
@@ -184,6 +205,18 @@ public final class ExecutorRegistry {
           "Executor {} failed to say whether it is enabled; disabling it", describe(executor), e);
       return false;
     }
+  }
+
+  /** Whether the executor's class comes with the daemon, not from a plug-in's class loader. */
+  static boolean isBuiltIn(TaskExecutor executor) {
+    // The daemon's loader or one it delegates to; a plug-in's loader is a child of the daemon's.
+    ClassLoader theirs = executor.getClass().getClassLoader();
+    for (ClassLoader l = ExecutorRegistry.class.getClassLoader(); l != null; l = l.getParent()) {
+      if (l == theirs) {
+        return true;
+      }
+    }
+    return theirs == null;
   }
 
   public static ExecutorRegistry of(TaskExecutor... executors) {

@@ -9,8 +9,11 @@ import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
+import dev.schedulerd.api.executor.EnvReferenceException;
+import dev.schedulerd.api.executor.EnvReferences;
 import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
+import dev.schedulerd.api.executor.RunSecrets;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.Claim;
@@ -100,6 +103,7 @@ public final class Scheduler implements AutoCloseable {
 
   private final TaskStore store;
   private final ExecutorRegistry executors;
+  private final Map<String, String> environment;
   private final InstantSource clock;
 
   /** Leases and heartbeats are measured by the store's clock when nodes share one (a database). */
@@ -186,6 +190,7 @@ public final class Scheduler implements AutoCloseable {
   Scheduler(Builder builder, TaskStore store, ExecutorRegistry executors, Executor runExecutor) {
     this.store = store;
     this.executors = executors;
+    this.environment = builder.environment;
     this.clock = builder.clock;
     this.leaseClock = store.sharedClock().orElse(builder.clock);
     this.fireTimes = new FireTimes(builder.defaultZone);
@@ -247,6 +252,7 @@ public final class Scheduler implements AutoCloseable {
     if (definitions.isEmpty()) {
       throw new InvalidTaskException("tasks", "a workflow needs at least one task");
     }
+    TaskLimits.checkWorkflow(definitions.size());
     Set<String> ids = DependencyGate.ids(definitions);
     List<TaskDefinition> normalized = new ArrayList<>();
     Map<String, List<String>> graph = new LinkedHashMap<>();
@@ -577,6 +583,7 @@ public final class Scheduler implements AutoCloseable {
 
   /** The definition as {@link #add} and {@link #update} accept it: executor, config, schedule. */
   private TaskDefinition validated(TaskDefinition definition) {
+    TaskLimits.check(definition);
     TaskExecutor executor =
         executors
             .find(definition.executorKind())
@@ -600,7 +607,11 @@ public final class Scheduler implements AutoCloseable {
               + ".enabled=true (and its allowlist, see the README's Executors section); it"
               + " cannot be enabled through MCP");
     }
-    List<String> problems = validateConfig(executor, definition);
+    List<String> problems =
+        new ArrayList<>(
+            EnvReferences.refused(
+                definition.config(), executors.envPolicy(definition.executorKind())));
+    problems.addAll(validateConfig(executor, definition));
     if (!problems.isEmpty()) {
       throw new InvalidTaskException("config", String.join("; ", problems));
     }
@@ -1294,13 +1305,16 @@ public final class Scheduler implements AutoCloseable {
   private void execute(InFlight run) {
     run.bindThread(Thread.currentThread());
     ExecutionResult result;
+    RunContext context = new RunContext(run);
     try {
-      result = run.executor.execute(new RunContext(run));
+      result = run.executor.execute(context);
       if (result == null) {
         result = ExecutionResult.failure("the executor returned no result");
       }
     } catch (InterruptedException e) {
       result = ExecutionResult.failure("interrupted");
+    } catch (EnvReferenceException e) {
+      result = ExecutionResult.permanentFailure(String.valueOf(e.getMessage()));
     } catch (Throwable e) { // a plug-in must not take the scheduler down
       result =
           ExecutionResult.failure(
@@ -1311,9 +1325,18 @@ public final class Scheduler implements AutoCloseable {
                   + ": "
                   + e.getMessage());
       if (e instanceof Error && !(e instanceof LinkageError) && !(e instanceof AssertionError)) {
-        log.error("Executor {} threw an Error in run {}", run.executorKind(), run.runId, e);
+        if (context.resolvedAny()) { // its messages may hold a value: log them masked, no trace
+          log.error(
+              "Executor {} threw an Error in run {}: {}",
+              run.executorKind(),
+              run.runId,
+              context.masked(RunSecrets.describe(e)));
+        } else {
+          log.error("Executor {} threw an Error in run {}", run.executorKind(), run.runId, e);
+        }
       }
     }
+    result = context.masked(result);
     if (!run.settle()) {
       return; // timed out, stopped or removed meanwhile: the result is not ours to record
     }
@@ -2053,12 +2076,25 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
+  private static final java.lang.invoke.VarHandle SECRETS;
+
+  static {
+    try {
+      SECRETS =
+          java.lang.invoke.MethodHandles.lookup()
+              .findVarHandle(RunContext.class, "secrets", RunSecrets.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   /** What the executor sees of its run. */
   private final class RunContext implements ExecutionContext {
     private final InFlight run;
     // Made on first use: looking a logger up per run cost more than the rest of a no-op run's
-    // start, and most executors never log through it.
+    // start, and most executors never log through it nor resolve a variable.
     private @Nullable Logger logger;
+    private volatile @Nullable RunSecrets secrets; // set once, by compare-and-set
 
     RunContext(InFlight run) {
       this.run = run;
@@ -2098,10 +2134,41 @@ public final class Scheduler implements AutoCloseable {
     public Logger logger() {
       Logger made = logger;
       if (made == null) {
-        made = LoggerFactory.getLogger("schedulerd.run." + run.taskId());
+        made = secrets().maskingLogger(LoggerFactory.getLogger("schedulerd.run." + run.taskId()));
         logger = made;
       }
       return made;
+    }
+
+    @Override
+    public String resolveEnv(String text, String where) {
+      return secrets().resolve(text, where);
+    }
+
+    private RunSecrets secrets() {
+      RunSecrets made = secrets;
+      if (made != null) {
+        return made;
+      }
+      // An executor may resolve from threads of its own: every one must share the run's masking.
+      RunSecrets fresh = new RunSecrets(executors.envPolicy(run.executorKind()), environment);
+      RunSecrets witness = (RunSecrets) SECRETS.compareAndExchange(this, null, fresh);
+      return witness == null ? fresh : witness;
+    }
+
+    boolean resolvedAny() {
+      return secrets != null;
+    }
+
+    /** What the run produced, with every value it resolved shown as its reference. */
+    ExecutionResult masked(ExecutionResult result) {
+      RunSecrets made = secrets;
+      return made == null ? result : made.mask(result);
+    }
+
+    String masked(String text) {
+      RunSecrets made = secrets;
+      return made == null ? text : made.mask(text);
     }
   }
 
@@ -2115,6 +2182,7 @@ public final class Scheduler implements AutoCloseable {
     private @Nullable TaskStore store;
     private @Nullable ExecutorRegistry executors;
     private InstantSource clock = InstantSource.system();
+    private Map<String, String> environment = System.getenv();
     private ZoneId defaultZone = ZoneId.of("UTC");
     private int maxConcurrentRuns = 64;
     private final Map<String, Integer> maxConcurrentRunsPerKind = new ConcurrentHashMap<>();
@@ -2149,6 +2217,15 @@ public final class Scheduler implements AutoCloseable {
     /** Wall time; tests pass a manual clock. Default: the system clock. */
     public Builder clock(InstantSource clock) {
       this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Where tasks' {@code ${env:NAME}} references are read from, for the names the operator allows.
+     * Default: the daemon's environment.
+     */
+    public Builder environment(Map<String, String> environment) {
+      this.environment = Map.copyOf(requireNonNull(environment, "environment"));
       return this;
     }
 

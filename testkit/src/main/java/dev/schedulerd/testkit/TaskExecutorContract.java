@@ -4,13 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.executor.EnvPolicy;
 import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
+import dev.schedulerd.api.executor.RunSecrets;
 import dev.schedulerd.api.executor.TaskExecutor;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -42,6 +45,15 @@ public abstract class TaskExecutorContract {
   protected abstract ObjectNode invalidConfig();
 
   /** A context for one run of {@code config}; override to add what your executor needs. */
+  /**
+   * The variables runs of this test may resolve, and where from; by default none. Override to test
+   * an executor's use of {@link ExecutionContext#resolveEnv}: a test's own map keeps real
+   * environment variables out of it.
+   */
+  protected RunSecrets secrets() {
+    return new RunSecrets(EnvPolicy.none(executor().kind()), Map.of());
+  }
+
   protected ExecutionContext context(ObjectNode config, AtomicBoolean cancelled) {
     return context(config, Duration.ofMinutes(1), cancelled);
   }
@@ -51,6 +63,16 @@ public abstract class TaskExecutorContract {
    * timeout}: executors that wait for processes or servers measure their deadline against it.
    */
   protected ExecutionContext context(ObjectNode config, Duration timeout, AtomicBoolean cancelled) {
+    return context(config, timeout, cancelled, secrets());
+  }
+
+  /** A context for one run of {@code config} that resolves variables through {@code secrets}. */
+  protected ExecutionContext contextWith(ObjectNode config, RunSecrets secrets) {
+    return context(config, Duration.ofMinutes(1), new AtomicBoolean(), secrets);
+  }
+
+  private ExecutionContext context(
+      ObjectNode config, Duration timeout, AtomicBoolean cancelled, RunSecrets secrets) {
     TaskDefinition task =
         TaskDefinition.builder("contract-task", executor().kind()).config(config).build();
     Instant now = InstantSource.system().instant();
@@ -88,7 +110,12 @@ public abstract class TaskExecutorContract {
 
       @Override
       public Logger logger() {
-        return logger;
+        return secrets.maskingLogger(logger);
+      }
+
+      @Override
+      public String resolveEnv(String text, String where) {
+        return secrets.resolve(text, where);
       }
     };
   }

@@ -37,6 +37,22 @@ public interface ExecutionContext {
    */
   boolean isCancelled();
 
-  /** A logger for this run, named {@code schedulerd.run.<task id>}. */
+  /**
+   * A logger for this run, named {@code schedulerd.run.<task id>}; every value resolved by {@link
+   * #resolveEnv} is masked in what it writes.
+   */
   Logger logger();
+
+  /**
+   * {@code text} from the task's config with each {@code ${env:NAME}} replaced by the daemon's
+   * variable, for names the operator allows in {@code executors.KIND.allow-env}. Resolve at the
+   * last moment and keep the value inside the run: the scheduler masks every value resolved here
+   * (back to {@code ${env:NAME}}) in the run's result, error and log lines, but not in what the
+   * executor sends elsewhere on purpose.
+   *
+   * @param where the config field the text came from, for messages, e.g. {@code config.url}
+   * @throws EnvReferenceException naming the variable (never a value) when it is not allowed or not
+   *     set
+   */
+  String resolveEnv(String text, String where);
 }

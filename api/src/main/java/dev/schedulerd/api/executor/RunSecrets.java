@@ -1,0 +1,213 @@
+package dev.schedulerd.api.executor;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Matcher;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+
+/**
+ * The environment values one run has resolved, and the masking that keeps them inside it. {@link
+ * #resolve} replaces {@code ${env:NAME}} references with values from the environment, for names the
+ * operator's {@link EnvPolicy} allows; {@link #mask} turns every value resolved so far (raw,
+ * URL-encoded, JSON-escaped or in Base64) back into {@code ${env:NAME}}. The scheduler masks what a
+ * run returns, throws and logs through {@link ExecutionContext#logger()}, so an executor that
+ * resolves through its context cannot leak a value by accident. Thread-safe.
+ */
+public final class RunSecrets {
+  private final EnvPolicy policy;
+  private final Map<String, String> environment;
+  private final ReentrantLock lock = new ReentrantLock();
+  // Each form a value may take in text, longest first, with what replaces it. Guarded by lock.
+  private List<Map.Entry<String, String>> masks = List.of();
+  private final Map<String, String> resolved = new LinkedHashMap<>(); // guarded by lock
+
+  /**
+   * @param policy the variables this run's tasks may use
+   * @param environment where values come from: the daemon's {@code System.getenv()}
+   */
+  public RunSecrets(EnvPolicy policy, Map<String, String> environment) {
+    this.policy = policy;
+    this.environment = environment;
+  }
+
+  /**
+   * {@code text} with each reference replaced by its value, which is from now on masked.
+   *
+   * @param where the config field the text came from, for messages ({@code config.url})
+   * @throws EnvReferenceException naming the variable when the policy refuses it or it is not set
+   */
+  public String resolve(String text, String where) {
+    Matcher m = EnvReferences.REFERENCE.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String name = m.group(1);
+      if (!policy.allows(name)) {
+        throw new EnvReferenceException(where + ": ${env:" + name + "}: " + policy.refusal(name));
+      }
+      String value = environment.get(name);
+      if (value == null) {
+        throw new EnvReferenceException(
+            "environment variable "
+                + name
+                + " (referenced in "
+                + where
+                + ") is not set on this node");
+      }
+      remember(name, value);
+      m.appendReplacement(out, Matcher.quoteReplacement(value));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  private void remember(String name, String value) {
+    if (value.isEmpty()) {
+      return;
+    }
+    lock.lock();
+    try {
+      if (value.equals(resolved.get(name))) {
+        return;
+      }
+      resolved.put(name, value);
+      List<Map.Entry<String, String>> forms = new ArrayList<>(masks);
+      String shown = "${env:" + name + "}";
+      for (String form : forms(value)) {
+        forms.add(Map.entry(form, shown));
+      }
+      forms.sort(
+          Comparator.comparingInt((Map.Entry<String, String> e) -> e.getKey().length()).reversed());
+      masks = List.copyOf(forms);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static List<String> forms(String value) {
+    List<String> forms = new ArrayList<>();
+    forms.add(value);
+    String urlEncoded = URLEncoder.encode(value, StandardCharsets.UTF_8);
+    forms.add(urlEncoded);
+    forms.add(urlEncoded.replace("+", "%20"));
+    forms.add(new String(JsonStringEncoder.getInstance().quoteAsString(value)));
+    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+    forms.add(Base64.getEncoder().encodeToString(bytes));
+    forms.add(Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
+    return forms.stream().distinct().toList();
+  }
+
+  /** {@code text} with every value resolved so far shown as its reference. */
+  public String mask(String text) {
+    List<Map.Entry<String, String>> current;
+    lock.lock();
+    try {
+      current = masks;
+    } finally {
+      lock.unlock();
+    }
+    String out = text;
+    for (Map.Entry<String, String> mask : current) {
+      out = out.replace(mask.getKey(), mask.getValue());
+    }
+    return out;
+  }
+
+  /** {@link #mask} of a nullable text. */
+  public @Nullable String maskNullable(@Nullable String text) {
+    return text == null ? null : mask(text);
+  }
+
+  /** {@code result} with its text masked. */
+  public ExecutionResult mask(ExecutionResult result) {
+    return switch (result) {
+      case ExecutionResult.Success s -> new ExecutionResult.Success(mask(s.output()));
+      case ExecutionResult.Failure f -> new ExecutionResult.Failure(mask(f.error()), f.retryable());
+    };
+  }
+
+  /**
+   * A logger that masks every argument and message before {@code delegate} sees it; a throwable is
+   * replaced by one carrying its masked description (its stack trace is dropped, since its messages
+   * may hold a value).
+   */
+  public Logger maskingLogger(Logger delegate) {
+    return (Logger)
+        Proxy.newProxyInstance(
+            Logger.class.getClassLoader(),
+            new Class<?>[] {Logger.class},
+            (proxy, method, args) -> {
+              if (method.getDeclaringClass() == Object.class) {
+                return switch (method.getName()) {
+                  case "equals" -> proxy == args[0];
+                  case "hashCode" -> System.identityHashCode(proxy);
+                  default -> "masking " + delegate;
+                };
+              }
+              @Nullable Object[] masked = args == null ? null : new @Nullable Object[args.length];
+              if (masked != null) {
+                for (int i = 0; i < masked.length; i++) {
+                  masked[i] = maskArgument(args[i]);
+                }
+              }
+              try {
+                return method.invoke(delegate, masked);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
+  }
+
+  private @Nullable Object maskArgument(@Nullable Object arg) {
+    if (arg == null || arg instanceof org.slf4j.Marker) {
+      return arg;
+    }
+    if (arg instanceof Object[] array) {
+      @Nullable Object[] copy = new @Nullable Object[array.length];
+      for (int i = 0; i < copy.length; i++) {
+        copy[i] = maskArgument(array[i]);
+      }
+      return copy;
+    }
+    if (arg instanceof Throwable t) {
+      return new MaskedThrowable(mask(describe(t)));
+    }
+    if (arg instanceof Boolean || arg instanceof Number || arg instanceof Character) {
+      return arg;
+    }
+    return mask(String.valueOf(arg));
+  }
+
+  /** The throwable and its causes, one line each, as {@code Class: message}. */
+  public static String describe(Throwable t) {
+    StringBuilder text = new StringBuilder(t.toString());
+    Throwable cause = t.getCause();
+    for (int depth = 0; cause != null && cause != t && depth < 8; depth++) {
+      text.append("; caused by ").append(cause);
+      cause = cause.getCause();
+    }
+    return text.toString();
+  }
+
+  /** A stand-in for a logged throwable whose text was masked. */
+  private static final class MaskedThrowable extends RuntimeException {
+    MaskedThrowable(String description) {
+      super(description, null, false, false);
+    }
+
+    @Override
+    public String toString() {
+      return String.valueOf(getMessage());
+    }
+  }
+}
