@@ -74,6 +74,66 @@ final class Plugins {
     }
   }
 
+  /**
+   * A plug-in runs as the daemon, with its rights: a folder or jar that another user may write (or
+   * that another user owns, who may change its mode) would let that user run code as this one. Root
+   * may own them: root can change any file anyway.
+   */
+  static void refuseWritableByOthers(Path path) {
+    java.nio.file.attribute.PosixFileAttributes attributes;
+    try {
+      attributes =
+          Files.readAttributes(
+              path,
+              java.nio.file.attribute.PosixFileAttributes.class,
+              java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    } catch (UnsupportedOperationException e) {
+      return; // no POSIX permissions on this file system (Windows): nothing to check here
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the permissions of " + path + ": " + e, e);
+    }
+    String what = attributes.isDirectory() ? "the plugins folder" : "the plugin jar";
+    if (attributes.isSymbolicLink()) {
+      throw new IllegalStateException(
+          what + " " + path + " is a symbolic link; put the jar itself in the plugins folder");
+    }
+    var permissions = attributes.permissions();
+    boolean groupWrite =
+        permissions.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE);
+    boolean othersWrite =
+        permissions.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
+    if (groupWrite || othersWrite) {
+      throw new IllegalStateException(
+          what
+              + " "
+              + path
+              + " is writable by "
+              + (othersWrite ? "every user" : "its group")
+              + " (mode "
+              + java.nio.file.attribute.PosixFilePermissions.toString(permissions)
+              + "): whoever can write there could run code as this daemon. Fix it with: chmod"
+              + " go-w "
+              + path);
+    }
+    String owner = attributes.owner().getName();
+    String self = System.getProperty("user.name");
+    if (!owner.equals(self) && !owner.equals("root")) {
+      throw new IllegalStateException(
+          what
+              + " "
+              + path
+              + " belongs to the user "
+              + owner
+              + ", not to "
+              + self
+              + " who runs this daemon: its owner could change it and run code as this daemon."
+              + " Fix it with: chown "
+              + self
+              + " "
+              + path);
+    }
+  }
+
   /** {@code ~/.memory/schedulerd-plugins}, next to the default store. */
   static Path defaultFolder() {
     return dev.schedulerd.store.json.SeedFiles.home()
@@ -98,6 +158,14 @@ final class Plugins {
     }
     if (jars.isEmpty()) {
       return parent;
+    }
+    refuseWritableByOthers(folder);
+    for (URL jar : jars) {
+      try {
+        refuseWritableByOthers(Path.of(jar.toURI()));
+      } catch (java.net.URISyntaxException e) {
+        throw new IllegalStateException("a plugin path cannot be read back: " + jar, e);
+      }
     }
     refuseDuplicates(jars);
     log.info("Loading {} plugin jar(s) from {}: {}", jars.size(), folder, jars);

@@ -101,6 +101,17 @@ final class Settings {
       }
       for (String key : properties.stringPropertyNames()) {
         String value = properties.getProperty(key).strip();
+        if (value.matches("(?s).*[ \t]#.*")) {
+          // A properties file has no trailing comments: the text would become part of the value.
+          throw new SettingsException(
+              key
+                  + "='"
+                  + value
+                  + "' in the config file "
+                  + file
+                  + " holds a ' #': a properties file has no comments after a value, so it would"
+                  + " become part of it. Put the comment on its own line, starting with #");
+        }
         if (key.startsWith("store.") && key.length() > "store.".length()) {
           storeOptions.put(key.substring("store.".length()), value);
         } else if (key.startsWith("executors.") && key.length() > "executors.".length()) {

@@ -42,6 +42,12 @@ final class PluginFolderIT {
   }
 
   private Process daemon(Path plugins) throws IOException {
+    Path config = home.resolve("schedulerd.properties");
+    Files.writeString(config, "executors.hello.enabled=true\n"); // plug-ins are off until enabled
+    return daemon(plugins, config);
+  }
+
+  private Process daemon(Path plugins, Path config) throws IOException {
     return new ProcessBuilder(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-jar",
@@ -49,9 +55,66 @@ final class PluginFolderIT {
             "--store",
             "memory",
             "--plugins",
-            plugins.toString())
+            plugins.toString(),
+            "--config",
+            config.toString())
         .redirectError(home.resolve("daemon.log").toFile())
         .start();
+  }
+
+  private Client initialized(Process process) throws IOException {
+    Client client = new Client(process);
+    client.request(
+        "initialize",
+        "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"it\",\"version\":\"1\"}}");
+    client.notify("notifications/initialized");
+    return client;
+  }
+
+  @Test
+  void aPlugin_isOffUntilTheOperatorEnablesIt() throws Exception {
+    Path plugins = pluginsWithHello();
+    Path empty = Files.writeString(home.resolve("empty.properties"), "");
+    Process process = daemon(plugins, empty);
+    try {
+      Client client = initialized(process);
+      JsonNode added =
+          client.call(
+              "scheduler_add_task",
+              "{\"task_id\":\"greet\",\"task_type\":\"hello\",\"config\":{\"name\":\"x\"}}");
+      assertThat(added.path("isError").asBoolean()).as(added.toString()).isTrue();
+      assertThat(added.toString())
+          .contains("executor 'hello' is disabled")
+          .contains("executors.hello.enabled=true");
+    } finally {
+      process.getOutputStream().close();
+      assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  void aPluginJarOthersMayWrite_stopsStartupSayingHowToFixIt() throws Exception {
+    Path plugins = pluginsWithHello();
+    Path jar = plugins.resolve(Path.of(System.getProperty("plugin.jar")).getFileName());
+    Files.setPosixFilePermissions(
+        jar, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+    Process process = daemon(plugins);
+    process.getOutputStream().close();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).isNotZero();
+    assertThat(Files.readString(home.resolve("daemon.log")))
+        .contains("is writable by every user")
+        .contains("chmod go-w " + jar);
+    Files.setPosixFilePermissions(
+        jar, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(
+        plugins, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxr-x"));
+    Process again = daemon(plugins);
+    again.getOutputStream().close();
+    assertThat(again.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(again.exitValue()).isNotZero();
+    assertThat(Files.readString(home.resolve("daemon.log")))
+        .contains("the plugins folder " + plugins + " is writable by its group");
   }
 
   /** A minimal MCP client over the process's pipes. */
