@@ -429,6 +429,9 @@ final class DispatchQueue {
     lock.lock();
     try {
       if (wakePending) {
+        // Consumed here, by the one who waits: a ticker that skips takeDispatchable (dispatch is
+        // paused) would otherwise find it set for ever and spin.
+        wakePending = false;
         return;
       }
       if (wakeAt == null) {

@@ -231,7 +231,7 @@ public final class Scheduler implements AutoCloseable {
    */
   public StoredTask add(TaskDefinition definition) {
     TaskDefinition normalized = validated(definition);
-    checkDependenciesExist(normalized, Set.of());
+    checkDependenciesExist(normalized, Map.of());
     Instant now = clock.instant();
     StoredTask stored = store.insert(normalized, initialState(normalized, now));
     enqueue(stored);
@@ -253,7 +253,9 @@ public final class Scheduler implements AutoCloseable {
       throw new InvalidTaskException("tasks", "a workflow needs at least one task");
     }
     TaskLimits.checkWorkflow(definitions.size());
-    Set<String> ids = DependencyGate.ids(definitions);
+    DependencyGate.ids(definitions); // refuses an id given twice
+    Map<String, TaskDefinition> adding = new LinkedHashMap<>();
+    definitions.forEach(d -> adding.put(d.id(), d));
     List<TaskDefinition> normalized = new ArrayList<>();
     Map<String, List<String>> graph = new LinkedHashMap<>();
     for (TaskDefinition definition : definitions) {
@@ -264,7 +266,7 @@ public final class Scheduler implements AutoCloseable {
         throw new InvalidTaskException(
             "tasks", "task '" + definition.id() + "': " + e.getMessage());
       }
-      checkDependenciesExist(valid, ids);
+      checkDependenciesExist(valid, adding);
       normalized.add(valid);
       graph.put(valid.id(), valid.dependencies().taskIds());
     }
@@ -325,25 +327,28 @@ public final class Scheduler implements AutoCloseable {
   }
 
   /** Dependencies name one-shot tasks that exist, or tasks being added with it ({@code adding}). */
-  private void checkDependenciesExist(TaskDefinition definition, Set<String> adding) {
+  private void checkDependenciesExist(
+      TaskDefinition definition, Map<String, TaskDefinition> adding) {
     for (String id : definition.dependencies().taskIds()) {
-      if (adding.contains(id)) {
-        continue;
-      }
-      StoredTask dependency =
-          store
-              .find(id)
-              .orElseThrow(
-                  () ->
-                      new InvalidTaskException(
-                          "depends_on",
-                          "task '"
-                              + definition.id()
-                              + "' depends on '"
-                              + id
-                              + "', which does not exist: add it first, or add both with"
-                              + " scheduler_add_workflow"));
-      if (dependency.definition().schedule().recurring()) {
+      TaskDefinition inWorkflow = adding.get(id);
+      TaskDefinition dependency =
+          inWorkflow != null
+              ? inWorkflow
+              : store
+                  .find(id)
+                  .map(StoredTask::definition)
+                  .orElseThrow(
+                      () ->
+                          new InvalidTaskException(
+                              "depends_on",
+                              "task '"
+                                  + definition.id()
+                                  + "' depends on '"
+                                  + id
+                                  + "', which does not exist: add it first, or add both with"
+                                  + " scheduler_add_workflow"));
+      // The same rule in a workflow as for a single add: a recurring task never "finishes".
+      if (dependency.schedule().recurring()) {
         throw new InvalidTaskException(
             "depends_on",
             "task '"
@@ -387,7 +392,7 @@ public final class Scheduler implements AutoCloseable {
                       + ": its dependencies can change only while it waits for them; remove it"
                       + " and add it again");
             }
-            checkDependenciesExist(normalized, Set.of());
+            checkDependenciesExist(normalized, Map.of());
             checkNoCycle(normalized);
             dependencyChecks.add(normalized.id());
             requestSync();

@@ -64,6 +64,26 @@ final class TickerTest {
   }
 
   @Test
+  void ticker_whileDispatchIsPaused_sleepsUntilResumed() {
+    Scheduler scheduler = start("solo");
+    Instant later = InstantSource.system().instant().plus(Duration.ofHours(1));
+    scheduler.add(TaskDefinition.builder("in-1h", "record").schedule(Schedule.at(later)).build());
+    scheduler.pauseDispatch();
+    scheduler.add(TaskDefinition.builder("now", "record").build()); // due, held by the pause
+    long before = scheduler.status().wakeUps();
+
+    // A ticker that found its wake-up still pending once paused woke millions of times a second.
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> scheduler.status().wakeUps() - before <= 4);
+    assertThat(completed("now")).isFalse();
+
+    scheduler.resumeDispatch();
+    await().atMost(5, TimeUnit.SECONDS).until(() -> completed("now"));
+  }
+
+  @Test
   void ticker_earlierTaskAddedWhileWaiting_wakesAtOnce() {
     Scheduler scheduler = start("solo");
     Instant farAway = InstantSource.system().instant().plus(Duration.ofHours(1));

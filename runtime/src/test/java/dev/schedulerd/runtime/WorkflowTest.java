@@ -163,6 +163,19 @@ final class WorkflowTest {
   }
 
   @Test
+  void aWorkflowTaskDependingOnARecurringOneOfTheSameWorkflow_isRefusedAsAnAddIs() {
+    assertThatThrownBy(
+            () ->
+                scheduler.addWorkflow(
+                    List.of(
+                        task("hourly").schedule(Schedule.every(Duration.ofHours(1))).build(),
+                        task("after", "hourly").build())))
+        .isInstanceOf(InvalidTaskException.class)
+        .hasMessageContaining("task 'after' depends on 'hourly', which is recurring");
+    assertThat(store.list()).isEmpty();
+  }
+
+  @Test
   void removingADependency_skipsItsDependents() {
     scheduler.add(task("later").schedule(Schedule.at(clock.instant().plusSeconds(600))).build());
     scheduler.add(task("after", "later").build());
