@@ -207,6 +207,8 @@ public final class McpExecutor implements TaskExecutor {
     McpSchema.CallToolResult result;
     try {
       result = connection.call(tool, arguments, timeout);
+    } catch (CannotStartException e) {
+      return ExecutionResult.permanentFailure(String.valueOf(e.getMessage()));
     } catch (RuntimeException first) {
       if (Thread.currentThread().isInterrupted()) {
         throw new InterruptedException("interrupted while calling " + server + "/" + tool);
@@ -220,6 +222,8 @@ public final class McpExecutor implements TaskExecutor {
       connection.reset();
       try {
         result = connection.call(tool, arguments, timeout);
+      } catch (CannotStartException e) {
+        return ExecutionResult.permanentFailure(String.valueOf(e.getMessage()));
       } catch (RuntimeException second) {
         connection.reset();
         return ExecutionResult.failure(
@@ -276,6 +280,13 @@ public final class McpExecutor implements TaskExecutor {
     connections.clear();
   }
 
+  /** A configured server whose program is not there to start: retrying cannot help. */
+  private static final class CannotStartException extends RuntimeException {
+    CannotStartException(String message) {
+      super(message);
+    }
+  }
+
   /** One configured server: its client, started on first use, reused, restarted after failure. */
   private static final class Connection {
     private final String name;
@@ -318,6 +329,19 @@ public final class McpExecutor implements TaskExecutor {
     }
 
     private McpSyncClient start(Duration timeout) {
+      // The SDK's transport reports a program that cannot start only as a log line, and the call
+      // then waits out its timeout holding a slot: find out first, and fail the attempt at once.
+      if (command.isEmpty() || ProgramPaths.resolve(command.get(0)).isEmpty()) {
+        throw new CannotStartException(
+            "cannot start MCP server '"
+                + name
+                + "': '"
+                + (command.isEmpty() ? "" : command.get(0))
+                + "' is not an executable file on this node (No such file, or not executable;"
+                + " the operator sets its command line in executors.mcp.servers."
+                + name
+                + ")");
+      }
       log.info("Starting MCP server '{}': {}", name, command);
       ServerParameters parameters =
           ServerParameters.builder(command.get(0))
@@ -331,7 +355,7 @@ public final class McpExecutor implements TaskExecutor {
           McpClient.sync(transport)
               .clientInfo(new McpSchema.Implementation("schedulerd-mcp-executor", "1"))
               .requestTimeout(timeout)
-              .initializationTimeout(Duration.ofSeconds(30))
+              .initializationTimeout(min(timeout, Duration.ofSeconds(30)))
               .build();
       try {
         started.initialize();
@@ -340,6 +364,10 @@ public final class McpExecutor implements TaskExecutor {
         throw e;
       }
       return started;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+      return a.compareTo(b) < 0 ? a : b;
     }
 
     private static Set<Long> childPids() {

@@ -128,6 +128,25 @@ final class McpExecutorTest extends TaskExecutorContract {
   }
 
   @Test
+  void aServerWhoseProgramIsMissing_failsTheAttemptAtOnceWithTheCause() throws Exception {
+    McpExecutor broken = new McpExecutor();
+    broken.configure(
+        new ExecutorSettings(
+            "mcp", Map.of("enabled", "true", "servers.gone", "/nonexistent/mcp-server --flag")));
+    ExecutionResult result =
+        broken.execute(
+            context(
+                json("{\"server\": \"gone\", \"tool\": \"x\"}"),
+                java.time.Duration.ofHours(1),
+                new AtomicBoolean()));
+    assertThat(((ExecutionResult.Failure) result).error())
+        .contains("cannot start MCP server 'gone'")
+        .contains("/nonexistent/mcp-server")
+        .contains("executors.mcp.servers.gone");
+    assertThat(((ExecutionResult.Failure) result).retryable()).isFalse();
+  }
+
+  @Test
   void aToolError_isAFailureThatIsNotRetried() throws Exception {
     ExecutionResult refused = run("{\"server\": \"echo\", \"tool\": \"refuse\"}");
     assertThat(((ExecutionResult.Failure) refused).error())
