@@ -730,7 +730,21 @@ final class SchedulerTools {
       out.put("next_due_at", status.nextDueAt().toString());
     }
     out.put("default_time_zone", scheduler.defaultZone().getId());
-    out.put("executors", status.executorKinds());
+    // Only what an agent can use; disabled kinds apart, each with the key that enables it.
+    List<String> enabled = new ArrayList<>();
+    List<Map<String, Object>> disabled = new ArrayList<>();
+    for (String kind : status.executorKinds()) {
+      if (scheduler.executors().isEnabled(kind)) {
+        enabled.add(kind);
+      } else {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("kind", kind);
+        row.put("enabled_by", "executors." + kind + ".enabled=true in the operator's config file");
+        disabled.add(row);
+      }
+    }
+    out.put("executors", enabled);
+    out.put("executors_disabled", disabled);
     out.putAll(figures.get()); // runs finished by outcome, retries, start lateness
     List<Map<String, Object>> nodes = new ArrayList<>();
     for (NodeInfo node : scheduler.nodes()) {

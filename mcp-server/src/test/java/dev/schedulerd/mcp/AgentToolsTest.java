@@ -289,6 +289,15 @@ final class AgentToolsTest {
                 "{\"task_id\":\"seed-custom\",\"task_type\":\"custom\",\"config\":{\"command\":[\"/bin/echo\"]}}"))
         .contains("executor 'custom' is disabled")
         .contains("executors.custom.enabled=true");
+
+    JsonNode daemon = ok("scheduler_daemon_status", "{}").path("daemon");
+    assertThat(daemon.path("executors").toString())
+        .as("only what add accepts")
+        .contains("\"log\"")
+        .doesNotContain("shell");
+    assertThat(daemon.path("executors_disabled").toString())
+        .contains(
+            "{\"kind\":\"shell\",\"enabled_by\":\"executors.shell.enabled=true in the operator's config file\"}");
   }
 
   @Test

@@ -224,8 +224,12 @@ final class StdioProtocolTest {
     JsonNode unknownType =
         call(9, "scheduler_add_task", "{\"task_id\":\"u\",\"task_type\":\"teleport\"}");
     assertThat(unknownType.path("content").get(0).path("text").asText())
+        .startsWith("task_type: ")
         .contains("teleport")
-        .contains("available: custom, http, log, mcp, shell");
+        .contains("enabled on this daemon: http, log")
+        .contains(
+            "disabled (the operator enables one with executors.KIND.enabled=true): custom,"
+                + " mcp, shell");
 
     JsonNode badZone =
         call(

@@ -595,11 +595,14 @@ public final class Scheduler implements AutoCloseable {
             .orElseThrow(
                 () ->
                     new InvalidTaskException(
-                        "executor_kind",
+                        "task_type",
                         "unknown executor kind '"
                             + definition.executorKind()
-                            + "'; available: "
-                            + String.join(", ", executors.kinds())));
+                            + "'; enabled on this daemon: "
+                            + String.join(
+                                ", ",
+                                executors.kinds().stream().filter(executors::isEnabled).toList())
+                            + enabledBy()));
     if (!executors.isEnabled(definition.executorKind())) {
       String kind = definition.executorKind();
       throw new InvalidTaskException(
@@ -638,6 +641,16 @@ public final class Scheduler implements AutoCloseable {
       }
     }
     return definition.withSchedule(fireTimes.normalize(definition.schedule()));
+  }
+
+  /** The installed kinds that are disabled, with the key that enables them, for messages. */
+  private String enabledBy() {
+    List<String> disabled =
+        executors.kinds().stream().filter(k -> !executors.isEnabled(k)).toList();
+    return disabled.isEmpty()
+        ? ""
+        : "; disabled (the operator enables one with executors.KIND.enabled=true): "
+            + String.join(", ", disabled);
   }
 
   /** The task as stored now. */

@@ -428,9 +428,9 @@ final class SchedulerTest {
     assertThatThrownBy(() -> scheduler.add(TaskDefinition.builder("x", "teleport").build()))
         .isInstanceOf(InvalidTaskException.class)
         .hasMessageContaining("teleport")
-        .hasMessageContaining("available: record")
+        .hasMessageContaining("enabled on this daemon: record")
         .extracting(e -> ((InvalidTaskException) e).field())
-        .isEqualTo("executor_kind");
+        .isEqualTo("task_type");
     assertThat(store.list()).isEmpty();
   }
 
