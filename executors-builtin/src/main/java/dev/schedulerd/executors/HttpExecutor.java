@@ -417,7 +417,7 @@ public final class HttpExecutor implements TaskExecutor {
             + currentShown
             + " after "
             + seconds(Duration.between(started, clock.instant()))
-            + exchange.body().describe();
+            + exchange.body().describe(context);
     if (expected(config.get("expect_status"), exchange.status())) {
       return ExecutionResult.success(summary);
     }
@@ -502,22 +502,27 @@ public final class HttpExecutor implements TaskExecutor {
    * The first {@link #KEPT_BYTES} of a body and the count of the rest; fed by one thread at a time.
    */
   private static final class KeptBody implements Consumer<Optional<byte[]>> {
+    // A margin beyond what is shown: masking runs before the cut, so no value is cut in two.
+    private static final int MARGIN = 16 * 1024;
     private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
-    private long dropped;
+    private long total;
 
     @Override
     public void accept(Optional<byte[]> chunk) {
       chunk.ifPresent(
           bytes -> {
-            int room = KEPT_BYTES - kept.size();
-            int keep = Math.min(room, bytes.length);
-            kept.write(bytes, 0, keep);
-            dropped += bytes.length - keep;
+            int room = KEPT_BYTES + MARGIN - kept.size();
+            kept.write(bytes, 0, Math.max(0, Math.min(room, bytes.length)));
+            total += bytes.length;
           });
     }
 
-    String describe() {
-      String body = kept.toString(StandardCharsets.UTF_8);
+    String describe(ExecutionContext context) {
+      String body = context.mask(kept.toString(StandardCharsets.UTF_8));
+      long dropped = Math.max(0, total - KEPT_BYTES);
+      if (dropped > 0 && body.length() > KEPT_BYTES) {
+        body = body.substring(0, KEPT_BYTES);
+      }
       if (body.isEmpty()) {
         return "";
       }

@@ -51,6 +51,7 @@ public final class McpExecutor implements TaskExecutor {
   private final InstantSource clock;
   private volatile ExecutorSettings settings = ExecutorSettings.none("mcp");
   private volatile Map<String, List<String>> servers = Map.of();
+  private volatile EnvPolicy envPolicy = EnvPolicy.none("mcp");
   private final ConcurrentHashMap<String, Connection> connections = new ConcurrentHashMap<>();
 
   public McpExecutor() {
@@ -100,6 +101,7 @@ public final class McpExecutor implements TaskExecutor {
             });
     this.settings = operatorSettings;
     this.servers = configured;
+    this.envPolicy = EnvPolicy.of(operatorSettings);
   }
 
   @Override
@@ -203,7 +205,8 @@ public final class McpExecutor implements TaskExecutor {
       timeout = Duration.ofSeconds(1);
     }
     Connection connection =
-        connections.computeIfAbsent(server, name -> new Connection(name, servers.get(name)));
+        connections.computeIfAbsent(
+            server, name -> new Connection(name, servers.get(name), envPolicy));
     McpSchema.CallToolResult result;
     try {
       result = connection.call(tool, arguments, timeout);
@@ -214,11 +217,13 @@ public final class McpExecutor implements TaskExecutor {
         throw new InterruptedException("interrupted while calling " + server + "/" + tool);
       }
       // The server may have died since the last run: start it again, once.
-      log.warn(
-          "Calling {}/{} failed ({}); restarting the server and trying once more",
-          server,
-          tool,
-          first.toString());
+      context
+          .logger()
+          .warn(
+              "Calling {}/{} failed ({}); restarting the server and trying once more",
+              server,
+              tool,
+              first.toString());
       connection.reset();
       try {
         result = connection.call(tool, arguments, timeout);
@@ -235,13 +240,14 @@ public final class McpExecutor implements TaskExecutor {
                 + second.getMessage());
       }
     }
-    String text = describe(server, tool, result);
+    String text = describe(server, tool, result, context);
     return Boolean.TRUE.equals(result.isError())
         ? ExecutionResult.permanentFailure(text)
         : ExecutionResult.success(text);
   }
 
-  private static String describe(String server, String tool, McpSchema.CallToolResult result) {
+  private static String describe(
+      String server, String tool, McpSchema.CallToolResult result, ExecutionContext context) {
     StringBuilder text = new StringBuilder();
     text.append(Boolean.TRUE.equals(result.isError()) ? "tool error from " : "result of ")
         .append(server)
@@ -265,7 +271,7 @@ public final class McpExecutor implements TaskExecutor {
         text.append("(structuredContent could not be shown)");
       }
     }
-    String out = text.toString().stripTrailing();
+    String out = context.mask(text.toString().stripTrailing()); // before the cut: none cut in two
     return out.length() <= KEPT_CHARS
         ? out
         : out.substring(0, KEPT_CHARS)
@@ -291,13 +297,15 @@ public final class McpExecutor implements TaskExecutor {
   private static final class Connection {
     private final String name;
     private final List<String> command;
+    private final EnvPolicy envPolicy;
     private final ReentrantLock lock = new ReentrantLock();
     private @Nullable McpSyncClient client; // guarded by lock
     private @Nullable ProcessHandle process; // guarded by lock; the server, when found
 
-    Connection(String name, @Nullable List<String> command) {
+    Connection(String name, @Nullable List<String> command, EnvPolicy envPolicy) {
       this.name = name;
       this.command = command == null ? List.of() : command;
+      this.envPolicy = envPolicy;
     }
 
     McpSchema.CallToolResult call(String tool, Map<String, Object> arguments, Duration timeout) {
@@ -329,6 +337,18 @@ public final class McpExecutor implements TaskExecutor {
     }
 
     private McpSyncClient start(Duration timeout) {
+      // Not the daemon's whole environment, which holds the operator's secrets: the shell's
+      // base, plus the variables the operator lets mcp tasks use (servers often read a token).
+      Map<String, String> environment = new LinkedHashMap<>();
+      System.getenv()
+          .forEach(
+              (key, value) -> {
+                if (ShellExecutor.BASE_ENV.contains(key)
+                    || key.startsWith("LC_")
+                    || envPolicy.allows(key)) {
+                  environment.put(key, value);
+                }
+              });
       // The SDK's transport reports a program that cannot start only as a log line, and the call
       // then waits out its timeout holding a slot: find out first, and fail the attempt at once.
       if (command.isEmpty() || ProgramPaths.resolve(command.get(0)).isEmpty()) {
@@ -346,7 +366,7 @@ public final class McpExecutor implements TaskExecutor {
       ServerParameters parameters =
           ServerParameters.builder(command.get(0))
               .args(command.subList(1, command.size()))
-              .env(new LinkedHashMap<>(System.getenv()))
+              .env(environment)
               .build();
       StdioClientTransport transport =
           new StdioClientTransport(parameters, McpJsonDefaults.getMapper());

@@ -47,9 +47,79 @@ import org.jspecify.annotations.Nullable;
  */
 public class ShellExecutor implements TaskExecutor {
   static final int KEPT_BYTES = 64 * 1024;
+  static final int MASK_MARGIN = 16 * 1024;
   private static final Set<String> FIELDS =
       Set.of("command", "working_dir", "env", "retryable_exit_codes");
   private static final String SETSID = "/usr/bin/setsid";
+
+  /** What a task's process gets of the daemon's environment, besides {@code LC_*}. */
+  static final Set<String> BASE_ENV =
+      Set.of("PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR");
+
+  /**
+   * Programs whose job is to run another program (or any code): a glob in the allowlist never
+   * matches them, since allowing one allows everything; only their exact path does.
+   */
+  static final Set<String> LAUNCHERS =
+      Set.of(
+          "env",
+          "sh",
+          "bash",
+          "dash",
+          "zsh",
+          "ksh",
+          "csh",
+          "tcsh",
+          "fish",
+          "busybox",
+          "setsid",
+          "nohup",
+          "xargs",
+          "sudo",
+          "su",
+          "doas",
+          "runuser",
+          "setpriv",
+          "chroot",
+          "unshare",
+          "nsenter",
+          "timeout",
+          "nice",
+          "ionice",
+          "stdbuf",
+          "taskset",
+          "chrt",
+          "flock",
+          "script",
+          "watch",
+          "time",
+          "strace",
+          "ltrace",
+          "gdb",
+          "expect",
+          "perl",
+          "python",
+          "python3",
+          "ruby",
+          "node",
+          "php",
+          "lua",
+          "tclsh",
+          "awk",
+          "gawk",
+          "mawk",
+          "sed",
+          "find",
+          "make",
+          "ssh",
+          "java",
+          "jshell",
+          "osascript",
+          "systemd-run",
+          "at",
+          "batch",
+          "crontab");
+
   private static final String SH = "/bin/sh";
 
   /**
@@ -329,8 +399,10 @@ public class ShellExecutor implements TaskExecutor {
       return null;
     }
     String path = resolved.get().toString();
+    Path name = resolved.get().getFileName();
+    boolean launcher = name != null && LAUNCHERS.contains(name.toString());
     for (String pattern : allow) {
-      if (pattern.equals("*") || pattern.equals(path) || matches(pattern, path)) {
+      if (pattern.equals("*") || pattern.equals(path) || (!launcher && matches(pattern, path))) {
         List<String> planned = new ArrayList<>(argv);
         planned.set(0, path);
         return planned;
@@ -341,7 +413,11 @@ public class ShellExecutor implements TaskExecutor {
             + program
             + "'"
             + (path.equals(program) ? "" : " (" + path + ")")
-            + " is not allowed on this daemon; the operator allows commands in "
+            + (launcher
+                ? " runs other programs, so a glob never allows it, only its exact path (which"
+                    + " allows every program); "
+                : " is not allowed on this daemon; ")
+            + "the operator allows commands in "
             + settings.keyName("allow")
             + " (now: "
             + String.join(", ", settings.list("allow"))
@@ -416,7 +492,18 @@ public class ShellExecutor implements TaskExecutor {
       }
       builder.directory(dir);
     }
-    builder.environment().putAll(added);
+    // Not the daemon's environment, which holds the operator's secrets: a fixed base, plus what
+    // the task sets under the operator's allow-env.
+    Map<String, String> environment = builder.environment();
+    environment.clear();
+    System.getenv()
+        .forEach(
+            (name, value) -> {
+              if (BASE_ENV.contains(name) || name.startsWith("LC_")) {
+                environment.put(name, value);
+              }
+            });
+    environment.putAll(added);
     Instant started = clock.instant();
     Process process;
     try {
@@ -428,8 +515,9 @@ public class ShellExecutor implements TaskExecutor {
       return ExecutionResult.permanentFailure(
           "cannot start " + argv.get(0) + ": an argument or env value holds a NUL character");
     }
-    TailBuffer out = new TailBuffer(KEPT_BYTES);
-    TailBuffer err = new TailBuffer(KEPT_BYTES);
+    // A margin beyond what is shown: masking runs before the cut, so no value is cut in two.
+    TailBuffer out = new TailBuffer(KEPT_BYTES + MASK_MARGIN);
+    TailBuffer err = new TailBuffer(KEPT_BYTES + MASK_MARGIN);
     Thread outPump = Thread.ofVirtual().start(() -> pump(process, out, true));
     Thread errPump = Thread.ofVirtual().start(() -> pump(process, err, false));
     if (!ownGroup) {
@@ -445,7 +533,7 @@ public class ShellExecutor implements TaskExecutor {
             "timed out after "
                 + seconds(Duration.between(started, clock.instant()))
                 + "; killed the process tree\n"
-                + report(out, err));
+                + report(out, err, context));
       }
       exit = process.exitValue();
     } catch (InterruptedException e) {
@@ -470,7 +558,7 @@ public class ShellExecutor implements TaskExecutor {
             + " after "
             + seconds(Duration.between(started, clock.instant()))
             + "\n"
-            + report(out, err);
+            + report(out, err, context);
     if (exit == 0) {
       return ExecutionResult.success(summary);
     }
@@ -535,24 +623,30 @@ public class ShellExecutor implements TaskExecutor {
     closeStdin(process);
   }
 
-  private static String report(TailBuffer out, TailBuffer err) {
+  private static String report(TailBuffer out, TailBuffer err, ExecutionContext context) {
     StringBuilder text = new StringBuilder();
-    section(text, "stdout", out);
-    section(text, "stderr", err);
+    section(text, "stdout", out, context);
+    section(text, "stderr", err, context);
     return text.toString().stripTrailing();
   }
 
-  private static void section(StringBuilder text, String name, TailBuffer buffer) {
-    String kept = buffer.text();
-    if (kept.isEmpty() && buffer.dropped() == 0) {
+  /** The last {@link #KEPT_BYTES} of a stream, masked before the cut. */
+  private static void section(
+      StringBuilder text, String name, TailBuffer buffer, ExecutionContext context) {
+    String kept = context.mask(buffer.text());
+    long dropped = Math.max(0, buffer.total() - KEPT_BYTES);
+    if (dropped > 0 && kept.length() > KEPT_BYTES) {
+      kept = kept.substring(kept.length() - KEPT_BYTES);
+    }
+    if (kept.isEmpty() && dropped == 0) {
       return;
     }
     text.append("--- ").append(name);
-    if (buffer.dropped() > 0) {
+    if (dropped > 0) {
       text.append(" (last ")
           .append(KEPT_BYTES)
           .append(" bytes; ")
-          .append(buffer.dropped())
+          .append(dropped)
           .append(" earlier bytes dropped)");
     }
     text.append(" ---\n").append(kept);

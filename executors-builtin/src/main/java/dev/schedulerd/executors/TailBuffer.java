@@ -38,6 +38,16 @@ final class TailBuffer {
     }
   }
 
+  /** Bytes written in all. */
+  long total() {
+    lock.lock();
+    try {
+      return total;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Bytes that came before the kept tail. */
   long dropped() {
     lock.lock();

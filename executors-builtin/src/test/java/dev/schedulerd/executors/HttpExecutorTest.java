@@ -74,6 +74,13 @@ final class HttpExecutorTest extends TaskExecutorContract {
         });
     server.createContext("/big", ex -> reply(ex, 200, "y".repeat(1_000_000)));
     server.createContext(
+        "/pad",
+        ex -> {
+          // n bytes of padding, then the header's value: a secret across the 64 KiB cut.
+          int n = Integer.parseInt(ex.getRequestURI().getQuery().substring(2));
+          reply(ex, 200, "A".repeat(n) + ex.getRequestHeaders().getFirst("X-Tok"));
+        });
+    server.createContext(
         "/auth",
         ex -> {
           authorizations.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
@@ -275,6 +282,22 @@ final class HttpExecutorTest extends TaskExecutorContract {
     assertThat(authorizations).contains("Bearer " + SECRET);
     String shown = ((ExecutionResult.Success) result).output();
     assertThat(shown).doesNotContain(SECRET).contains("/auth?…");
+  }
+
+  @Test
+  void secretCutByTheBodyLimit_isMaskedBeforeTheCut() throws Exception {
+    for (int n : new int[] {65_536 - 20, 65_536 - 12, 65_536 - 5, 65_536 - 1}) {
+      ExecutionResult result =
+          run(
+              "{\"url\": \""
+                  + base
+                  + "/pad?n="
+                  + n
+                  + "\", \"headers\": {\"X-Tok\": \"${env:API_TOKEN}\"}}");
+      String output = ((ExecutionResult.Success) result).output();
+      assertThat(output).as("n=%d", n).doesNotContain("s3cr").doesNotContain("s3cr3t-v@");
+      assertThat(output.substring(output.length() - 8)).doesNotContain("s3");
+    }
   }
 
   @Test

@@ -110,9 +110,9 @@ final class McpExecutorTest extends TaskExecutorContract {
     ExecutionResult result =
         run(
             "{\"server\": \"echo\", \"tool\": \"echo\", \"arguments\": {\"text\": \"${env:TOKEN}\"}}");
-    // The tool echoes it: the executor's own result holds it, and the run's masking hides it.
+    // The tool got the value and echoed it back; the result shows the reference.
     String output = ((ExecutionResult.Success) result).output();
-    assertThat(output).contains("echo: mcp-secret-value");
+    assertThat(output).contains("echo: ${env:TOKEN}").doesNotContain("mcp-secret-value");
     ExecutionResult refused =
         run(
             "{\"server\": \"echo\", \"tool\": \"echo\", \"arguments\": {\"text\": \"${env:HOME}\"}}");

@@ -52,7 +52,7 @@ final class ShellExecutorTest extends TaskExecutorContract {
             "enabled",
             "true",
             "allow",
-            "/bin/*,/usr/bin/*",
+            "/bin/*,/usr/bin/*,/bin/sh",
             "allow-env",
             "GREETING,FROM_DAEMON,TOKEN",
             "allow-working-dirs",
@@ -128,9 +128,14 @@ final class ShellExecutorTest extends TaskExecutorContract {
   void environment_isAddedAndReferencesAreResolvedAtRunTime() throws Exception {
     ExecutionResult result =
         run(
-            "{\"command\": [\"/bin/sh\", \"-c\", \"echo $GREETING-$FROM_DAEMON\"],"
+            "{\"command\": [\"/bin/sh\", \"-c\", \"echo $GREETING-$FROM_DAEMON;"
+                + " echo $FROM_DAEMON | tr a-z A-Z\"],"
                 + " \"env\": {\"GREETING\": \"hi\", \"FROM_DAEMON\": \"${env:FROM_DAEMON}\"}}");
-    assertThat(((ExecutionResult.Success) result).output()).contains("hi-daemon-value");
+    // The value reached the process (upper-cased, it is no longer the value) and is masked as is.
+    assertThat(((ExecutionResult.Success) result).output())
+        .contains("hi-${env:FROM_DAEMON}")
+        .contains("DAEMON-VALUE")
+        .doesNotContain("daemon-value");
 
     ExecutionResult missing =
         run(

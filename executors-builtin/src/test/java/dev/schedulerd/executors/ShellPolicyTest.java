@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.executor.EnvPolicy;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.ExecutorSettings;
+import dev.schedulerd.api.executor.RunSecrets;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.testkit.TaskExecutorContract;
 import java.io.IOException;
@@ -148,7 +150,65 @@ final class ShellPolicyTest extends TaskExecutorContract {
     assertThat(marker).doesNotExist();
   }
 
+  @Test
+  void env_theProcessGetsABaseEnvironment_notTheDaemonsVariables() throws Exception {
+    String daemonOnly =
+        System.getenv().keySet().stream()
+            .filter(n -> !ShellExecutor.BASE_ENV.contains(n) && !n.startsWith("LC_"))
+            .filter(n -> n.matches("[A-Za-z_][A-Za-z0-9_]*"))
+            .findFirst()
+            .orElseThrow();
+    ShellExecutor shell = shell("allow", "/usr/bin/env", "allow-env", "MODE");
+    ExecutionResult result =
+        run(shell, "{\"command\": [\"/usr/bin/env\"], \"env\": {\"MODE\": \"full\"}}");
+    String output = ((ExecutionResult.Success) result).output();
+    assertThat(output).contains("MODE=full").contains("PATH=");
+    assertThat(output).doesNotContain("\n" + daemonOnly + "=");
+  }
+
+  @Test
+  void secretCutByTheOutputLimit_isMaskedBeforeTheCut() throws Exception {
+    RunSecrets secrets =
+        new RunSecrets(
+            new EnvPolicy("executors.shell.allow-env", List.of("TOKEN")),
+            Map.of("TOKEN", "Tail-Secret-Value-42"));
+    ShellExecutor shell = shell("allow", "/bin/sh", "allow-env", "TOKEN");
+    for (int after : new int[] {0, 5, 65_536 - 15, 65_536 - 7, 65_536 - 3}) {
+      String script = "printf %s \"$TOKEN\"; head -c " + after + " /dev/zero | tr '\\0' x";
+      ExecutionResult result =
+          shell.execute(
+              contextWith(
+                  json(
+                      "{\"command\": [\"/bin/sh\", \"-c\", "
+                          + quoted(script)
+                          + "], \"env\": {\"TOKEN\": \"${env:TOKEN}\"}}"),
+                  secrets));
+      String output = ((ExecutionResult.Success) result).output();
+      assertThat(output)
+          .as("%d bytes after", after)
+          .doesNotContain("Secret-Value")
+          .doesNotContain("e-42")
+          .doesNotContain("Tail-Sec");
+    }
+  }
+
   // ------------------------------------------------------------------ the program
+
+  @Test
+  void program_aLauncher_isNeverMatchedByAGlob_onlyByItsExactPath() {
+    ShellExecutor globbed = shell("allow", "/usr/bin/*,/bin/*");
+    for (String launcher :
+        List.of("/usr/bin/env", "/bin/sh", "/usr/bin/setsid", "/usr/bin/xargs")) {
+      assertThat(globbed.validate(json("{\"command\": [" + quoted(launcher) + ", \"id\"]}")))
+          .as(launcher)
+          .singleElement()
+          .asString()
+          .contains("runs other programs");
+    }
+    assertThat(globbed.validate(json("{\"command\": [\"/bin/echo\", \"x\"]}"))).isEmpty();
+    assertThat(shell("allow", "/usr/bin/env").validate(json("{\"command\": [\"/usr/bin/env\"]}")))
+        .isEmpty();
+  }
 
   @Test
   void program_aBareName_isLookedUpOnTheDaemonsPath_andRunByThatPath() throws Exception {
@@ -251,7 +311,7 @@ final class ShellPolicyTest extends TaskExecutorContract {
     assertThat(shell.validate(json("{\"command\": \"/bin/sh -c id\"}")))
         .singleElement()
         .asString()
-        .contains("'/bin/sh' is not allowed");
+        .contains("'/bin/sh' runs other programs");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.schedulerd.mcp;
 
+import dev.schedulerd.api.executor.SecretMask;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
 import dev.schedulerd.metrics.MetricsServer;
@@ -133,6 +134,21 @@ public final class Main {
     return real;
   }
 
+  /**
+   * From here on, every line written to stderr (and to {@code System.out}, which points there) has
+   * the values of the variables tasks may use masked.
+   */
+  @SuppressForbidden(reason = "the one place that owns stderr")
+  private static void maskStderr(SecretMask mask) {
+    if (mask.isEmpty()) {
+      return;
+    }
+    PrintStream masked =
+        new PrintStream(new MaskingOutputStream(System.err, mask), true, StandardCharsets.UTF_8);
+    System.setErr(masked);
+    System.setOut(masked);
+  }
+
   int call() throws InterruptedException {
     ZoneId defaultZone = CommandLineArgs.zone(zone);
     ClassLoader pluginLoader =
@@ -144,6 +160,7 @@ public final class Main {
     } catch (IllegalArgumentException e) {
       throw new CommandLineArgs.UsageException("config file: " + e.getMessage());
     }
+    maskStderr(executors.secretMask(System.getenv()));
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     TaskStore opened = openStore(store, settings, pluginLoader);
     importSeedFileOnFirstStart(opened, defaultZone); // needs the store itself, not the wrapper

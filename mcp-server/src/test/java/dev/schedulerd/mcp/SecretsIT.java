@@ -62,6 +62,16 @@ final class SecretsIT {
                 ex,
                 500,
                 "<html>no, " + ex.getRequestHeaders().getFirst("Authorization") + "</html>"));
+    java.util.concurrent.atomic.AtomicReference<String> kept =
+        new java.util.concurrent.atomic.AtomicReference<>("");
+    server.createContext(
+        "/kv",
+        ex -> {
+          if (ex.getRequestMethod().equals("POST")) {
+            kept.set(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+          }
+          reply(ex, 200, "value: " + kept.get());
+        });
     server.createContext(
         "/hang",
         ex -> {
@@ -86,7 +96,7 @@ final class SecretsIT {
             "executors.http.allow-hosts=127.0.0.1:*",
             "executors.http.allow-env=API_TOKEN",
             "executors.shell.enabled=true",
-            "executors.shell.allow=/bin/sh",
+            "executors.shell.allow=/bin/sh,/usr/bin/env",
             "executors.shell.allow-env=TOKEN,API_TOKEN",
             "executors.mcp.enabled=true",
             "executors.mcp.allow-env=API_TOKEN",
@@ -133,6 +143,16 @@ final class SecretsIT {
           "http",
           "{\"url\":\"" + base + "/hang/${env:API_TOKEN}\",\"timeout_seconds\":1}");
       add(client, "s-ok", "shell", shell("echo token=$TOKEN", "${env:API_TOKEN}", 30));
+      // A program that prints its environment: the daemon's variables are not in it.
+      add(client, "s-env", "shell", "{\"command\":[\"/usr/bin/env\"]}");
+      // One run sends the value to a host that keeps it; another, resolving nothing, reads it back.
+      add(
+          client,
+          "h-put",
+          "http",
+          "{\"url\":\"" + base + "/kv\",\"method\":\"POST\",\"body\":\"${env:API_TOKEN}\"}");
+      client.awaitFinished("h-put");
+      add(client, "h-get", "http", http(base + "/kv"));
       add(
           client,
           "s-fail",
@@ -155,16 +175,40 @@ final class SecretsIT {
           "{\"server\":\"other\",\"tool\":\"scheduler_get_task\",\"arguments\":{\"task_id\":\"${env:DB_PASSWORD}\"}}",
           "executors.mcp.allow-env");
       for (String id :
-          List.of("h-ok", "h-500", "h-timeout", "s-ok", "s-fail", "s-timeout", "m-echo")) {
+          List.of(
+              "h-ok",
+              "h-500",
+              "h-timeout",
+              "s-ok",
+              "s-fail",
+              "s-timeout",
+              "m-echo",
+              "s-env",
+              "h-get")) {
         JsonNode task = client.awaitFinished(id);
         answers.add(task.toString());
       }
       JsonNode ok = client.call("scheduler_get_task", "{\"task_id\":\"s-ok\"}");
       assertThat(ok.toString()).contains("token=${env:API_TOKEN}");
+      assertThat(client.call("scheduler_get_task", "{\"task_id\":\"h-get\"}").toString())
+          .contains("value: ${env:API_TOKEN}");
+      assertThat(client.call("scheduler_get_task", "{\"task_id\":\"s-env\"}").toString())
+          .contains("PATH=")
+          .doesNotContain("DB_PASSWORD");
       JsonNode echoed = client.call("scheduler_get_task", "{\"task_id\":\"m-echo\"}");
       assertThat(echoed.toString()).contains("${env:API_TOKEN}");
       for (String id :
-          List.of("h-ok", "h-500", "h-timeout", "s-ok", "s-fail", "s-timeout", "m-echo")) {
+          List.of(
+              "h-ok",
+              "h-500",
+              "h-timeout",
+              "s-ok",
+              "s-fail",
+              "s-timeout",
+              "m-echo",
+              "s-env",
+              "h-put",
+              "h-get")) {
         answers.add(client.call("scheduler_get_task", "{\"task_id\":\"" + id + "\"}").toString());
         answers.add(client.call("scheduler_list_runs", "{\"task_id\":\"" + id + "\"}").toString());
         answers.add(

@@ -2,6 +2,7 @@ package dev.schedulerd.runtime;
 
 import dev.schedulerd.api.executor.EnvPolicy;
 import dev.schedulerd.api.executor.ExecutorSettings;
+import dev.schedulerd.api.executor.SecretMask;
 import dev.schedulerd.api.executor.TaskExecutor;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -188,6 +189,23 @@ public final class ExecutorRegistry {
   public EnvPolicy envPolicy(String kind) {
     EnvPolicy policy = envPolicies.get(kind);
     return policy != null ? policy : EnvPolicy.none(kind);
+  }
+
+  /**
+   * The values of every variable of {@code environment} that any executor's tasks may use: what the
+   * daemon hides in every run's output and every log line.
+   */
+  public SecretMask secretMask(Map<String, String> environment) {
+    Map<String, String> allowed = new TreeMap<>();
+    environment.forEach(
+        (name, value) -> {
+          for (EnvPolicy policy : envPolicies.values()) {
+            if (policy.allows(name)) {
+              allowed.put(name, value);
+            }
+          }
+        });
+    return SecretMask.of(allowed);
   }
 
   /**

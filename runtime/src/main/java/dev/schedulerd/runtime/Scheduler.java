@@ -14,6 +14,7 @@ import dev.schedulerd.api.executor.EnvReferences;
 import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.RunSecrets;
+import dev.schedulerd.api.executor.SecretMask;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.Claim;
@@ -104,6 +105,7 @@ public final class Scheduler implements AutoCloseable {
   private final TaskStore store;
   private final ExecutorRegistry executors;
   private final Map<String, String> environment;
+  private final SecretMask secretMask;
   private final InstantSource clock;
 
   /** Leases and heartbeats are measured by the store's clock when nodes share one (a database). */
@@ -191,6 +193,7 @@ public final class Scheduler implements AutoCloseable {
     this.store = store;
     this.executors = executors;
     this.environment = builder.environment;
+    this.secretMask = executors.secretMask(environment);
     this.clock = builder.clock;
     this.leaseClock = store.sharedClock().orElse(builder.clock);
     this.fireTimes = new FireTimes(builder.defaultZone);
@@ -1343,7 +1346,7 @@ public final class Scheduler implements AutoCloseable {
                   + ": "
                   + e.getMessage());
       if (e instanceof Error && !(e instanceof LinkageError) && !(e instanceof AssertionError)) {
-        if (context.resolvedAny()) { // its messages may hold a value: log them masked, no trace
+        if (context.masksAny()) { // its messages may hold a value: log them masked, no trace
           log.error(
               "Executor {} threw an Error in run {}: {}",
               run.executorKind(),
@@ -2094,25 +2097,13 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
-  private static final java.lang.invoke.VarHandle SECRETS;
-
-  static {
-    try {
-      SECRETS =
-          java.lang.invoke.MethodHandles.lookup()
-              .findVarHandle(RunContext.class, "secrets", RunSecrets.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
   /** What the executor sees of its run. */
   private final class RunContext implements ExecutionContext {
     private final InFlight run;
     // Made on first use: looking a logger up per run cost more than the rest of a no-op run's
     // start, and most executors never log through it nor resolve a variable.
     private @Nullable Logger logger;
-    private volatile @Nullable RunSecrets secrets; // set once, by compare-and-set
+    private volatile @Nullable RunSecrets secrets;
 
     RunContext(InFlight run) {
       this.run = run;
@@ -2165,28 +2156,32 @@ public final class Scheduler implements AutoCloseable {
 
     private RunSecrets secrets() {
       RunSecrets made = secrets;
-      if (made != null) {
-        return made;
+      if (made == null) { // immutable: two threads making one each is harmless
+        made = new RunSecrets(executors.envPolicy(run.executorKind()), environment, secretMask);
+        secrets = made;
       }
-      // An executor may resolve from threads of its own: every one must share the run's masking.
-      RunSecrets fresh = new RunSecrets(executors.envPolicy(run.executorKind()), environment);
-      RunSecrets witness = (RunSecrets) SECRETS.compareAndExchange(this, null, fresh);
-      return witness == null ? fresh : witness;
+      return made;
     }
 
-    boolean resolvedAny() {
-      return secrets != null;
+    @Override
+    public String mask(String text) {
+      return secretMask.mask(text);
     }
 
-    /** What the run produced, with every value it resolved shown as its reference. */
+    boolean masksAny() {
+      return !secretMask.isEmpty();
+    }
+
+    /**
+     * What the run produced, with the value of every variable tasks may use shown as its reference:
+     * this run's, and those another run may have sent somewhere this one read them back from.
+     */
     ExecutionResult masked(ExecutionResult result) {
-      RunSecrets made = secrets;
-      return made == null ? result : made.mask(result);
+      return secretMask.isEmpty() ? result : secrets().mask(result);
     }
 
     String masked(String text) {
-      RunSecrets made = secrets;
-      return made == null ? text : made.mask(text);
+      return secretMask.mask(text);
     }
   }
 

@@ -117,6 +117,11 @@ public abstract class TaskExecutorContract {
       public String resolveEnv(String text, String where) {
         return secrets.resolve(text, where);
       }
+
+      @Override
+      public String mask(String text) {
+        return secrets.mask(text);
+      }
     };
   }
 

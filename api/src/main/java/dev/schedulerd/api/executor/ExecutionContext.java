@@ -55,4 +55,11 @@ public interface ExecutionContext {
    *     set
    */
   String resolveEnv(String text, String where);
+
+  /**
+   * {@code text} with the value of every variable the daemon's tasks may use shown as {@code
+   * ${env:NAME}}: what the scheduler does to the run's result anyway. Call it before cutting text
+   * to a size, so that a value cut in two cannot slip through.
+   */
+  String mask(String text);
 }

@@ -1,48 +1,43 @@
 package dev.schedulerd.api.executor;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
- * The environment values one run has resolved, and the masking that keeps them inside it. {@link
+ * What one run may read of the daemon's environment, and the masking that keeps it inside. {@link
  * #resolve} replaces {@code ${env:NAME}} references with values from the environment, for names the
- * operator's {@link EnvPolicy} allows; {@link #mask} turns every value resolved so far (raw,
- * URL-encoded, JSON-escaped or in Base64) back into {@code ${env:NAME}}. The scheduler masks what a
- * run returns, throws and logs through {@link ExecutionContext#logger()}, so an executor that
- * resolves through its context cannot leak a value by accident. Thread-safe.
+ * operator's {@link EnvPolicy} allows; {@link #mask} shows every value of the daemon's {@link
+ * SecretMask} (every variable any executor may use, raw, URL-encoded, JSON-escaped or in Base64) as
+ * {@code ${env:NAME}}. The scheduler masks what a run returns, throws and logs through {@link
+ * ExecutionContext#logger()}, so an executor cannot leak a value by accident. Immutable.
  */
 public final class RunSecrets {
   private final EnvPolicy policy;
   private final Map<String, String> environment;
-  private final ReentrantLock lock = new ReentrantLock();
-  // Each form a value may take in text, longest first, with what replaces it. Guarded by lock.
-  private List<Map.Entry<String, String>> masks = List.of();
-  private final Map<String, String> resolved = new LinkedHashMap<>(); // guarded by lock
+  private final SecretMask mask;
 
   /**
-   * @param policy the variables this run's tasks may use
+   * @param policy the variables this run's task may use
    * @param environment where values come from: the daemon's {@code System.getenv()}
+   * @param mask what is hidden in what the run reports: at least every value {@code policy} allows
    */
-  public RunSecrets(EnvPolicy policy, Map<String, String> environment) {
+  public RunSecrets(EnvPolicy policy, Map<String, String> environment, SecretMask mask) {
     this.policy = policy;
     this.environment = environment;
+    this.mask = mask;
+  }
+
+  /** For one executor kind alone (tests, embedding): masks what {@code policy} allows. */
+  public RunSecrets(EnvPolicy policy, Map<String, String> environment) {
+    this(policy, environment, SecretMask.allowed(policy, environment));
   }
 
   /**
-   * {@code text} with each reference replaced by its value, which is from now on masked.
+   * {@code text} with each reference replaced by its value.
    *
    * @param where the config field the text came from, for messages ({@code config.url})
    * @throws EnvReferenceException naming the variable when the policy refuses it or it is not set
@@ -64,63 +59,15 @@ public final class RunSecrets {
                 + where
                 + ") is not set on this node");
       }
-      remember(name, value);
       m.appendReplacement(out, Matcher.quoteReplacement(value));
     }
     m.appendTail(out);
     return out.toString();
   }
 
-  private void remember(String name, String value) {
-    if (value.isEmpty()) {
-      return;
-    }
-    lock.lock();
-    try {
-      if (value.equals(resolved.get(name))) {
-        return;
-      }
-      resolved.put(name, value);
-      List<Map.Entry<String, String>> forms = new ArrayList<>(masks);
-      String shown = "${env:" + name + "}";
-      for (String form : forms(value)) {
-        forms.add(Map.entry(form, shown));
-      }
-      forms.sort(
-          Comparator.comparingInt((Map.Entry<String, String> e) -> e.getKey().length()).reversed());
-      masks = List.copyOf(forms);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private static List<String> forms(String value) {
-    List<String> forms = new ArrayList<>();
-    forms.add(value);
-    String urlEncoded = URLEncoder.encode(value, StandardCharsets.UTF_8);
-    forms.add(urlEncoded);
-    forms.add(urlEncoded.replace("+", "%20"));
-    forms.add(new String(JsonStringEncoder.getInstance().quoteAsString(value)));
-    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-    forms.add(Base64.getEncoder().encodeToString(bytes));
-    forms.add(Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
-    return forms.stream().distinct().toList();
-  }
-
-  /** {@code text} with every value resolved so far shown as its reference. */
+  /** {@code text} with every value the daemon's tasks may use shown as its reference. */
   public String mask(String text) {
-    List<Map.Entry<String, String>> current;
-    lock.lock();
-    try {
-      current = masks;
-    } finally {
-      lock.unlock();
-    }
-    String out = text;
-    for (Map.Entry<String, String> mask : current) {
-      out = out.replace(mask.getKey(), mask.getValue());
-    }
-    return out;
+    return mask.mask(text);
   }
 
   /** {@link #mask} of a nullable text. */

@@ -79,6 +79,12 @@ final class RunSecretsTest {
   }
 
   @Test
+  void mask_hidesLowerCasePercentEncodingToo() {
+    SecretMask mask = SecretMask.of(Map.of("T", "a/b c"));
+    assertThat(mask.mask("x a%2fb%20c y a%2Fb+c")).isEqualTo("x ${env:T} y ${env:T}");
+  }
+
+  @Test
   void mask_ofAResult_keepsItsKind() {
     secrets.resolve("${env:HOOK_ID}", "config.url");
     ExecutionResult failed = secrets.mask(ExecutionResult.permanentFailure("no hook-42 here"));
