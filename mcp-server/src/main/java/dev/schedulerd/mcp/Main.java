@@ -180,6 +180,7 @@ public final class Main {
     if (limits.maxRuns() != null) {
       builder.maxConcurrentRuns(limits.maxRuns());
     }
+    builder.maxQueuedTasks(limits.maxTasks());
     if (limits.priorityAgingSeconds() != null) {
       builder.priorityAging(Duration.ofSeconds(limits.priorityAgingSeconds()));
     }

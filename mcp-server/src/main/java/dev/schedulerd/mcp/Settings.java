@@ -50,8 +50,12 @@ final class Settings {
       Map<String, Integer> resources,
       Map<String, Integer> maxRunsPerKind,
       @Nullable Integer maxRuns,
-      @Nullable Integer priorityAgingSeconds) {
-    static final Limits NONE = new Limits(Map.of(), Map.of(), null, null);
+      @Nullable Integer priorityAgingSeconds,
+      int maxTasks) {
+    /** Unfinished tasks a daemon takes unless its config says: its clients are not trusted. */
+    static final int DEFAULT_MAX_TASKS = 100_000;
+
+    static final Limits NONE = new Limits(Map.of(), Map.of(), null, null, DEFAULT_MAX_TASKS);
   }
 
   private final Map<String, String> values;
@@ -92,6 +96,7 @@ final class Settings {
     Map<String, Integer> maxRunsPerKind = new TreeMap<>();
     Integer maxRuns = null;
     Integer aging = null;
+    int maxTasks = Limits.DEFAULT_MAX_TASKS;
     if (file != null) {
       Properties properties = new Properties();
       try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -125,6 +130,8 @@ final class Settings {
               key.substring("max-concurrent-runs.".length()), positive(key, value, file, 1));
         } else if (key.equals("max-concurrent-runs")) {
           maxRuns = positive(key, value, file, 1);
+        } else if (key.equals("max-tasks")) {
+          maxTasks = positive(key, value, file, 1);
         } else if (key.equals("priority-aging")) {
           aging = positive(key, value, file, 0);
         } else if (KEYS.contains(key)) {
@@ -138,7 +145,7 @@ final class Settings {
                   + ": use "
                   + String.join(", ", KEYS)
                   + ", store.OPTION for the store's options, executors.KIND.SETTING,"
-                  + " resources.NAME, max-concurrent-runs[.KIND] or priority-aging");
+                  + " resources.NAME, max-concurrent-runs[.KIND], max-tasks or priority-aging");
         }
       }
     }
@@ -153,7 +160,7 @@ final class Settings {
         Map.copyOf(values),
         Map.copyOf(storeOptions),
         Map.copyOf(executorSettings),
-        new Limits(Map.copyOf(resources), Map.copyOf(maxRunsPerKind), maxRuns, aging),
+        new Limits(Map.copyOf(resources), Map.copyOf(maxRunsPerKind), maxRuns, aging, maxTasks),
         file);
   }
 

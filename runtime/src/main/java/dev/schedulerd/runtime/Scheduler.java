@@ -106,6 +106,7 @@ public final class Scheduler implements AutoCloseable {
   private final ExecutorRegistry executors;
   private final Map<String, String> environment;
   private final SecretMask secretMask;
+  private final int maxQueuedTasks;
   private final InstantSource clock;
 
   /** Leases and heartbeats are measured by the store's clock when nodes share one (a database). */
@@ -194,6 +195,7 @@ public final class Scheduler implements AutoCloseable {
     this.executors = executors;
     this.environment = builder.environment;
     this.secretMask = executors.secretMask(environment);
+    this.maxQueuedTasks = builder.maxQueuedTasks;
     this.clock = builder.clock;
     this.leaseClock = store.sharedClock().orElse(builder.clock);
     this.fireTimes = new FireTimes(builder.defaultZone);
@@ -234,6 +236,7 @@ public final class Scheduler implements AutoCloseable {
    */
   public StoredTask add(TaskDefinition definition) {
     TaskDefinition normalized = validated(definition);
+    checkRoomFor(1);
     checkDependenciesExist(normalized, Map.of());
     Instant now = clock.instant();
     StoredTask stored = store.insert(normalized, initialState(normalized, now));
@@ -256,6 +259,7 @@ public final class Scheduler implements AutoCloseable {
       throw new InvalidTaskException("tasks", "a workflow needs at least one task");
     }
     TaskLimits.checkWorkflow(definitions.size());
+    checkRoomFor(definitions.size());
     DependencyGate.ids(definitions); // refuses an id given twice
     Map<String, TaskDefinition> adding = new LinkedHashMap<>();
     definitions.forEach(d -> adding.put(d.id(), d));
@@ -644,6 +648,23 @@ public final class Scheduler implements AutoCloseable {
       }
     }
     return definition.withSchedule(fireTimes.normalize(definition.schedule()));
+  }
+
+  /**
+   * A client could otherwise fill the disk with tasks each within its own limits: the tasks on this
+   * node's queue (every one not finished) are bounded by {@link Builder#maxQueuedTasks}.
+   */
+  private void checkRoomFor(int added) {
+    int queued = queue.size();
+    if (queued + (long) added > maxQueuedTasks) {
+      throw new InvalidTaskException(
+          "tasks",
+          "this daemon holds "
+              + queued
+              + " unfinished tasks and takes at most "
+              + maxQueuedTasks
+              + " (the operator's max-tasks); remove tasks that are no longer needed first");
+    }
   }
 
   /** The installed kinds that are disabled, with the key that enables them, for messages. */
@@ -2198,6 +2219,7 @@ public final class Scheduler implements AutoCloseable {
     private Map<String, String> environment = System.getenv();
     private ZoneId defaultZone = ZoneId.of("UTC");
     private int maxConcurrentRuns = 64;
+    private int maxQueuedTasks = Integer.MAX_VALUE;
     private final Map<String, Integer> maxConcurrentRunsPerKind = new ConcurrentHashMap<>();
     private final Map<String, Integer> resourceCapacity = new ConcurrentHashMap<>();
     private Duration priorityAging = DEFAULT_PRIORITY_AGING;
@@ -2245,6 +2267,16 @@ public final class Scheduler implements AutoCloseable {
     /** The zone of cron schedules that name none. Default: UTC. */
     public Builder defaultZone(ZoneId zone) {
       this.defaultZone = requireNonNull(zone, "zone");
+      return this;
+    }
+
+    /**
+     * Unfinished tasks this node takes; an add beyond it is refused. Default: no limit (the daemon
+     * sets one from its config, since its clients are not trusted).
+     */
+    public Builder maxQueuedTasks(int max) {
+      requireArgument(max >= 1, "max queued tasks must be at least 1, got %s", max);
+      this.maxQueuedTasks = max;
       return this;
     }
 

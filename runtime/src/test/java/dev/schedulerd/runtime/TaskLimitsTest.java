@@ -64,6 +64,28 @@ final class TaskLimitsTest {
   }
 
   @Test
+  void unfinishedTasks_beyondTheNodesLimit_areRefused() {
+    Scheduler capped =
+        Scheduler.builder()
+            .store(store)
+            .executors(ExecutorRegistry.of(new TestExecutors.Recording()))
+            .maxQueuedTasks(2)
+            .build();
+    java.time.Instant later = java.time.Instant.parse("2099-01-01T00:00:00Z");
+    capped.add(task("a").schedule(dev.schedulerd.api.Schedule.at(later)).build());
+    capped.add(task("b").schedule(dev.schedulerd.api.Schedule.at(later)).build());
+    assertThatThrownBy(() -> capped.add(task("c").build()))
+        .isInstanceOf(InvalidTaskException.class)
+        .hasMessageContaining("holds 2 unfinished tasks and takes at most 2")
+        .hasMessageContaining("max-tasks");
+    assertThatThrownBy(() -> capped.addWorkflow(List.of(task("w").build())))
+        .hasMessageContaining("takes at most 2");
+    capped.remove("a");
+    capped.add(task("c").schedule(dev.schedulerd.api.Schedule.at(later)).build());
+    assertThat(store.find("c")).isPresent();
+  }
+
+  @Test
   void workflow_ofMoreTasksThanTheLimit_isRefused() {
     List<TaskDefinition> tasks = new ArrayList<>();
     for (int i = 0; i <= TaskLimits.MAX_WORKFLOW_TASKS; i++) {
