@@ -827,20 +827,30 @@ final class SchedulerTools {
   }
 
   private CallToolResult ok(String key, Map<String, Object> body) {
-    return result(summaryOf(key, body), Map.of(key, body));
+    return answer(Map.of(key, body));
   }
 
-  private static String summaryOf(String key, Map<String, Object> body) {
+  /**
+   * The whole answer in both places, since clients differ in which one the model sees: {@code
+   * structuredContent} with the one-line {@code summary} first, and the text block its JSON (as the
+   * MCP spec says a tool with structured output should).
+   */
+  private static CallToolResult result(String summary, Map<String, Object> structured) {
+    Map<String, Object> full = new LinkedHashMap<>();
+    full.put("summary", summary);
+    full.putAll(structured);
+    return answer(full);
+  }
+
+  private static CallToolResult answer(Map<String, Object> structured) {
+    String json;
     try {
-      return JSON.writeValueAsString(body);
+      json = JSON.writeValueAsString(structured);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      return key;
+      throw new IllegalStateException("an answer that cannot be written as JSON", e);
     }
-  }
-
-  private static CallToolResult result(String text, Map<String, Object> structured) {
     return CallToolResult.builder()
-        .addTextContent(text)
+        .addTextContent(json)
         .structuredContent(structured)
         .isError(false)
         .build();

@@ -223,7 +223,7 @@ final class ToolSchemas {
   static final String OUT_STATUS =
       object(
           "\"status\": "
-              + object(
+              + item(
                   "\"total_tasks\": {\"type\": \"integer\"}, \"by_status\": {\"type\": \"object\"},"
                       + " \"by_priority\": {\"type\": \"object\"}, \"daemon\": "
                       + DAEMON_VIEW,
@@ -245,7 +245,7 @@ final class ToolSchemas {
       object(
           "\"schedule\": {\"type\": \"string\"}, \"time_zone\": {\"type\": \"string\"},"
               + " \"fire_times\": {\"type\": \"array\", \"items\": "
-              + object(
+              + item(
                   "\"at\": {\"type\": \"string\"}, \"local\": {\"type\": \"string\"},"
                       + " \"note\": {\"type\": \"string\"}, \"policy\": {\"type\": \"string\"}",
                   "at",
@@ -258,7 +258,7 @@ final class ToolSchemas {
   static final String OUT_EXECUTORS =
       object(
           "\"executors\": {\"type\": \"array\", \"items\": "
-              + object(
+              + item(
                   "\"kind\": {\"type\": \"string\"}, \"description\": {\"type\": \"string\"},"
                       + " \"enabled\": {\"type\": \"boolean\"}, \"config_schema\": {\"type\":"
                       + " \"object\"}, \"source\": {\"type\": \"string\"}",
@@ -268,8 +268,16 @@ final class ToolSchemas {
               + "}",
           "executors");
 
-  /** An object schema with these properties (a JSON fragment) and required keys. */
+  /** A tool's answer: these properties after the one-line summary every answer may carry. */
   private static String object(String properties, String... required) {
+    return item(
+        "\"summary\": {\"type\": \"string\", \"description\": \"The answer in one line.\"}, "
+            + properties,
+        required);
+  }
+
+  /** An object schema with these properties (a JSON fragment) and required keys. */
+  private static String item(String properties, String... required) {
     StringBuilder schema =
         new StringBuilder("{\"type\": \"object\", \"properties\": {")
             .append(properties)

@@ -142,7 +142,7 @@ final class AgentToolsTest {
 
     ok("scheduler_pause_task", "{\"task_id\":\"nightly\"}");
     JsonNode paused = session.call("scheduler_get_task", "{\"task_id\":\"nightly\"}");
-    assertThat(paused.path("content").get(0).path("text").asText())
+    assertThat(paused.path("structuredContent").path("summary").asText())
         .startsWith("Task 'nightly': paused since ")
         .contains("follow missed_fire_policy=run_all on resume");
 
@@ -167,6 +167,29 @@ final class AgentToolsTest {
                     + "\"jitter_seconds\":7200}"))
         .contains("jitter_seconds")
         .contains("3600");
+  }
+
+  @Test
+  void everyAnswer_carriesTheSameWholeAnswerAsTextAndAsStructuredContent() throws IOException {
+    session.call(
+        "scheduler_add_task",
+        "{\"task_id\":\"both\",\"task_type\":\"log\",\"config\":{\"message\":\"x\"}}");
+    for (String[] call :
+        new String[][] {
+          {"scheduler_list_tasks", "{}"},
+          {"scheduler_get_task", "{\"task_id\":\"both\"}"},
+          {"scheduler_list_runs", "{\"task_id\":\"both\"}"},
+          {"scheduler_daemon_status", "{}"},
+          {"scheduler_get_status", "{}"}
+        }) {
+      JsonNode answer = session.call(call[0], call[1]);
+      JsonNode text =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(answer.path("content").get(0).path("text").asText());
+      assertThat(text).as(call[0]).isEqualTo(answer.path("structuredContent"));
+    }
+    JsonNode list = session.call("scheduler_list_tasks", "{}");
+    assertThat(list.path("structuredContent").path("summary").asText()).contains("task(s)");
   }
 
   @Test
