@@ -4,6 +4,7 @@ import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -42,11 +43,50 @@ final class ArgumentsFirstValidator implements JsonSchemaValidator {
 
   @Override
   public ValidationResponse validate(Map<String, Object> schema, Object content) {
-    if (!checkResults && outputSchemas.contains(schema)) {
-      // Every result of ours carries text content, so the SDK never needs this JSON string.
-      return ValidationResponse.asValid(null);
+    if (outputSchemas.contains(schema)) {
+      if (!checkResults) {
+        // Every result of ours carries text content, so the SDK never needs this JSON string.
+        return ValidationResponse.asValid(null);
+      }
+    } else {
+      foldEnumCase(schema, content);
     }
     return delegate.validate(schema, content);
+  }
+
+  /**
+   * An agent writes "HIGH" as readily as "high": a string argument that matches one of its enum's
+   * values but for case (or surrounding blanks) is taken as that value before the check, here and
+   * in arrays of objects (a workflow's tasks). The handler then sees the canonical value.
+   */
+  @SuppressWarnings("unchecked")
+  static void foldEnumCase(Map<String, Object> schema, Object content) {
+    if (!(content instanceof Map<?, ?> arguments)
+        || !(schema.get("properties") instanceof Map<?, ?> properties)) {
+      return;
+    }
+    Map<String, Object> values = (Map<String, Object>) arguments;
+    for (Map.Entry<?, ?> property : properties.entrySet()) {
+      if (!(property.getKey() instanceof String name)
+          || !(property.getValue() instanceof Map<?, ?> propertySchema)) {
+        continue;
+      }
+      Object value = values.get(name);
+      if (value instanceof String text && propertySchema.get("enum") instanceof List<?> allowed) {
+        if (!allowed.contains(text)) {
+          for (Object option : allowed) {
+            if (option instanceof String canonical && canonical.equalsIgnoreCase(text.strip())) {
+              values.put(name, canonical);
+            }
+          }
+        }
+      } else if (value instanceof List<?> items
+          && propertySchema.get("items") instanceof Map<?, ?> itemSchema) {
+        for (Object item : items) {
+          foldEnumCase((Map<String, Object>) itemSchema, item);
+        }
+      }
+    }
   }
 
   @Override

@@ -193,6 +193,25 @@ final class AgentToolsTest {
   }
 
   @Test
+  void enumValues_areAcceptedInAnyCase() throws IOException {
+    JsonNode added =
+        ok(
+            "scheduler_add_task",
+            "{\"task_id\":\"loud\",\"task_type\":\"log\",\"priority\":\"HIGH\","
+                + "\"interval\":\"1h\",\"overlap\":\" Skip \",\"missed_fire_policy\":\"RUN_ALL\","
+                + "\"config\":{\"message\":\"x\"}}");
+    assertThat(added.path("task").path("priority").asText()).isEqualTo("high");
+    assertThat(added.path("task").path("fire_policy").path("overlap").asText()).isEqualTo("skip");
+    assertThat(added.path("task").path("fire_policy").path("missed_fire_policy").asText())
+        .isEqualTo("run_all");
+    assertThat(
+            error(
+                "scheduler_add_task",
+                "{\"task_id\":\"x\",\"task_type\":\"log\",\"priority\":\"urgent\"}"))
+        .contains("priority");
+  }
+
+  @Test
   void pauseDaemon_holdsDispatchUntilResumed() throws IOException {
     JsonNode paused = ok("scheduler_pause_daemon", "{}").path("daemon");
     assertThat(paused.path("dispatch_paused").asBoolean()).isTrue();
