@@ -210,8 +210,14 @@ final class CommandLineArgs {
             };
       }
     }
+    // --help and --version answer without reading the config file: a broken one must not hide them.
     return new CommandLineArgs(
-        command, Map.copyOf(given), file, help, version, settings.load(given.get(CONFIG.name())));
+        command,
+        Map.copyOf(given),
+        file,
+        help,
+        version,
+        help || version ? Settings.none() : settings.load(given.get(CONFIG.name())));
   }
 
   private static Option find(Command command, String name, String arg) {

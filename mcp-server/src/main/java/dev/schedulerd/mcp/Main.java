@@ -114,6 +114,12 @@ public final class Main {
     this.zone = cli.text(CommandLineArgs.ZONE);
     this.keepAlive = cli.flag(CommandLineArgs.KEEP_ALIVE);
     Integer grace = cli.number(CommandLineArgs.STOP_GRACE);
+    if (grace != null && (grace < 0 || grace > 3600)) {
+      throw new CommandLineArgs.UsageException(
+          "Invalid value for option '--stop-grace': "
+              + grace
+              + " is not a number of seconds from 0 to 3600");
+    }
     this.stopGraceSeconds = grace == null ? 2 : grace;
     this.nodeId = cli.value(CommandLineArgs.NODE_ID);
     this.metricsPort = cli.number(CommandLineArgs.METRICS_PORT);

@@ -141,4 +141,26 @@ final class CommandLineArgsTest {
         .contains("import FILE")
         .contains("SCHEDULERD_STORE");
   }
+
+  @Test
+  void helpAndVersion_doNotReadTheConfigFile() throws Exception {
+    Path broken = home.resolve("broken.properties");
+    Files.writeString(broken, "no-such-key=1\n");
+    assertThat(parse("--config", broken.toString(), "-V").versionRequested()).isTrue();
+    assertThat(parse("--config", broken.toString(), "--help").helpRequested()).isTrue();
+    assertThatThrownBy(() -> parse("--config", broken.toString()))
+        .hasMessageContaining("unknown setting 'no-such-key'");
+  }
+
+  @Test
+  void stopGrace_outsideZeroToAnHour_isRefused() {
+    java.io.PrintStream out = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+    for (String bad : new String[] {"-1", "3601"}) {
+      assertThatThrownBy(
+              () -> Main.run(new String[] {"--store", "memory", "--stop-grace", bad}, out))
+          .isInstanceOf(UsageException.class)
+          .hasMessageContaining("--stop-grace")
+          .hasMessageContaining("0 to 3600");
+    }
+  }
 }

@@ -65,6 +65,27 @@ final class ReadmeConfigTest {
   }
 
   @Test
+  void everyJsonBlock_parses_andTheClientConfigsNameTheLauncher() throws Exception {
+    Matcher m =
+        Pattern.compile("```json\n(.*?)```", Pattern.DOTALL)
+            .matcher(Files.readString(Path.of("..", "README.md")));
+    int blocks = 0;
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    while (m.find()) {
+      var tree = json.readTree(m.group(1));
+      blocks++;
+      var servers = tree.has("servers") ? tree.path("servers") : tree.path("mcpServers");
+      if (!servers.isMissingNode()) {
+        assertThat(servers.path("schedulerd").path("command").asText()).endsWith("/schedulerd");
+        if (tree.has("servers")) { // VS Code's mcp.json
+          assertThat(servers.path("schedulerd").path("type").asText()).isEqualTo("stdio");
+        }
+      }
+    }
+    assertThat(blocks).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
   void aTrailingComment_isRefusedSayingWhereCommentsGo() throws Exception {
     Path file = home.resolve("bad.properties");
     Files.writeString(file, "executors.http.allow-hosts=127.0.0.1   # * allows any host\n");
