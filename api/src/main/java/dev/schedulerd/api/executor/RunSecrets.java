@@ -127,12 +127,42 @@ public final class RunSecrets {
       return copy;
     }
     if (arg instanceof Throwable t) {
-      return new MaskedThrowable(mask(describe(t)));
+      return new MaskedThrowable(escapeControls(mask(describe(t))));
     }
-    if (arg instanceof Boolean || arg instanceof Number || arg instanceof Character) {
+    if (arg instanceof Boolean || arg instanceof Number) {
       return arg;
     }
-    return mask(String.valueOf(arg));
+    return escapeControls(mask(String.valueOf(arg)));
+  }
+
+  /**
+   * {@code text} on one line: line breaks, escape sequences and other control characters a task's
+   * text may hold are written as {@code \n}, {@code \u001b} and so on, so that it cannot forge log
+   * lines or drive the terminal that shows the log.
+   */
+  public static String escapeControls(String text) {
+    StringBuilder out = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean control = c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029';
+      if (control && out == null) {
+        out = new StringBuilder(text.length() + 16).append(text, 0, i);
+      }
+      if (out != null) {
+        if (!control) {
+          out.append(c);
+        } else if (c == '\n') {
+          out.append("\\n");
+        } else if (c == '\r') {
+          out.append("\\r");
+        } else if (c == '\t') {
+          out.append("\\t");
+        } else {
+          out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+        }
+      }
+    }
+    return out == null ? text : out.toString();
   }
 
   /** The throwable and its causes, one line each, as {@code Class: message}. */

@@ -116,4 +116,11 @@ final class RunSecretsTest {
     logger.warn("failed", new IllegalStateException("bad " + SECRET, new RuntimeException(SECRET)));
     assertThat(String.join("\n", seen)).doesNotContain("p@ss").contains("${env:API_TOKEN}");
   }
+
+  @Test
+  void escapeControls_keepsATaskTextOnOneLine() {
+    assertThat(RunSecrets.escapeControls("done\n2026-12-05 ERROR forged\u001b[31m red\u2028"))
+        .isEqualTo("done\\n2026-12-05 ERROR forged\\u001b[31m red\\u2028");
+    assertThat(RunSecrets.escapeControls("plain text")).isEqualTo("plain text");
+  }
 }
