@@ -52,8 +52,9 @@ final class SchedulePreview {
     while (next.isPresent() && fires.size() < count) {
       Instant at = next.get();
       Map<String, Object> fire = new LinkedHashMap<>();
-      fire.put("at", at.toString());
-      fire.put("local", at.atZone(zone).toOffsetDateTime() + "[" + zone.getId() + "]");
+      fire.put("at", TaskViews.utc(at));
+      fire.put(
+          "local", TaskViews.millis(at).atZone(zone).toOffsetDateTime() + "[" + zone.getId() + "]");
       String note = note(schedule, rules, previous, at);
       if (note != null) {
         fire.put("note", note);
@@ -146,7 +147,7 @@ final class SchedulePreview {
   }
 
   private static String local(Instant instant, ZoneId zone) {
-    return instant.atZone(zone).toOffsetDateTime() + "[" + zone.getId() + "]";
+    return TaskViews.millis(instant).atZone(zone).toOffsetDateTime() + "[" + zone.getId() + "]";
   }
 
   /** What a clock change between {@code previous} and {@code at} means for this fire time. */

@@ -534,8 +534,8 @@ final class SchedulerTools {
     for (int i = 0; i < count && next != null; i++) {
       times.add(
           zone == null
-              ? next.toString()
-              : next.atZone(zone).toOffsetDateTime() + "[" + zone.getId() + "]");
+              ? TaskViews.utc(next)
+              : TaskViews.millis(next).atZone(zone).toOffsetDateTime() + "[" + zone.getId() + "]");
       if (!schedule.recurring()) {
         break;
       }
@@ -706,10 +706,10 @@ final class SchedulerTools {
     out.put("state", status.lifecycle().name().toLowerCase(Locale.ROOT));
     Optional<Instant> pausedSince = scheduler.dispatchPausedSince();
     out.put("dispatch_paused", pausedSince.isPresent());
-    pausedSince.ifPresent(since -> out.put("dispatch_paused_since", since.toString()));
+    pausedSince.ifPresent(since -> out.put("dispatch_paused_since", TaskViews.utc(since)));
     out.put("node_id", status.nodeId());
     if (status.startedAt() != null) {
-      out.put("started_at", status.startedAt().toString());
+      out.put("started_at", TaskViews.utc(status.startedAt()));
     }
     out.put("uptime_seconds", status.uptime().toSeconds());
     out.put("ticker_wake_ups", status.wakeUps());
@@ -727,7 +727,7 @@ final class SchedulerTools {
             });
     out.put("queue_depth", depth);
     if (status.nextDueAt() != null) {
-      out.put("next_due_at", status.nextDueAt().toString());
+      out.put("next_due_at", TaskViews.utc(status.nextDueAt()));
     }
     out.put("default_time_zone", scheduler.defaultZone().getId());
     // Only what an agent can use; disabled kinds apart, each with the key that enables it.
@@ -750,8 +750,8 @@ final class SchedulerTools {
     for (NodeInfo node : scheduler.nodes()) {
       Map<String, Object> view = new LinkedHashMap<>();
       view.put("node_id", node.nodeId());
-      view.put("started_at", node.startedAt().toString());
-      view.put("last_heartbeat", node.lastHeartbeat().toString());
+      view.put("started_at", TaskViews.utc(node.startedAt()));
+      view.put("last_heartbeat", TaskViews.utc(node.lastHeartbeat()));
       view.put("runs_in_flight", node.runsInFlight());
       nodes.add(view);
     }

@@ -70,8 +70,8 @@ final class TaskViews {
     if (last != null) {
       view.put("last_run", run(last));
     }
-    view.put("created_at", state.createdAt().toString());
-    view.put("updated_at", state.updatedAt().toString());
+    view.put("created_at", utc(state.createdAt()));
+    view.put("updated_at", utc(state.updatedAt()));
     return view;
   }
 
@@ -182,7 +182,7 @@ final class TaskViews {
   }
 
   private static String local(Instant instant, ZoneId zone) {
-    return instant.atZone(zone).toOffsetDateTime() + " " + zone.getId();
+    return millis(instant).atZone(zone).toOffsetDateTime() + " " + zone.getId();
   }
 
   /** One concise row for listings. */
@@ -216,9 +216,9 @@ final class TaskViews {
     view.put("task_id", run.taskId());
     view.put("attempt", run.attempt());
     view.put("outcome", run.outcome().wireName());
-    view.put("scheduled_for", run.scheduledFor().toString());
-    view.put("started_at", run.startedAt().toString());
-    view.put("finished_at", run.finishedAt().toString());
+    view.put("scheduled_for", utc(run.scheduledFor()));
+    view.put("started_at", utc(run.startedAt()));
+    view.put("finished_at", utc(run.finishedAt()));
     if (run.result() != null) {
       view.put("result", run.result());
     }
@@ -235,13 +235,13 @@ final class TaskViews {
       case Schedule.Immediate i -> view.put("kind", "immediate");
       case Schedule.At at -> {
         view.put("kind", "at");
-        view.put("run_at", at.instant().toString());
+        view.put("run_at", utc(at.instant()));
       }
       case Schedule.Every every -> {
         view.put("kind", "interval");
         view.put("interval", every.interval().toString());
         if (every.startAt() != null) {
-          view.put("start_at", every.startAt().toString());
+          view.put("start_at", utc(every.startAt()));
         }
       }
       case Schedule.Cron cron -> {
@@ -273,9 +273,20 @@ final class TaskViews {
     if (instant == null) {
       return;
     }
-    view.put(key, instant.toString());
+    view.put(key, utc(instant));
     if (zone != null) {
-      view.put(key + "_local", instant.atZone(zone).toOffsetDateTime() + "[" + zone.getId() + "]");
+      view.put(
+          key + "_local",
+          millis(instant).atZone(zone).toOffsetDateTime() + "[" + zone.getId() + "]");
     }
+  }
+
+  /** An instant as agents read it: ISO-8601 in UTC, to the millisecond. */
+  static String utc(Instant instant) {
+    return millis(instant).toString();
+  }
+
+  static Instant millis(Instant instant) {
+    return instant.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
   }
 }

@@ -187,6 +187,9 @@ final class AgentToolsTest {
           new com.fasterxml.jackson.databind.ObjectMapper()
               .readTree(answer.path("content").get(0).path("text").asText());
       assertThat(text).as(call[0]).isEqualTo(answer.path("structuredContent"));
+      assertThat(text.toString())
+          .as("times to the millisecond, not the nanosecond")
+          .doesNotContainPattern("T\\d\\d:\\d\\d:\\d\\d\\.\\d{4,}");
     }
     JsonNode list = session.call("scheduler_list_tasks", "{}");
     assertThat(list.path("structuredContent").path("summary").asText()).contains("task(s)");
