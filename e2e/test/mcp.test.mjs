@@ -107,7 +107,7 @@ describe("one server", () => {
     const cases = [
       [{ task_id: "c1", task_type: "log", cron_expression: "61 * * * *", config: { message: "m" } }, /cron/i],
       [{ task_id: "c2", task_type: "log", priority: "urgent", config: { message: "m" } }, /priority/],
-      [{ task_id: "c3", task_type: "teleport", config: {} }, /teleport.*available:.*log/s],
+      [{ task_id: "c3", task_type: "teleport", config: {} }, /^task_type: .*teleport.*enabled on this daemon:.*log/s],
       [{ task_id: "c4", task_type: "log", run_at: "2001-01-01T00:00:00Z", config: { message: "m" } }, /in the past/],
       [{ task_id: "c5", task_type: "log", cron_expression: "0 0 30 2 *", config: { message: "m" } }, /never fires/],
       [{ task_type: "log", config: { message: "m" } }, /task_id/],

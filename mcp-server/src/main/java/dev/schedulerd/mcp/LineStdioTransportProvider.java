@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
@@ -172,13 +173,17 @@ public final class LineStdioTransportProvider implements McpServerTransportProvi
               + ")");
       return;
     }
-    if (message instanceof McpSchema.JSONRPCRequest request
-        && !McpSchema.JSONRPC_VERSION.equals(request.jsonrpc())) {
-      writeError(
-          request.id(),
-          McpSchema.ErrorCodes.INVALID_REQUEST,
-          "invalid request: \"jsonrpc\" must be \"2.0\", got " + request.jsonrpc());
-      return;
+    if (message instanceof McpSchema.JSONRPCRequest request) {
+      String refusal = refusal(request);
+      if (refusal != null) {
+        writeError(
+            request.id(),
+            refusal.startsWith("initialize")
+                ? McpSchema.ErrorCodes.INVALID_PARAMS
+                : McpSchema.ErrorCodes.INVALID_REQUEST,
+            refusal);
+        return;
+      }
     }
     handlingLock.lock();
     try {
@@ -192,6 +197,34 @@ public final class LineStdioTransportProvider implements McpServerTransportProvi
         .subscribe(
             ignored -> {},
             error -> log.warn("Handling an inbound message failed: {}", error.toString()));
+  }
+
+  /**
+   * Why a request is answered here with an error instead of reaching the SDK, which would drop it
+   * without a word or take it as it is: a wrong {@code jsonrpc}, a request before {@code
+   * initialize}, an {@code initialize} without {@code protocolVersion}. Null when it may go on.
+   */
+  private @Nullable String refusal(McpSchema.JSONRPCRequest request) {
+    if (!McpSchema.JSONRPC_VERSION.equals(request.jsonrpc())) {
+      return "invalid request: \"jsonrpc\" must be \"2.0\", got " + request.jsonrpc();
+    }
+    String method = request.method();
+    if (McpSchema.METHOD_INITIALIZE.equals(method)) {
+      if (!(request.params() instanceof Map<?, ?> params)
+          || !(params.get("protocolVersion") instanceof String version)
+          || version.isBlank()) {
+        return "initialize needs params.protocolVersion, the MCP version the client speaks, e.g."
+            + " \"2025-06-18\"";
+      }
+      initializeSeen.set(true);
+      return null;
+    }
+    if (!initializeSeen.get() && !McpSchema.METHOD_PING.equals(method)) {
+      return "invalid request: '"
+          + method
+          + "' before initialize; the session starts with an initialize request";
+    }
+    return null;
   }
 
   private void handled() {
@@ -208,6 +241,9 @@ public final class LineStdioTransportProvider implements McpServerTransportProvi
    * A client may send requests and close its input at once ({@code echo ... | schedulerd}): the
    * requests received are still answered before the session ends.
    */
+  private final java.util.concurrent.atomic.AtomicBoolean initializeSeen =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   private void awaitHandled() {
     long nanos = DRAIN_LIMIT.toNanos();
     handlingLock.lock();
