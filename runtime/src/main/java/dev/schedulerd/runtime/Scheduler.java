@@ -655,7 +655,7 @@ public final class Scheduler implements AutoCloseable {
    * node's queue (every one not finished) are bounded by {@link Builder#maxQueuedTasks}.
    */
   private void checkRoomFor(int added) {
-    int queued = queue.size();
+    int queued = unfinished();
     if (queued + (long) added > maxQueuedTasks) {
       throw new InvalidTaskException(
           "tasks",
@@ -665,6 +665,11 @@ public final class Scheduler implements AutoCloseable {
               + maxQueuedTasks
               + " (the operator's max-tasks); remove tasks that are no longer needed first");
     }
+  }
+
+  /** Tasks on this node's queue and those running here (a running task is off the queue). */
+  private int unfinished() {
+    return queue.size() + inFlight.size();
   }
 
   /** The installed kinds that are disabled, with the key that enables them, for messages. */
@@ -1596,10 +1601,21 @@ public final class Scheduler implements AutoCloseable {
                 .createdBy(definition.createdBy())
                 .resources(definition.resources())
                 .build();
-        try {
-          child = store.insert(run, TaskState.initial(now, now));
-        } catch (DuplicateTaskException e) {
-          log.info("Run task {} exists already; moving {} on", run.id(), definition.id());
+        if (unfinished() + 2L > maxQueuedTasks) {
+          // A run task is a task too: max-tasks bounds what overlap=allow can pile up. (The
+          // parent, taken off the queue while it spawns, is the other one counted here.)
+          log.warn(
+              "Not starting a run task for fire time {} of task {}: this node holds {} unfinished"
+                  + " tasks, its limit (max-tasks)",
+              fire,
+              definition.id(),
+              unfinished());
+        } else {
+          try {
+            child = store.insert(run, TaskState.initial(now, now));
+          } catch (DuplicateTaskException e) {
+            log.info("Run task {} exists already; moving {} on", run.id(), definition.id());
+          }
         }
         Optional<Instant> next = fireTimes.next(definition.schedule(), fire);
         TaskState state = task.state();

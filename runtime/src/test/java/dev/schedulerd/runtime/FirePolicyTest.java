@@ -377,6 +377,32 @@ final class FirePolicyTest {
   }
 
   @Test
+  void overlapAllow_spawnsNoRunTaskBeyondMaxTasks() {
+    Scheduler scheduler =
+        started(
+            Scheduler.builder()
+                .store(store)
+                .executors(ExecutorRegistry.of(blocking))
+                .clock(clock)
+                .random(() -> 0.5)
+                .claimAhead(Duration.ZERO)
+                .maxQueuedTasks(2)
+                .manualTicks());
+    scheduler.add(everyMinuteBlocking("o", Overlap.ALLOW));
+    for (int minute = 1; minute <= 4; minute++) {
+      clock.advance(Duration.ofMinutes(1));
+      scheduler.runDue();
+      scheduler.runDue();
+    }
+    // o and one run task fill the limit of 2: later fire times start no task of their own.
+    assertThat(store.list())
+        .extracting(t -> t.id())
+        .containsExactlyInAnyOrder("o", "o:" + t0.plusSeconds(60));
+    assertThat(stored("o").state().nextDueAt()).isEqualTo(t0.plusSeconds(300));
+    blocking.release.countDown();
+  }
+
+  @Test
   void overlapCancelPrevious_interruptsTheRunAtTheNextFireTime() throws Exception {
     Scheduler scheduler = threaded();
     scheduler.add(everyMinuteBlocking("o", Overlap.CANCEL_PREVIOUS));
