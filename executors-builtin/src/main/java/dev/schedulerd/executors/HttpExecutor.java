@@ -518,11 +518,11 @@ public final class HttpExecutor implements TaskExecutor {
     }
 
     String describe(ExecutionContext context) {
-      String body = context.mask(kept.toString(StandardCharsets.UTF_8));
+      // Masked before the cut (a value whole in the margin), and after it (a part at the edge).
+      String body =
+          context.mask(
+              Utf8Cuts.head(context.mask(kept.toString(StandardCharsets.UTF_8)), KEPT_BYTES));
       long dropped = Math.max(0, total - KEPT_BYTES);
-      if (dropped > 0 && body.length() > KEPT_BYTES) {
-        body = body.substring(0, KEPT_BYTES);
-      }
       if (body.isEmpty()) {
         return "";
       }

@@ -16,6 +16,8 @@ import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.spec.McpSchema;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -286,6 +288,21 @@ public final class McpExecutor implements TaskExecutor {
     connections.clear();
   }
 
+  private static final String SETSID = "/usr/bin/setsid";
+  private static final String SH = "/bin/sh";
+  private static final String ENV = "/usr/bin/env";
+
+  /**
+   * Becomes the server ("$@", by exec, keeping its pid and pipes) beside a watcher that, once a
+   * second, checks that the daemon (its parent) and the server still live, and then kills the
+   * process group.
+   */
+  private static final String WATCHED =
+      "daemon=$PPID\n"
+          + "(while kill -0 \"$daemon\" 2>/dev/null && kill -0 $$ 2>/dev/null; do sleep 1; done;"
+          + " kill -KILL 0) </dev/null >/dev/null 2>&1 &\n"
+          + "exec \"$@\"\n";
+
   /** A configured server whose program is not there to start: retrying cannot help. */
   private static final class CannotStartException extends RuntimeException {
     CannotStartException(String message) {
@@ -363,9 +380,11 @@ public final class McpExecutor implements TaskExecutor {
                 + ")");
       }
       log.info("Starting MCP server '{}': {}", name, command);
+      List<String> launched = launcher(environment.keySet());
+      launched.addAll(command);
       ServerParameters parameters =
-          ServerParameters.builder(command.get(0))
-              .args(command.subList(1, command.size()))
+          ServerParameters.builder(launched.get(0))
+              .args(launched.subList(1, launched.size()))
               .env(environment)
               .build();
       StdioClientTransport transport =
@@ -384,6 +403,31 @@ public final class McpExecutor implements TaskExecutor {
         throw e;
       }
       return started;
+    }
+
+    /**
+     * What runs the server's command line: in a process group of its own, beside a watcher that
+     * kills the group once the daemon or the server is gone (so nothing the server started outlives
+     * the daemon, even after kill -9), and through {@code env -u} for every variable of the
+     * daemon's environment it may not see (the SDK's transport adds {@code kept} to the daemon's
+     * whole environment rather than replacing it).
+     */
+    private static List<String> launcher(Set<String> kept) {
+      List<String> launched = new ArrayList<>();
+      if (Files.isExecutable(Path.of(SETSID)) && Files.isExecutable(Path.of(SH))) {
+        launched.addAll(List.of(SETSID, SH, "-c", WATCHED, "mcp-server"));
+      }
+      if (Files.isExecutable(Path.of(ENV))) {
+        launched.add(ENV);
+        for (String variable : System.getenv().keySet()) {
+          if (!kept.contains(variable) && !variable.isEmpty() && !variable.contains("=")) {
+            launched.add("-u");
+            launched.add(variable);
+          }
+        }
+        launched.add("--");
+      }
+      return launched;
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -57,68 +57,41 @@ public class ShellExecutor implements TaskExecutor {
       Set.of("PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR");
 
   /**
-   * Programs whose job is to run another program (or any code): a glob in the allowlist never
-   * matches them, since allowing one allows everything; only their exact path does.
+   * Programs whose job is to run another program or any code (shells, interpreters, launchers,
+   * loaders), by file name, versioned names included: a glob in the allowlist never matches them,
+   * since allowing one allows everything; only their exact path does.
    */
-  static final Set<String> LAUNCHERS =
-      Set.of(
-          "env",
-          "sh",
-          "bash",
-          "dash",
-          "zsh",
-          "ksh",
-          "csh",
-          "tcsh",
-          "fish",
-          "busybox",
-          "setsid",
-          "nohup",
-          "xargs",
-          "sudo",
-          "su",
-          "doas",
-          "runuser",
-          "setpriv",
-          "chroot",
-          "unshare",
-          "nsenter",
-          "timeout",
-          "nice",
-          "ionice",
-          "stdbuf",
-          "taskset",
-          "chrt",
-          "flock",
-          "script",
-          "watch",
-          "time",
-          "strace",
-          "ltrace",
-          "gdb",
-          "expect",
-          "perl",
-          "python",
-          "python3",
-          "ruby",
-          "node",
-          "php",
-          "lua",
-          "tclsh",
-          "awk",
-          "gawk",
-          "mawk",
-          "sed",
-          "find",
-          "make",
-          "ssh",
-          "java",
-          "jshell",
-          "osascript",
-          "systemd-run",
-          "at",
-          "batch",
-          "crontab");
+  static final java.util.regex.Pattern LAUNCHERS =
+      java.util.regex.Pattern.compile(
+          "env|[a-z]*sh|fish|busybox|toybox|setsid|nohup|xargs|sudo|su|doas|runuser|setpriv"
+              + "|chroot|unshare|nsenter|timeout|nice|ionice|stdbuf|taskset|chrt|flock|script"
+              + "|watch|time|strace|ltrace|gdb|valgrind|expect|python[0-9.]*|pypy[0-9.]*"
+              + "|perl[0-9.]*|ruby[0-9.]*|irb|node(js)?|deno|bun|php[0-9.]*|lua(jit)?[0-9.]*"
+              + "|tclsh[0-9.]*|wish[0-9.]*|[a-z]*awk|sed|find|g?make|java|jshell|jrunscript"
+              + "|osascript|systemd-run|at|batch|crontab|ld(-linux.*|\\.so.*)?|x86_64|i[36]86"
+              + "|linux(32|64)|setarch|prlimit|git|tar|n?vim?.*|ex|emacs.*|dbus-run-session"
+              + "|run-parts|ssh-agent|pip[0-9.]*|sg|newgrp|parallel|start-stop-daemon|capsh"
+              + "|fakeroot|proot|bwrap|firejail|tmux|screen|socat|docker|podman|kubectl");
+
+  /**
+   * Folders of the system's general-purpose programs: a glob over one allows its shells and
+   * interpreters under other names too, so only exact paths of their programs may be listed.
+   */
+  private static final List<String> SYSTEM_FOLDERS =
+      List.of(
+          "/bin",
+          "/sbin",
+          "/usr/bin",
+          "/usr/sbin",
+          "/usr/local/bin",
+          "/usr/local/sbin",
+          "/usr/libexec",
+          "/usr/lib",
+          "/lib",
+          "/lib64",
+          "/usr/lib64",
+          "/snap/bin",
+          "/opt/homebrew");
 
   private static final String SH = "/bin/sh";
 
@@ -212,7 +185,29 @@ public class ShellExecutor implements TaskExecutor {
    * looked up on the daemon's PATH now, since tasks' programs are matched by absolute path.
    */
   private static String allowEntry(String pattern, String key) {
-    if (pattern.equals("*") || pattern.startsWith("/")) {
+    if (pattern.equals("*")) {
+      return pattern;
+    }
+    if (pattern.startsWith("/")) {
+      int glob = indexOfGlob(pattern);
+      if (glob >= 0) {
+        String fixed = pattern.substring(0, glob);
+        String folder =
+            fixed.endsWith("/") ? fixed : fixed.substring(0, fixed.lastIndexOf('/') + 1);
+        for (String system : SYSTEM_FOLDERS) {
+          if ((system + "/").startsWith(folder) || folder.startsWith(system + "/")) {
+            throw new IllegalArgumentException(
+                key
+                    + ": '"
+                    + pattern
+                    + "' is a glob over "
+                    + system
+                    + ", whose shells, interpreters and launchers (under many names) would let a"
+                    + " task run anything; list the programs by exact path (e.g. /usr/bin/rsync),"
+                    + " or put the allowed ones in a folder of their own (e.g. /opt/jobs/*)");
+          }
+        }
+      }
       return pattern;
     }
     if (pattern.contains("/") || pattern.contains("*") || pattern.contains("?")) {
@@ -224,6 +219,32 @@ public class ShellExecutor implements TaskExecutor {
               + " matched by absolute path, e.g. /usr/local/bin/*");
     }
     return ProgramPaths.onPath(pattern).map(Path::toString).orElse("/nonexistent/" + pattern);
+  }
+
+  private static int indexOfGlob(String pattern) {
+    for (int i = 0; i < pattern.length(); i++) {
+      if ("*?[{".indexOf(pattern.charAt(i)) >= 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Whether the program, or what a symbolic link of that name leads to, runs other programs. */
+  private static boolean isLauncher(Path program) {
+    if (isLauncherName(program)) {
+      return true;
+    }
+    try {
+      return isLauncherName(program.toRealPath());
+    } catch (IOException e) {
+      return true; // cannot tell: not through a glob
+    }
+  }
+
+  private static boolean isLauncherName(Path program) {
+    Path name = program.getFileName();
+    return name != null && LAUNCHERS.matcher(name.toString()).matches();
   }
 
   private static Path realOrNormal(Path path) {
@@ -399,8 +420,7 @@ public class ShellExecutor implements TaskExecutor {
       return null;
     }
     String path = resolved.get().toString();
-    Path name = resolved.get().getFileName();
-    boolean launcher = name != null && LAUNCHERS.contains(name.toString());
+    boolean launcher = isLauncher(resolved.get());
     for (String pattern : allow) {
       if (pattern.equals("*") || pattern.equals(path) || (!launcher && matches(pattern, path))) {
         List<String> planned = new ArrayList<>(argv);
@@ -633,11 +653,9 @@ public class ShellExecutor implements TaskExecutor {
   /** The last {@link #KEPT_BYTES} of a stream, masked before the cut. */
   private static void section(
       StringBuilder text, String name, TailBuffer buffer, ExecutionContext context) {
-    String kept = context.mask(buffer.text());
+    // Masked before the cut (a value whole in the margin), and after it (a part at the new edge).
+    String kept = context.mask(Utf8Cuts.tail(context.mask(buffer.text()), KEPT_BYTES));
     long dropped = Math.max(0, buffer.total() - KEPT_BYTES);
-    if (dropped > 0 && kept.length() > KEPT_BYTES) {
-      kept = kept.substring(kept.length() - KEPT_BYTES);
-    }
     if (kept.isEmpty() && dropped == 0) {
       return;
     }

@@ -11,7 +11,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * A real MCP server over stdio for the mcp executor's tests, run as its own process: tools {@code
  * echo} (returns {@code text}) and {@code refuse} (returns {@code isError}); {@code pid} returns
- * its process id, so a test can kill it.
+ * its process id, so a test can kill it; {@code env} returns the names of its environment; {@code
+ * spawn} starts a {@code sleep} and returns that process's id.
  */
 public final class EchoToolServer {
   private EchoToolServer() {}
@@ -64,6 +65,41 @@ public final class EchoToolServer {
                             .addTextContent(Long.toString(ProcessHandle.current().pid()))
                             .isError(false)
                             .build())
+                .build(),
+            SyncToolSpecification.builder()
+                .tool(
+                    McpSchema.Tool.builder()
+                        .name("env")
+                        .description("env")
+                        .inputSchema(json, schema)
+                        .build())
+                .callHandler(
+                    (exchange, request) ->
+                        McpSchema.CallToolResult.builder()
+                            .addTextContent(
+                                String.join(",", new java.util.TreeSet<>(System.getenv().keySet())))
+                            .isError(false)
+                            .build())
+                .build(),
+            SyncToolSpecification.builder()
+                .tool(
+                    McpSchema.Tool.builder()
+                        .name("spawn")
+                        .description("spawn")
+                        .inputSchema(json, schema)
+                        .build())
+                .callHandler(
+                    (exchange, request) -> {
+                      try {
+                        Process sleeper = new ProcessBuilder("/bin/sleep", "300").start();
+                        return McpSchema.CallToolResult.builder()
+                            .addTextContent(Long.toString(sleeper.pid()))
+                            .isError(false)
+                            .build();
+                      } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                      }
+                    })
                 .build())
         .build();
     new CountDownLatch(1).await(); // served until the client closes our stdin and kills us

@@ -147,6 +147,35 @@ final class McpExecutorTest extends TaskExecutorContract {
   }
 
   @Test
+  void theServer_seesABaseEnvironmentAndTheAllowedVariables_notTheDaemonsOthers() throws Exception {
+    McpExecutor withToken =
+        configured(Map.of("enabled", "true", "servers.echo", ECHO_SERVER, "allow-env", "PATH"));
+    String daemonOnly =
+        System.getenv().keySet().stream()
+            .filter(n -> !ShellExecutor.BASE_ENV.contains(n) && !n.startsWith("LC_"))
+            .filter(n -> n.matches("[A-Za-z_][A-Za-z0-9_]*"))
+            .findFirst()
+            .orElseThrow();
+    ExecutionResult result =
+        withToken.execute(
+            context(json("{\"server\": \"echo\", \"tool\": \"env\"}"), new AtomicBoolean()));
+    withToken.close();
+    List<String> names = List.of(lastLine(result).split(","));
+    assertThat(names).contains("PATH").doesNotContain(daemonOnly);
+  }
+
+  @Test
+  void whatTheServerStarted_diesWithTheServer() throws Exception {
+    long sleeper = Long.parseLong(lastLine(run("{\"server\": \"echo\", \"tool\": \"spawn\"}")));
+    long server = Long.parseLong(lastLine(run("{\"server\": \"echo\", \"tool\": \"pid\"}")));
+    assertThat(ProcessHandle.of(sleeper).map(ProcessHandle::isAlive)).contains(true);
+    ProcessHandle.of(server).orElseThrow().destroyForcibly(); // as the daemon's death would end it
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.of(sleeper).map(ProcessHandle::isAlive).orElse(false) == false);
+  }
+
+  @Test
   void aToolError_isAFailureThatIsNotRetried() throws Exception {
     ExecutionResult refused = run("{\"server\": \"echo\", \"tool\": \"refuse\"}");
     assertThat(((ExecutionResult.Failure) refused).error())

@@ -70,7 +70,7 @@ final class ShellPolicyTest extends TaskExecutorContract {
 
   @Override
   protected TaskExecutor executor() {
-    return shell("allow", "/bin/*,/usr/bin/*");
+    return shell("allow", "/bin/echo,/bin/pwd");
   }
 
   @Override
@@ -192,20 +192,71 @@ final class ShellPolicyTest extends TaskExecutorContract {
     }
   }
 
+  @Test
+  void secretCutByTheOutputLimit_inMultiByteOutput_isMaskedToo() throws Exception {
+    RunSecrets secrets =
+        new RunSecrets(
+            new EnvPolicy("executors.shell.allow-env", List.of("TOKEN")),
+            Map.of("TOKEN", "Tail-Secret-Value-42"));
+    ShellExecutor shell = shell("allow", "/bin/sh", "allow-env", "TOKEN");
+    // 2-byte characters after the value: 64 KiB of bytes is about 32 K characters.
+    for (int after : new int[] {32_760, 32_763, 32_766}) {
+      String script =
+          "printf %s \"$TOKEN\"; i=0; while [ $i -lt "
+              + after
+              + " ]; do printf 'é'; i=$((i+1)); done";
+      for (String stream : List.of("", " >&2")) {
+        ExecutionResult result =
+            shell.execute(
+                contextWith(
+                    json(
+                        "{\"command\": [\"/bin/sh\", \"-c\", "
+                            + quoted("{ " + script + "; }" + stream)
+                            + "], \"env\": {\"TOKEN\": \"${env:TOKEN}\"}}"),
+                    secrets));
+        String output = ((ExecutionResult.Success) result).output();
+        assertThat(output)
+            .as("%d characters after, %s", after, stream)
+            .doesNotContain("e-42")
+            .doesNotContain("Value-4");
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ the program
 
+  @ParameterizedTest
+  @ValueSource(strings = {"/usr/bin/*", "/bin/*", "/usr/**", "/usr/local/bin/py*", "/**"})
+  void program_aGlobOverTheSystemsProgramFolders_isRefusedWhenConfigured(String glob) {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> shell("allow", glob))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("executors.shell.allow")
+        .hasMessageContaining("list the programs by exact path");
+  }
+
   @Test
-  void program_aLauncher_isNeverMatchedByAGlob_onlyByItsExactPath() {
-    ShellExecutor globbed = shell("allow", "/usr/bin/*,/bin/*");
-    for (String launcher :
-        List.of("/usr/bin/env", "/bin/sh", "/usr/bin/setsid", "/usr/bin/xargs")) {
-      assertThat(globbed.validate(json("{\"command\": [" + quoted(launcher) + ", \"id\"]}")))
+  void program_aLauncher_isNeverMatchedByAGlob_onlyByItsExactPath() throws Exception {
+    Path jobs = dir.resolve("jobs");
+    executable(jobs, "report");
+    executable(jobs, "python3.11"); // an interpreter by a versioned name
+    Files.createSymbolicLink(jobs.resolve("runner"), Path.of("/bin/sh")); // a shell by another
+    ShellExecutor globbed = shell("allow", jobs + "/*");
+    assertThat(globbed.validate(json("{\"command\": [" + quoted(jobs + "/report") + "]}")))
+        .isEmpty();
+    for (String launcher : List.of("python3.11", "runner")) {
+      assertThat(
+              globbed.validate(
+                  json("{\"command\": [" + quoted(jobs + "/" + launcher) + ", \"-c\", \"id\"]}")))
           .as(launcher)
           .singleElement()
           .asString()
           .contains("runs other programs");
     }
-    assertThat(globbed.validate(json("{\"command\": [\"/bin/echo\", \"x\"]}"))).isEmpty();
+    for (String name :
+        List.of(
+            "env", "bash", "rbash", "perl5.36.0", "nawk", "ld.so", "x86_64", "prlimit", "nodejs")) {
+      assertThat(ShellExecutor.LAUNCHERS.matcher(name).matches()).as(name).isTrue();
+    }
     assertThat(shell("allow", "/usr/bin/env").validate(json("{\"command\": [\"/usr/bin/env\"]}")))
         .isEmpty();
   }
@@ -246,7 +297,7 @@ final class ShellPolicyTest extends TaskExecutorContract {
   @ValueSource(
       strings = {"/bin/echo/../sh", "jobs/../x", "./echo", "/usr/bin/./echo", "/usr//bin/echo"})
   void program_relativeOrUnnormalizedPaths_areRefused(String program) {
-    ShellExecutor shell = shell("allow", "/usr/bin/**,/bin/**");
+    ShellExecutor shell = shell("allow", "*");
     assertThat(shell.validate(json("{\"command\": [" + quoted(program) + "]}")))
         .singleElement()
         .asString()
@@ -328,7 +379,7 @@ final class ShellPolicyTest extends TaskExecutorContract {
 
   @Test
   void workingDir_outsideTheAllowedFolders_isRefused_theDaemonsOwnIsAllowed() throws Exception {
-    ShellExecutor shell = shell("allow", "/bin/*,/usr/bin/*");
+    ShellExecutor shell = shell("allow", "/bin/pwd");
     assertThat(shell.validate(json("{\"command\": [\"/bin/pwd\"], \"working_dir\": \"/root\"}")))
         .singleElement()
         .asString()
@@ -348,8 +399,7 @@ final class ShellPolicyTest extends TaskExecutorContract {
   void workingDir_dotDotAndSymlinks_cannotLeaveAnAllowedFolder() throws Exception {
     Path allowed = Files.createDirectories(dir.resolve("work"));
     Path link = Files.createSymbolicLink(allowed.resolve("escape"), Path.of("/etc"));
-    ShellExecutor shell =
-        shell("allow", "/bin/*,/usr/bin/*", "allow-working-dirs", allowed.toString());
+    ShellExecutor shell = shell("allow", "/bin/pwd", "allow-working-dirs", allowed.toString());
     assertThat(
             shell.validate(
                 json(

@@ -166,7 +166,8 @@ public final class Main {
     } catch (IllegalArgumentException e) {
       throw new CommandLineArgs.UsageException("config file: " + e.getMessage());
     }
-    maskStderr(executors.secretMask(System.getenv()));
+    SecretMask secrets = SecretMask.daemon(System.getenv(), executors::allowsAny);
+    maskStderr(secrets);
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     TaskStore opened = openStore(store, settings, pluginLoader);
     importSeedFileOnFirstStart(opened, defaultZone); // needs the store itself, not the wrapper
@@ -175,6 +176,7 @@ public final class Main {
         Scheduler.builder()
             .store(taskStore)
             .executors(executors)
+            .secretMask(secrets)
             .defaultZone(defaultZone)
             .stopGrace(Duration.ofSeconds(Math.max(0, stopGraceSeconds)));
     if (nodeId != null) {

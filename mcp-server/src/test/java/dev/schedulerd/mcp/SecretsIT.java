@@ -96,7 +96,7 @@ final class SecretsIT {
             "executors.http.allow-hosts=127.0.0.1:*",
             "executors.http.allow-env=API_TOKEN",
             "executors.shell.enabled=true",
-            "executors.shell.allow=/bin/sh,/usr/bin/env",
+            "executors.shell.allow=/bin/sh,/usr/bin/env,/bin/cat",
             "executors.shell.allow-env=TOKEN,API_TOKEN",
             "executors.mcp.enabled=true",
             "executors.mcp.allow-env=API_TOKEN",
@@ -145,6 +145,12 @@ final class SecretsIT {
       add(client, "s-ok", "shell", shell("echo token=$TOKEN", "${env:API_TOKEN}", 30));
       // A program that prints its environment: the daemon's variables are not in it.
       add(client, "s-env", "shell", "{\"command\":[\"/usr/bin/env\"]}");
+      // The daemon's own environment, where the system shows it: masked there too.
+      add(
+          client,
+          "s-proc",
+          "shell",
+          "{\"command\":[\"/bin/cat\",\"/proc/" + daemon.pid() + "/environ\"]}");
       // One run sends the value to a host that keeps it; another, resolving nothing, reads it back.
       add(
           client,
@@ -184,7 +190,8 @@ final class SecretsIT {
               "s-timeout",
               "m-echo",
               "s-env",
-              "h-get")) {
+              "h-get",
+              "s-proc")) {
         JsonNode task = client.awaitFinished(id);
         answers.add(task.toString());
       }
@@ -195,6 +202,8 @@ final class SecretsIT {
       assertThat(client.call("scheduler_get_task", "{\"task_id\":\"s-env\"}").toString())
           .contains("PATH=")
           .doesNotContain("DB_PASSWORD");
+      assertThat(client.call("scheduler_get_task", "{\"task_id\":\"s-proc\"}").toString())
+          .contains("DB_PASSWORD=${env:DB_PASSWORD}");
       JsonNode echoed = client.call("scheduler_get_task", "{\"task_id\":\"m-echo\"}");
       assertThat(echoed.toString()).contains("${env:API_TOKEN}");
       for (String id :
@@ -208,7 +217,8 @@ final class SecretsIT {
               "m-echo",
               "s-env",
               "h-put",
-              "h-get")) {
+              "h-get",
+              "s-proc")) {
         answers.add(client.call("scheduler_get_task", "{\"task_id\":\"" + id + "\"}").toString());
         answers.add(client.call("scheduler_list_runs", "{\"task_id\":\"" + id + "\"}").toString());
         answers.add(

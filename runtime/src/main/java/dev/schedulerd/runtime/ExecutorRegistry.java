@@ -199,13 +199,21 @@ public final class ExecutorRegistry {
     Map<String, String> allowed = new TreeMap<>();
     environment.forEach(
         (name, value) -> {
-          for (EnvPolicy policy : envPolicies.values()) {
-            if (policy.allows(name)) {
-              allowed.put(name, value);
-            }
+          if (allowsAny(name)) {
+            allowed.put(name, value);
           }
         });
     return SecretMask.of(allowed);
+  }
+
+  /** Whether the tasks of some executor may use the variable {@code name}. */
+  public boolean allowsAny(String name) {
+    for (EnvPolicy policy : envPolicies.values()) {
+      if (policy.allows(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -194,7 +194,8 @@ public final class Scheduler implements AutoCloseable {
     this.store = store;
     this.executors = executors;
     this.environment = builder.environment;
-    this.secretMask = executors.secretMask(environment);
+    SecretMask mask = builder.secretMask;
+    this.secretMask = mask != null ? mask : executors.secretMask(environment);
     this.maxQueuedTasks = builder.maxQueuedTasks;
     this.clock = builder.clock;
     this.leaseClock = store.sharedClock().orElse(builder.clock);
@@ -2233,6 +2234,7 @@ public final class Scheduler implements AutoCloseable {
     private @Nullable ExecutorRegistry executors;
     private InstantSource clock = InstantSource.system();
     private Map<String, String> environment = System.getenv();
+    private @Nullable SecretMask secretMask;
     private ZoneId defaultZone = ZoneId.of("UTC");
     private int maxConcurrentRuns = 64;
     private int maxQueuedTasks = Integer.MAX_VALUE;
@@ -2268,6 +2270,16 @@ public final class Scheduler implements AutoCloseable {
     /** Wall time; tests pass a manual clock. Default: the system clock. */
     public Builder clock(InstantSource clock) {
       this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * What is hidden in every run's result, error and log lines. Default: the values of the
+     * environment's variables that the executors' {@code allow-env} allow; a daemon hides more
+     * ({@link SecretMask#daemon}).
+     */
+    public Builder secretMask(SecretMask mask) {
+      this.secretMask = requireNonNull(mask, "mask");
       return this;
     }
 

@@ -9,16 +9,57 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
- * Hides the values of the environment variables tasks may use: each value, in the forms it takes in
- * text (raw, URL-encoded in upper or lower case, JSON-escaped, Base64), is shown as {@code
- * ${env:NAME}}. The daemon builds one from every variable any executor's {@code allow-env} allows
- * and applies it to every run's result, error and log line — not only the run that resolved the
- * value, since another run may read it back from wherever the first one sent it. Immutable.
+ * Hides the values of the daemon's secrets: each value, in the forms it takes in text (raw,
+ * URL-encoded in upper or lower case, JSON-escaped, Base64), is shown as {@code ${env:NAME}}, and a
+ * part of one at either end of a text (where a cut to a size may have split it) as {@code …}. The
+ * scheduler applies one to every run's result, error and log line — not only those of the run that
+ * resolved a value, since another run may read it back from wherever the first one sent it — and
+ * the daemon to every line of its stderr. Immutable.
  */
 public final class SecretMask {
   private static final SecretMask NONE = new SecretMask(List.of());
+
+  /** The shortest part of a value at the edge of a text that is masked. */
+  static final int MIN_EDGE = 4;
+
+  /** The shortest value of a variable tasks may not use that a daemon masks all the same. */
+  public static final int MIN_OTHER_VALUE = 8;
+
+  /** Names whose values are not secrets and are everywhere in output (paths, the user). */
+  private static final Set<String> PLAIN_NAMES =
+      Set.of(
+          "PATH",
+          "HOME",
+          "PWD",
+          "OLDPWD",
+          "SHELL",
+          "USER",
+          "LOGNAME",
+          "LANG",
+          "LANGUAGE",
+          "TERM",
+          "COLORTERM",
+          "TZ",
+          "TMPDIR",
+          "SHLVL",
+          "_",
+          "HOSTNAME",
+          "HOSTTYPE",
+          "OSTYPE",
+          "MACHTYPE",
+          "JAVA_HOME",
+          "DISPLAY",
+          "MAIL",
+          "EDITOR",
+          "VISUAL",
+          "PAGER",
+          "MANPATH",
+          "INFOPATH");
 
   // Each form a value may take, longest first, with what replaces it.
   private final List<Map.Entry<String, String>> forms;
@@ -41,6 +82,11 @@ public final class SecretMask {
             for (String form : forms(value)) {
               forms.add(Map.entry(form, shown));
             }
+            for (String credential : credentials(value)) {
+              for (String form : forms(credential)) {
+                forms.add(Map.entry(form, shown));
+              }
+            }
           }
         });
     forms.sort(
@@ -48,16 +94,55 @@ public final class SecretMask {
     return forms.isEmpty() ? NONE : new SecretMask(List.copyOf(forms));
   }
 
-  /** The variables of {@code environment} that {@code policy} allows, masked. */
+  /** The variables of {@code environment} that {@code policy} allows. */
   public static SecretMask allowed(EnvPolicy policy, Map<String, String> environment) {
-    Map<String, String> values = new java.util.TreeMap<>();
+    return of(select(environment, policy::allows, false));
+  }
+
+  /**
+   * What a daemon hides: the values of the variables tasks may use ({@code allowed}), and every
+   * other value of its environment of at least {@value #MIN_OTHER_VALUE} characters, but for names
+   * that never hold secrets ({@code PATH}, {@code HOME}, {@code LC_*}, {@code XDG_*}, the daemon's
+   * own settings but its store URL, …). Those are not meant to reach a task, but a task may still
+   * read them where the system shows them (a process's environment under /proc, say).
+   */
+  public static SecretMask daemon(Map<String, String> environment, Predicate<String> allowed) {
+    return of(select(environment, allowed, true));
+  }
+
+  private static Map<String, String> select(
+      Map<String, String> environment, Predicate<String> allowed, boolean others) {
+    Map<String, String> values = new TreeMap<>();
     environment.forEach(
         (name, value) -> {
-          if (policy.allows(name)) {
+          boolean plain =
+              PLAIN_NAMES.contains(name)
+                  || name.startsWith("LC_")
+                  || name.startsWith("XDG_")
+                  || (name.startsWith("SCHEDULERD_") && !name.equals("SCHEDULERD_STORE"));
+          if (allowed.test(name) || (others && !plain && value.length() >= MIN_OTHER_VALUE)) {
             values.put(name, value);
           }
         });
-    return of(values);
+    return values;
+  }
+
+  private static final java.util.regex.Pattern CREDENTIAL =
+      java.util.regex.Pattern.compile(
+          "(?i)(?:password|passwd|pwd|secret|token|api[_-]?key)=([^&;\\s]{4,})"
+              + "|://[^:/@\\s]*:([^@/\\s]{4,})@");
+
+  /**
+   * The credentials inside a value such as a connection URL ({@code ...?password=P}, {@code
+   * scheme://user:P@host}): a program may print them without the rest of the value.
+   */
+  private static List<String> credentials(String value) {
+    List<String> found = new ArrayList<>();
+    java.util.regex.Matcher m = CREDENTIAL.matcher(value);
+    while (m.find()) {
+      found.add(m.group(1) != null ? m.group(1) : m.group(2));
+    }
+    return found;
   }
 
   private static List<String> forms(String value) {
@@ -93,12 +178,54 @@ public final class SecretMask {
     return forms.isEmpty();
   }
 
-  /** {@code text} with every value shown as its reference. */
+  /**
+   * {@code text} with every value shown as its reference, and a part of one at either end (at least
+   * {@value #MIN_EDGE} characters) shown as {@code …}.
+   */
   public String mask(String text) {
+    if (forms.isEmpty() || text.isEmpty()) {
+      return text;
+    }
     String out = text;
     for (Map.Entry<String, String> form : forms) {
       out = out.replace(form.getKey(), form.getValue());
     }
-    return out;
+    return maskEdges(out);
+  }
+
+  private String maskEdges(String text) {
+    if (text.length() < MIN_EDGE) {
+      return text;
+    }
+    String first = text.substring(0, MIN_EDGE);
+    String last = text.substring(text.length() - MIN_EDGE);
+    int head = 0;
+    int tail = 0;
+    for (Map.Entry<String, String> entry : forms) {
+      String form = entry.getKey();
+      // The text starts with the end of a value: the value from some i > 0 on.
+      for (int i = form.indexOf(first, 1); i > 0; i = form.indexOf(first, i + 1)) {
+        int n = form.length() - i;
+        if (n > head && text.startsWith(form.substring(i))) {
+          head = n;
+        }
+      }
+      // The text ends with the start of a value: its first n < length characters.
+      for (int j = form.indexOf(last); j >= 0; j = form.indexOf(last, j + 1)) {
+        int n = j + MIN_EDGE;
+        if (n < form.length() && n > tail && text.endsWith(form.substring(0, n))) {
+          tail = n;
+        }
+      }
+    }
+    if (head == 0 && tail == 0) {
+      return text;
+    }
+    if (head + tail >= text.length()) {
+      return "…";
+    }
+    return (head > 0 ? "…" : "")
+        + text.substring(head, text.length() - tail)
+        + (tail > 0 ? "…" : "");
   }
 }

@@ -123,4 +123,34 @@ final class RunSecretsTest {
         .isEqualTo("done\\n2026-12-05 ERROR forged\\u001b[31m red\\u2028");
     assertThat(RunSecrets.escapeControls("plain text")).isEqualTo("plain text");
   }
+
+  @Test
+  void mask_hidesAPartOfAValueAtEitherEnd_whereACutMayHaveSplitIt() {
+    SecretMask mask = SecretMask.of(Map.of("T", "SeCrEt-123456"));
+    assertThat(mask.mask("eCrEt-123456 and more")).isEqualTo("… and more");
+    assertThat(mask.mask("some text then SeCrEt-12")).isEqualTo("some text then …");
+    assertThat(mask.mask("ends with Se"))
+        .as("three characters or fewer are left")
+        .isEqualTo("ends with Se");
+    assertThat(mask.mask("plain")).isEqualTo("plain");
+  }
+
+  @Test
+  void daemonMask_hidesOtherLongValuesToo_butNotPathsOrShortOnes() {
+    Map<String, String> env =
+        Map.of(
+            "API_TOKEN", "tok",
+            "DB_PASSWORD", "Db-PaSs-987654",
+            "DEBUG", "1",
+            "PATH", "/usr/local/bin:/usr/bin",
+            "HOME", "/home/someone",
+            "SCHEDULERD_ZONE", "Europe/Berlin",
+            "SCHEDULERD_STORE", "postgres:jdbc:postgresql://db/x?password=hunter22");
+    SecretMask mask = SecretMask.daemon(env, "API_TOKEN"::equals);
+    assertThat(mask.mask("a tok b Db-PaSs-987654 c hunter22 1 /home/someone Europe/Berlin"))
+        .contains("${env:API_TOKEN}")
+        .contains("${env:DB_PASSWORD}")
+        .doesNotContain("hunter22")
+        .contains(" 1 /home/someone Europe/Berlin");
+  }
 }
