@@ -1,7 +1,9 @@
 package dev.schedulerd.executors;
 
+import dev.schedulerd.api.executor.EnvReferences;
 import dev.schedulerd.api.executor.ExecutorSettings;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -128,5 +130,63 @@ record HostRules(String keyName, List<Rule> rules) {
     return rules.isEmpty()
         ? "(now: none)"
         : "(now: " + String.join(", ", rules.stream().map(Rule::text).toList()) + ")";
+  }
+
+  /**
+   * The URL's problems as the client wrote it. A reference may stand in the user info, path, query
+   * or fragment, never in the scheme, host or port: the allowlist is checked on this text, so the
+   * origin must be written out.
+   */
+  List<String> checkTemplate(String text) {
+    if (!EnvReferences.contains(text)) {
+      return checkUrl(text, "url");
+    }
+    URI one;
+    URI other;
+    try {
+      one = new URI(HttpUrls.withPlaceholders(text, "x0"));
+      other = new URI(HttpUrls.withPlaceholders(text, "y1"));
+    } catch (URISyntaxException e) {
+      return List.of("url: '" + HttpUrls.shown(text) + "' is not a URL: " + e.getReason());
+    }
+    if (!HttpUrls.origin(one).equals(HttpUrls.origin(other)) || one.getHost() == null) {
+      return List.of(
+          "url: a ${env:NAME} reference may not stand in the scheme, host or port, which the"
+              + " operator's "
+              + keyName
+              + " is checked against: write them out, e.g."
+              + " \"https://api.example.com/hook/${env:HOOK_ID}\"");
+    }
+    return checkUrl(one.toString(), "url");
+  }
+
+  List<String> checkUrl(String text, String field) {
+    URI uri;
+    try {
+      uri = new URI(text);
+    } catch (URISyntaxException e) {
+      return List.of(field + ": '" + HttpUrls.redact(text) + "' is not a URL: " + e.getReason());
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      return List.of(
+          field + ": only http and https URLs are supported, got '" + HttpUrls.redact(text) + "'");
+    }
+    String host = uri.getHost();
+    if (host == null) {
+      return List.of(field + ": '" + HttpUrls.redact(text) + "' has no host");
+    }
+    if (!allows(uri)) {
+      return List.of(
+          field
+              + ": "
+              + (uri.getPort() < 0 ? "host '" + host + "'" : "'" + host + ":" + uri.getPort() + "'")
+              + " is not allowed on this daemon; the operator lists allowed hosts (HOST,"
+              + " HOST:PORT or HOST:* — a host alone allows only the scheme's default port) in "
+              + keyName
+              + " "
+              + described());
+    }
+    return List.of();
   }
 }

@@ -4,12 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.schedulerd.api.executor.EnvReferenceException;
-import dev.schedulerd.api.executor.EnvReferences;
 import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.ExecutorSettings;
 import dev.schedulerd.api.executor.TaskExecutor;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -17,7 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -33,7 +30,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -169,7 +165,7 @@ public final class HttpExecutor implements TaskExecutor {
     if (url == null || !url.isTextual() || url.asText().isBlank()) {
       problems.add("url: required, e.g. \"https://api.example.com/ping\"");
     } else {
-      problems.addAll(checkTemplate(url.asText()));
+      problems.addAll(hostRules.checkTemplate(url.asText()));
     }
     JsonNode method = config.get("method");
     if (method != null
@@ -223,84 +219,14 @@ public final class HttpExecutor implements TaskExecutor {
     return problems;
   }
 
-  /**
-   * The URL's problems as the client wrote it. A reference may stand in the user info, path, query
-   * or fragment, never in the scheme, host or port: the allowlist is checked on this text, so the
-   * origin must be written out.
-   */
-  private List<String> checkTemplate(String text) {
-    if (!EnvReferences.contains(text)) {
-      return checkUrl(text, "url");
-    }
-    URI one;
-    URI other;
-    try {
-      one = new URI(withPlaceholders(text, "x0"));
-      other = new URI(withPlaceholders(text, "y1"));
-    } catch (URISyntaxException e) {
-      return List.of("url: '" + shown(text) + "' is not a URL: " + e.getReason());
-    }
-    if (!origin(one).equals(origin(other)) || one.getHost() == null) {
-      return List.of(
-          "url: a ${env:NAME} reference may not stand in the scheme, host or port, which the"
-              + " operator's "
-              + hostRules.keyName()
-              + " is checked against: write them out, e.g."
-              + " \"https://api.example.com/hook/${env:HOOK_ID}\"");
-    }
-    return checkUrl(one.toString(), "url");
-  }
-
-  private static String withPlaceholders(String text, String placeholder) {
-    return EnvReferences.REFERENCE.matcher(text).replaceAll(placeholder);
-  }
-
-  /** Scheme, host and effective port: what the allowlist decides on. */
-  private static String origin(URI uri) {
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    String host = uri.getHost() == null ? "" : HostRules.bare(uri.getHost());
-    int port = uri.getPort() < 0 ? HostRules.defaultPort(scheme) : uri.getPort();
-    return scheme + "://" + host + ":" + port;
-  }
-
-  private List<String> checkUrl(String text, String field) {
-    URI uri;
-    try {
-      uri = new URI(text);
-    } catch (URISyntaxException e) {
-      return List.of(field + ": '" + redact(text) + "' is not a URL: " + e.getReason());
-    }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      return List.of(
-          field + ": only http and https URLs are supported, got '" + redact(text) + "'");
-    }
-    String host = uri.getHost();
-    if (host == null) {
-      return List.of(field + ": '" + redact(text) + "' has no host");
-    }
-    if (!hostRules.allows(uri)) {
-      return List.of(
-          field
-              + ": "
-              + (uri.getPort() < 0 ? "host '" + host + "'" : "'" + host + ":" + uri.getPort() + "'")
-              + " is not allowed on this daemon; the operator lists allowed hosts (HOST,"
-              + " HOST:PORT or HOST:* — a host alone allows only the scheme's default port) in "
-              + hostRules.keyName()
-              + " "
-              + hostRules.described());
-    }
-    return List.of();
-  }
-
   @Override
   public ExecutionResult execute(ExecutionContext context) throws InterruptedException {
     ObjectNode config = context.config();
     String template = config.path("url").asText();
-    String shownUrl = shown(template);
+    String shownUrl = HttpUrls.shown(template);
     String method = config.path("method").asText("GET").toUpperCase(Locale.ROOT);
     List<String> refused =
-        checkTemplate(template); // this node's policy may differ from the adder's
+        hostRules.checkTemplate(template); // this node's policy may differ from the adder's
     if (!refused.isEmpty()) {
       return ExecutionResult.permanentFailure("refused on this node: " + refused.get(0));
     }
@@ -315,7 +241,8 @@ public final class HttpExecutor implements TaskExecutor {
         return ExecutionResult.permanentFailure(
             "config.url: " + shownUrl + " is not a valid URL once its references are resolved");
       }
-      if (!origin(uri).equals(origin(URI.create(withPlaceholders(template, "x0"))))) {
+      if (!HttpUrls.origin(uri)
+          .equals(HttpUrls.origin(URI.create(HttpUrls.withPlaceholders(template, "x0"))))) {
         return ExecutionResult.permanentFailure(
             "config.url: a resolved reference changed the scheme, host or port of "
                 + shownUrl
@@ -380,12 +307,12 @@ public final class HttpExecutor implements TaskExecutor {
           return ExecutionResult.permanentFailure(
               "refused to follow a redirect from " + currentShown + ": its Location is not a URL");
         }
-        List<String> problems = checkUrl(next.toString(), "redirect");
+        List<String> problems = hostRules.checkUrl(next.toString(), "redirect");
         if (!problems.isEmpty()) {
           return ExecutionResult.permanentFailure(
               "refused to follow a redirect: " + problems.get(0));
         }
-        if (!origin(next).equals(origin(current))) {
+        if (!HttpUrls.origin(next).equals(HttpUrls.origin(current))) {
           // As curl and browsers do: credentials and the body stay with the origin they were for.
           sendCredentials = false;
           sentBody = null;
@@ -395,7 +322,7 @@ public final class HttpExecutor implements TaskExecutor {
           sentBody = null;
         }
         current = next;
-        currentShown = redact(next.toString());
+        currentShown = HttpUrls.redact(next.toString());
       }
     } catch (TimeoutException e) {
       return ExecutionResult.failure(
@@ -406,7 +333,8 @@ public final class HttpExecutor implements TaskExecutor {
               + seconds(Duration.between(started, clock.instant()))
               + " (timeout_seconds bounds the whole exchange, body included)");
     } catch (IOException e) {
-      return ExecutionResult.failure(method + " " + currentShown + " failed: " + describe(e));
+      return ExecutionResult.failure(
+          method + " " + currentShown + " failed: " + HttpResponses.describe(e));
     }
     String summary =
         "HTTP "
@@ -452,7 +380,7 @@ public final class HttpExecutor implements TaskExecutor {
   }
 
   /** A response's status, its redirect target when it is one we follow, and its kept body. */
-  private record Exchange(int status, @Nullable String location, KeptBody body) {
+  private record Exchange(int status, @Nullable String location, HttpResponses.KeptBody body) {
     boolean redirect() {
       return location != null;
     }
@@ -464,7 +392,7 @@ public final class HttpExecutor implements TaskExecutor {
    */
   private Exchange exchange(HttpRequest request, boolean follow, Instant deadline)
       throws IOException, TimeoutException, InterruptedException {
-    KeptBody kept = new KeptBody();
+    HttpResponses.KeptBody kept = new HttpResponses.KeptBody();
     String[] location = new String[1];
     CompletableFuture<HttpResponse<Void>> future =
         client()
@@ -498,77 +426,6 @@ public final class HttpExecutor implements TaskExecutor {
     }
   }
 
-  /**
-   * The first {@link #KEPT_BYTES} of a body and the count of the rest; fed by one thread at a time.
-   */
-  private static final class KeptBody implements Consumer<Optional<byte[]>> {
-    // A margin beyond what is shown: masking runs before the cut, so no value is cut in two.
-    private static final int MARGIN = 16 * 1024;
-    private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
-    private long total;
-
-    @Override
-    public void accept(Optional<byte[]> chunk) {
-      chunk.ifPresent(
-          bytes -> {
-            int room = KEPT_BYTES + MARGIN - kept.size();
-            kept.write(bytes, 0, Math.max(0, Math.min(room, bytes.length)));
-            total += bytes.length;
-          });
-    }
-
-    String describe(ExecutionContext context) {
-      // Masked before the cut (a value whole in the margin), and after it (a part at the edge).
-      String body =
-          context.mask(
-              Utf8Cuts.head(context.mask(kept.toString(StandardCharsets.UTF_8)), KEPT_BYTES));
-      long dropped = Math.max(0, total - KEPT_BYTES);
-      if (body.isEmpty()) {
-        return "";
-      }
-      return "\n--- body"
-          + (dropped > 0
-              ? " (first " + KEPT_BYTES + " bytes; " + dropped + " later bytes dropped)"
-              : "")
-          + " ---\n"
-          + body;
-    }
-  }
-
-  /** A network error in words: the JDK's connection errors often carry no message at all. */
-  static String describe(IOException e) {
-    Throwable root = e;
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      String known = known(t);
-      if (known != null) {
-        return known;
-      }
-      root = t;
-    }
-    String detail = root.getMessage() == null ? "" : ": " + root.getMessage();
-    return root.getClass().getSimpleName() + detail;
-  }
-
-  private static @Nullable String known(Throwable t) {
-    String detail = t.getMessage() == null ? "" : " (" + t.getMessage() + ")";
-    if (t instanceof java.net.http.HttpConnectTimeoutException) {
-      return "the connection timed out";
-    }
-    if (t instanceof java.net.ConnectException) {
-      return "connection refused" + detail;
-    }
-    if (t instanceof java.net.UnknownHostException) {
-      return "unknown host" + detail;
-    }
-    if (t instanceof java.net.NoRouteToHostException) {
-      return "no route to host";
-    }
-    if (t instanceof javax.net.ssl.SSLException) {
-      return "TLS failed" + detail;
-    }
-    return null;
-  }
-
   private static boolean expected(@Nullable JsonNode expect, int status) {
     if (expect == null) {
       return status >= 200 && status <= 299;
@@ -579,57 +436,6 @@ public final class HttpExecutor implements TaskExecutor {
       }
     }
     return false;
-  }
-
-  /**
-   * The client's URL text as shown in results: without user info or query, which may carry
-   * credentials, and with its references as written.
-   */
-  static String shown(String template) {
-    if (!EnvReferences.contains(template)) {
-      return redact(template);
-    }
-    String text = template;
-    boolean query = false;
-    int cut = indexOfAny(text, "?#");
-    if (cut >= 0) {
-      query = text.charAt(cut) == '?';
-      text = text.substring(0, cut);
-    }
-    int authority = text.indexOf("://");
-    if (authority >= 0) {
-      int pathStart = text.indexOf('/', authority + 3);
-      String auth =
-          pathStart < 0 ? text.substring(authority + 3) : text.substring(authority + 3, pathStart);
-      int at = auth.lastIndexOf('@');
-      if (at >= 0) {
-        text =
-            text.substring(0, authority + 3)
-                + auth.substring(at + 1)
-                + (pathStart < 0 ? "" : text.substring(pathStart));
-      }
-    }
-    return text + (query ? "?…" : "");
-  }
-
-  private static int indexOfAny(String text, String chars) {
-    for (int i = 0; i < text.length(); i++) {
-      if (chars.indexOf(text.charAt(i)) >= 0) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  /** The URL without user info or query, which may carry credentials. */
-  static String redact(String url) {
-    try {
-      URI uri = new URI(url);
-      return new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), null, null)
-          + (uri.getRawQuery() != null ? "?…" : "");
-    } catch (URISyntaxException | RuntimeException e) {
-      return "(an invalid URL)";
-    }
   }
 
   private static String seconds(Duration d) {
