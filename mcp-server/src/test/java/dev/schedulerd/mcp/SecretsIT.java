@@ -35,6 +35,21 @@ final class SecretsIT {
   private static final String ALLOWED = "tok-Allowed-7f3a9c";
   private static final String FORBIDDEN = "pw-Forbidden-51be02";
 
+  /** Every task added below that runs. */
+  private static final List<String> RUNS =
+      List.of(
+          "h-ok",
+          "h-500",
+          "h-timeout",
+          "h-put",
+          "h-get",
+          "s-ok",
+          "s-fail",
+          "s-timeout",
+          "s-env",
+          "s-proc",
+          "m-echo");
+
   @TempDir Path home;
 
   private final List<String> answers = new ArrayList<>();
@@ -180,18 +195,7 @@ final class SecretsIT {
           "m-forbidden",
           "{\"server\":\"other\",\"tool\":\"scheduler_get_task\",\"arguments\":{\"task_id\":\"${env:DB_PASSWORD}\"}}",
           "executors.mcp.allow-env");
-      for (String id :
-          List.of(
-              "h-ok",
-              "h-500",
-              "h-timeout",
-              "s-ok",
-              "s-fail",
-              "s-timeout",
-              "m-echo",
-              "s-env",
-              "h-get",
-              "s-proc")) {
+      for (String id : RUNS) {
         JsonNode task = client.awaitFinished(id);
         answers.add(task.toString());
       }
@@ -206,19 +210,7 @@ final class SecretsIT {
           .contains("DB_PASSWORD=${env:DB_PASSWORD}");
       JsonNode echoed = client.call("scheduler_get_task", "{\"task_id\":\"m-echo\"}");
       assertThat(echoed.toString()).contains("${env:API_TOKEN}");
-      for (String id :
-          List.of(
-              "h-ok",
-              "h-500",
-              "h-timeout",
-              "s-ok",
-              "s-fail",
-              "s-timeout",
-              "m-echo",
-              "s-env",
-              "h-put",
-              "h-get",
-              "s-proc")) {
+      for (String id : RUNS) {
         answers.add(client.call("scheduler_get_task", "{\"task_id\":\"" + id + "\"}").toString());
         answers.add(client.call("scheduler_list_runs", "{\"task_id\":\"" + id + "\"}").toString());
         answers.add(
