@@ -623,11 +623,17 @@ public final class Scheduler implements AutoCloseable {
               + ".enabled=true (and its allowlist, see the README's Executors section); it"
               + " cannot be enabled through MCP");
     }
-    List<String> problems =
-        new ArrayList<>(
-            EnvReferences.refused(
-                definition.config(), executors.envPolicy(definition.executorKind())));
-    problems.addAll(validateConfig(executor, definition));
+    List<String> problems = validateConfig(executor, definition);
+    if (!definition.config().isEmpty()) {
+      List<String> refused =
+          EnvReferences.refused(
+              definition.config(), executors.envPolicy(definition.executorKind()));
+      if (!refused.isEmpty()) {
+        List<String> all = new ArrayList<>(refused);
+        all.addAll(problems);
+        problems = all;
+      }
+    }
     if (!problems.isEmpty()) {
       throw new InvalidTaskException("config", String.join("; ", problems));
     }
@@ -656,6 +662,9 @@ public final class Scheduler implements AutoCloseable {
    * node's queue (every one not finished) are bounded by {@link Builder#maxQueuedTasks}.
    */
   private void checkRoomFor(int added) {
+    if (maxQueuedTasks == Integer.MAX_VALUE) {
+      return; // no limit: do not take the queue's lock to count
+    }
     int queued = unfinished();
     if (queued + (long) added > maxQueuedTasks) {
       throw new InvalidTaskException(

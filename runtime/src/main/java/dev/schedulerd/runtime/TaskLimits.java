@@ -55,6 +55,9 @@ final class TaskLimits {
                 "is " + value.length() + " characters long; the limit is " + MAX_LABEL_VALUE_CHARS);
           }
         });
+    if (definition.config().isEmpty() || roughSize(definition.config()) < MAX_CONFIG_BYTES / 8) {
+      return; // most configs are a few fields: no need to write them out to measure them
+    }
     int config = definition.config().toString().getBytes(StandardCharsets.UTF_8).length;
     if (config > MAX_CONFIG_BYTES) {
       throw new InvalidTaskException(
@@ -65,6 +68,30 @@ final class TaskLimits {
               + MAX_CONFIG_BYTES
               + " (64 KiB): keep large data in a file or service the task reads");
     }
+  }
+
+  /**
+   * At least the characters of the config's names and values (its JSON has quotes and escapes
+   * besides), stopping once past the limit: enough to know that a small config is within it.
+   */
+  private static long roughSize(com.fasterxml.jackson.databind.JsonNode node) {
+    if (node.isTextual()) {
+      return node.textValue().length();
+    }
+    long size = 2;
+    if (node.isObject()) {
+      for (var it = node.fields(); it.hasNext() && size < MAX_CONFIG_BYTES; ) {
+        var field = it.next();
+        size += field.getKey().length() + roughSize(field.getValue());
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size() && size < MAX_CONFIG_BYTES; i++) {
+        size += 1 + roughSize(node.get(i));
+      }
+    } else {
+      size += node.asText().length(); // a number (of any length), boolean or null
+    }
+    return size;
   }
 
   /**

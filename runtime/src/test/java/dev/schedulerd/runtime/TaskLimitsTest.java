@@ -57,6 +57,18 @@ final class TaskLimitsTest {
   }
 
   @Test
+  void config_ofManyLongNumbers_isMeasuredToo() {
+    var config = JsonNodeFactory.instance.objectNode();
+    var numbers = config.putArray("n");
+    for (int i = 0; i < 100; i++) {
+      numbers.add(new java.math.BigDecimal("9".repeat(1_000)));
+    }
+    assertThatThrownBy(() -> scheduler.add(task("nums").config(config).build()))
+        .hasMessageContaining("config: is")
+        .hasMessageContaining("the limit is 65536");
+  }
+
+  @Test
   void update_isBoundedToo() {
     scheduler.add(task("u").build());
     assertThatThrownBy(() -> scheduler.update(task("u").description("d".repeat(5_000)).build()))
