@@ -350,8 +350,8 @@ final class SchedulerTools {
             + added.id()
             + "' ("
             + TaskViews.summary(added.definition().schedule())
-            + "), next run at "
-            + added.state().nextDueAt(),
+            + ")"
+            + TaskViews.nextRun(added, scheduler.defaultZone()),
         Map.of("task", TaskViews.task(added), "created", true));
   }
 
@@ -544,8 +544,8 @@ final class SchedulerTools {
     return times;
   }
 
-  private static String nextRunText(StoredTask task) {
-    return task.state().nextDueAt() != null ? ", next run at " + task.state().nextDueAt() : "";
+  private String nextRunText(StoredTask task) {
+    return TaskViews.nextRun(task, scheduler.defaultZone());
   }
 
   private CallToolResult listRuns(Map<String, Object> args) {

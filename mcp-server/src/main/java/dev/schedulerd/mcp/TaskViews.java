@@ -181,6 +181,22 @@ final class TaskViews {
     return line;
   }
 
+  /**
+   * When a task runs next, for a one-line answer: local time first, in the task's zone (its cron's,
+   * else {@code defaultZone}), then UTC, so an agent relays the hour the user expects.
+   */
+  static String nextRun(StoredTask task, ZoneId defaultZone) {
+    Instant next = task.state().nextDueAt();
+    if (next == null) {
+      return "";
+    }
+    ZoneId zone = zoneOf(task.definition().schedule());
+    ZoneId shown = zone != null ? zone : defaultZone;
+    return ", next run at "
+        + local(next, shown)
+        + (shown.normalized().equals(ZoneId.of("UTC").normalized()) ? "" : " (" + utc(next) + ")");
+  }
+
   private static String local(Instant instant, ZoneId zone) {
     return millis(instant).atZone(zone).toOffsetDateTime() + " " + zone.getId();
   }

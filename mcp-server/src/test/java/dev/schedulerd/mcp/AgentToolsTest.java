@@ -196,6 +196,19 @@ final class AgentToolsTest {
   }
 
   @Test
+  void addAndUpdateAnswers_giveTheNextRunInTheTasksZoneFirst() throws IOException {
+    JsonNode added =
+        session.call(
+            "scheduler_add_task",
+            "{\"task_id\":\"standup\",\"task_type\":\"log\",\"cron_expression\":\"0 8 * * 1-5\","
+                + "\"time_zone\":\"Europe/Berlin\",\"config\":{\"message\":\"standup\"}}");
+    String summary = added.path("structuredContent").path("summary").asText();
+    assertThat(summary)
+        .containsPattern("next run at \\d{4}-\\d\\d-\\d\\dT08:00\\+0[12]:00 Europe/Berlin \\(")
+        .containsPattern("T0[67]:00:00Z\\)$");
+  }
+
+  @Test
   void enumValues_areAcceptedInAnyCase() throws IOException {
     JsonNode added =
         ok(
