@@ -167,7 +167,7 @@ final class ShellPolicy {
               + ": '"
               + pattern
               + "' is neither an absolute path or glob nor a bare program name; programs are"
-              + " matched by absolute path, e.g. /usr/local/bin/*");
+              + " matched by absolute path, e.g. /usr/bin/rsync or /opt/jobs/*");
     }
     return ProgramPaths.onPath(pattern).map(Path::toString).orElse("/nonexistent/" + pattern);
   }
@@ -259,7 +259,7 @@ final class ShellPolicy {
       problems.add(
           "command: nothing may run yet: the operator lists allowed commands in "
               + settings.keyName("allow")
-              + " (comma-separated globs, e.g. /usr/local/bin/*)");
+              + " (comma-separated exact paths or globs over a folder of their own, e.g. /usr/bin/rsync,/opt/jobs/*)");
       return null;
     }
     String program = argv.get(0);
