@@ -101,6 +101,22 @@ final class PrometheusScrapeIT {
       assertThat(daemonStatus.path("start_lateness").path("runs").asInt()).isEqualTo(1);
 
       HttpClient http = HttpClient.newHttpClient();
+      String exposition =
+          http.send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      Process lint =
+          new ProcessBuilder(PROMETHEUS.resolveSibling("promtool").toString(), "check", "metrics")
+              .redirectErrorStream(true)
+              .start();
+      try (var in = lint.getOutputStream()) {
+        in.write(exposition.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+      String lintOutput = new String(lint.getInputStream().readAllBytes());
+      assertThat(lint.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(lint.exitValue()).as("promtool check metrics: " + lintOutput).isZero();
       URI query =
           URI.create(
               "http://127.0.0.1:"
