@@ -360,9 +360,7 @@ public final class McpExecutor implements TaskExecutor {
       System.getenv()
           .forEach(
               (key, value) -> {
-                if (ShellExecutor.BASE_ENV.contains(key)
-                    || key.startsWith("LC_")
-                    || envPolicy.allows(key)) {
+                if (ShellExecutor.inBaseEnvironment(key) || envPolicy.allows(key)) {
                   environment.put(key, value);
                 }
               });

@@ -51,6 +51,14 @@ public class ShellExecutor implements TaskExecutor {
   static final Set<String> BASE_ENV =
       Set.of("PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR");
 
+  /**
+   * Whether a process the daemon starts for a task (a shell run, an MCP server) gets the daemon's
+   * variable {@code name}: only a fixed base, never the operator's secrets.
+   */
+  static boolean inBaseEnvironment(String name) {
+    return BASE_ENV.contains(name) || name.startsWith("LC_");
+  }
+
   private static final String SH = "/bin/sh";
 
   /**
@@ -246,7 +254,7 @@ public class ShellExecutor implements TaskExecutor {
     System.getenv()
         .forEach(
             (name, value) -> {
-              if (BASE_ENV.contains(name) || name.startsWith("LC_")) {
+              if (inBaseEnvironment(name)) {
                 environment.put(name, value);
               }
             });

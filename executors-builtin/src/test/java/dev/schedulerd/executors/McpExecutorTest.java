@@ -152,7 +152,7 @@ final class McpExecutorTest extends TaskExecutorContract {
         configured(Map.of("enabled", "true", "servers.echo", ECHO_SERVER, "allow-env", "PATH"));
     String daemonOnly =
         System.getenv().keySet().stream()
-            .filter(n -> !ShellExecutor.BASE_ENV.contains(n) && !n.startsWith("LC_"))
+            .filter(n -> !ShellExecutor.inBaseEnvironment(n))
             .filter(n -> n.matches("[A-Za-z_][A-Za-z0-9_]*"))
             .findFirst()
             .orElseThrow();

@@ -154,7 +154,7 @@ final class ShellPolicyTest extends TaskExecutorContract {
   void env_theProcessGetsABaseEnvironment_notTheDaemonsVariables() throws Exception {
     String daemonOnly =
         System.getenv().keySet().stream()
-            .filter(n -> !ShellExecutor.BASE_ENV.contains(n) && !n.startsWith("LC_"))
+            .filter(n -> !ShellExecutor.inBaseEnvironment(n))
             .filter(n -> n.matches("[A-Za-z_][A-Za-z0-9_]*"))
             .findFirst()
             .orElseThrow();

@@ -662,19 +662,21 @@ public final class Scheduler implements AutoCloseable {
    * node's queue (every one not finished) are bounded by {@link Builder#maxQueuedTasks}.
    */
   private void checkRoomFor(int added) {
-    if (maxQueuedTasks == Integer.MAX_VALUE) {
-      return; // no limit: do not take the queue's lock to count
-    }
-    int queued = unfinished();
-    if (queued + (long) added > maxQueuedTasks) {
+    if (!roomFor(added)) {
       throw new InvalidTaskException(
           "tasks",
           "this daemon holds "
-              + queued
+              + unfinished()
               + " unfinished tasks and takes at most "
               + maxQueuedTasks
               + " (the operator's max-tasks); remove tasks that are no longer needed first");
     }
+  }
+
+  /** Whether {@code added} more unfinished tasks stay within {@link Builder#maxQueuedTasks}. */
+  private boolean roomFor(int added) {
+    // No limit: the queue's lock is not taken to count.
+    return maxQueuedTasks == Integer.MAX_VALUE || unfinished() + (long) added <= maxQueuedTasks;
   }
 
   /** Tasks on this node's queue and those running here (a running task is off the queue). */
@@ -1362,9 +1364,8 @@ public final class Scheduler implements AutoCloseable {
   private void execute(InFlight run) {
     run.bindThread(Thread.currentThread());
     ExecutionResult result;
-    RunContext context = new RunContext(run);
     try {
-      result = run.executor.execute(context);
+      result = run.executor.execute(new RunContext(run));
       if (result == null) {
         result = ExecutionResult.failure("the executor returned no result");
       }
@@ -1382,18 +1383,20 @@ public final class Scheduler implements AutoCloseable {
                   + ": "
                   + e.getMessage());
       if (e instanceof Error && !(e instanceof LinkageError) && !(e instanceof AssertionError)) {
-        if (context.masksAny()) { // its messages may hold a value: log them masked, no trace
+        if (!secretMask.isEmpty()) { // its messages may hold a value: log them masked, no trace
           log.error(
               "Executor {} threw an Error in run {}: {}",
               run.executorKind(),
               run.runId,
-              context.masked(RunSecrets.describe(e)));
+              secretMask.mask(RunSecrets.describe(e)));
         } else {
           log.error("Executor {} threw an Error in run {}", run.executorKind(), run.runId, e);
         }
       }
     }
-    result = context.masked(result);
+    // Every value tasks may use, hidden: this run's, and those another run may have sent
+    // somewhere this one read them back from.
+    result = secretMask.mask(result);
     if (!run.settle()) {
       return; // timed out, stopped or removed meanwhile: the result is not ours to record
     }
@@ -1611,7 +1614,7 @@ public final class Scheduler implements AutoCloseable {
                 .createdBy(definition.createdBy())
                 .resources(definition.resources())
                 .build();
-        if (unfinished() + 2L > maxQueuedTasks) {
+        if (!roomFor(2)) {
           // A run task is a task too: max-tasks bounds what overlap=allow can pile up. (The
           // parent, taken off the queue while it spawns, is the other one counted here.)
           log.warn(
@@ -2212,22 +2215,6 @@ public final class Scheduler implements AutoCloseable {
 
     @Override
     public String mask(String text) {
-      return secretMask.mask(text);
-    }
-
-    boolean masksAny() {
-      return !secretMask.isEmpty();
-    }
-
-    /**
-     * What the run produced, with the value of every variable tasks may use shown as its reference:
-     * this run's, and those another run may have sent somewhere this one read them back from.
-     */
-    ExecutionResult masked(ExecutionResult result) {
-      return secretMask.isEmpty() ? result : secrets().mask(result);
-    }
-
-    String masked(String text) {
       return secretMask.mask(text);
     }
   }

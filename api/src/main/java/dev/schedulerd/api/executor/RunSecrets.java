@@ -70,19 +70,6 @@ public final class RunSecrets {
     return mask.mask(text);
   }
 
-  /** {@link #mask} of a nullable text. */
-  public @Nullable String maskNullable(@Nullable String text) {
-    return text == null ? null : mask(text);
-  }
-
-  /** {@code result} with its text masked. */
-  public ExecutionResult mask(ExecutionResult result) {
-    return switch (result) {
-      case ExecutionResult.Success s -> new ExecutionResult.Success(mask(s.output()));
-      case ExecutionResult.Failure f -> new ExecutionResult.Failure(mask(f.error()), f.retryable());
-    };
-  }
-
   /**
    * A logger that masks every argument and message before {@code delegate} sees it; a throwable is
    * replaced by one carrying its masked description (its stack trace is dropped, since its messages

@@ -193,6 +193,17 @@ public final class SecretMask {
     return maskEdges(out);
   }
 
+  /** {@code result} with its text masked, its kind and retryability kept. */
+  public ExecutionResult mask(ExecutionResult result) {
+    if (forms.isEmpty()) {
+      return result;
+    }
+    return switch (result) {
+      case ExecutionResult.Success s -> new ExecutionResult.Success(mask(s.output()));
+      case ExecutionResult.Failure f -> new ExecutionResult.Failure(mask(f.error()), f.retryable());
+    };
+  }
+
   private String maskEdges(String text) {
     if (text.length() < MIN_EDGE) {
       return text;

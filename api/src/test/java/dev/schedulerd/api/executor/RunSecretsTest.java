@@ -86,8 +86,8 @@ final class RunSecretsTest {
 
   @Test
   void mask_ofAResult_keepsItsKind() {
-    secrets.resolve("${env:HOOK_ID}", "config.url");
-    ExecutionResult failed = secrets.mask(ExecutionResult.permanentFailure("no hook-42 here"));
+    SecretMask mask = SecretMask.of(Map.of("HOOK_ID", "hook-42"));
+    ExecutionResult failed = mask.mask(ExecutionResult.permanentFailure("no hook-42 here"));
     assertThat(failed).isEqualTo(ExecutionResult.permanentFailure("no ${env:HOOK_ID} here"));
   }
 
