@@ -88,6 +88,9 @@ public final class Scheduler implements AutoCloseable {
   /** Delay before retrying a claim after the store failed. */
   private static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(1);
 
+  /** Fire times this much before a node's start are missed; later ones run late. */
+  private static final Duration AWAY_MARGIN = Duration.ofSeconds(1);
+
   /** Tasks read from the change feed per store call. */
   private static final int SYNC_PAGE = 10_000;
 
@@ -991,7 +994,35 @@ public final class Scheduler implements AutoCloseable {
           + " to "
           + pause.until();
     }
-    return "schedulerd was not running, or too busy, at its fire time";
+    Instant started = startedAt;
+    if (started != null && fire.isBefore(started)) {
+      return "schedulerd was not running at its fire time (node "
+          + nodeId
+          + " started at "
+          + started
+          + ")";
+    }
+    return "schedulerd was too busy: it reached the fire time later than the task's missed-after"
+        + " limit";
+  }
+
+  /**
+   * Whether a recurring task's fire time passed while this node was not running or its dispatch was
+   * paused: missed, however short the gap, so that its missed-fire policy decides (not the overlap
+   * policy, as if a run had been in the way). A fire time a moment before the start may be one a
+   * node still up is about to run: the margin leaves it to run late instead.
+   */
+  private boolean missedWhileAway(DispatchQueue.Entry entry) {
+    if (entry.missedAt == null) {
+      return false; // not a recurring fire time: it runs late instead
+    }
+    Instant due = entry.dueAt;
+    Instant started = startedAt;
+    if (started != null && due.isBefore(started.minus(AWAY_MARGIN))) {
+      return true;
+    }
+    PauseWindow pause = lastDispatchPause;
+    return pause != null && !due.isBefore(pause.since()) && due.isBefore(pause.until());
   }
 
   /** Makes the ticker re-read the clock at once, e.g. after a manual clock was moved. */
@@ -1129,7 +1160,7 @@ public final class Scheduler implements AutoCloseable {
     }
     Map<String, PendingClaim> pending = new HashMap<>();
     for (DispatchQueue.Entry entry : entries) {
-      if (entry.missedBy(now)) {
+      if (entry.missedBy(now) || missedWhileAway(entry)) {
         queue.release(entry.executorKind, entry.resources);
         passOverMissed(entry, now);
         continue;
@@ -1510,10 +1541,15 @@ public final class Scheduler implements AutoCloseable {
     if (!definition.schedule().recurring()) {
       return new Next(state.finished(terminal, record, now));
     }
-    FirePolicy.MissedFires missed = definition.firePolicy().missed();
+    // Under run_all a run is one of several catch-ups when its next fire time had passed before
+    // it started: that one was missed too and runs next. Otherwise fire times that came while it
+    // ran follow the overlap policy.
     boolean catchingUp =
-        missed.mode() == FirePolicy.MissedFires.Mode.RUN_ALL
-            && Duration.between(fireTime, record.startedAt()).compareTo(missed.missedAfter()) > 0;
+        definition.firePolicy().missed().mode() == FirePolicy.MissedFires.Mode.RUN_ALL
+            && fireTimes
+                .next(definition.schedule(), fireTime)
+                .filter(following -> !following.isAfter(record.startedAt()))
+                .isPresent();
     FirePlanner.Plan plan =
         catchingUp
             ? firePlanner.nextCatchUp(definition, fireTime, now)

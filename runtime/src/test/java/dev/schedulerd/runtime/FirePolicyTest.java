@@ -206,6 +206,84 @@ final class FirePolicyTest {
         .allSatisfy(r -> assertThat(r.error()).contains("older than the catch-up window of"));
   }
 
+  private static TaskDefinition everyTenSeconds(String id, MissedFires.Mode mode) {
+    return TaskDefinition.builder(id, "record")
+        .schedule(Schedule.every(Duration.ofSeconds(10)))
+        .firePolicy(
+            FirePolicy.DEFAULT.withMissed(
+                new MissedFires(mode, Duration.ofDays(1), 10, Duration.ofSeconds(60))))
+        .build();
+  }
+
+  /** Every 10 s, the daemon down for 45 s: four fire times pass, each less than 60 s late. */
+  private Scheduler restartedAfterShortDowntime(TaskDefinition definition) {
+    Scheduler first = synchronous();
+    first.add(definition);
+    first.close();
+    clock.advance(Duration.ofSeconds(45));
+    Scheduler second = synchronous();
+    for (int i = 0; i < 8; i++) {
+      second.runDue();
+    }
+    return second;
+  }
+
+  @Test
+  void shortDowntime_theFireTimesOfTheGapAreMissed_notSkippedAsOverlaps() {
+    restartedAfterShortDowntime(everyTenSeconds("t", MissedFires.Mode.SKIP));
+
+    assertThat(recording.runsInOrder()).isEmpty();
+    List<RunRecord> runs = oldestFirst("t");
+    assertThat(runs).extracting(RunRecord::outcome).containsOnly(RunOutcome.MISSED).hasSize(4);
+    assertThat(runs)
+        .allSatisfy(
+            r ->
+                assertThat(r.error())
+                    .contains("schedulerd was not running at its fire time")
+                    .doesNotContain("still running"));
+    assertThat(stored("t").state().nextDueAt()).isEqualTo(t0.plusSeconds(50));
+  }
+
+  @Test
+  void shortDowntime_runAll_runsEveryFireTimeOfTheGap() {
+    restartedAfterShortDowntime(everyTenSeconds("t", MissedFires.Mode.RUN_ALL));
+
+    List<RunRecord> runs = oldestFirst("t");
+    assertThat(runs)
+        .extracting(RunRecord::outcome)
+        .containsOnly(RunOutcome.SUCCESS)
+        .as("fire times 10, 20, 30 and 40 s after the add")
+        .hasSize(4);
+    assertThat(runs)
+        .extracting(RunRecord::scheduledFor)
+        .containsExactly(
+            t0.plusSeconds(10), t0.plusSeconds(20), t0.plusSeconds(30), t0.plusSeconds(40));
+    assertThat(stored("t").state().nextDueAt()).isEqualTo(t0.plusSeconds(50));
+  }
+
+  @Test
+  void shortDaemonPause_theFireTimesOfThePauseAreMissed() {
+    Scheduler scheduler = synchronous();
+    scheduler.add(everyTenSeconds("t", MissedFires.Mode.SKIP));
+    scheduler.pauseDispatch();
+    clock.advance(Duration.ofSeconds(25));
+    scheduler.runDue();
+    scheduler.resumeDispatch();
+    scheduler.runDue();
+
+    assertThat(recording.runsInOrder()).isEmpty();
+    assertThat(oldestFirst("t"))
+        .extracting(RunRecord::scheduledFor)
+        .containsExactly(t0.plusSeconds(10), t0.plusSeconds(20));
+    assertThat(oldestFirst("t"))
+        .allSatisfy(
+            r ->
+                assertThat(r.error())
+                    .contains("was paused from " + t0)
+                    .contains("missed_fire_policy=skip"));
+    assertThat(stored("t").state().nextDueAt()).isEqualTo(t0.plusSeconds(30));
+  }
+
   @Test
   void lateByLessThanMissedAfter_isNotMissed() {
     Scheduler scheduler = synchronous();
