@@ -2,6 +2,7 @@ package dev.schedulerd.runtime;
 
 import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.Lease;
+import dev.schedulerd.api.RetryPolicy;
 import dev.schedulerd.api.RunOutcome;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.Schedule;
@@ -88,6 +89,14 @@ public final class Scheduler implements AutoCloseable {
   /** Delay before retrying a claim after the store failed. */
   private static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(1);
 
+  /** The third abandoned run in a row counts as a failed attempt; earlier ones do not. */
+  private static final int MAX_ABANDONED_IN_A_ROW = 3;
+
+  /** A finished run's record is written again after these waits while the store is unreachable. */
+  private static final Duration FIRST_RECORD_RETRY = Duration.ofMillis(100);
+
+  private static final Duration MAX_RECORD_RETRY = Duration.ofSeconds(2);
+
   /** Fire times this much before a node's start are missed; later ones run late. */
   private static final Duration AWAY_MARGIN = Duration.ofSeconds(1);
 
@@ -126,6 +135,7 @@ public final class Scheduler implements AutoCloseable {
   private final Duration stopGrace;
   private final Duration defaultTimeout;
   private final DoubleSupplier random;
+  private final Sleeper sleeper;
   private final Executor runExecutor;
   private final List<SchedulerListener> listeners;
   private final boolean manualTicks;
@@ -218,6 +228,8 @@ public final class Scheduler implements AutoCloseable {
     this.stopGrace = builder.stopGrace;
     this.defaultTimeout = builder.defaultTimeout;
     this.random = builder.random;
+    Sleeper customSleeper = builder.sleeper;
+    this.sleeper = customSleeper != null ? customSleeper : Scheduler::awaitRetry;
     this.runExecutor = runExecutor;
     this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
     this.manualTicks = builder.manualTicks;
@@ -1377,6 +1389,7 @@ public final class Scheduler implements AutoCloseable {
     if (renewed.isPresent()) {
       run.version = renewed.get().version();
       run.renewAt = now.plus(leaseDuration.dividedBy(2));
+      run.leaseUntil = now.plus(leaseDuration);
     } else if (run.settle()) {
       // Removed, or another node took it over after our lease expired: its result is not ours.
       log.warn(
@@ -1461,18 +1474,12 @@ public final class Scheduler implements AutoCloseable {
             truncate(error),
             nodeId);
     try {
-      // A client may have updated the definition while it ran: the next fire time follows it.
-      StoredTask claimed =
-          new StoredTask(
-              store.find(run.taskId()).map(StoredTask::definition).orElse(run.claimed.definition()),
-              run.claimed.state());
-      Next next = nextState(claimed, record, retryable, now);
-      Optional<StoredTask> stored =
-          store.complete(run.taskId(), run.runId, next.state(), record, next.notRun());
-      if (stored.isPresent()) {
-        enqueue(stored.get());
-        announceNotRun(stored.get(), next.notRun());
-        listeners.forEach(l -> guarded("runFinished", () -> l.runFinished(stored.get(), record)));
+      Optional<Recorded> recorded = recordFinished(run, record, retryable);
+      if (recorded.isPresent()) {
+        StoredTask stored = recorded.get().task();
+        enqueue(stored);
+        announceNotRun(stored, recorded.get().notRun());
+        listeners.forEach(l -> guarded("runFinished", () -> l.runFinished(stored, record)));
       } else {
         log.warn(
             "Run {} of task {} ended ({}) after its lease was lost; its result is dropped",
@@ -1482,8 +1489,8 @@ public final class Scheduler implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       log.error(
-          "Could not record run {} of task {} ({}); its lease will expire and the run will be"
-              + " recovered",
+          "Could not record run {} of task {} ({}) before its lease ran out; it will be recovered"
+              + " as abandoned and run again",
           run.runId,
           run.taskId(),
           outcome,
@@ -1493,6 +1500,57 @@ public final class Scheduler implements AutoCloseable {
       queue.release(run.executorKind(), run.resources());
     }
   }
+
+  /**
+   * Writes a finished run, trying again with growing waits while the store is unreachable and the
+   * run's lease lasts (the ticker keeps renewing it meanwhile): a run that ended while the database
+   * restarted is still recorded as it ended, not later as abandoned and run twice.
+   *
+   * @return the task as written; empty when the lease was lost (another node took the run over)
+   * @throws RuntimeException the store's last error, once the lease ran out
+   */
+  private Optional<Recorded> recordFinished(InFlight run, RunRecord record, boolean retryable) {
+    Duration wait = FIRST_RECORD_RETRY;
+    while (true) {
+      try {
+        // A client may have updated the definition while it ran: the next fire time follows it.
+        StoredTask claimed =
+            new StoredTask(
+                store
+                    .find(run.taskId())
+                    .map(StoredTask::definition)
+                    .orElse(run.claimed.definition()),
+                run.claimed.state());
+        Next next = nextState(claimed, record, retryable, clock.instant());
+        return store
+            .complete(run.taskId(), run.runId, next.state(), record, next.notRun())
+            .map(task -> new Recorded(task, next.notRun()));
+      } catch (RuntimeException e) {
+        if (!clock.instant().plus(wait).isBefore(run.leaseUntil)) {
+          throw e;
+        }
+        log.warn(
+            "Could not record run {} of task {} yet; trying again in {} ms: {}",
+            run.runId,
+            run.taskId(),
+            wait.toMillis(),
+            String.valueOf(e.getMessage()));
+        try {
+          sleeper.sleep(wait);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+        wait =
+            wait.multipliedBy(2).compareTo(MAX_RECORD_RETRY) > 0
+                ? MAX_RECORD_RETRY
+                : wait.multipliedBy(2);
+      }
+    }
+  }
+
+  /** A finished run's task as written, and the fire times recorded as not run with it. */
+  private record Recorded(StoredTask task, List<RunRecord> notRun) {}
 
   /** A task's state after a run, and the records of fire times passed over meanwhile. */
   private record Next(TaskState state, List<RunRecord> notRun) {
@@ -1515,18 +1573,45 @@ public final class Scheduler implements AutoCloseable {
         return new Next(
             state.scheduled(fireTime, record.scheduledFor(), record.attempt() - 1, record, now));
       }
-      case FAILED, TIMED_OUT, ABANDONED -> {
-        if (retryable && record.attempt() < definition.retryPolicy().maxAttempts()) {
-          Duration delay =
-              definition.retryPolicy().delayAfter(record.attempt(), random.getAsDouble());
-          return new Next(state.retryWait(now.plus(delay), record, now));
+      case ABANDONED -> {
+        // Its node died or lost the store, not the task: the attempt does not count, unless its
+        // runs keep ending this way (the task may be what brings its node down).
+        if (abandonedInARow(task) + 1 < MAX_ABANDONED_IN_A_ROW) {
+          return new Next(
+              state.scheduled(fireTime, record.scheduledFor(), record.attempt() - 1, record, now));
         }
-        return afterLastAttempt(task, fireTime, record, now, TaskStatus.FAILED);
+        return failedAttempt(task, fireTime, record, retryable, now);
+      }
+      case FAILED, TIMED_OUT -> {
+        return failedAttempt(task, fireTime, record, retryable, now);
       }
       case MISSED, SKIPPED ->
           throw new IllegalArgumentException("a " + record.outcome() + " fire time did not run");
     }
     throw new AssertionError(record.outcome());
+  }
+
+  /** A failed attempt: retried after its backoff while attempts are left. */
+  private Next failedAttempt(
+      StoredTask task, Instant fireTime, RunRecord record, boolean retryable, Instant now) {
+    RetryPolicy retries = task.definition().retryPolicy();
+    if (retryable && record.attempt() < retries.maxAttempts()) {
+      Duration delay = retries.delayAfter(record.attempt(), random.getAsDouble());
+      return new Next(task.state().retryWait(now.plus(delay), record, now));
+    }
+    return afterLastAttempt(task, fireTime, record, now, TaskStatus.FAILED);
+  }
+
+  /** How many of the task's latest runs in a row were abandoned. */
+  private int abandonedInARow(StoredTask task) {
+    int count = 0;
+    for (RunRecord run : store.runs(task.id(), MAX_ABANDONED_IN_A_ROW)) {
+      if (run.outcome() != RunOutcome.ABANDONED) {
+        break;
+      }
+      count++;
+    }
+    return count;
   }
 
   /**
@@ -2087,6 +2172,27 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
+  /** Waits; the scheduler's only waits outside its ticker, so that tests can move a clock. */
+  @FunctionalInterface
+  interface Sleeper {
+    void sleep(Duration wait) throws InterruptedException;
+  }
+
+  /** Waits {@code wait} on a condition nobody signals: a bounded, interruptible pause. */
+  private static void awaitRetry(Duration wait) throws InterruptedException {
+    ReentrantLock lock = new ReentrantLock();
+    Condition never = lock.newCondition();
+    lock.lock();
+    try {
+      long nanos = wait.toNanos();
+      while (nanos > 0) {
+        nanos = never.awaitNanos(nanos);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** A run this node claimed: waiting for its due instant, then executing. */
   private final class InFlight {
     final StoredTask claimed;
@@ -2099,6 +2205,9 @@ public final class Scheduler implements AutoCloseable {
     volatile Instant deadline;
     volatile Instant renewAt;
     volatile long version;
+
+    /** When its lease ends by this node's clock, unless renewed before. */
+    volatile Instant leaseUntil;
 
     /** Under overlap=cancel_previous: when the next fire time interrupts this run. */
     final @Nullable Instant supersededAt;
@@ -2123,6 +2232,7 @@ public final class Scheduler implements AutoCloseable {
       this.startedAt = claimedAt;
       this.deadline = Instant.MAX;
       this.renewAt = renewAt;
+      this.leaseUntil = claimedAt.plus(leaseDuration);
       this.version = claimed.version();
       Instant fire = claimed.state().fireTime();
       this.supersededAt =
@@ -2279,6 +2389,8 @@ public final class Scheduler implements AutoCloseable {
     private Duration claimAhead = Duration.ofMillis(500);
     private Duration stopGrace = Duration.ofSeconds(2);
     private Duration defaultTimeout = Duration.ofHours(1);
+    private @Nullable Sleeper sleeper;
+
     private DoubleSupplier random =
         () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble();
     private @Nullable Executor runExecutor;
@@ -2444,6 +2556,12 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Source of the retry jitter, values in [0, 1). Tests pass a constant. */
+    /** How the scheduler waits before writing to an unreachable store again; tests move a clock. */
+    Builder sleeper(Sleeper sleeper) {
+      this.sleeper = requireNonNull(sleeper, "sleeper");
+      return this;
+    }
+
     public Builder random(DoubleSupplier random) {
       this.random = requireNonNull(random, "random");
       return this;

@@ -1,0 +1,148 @@
+package dev.schedulerd.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyList;
+import static org.mockito.ArgumentMatchers.anyString;
+
+import dev.schedulerd.api.Lease;
+import dev.schedulerd.api.RetryPolicy;
+import dev.schedulerd.api.RunOutcome;
+import dev.schedulerd.api.RunRecord;
+import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.TaskState;
+import dev.schedulerd.api.TaskStatus;
+import dev.schedulerd.api.store.StoreException;
+import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.testkit.ManualClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.mockito.Mockito;
+
+/**
+ * A finished run is recorded as it ended even when the store is briefly unreachable, and a run its
+ * node never reported (abandoned) does not use up an attempt.
+ */
+final class RunRecordingTest {
+  private final ManualClock clock = ManualClock.atEpochOf2026();
+  private final InMemoryTaskStore store = Mockito.spy(new InMemoryTaskStore());
+  private final TestExecutors.Recording recording = new TestExecutors.Recording();
+  private final AtomicBoolean storeDown = new AtomicBoolean();
+  private final List<Duration> waits = new ArrayList<>();
+  private final Scheduler scheduler =
+      Scheduler.builder()
+          .store(store)
+          .executors(ExecutorRegistry.of(recording))
+          .clock(clock)
+          .nodeId("node-test")
+          .random(() -> 0.0)
+          .runExecutor(Runnable::run)
+          .manualTicks()
+          .sleeper(
+              wait -> {
+                waits.add(wait);
+                clock.advance(wait);
+              })
+          .build();
+
+  RunRecordingTest() {
+    // Only the write of a finished run fails: the run itself starts and ends normally.
+    Mockito.doAnswer(
+            call -> {
+              if (storeDown.get()) {
+                throw new StoreException("connection refused: the database is restarting");
+              }
+              return call.callRealMethod();
+            })
+        .when(store)
+        .complete(anyString(), anyString(), any(), any(), anyList());
+  }
+
+  @AfterEach
+  void close() {
+    scheduler.close();
+  }
+
+  private static TaskDefinition oneAttempt(String id) {
+    return TaskDefinition.builder(id, "record").retryPolicy(RetryPolicy.maxAttempts(1)).build();
+  }
+
+  @Test
+  void aRunEndingWhileTheStoreIsDown_isRecordedAsItEndedOnceTheStoreAnswers() {
+    scheduler.start();
+    scheduler.add(oneAttempt("once"));
+    Mockito.doThrow(new StoreException("connection refused"))
+        .doThrow(new StoreException("connection refused"))
+        .doCallRealMethod()
+        .when(store)
+        .complete(anyString(), anyString(), any(), any(), anyList());
+
+    scheduler.runDue();
+
+    assertThat(recording.runsInOrder()).containsExactly("once");
+    assertThat(store.find("once").orElseThrow().state().status()).isEqualTo(TaskStatus.COMPLETED);
+    assertThat(store.runs("once", 10))
+        .extracting(RunRecord::outcome)
+        .containsExactly(RunOutcome.SUCCESS);
+    assertThat(waits).containsExactly(Duration.ofMillis(100), Duration.ofMillis(200));
+  }
+
+  @Test
+  void aStoreDownPastTheLease_leavesTheRunToRecovery_whichDoesNotCountTheAttempt() {
+    scheduler.start();
+    scheduler.add(oneAttempt("once"));
+    storeDown.set(true);
+
+    scheduler.runDue();
+
+    assertThat(waits).as("bounded by the 30 s lease").isNotEmpty();
+    assertThat(waits.stream().reduce(Duration.ZERO, Duration::plus))
+        .isLessThan(Duration.ofSeconds(30));
+    assertThat(store.find("once").orElseThrow().state().status()).isEqualTo(TaskStatus.RUNNING);
+
+    storeDown.set(false);
+    clock.advance(Duration.ofSeconds(30));
+    scheduler.runDue(); // the lease expired: recorded abandoned, due again at once
+    scheduler.runDue();
+
+    assertThat(recording.runsInOrder()).containsExactly("once", "once");
+    assertThat(store.find("once").orElseThrow().state().status())
+        .as("with max_retries 1, the abandoned attempt did not use up the only one")
+        .isEqualTo(TaskStatus.COMPLETED);
+    assertThat(store.runs("once", 10))
+        .extracting(RunRecord::outcome)
+        .containsExactly(RunOutcome.SUCCESS, RunOutcome.ABANDONED);
+  }
+
+  @Test
+  void theThirdAbandonedRunInARow_countsAsAFailedAttempt() {
+    // Of a kind this node lacks, so that only the dead nodes "run" it.
+    store.insert(
+        TaskDefinition.builder("crasher", "elsewhere")
+            .retryPolicy(RetryPolicy.maxAttempts(1))
+            .build(),
+        TaskState.initial(clock.instant(), clock.instant()));
+    scheduler.start();
+    for (int i = 1; i <= 3; i++) {
+      long version = store.find("crasher").orElseThrow().version();
+      Lease dead =
+          new Lease("dead-node", "run-" + i, clock.instant(), clock.instant().plusSeconds(30));
+      assertThat(store.claim("crasher", version, dead)).isPresent();
+      clock.advance(Duration.ofSeconds(30));
+      scheduler.runDue(); // recovers the expired lease
+    }
+
+    assertThat(recording.runsInOrder()).isEmpty();
+    assertThat(store.runs("crasher", 10))
+        .extracting(RunRecord::outcome)
+        .containsOnly(RunOutcome.ABANDONED)
+        .hasSize(3);
+    assertThat(store.find("crasher").orElseThrow().state().status())
+        .as("its runs keep taking their node down: the third counts, and no attempt is left")
+        .isEqualTo(TaskStatus.FAILED);
+  }
+}
