@@ -26,10 +26,17 @@ public sealed interface Schedule
   /** Runs once, as soon as a slot is free. */
   record Immediate() implements Schedule {}
 
-  /** Runs once at {@code instant}. */
-  record At(Instant instant) implements Schedule {
+  /**
+   * Runs once at {@code instant}. {@code zone}, when given, is the zone the client named the time
+   * in: answers show the time there too.
+   */
+  record At(Instant instant, @Nullable ZoneId zone) implements Schedule {
     public At {
       Objects.requireNonNull(instant, "instant");
+    }
+
+    public At(Instant instant) {
+      this(instant, null);
     }
   }
 
@@ -77,6 +84,10 @@ public sealed interface Schedule
 
   static Schedule at(Instant instant) {
     return new At(instant);
+  }
+
+  static Schedule at(Instant instant, @Nullable ZoneId zone) {
+    return new At(instant, zone);
   }
 
   static Schedule every(Duration interval) {

@@ -66,8 +66,8 @@ final class SchedulerTools {
             "Add a task",
             """
             Schedule a task. It runs immediately unless you give exactly one of cron_expression \
-            (recurring, UNIX 5 fields by default, read in time_zone), run_at (once, an ISO-8601 \
-            instant) or interval (recurring, e.g. "PT15M" or "15m"). task_type selects the \
+            (recurring, UNIX 5 fields by default, read in time_zone), run_at (once: an ISO-8601 \
+            time with Z or an offset, or a local time read in time_zone) or interval (recurring, e.g. "PT15M" or "15m"). task_type selects the \
             executor (see the daemon status for those available; "log" records config.message). \
             Defaults: priority medium, max_retries 3 attempts in all, timeout 1 hour. Adding the \
             same definition again returns the existing task. Example: {"task_id": "backup", \
@@ -345,14 +345,22 @@ final class SchedulerTools {
     } catch (DuplicateTaskException e) {
       return sameAsExisting(definition, scheduler.get(definition.id()).orElseThrow(() -> e));
     }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("task", TaskViews.task(added));
+    out.put("created", true);
+    String note = RunAtArgument.noteOf(args);
+    if (note != null) {
+      out.put("note", note);
+    }
     return result(
         "Added task '"
             + added.id()
             + "' ("
             + TaskViews.summary(added.definition().schedule())
             + ")"
-            + TaskViews.nextRun(added, scheduler.defaultZone()),
-        Map.of("task", TaskViews.task(added), "created", true));
+            + TaskViews.nextRun(added, scheduler.defaultZone())
+            + (note == null ? "" : ". Note: " + note),
+        out);
   }
 
   private CallToolResult addWorkflow(Map<String, Object> args, String client) {

@@ -252,6 +252,10 @@ final class TaskViews {
       case Schedule.At at -> {
         view.put("kind", "at");
         view.put("run_at", utc(at.instant()));
+        if (at.zone() != null) {
+          view.put("run_at_local", zoned(at.instant(), at.zone()));
+          view.put("time_zone", at.zone().getId());
+        }
       }
       case Schedule.Every every -> {
         view.put("kind", "interval");
@@ -273,7 +277,8 @@ final class TaskViews {
   static String summary(Schedule schedule) {
     return switch (schedule) {
       case Schedule.Immediate i -> "immediately";
-      case Schedule.At at -> "at " + at.instant();
+      case Schedule.At at ->
+          "at " + (at.zone() == null ? utc(at.instant()) : zoned(at.instant(), at.zone()));
       case Schedule.Every every -> "every " + every.interval();
       case Schedule.Cron cron ->
           "cron '" + cron.expression() + "' " + (cron.zone() == null ? "UTC" : cron.zone().getId());
@@ -281,7 +286,11 @@ final class TaskViews {
   }
 
   static @Nullable ZoneId zoneOf(Schedule schedule) {
-    return schedule instanceof Schedule.Cron cron ? cron.zone() : null;
+    return switch (schedule) {
+      case Schedule.Cron cron -> cron.zone();
+      case Schedule.At at -> at.zone();
+      default -> null;
+    };
   }
 
   static void putInstant(
@@ -291,10 +300,13 @@ final class TaskViews {
     }
     view.put(key, utc(instant));
     if (zone != null) {
-      view.put(
-          key + "_local",
-          millis(instant).atZone(zone).toOffsetDateTime() + "[" + zone.getId() + "]");
+      view.put(key + "_local", zoned(instant, zone));
     }
+  }
+
+  /** An instant as wall-clock time in {@code zone}, with its offset and the zone's name. */
+  static String zoned(Instant instant, ZoneId zone) {
+    return millis(instant).atZone(zone).toOffsetDateTime() + "[" + zone.getId() + "]";
   }
 
   /** An instant as agents read it: ISO-8601 in UTC, to the millisecond. */

@@ -12,7 +12,6 @@ import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.TaskDefinition;
 import java.time.DateTimeException;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -193,17 +192,7 @@ final class ToolArguments {
       return new Schedule.Cron(cron.get(), dialect, zone);
     }
     if (runAt.isPresent()) {
-      try {
-        return Schedule.at(Instant.parse(runAt.get()));
-      } catch (DateTimeParseException e) {
-        try {
-          return Schedule.at(java.time.OffsetDateTime.parse(runAt.get()).toInstant());
-        } catch (DateTimeParseException e2) {
-          throw new ToolInputException(
-              "run_at",
-              "'" + runAt.get() + "' is not an ISO-8601 instant; e.g. \"2026-12-01T09:00:00Z\"");
-        }
-      }
+      return RunAtArgument.parse(runAt.get(), zone).at();
     }
     if (interval.isPresent()) {
       Duration every = parseDuration(interval.get());

@@ -39,8 +39,8 @@ final class ToolSchemas {
          "priority": {"type": "string", "enum": ["critical", "high", "medium", "low"], "default": "medium"},
          "cron_expression": {"type": "string", "description": "Recurring schedule, e.g. \\"0 3 * * *\\" (03:00 daily)."},
          "cron_dialect": {"type": "string", "enum": ["unix", "quartz", "spring"], "default": "unix"},
-         "time_zone": {"type": "string", "description": "IANA zone for cron_expression, e.g. \\"Europe/Berlin\\"; default: the daemon's zone."},
-         "run_at": {"type": "string", "description": "Run once at this ISO-8601 instant, e.g. \\"2026-12-01T09:00:00Z\\"."},
+         "time_zone": {"type": "string", "description": "IANA zone, e.g. \\"Europe/Berlin\\": cron_expression and a local run_at are read in it; default: the daemon's zone."},
+         "run_at": {"type": "string", "description": "Run once at this ISO-8601 time: with Z or an offset (\\"2026-12-01T09:00:00Z\\"), or local with time_zone (\\"2026-12-01T09:00\\")."},
          "interval": {"type": "string", "description": "Run every interval: \\"30s\\", \\"15m\\", \\"2h\\", \\"1d\\" or ISO-8601 \\"PT15M\\"."},
          "config": {"type": "object", "description": "The executor's arguments, e.g. {\\"message\\": \\"hi\\"} for log."},
          "description": {"type": "string"},
@@ -191,7 +191,11 @@ final class ToolSchemas {
 
   static final String OUT_ADD =
       object(
-          "\"task\": " + TASK_VIEW + ", \"created\": {\"type\": \"boolean\"}", "task", "created");
+          "\"task\": "
+              + TASK_VIEW
+              + ", \"created\": {\"type\": \"boolean\"}, \"note\": {\"type\": \"string\"}",
+          "task",
+          "created");
 
   static final String OUT_LIST_TASKS =
       object(

@@ -205,7 +205,9 @@ final class StoredJsonReader {
     String kind = required(type, "type");
     return switch (kind) {
       case "immediate" -> new Schedule.Immediate();
-      case "at" -> new Schedule.At(IsoInstants.parse(required(at, "at")));
+      case "at" ->
+          new Schedule.At(
+              IsoInstants.parse(required(at, "at")), zone == null ? null : ZoneId.of(zone));
       case "every" ->
           new Schedule.Every(IsoDurations.parse(required(interval, "interval")), instant(startAt));
       case "cron" ->

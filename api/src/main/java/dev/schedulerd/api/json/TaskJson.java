@@ -122,6 +122,9 @@ public final class TaskJson {
       case Schedule.At at -> {
         node.put("type", "at");
         node.put("at", at.instant().toString());
+        if (at.zone() != null) {
+          node.put("zone", at.zone().getId());
+        }
       }
       case Schedule.Every every -> {
         node.put("type", "every");

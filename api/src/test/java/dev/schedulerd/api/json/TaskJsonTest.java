@@ -32,6 +32,7 @@ final class TaskJsonTest {
         List.of(
             Schedule.immediate(),
             Schedule.at(T),
+            Schedule.at(T, ZoneId.of("America/New_York")),
             new Schedule.Every(Duration.ofMillis(1500), T),
             new Schedule.Every(Duration.ofHours(1), null),
             new Schedule.Cron("0 3 * * *", CronDialect.UNIX, ZoneId.of("Europe/Berlin")),

@@ -133,20 +133,19 @@ final class SeedFormat {
 
   private static Schedule readSchedule(ObjectNode node) {
     String cron = text(node, "cron_expression", null);
+    String zoneName = text(node, "time_zone", null);
+    ZoneId zone;
+    try {
+      zone = zoneName == null ? null : ZoneId.of(zoneName);
+    } catch (DateTimeException e) {
+      throw new IllegalArgumentException("time_zone '" + zoneName + "' is not an IANA zone", e);
+    }
     if (cron != null) {
-      String zone = text(node, "time_zone", null);
-      try {
-        return new Schedule.Cron(
-            cron,
-            CronDialect.parse(textOr(node, "cron_dialect", "unix")),
-            zone == null ? null : ZoneId.of(zone));
-      } catch (DateTimeException e) {
-        throw new IllegalArgumentException("time_zone '" + zone + "' is not an IANA zone", e);
-      }
+      return new Schedule.Cron(cron, CronDialect.parse(textOr(node, "cron_dialect", "unix")), zone);
     }
     String runAt = text(node, "run_at", text(node, "scheduled_time", null));
     if (runAt != null) {
-      return Schedule.at(instant("run_at", runAt));
+      return Schedule.at(instant("run_at", runAt), zone);
     }
     JsonNode interval =
         node.has("interval_seconds") ? node.get("interval_seconds") : node.get("interval");
@@ -224,7 +223,12 @@ final class SeedFormat {
     node.set("config", d.config());
     switch (d.schedule()) {
       case Schedule.Immediate i -> {}
-      case Schedule.At at -> node.put("run_at", at.instant().toString());
+      case Schedule.At at -> {
+        node.put("run_at", at.instant().toString());
+        if (at.zone() != null) {
+          node.put("time_zone", at.zone().getId());
+        }
+      }
       case Schedule.Every every -> {
         node.put("interval_seconds", every.interval().toMillis() / 1000.0);
         if (every.startAt() != null) {
