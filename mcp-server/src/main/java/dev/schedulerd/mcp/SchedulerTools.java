@@ -221,21 +221,29 @@ final class SchedulerTools {
             "scheduler_update_task",
             "Change a task",
             """
-            Replace a task's definition; takes the same arguments as scheduler_add_task, and \
-            task_id names the task to change (it keeps its history). Arguments you leave out \
-            take their defaults, so send the whole definition. A new schedule applies at once \
-            to a scheduled task, after the current run to a running one, and on resume to a \
-            paused one; a finished task's schedule cannot change. Example: {"task_id": \
-            "backup", "task_type": "log", "cron_expression": "0 4 * * *", "config": \
-            {"message": "nightly backup"}}""",
+            Change some of a task's fields: give task_id and only the fields to change, as \
+            scheduler_add_task takes them; the others keep their values, and a field given as \
+            null goes back to its default (config and labels are replaced whole). The task keeps \
+            its history. A new schedule applies at once to a scheduled task, after the current \
+            run to a running one, and on resume to a paused one; a finished task's schedule \
+            cannot change. Example: {"task_id": "backup", "cron_expression": "0 4 * * *"}""",
             ToolSchemas.UPDATE_SCHEMA,
             ToolSchemas.OUT_TASK,
             annotations(false, false, true),
             (args, client) -> {
-              StoredTask updated =
-                  scheduler.update(ToolArguments.definitionFrom(args).withCreatedBy(client));
+              String id = ToolArguments.required(args, "task_id");
+              StoredTask current = scheduler.get(id).orElseThrow(() -> new NoSuchTaskException(id));
+              StoredTask updated = scheduler.update(TaskUpdate.apply(current.definition(), args));
+              List<String> changed = new ArrayList<>(args.keySet());
+              changed.remove("task_id");
               return result(
-                  "Updated task '" + updated.id() + "'" + nextRunText(updated),
+                  "Updated task '"
+                      + updated.id()
+                      + "'"
+                      + (changed.isEmpty()
+                          ? " (nothing given to change)"
+                          : " (" + String.join(", ", changed) + ")")
+                      + nextRunText(updated),
                   Map.of("task", TaskViews.task(updated)));
             }),
         tool(

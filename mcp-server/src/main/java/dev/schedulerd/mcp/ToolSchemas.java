@@ -59,7 +59,11 @@ final class ToolSchemas {
        "required": ["task_id", "task_type"],
        "additionalProperties": false}""";
 
-  static final String UPDATE_SCHEMA = ADD_SCHEMA;
+  /**
+   * The add schema for a partial update: only task_id is required, and every other field may be
+   * null (back to its default).
+   */
+  static final String UPDATE_SCHEMA = partialOf(ADD_SCHEMA);
 
   static final String WORKFLOW_SCHEMA =
       """
@@ -273,6 +277,35 @@ final class ToolSchemas {
           "executors");
 
   /** A tool's answer: these properties after the one-line summary every answer may carry. */
+  private static String partialOf(String schema) {
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    try {
+      com.fasterxml.jackson.databind.node.ObjectNode root =
+          (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(schema);
+      root.putArray("required").add("task_id");
+      root.withObject("/properties")
+          .properties()
+          .forEach(
+              field -> {
+                if (field.getKey().equals("task_id")) {
+                  return;
+                }
+                com.fasterxml.jackson.databind.node.ObjectNode property =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) field.getValue();
+                property.remove("default");
+                String type = property.path("type").asText();
+                property.putArray("type").add(type).add("null");
+                if (property.has("enum")) {
+                  property.withArray("enum").addNull();
+                }
+              });
+      return json.writeValueAsString(root);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static String object(String properties, String... required) {
     return item(
         "\"summary\": {\"type\": \"string\", \"description\": \"The answer in one line.\"}, "
