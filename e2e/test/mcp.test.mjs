@@ -18,13 +18,14 @@ describe("one server", () => {
   test("lists nineteen tools, each with input and output schema and annotations", async () => {
     const { tools } = await session.client.listTools();
     const names = tools.map((t) => t.name);
-    assert.equal(tools.length, 19, names.join(", "));
+    assert.equal(tools.length, 20, names.join(", "));
     for (const name of [
       "scheduler_add_task", "scheduler_list_tasks", "scheduler_get_status", "scheduler_get_task",
       "scheduler_remove_task", "scheduler_daemon_status", "scheduler_start_daemon",
       "scheduler_stop_daemon", "scheduler_restart_daemon", "scheduler_update_task",
       "scheduler_pause_task", "scheduler_resume_task", "scheduler_run_task_now",
       "scheduler_list_runs", "scheduler_preview_schedule", "scheduler_list_executors",
+      "scheduler_wait_for_run",
     ]) {
       assert.ok(names.includes(name), `missing ${name}`);
     }

@@ -160,6 +160,7 @@ final class SchedulerResources implements SchedulerListener, AutoCloseable {
 
   @Override
   public void close() {
+    scheduler.removeListener(this);
     server = null;
     notifier.shutdown();
   }

@@ -49,6 +49,7 @@ final class SchedulerTools {
   private final McpJsonMapper mapper;
 
   private final java.util.function.Supplier<Map<String, Object>> figures;
+  private final RunWaits waits;
 
   SchedulerTools(
       Scheduler scheduler,
@@ -57,6 +58,12 @@ final class SchedulerTools {
     this.scheduler = scheduler;
     this.mapper = mapper;
     this.figures = figures;
+    this.waits = new RunWaits(scheduler);
+  }
+
+  /** Ends the waits in progress: the session is closing. */
+  void close() {
+    waits.close();
   }
 
   List<SyncToolSpecification> all() {
@@ -302,6 +309,19 @@ final class SchedulerTools {
                   "Task '" + due.id() + "' is due now", Map.of("task", TaskViews.task(due)));
             }),
         tool(
+            "scheduler_wait_for_run",
+            "Wait for a run",
+            """
+            Wait until the task's current run ends (or its next one, if none is running), at \
+            most timeout_seconds (default 30, at most 60), and return the run's outcome, result \
+            or error; when the bound passes first, return what the task is doing. A finished \
+            task returns its last run at once. Use this instead of polling scheduler_get_task. \
+            Example: {"task_id": "backup", "timeout_seconds": 30}""",
+            ToolSchemas.WAIT_SCHEMA,
+            ToolSchemas.OUT_WAIT,
+            annotations(true, false, false),
+            (args, client) -> waitForRun(args)),
+        tool(
             "scheduler_list_runs",
             "Run history",
             """
@@ -528,7 +548,11 @@ final class SchedulerTools {
     List<RunRecord> recent = scheduler.runs(id, 10);
     String explanation =
         TaskViews.explain(
-            task, recent.isEmpty() ? null : recent.get(0), scheduler.defaultZone(), scheduler::get);
+            task,
+            recent.isEmpty() ? null : recent.get(0),
+            scheduler.defaultZone(),
+            scheduler::get,
+            nodeStart());
     Map<String, Object> view = TaskViews.task(task);
     view.put("explanation", explanation);
     out.put("task", view);
@@ -562,6 +586,38 @@ final class SchedulerTools {
 
   private String nextRunText(StoredTask task) {
     return TaskViews.nextRun(task, scheduler.defaultZone());
+  }
+
+  private CallToolResult waitForRun(Map<String, Object> args) {
+    String id = ToolArguments.required(args, "task_id");
+    int seconds =
+        ToolArguments.optionalInt(
+            args, "timeout_seconds", RunWaits.DEFAULT_SECONDS, 1, RunWaits.MAX_SECONDS);
+    Map<String, Object> out;
+    try {
+      out = waits.await(id, seconds, this::explanation);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("the daemon is shutting down; the wait was cut short");
+    }
+    String summary = String.valueOf(out.remove("summary"));
+    return result(summary, out);
+  }
+
+  /** scheduler_get_task's one line on a task. */
+  private String explanation(StoredTask task) {
+    List<RunRecord> recent = scheduler.runs(task.id(), 1);
+    return TaskViews.explain(
+        task,
+        recent.isEmpty() ? null : recent.get(0),
+        scheduler.defaultZone(),
+        scheduler::get,
+        nodeStart());
+  }
+
+  private TaskViews.@Nullable NodeStart nodeStart() {
+    Instant started = scheduler.status().startedAt();
+    return started == null ? null : new TaskViews.NodeStart(scheduler.nodeId(), started);
   }
 
   private CallToolResult listRuns(Map<String, Object> args) {

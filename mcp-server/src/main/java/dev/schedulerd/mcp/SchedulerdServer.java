@@ -22,6 +22,7 @@ public final class SchedulerdServer implements AutoCloseable {
   private final McpSyncServer server;
   private final LineStdioTransportProvider transport;
   private final SchedulerResources resources;
+  private final SchedulerTools tools;
 
   public SchedulerdServer(
       Scheduler scheduler,
@@ -47,7 +48,7 @@ public final class SchedulerdServer implements AutoCloseable {
     this.transport =
         new LineStdioTransportProvider(
             json, in, out, LineStdioTransportProvider.DEFAULT_MAX_LINE_BYTES, onSessionEnd);
-    SchedulerTools tools = new SchedulerTools(scheduler, json, figures);
+    this.tools = new SchedulerTools(scheduler, json, figures);
     List<SyncToolSpecification> toolSpecs = tools.all();
     List<Map<String, Object>> outputSchemas = new ArrayList<>();
     for (SyncToolSpecification spec : toolSpecs) {
@@ -86,6 +87,7 @@ public final class SchedulerdServer implements AutoCloseable {
 
   @Override
   public void close() {
+    tools.close();
     resources.close();
     server.closeGracefully();
   }

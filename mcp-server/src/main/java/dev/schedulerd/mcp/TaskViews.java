@@ -87,6 +87,18 @@ final class TaskViews {
       @Nullable RunRecord latest,
       ZoneId defaultZone,
       Function<String, Optional<StoredTask>> lookup) {
+    return explain(task, latest, defaultZone, lookup, null);
+  }
+
+  /**
+   * @param node this node: its id and when it started, to say why a run started late
+   */
+  static String explain(
+      StoredTask task,
+      @Nullable RunRecord latest,
+      ZoneId defaultZone,
+      Function<String, Optional<StoredTask>> lookup,
+      @Nullable NodeStart node) {
     TaskDefinition definition = task.definition();
     TaskState state = task.state();
     ZoneId zone = zoneOf(definition.schedule());
@@ -119,7 +131,7 @@ final class TaskViews {
             yield "attempt "
                 + state.attempt()
                 + " failed"
-                + (last != null && last.error() != null ? " (" + last.error() + ")" : "")
+                + (last != null && last.error() != null ? " (" + oneLine(last.error()) + ")" : "")
                 + "; attempt "
                 + (state.attempt() + 1)
                 + " of "
@@ -151,16 +163,24 @@ final class TaskViews {
             yield "completed"
                 + (last != null ? ": last run " + last.outcome().wireName() : "")
                 + " at "
-                + local(state.updatedAt(), shown);
+                + local(state.updatedAt(), shown)
+                + lateness(definition, last, node);
           }
           case FAILED -> {
             RunRecord last = state.lastRun();
             yield "failed after "
                 + state.attempt()
                 + " attempt(s)"
-                + (last != null && last.error() != null ? ": " + last.error() : "");
+                + (last != null && last.error() != null ? ": " + oneLine(last.error()) : "")
+                + lateness(definition, last, node);
           }
-          case CANCELLED -> "cancelled at " + local(state.updatedAt(), shown);
+          case CANCELLED ->
+              latest != null && latest.outcome() == dev.schedulerd.api.RunOutcome.SKIPPED
+                  ? "skipped at "
+                      + local(latest.scheduledFor(), shown)
+                      + ": "
+                      + oneLine(String.valueOf(latest.error()).replaceFirst("^skipped: ", ""))
+                  : "cancelled at " + local(state.updatedAt(), shown);
           case WAITING -> {
             List<String> pending = new ArrayList<>();
             for (String id : definition.dependencies().taskIds()) {
@@ -176,7 +196,11 @@ final class TaskViews {
           }
         };
     if (latest != null && latest.outcome().isNotRun() && !state.status().isTerminal()) {
-      line += "; fire time " + local(latest.scheduledFor(), shown) + " " + latest.error();
+      line +=
+          "; fire time "
+              + local(latest.scheduledFor(), shown)
+              + " "
+              + oneLine(String.valueOf(latest.error()));
     }
     return line;
   }
@@ -303,6 +327,74 @@ final class TaskViews {
       view.put(key + "_local", zoned(instant, zone));
     }
   }
+
+  /** The node that answers: its id and when it started. */
+  record NodeStart(String nodeId, Instant startedAt) {}
+
+  /** How long after its due time a one-shot task's last run started, and why, when it was late. */
+  private static String lateness(
+      TaskDefinition definition, @Nullable RunRecord last, @Nullable NodeStart node) {
+    if (last == null || definition.schedule().recurring() || last.attempt() > 1) {
+      return "";
+    }
+    java.time.Duration late = java.time.Duration.between(last.scheduledFor(), last.startedAt());
+    if (late.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
+      return "";
+    }
+    String why;
+    if (node != null
+        && node.nodeId().equals(last.node())
+        && node.startedAt().isAfter(last.scheduledFor())
+        && java.time.Duration.between(node.startedAt(), last.startedAt()).toSeconds() < 10) {
+      why =
+          "no schedulerd was running at its due time; it ran when one started at "
+              + utc(node.startedAt());
+    } else {
+      why = "schedulerd reached it late: it was busy, or no run slot was free";
+    }
+    return "; it started " + seconds(late) + " after its due time (" + why + ")";
+  }
+
+  private static String seconds(java.time.Duration d) {
+    long ms = d.toMillis();
+    return ms < 60_000
+        ? String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0)
+        : d.toMinutes() + " min " + d.toSecondsPart() + " s";
+  }
+
+  /** The most of a result or error an explanation quotes. */
+  static final int MAX_QUOTED = 300;
+
+  /**
+   * {@code text} on one line for an explanation: runs of white space (newlines included) become one
+   * space, an HTML page is reduced to its title or text, and a long text is cut.
+   */
+  static String oneLine(String text) {
+    String plain = text.length() > 8192 ? text.substring(0, 8192) : text; // bounds the regexes
+    java.util.regex.Matcher page = HTML_PAGE.matcher(plain);
+    if (page.find()) {
+      java.util.regex.Matcher title = HTML_TITLE.matcher(page.group());
+      String shown = title.find() ? title.group(1) : page.group();
+      plain = plain.substring(0, page.start()) + shown + plain.substring(page.end());
+    }
+    if (plain.indexOf('<') >= 0) {
+      plain = HTML_SCRIPT.matcher(plain).replaceAll(" ");
+      plain = HTML_TAG.matcher(plain).replaceAll(" ");
+    }
+    plain = WHITE_SPACE.matcher(plain).replaceAll(" ").strip();
+    return plain.length() <= MAX_QUOTED ? plain : plain.substring(0, MAX_QUOTED - 1) + "…";
+  }
+
+  private static final java.util.regex.Pattern HTML_PAGE =
+      java.util.regex.Pattern.compile("(?is)(<!doctype[^>]*>\\s*)?<html.*?(</html>|$)");
+  private static final java.util.regex.Pattern HTML_TITLE =
+      java.util.regex.Pattern.compile("(?is)<title[^>]*>(.*?)</title>");
+  private static final java.util.regex.Pattern HTML_SCRIPT =
+      java.util.regex.Pattern.compile("(?is)<script[^>]*>.*?</script>|<style[^>]*>.*?</style>");
+  private static final java.util.regex.Pattern HTML_TAG =
+      java.util.regex.Pattern.compile("<[^>]*>");
+  private static final java.util.regex.Pattern WHITE_SPACE =
+      java.util.regex.Pattern.compile("\\s+");
 
   /** An instant as wall-clock time in {@code zone}, with its offset and the zone's name. */
   static String zoned(Instant instant, ZoneId zone) {

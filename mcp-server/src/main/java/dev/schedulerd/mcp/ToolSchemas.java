@@ -65,6 +65,16 @@ final class ToolSchemas {
    */
   static final String UPDATE_SCHEMA = partialOf(ADD_SCHEMA);
 
+  static final String WAIT_SCHEMA =
+      """
+      {"type": "object",
+       "properties": {
+         "task_id": {"type": "string", "minLength": 1, "maxLength": 128},
+         "timeout_seconds": {"type": "integer", "minimum": 1, "maximum": 60, "default": 30, "description": "How long to wait at most."}
+       },
+       "required": ["task_id"],
+       "additionalProperties": false}""";
+
   static final String WORKFLOW_SCHEMA =
       """
       {"type": "object",
@@ -189,6 +199,16 @@ final class ToolSchemas {
        "required": ["running", "state", "node_id", "uptime_seconds", "runs_started", "runs_in_flight", "queued", "executors"]}""";
 
   static final String OUT_TASK = object("\"task\": " + TASK_VIEW, "task");
+
+  static final String OUT_WAIT =
+      object(
+          "\"task_id\": {\"type\": \"string\"}, \"finished\": {\"type\": \"boolean\"},"
+              + " \"status\": {\"type\": \"string\"}, \"waited_ms\": {\"type\": \"integer\"},"
+              + " \"explanation\": {\"type\": \"string\"}, \"run\": "
+              + RUN_VIEW,
+          "task_id",
+          "finished",
+          "status");
 
   static final String OUT_WORKFLOW =
       object("\"tasks\": {\"type\": \"array\", \"items\": " + TASK_VIEW + "}", "tasks");

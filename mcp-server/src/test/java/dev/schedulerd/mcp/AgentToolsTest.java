@@ -48,10 +48,10 @@ final class AgentToolsTest {
           + "\"time_zone\":\"Europe/Berlin\",\"config\":{\"message\":\"backup\"}}";
 
   @Test
-  void toolsList_hasNineteenToolsEachWithSchemasAndAnnotations() throws IOException {
+  void toolsList_hasTwentyToolsEachWithSchemasAndAnnotations() throws IOException {
     JsonNode tools = session.request("tools/list", "{}").path("result").path("tools");
     assertThat(tools.findValuesAsText("name"))
-        .hasSize(19)
+        .hasSize(20)
         .contains(
             "scheduler_update_task",
             "scheduler_pause_task",

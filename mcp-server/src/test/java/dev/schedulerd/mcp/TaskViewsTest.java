@@ -83,4 +83,89 @@ final class TaskViewsTest {
         .isEqualTo(
             "attempt 1 failed (exit 2); attempt 2 of 3 at 2026-11-26T03:01:05+01:00 Europe/Berlin");
   }
+
+  @Test
+  void aTaskSkippedInAFailedWorkflow_saysWhichDependencyFailedAndWhy() {
+    TaskDefinition build =
+        TaskDefinition.builder("build", "log")
+            .dependencies(dev.schedulerd.api.Dependencies.on("fetch"))
+            .build();
+    StoredTask skippedTask =
+        new StoredTask(
+            build,
+            TaskState.initial(T0, T0).finished(dev.schedulerd.api.TaskStatus.CANCELLED, null, T0));
+    RunRecord skipped =
+        new RunRecord(
+            "skip-1",
+            "build",
+            0,
+            T0,
+            T0,
+            T0,
+            RunOutcome.SKIPPED,
+            null,
+            "skipped: dependency 'fetch' failed (HTTP 404 Not Found:\n<html><head><title>404 Not"
+                + " Found</title></head><body><h1>Not Found</h1></body></html>) (on_failure=skip;"
+                + " on_failure=continue runs it anyway)",
+            "node-a");
+
+    assertThat(explain(skippedTask, skipped))
+        .isEqualTo(
+            "skipped at 2026-11-26T02:00Z Z: dependency 'fetch' failed (HTTP 404 Not Found: 404"
+                + " Not Found) (on_failure=skip; on_failure=continue runs it anyway)");
+  }
+
+  @Test
+  void aOneShotThatRanLate_saysHowLateAndWhy() {
+    TaskDefinition once = TaskDefinition.builder("once", "log").schedule(Schedule.at(T0)).build();
+    Instant nodeStart = T0.plusSeconds(12);
+    RunRecord late =
+        new RunRecord(
+            "run-1",
+            "once",
+            1,
+            T0,
+            nodeStart.plusMillis(300),
+            nodeStart.plusMillis(400),
+            RunOutcome.SUCCESS,
+            "done",
+            null,
+            "node-a");
+    StoredTask done =
+        new StoredTask(
+            once,
+            TaskState.initial(T0, T0)
+                .running(new Lease("node-a", "run-1", late.startedAt(), T0.plusSeconds(60)), T0)
+                .finished(dev.schedulerd.api.TaskStatus.COMPLETED, late, late.finishedAt()));
+
+    assertThat(
+            TaskViews.explain(
+                done,
+                late,
+                ZoneOffset.UTC,
+                id -> Optional.empty(),
+                new TaskViews.NodeStart("node-a", nodeStart)))
+        .isEqualTo(
+            "completed: last run success at 2026-11-26T02:00:12.400Z Z; it started 12.3 s after"
+                + " its due time (no schedulerd was running at its due time; it ran when one"
+                + " started at 2026-11-26T02:00:12Z)");
+    assertThat(
+            TaskViews.explain(
+                done,
+                late,
+                ZoneOffset.UTC,
+                id -> Optional.empty(),
+                new TaskViews.NodeStart("node-a", T0.minusSeconds(3600))))
+        .endsWith(
+            "it started 12.3 s after its due time (schedulerd reached it late: it was busy,"
+                + " or no run slot was free)");
+  }
+
+  @Test
+  void oneLine_flattensPagesAndCutsLongTexts() {
+    assertThat(TaskViews.oneLine("a\n\n  b\tc")).isEqualTo("a b c");
+    assertThat(TaskViews.oneLine("HTTP 500: <html><body><p>x</p><script>var a;</script></body>"))
+        .isEqualTo("HTTP 500: x");
+    assertThat(TaskViews.oneLine("y".repeat(1000))).hasSize(TaskViews.MAX_QUOTED).endsWith("…");
+  }
 }

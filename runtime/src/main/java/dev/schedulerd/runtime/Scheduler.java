@@ -573,6 +573,11 @@ public final class Scheduler implements AutoCloseable {
     listeners.add(listener);
   }
 
+  /** Removes a listener added with {@link #addListener}, e.g. when an MCP session ends. */
+  public void removeListener(SchedulerListener listener) {
+    listeners.remove(listener);
+  }
+
   private record Change(TaskDefinition definition, TaskState state, List<RunRecord> notRun) {
     Change(TaskDefinition definition, TaskState state) {
       this(definition, state, List.of());
