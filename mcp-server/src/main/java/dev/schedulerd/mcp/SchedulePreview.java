@@ -177,7 +177,10 @@ final class SchedulePreview {
           + local.toLocalTime()
           + ", shifted by the gap";
     }
-    return describe(change);
+    // A cron fires by the wall clock: a change on another day than this fire time's moves nothing
+    // the agent sees (the offset shown changes), so only one on its own day is worth a note.
+    LocalDateTime changedAt = change.getDateTimeBefore();
+    return changedAt.toLocalDate().equals(local.toLocalDate()) ? describe(change) : null;
   }
 
   private static String describe(ZoneOffsetTransition change) {

@@ -734,6 +734,16 @@ final class SchedulerTools {
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> fires =
         (List<Map<String, Object>>) preview.getOrDefault("fire_times", List.of());
+    if (fires.isEmpty() && schedule instanceof Schedule.Cron cron) {
+      throw new ToolInputException(
+          task != null ? "task_id" : "cron_expression",
+          "'"
+              + cron.expression()
+              + "' ("
+              + cron.dialect().wireName()
+              + " dialect) never fires after now: check the day-of-month and month fields (e.g."
+              + " 30 February); scheduler_add_task refuses it too");
+    }
     StringBuilder text = new StringBuilder(TaskViews.summary(schedule)).append(" fires at:");
     for (Map<String, Object> fire : fires) {
       text.append("\n- ").append(fire.get("local"));

@@ -384,4 +384,17 @@ final class AgentToolsTest {
     JsonNode missing = session.request("resources/read", "{\"uri\":\"schedulerd://tasks/ghost\"}");
     assertThat(missing.path("error").path("code").asInt()).isEqualTo(-32002);
   }
+
+  @Test
+  void previewOfACronThatNeverFires_isRefusedAsAddRefusesIt() throws IOException {
+    assertThat(error("scheduler_preview_schedule", "{\"cron_expression\":\"0 0 30 2 *\"}"))
+        .contains("cron_expression")
+        .contains("'0 0 30 2 *' (unix dialect) never fires")
+        .contains("30 February");
+    assertThat(
+            error(
+                "scheduler_add_task",
+                "{\"task_id\":\"feb30\",\"task_type\":\"log\",\"cron_expression\":\"0 0 30 2 *\",\"config\":{\"message\":\"m\"}}"))
+        .contains("never fires");
+  }
 }

@@ -128,4 +128,23 @@ final class SchedulePreviewTest {
         .contains("an interval is an exact duration")
         .contains("60 minutes");
   }
+
+  @Test
+  void aWeeklyCron_getsNoNoteForAClockChangeOnAnotherDay() {
+    Instant wednesday = Instant.parse("2026-03-25T12:00:00Z"); // clocks change Sunday the 29th
+    Map<String, Object> preview =
+        SchedulePreview.of(
+            scheduler,
+            new Schedule.Cron("0 9 * * 1", CronDialect.UNIX, BERLIN),
+            BERLIN,
+            2,
+            wednesday);
+
+    assertThat(fires(preview))
+        .extracting(f -> f.get("local"))
+        .containsExactly(
+            "2026-03-30T09:00+02:00[Europe/Berlin]", "2026-04-06T09:00+02:00[Europe/Berlin]");
+    assertThat(fires(preview)).allSatisfy(f -> assertThat(f).doesNotContainKey("note"));
+    assertThat((List<?>) preview.get("notes")).isEmpty();
+  }
 }
