@@ -77,6 +77,44 @@ public final class LineStdioTransportProvider implements McpServerTransportProvi
     this.onSessionEnd = onSessionEnd;
   }
 
+  /** Refuses a request the SDK would accept though the server cannot serve it. */
+  @FunctionalInterface
+  interface RequestGuard {
+    /** Why the request is refused (answered -32602), or null to let it through. */
+    @Nullable String refuse(String method, @Nullable Object params);
+  }
+
+  private volatile RequestGuard guard = (method, params) -> null;
+
+  /** Sets the guard every request passes after the protocol's own checks. */
+  void guardRequests(RequestGuard requestGuard) {
+    this.guard = requestGuard;
+  }
+
+  /**
+   * The id at the start of a line too long to read, when it comes first (or after "jsonrpc"), as
+   * clients write it: the error then answers that request, not an unknown one.
+   */
+  private @Nullable Object idAtStart(ByteArrayOutputStream line) {
+    byte[] bytes = line.toByteArray();
+    String start = new String(bytes, 0, Math.min(bytes.length, 1024), StandardCharsets.UTF_8);
+    java.util.regex.Matcher id = LEADING_ID.matcher(start);
+    if (!id.find()) {
+      return null;
+    }
+    String token = id.group(1);
+    try {
+      return token.startsWith("\"") ? json.readValue(token, String.class) : Long.valueOf(token);
+    } catch (IOException | NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private static final java.util.regex.Pattern LEADING_ID =
+      java.util.regex.Pattern.compile(
+          "^\\s*\\{\\s*(?:\"jsonrpc\"\\s*:\\s*\"[^\"]{0,16}\"\\s*,\\s*)?\"id\"\\s*:\\s*"
+              + "(\"(?:[^\"\\\\]|\\\\.){0,256}\"|-?\\d{1,18})");
+
   @Override
   public void setSessionFactory(McpServerSession.Factory sessionFactory) {
     McpServerSession created = sessionFactory.create(new SessionTransport());
@@ -128,6 +166,7 @@ public final class LineStdioTransportProvider implements McpServerTransportProvi
         if (overlong) {
           log.warn("Dropped an inbound line longer than {} bytes", maxLineBytes);
           writeError(
+              idAtStart(line),
               McpSchema.ErrorCodes.INVALID_REQUEST,
               "request line longer than " + maxLineBytes + " bytes was dropped");
         } else {
@@ -182,6 +221,11 @@ public final class LineStdioTransportProvider implements McpServerTransportProvi
                 ? McpSchema.ErrorCodes.INVALID_PARAMS
                 : McpSchema.ErrorCodes.INVALID_REQUEST,
             refusal);
+        return;
+      }
+      String refused = guard.refuse(request.method(), request.params());
+      if (refused != null) {
+        writeError(request.id(), McpSchema.ErrorCodes.INVALID_PARAMS, refused);
         return;
       }
     }

@@ -48,6 +48,39 @@ final class SchedulerResources implements SchedulerListener, AutoCloseable {
     this.status = status;
   }
 
+  /**
+   * Why a {@code resources/subscribe} cannot be served, or null: a task that does not exist would
+   * never be notified, and the SDK accepts any URI.
+   */
+  static @Nullable String subscriptionRefusal(
+      Scheduler scheduler, String method, @Nullable Object params) {
+    if (!McpSchema.METHOD_RESOURCES_SUBSCRIBE.equals(method)
+        || !(params instanceof Map<?, ?> map)
+        || !(map.get("uri") instanceof String uri)) {
+      return null;
+    }
+    if (uri.equals(STATUS_URI)) {
+      return null;
+    }
+    if (!uri.startsWith(TASK_URI_PREFIX)) {
+      return "resources/subscribe: no resource '"
+          + uri
+          + "'; subscribe to "
+          + STATUS_URI
+          + " or "
+          + TASK_URI_PREFIX
+          + "{task_id}";
+    }
+    String taskId = uri.substring(TASK_URI_PREFIX.length());
+    return scheduler.get(taskId).isPresent()
+        ? null
+        : "resources/subscribe: no task '"
+            + taskId
+            + "' (uri "
+            + uri
+            + "); scheduler_list_tasks shows the existing ones";
+  }
+
   void attach(McpSyncServer mcpServer) {
     this.server = mcpServer;
     scheduler.addListener(this);

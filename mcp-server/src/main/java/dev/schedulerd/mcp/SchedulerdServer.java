@@ -48,6 +48,8 @@ public final class SchedulerdServer implements AutoCloseable {
     this.transport =
         new LineStdioTransportProvider(
             json, in, out, LineStdioTransportProvider.DEFAULT_MAX_LINE_BYTES, onSessionEnd);
+    this.transport.guardRequests(
+        (method, params) -> SchedulerResources.subscriptionRefusal(scheduler, method, params));
     this.tools = new SchedulerTools(scheduler, json, figures);
     List<SyncToolSpecification> toolSpecs = tools.all();
     List<Map<String, Object>> outputSchemas = new ArrayList<>();

@@ -220,24 +220,40 @@ final class ToolArguments {
     }
   }
 
+  /** The longest interval accepted: longer ones are a one-shot task or a cron in disguise. */
+  static final Duration MAX_INTERVAL = Duration.ofDays(366);
+
   static Duration parseDuration(String text) {
-    Matcher m = SHORT_DURATION.matcher(text.trim());
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      };
-    }
+    Duration parsed;
     try {
-      return Duration.parse(text.trim());
+      Matcher m = SHORT_DURATION.matcher(text.trim());
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        parsed =
+            switch (m.group(2)) {
+              case "ms" -> Duration.ofMillis(n);
+              case "s" -> Duration.ofSeconds(n);
+              case "m" -> Duration.ofMinutes(n);
+              case "h" -> Duration.ofHours(n);
+              default -> Duration.ofDays(n);
+            };
+      } else {
+        parsed = Duration.parse(text.trim());
+      }
     } catch (DateTimeParseException e) {
       throw new ToolInputException(
           "interval", "'" + text + "' is not a duration; e.g. \"15m\", \"2h\" or \"PT15M\"");
+    } catch (NumberFormatException | ArithmeticException e) {
+      parsed = MAX_INTERVAL.plusDays(1); // more digits than a long: too long, said below
     }
+    if (parsed.compareTo(MAX_INTERVAL) > 0) {
+      throw new ToolInputException(
+          "interval",
+          "'"
+              + text
+              + "' is longer than the most accepted, 366 days; use a cron_expression or run_at");
+    }
+    return parsed;
   }
 
   static <T> T parse(String field, String value, Function<String, T> parser) {
@@ -270,14 +286,21 @@ final class ToolArguments {
     if (value == null) {
       return dflt;
     }
-    if (!(value instanceof Number number)
-        || number.doubleValue() != Math.rint(number.doubleValue())) {
+    java.math.BigDecimal exact;
+    try {
+      exact = value instanceof Number number ? new java.math.BigDecimal(number.toString()) : null;
+    } catch (NumberFormatException e) { // NaN, infinity
+      exact = null;
+    }
+    if (exact == null || exact.stripTrailingZeros().scale() > 0) {
       throw new ToolInputException(field, "expected an integer, got " + value);
     }
-    long n = number.longValue();
-    if (n < min || n > max) {
-      throw new ToolInputException(field, "must be between " + min + " and " + max + ", got " + n);
+    // Compared exactly: a huge number must not wrap around into range, nor show wrapped.
+    if (exact.compareTo(java.math.BigDecimal.valueOf(min)) < 0
+        || exact.compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
+      throw new ToolInputException(
+          field, "must be between " + min + " and " + max + ", got " + exact.toPlainString());
     }
-    return (int) n;
+    return exact.intValueExact();
   }
 }

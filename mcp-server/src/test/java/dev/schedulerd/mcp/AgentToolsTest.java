@@ -397,4 +397,23 @@ final class AgentToolsTest {
                 "{\"task_id\":\"feb30\",\"task_type\":\"log\",\"cron_expression\":\"0 0 30 2 *\",\"config\":{\"message\":\"m\"}}"))
         .contains("never fires");
   }
+
+  @Test
+  void hugeNumbers_areRefusedWithTheValueAsSent_neverWrappedOrOverflowed() throws IOException {
+    String base = "{\"task_id\":\"big\",\"task_type\":\"log\",\"config\":{\"message\":\"m\"},";
+    assertThat(error("scheduler_add_task", base + "\"timeout\":18446744073709551617}"))
+        .contains("timeout")
+        .contains("got 18446744073709551617");
+    assertThat(error("scheduler_add_task", base + "\"max_retries\":1e30}"))
+        .contains("max_retries")
+        .contains("100")
+        .doesNotContain("-");
+    assertThat(error("scheduler_add_task", base + "\"interval\":\"99999999999999999999d\"}"))
+        .contains("interval")
+        .contains("longer than the most accepted, 366 days")
+        .doesNotContain("Exception");
+    assertThat(error("scheduler_add_task", base + "\"interval\":\"PT2562047788015215H\"}"))
+        .contains("longer than the most accepted")
+        .doesNotContain("Exception");
+  }
 }

@@ -246,4 +246,54 @@ final class StdioProtocolTest {
     toServer.close();
     assertThat(sessionEnded.await(10, TimeUnit.SECONDS)).isTrue();
   }
+
+  @Test
+  void aLineTooLongToRead_isAnsweredWithTheIdAtItsStart_andTheSessionGoesOn() throws IOException {
+    String padding = "a".repeat(LineStdioTransportProvider.DEFAULT_MAX_LINE_BYTES + 10);
+    send(
+        "{\"jsonrpc\":\"2.0\",\"id\":77,\"method\":\"tools/call\",\"params\":{\"name\":"
+            + "\"scheduler_get_status\",\"arguments\":{\"pad\":\""
+            + padding
+            + "\"}}}");
+    JsonNode numeric = read();
+    assertThat(numeric.path("id").asInt()).isEqualTo(77);
+    assertThat(numeric.path("error").path("code").asInt()).isEqualTo(-32600);
+    assertThat(numeric.path("error").path("message").asText()).contains("longer than");
+
+    send(
+        "{\"id\":\"big-\\\"one\\\"\",\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":\""
+            + padding
+            + "\"}");
+    assertThat(read().path("id").asText()).isEqualTo("big-\"one\"");
+
+    send("{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":5,\"params\":\"" + padding + "\"}");
+    assertThat(read().path("id").isNull()).as("an id after other fields is not guessed").isTrue();
+
+    assertThat(call(78, "scheduler_get_status", "{}").path("isError").asBoolean()).isFalse();
+  }
+
+  @Test
+  void subscribingToATaskThatDoesNotExist_isAnError() throws IOException {
+    send(
+        "{\"jsonrpc\":\"2.0\",\"id\":90,\"method\":\"resources/subscribe\",\"params\":"
+            + "{\"uri\":\"schedulerd://tasks/ghost\"}}");
+    JsonNode refused = read();
+    assertThat(refused.path("id").asInt()).isEqualTo(90);
+    assertThat(refused.path("error").path("code").asInt()).isEqualTo(-32602);
+    assertThat(refused.path("error").path("message").asText())
+        .contains("no task 'ghost'")
+        .contains("scheduler_list_tasks");
+
+    call(
+        91,
+        "scheduler_add_task",
+        "{\"task_id\":\"ghost\",\"task_type\":\"log\",\"run_at\":\"2099-01-01T00:00:00Z\","
+            + "\"config\":{\"message\":\"boo\"}}");
+    send(
+        "{\"jsonrpc\":\"2.0\",\"id\":92,\"method\":\"resources/subscribe\",\"params\":"
+            + "{\"uri\":\"schedulerd://tasks/ghost\"}}");
+    JsonNode accepted = read();
+    assertThat(accepted.path("id").asInt()).isEqualTo(92);
+    assertThat(accepted.has("error")).as(accepted.toString()).isFalse();
+  }
 }
