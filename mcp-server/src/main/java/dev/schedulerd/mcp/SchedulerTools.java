@@ -72,10 +72,10 @@ final class SchedulerTools {
             "scheduler_add_task",
             "Add a task",
             """
-            Schedule a task. It runs immediately unless you give exactly one of cron_expression \
-            (recurring, UNIX 5 fields by default, read in time_zone), run_at (once: an ISO-8601 \
-            time with Z or an offset, or a local time read in time_zone) or interval (recurring, e.g. "PT15M" or "15m"). task_type selects the \
-            executor (see the daemon status for those available; "log" records config.message). \
+            Schedule a task. It runs at once unless you give one of cron_expression (recurring, \
+            UNIX 5 fields, read in time_zone), run_at (once: ISO-8601 with Z or an offset, or \
+            local with time_zone) or interval (recurring: "15m", "PT15M"). task_type selects the \
+            executor (scheduler_daemon_status lists them; "log" records config.message). \
             Defaults: priority medium, max_retries 3 attempts in all, timeout 1 hour. Adding the \
             same definition again returns the existing task. Example: {"task_id": "backup", \
             "task_type": "log", "cron_expression": "0 3 * * *", "time_zone": "Europe/Berlin", \
@@ -88,15 +88,14 @@ final class SchedulerTools {
             "scheduler_add_workflow",
             "Add a workflow of dependent tasks",
             """
-            Add several one-shot tasks that depend on each other, all at once or none. tasks is \
-            a list of definitions as scheduler_add_task takes them; each task's depends_on names \
-            tasks of this list (or already added ones) that must complete successfully first; \
-            it waits until then (status waiting). When a dependency fails, its dependents are \
-            skipped (recorded skipped, status cancelled) unless they set on_failure: continue. \
-            Fan-out and fan-in are fine; a cycle is refused with the cycle named. Example: \
-            {"tasks": [{"task_id": "fetch", "task_type": "log", "config": {"message": "fetch"}}, \
+            Add one-shot tasks that depend on each other, all or none. tasks: definitions as \
+            scheduler_add_task takes them; depends_on names tasks (of this list or added) that \
+            must complete successfully first (status waiting meanwhile). When one fails, its \
+            dependents are skipped (status cancelled) unless on_failure is continue. A cycle is \
+            refused, named. Example: \
+            {"tasks": [{"task_id": "fetch", "task_type": "log", "config": {"message": "f"}}, \
             {"task_id": "build", "task_type": "log", "depends_on": ["fetch"], "config": \
-            {"message": "build"}}]}""",
+            {"message": "b"}}]}""",
             ToolSchemas.WORKFLOW_SCHEMA,
             ToolSchemas.OUT_WORKFLOW,
             annotations(false, false, false),
@@ -105,9 +104,9 @@ final class SchedulerTools {
             "scheduler_list_tasks",
             "List tasks",
             """
-            List tasks, one concise row each, ordered by task_id. Filter by status, priority, \
-            task_type or label ("key=value"); page with limit (default 50) and the next_cursor of \
-            the previous answer. Example: {"status": "failed"}""",
+            List tasks, one short row each (id, status, next run), by task_id. Filter by status, \
+            priority, task_type or label ("key=value"); page with limit (default 50) and \
+            next_cursor. Example: {"status": "failed"}""",
             ToolSchemas.LIST_SCHEMA,
             ToolSchemas.OUT_LIST_TASKS,
             annotations(true, false, true),
@@ -146,10 +145,9 @@ final class SchedulerTools {
             "scheduler_daemon_status",
             "Daemon status",
             """
-            Show the scheduler daemon: whether it is running (state 'starting' while it loads \
-            its stored tasks after launch), node id, uptime, ticker wake-ups, runs started, runs \
-            in flight, queue depth by status and priority, the next due instant and the executors \
-            available. Takes no arguments.""",
+            Show the daemon: state, node, uptime, runs started and in flight, queue depth, next \
+            due instant, the executors enabled (and those the operator disabled), nodes sharing \
+            the store. Takes no arguments.""",
             ToolSchemas.EMPTY_SCHEMA,
             ToolSchemas.OUT_DAEMON,
             annotations(true, false, true),
@@ -161,7 +159,7 @@ final class SchedulerTools {
             Start dispatching tasks (the scheduler starts by itself with the server; use this \
             after scheduler_stop_daemon). Does nothing if it is running. Takes no arguments.""",
             ToolSchemas.EMPTY_SCHEMA,
-            ToolSchemas.OUT_DAEMON,
+            ToolSchemas.OUT_LIFECYCLE,
             annotations(false, false, true),
             (args, client) -> {
               scheduler.start();
@@ -175,7 +173,7 @@ final class SchedulerTools {
             and recorded as interrupted; they run again after scheduler_start_daemon. Tasks are \
             kept. Tools keep working while stopped. Takes no arguments.""",
             ToolSchemas.EMPTY_SCHEMA,
-            ToolSchemas.OUT_DAEMON,
+            ToolSchemas.OUT_LIFECYCLE,
             annotations(false, false, true),
             (args, client) -> {
               scheduler.stop();
@@ -185,13 +183,12 @@ final class SchedulerTools {
             "scheduler_pause_daemon",
             "Pause all tasks",
             """
-            Hold every task on this daemon without stopping it: nothing new starts, runs in \
-            flight go on, tools keep working and tasks can still be added or changed. Unlike \
-            scheduler_stop_daemon nothing is interrupted. Fire times that pass while paused \
+            Hold every task on this daemon: nothing new starts, runs in flight go on, tasks can \
+            still be added or changed; nothing is interrupted. Fire times that pass meanwhile \
             follow each task's missed_fire_policy on scheduler_resume_daemon. Other nodes \
             sharing the store keep running. Takes no arguments.""",
             ToolSchemas.EMPTY_SCHEMA,
-            ToolSchemas.OUT_DAEMON,
+            ToolSchemas.OUT_LIFECYCLE,
             annotations(false, false, true),
             (args, client) -> {
               scheduler.pauseDispatch();
@@ -205,7 +202,7 @@ final class SchedulerTools {
             pause follow each task's missed_fire_policy (by default one catch-up run per \
             recurring task). Does nothing if not paused. Takes no arguments.""",
             ToolSchemas.EMPTY_SCHEMA,
-            ToolSchemas.OUT_DAEMON,
+            ToolSchemas.OUT_LIFECYCLE,
             annotations(false, false, true),
             (args, client) -> {
               scheduler.resumeDispatch();
@@ -218,7 +215,7 @@ final class SchedulerTools {
             Stop then start the scheduler, reloading every task from the store. Runs in flight \
             are handled as by scheduler_stop_daemon. Takes no arguments.""",
             ToolSchemas.EMPTY_SCHEMA,
-            ToolSchemas.OUT_DAEMON,
+            ToolSchemas.OUT_LIFECYCLE,
             annotations(false, false, false),
             (args, client) -> {
               scheduler.restart();
@@ -228,12 +225,11 @@ final class SchedulerTools {
             "scheduler_update_task",
             "Change a task",
             """
-            Change some of a task's fields: give task_id and only the fields to change, as \
-            scheduler_add_task takes them; the others keep their values, and a field given as \
-            null goes back to its default (config and labels are replaced whole). The task keeps \
-            its history. A new schedule applies at once to a scheduled task, after the current \
-            run to a running one, and on resume to a paused one; a finished task's schedule \
-            cannot change. Example: {"task_id": "backup", "cron_expression": "0 4 * * *"}""",
+            Change some of a task's fields: task_id and only the fields to change, as \
+            scheduler_add_task takes them; the others keep their values, null resets one to its \
+            default, config and labels are replaced whole. A new schedule applies at once (after \
+            the current run if running). Example: {"task_id": "backup", "cron_expression": \
+            "0 4 * * *"}""",
             ToolSchemas.UPDATE_SCHEMA,
             ToolSchemas.OUT_TASK,
             annotations(false, false, true),
@@ -257,9 +253,8 @@ final class SchedulerTools {
             "scheduler_pause_task",
             "Pause a task",
             """
-            Hold a scheduled, retry_wait or waiting task: it is not run until \
-            scheduler_resume_task. Pausing a paused task changes nothing; a running task can be \
-            paused once its run ends. To hold every task, use scheduler_pause_daemon. Example: \
+            Hold a scheduled, retry_wait or waiting task until scheduler_resume_task (a running \
+            one once its run ends). scheduler_pause_daemon holds every task. Example: \
             {"task_id": "backup"}""",
             ToolSchemas.TASK_ID_SCHEMA,
             ToolSchemas.OUT_TASK,
@@ -274,11 +269,10 @@ final class SchedulerTools {
             "scheduler_resume_task",
             "Resume a task",
             """
-            Queue a paused task again. A recurring task's fire times that passed while paused \
-            follow its missed_fire_policy (by default one catch-up run at once, the others \
-            recorded missed), then it goes on at its schedule; a one-time task runs at its \
-            run_at (at once if that has passed), or waits again for its dependencies. Resuming a \
-            task that is not paused changes nothing. Example: {"task_id": "backup"}""",
+            Queue a paused task again. Fire times that passed while paused follow its \
+            missed_fire_policy (by default one catch-up run); a one-time task runs at its run_at \
+            (at once if passed) or waits for its dependencies again. Example: {"task_id": \
+            "backup"}""",
             ToolSchemas.TASK_ID_SCHEMA,
             ToolSchemas.OUT_TASK,
             annotations(false, false, true),
@@ -296,10 +290,9 @@ final class SchedulerTools {
             "scheduler_run_task_now",
             "Run a task now",
             """
-            Make a scheduled (or retry_wait) task due now, ahead of its schedule; a recurring \
-            task then keeps its schedule. Paused tasks must be resumed first; finished tasks \
-            cannot run again (add a new task). Check the outcome with scheduler_list_runs. \
-            Example: {"task_id": "backup"}""",
+            Make a scheduled (or retry_wait) task due now; a recurring task keeps its schedule. \
+            Paused tasks must be resumed first; finished ones cannot run again. \
+            scheduler_wait_for_run gives the outcome. Example: {"task_id": "backup"}""",
             ToolSchemas.TASK_ID_SCHEMA,
             ToolSchemas.OUT_TASK,
             annotations(false, false, false),
@@ -312,11 +305,9 @@ final class SchedulerTools {
             "scheduler_wait_for_run",
             "Wait for a run",
             """
-            Wait until the task's current run ends (or its next one, if none is running), at \
-            most timeout_seconds (default 30, at most 60), and return the run's outcome, result \
-            or error; when the bound passes first, return what the task is doing. A finished \
-            task returns its last run at once. Use this instead of polling scheduler_get_task. \
-            Example: {"task_id": "backup", "timeout_seconds": 30}""",
+            Wait until the task's current (or next) run ends, at most timeout_seconds (default \
+            30, at most 60): its outcome, result or error; else what the task is doing. Use it \
+            instead of polling scheduler_get_task. Example: {"task_id": "backup"}""",
             ToolSchemas.WAIT_SCHEMA,
             ToolSchemas.OUT_WAIT,
             annotations(true, false, false),
@@ -325,11 +316,10 @@ final class SchedulerTools {
             "scheduler_list_runs",
             "Run history",
             """
-            List runs, newest first: of one task (task_id) or of all tasks. Each run has its \
-            attempt, outcome (success, failed, timed_out, interrupted, abandoned, cancelled; \
-            missed and skipped for fire times that did not run, with the reason in error), \
-            times, result or error, and the node that ran it. Page with limit (default 20) and \
-            the next_cursor of the previous answer. Example: {"task_id": "backup", "limit": 5}""",
+            List runs, newest first, of one task (task_id) or of all: attempt, outcome, times, \
+            result or error, node. Outcomes missed and skipped are fire times that did not run, \
+            the reason in error. Page with limit (default 20) and next_cursor. Example: \
+            {"task_id": "backup", "limit": 5}""",
             ToolSchemas.LIST_RUNS_SCHEMA,
             ToolSchemas.OUT_LIST_RUNS,
             annotations(true, false, true),

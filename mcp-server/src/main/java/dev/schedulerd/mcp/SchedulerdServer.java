@@ -72,7 +72,8 @@ public final class SchedulerdServer implements AutoCloseable {
                 "schedulerd runs tasks in the background: now, at an instant, on a cron in a time"
                     + " zone, or every interval, by priority, with retries and timeouts. Add tasks"
                     + " with scheduler_add_task; inspect them with scheduler_list_tasks and"
-                    + " scheduler_get_task.")
+                    + " scheduler_get_task. Every answer's structuredContent has a summary: the"
+                    + " answer in one line; the text content holds the same JSON.")
             .capabilities(
                 McpSchema.ServerCapabilities.builder().tools(false).resources(true, false).build())
             .tools(toolSpecs)

@@ -225,20 +225,30 @@ final class TaskViews {
     return millis(instant).atZone(zone).toOffsetDateTime() + " " + zone.getId();
   }
 
-  /** One concise row for listings. */
+  /**
+   * One row for listings, short because an agent reads many: id, status, the next run in the task's
+   * zone (its offset makes it exact), the recurrence, priority only when not medium, and the last
+   * run's outcome. scheduler_get_task has the rest.
+   */
   static Map<String, Object> row(StoredTask task) {
     TaskDefinition definition = task.definition();
     TaskState state = task.state();
     Map<String, Object> view = new LinkedHashMap<>();
     view.put("task_id", definition.id());
-    view.put("task_type", definition.executorKind());
     view.put("status", state.status().wireName());
-    view.put("priority", definition.priority().wireName());
-    view.put("schedule", summary(definition.schedule()));
-    putInstant(view, "next_run_at", state.nextDueAt(), zoneOf(definition.schedule()));
+    Instant next = state.nextDueAt();
+    if (next != null && !state.status().isTerminal()) {
+      ZoneId zone = zoneOf(definition.schedule());
+      view.put(
+          "next",
+          zone == null ? utc(next) : millis(next).atZone(zone).toOffsetDateTime().toString());
+    }
+    if (definition.priority() != dev.schedulerd.api.Priority.MEDIUM) {
+      view.put("priority", definition.priority().wireName());
+    }
     RunRecord last = state.lastRun();
     if (last != null) {
-      view.put("last_outcome", last.outcome().wireName());
+      view.put("last", last.outcome().wireName());
     }
     return view;
   }

@@ -34,12 +34,12 @@ final class ToolSchemas {
       """
       {"type": "object",
        "properties": {
-         "task_id": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$", "description": "Unique id: letters, digits, . _ - :"},
+         "task_id": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$", "description": "Unique id"},
          "task_type": {"type": "string", "minLength": 1, "description": "Executor kind, e.g. \\"log\\"."},
          "priority": {"type": "string", "enum": ["critical", "high", "medium", "low"], "default": "medium"},
          "cron_expression": {"type": "string", "description": "Recurring schedule, e.g. \\"0 3 * * *\\" (03:00 daily)."},
          "cron_dialect": {"type": "string", "enum": ["unix", "quartz", "spring"], "default": "unix"},
-         "time_zone": {"type": "string", "description": "IANA zone, e.g. \\"Europe/Berlin\\": cron_expression and a local run_at are read in it; default: the daemon's zone."},
+         "time_zone": {"type": "string", "description": "IANA zone (\\"Europe/Berlin\\") of cron_expression and of a local run_at; default: the daemon's."},
          "run_at": {"type": "string", "description": "Run once at this ISO-8601 time: with Z or an offset (\\"2026-12-01T09:00:00Z\\"), or local with time_zone (\\"2026-12-01T09:00\\")."},
          "interval": {"type": "string", "description": "Run every interval: \\"30s\\", \\"15m\\", \\"2h\\", \\"1d\\" or ISO-8601 \\"PT15M\\"."},
          "config": {"type": "object", "description": "The executor's arguments, e.g. {\\"message\\": \\"hi\\"} for log."},
@@ -47,14 +47,14 @@ final class ToolSchemas {
          "max_retries": {"type": "integer", "minimum": 1, "maximum": 100, "default": 3, "description": "Attempts in all per fire time."},
          "timeout": {"type": "integer", "minimum": 1, "description": "Seconds one run may take; default 3600."},
          "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-         "missed_fire_policy": {"type": "string", "enum": ["skip", "run_once", "run_all"], "default": "run_once", "description": "Recurring tasks: fire times missed while schedulerd was down or the task paused. skip: run none; run_once: one catch-up run; run_all: each, oldest first, up to max_catch_up. Each missed one is recorded as a run with outcome missed."},
-         "catch_up_window_seconds": {"type": "integer", "minimum": 1, "default": 86400, "description": "Only missed fire times at most this old are caught up."},
-         "max_catch_up": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10, "description": "With run_all: the most missed fire times run."},
-         "overlap": {"type": "string", "enum": ["skip", "queue_one", "cancel_previous", "allow"], "default": "queue_one", "description": "Recurring tasks: a fire time that comes while the previous run still runs. skip: not run (recorded skipped); queue_one: one run right after; cancel_previous: interrupt the running one and run the new; allow: each fire time runs as its own task ID:FIRE_TIME, overlapping freely."},
-         "jitter_seconds": {"type": "integer", "minimum": 0, "maximum": 3600, "default": 0, "description": "Recurring tasks: start each run up to this many seconds after its fire time, at random, to spread load."},
-         "depends_on": {"type": "array", "items": {"type": "string"}, "maxItems": 100, "description": "One-shot tasks only: ids of one-shot tasks this one runs after; it waits (status waiting) until all completed successfully."},
-         "resources": {"type": "array", "items": {"type": "string"}, "maxItems": 16, "description": "Named concurrency groups (e.g. [\\"gpu\\"]) the run holds a unit of each of; it waits for a free unit. Capacities are set by the operator (resources.NAME in the config file)."},
-         "on_failure": {"type": "string", "enum": ["skip", "continue"], "default": "skip", "description": "When a depends_on task fails, is cancelled or removed: skip this one (recorded skipped) or continue and run it once all ended."}
+         "missed_fire_policy": {"type": "string", "enum": ["skip", "run_once", "run_all"], "default": "run_once", "description": "Recurring: fire times missed while schedulerd was down or paused. run_once: one catch-up run; run_all: each, up to max_catch_up; skip: none."},
+         "catch_up_window_seconds": {"type": "integer", "minimum": 1, "default": 86400, "description": "Older missed fire times are not caught up."},
+         "max_catch_up": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10, "description": "run_all: the most run."},
+         "overlap": {"type": "string", "enum": ["skip", "queue_one", "cancel_previous", "allow"], "default": "queue_one", "description": "Recurring: a fire time while the previous run runs. queue_one: run right after; skip: not run; cancel_previous: interrupt the running one; allow: run alongside as task ID:FIRE_TIME."},
+         "jitter_seconds": {"type": "integer", "minimum": 0, "maximum": 3600, "default": 0, "description": "Recurring: start each run up to this many seconds late, at random."},
+         "depends_on": {"type": "array", "items": {"type": "string"}, "maxItems": 100, "description": "One-shot: ids of one-shot tasks that must complete successfully first (status waiting meanwhile)."},
+         "resources": {"type": "array", "items": {"type": "string"}, "maxItems": 16, "description": "Concurrency groups (e.g. [\\"gpu\\"]) a run holds a unit of; capacities are the operator's."},
+         "on_failure": {"type": "string", "enum": ["skip", "continue"], "default": "skip", "description": "When a dependency fails or is removed: skip this task, or continue once all ended."}
        },
        "required": ["task_id", "task_type"],
        "additionalProperties": false}""";
@@ -81,11 +81,10 @@ final class ToolSchemas {
        "properties": {
          "tasks": {"type": "array", "minItems": 1, "maxItems": 500,
                    "description": "Task definitions as scheduler_add_task takes them, each with its depends_on naming tasks of this list or tasks already added.",
-                   "items": %s}
+                   "items": {"type": "object", "required": ["task_id", "task_type"]}}
        },
        "required": ["tasks"],
-       "additionalProperties": false}"""
-          .replace("%s", ADD_SCHEMA);
+       "additionalProperties": false}""";
 
   static final String LIST_RUNS_SCHEMA =
       """
@@ -104,11 +103,11 @@ final class ToolSchemas {
          "cron_expression": {"type": "string", "description": "e.g. \\"30 2 * * *\\""},
          "cron_dialect": {"type": "string", "enum": ["unix", "quartz", "spring"], "default": "unix"},
          "interval": {"type": "string", "description": "\\"15m\\", \\"2h\\" or ISO-8601 \\"PT15M\\""},
-         "time_zone": {"type": "string", "description": "IANA zone, e.g. \\"Europe/Berlin\\"; default: the daemon's zone."},
+         "time_zone": {"type": "string", "description": "IANA zone; default: the daemon's."},
          "count": {"type": "integer", "minimum": 1, "maximum": 100, "default": 5},
-         "task_id": {"type": "string", "description": "Preview this task's schedule and overlap policy (its last run's length as the run length unless expected_run_seconds is given)."},
-         "overlap": {"type": "string", "enum": ["skip", "queue_one", "cancel_previous", "allow"], "description": "With expected_run_seconds: mark which fire times this policy would skip, delay or use to cancel the previous run."},
-         "expected_run_seconds": {"type": "integer", "minimum": 1, "description": "How long one run takes, for the overlap marks."}
+         "task_id": {"type": "string", "description": "Preview this task (its policy, its last run's length)."},
+         "overlap": {"type": "string", "enum": ["skip", "queue_one", "cancel_previous", "allow"], "description": "With expected_run_seconds: what this policy does to each fire time."},
+         "expected_run_seconds": {"type": "integer", "minimum": 1}
        },
        "additionalProperties": false}""";
 
@@ -120,85 +119,63 @@ final class ToolSchemas {
   private static final String PRIORITY_ENUM =
       "{\"type\": \"string\", \"enum\": [\"critical\", \"high\", \"medium\", \"low\"]}";
 
+  // Output schemas name the fields and types an agent relies on and describe the rest in words:
+  // every tool lists them in tools/list, so each property spelled out costs on every session.
+
   static final String RUN_VIEW =
       """
       {"type": "object",
+       "description": "Also scheduled_for, started_at, finished_at, result or error, node.",
        "properties": {
-         "run_id": {"type": "string"}, "task_id": {"type": "string"},
-         "attempt": {"type": "integer"},
-         "outcome": {"type": "string", "enum": ["success", "failed", "timed_out", "interrupted", "abandoned", "missed", "skipped", "cancelled"], "description": "missed and skipped: the fire time did not run; error says why."},
-         "scheduled_for": {"type": "string"}, "started_at": {"type": "string"},
-         "finished_at": {"type": "string"}, "result": {"type": "string"},
-         "error": {"type": "string"}, "node": {"type": "string"},
-         "created_by": {"type": "string", "description": "The MCP client that created the task."}
+         "run_id": {"type": "string"}, "task_id": {"type": "string"}, "attempt": {"type": "integer"},
+         "outcome": {"type": "string", "enum": ["success", "failed", "timed_out", "interrupted", "abandoned", "missed", "skipped", "cancelled"]}
        },
-       "required": ["run_id", "task_id", "attempt", "outcome", "scheduled_for", "started_at", "finished_at", "node"]}""";
+       "required": ["run_id", "task_id", "attempt", "outcome"]}""";
 
   static final String TASK_VIEW =
       """
       {"type": "object",
+       "description": "Also description, next_run_at (UTC), attempt, max_retries, timeout_seconds, config, labels, depends_on, resources, fire_policy, running_on, last_run, created_by, created_at, updated_at.",
        "properties": {
          "task_id": {"type": "string"}, "task_type": {"type": "string"},
          "status": %s1, "priority": %s2,
-         "description": {"type": "string"},
-         "schedule": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["immediate", "at", "interval", "cron"]}}, "required": ["kind"]},
-         "next_run_at": {"type": "string"}, "next_run_at_local": {"type": "string"},
-         "attempt": {"type": "integer"}, "max_retries": {"type": "integer"},
-         "timeout_seconds": {"type": "integer"},
-         "config": {"type": "object"}, "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-         "created_by": {"type": "string", "description": "The MCP client (name and version) that created the task."},
-         "running_on": {"type": "string"}, "run_id": {"type": "string"},
-         "fire_policy": {"type": "object", "description": "Recurring tasks: missed fire times, overlaps, jitter.",
-           "properties": {"missed_fire_policy": {"type": "string"}, "catch_up_window_seconds": {"type": "integer"}, "max_catch_up": {"type": "integer"}, "overlap": {"type": "string"}, "jitter_seconds": {"type": "integer"}}},
-         "explanation": {"type": "string", "description": "One line on the task's situation: what it waits for, what happened last."},
-         "depends_on": {"type": "array", "items": {"type": "string"}}, "on_failure": {"type": "string", "enum": ["skip", "continue"]},
-         "resources": {"type": "array", "items": {"type": "string"}},
-         "last_run": %s3,
-         "created_at": {"type": "string"}, "updated_at": {"type": "string"}
-       },
-       "required": ["task_id", "task_type", "status", "priority", "schedule", "attempt", "max_retries", "config", "labels", "created_at", "updated_at"]}"""
-          .replace("%s1", STATUS_ENUM)
-          .replace("%s2", PRIORITY_ENUM)
-          .replace("%s3", RUN_VIEW);
-
-  static final String ROW_VIEW =
-      """
-      {"type": "object",
-       "properties": {
-         "task_id": {"type": "string"}, "task_type": {"type": "string"},
-         "status": %s1, "priority": %s2, "schedule": {"type": "string"},
-         "next_run_at": {"type": "string"}, "next_run_at_local": {"type": "string"},
-         "last_outcome": {"type": "string"}
+         "schedule": {"type": "object"}, "next_run_at_local": {"type": "string"}
        },
        "required": ["task_id", "task_type", "status", "priority", "schedule"]}"""
           .replace("%s1", STATUS_ENUM)
           .replace("%s2", PRIORITY_ENUM);
 
+  /** The task as changing tools echo it: TASK_VIEW's fields, described once, in get_task's. */
+  static final String CHANGED_TASK_VIEW =
+      """
+      {"type": "object", "description": "The task as scheduler_get_task shows it.",
+       "properties": {"task_id": {"type": "string"}, "status": {"type": "string"}},
+       "required": ["task_id", "status"]}""";
+
+  static final String ROW_VIEW =
+      """
+      {"type": "object",
+       "description": "next: the next run in the task's zone; priority when not medium; last: the last run's outcome.",
+       "properties": {"task_id": {"type": "string"}, "status": %s1, "next": {"type": "string"}},
+       "required": ["task_id", "status"]}"""
+          .replace("%s1", STATUS_ENUM);
+
   static final String DAEMON_VIEW =
       """
       {"type": "object",
+       "description": "running, state (starting: loading stored tasks; tools work meanwhile), dispatch_paused, node_id, started_at, uptime_seconds, runs_started, runs_in_flight, queued, queue_depth, next_due_at, default_time_zone, executors (kinds enabled: the task_type values add accepts), executors_disabled (only the operator can enable them), nodes sharing the store, run figures.",
        "properties": {
-         "running": {"type": "boolean"},
-         "state": {"type": "string", "enum": ["new", "starting", "running", "stopping", "stopped", "closed"],
-                   "description": "starting: the daemon is loading its stored tasks (seconds for a million); tools work meanwhile."},
-         "dispatch_paused": {"type": "boolean", "description": "scheduler_pause_daemon holds every task on this node."},
-         "dispatch_paused_since": {"type": "string"},
-         "node_id": {"type": "string"}, "started_at": {"type": "string"},
-         "uptime_seconds": {"type": "integer"}, "ticker_wake_ups": {"type": "integer"},
-         "runs_started": {"type": "integer"}, "runs_in_flight": {"type": "integer"},
-         "queued": {"type": "integer"}, "queue_depth": {"type": "object"},
-         "next_due_at": {"type": "string"}, "default_time_zone": {"type": "string"},
-         "executors": {"type": "array", "items": {"type": "string"}, "description": "Executor kinds enabled on this node: the task_type values add accepts."},
-         "executors_disabled": {"type": "array", "description": "Installed but disabled; only the operator can enable them.",
-                                "items": {"type": "object", "properties": {"kind": {"type": "string"}, "enabled_by": {"type": "string"}}}},
-         "nodes": {"type": "array", "description": "Every node sharing the store with a heartbeat in the last 15 s.",
-                   "items": {"type": "object", "properties": {"node_id": {"type": "string"}, "started_at": {"type": "string"},
-                             "last_heartbeat": {"type": "string"}, "runs_in_flight": {"type": "integer"}},
-                             "required": ["node_id", "last_heartbeat", "runs_in_flight"]}}
+         "running": {"type": "boolean"}, "state": {"type": "string"},
+         "executors": {"type": "array", "items": {"type": "string"}}
        },
-       "required": ["running", "state", "node_id", "uptime_seconds", "runs_started", "runs_in_flight", "queued", "executors"]}""";
+       "required": ["running", "state", "node_id", "executors"]}""";
 
-  static final String OUT_TASK = object("\"task\": " + TASK_VIEW, "task");
+  private static final String LIFECYCLE_DAEMON_VIEW =
+      "{\"type\": \"object\", \"description\": \"As scheduler_daemon_status shows it.\","
+          + " \"properties\": {\"running\": {\"type\": \"boolean\"}, \"state\": {\"type\":"
+          + " \"string\"}}, \"required\": [\"running\", \"state\"]}";
+
+  static final String OUT_TASK = object("\"task\": " + CHANGED_TASK_VIEW, "task");
 
   static final String OUT_WAIT =
       object(
@@ -211,12 +188,12 @@ final class ToolSchemas {
           "status");
 
   static final String OUT_WORKFLOW =
-      object("\"tasks\": {\"type\": \"array\", \"items\": " + TASK_VIEW + "}", "tasks");
+      object("\"tasks\": {\"type\": \"array\", \"items\": " + CHANGED_TASK_VIEW + "}", "tasks");
 
   static final String OUT_ADD =
       object(
           "\"task\": "
-              + TASK_VIEW
+              + CHANGED_TASK_VIEW
               + ", \"created\": {\"type\": \"boolean\"}, \"note\": {\"type\": \"string\"}",
           "task",
           "created");
@@ -248,13 +225,16 @@ final class ToolSchemas {
 
   static final String OUT_DAEMON = object("\"daemon\": " + DAEMON_VIEW, "daemon");
 
+  /** What the lifecycle tools answer: the daemon as scheduler_daemon_status shows it. */
+  static final String OUT_LIFECYCLE = object("\"daemon\": " + LIFECYCLE_DAEMON_VIEW, "daemon");
+
   static final String OUT_STATUS =
       object(
           "\"status\": "
               + item(
                   "\"total_tasks\": {\"type\": \"integer\"}, \"by_status\": {\"type\": \"object\"},"
                       + " \"by_priority\": {\"type\": \"object\"}, \"daemon\": "
-                      + DAEMON_VIEW,
+                      + LIFECYCLE_DAEMON_VIEW,
                   "total_tasks",
                   "by_status",
                   "by_priority",
@@ -314,6 +294,7 @@ final class ToolSchemas {
                 com.fasterxml.jackson.databind.node.ObjectNode property =
                     (com.fasterxml.jackson.databind.node.ObjectNode) field.getValue();
                 property.remove("default");
+                property.remove("description"); // the add tool's schema has them
                 String type = property.path("type").asText();
                 property.putArray("type").add(type).add("null");
                 if (property.has("enum")) {
@@ -326,11 +307,12 @@ final class ToolSchemas {
     }
   }
 
+  /**
+   * A tool's answer. Every answer also carries {@code summary}, its one line, which the server's
+   * instructions name once rather than each of the twenty schemas.
+   */
   private static String object(String properties, String... required) {
-    return item(
-        "\"summary\": {\"type\": \"string\", \"description\": \"The answer in one line.\"}, "
-            + properties,
-        required);
+    return item(properties, required);
   }
 
   /** An object schema with these properties (a JSON fragment) and required keys. */

@@ -416,4 +416,18 @@ final class AgentToolsTest {
         .contains("longer than the most accepted")
         .doesNotContain("Exception");
   }
+
+  @Test
+  void answerSizes_stayWithinWhatAnAgentReadsEasily() throws IOException {
+    JsonNode tools = session.request("tools/list", "{}").path("result");
+    assertThat(tools.toString().length())
+        .as("tools/list, every tool with its schemas (BENCHMARKS.md: answer sizes)")
+        .isLessThan(25_000);
+
+    ok("scheduler_add_task", NIGHTLY.replace("\"nightly\"", "\"nightly-backup\""));
+    JsonNode row = ok("scheduler_list_tasks", "{}").path("tasks").get(0);
+    assertThat(row.toString().length()).as(row.toString()).isLessThan(100);
+    assertThat(row.path("next").asText()).isNotEmpty();
+    assertThat(row.path("status").asText()).isEqualTo("scheduled");
+  }
 }
