@@ -15,7 +15,7 @@ describe("one server", () => {
     await session?.client.close();
   });
 
-  test("lists nineteen tools, each with input and output schema and annotations", async () => {
+  test("lists twenty tools, each with input and output schema and annotations", async () => {
     const { tools } = await session.client.listTools();
     const names = tools.map((t) => t.name);
     assert.equal(tools.length, 20, names.join(", "));
