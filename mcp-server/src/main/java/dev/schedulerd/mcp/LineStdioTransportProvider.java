@@ -113,7 +113,7 @@ public final class LineStdioTransportProvider implements McpServerTransportProvi
   private static final java.util.regex.Pattern LEADING_ID =
       java.util.regex.Pattern.compile(
           "^\\s*\\{\\s*(?:\"jsonrpc\"\\s*:\\s*\"[^\"]{0,16}\"\\s*,\\s*)?\"id\"\\s*:\\s*"
-              + "(\"(?:[^\"\\\\]|\\\\.){0,256}\"|-?\\d{1,18})");
+              + "(\"(?:[^\"\\\\]|\\\\.){0,256}\"|-?\\d{1,18})(?=\\s*[,}])");
 
   @Override
   public void setSessionFactory(McpServerSession.Factory sessionFactory) {
@@ -223,7 +223,13 @@ public final class LineStdioTransportProvider implements McpServerTransportProvi
             refusal);
         return;
       }
-      String refused = guard.refuse(request.method(), request.params());
+      String refused;
+      try {
+        refused = guard.refuse(request.method(), request.params());
+      } catch (RuntimeException e) { // e.g. the store is down: the SDK answers the request
+        log.warn("Could not check request {}: {}", request.method(), e.toString());
+        refused = null;
+      }
       if (refused != null) {
         writeError(request.id(), McpSchema.ErrorCodes.INVALID_PARAMS, refused);
         return;

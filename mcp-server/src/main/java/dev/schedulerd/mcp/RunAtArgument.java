@@ -46,10 +46,10 @@ final class RunAtArgument {
           "'"
               + text
               + "' has no offset, so the moment it names is unknown: add an offset or Z (e.g. \""
-              + local
-              + ":00-05:00\" or \""
-              + local
-              + ":00Z\"), or give time_zone (e.g. \"America/New_York\")");
+              + local.atOffset(ZoneOffset.ofHours(-5))
+              + "\" or \""
+              + local.atOffset(ZoneOffset.UTC)
+              + "\"), or give time_zone (e.g. \"America/New_York\")");
     }
     List<ZoneOffset> offsets = zone.getRules().getValidOffsets(local);
     ZonedDateTime resolved = ZonedDateTime.ofLocal(local, zone, null);

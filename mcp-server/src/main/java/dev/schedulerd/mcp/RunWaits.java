@@ -30,8 +30,11 @@ final class RunWaits implements SchedulerListener, AutoCloseable {
   static final int MAX_SECONDS = 60;
   static final int DEFAULT_SECONDS = 30;
 
-  /** Waits in progress at once, at most: each holds one of the MCP server's handler threads. */
-  static final int MAX_WAITING = 16;
+  /**
+   * Waits in progress at once, at most: each holds one of the MCP server's handler threads (Reactor
+   * runs them on ten per core), and a quarter of those is all waits may take from other tools.
+   */
+  static final int MAX_WAITING = Math.max(2, Runtime.getRuntime().availableProcessors() * 10 / 4);
 
   private static final Duration RECHECK = Duration.ofMillis(500);
 
@@ -49,10 +52,10 @@ final class RunWaits implements SchedulerListener, AutoCloseable {
   Map<String, Object> await(String taskId, int seconds, Describer describe)
       throws InterruptedException {
     if (!slots.tryAcquire()) {
-      throw new ToolInputException(
-          "task_id",
+      throw new IllegalStateException(
           MAX_WAITING
-              + " waits are already in progress; wait for one to end, or use scheduler_get_task");
+              + " waits are already in progress, the most this daemon allows; try again when one"
+              + " ends, or use scheduler_get_task");
     }
     long startNanos = System.nanoTime();
     try {

@@ -64,7 +64,7 @@ final class SchedulerResources implements SchedulerListener, AutoCloseable {
     }
     if (!uri.startsWith(TASK_URI_PREFIX)) {
       return "resources/subscribe: no resource '"
-          + uri
+          + TaskViews.oneLine(uri)
           + "'; subscribe to "
           + STATUS_URI
           + " or "
@@ -75,10 +75,8 @@ final class SchedulerResources implements SchedulerListener, AutoCloseable {
     return scheduler.get(taskId).isPresent()
         ? null
         : "resources/subscribe: no task '"
-            + taskId
-            + "' (uri "
-            + uri
-            + "); scheduler_list_tasks shows the existing ones";
+            + TaskViews.oneLine(taskId)
+            + "'; scheduler_list_tasks shows the existing ones";
   }
 
   void attach(McpSyncServer mcpServer) {

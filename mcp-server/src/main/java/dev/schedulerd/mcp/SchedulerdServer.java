@@ -83,6 +83,11 @@ public final class SchedulerdServer implements AutoCloseable {
     resources.attach(server);
   }
 
+  /** The transport, for tests that replace its request guard. */
+  LineStdioTransportProvider transport() {
+    return transport;
+  }
+
   /** Blocks until the client closes its end. */
   public void awaitSessionEnd() throws InterruptedException {
     transport.awaitSessionEnd();

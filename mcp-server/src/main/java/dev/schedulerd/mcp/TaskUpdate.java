@@ -160,7 +160,14 @@ final class TaskUpdate {
                       .orElse(CronDialect.UNIX)
                   : cron.dialect(),
               zoneGiven ? zone : cron.zone());
-      case Schedule.At at when !dialectGiven -> new Schedule.At(at.instant(), zone);
+      // The same wall-clock time in the new zone, as a cron's times move: "make it 14:30 Berlin
+      // time". A time given with an offset only (no zone) keeps its instant, shown in the zone.
+      case Schedule.At at when !dialectGiven ->
+          at.zone() == null || zone == null
+              ? new Schedule.At(at.instant(), zone)
+              : RunAtArgument.parse(
+                      java.time.LocalDateTime.ofInstant(at.instant(), at.zone()).toString(), zone)
+                  .at();
       default ->
           throw new ToolInputException(
               zoneGiven ? "time_zone" : "cron_dialect",

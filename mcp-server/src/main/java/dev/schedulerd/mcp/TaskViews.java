@@ -402,7 +402,7 @@ final class TaskViews {
   private static final java.util.regex.Pattern HTML_SCRIPT =
       java.util.regex.Pattern.compile("(?is)<script[^>]*>.*?</script>|<style[^>]*>.*?</style>");
   private static final java.util.regex.Pattern HTML_TAG =
-      java.util.regex.Pattern.compile("<[^>]*>");
+      java.util.regex.Pattern.compile("<[^<>]*>");
   private static final java.util.regex.Pattern WHITE_SPACE =
       java.util.regex.Pattern.compile("\\s+");
 

@@ -101,4 +101,18 @@ final class PartialUpdateTest {
         .contains("task_id")
         .contains("nope");
   }
+
+  @Test
+  void theTimeZoneAlone_onALocalOneOff_keepsItsWallClockTimeInTheNewZone() throws IOException {
+    JsonNode added =
+        session.call(
+            "scheduler_add_task",
+            "{\"task_id\":\"call\",\"task_type\":\"log\",\"run_at\":\"2099-12-05T14:30\","
+                + "\"time_zone\":\"America/New_York\",\"config\":{\"message\":\"call\"}}");
+    assertThat(added.path("isError").asBoolean()).as(added.toString()).isFalse();
+
+    JsonNode task = update("{\"task_id\":\"call\",\"time_zone\":\"Europe/Berlin\"}").path("task");
+    assertThat(task.path("schedule").path("run_at_local").asText())
+        .isEqualTo("2099-12-05T14:30+01:00[Europe/Berlin]");
+  }
 }

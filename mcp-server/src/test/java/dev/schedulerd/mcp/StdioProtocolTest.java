@@ -269,6 +269,13 @@ final class StdioProtocolTest {
     send("{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":5,\"params\":\"" + padding + "\"}");
     assertThat(read().path("id").isNull()).as("an id after other fields is not guessed").isTrue();
 
+    send("{\"id\":12345678901234567890123,\"params\":\"" + padding + "\"}");
+    assertThat(read().path("id").isNull()).as("an id too long to be a long is not cut").isTrue();
+    send("{\"id\":1.5,\"params\":\"" + padding + "\"}");
+    assertThat(read().path("id").isNull())
+        .as("nor is a fraction read as its integer part")
+        .isTrue();
+
     assertThat(call(78, "scheduler_get_status", "{}").path("isError").asBoolean()).isFalse();
   }
 
@@ -295,5 +302,20 @@ final class StdioProtocolTest {
     JsonNode accepted = read();
     assertThat(accepted.path("id").asInt()).isEqualTo(92);
     assertThat(accepted.has("error")).as(accepted.toString()).isFalse();
+  }
+
+  @Test
+  void aGuardThatFails_letsTheRequestThrough_andTheSessionGoesOn() throws IOException {
+    server
+        .transport()
+        .guardRequests(
+            (method, params) -> {
+              throw new IllegalStateException("the store is unreachable");
+            });
+    send(
+        "{\"jsonrpc\":\"2.0\",\"id\":95,\"method\":\"resources/subscribe\",\"params\":"
+            + "{\"uri\":\"schedulerd://status\"}}");
+    assertThat(read().path("id").asInt()).isEqualTo(95);
+    assertThat(call(96, "scheduler_get_status", "{}").path("isError").asBoolean()).isFalse();
   }
 }

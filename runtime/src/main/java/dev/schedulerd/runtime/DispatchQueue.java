@@ -48,6 +48,11 @@ final class DispatchQueue {
     /** Under overlap=allow: its fire time becomes a task of its own instead of a run. */
     final boolean spawnsRuns;
 
+    /**
+     * The rerun of a fire time whose run was interrupted or abandoned, not a fire time of its own.
+     */
+    final boolean rerun;
+
     /** {@link #dueAt} as saturated epoch nanoseconds, for the comparators. */
     final long dueNanos;
 
@@ -70,6 +75,7 @@ final class DispatchQueue {
       this.missedAt = offer.missedAt();
       this.resources = offer.resources();
       this.spawnsRuns = offer.spawnsRuns();
+      this.rerun = offer.rerun();
       this.dueNanos = epochNanos(dueAt);
       this.rankNanos = rankNanos(dueAt, agingStep, agingStepNanos, offer.priority().ordinal());
       this.sequence = sequence;
@@ -90,7 +96,8 @@ final class DispatchQueue {
           newDueAt,
           missedAt,
           resources,
-          spawnsRuns);
+          spawnsRuns,
+          rerun);
     }
   }
 
@@ -109,7 +116,8 @@ final class DispatchQueue {
       Instant dueAt,
       @Nullable Instant missedAt,
       List<String> resources,
-      boolean spawnsRuns) {
+      boolean spawnsRuns,
+      boolean rerun) {
 
     Offer(
         String taskId,
@@ -118,7 +126,7 @@ final class DispatchQueue {
         String executorKind,
         TaskStatus status,
         Instant dueAt) {
-      this(taskId, version, priority, executorKind, status, dueAt, null, List.of(), false);
+      this(taskId, version, priority, executorKind, status, dueAt, null, List.of(), false, false);
     }
   }
 

@@ -97,6 +97,9 @@ public final class Scheduler implements AutoCloseable {
 
   private static final Duration MAX_RECORD_RETRY = Duration.ofSeconds(2);
 
+  /** How long a finished run's record is written again at most: a database restart, not more. */
+  private static final Duration MAX_RECORD_RETRYING = Duration.ofMinutes(5);
+
   /** Fire times this much before a node's start are missed; later ones run late. */
   private static final Duration AWAY_MARGIN = Duration.ofSeconds(1);
 
@@ -143,6 +146,13 @@ public final class Scheduler implements AutoCloseable {
   private final ReentrantLock lifecycleLock = new ReentrantLock();
   private volatile Lifecycle lifecycle = Lifecycle.NEW;
   private volatile @Nullable Instant startedAt;
+
+  /**
+   * When this node started, if no other node sharing the store was up then: fire times before it
+   * passed while no schedulerd ran. Null when another node was up (they were its to run).
+   */
+  private volatile @Nullable Instant startedAlone;
+
   private volatile boolean dispatchPaused;
   private volatile @Nullable Instant dispatchPausedSince;
   private volatile @Nullable PauseWindow lastDispatchPause;
@@ -806,6 +816,8 @@ public final class Scheduler implements AutoCloseable {
   /** Requires lifecycleLock held. */
   private void startLocked() {
     stopRequested = false;
+    Instant starting = clock.instant(); // before loading: fire times due meanwhile are not missed
+    startedAlone = othersUp() ? null : starting;
     queue.clear();
     syncLock.lock();
     try {
@@ -1011,7 +1023,7 @@ public final class Scheduler implements AutoCloseable {
           + " to "
           + pause.until();
     }
-    Instant started = startedAt;
+    Instant started = startedAlone;
     if (started != null && fire.isBefore(started)) {
       return "schedulerd was not running at its fire time (node "
           + nodeId
@@ -1030,12 +1042,12 @@ public final class Scheduler implements AutoCloseable {
    * node still up is about to run: the margin leaves it to run late instead.
    */
   private boolean missedWhileAway(DispatchQueue.Entry entry) {
-    if (entry.missedAt == null) {
-      return false; // not a recurring fire time: it runs late instead
+    if (entry.missedAt == null || entry.rerun) {
+      return false; // not a recurring fire time, or the rerun of an interrupted one: runs late
     }
     Instant due = entry.dueAt;
-    Instant started = startedAt;
-    if (started != null && due.isBefore(started.minus(AWAY_MARGIN))) {
+    Instant awayUntil = startedAlone;
+    if (awayUntil != null && due.isBefore(awayUntil.minus(AWAY_MARGIN))) {
       return true;
     }
     PauseWindow pause = lastDispatchPause;
@@ -1113,7 +1125,7 @@ public final class Scheduler implements AutoCloseable {
       claimedLock.unlock();
     }
     for (InFlight run : inFlight.values()) {
-      if (run.started) {
+      if (run.started && !run.isSettled()) {
         wake = earliest(wake, run.deadline);
         Instant superseded = run.supersededAt;
         if (superseded != null) {
@@ -1330,11 +1342,15 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
-  /** Times out overdue runs and renews leases that are due for it. */
+  /**
+   * Times out overdue runs and renews leases that are due for it. A settled run (ended, its record
+   * being written) only has its lease renewed: the write may take a while when the store is down.
+   */
   private void checkInFlight(Instant now) {
     for (InFlight run : inFlight.values()) {
       Instant superseded = run.supersededAt;
-      if (run.started && superseded != null && !superseded.isAfter(now)) {
+      boolean live = run.started && !run.isSettled();
+      if (live && superseded != null && !superseded.isAfter(now)) {
         if (run.settle()) {
           run.cancel();
           offTicker(
@@ -1348,7 +1364,7 @@ public final class Scheduler implements AutoCloseable {
                           + " came while it still ran (overlap=cancel_previous)",
                       false));
         }
-      } else if (run.started && !run.deadline.isAfter(now)) {
+      } else if (live && !run.deadline.isAfter(now)) {
         if (run.settle()) {
           run.cancel();
           Duration timeout = Duration.between(run.startedAt, run.deadline);
@@ -1516,6 +1532,9 @@ public final class Scheduler implements AutoCloseable {
    */
   private Optional<Recorded> recordFinished(InFlight run, RunRecord record, boolean retryable) {
     Duration wait = FIRST_RECORD_RETRY;
+    // However long renewals keep the lease: a store that answers renewals but refuses this write
+    // for good (a bug, a constraint) must not hold the run's slot forever.
+    Instant giveUpAt = clock.instant().plus(MAX_RECORD_RETRYING);
     while (true) {
       try {
         // A client may have updated the definition while it ran: the next fire time follows it.
@@ -1531,7 +1550,8 @@ public final class Scheduler implements AutoCloseable {
             .complete(run.taskId(), run.runId, next.state(), record, next.notRun())
             .map(task -> new Recorded(task, next.notRun()));
       } catch (RuntimeException e) {
-        if (!clock.instant().plus(wait).isBefore(run.leaseUntil)) {
+        Instant retryAt = clock.instant().plus(wait);
+        if (!retryAt.isBefore(run.leaseUntil) || !retryAt.isBefore(giveUpAt)) {
           throw e;
         }
         log.warn(
@@ -1610,11 +1630,13 @@ public final class Scheduler implements AutoCloseable {
   /** How many of the task's latest runs in a row were abandoned. */
   private int abandonedInARow(StoredTask task) {
     int count = 0;
-    for (RunRecord run : store.runs(task.id(), MAX_ABANDONED_IN_A_ROW)) {
-      if (run.outcome() != RunOutcome.ABANDONED) {
+    for (RunRecord run : store.runs(task.id(), MAX_ABANDONED_IN_A_ROW * 4)) {
+      if (run.outcome().isNotRun()) {
+        continue; // a missed or skipped fire time between them: not a run
+      }
+      if (run.outcome() != RunOutcome.ABANDONED || ++count == MAX_ABANDONED_IN_A_ROW) {
         break;
       }
-      count++;
     }
     return count;
   }
@@ -1923,6 +1945,16 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
+  /** Whether another node sharing the store sent a heartbeat lately. */
+  private boolean othersUp() {
+    try {
+      return nodes().stream().anyMatch(node -> !node.nodeId().equals(nodeId));
+    } catch (RuntimeException e) {
+      log.warn("Could not read the nodes sharing the store; assuming others are up", e);
+      return true;
+    }
+  }
+
   /** The nodes sharing the store that sent a heartbeat in the last three intervals. */
   public List<NodeInfo> nodes() {
     return store.nodes(leaseClock.instant().minus(HEARTBEAT_INTERVAL.multipliedBy(3)));
@@ -2019,6 +2051,13 @@ public final class Scheduler implements AutoCloseable {
         });
   }
 
+  /** Whether the task is due again because its last run was interrupted or abandoned. */
+  private static boolean isRerun(TaskState state) {
+    RunRecord last = state.lastRun();
+    return last != null
+        && (last.outcome() == RunOutcome.INTERRUPTED || last.outcome() == RunOutcome.ABANDONED);
+  }
+
   /** Puts the task on the queue when its state is queued, else takes it off. */
   private void enqueue(StoredTask task) {
     TaskState state = task.state();
@@ -2042,7 +2081,8 @@ public final class Scheduler implements AutoCloseable {
               missedAt,
               definition.resources(),
               definition.schedule().recurring()
-                  && definition.firePolicy().overlap() == FirePolicy.Overlap.ALLOW));
+                  && definition.firePolicy().overlap() == FirePolicy.Overlap.ALLOW,
+              isRerun(state)));
     } else {
       queue.remove(task.id(), task.version());
       if (state.status() == TaskStatus.WAITING) {

@@ -33,8 +33,13 @@ final class FirePolicyTest {
 
   /** Runs on the calling thread: a run ends within runDue. */
   private Scheduler synchronous() {
+    return synchronous("node-a");
+  }
+
+  private Scheduler synchronous(String nodeId) {
     return started(
         Scheduler.builder()
+            .nodeId(nodeId)
             .store(store)
             .executors(ExecutorRegistry.of(recording))
             .clock(clock)
@@ -259,6 +264,20 @@ final class FirePolicyTest {
         .containsExactly(
             t0.plusSeconds(10), t0.plusSeconds(20), t0.plusSeconds(30), t0.plusSeconds(40));
     assertThat(stored("t").state().nextDueAt()).isEqualTo(t0.plusSeconds(50));
+  }
+
+  @Test
+  void aNodeStartingWhileAnotherIsUp_runsALateFireTime_insteadOfCallingItMissed() {
+    Scheduler first = synchronous(); // up, but does not get to the fire time in time
+    first.add(everyTenSeconds("t", MissedFires.Mode.SKIP));
+    clock.advance(Duration.ofSeconds(15));
+    Scheduler second = synchronous("node-b"); // sees the first one's heartbeat
+    second.runDue();
+
+    assertThat(oldestFirst("t"))
+        .extracting(RunRecord::outcome)
+        .as("5 s late, with a node up: not missed")
+        .containsExactly(RunOutcome.SUCCESS);
   }
 
   @Test

@@ -33,6 +33,7 @@ final class RunRecordingTest {
   private final TestExecutors.Recording recording = new TestExecutors.Recording();
   private final AtomicBoolean storeDown = new AtomicBoolean();
   private final List<Duration> waits = new ArrayList<>();
+  private final List<Runnable> duringWaits = new ArrayList<>();
   private final Scheduler scheduler =
       Scheduler.builder()
           .store(store)
@@ -42,10 +43,12 @@ final class RunRecordingTest {
           .random(() -> 0.0)
           .runExecutor(Runnable::run)
           .manualTicks()
+          .leaseDuration(Duration.ofSeconds(10))
           .sleeper(
               wait -> {
                 waits.add(wait);
                 clock.advance(wait);
+                duringWaits.forEach(Runnable::run);
               })
           .build();
 
@@ -99,13 +102,13 @@ final class RunRecordingTest {
 
     scheduler.runDue();
 
-    assertThat(waits).as("bounded by the 30 s lease").isNotEmpty();
+    assertThat(waits).as("bounded by the 10 s lease").isNotEmpty();
     assertThat(waits.stream().reduce(Duration.ZERO, Duration::plus))
-        .isLessThan(Duration.ofSeconds(30));
+        .isLessThan(Duration.ofSeconds(10));
     assertThat(store.find("once").orElseThrow().state().status()).isEqualTo(TaskStatus.RUNNING);
 
     storeDown.set(false);
-    clock.advance(Duration.ofSeconds(30));
+    clock.advance(Duration.ofSeconds(10));
     scheduler.runDue(); // the lease expired: recorded abandoned, due again at once
     scheduler.runDue();
 
@@ -144,5 +147,62 @@ final class RunRecordingTest {
     assertThat(store.find("crasher").orElseThrow().state().status())
         .as("its runs keep taking their node down: the third counts, and no attempt is left")
         .isEqualTo(TaskStatus.FAILED);
+  }
+
+  @Test
+  void whileTheWriteIsRetried_theLeaseIsRenewed_evenPastTheRunsTimeout() {
+    scheduler.start();
+    scheduler.add(
+        TaskDefinition.builder("timed", "record")
+            .retryPolicy(RetryPolicy.maxAttempts(1))
+            .timeout(Duration.ofSeconds(2))
+            .build());
+    java.time.Instant storeBackAt = clock.instant().plusSeconds(14); // past the 10 s lease
+    storeDown.set(true);
+    duringWaits.add(
+        () -> {
+          if (!clock.instant().isBefore(storeBackAt)) {
+            storeDown.set(false);
+          }
+          scheduler.runDue(); // the ticker's round: renewals are due every 5 s
+        });
+
+    scheduler.runDue();
+
+    assertThat(store.runs("timed", 10))
+        .extracting(RunRecord::outcome)
+        .as("recorded as it ended, 14 s later, its lease renewed meanwhile")
+        .containsExactly(RunOutcome.SUCCESS);
+    assertThat(store.find("timed").orElseThrow().state().status()).isEqualTo(TaskStatus.COMPLETED);
+  }
+
+  @Test
+  void aRecurringRunInterruptedByACrash_runsAgain_evenUnderMissedFirePolicySkip() {
+    TaskDefinition hourly =
+        TaskDefinition.builder("hourly", "record")
+            .schedule(dev.schedulerd.api.Schedule.every(Duration.ofHours(1)))
+            .firePolicy(
+                dev.schedulerd.api.FirePolicy.DEFAULT.withMissed(
+                    new dev.schedulerd.api.FirePolicy.MissedFires(
+                        dev.schedulerd.api.FirePolicy.MissedFires.Mode.SKIP,
+                        Duration.ofDays(1),
+                        10,
+                        Duration.ofSeconds(60))))
+            .build();
+    store.insert(hourly, TaskState.initial(clock.instant(), clock.instant()));
+    long version = store.find("hourly").orElseThrow().version();
+    // This node ran it, then the process was killed; it starts again ten minutes later.
+    Lease held =
+        new Lease("node-test", "run-0", clock.instant(), clock.instant().plusSeconds(3600));
+    assertThat(store.claim("hourly", version, held)).isPresent();
+    clock.advance(Duration.ofMinutes(10));
+
+    scheduler.start();
+    scheduler.runDue();
+
+    assertThat(recording.runsInOrder()).containsExactly("hourly");
+    assertThat(store.runs("hourly", 10))
+        .extracting(RunRecord::outcome)
+        .containsExactly(RunOutcome.SUCCESS, RunOutcome.INTERRUPTED);
   }
 }

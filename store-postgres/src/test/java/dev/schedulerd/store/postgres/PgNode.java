@@ -26,8 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * URL NODE_ID OUT_FILE [LEASE_MS [MAX_CONCURRENT_RUNS]]. Reads {@code add FROM COUNT DUE_IN_MS},
  * {@code slow ID MS [RETRY_MS]} and {@code quit} on stdin and prints {@code ready}, {@code added}
  * and {@code slow added}. Executor {@code work} appends {@code TASK NODE} to OUT_FILE; executor
- * {@code slow} appends {@code start TASK NODE RUN_ID INSTANT}, sleeps the task's {@code ms} (on its
- * first attempt) or {@code retry_ms} (later; -1 waits until the file OUT_FILE.release exists), then
+ * {@code slow} appends {@code start TASK NODE RUN_ID INSTANT}, sleeps the task's {@code ms} (its
+ * first attempt on the node that added it) or {@code retry_ms} (a rerun; -1 waits until the file
+ * OUT_FILE.release exists), then
  * appends {@code end TASK NODE RUN_ID INSTANT}.
  */
 public final class PgNode {
@@ -79,8 +80,10 @@ public final class PgNode {
           public ExecutionResult execute(ExecutionContext context) throws Exception {
             String run = context.task().id() + " " + nodeId + " " + context.runId();
             append.line("start " + run + " " + Instant.now());
+            // The node that added it sleeps ms on the first attempt; a rerun (a retry, or a run
+            // taken over from a dead node, whose attempt does not count) sleeps retry_ms.
             long ms =
-                context.attempt() == 1
+                context.attempt() == 1 && nodeId.equals(context.config().path("node").asText())
                     ? context.config().path("ms").asLong()
                     : context.config().path("retry_ms").asLong();
             if (ms >= 0) {
@@ -117,6 +120,7 @@ public final class PgNode {
                   .config(
                       com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
                           .objectNode()
+                          .put("node", nodeId)
                           .put("ms", Long.parseLong(parts[2]))
                           .put("retry_ms", parts.length > 3 ? Long.parseLong(parts[3]) : 0))
                   .retryPolicy(
