@@ -28,8 +28,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * and {@code slow added}. Executor {@code work} appends {@code TASK NODE} to OUT_FILE; executor
  * {@code slow} appends {@code start TASK NODE RUN_ID INSTANT}, sleeps the task's {@code ms} (its
  * first attempt on the node that added it) or {@code retry_ms} (a rerun; -1 waits until the file
- * OUT_FILE.release exists), then
- * appends {@code end TASK NODE RUN_ID INSTANT}.
+ * OUT_FILE.release exists), then appends {@code end TASK NODE RUN_ID INSTANT}.
  */
 public final class PgNode {
   private PgNode() {}
