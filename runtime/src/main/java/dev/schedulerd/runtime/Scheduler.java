@@ -2,7 +2,6 @@ package dev.schedulerd.runtime;
 
 import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.Lease;
-import dev.schedulerd.api.RetryPolicy;
 import dev.schedulerd.api.RunOutcome;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.Schedule;
@@ -89,9 +88,6 @@ public final class Scheduler implements AutoCloseable {
   /** Delay before retrying a claim after the store failed. */
   private static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(1);
 
-  /** The third abandoned run in a row counts as a failed attempt; earlier ones do not. */
-  private static final int MAX_ABANDONED_IN_A_ROW = 3;
-
   /** A finished run's record is written again after these waits while the store is unreachable. */
   private static final Duration FIRST_RECORD_RETRY = Duration.ofMillis(100);
 
@@ -129,6 +125,7 @@ public final class Scheduler implements AutoCloseable {
 
   private final FireTimes fireTimes;
   private final FirePlanner firePlanner;
+  private final NextStates nextStates;
   private final Map<String, Integer> resourceCapacity;
   private final DispatchQueue queue;
   private final String nodeId;
@@ -137,7 +134,6 @@ public final class Scheduler implements AutoCloseable {
   private final Duration claimAhead;
   private final Duration stopGrace;
   private final Duration defaultTimeout;
-  private final DoubleSupplier random;
   private final Sleeper sleeper;
   private final Executor runExecutor;
   private final List<SchedulerListener> listeners;
@@ -224,6 +220,7 @@ public final class Scheduler implements AutoCloseable {
     this.leaseClock = store.sharedClock().orElse(builder.clock);
     this.fireTimes = new FireTimes(builder.defaultZone);
     this.firePlanner = new FirePlanner(fireTimes);
+    this.nextStates = new NextStates(fireTimes, firePlanner, builder.random, builder.nodeId);
     this.queue =
         new DispatchQueue(
             builder.maxConcurrentRuns,
@@ -237,7 +234,6 @@ public final class Scheduler implements AutoCloseable {
     this.claimAhead = builder.claimAhead;
     this.stopGrace = builder.stopGrace;
     this.defaultTimeout = builder.defaultTimeout;
-    this.random = builder.random;
     Sleeper customSleeper = builder.sleeper;
     this.sleeper = customSleeper != null ? customSleeper : Scheduler::awaitRetry;
     this.runExecutor = runExecutor;
@@ -265,7 +261,7 @@ public final class Scheduler implements AutoCloseable {
     checkRoomFor(1);
     checkDependenciesExist(normalized, Map.of());
     Instant now = clock.instant();
-    StoredTask stored = store.insert(normalized, initialState(normalized, now));
+    StoredTask stored = store.insert(normalized, nextStates.initial(normalized, now));
     enqueue(stored);
     listeners.forEach(l -> guarded("taskAdded", () -> l.taskAdded(stored)));
     return stored;
@@ -312,7 +308,7 @@ public final class Scheduler implements AutoCloseable {
     Instant now = clock.instant();
     List<StoredTask> tasks = new ArrayList<>();
     for (TaskDefinition definition : normalized) {
-      tasks.add(new StoredTask(definition, initialState(definition, now)));
+      tasks.add(new StoredTask(definition, nextStates.initial(definition, now)));
     }
     List<StoredTask> stored = store.insertAll(tasks);
     for (StoredTask task : stored) {
@@ -320,18 +316,6 @@ public final class Scheduler implements AutoCloseable {
       listeners.forEach(l -> guarded("taskAdded", () -> l.taskAdded(task)));
     }
     return stored;
-  }
-
-  private TaskState initialState(TaskDefinition definition, Instant now) {
-    if (!definition.dependencies().isEmpty()) {
-      return TaskState.waiting(now);
-    }
-    Instant firstFire = fireTimes.first(definition.schedule(), now);
-    TaskState initial = TaskState.initial(firstFire, now);
-    if (definition.schedule().recurring()) {
-      initial = initial.rescheduled(firstFire, jittered(definition, firstFire), now);
-    }
-    return initial;
   }
 
   /**
@@ -446,7 +430,8 @@ public final class Scheduler implements AutoCloseable {
           }
           if (status == TaskStatus.SCHEDULED) {
             Instant fire = fireTimes.first(normalized.schedule(), now);
-            return new Change(normalized, state.rescheduled(fire, jittered(normalized, fire), now));
+            return new Change(
+                normalized, state.rescheduled(fire, nextStates.jittered(normalized, fire), now));
           }
           return new Change(normalized, state); // RETRY_WAIT, RUNNING, PAUSED: see above
         });
@@ -513,12 +498,13 @@ public final class Scheduler implements AutoCloseable {
             if (fire.isAfter(now)) {
               return new Change(
                   definition,
-                  state.scheduled(fire, jittered(definition, fire), 0, state.lastRun(), now));
+                  state.scheduled(
+                      fire, nextStates.jittered(definition, fire), 0, state.lastRun(), now));
             }
             // Fire times that passed during the pause follow the missed-fire policy.
             FirePlanner.Plan plan =
                 firePlanner.missed(definition, fire, now, "the task was paused");
-            List<RunRecord> records = notRunRecords(current, plan, now);
+            List<RunRecord> records = nextStates.notRunRecords(current, plan, now);
             if (plan.next().isEmpty()) {
               return new Change(
                   definition, state.finished(TaskStatus.COMPLETED, state.lastRun(), now), records);
@@ -526,7 +512,8 @@ public final class Scheduler implements AutoCloseable {
             Instant next = plan.next().get();
             return new Change(
                 definition,
-                state.scheduled(next, dueOf(definition, plan, now), 0, state.lastRun(), now),
+                state.scheduled(
+                    next, nextStates.dueOf(definition, plan, now), 0, state.lastRun(), now),
                 records);
           }
           Instant due =
@@ -1545,7 +1532,9 @@ public final class Scheduler implements AutoCloseable {
                     .map(StoredTask::definition)
                     .orElse(run.claimed.definition()),
                 run.claimed.state());
-        Next next = nextState(claimed, record, retryable, clock.instant());
+        NextStates.Next next =
+            nextStates.after(
+                claimed, record, retryable, clock.instant(), () -> abandonedInARow(claimed));
         return store
             .complete(run.taskId(), run.runId, next.state(), record, next.notRun())
             .map(task -> new Recorded(task, next.notRun()));
@@ -1576,103 +1565,6 @@ public final class Scheduler implements AutoCloseable {
 
   /** A finished run's task as written, and the fire times recorded as not run with it. */
   private record Recorded(StoredTask task, List<RunRecord> notRun) {}
-
-  /** A task's state after a run, and the records of fire times passed over meanwhile. */
-  private record Next(TaskState state, List<RunRecord> notRun) {
-    Next(TaskState state) {
-      this(state, List.of());
-    }
-  }
-
-  /** The task's state after {@code record}: retry, next fire time, or done. */
-  private Next nextState(StoredTask task, RunRecord record, boolean retryable, Instant now) {
-    TaskDefinition definition = task.definition();
-    TaskState state = task.state();
-    Instant fireTime = state.fireTime() != null ? state.fireTime() : record.scheduledFor();
-    switch (record.outcome()) {
-      case SUCCESS, CANCELLED -> {
-        return afterLastAttempt(task, fireTime, record, now, TaskStatus.COMPLETED);
-      }
-      case INTERRUPTED -> {
-        // Not the task's fault: the attempt does not count, and it is due again at once.
-        return new Next(
-            state.scheduled(fireTime, record.scheduledFor(), record.attempt() - 1, record, now));
-      }
-      case ABANDONED -> {
-        // Its node died or lost the store, not the task: the attempt does not count, unless its
-        // runs keep ending this way (the task may be what brings its node down).
-        if (abandonedInARow(task) + 1 < MAX_ABANDONED_IN_A_ROW) {
-          return new Next(
-              state.scheduled(fireTime, record.scheduledFor(), record.attempt() - 1, record, now));
-        }
-        return failedAttempt(task, fireTime, record, retryable, now);
-      }
-      case FAILED, TIMED_OUT -> {
-        return failedAttempt(task, fireTime, record, retryable, now);
-      }
-      case MISSED, SKIPPED ->
-          throw new IllegalArgumentException("a " + record.outcome() + " fire time did not run");
-    }
-    throw new AssertionError(record.outcome());
-  }
-
-  /** A failed attempt: retried after its backoff while attempts are left. */
-  private Next failedAttempt(
-      StoredTask task, Instant fireTime, RunRecord record, boolean retryable, Instant now) {
-    RetryPolicy retries = task.definition().retryPolicy();
-    if (retryable && record.attempt() < retries.maxAttempts()) {
-      Duration delay = retries.delayAfter(record.attempt(), random.getAsDouble());
-      return new Next(task.state().retryWait(now.plus(delay), record, now));
-    }
-    return afterLastAttempt(task, fireTime, record, now, TaskStatus.FAILED);
-  }
-
-  /** How many of the task's latest runs in a row were abandoned. */
-  private int abandonedInARow(StoredTask task) {
-    int count = 0;
-    for (RunRecord run : store.runs(task.id(), MAX_ABANDONED_IN_A_ROW * 4)) {
-      if (run.outcome().isNotRun()) {
-        continue; // a missed or skipped fire time between them: not a run
-      }
-      if (run.outcome() != RunOutcome.ABANDONED || ++count == MAX_ABANDONED_IN_A_ROW) {
-        break;
-      }
-    }
-    return count;
-  }
-
-  /**
-   * A recurring task moves to its next fire time, passing over those that came while the run ran by
-   * its overlap policy (or going on with a run_all catch-up); a one-shot task ends in {@code
-   * terminal}.
-   */
-  private Next afterLastAttempt(
-      StoredTask task, Instant fireTime, RunRecord record, Instant now, TaskStatus terminal) {
-    TaskDefinition definition = task.definition();
-    TaskState state = task.state();
-    if (!definition.schedule().recurring()) {
-      return new Next(state.finished(terminal, record, now));
-    }
-    // Under run_all a run is one of several catch-ups when its next fire time had passed before
-    // it started: that one was missed too and runs next. Otherwise fire times that came while it
-    // ran follow the overlap policy.
-    boolean catchingUp =
-        definition.firePolicy().missed().mode() == FirePolicy.MissedFires.Mode.RUN_ALL
-            && fireTimes
-                .next(definition.schedule(), fireTime)
-                .filter(following -> !following.isAfter(record.startedAt()))
-                .isPresent();
-    FirePlanner.Plan plan =
-        catchingUp
-            ? firePlanner.nextCatchUp(definition, fireTime, now)
-            : firePlanner.overlapped(definition, fireTime, now);
-    List<RunRecord> notRun = notRunRecords(task, plan, now);
-    if (plan.next().isEmpty()) {
-      return new Next(state.finished(TaskStatus.COMPLETED, record, now), notRun);
-    }
-    Instant next = plan.next().get();
-    return new Next(state.scheduled(next, dueOf(definition, plan, now), 0, record, now), notRun);
-  }
 
   /** A scheduled task as the queue took it, and the fire time it is due for. */
   private record DueFire(StoredTask task, Instant fire) {}
@@ -1706,11 +1598,12 @@ public final class Scheduler implements AutoCloseable {
         StoredTask task = due.task();
         Instant fire = due.fire();
         FirePlanner.Plan plan = firePlanner.missed(task.definition(), fire, now, missedCause(fire));
-        notRun = notRunRecords(task, plan, now);
+        notRun = nextStates.notRunRecords(task, plan, now);
         TaskState state = task.state();
         TaskState next =
             plan.next().isPresent()
-                ? state.rescheduled(plan.next().get(), dueOf(task.definition(), plan, now), now)
+                ? state.rescheduled(
+                    plan.next().get(), nextStates.dueOf(task.definition(), plan, now), now)
                 : state.finished(TaskStatus.COMPLETED, state.lastRun(), now);
         written = writeWithRuns(task, next, notRun);
       }
@@ -1782,7 +1675,7 @@ public final class Scheduler implements AutoCloseable {
         TaskState state = task.state();
         TaskState moved =
             next.isPresent()
-                ? state.rescheduled(next.get(), jittered(definition, next.get()), now)
+                ? state.rescheduled(next.get(), nextStates.jittered(definition, next.get()), now)
                 : state.finished(TaskStatus.COMPLETED, state.lastRun(), now);
         parent = store.update(task.id(), task.version(), moved);
       }
@@ -1818,49 +1711,11 @@ public final class Scheduler implements AutoCloseable {
   }
 
   /** The records of a plan's passed-over fire times, by this node, now. */
-  private List<RunRecord> notRunRecords(StoredTask task, FirePlanner.Plan plan, Instant now) {
-    List<RunRecord> records = new ArrayList<>(plan.notRun().size());
-    for (FirePlanner.NotRun n : plan.notRun()) {
-      Instant at = now.isBefore(n.fireTime()) ? n.fireTime() : now;
-      records.add(
-          new RunRecord(
-              n.outcome().wireName() + "-" + UUID.randomUUID(),
-              task.id(),
-              0,
-              n.fireTime(),
-              at,
-              at,
-              n.outcome(),
-              null,
-              n.reason(),
-              nodeId));
-    }
-    return records;
-  }
-
   /** Tells the listeners (metrics) of fire times passed over. */
   private void announceNotRun(StoredTask stored, List<RunRecord> notRun) {
     for (RunRecord record : notRun) {
       listeners.forEach(l -> guarded("runFinished", () -> l.runFinished(stored, record)));
     }
-  }
-
-  /** When a plan's next fire time is due: now for a catch-up or queued run, else with jitter. */
-  private Instant dueOf(TaskDefinition definition, FirePlanner.Plan plan, Instant now) {
-    Instant next = plan.next().orElseThrow();
-    if (plan.dueNow()) {
-      return next.isAfter(now) ? next : now;
-    }
-    return jittered(definition, next);
-  }
-
-  /** {@code fire} plus a random share of the task's jitter. */
-  private Instant jittered(TaskDefinition definition, Instant fire) {
-    Duration jitter = definition.firePolicy().jitter();
-    if (jitter.isZero()) {
-      return fire;
-    }
-    return fire.plusNanos((long) (jitter.toNanos() * random.getAsDouble()));
   }
 
   // ---------------------------------------------------------------- store sync and recovery
@@ -2016,6 +1871,20 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
+  /** How many of the task's latest runs in a row were abandoned. */
+  private int abandonedInARow(StoredTask task) {
+    int count = 0;
+    for (RunRecord run : store.runs(task.id(), NextStates.MAX_ABANDONED_IN_A_ROW * 4)) {
+      if (run.outcome().isNotRun()) {
+        continue; // a missed or skipped fire time between them: not a run
+      }
+      if (run.outcome() != RunOutcome.ABANDONED || ++count == NextStates.MAX_ABANDONED_IN_A_ROW) {
+        break;
+      }
+    }
+    return count;
+  }
+
   /** Records the run of {@code lease} as it ended and queues what follows, fenced by version. */
   private void recover(StoredTask task, Lease lease, RunOutcome outcome, String why) {
     Instant now = clock.instant();
@@ -2031,7 +1900,7 @@ public final class Scheduler implements AutoCloseable {
             null,
             why,
             nodeId);
-    Next next = nextState(task, record, true, now);
+    NextStates.Next next = nextStates.after(task, record, true, now, () -> abandonedInARow(task));
     Optional<StoredTask> recovered =
         store.recoverAbandoned(task.id(), task.version(), next.state(), record);
     if (recovered.isPresent() && !next.notRun().isEmpty()) {
