@@ -40,7 +40,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -136,7 +135,7 @@ public final class Scheduler implements AutoCloseable {
   private final Duration defaultTimeout;
   private final Sleeper sleeper;
   private final Executor runExecutor;
-  private final List<SchedulerListener> listeners;
+  private final SchedulerEvents events;
   private final boolean manualTicks;
 
   private final ReentrantLock lifecycleLock = new ReentrantLock();
@@ -237,7 +236,7 @@ public final class Scheduler implements AutoCloseable {
     Sleeper customSleeper = builder.sleeper;
     this.sleeper = customSleeper != null ? customSleeper : Scheduler::awaitRetry;
     this.runExecutor = runExecutor;
-    this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
+    this.events = new SchedulerEvents(builder.listeners);
     this.manualTicks = builder.manualTicks;
     store.addChangeListener(this::requestSync);
   }
@@ -263,7 +262,7 @@ public final class Scheduler implements AutoCloseable {
     Instant now = clock.instant();
     StoredTask stored = store.insert(normalized, nextStates.initial(normalized, now));
     enqueue(stored);
-    listeners.forEach(l -> guarded("taskAdded", () -> l.taskAdded(stored)));
+    events.taskAdded(stored);
     return stored;
   }
 
@@ -313,7 +312,7 @@ public final class Scheduler implements AutoCloseable {
     List<StoredTask> stored = store.insertAll(tasks);
     for (StoredTask task : stored) {
       enqueue(task);
-      listeners.forEach(l -> guarded("taskAdded", () -> l.taskAdded(task)));
+      events.taskAdded(task);
     }
     return stored;
   }
@@ -567,12 +566,12 @@ public final class Scheduler implements AutoCloseable {
 
   /** Adds a listener after the scheduler was built (e.g. the MCP server's notifications). */
   public void addListener(SchedulerListener listener) {
-    listeners.add(listener);
+    events.add(listener);
   }
 
   /** Removes a listener added with {@link #addListener}, e.g. when an MCP session ends. */
   public void removeListener(SchedulerListener listener) {
-    listeners.remove(listener);
+    events.remove(listener);
   }
 
   private record Change(TaskDefinition definition, TaskState state, List<RunRecord> notRun) {
@@ -602,8 +601,8 @@ public final class Scheduler implements AutoCloseable {
         StoredTask stored = written.get();
         enqueue(stored);
         log.info("Task {} {}", taskId, what);
-        listeners.forEach(l -> guarded("taskChanged", () -> l.taskChanged(stored)));
-        announceNotRun(stored, change.notRun());
+        events.taskChanged(stored);
+        events.notRun(stored, change.notRun());
         return stored;
       }
     }
@@ -743,7 +742,7 @@ public final class Scheduler implements AutoCloseable {
       }
     }
     if (removed) {
-      listeners.forEach(l -> guarded("taskRemoved", () -> l.taskRemoved(taskId)));
+      events.taskRemoved(taskId);
       dependencyEnded(taskId);
     }
     return removed;
@@ -1067,7 +1066,7 @@ public final class Scheduler implements AutoCloseable {
         return;
       }
       wakeUps.incrementAndGet();
-      listeners.forEach(l -> guarded("tickerWokeUp", l::tickerWokeUp));
+      events.tickerWokeUp();
     }
   }
 
@@ -1283,7 +1282,7 @@ public final class Scheduler implements AutoCloseable {
     dispatched.incrementAndGet();
     Duration lateness = Duration.between(run.scheduledFor, now);
     StoredTask task = run.claimed;
-    listeners.forEach(l -> guarded("runStarted", () -> l.runStarted(task, run.runId, lateness)));
+    events.runStarted(task, run.runId, lateness);
     try {
       runExecutor.execute(() -> execute(run));
     } catch (RejectedExecutionException e) {
@@ -1486,8 +1485,8 @@ public final class Scheduler implements AutoCloseable {
       if (recorded.isPresent()) {
         StoredTask stored = recorded.get().task();
         enqueue(stored);
-        announceNotRun(stored, recorded.get().notRun());
-        listeners.forEach(l -> guarded("runFinished", () -> l.runFinished(stored, record)));
+        events.notRun(stored, recorded.get().notRun());
+        events.runFinished(stored, record);
       } else {
         log.warn(
             "Run {} of task {} ended ({}) after its lease was lost; its result is dropped",
@@ -1612,7 +1611,7 @@ public final class Scheduler implements AutoCloseable {
     }
     if (written.isPresent()) {
       enqueue(written.get());
-      announceNotRun(written.get(), notRun);
+      events.notRun(written.get(), notRun);
     } else {
       queue.untake(entry.taskId, entry.version); // the change feed brings what changed
       requestSync();
@@ -1685,7 +1684,7 @@ public final class Scheduler implements AutoCloseable {
     if (child != null) {
       StoredTask added = child;
       enqueue(added);
-      listeners.forEach(l -> guarded("taskAdded", () -> l.taskAdded(added)));
+      events.taskAdded(added);
     }
     if (parent.isPresent()) {
       enqueue(parent.get());
@@ -1707,14 +1706,6 @@ public final class Scheduler implements AutoCloseable {
           notRun.size(),
           task.id());
       return store.update(task.id(), task.version(), next);
-    }
-  }
-
-  /** The records of a plan's passed-over fire times, by this node, now. */
-  /** Tells the listeners (metrics) of fire times passed over. */
-  private void announceNotRun(StoredTask stored, List<RunRecord> notRun) {
-    for (RunRecord record : notRun) {
-      listeners.forEach(l -> guarded("runFinished", () -> l.runFinished(stored, record)));
     }
   }
 
@@ -1916,7 +1907,7 @@ public final class Scheduler implements AutoCloseable {
               lease.owner(),
               outcome.wireName());
           enqueue(stored);
-          listeners.forEach(l -> guarded("runFinished", () -> l.runFinished(stored, record)));
+          events.runFinished(stored, record);
         });
   }
 
@@ -2038,8 +2029,8 @@ public final class Scheduler implements AutoCloseable {
     if (written.isPresent()) {
       StoredTask stored = written.get();
       enqueue(stored);
-      announceNotRun(stored, notRun);
-      listeners.forEach(l -> guarded("taskChanged", () -> l.taskChanged(stored)));
+      events.notRun(stored, notRun);
+      events.taskChanged(stored);
     }
   }
 
@@ -2052,14 +2043,6 @@ public final class Scheduler implements AutoCloseable {
     } catch (RuntimeException e) {
       return List.of(
           "executor '" + definition.executorKind() + "' could not check the config: " + e);
-    }
-  }
-
-  private static void guarded(String event, Runnable call) {
-    try {
-      call.run();
-    } catch (RuntimeException e) {
-      log.warn("A scheduler listener failed on {}; ignoring it", event, e);
     }
   }
 
