@@ -11,7 +11,6 @@ import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.executor.EnvReferenceException;
 import dev.schedulerd.api.executor.EnvReferences;
-import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.RunSecrets;
 import dev.schedulerd.api.executor.SecretMask;
@@ -43,7 +42,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -1237,7 +1235,8 @@ public final class Scheduler implements AutoCloseable {
               p.entry().dueAt,
               p.entry().status,
               now,
-              now.plus(leaseDuration.dividedBy(2)));
+              leaseDuration,
+              supersededAt(task));
       inFlight.put(run.runId, run);
       claimedLock.lock();
       try {
@@ -1416,7 +1415,10 @@ public final class Scheduler implements AutoCloseable {
     run.bindThread(Thread.currentThread());
     ExecutionResult result;
     try {
-      result = run.executor.execute(new RunContext(run));
+      result =
+          run.executor.execute(
+              new RunContext(
+                  run, executors.envPolicy(run.executorKind()), environment, secretMask));
       if (result == null) {
         result = ExecutionResult.failure("the executor returned no result");
       }
@@ -1876,6 +1878,12 @@ public final class Scheduler implements AutoCloseable {
     return count;
   }
 
+  /** Under overlap=cancel_previous: when the next fire time interrupts the run of {@code task}. */
+  private @Nullable Instant supersededAt(StoredTask task) {
+    Instant fire = task.state().fireTime();
+    return fire == null ? null : firePlanner.supersededAt(task.definition(), fire);
+  }
+
   /** Records the run of {@code lease} as it ended and queues what follows, fenced by version. */
   private void recover(StoredTask task, Lease lease, RunOutcome outcome, String why) {
     Instant now = clock.instant();
@@ -2087,178 +2095,6 @@ public final class Scheduler implements AutoCloseable {
       }
     } finally {
       lock.unlock();
-    }
-  }
-
-  /** A run this node claimed: waiting for its due instant, then executing. */
-  private final class InFlight {
-    final StoredTask claimed;
-    final String runId;
-    final TaskExecutor executor;
-    final Instant scheduledFor;
-    final TaskStatus queuedStatus;
-    volatile boolean started;
-    volatile Instant startedAt;
-    volatile Instant deadline;
-    volatile Instant renewAt;
-    volatile long version;
-
-    /** When its lease ends by this node's clock, unless renewed before. */
-    volatile Instant leaseUntil;
-
-    /** Under overlap=cancel_previous: when the next fire time interrupts this run. */
-    final @Nullable Instant supersededAt;
-
-    private final AtomicBoolean settled = new AtomicBoolean();
-    private volatile boolean cancelled;
-    private volatile @Nullable Thread thread;
-
-    InFlight(
-        StoredTask claimed,
-        String runId,
-        TaskExecutor executor,
-        Instant scheduledFor,
-        TaskStatus queuedStatus,
-        Instant claimedAt,
-        Instant renewAt) {
-      this.claimed = claimed;
-      this.runId = runId;
-      this.executor = executor;
-      this.scheduledFor = scheduledFor;
-      this.queuedStatus = queuedStatus;
-      this.startedAt = claimedAt;
-      this.deadline = Instant.MAX;
-      this.renewAt = renewAt;
-      this.leaseUntil = claimedAt.plus(leaseDuration);
-      this.version = claimed.version();
-      Instant fire = claimed.state().fireTime();
-      this.supersededAt =
-          fire == null ? null : firePlanner.supersededAt(claimed.definition(), fire);
-    }
-
-    /** The run starts now; it must end by {@code runDeadline}. */
-    void begin(Instant now, Instant runDeadline) {
-      startedAt = now;
-      deadline = runDeadline;
-      started = true;
-    }
-
-    /**
-     * The instant its record says it was for: the fire time it ran for (a catch-up or queued run
-     * starts later than its fire time), or for a retry the instant the retry was due.
-     */
-    Instant recordedFor() {
-      Instant fire = claimed.state().fireTime();
-      return queuedStatus == TaskStatus.SCHEDULED && fire != null ? fire : scheduledFor;
-    }
-
-    boolean isSettled() {
-      return settled.get();
-    }
-
-    String taskId() {
-      return claimed.id();
-    }
-
-    String executorKind() {
-      return claimed.definition().executorKind();
-    }
-
-    List<String> resources() {
-      return claimed.definition().resources();
-    }
-
-    /** Whether the caller is the first to decide how this run ends (completion, timeout, ...). */
-    boolean settle() {
-      return settled.compareAndSet(false, true);
-    }
-
-    /** Interrupts the run. Only the caller that settled it calls this. */
-    void cancel() {
-      cancelled = true;
-      Thread t = thread;
-      if (t != null) {
-        t.interrupt();
-      }
-    }
-
-    void bindThread(Thread t) {
-      thread = t;
-      if (cancelled) {
-        t.interrupt();
-      }
-    }
-  }
-
-  /** What the executor sees of its run. */
-  private final class RunContext implements ExecutionContext {
-    private final InFlight run;
-    // Made on first use: looking a logger up per run cost more than the rest of a no-op run's
-    // start, and most executors never log through it nor resolve a variable.
-    private @Nullable Logger logger;
-    private volatile @Nullable RunSecrets secrets;
-
-    RunContext(InFlight run) {
-      this.run = run;
-    }
-
-    @Override
-    public TaskDefinition task() {
-      return run.claimed.definition();
-    }
-
-    @Override
-    public String runId() {
-      return run.runId;
-    }
-
-    @Override
-    public int attempt() {
-      return run.claimed.state().attempt();
-    }
-
-    @Override
-    public Instant scheduledFor() {
-      return run.scheduledFor;
-    }
-
-    @Override
-    public Instant deadline() {
-      return run.deadline;
-    }
-
-    @Override
-    public boolean isCancelled() {
-      return run.cancelled;
-    }
-
-    @Override
-    public Logger logger() {
-      Logger made = logger;
-      if (made == null) {
-        made = secrets().maskingLogger(LoggerFactory.getLogger("schedulerd.run." + run.taskId()));
-        logger = made;
-      }
-      return made;
-    }
-
-    @Override
-    public String resolveEnv(String text, String where) {
-      return secrets().resolve(text, where);
-    }
-
-    private RunSecrets secrets() {
-      RunSecrets made = secrets;
-      if (made == null) { // immutable: two threads making one each is harmless
-        made = new RunSecrets(executors.envPolicy(run.executorKind()), environment, secretMask);
-        secrets = made;
-      }
-      return made;
-    }
-
-    @Override
-    public String mask(String text) {
-      return secretMask.mask(text);
     }
   }
 

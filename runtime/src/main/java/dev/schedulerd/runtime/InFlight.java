@@ -1,0 +1,109 @@
+package dev.schedulerd.runtime;
+
+import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.TaskStatus;
+import dev.schedulerd.api.executor.TaskExecutor;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+
+/** A run this node claimed: waiting for its due instant, then executing. */
+final class InFlight {
+  final StoredTask claimed;
+  final String runId;
+  final TaskExecutor executor;
+  final Instant scheduledFor;
+  final TaskStatus queuedStatus;
+  volatile boolean started;
+  volatile Instant startedAt;
+  volatile Instant deadline;
+  volatile Instant renewAt;
+  volatile long version;
+
+  /** When its lease ends by this node's clock, unless renewed before. */
+  volatile Instant leaseUntil;
+
+  /** Under overlap=cancel_previous: when the next fire time interrupts this run. */
+  final @Nullable Instant supersededAt;
+
+  private final AtomicBoolean settled = new AtomicBoolean();
+  volatile boolean cancelled;
+  private volatile @Nullable Thread thread;
+
+  InFlight(
+      StoredTask claimed,
+      String runId,
+      TaskExecutor executor,
+      Instant scheduledFor,
+      TaskStatus queuedStatus,
+      Instant claimedAt,
+      Duration leaseDuration,
+      @Nullable Instant supersededAt) {
+    this.claimed = claimed;
+    this.runId = runId;
+    this.executor = executor;
+    this.scheduledFor = scheduledFor;
+    this.queuedStatus = queuedStatus;
+    this.startedAt = claimedAt;
+    this.deadline = Instant.MAX;
+    this.renewAt = claimedAt.plus(leaseDuration.dividedBy(2));
+    this.leaseUntil = claimedAt.plus(leaseDuration);
+    this.version = claimed.version();
+    this.supersededAt = supersededAt;
+  }
+
+  /** The run starts now; it must end by {@code runDeadline}. */
+  void begin(Instant now, Instant runDeadline) {
+    startedAt = now;
+    deadline = runDeadline;
+    started = true;
+  }
+
+  /**
+   * The instant its record says it was for: the fire time it ran for (a catch-up or queued run
+   * starts later than its fire time), or for a retry the instant the retry was due.
+   */
+  Instant recordedFor() {
+    Instant fire = claimed.state().fireTime();
+    return queuedStatus == TaskStatus.SCHEDULED && fire != null ? fire : scheduledFor;
+  }
+
+  boolean isSettled() {
+    return settled.get();
+  }
+
+  String taskId() {
+    return claimed.id();
+  }
+
+  String executorKind() {
+    return claimed.definition().executorKind();
+  }
+
+  List<String> resources() {
+    return claimed.definition().resources();
+  }
+
+  /** Whether the caller is the first to decide how this run ends (completion, timeout, ...). */
+  boolean settle() {
+    return settled.compareAndSet(false, true);
+  }
+
+  /** Interrupts the run. Only the caller that settled it calls this. */
+  void cancel() {
+    cancelled = true;
+    Thread t = thread;
+    if (t != null) {
+      t.interrupt();
+    }
+  }
+
+  void bindThread(Thread t) {
+    thread = t;
+    if (cancelled) {
+      t.interrupt();
+    }
+  }
+}
