@@ -10,7 +10,6 @@ import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.executor.EnvReferenceException;
-import dev.schedulerd.api.executor.EnvReferences;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.RunSecrets;
 import dev.schedulerd.api.executor.SecretMask;
@@ -26,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.ZoneId;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -36,7 +34,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -123,6 +120,7 @@ public final class Scheduler implements AutoCloseable {
   private final FireTimes fireTimes;
   private final FirePlanner firePlanner;
   private final NextStates nextStates;
+  private final TaskValidator validator;
   private final Map<String, Integer> resourceCapacity;
   private final DispatchQueue queue;
   private final String nodeId;
@@ -225,6 +223,7 @@ public final class Scheduler implements AutoCloseable {
             builder.resourceCapacity,
             builder.priorityAging);
     this.resourceCapacity = Map.copyOf(builder.resourceCapacity);
+    this.validator = new TaskValidator(executors, resourceCapacity, fireTimes, store::find);
     this.nodeId = builder.nodeId;
     this.leaseDuration = builder.leaseDuration;
     this.syncInterval = builder.syncInterval;
@@ -254,9 +253,9 @@ public final class Scheduler implements AutoCloseable {
    * @throws DuplicateTaskException when the id is taken
    */
   public StoredTask add(TaskDefinition definition) {
-    TaskDefinition normalized = validated(definition);
+    TaskDefinition normalized = validator.validated(definition);
     checkRoomFor(1);
-    checkDependenciesExist(normalized, Map.of());
+    validator.checkDependenciesExist(normalized, Map.of());
     Instant now = clock.instant();
     StoredTask stored = store.insert(normalized, nextStates.initial(normalized, now));
     enqueue(stored);
@@ -287,12 +286,12 @@ public final class Scheduler implements AutoCloseable {
     for (TaskDefinition definition : definitions) {
       TaskDefinition valid;
       try {
-        valid = validated(definition);
+        valid = validator.validated(definition);
       } catch (InvalidTaskException e) {
         throw new InvalidTaskException(
             "tasks", "task '" + definition.id() + "': " + e.getMessage());
       }
-      checkDependenciesExist(valid, adding);
+      validator.checkDependenciesExist(valid, adding);
       normalized.add(valid);
       graph.put(valid.id(), valid.dependencies().taskIds());
     }
@@ -316,65 +315,6 @@ public final class Scheduler implements AutoCloseable {
   }
 
   /**
-   * The stored tasks reachable through {@code definition}'s dependencies do not lead back to it.
-   */
-  private void checkNoCycle(TaskDefinition definition) {
-    Map<String, List<String>> graph = new LinkedHashMap<>();
-    graph.put(definition.id(), definition.dependencies().taskIds());
-    ArrayDeque<String> toRead = new ArrayDeque<>(definition.dependencies().taskIds());
-    while (!toRead.isEmpty() && graph.size() < 10_000) {
-      String id = toRead.poll();
-      if (graph.containsKey(id)) {
-        continue;
-      }
-      List<String> deps =
-          store.find(id).map(t -> t.definition().dependencies().taskIds()).orElse(List.of());
-      graph.put(id, deps);
-      toRead.addAll(deps);
-    }
-    DependencyGate.cycle(graph)
-        .ifPresent(
-            loop -> {
-              throw new InvalidTaskException(
-                  "depends_on", "the dependencies would form a cycle: " + loop);
-            });
-  }
-
-  /** Dependencies name one-shot tasks that exist, or tasks being added with it ({@code adding}). */
-  private void checkDependenciesExist(
-      TaskDefinition definition, Map<String, TaskDefinition> adding) {
-    for (String id : definition.dependencies().taskIds()) {
-      TaskDefinition inWorkflow = adding.get(id);
-      TaskDefinition dependency =
-          inWorkflow != null
-              ? inWorkflow
-              : store
-                  .find(id)
-                  .map(StoredTask::definition)
-                  .orElseThrow(
-                      () ->
-                          new InvalidTaskException(
-                              "depends_on",
-                              "task '"
-                                  + definition.id()
-                                  + "' depends on '"
-                                  + id
-                                  + "', which does not exist: add it first, or add both with"
-                                  + " scheduler_add_workflow"));
-      // The same rule in a workflow as for a single add: a recurring task never "finishes".
-      if (dependency.schedule().recurring()) {
-        throw new InvalidTaskException(
-            "depends_on",
-            "task '"
-                + definition.id()
-                + "' depends on '"
-                + id
-                + "', which is recurring: only one-shot tasks can be depended on");
-      }
-    }
-  }
-
-  /**
    * Replaces a task's definition (same id). A changed schedule takes effect at once for a scheduled
    * task, after the current run for a running one, and on resume for a paused one.
    *
@@ -384,7 +324,7 @@ public final class Scheduler implements AutoCloseable {
    *     changed (add a new task instead)
    */
   public StoredTask update(TaskDefinition definition) {
-    TaskDefinition validated = validated(definition);
+    TaskDefinition validated = validator.validated(definition);
     return changeTask(
         definition.id(),
         "updated",
@@ -406,8 +346,8 @@ public final class Scheduler implements AutoCloseable {
                       + ": its dependencies can change only while it waits for them; remove it"
                       + " and add it again");
             }
-            checkDependenciesExist(normalized, Map.of());
-            checkNoCycle(normalized);
+            validator.checkDependenciesExist(normalized, Map.of());
+            validator.checkNoCycle(normalized);
             dependencyChecks.add(normalized.id());
             requestSync();
           }
@@ -608,69 +548,6 @@ public final class Scheduler implements AutoCloseable {
         "task '" + taskId + "' kept changing while it was being " + what + "; try again");
   }
 
-  /** The definition as {@link #add} and {@link #update} accept it: executor, config, schedule. */
-  private TaskDefinition validated(TaskDefinition definition) {
-    TaskLimits.check(definition);
-    TaskExecutor executor =
-        executors
-            .find(definition.executorKind())
-            .orElseThrow(
-                () ->
-                    new InvalidTaskException(
-                        "task_type",
-                        "unknown executor kind '"
-                            + definition.executorKind()
-                            + "'; enabled on this daemon: "
-                            + String.join(
-                                ", ",
-                                executors.kinds().stream().filter(executors::isEnabled).toList())
-                            + enabledBy()));
-    if (!executors.isEnabled(definition.executorKind())) {
-      String kind = definition.executorKind();
-      throw new InvalidTaskException(
-          "task_type",
-          "executor '"
-              + kind
-              + "' is disabled on this daemon. The operator enables it in the config file with"
-              + " executors."
-              + kind
-              + ".enabled=true (and its allowlist, see the README's Executors section); it"
-              + " cannot be enabled through MCP");
-    }
-    List<String> problems = validateConfig(executor, definition);
-    if (!definition.config().isEmpty()) {
-      List<String> refused =
-          EnvReferences.refused(
-              definition.config(), executors.envPolicy(definition.executorKind()));
-      if (!refused.isEmpty()) {
-        List<String> all = new ArrayList<>(refused);
-        all.addAll(problems);
-        problems = all;
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw new InvalidTaskException("config", String.join("; ", problems));
-    }
-    for (String resource : definition.resources()) {
-      if (!resourceCapacity.containsKey(resource)) {
-        throw new InvalidTaskException(
-            "resources",
-            "resource '"
-                + resource
-                + "' is not configured on this daemon"
-                + (resourceCapacity.isEmpty()
-                    ? " (it has none)"
-                    : " (it has "
-                        + String.join(", ", new TreeSet<>(resourceCapacity.keySet()))
-                        + ")")
-                + ". The operator sets its capacity in the config file, e.g. resources."
-                + resource
-                + "=2");
-      }
-    }
-    return definition.withSchedule(fireTimes.normalize(definition.schedule()));
-  }
-
   /**
    * A client could otherwise fill the disk with tasks each within its own limits: the tasks on this
    * node's queue (every one not finished) are bounded by {@link Builder#maxQueuedTasks}.
@@ -696,16 +573,6 @@ public final class Scheduler implements AutoCloseable {
   /** Tasks on this node's queue and those running here (a running task is off the queue). */
   private int unfinished() {
     return queue.size() + inFlight.size();
-  }
-
-  /** The installed kinds that are disabled, with the key that enables them, for messages. */
-  private String enabledBy() {
-    List<String> disabled =
-        executors.kinds().stream().filter(k -> !executors.isEnabled(k)).toList();
-    return disabled.isEmpty()
-        ? ""
-        : "; disabled (the operator enables one with executors.KIND.enabled=true): "
-            + String.join(", ", disabled);
   }
 
   /** The task as stored now. */
@@ -2043,16 +1910,6 @@ public final class Scheduler implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private static List<String> validateConfig(TaskExecutor executor, TaskDefinition definition) {
-    try {
-      List<String> problems = executor.validate(definition.config());
-      return problems == null ? List.of() : problems;
-    } catch (RuntimeException e) {
-      return List.of(
-          "executor '" + definition.executorKind() + "' could not check the config: " + e);
-    }
-  }
 
   private static @Nullable String truncate(@Nullable String text) {
     if (text == null || text.length() <= MAX_TEXT) {
