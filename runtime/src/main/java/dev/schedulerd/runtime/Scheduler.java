@@ -90,9 +90,6 @@ public final class Scheduler implements AutoCloseable {
   /** How long a finished run's record is written again at most: a database restart, not more. */
   private static final Duration MAX_RECORD_RETRYING = Duration.ofMinutes(5);
 
-  /** Fire times this much before a node's start are missed; later ones run late. */
-  private static final Duration AWAY_MARGIN = Duration.ofSeconds(1);
-
   /** Tasks read from the change feed per store call. */
   private static final int SYNC_PAGE = 10_000;
 
@@ -138,22 +135,7 @@ public final class Scheduler implements AutoCloseable {
   private volatile Lifecycle lifecycle = Lifecycle.NEW;
   private volatile @Nullable Instant startedAt;
 
-  /**
-   * When this node started, if no other node sharing the store was up then: fire times before it
-   * passed while no schedulerd ran. Null when another node was up (they were its to run).
-   */
-  private volatile @Nullable Instant startedAlone;
-
-  private volatile boolean dispatchPaused;
-  private volatile @Nullable Instant dispatchPausedSince;
-  private volatile @Nullable PauseWindow lastDispatchPause;
-
-  /** When dispatch was last paused and resumed: fire times in it were missed because of it. */
-  private record PauseWindow(Instant since, Instant until) {
-    boolean contains(Instant instant) {
-      return !instant.isBefore(since) && !instant.isAfter(until);
-    }
-  }
+  private final Absences absences;
 
   private volatile boolean stopRequested;
   private @Nullable Thread ticker; // guarded by lifecycleLock
@@ -223,6 +205,7 @@ public final class Scheduler implements AutoCloseable {
             builder.resourceCapacity,
             builder.priorityAging);
     this.resourceCapacity = Map.copyOf(builder.resourceCapacity);
+    this.absences = new Absences(builder.nodeId);
     this.validator = new TaskValidator(executors, resourceCapacity, fireTimes, store::find);
     this.nodeId = builder.nodeId;
     this.leaseDuration = builder.leaseDuration;
@@ -668,7 +651,7 @@ public final class Scheduler implements AutoCloseable {
   private void startLocked() {
     stopRequested = false;
     Instant starting = clock.instant(); // before loading: fire times due meanwhile are not missed
-    startedAlone = othersUp() ? null : starting;
+    absences.started(starting, othersUp());
     queue.clear();
     syncLock.lock();
     try {
@@ -828,81 +811,23 @@ public final class Scheduler implements AutoCloseable {
    * across restarts. Does nothing when already paused.
    */
   public void pauseDispatch() {
-    lifecycleLock.lock();
-    try {
-      if (!dispatchPaused) {
-        dispatchPausedSince = clock.instant();
-        dispatchPaused = true;
-        log.info("Dispatch paused on node {}", nodeId);
-      }
-    } finally {
-      lifecycleLock.unlock();
+    if (absences.pause(clock.instant())) {
+      log.info("Dispatch paused on node {}", nodeId);
     }
     queue.wakeTicker();
   }
 
   /** Ends {@link #pauseDispatch}. Does nothing when not paused. */
   public void resumeDispatch() {
-    lifecycleLock.lock();
-    try {
-      if (dispatchPaused) {
-        Instant since = dispatchPausedSince;
-        lastDispatchPause = since == null ? null : new PauseWindow(since, clock.instant());
-        dispatchPaused = false;
-        dispatchPausedSince = null;
-        log.info("Dispatch resumed on node {}", nodeId);
-      }
-    } finally {
-      lifecycleLock.unlock();
+    if (absences.resume(clock.instant())) {
+      log.info("Dispatch resumed on node {}", nodeId);
     }
     queue.wakeTicker();
   }
 
   /** When dispatch was paused, if it is. */
   public Optional<Instant> dispatchPausedSince() {
-    return dispatchPaused ? Optional.ofNullable(dispatchPausedSince) : Optional.empty();
-  }
-
-  /** Why a fire time at {@code fire} was missed, as far as this node knows. */
-  private String missedCause(Instant fire) {
-    PauseWindow pause = lastDispatchPause;
-    if (pause != null && pause.contains(fire)) {
-      return "dispatch on node "
-          + nodeId
-          + " was paused from "
-          + pause.since()
-          + " to "
-          + pause.until();
-    }
-    Instant started = startedAlone;
-    if (started != null && fire.isBefore(started)) {
-      return "schedulerd was not running at its fire time (node "
-          + nodeId
-          + " started at "
-          + started
-          + ")";
-    }
-    return "schedulerd was too busy: it reached the fire time later than the task's missed-after"
-        + " limit";
-  }
-
-  /**
-   * Whether a recurring task's fire time passed while this node was not running or its dispatch was
-   * paused: missed, however short the gap, so that its missed-fire policy decides (not the overlap
-   * policy, as if a run had been in the way). A fire time a moment before the start may be one a
-   * node still up is about to run: the margin leaves it to run late instead.
-   */
-  private boolean missedWhileAway(DispatchQueue.Entry entry) {
-    if (entry.missedAt == null || entry.rerun) {
-      return false; // not a recurring fire time, or the rerun of an interrupted one: runs late
-    }
-    Instant due = entry.dueAt;
-    Instant awayUntil = startedAlone;
-    if (awayUntil != null && due.isBefore(awayUntil.minus(AWAY_MARGIN))) {
-      return true;
-    }
-    PauseWindow pause = lastDispatchPause;
-    return pause != null && !due.isBefore(pause.since()) && due.isBefore(pause.until());
+    return absences.pausedSince();
   }
 
   /** Makes the ticker re-read the clock at once, e.g. after a manual clock was moved. */
@@ -936,7 +861,7 @@ public final class Scheduler implements AutoCloseable {
   }
 
   private void tickOnce() {
-    if (dispatchPaused) {
+    if (absences.paused()) {
       handBackClaimedAhead(); // claimed just before the pause: not started
       checkInFlight(clock.instant());
       return;
@@ -964,7 +889,7 @@ public final class Scheduler implements AutoCloseable {
    * deadline, the next lease renewal.
    */
   private @Nullable Instant nextWake() {
-    Instant nextDue = dispatchPaused ? null : queue.nextDue();
+    Instant nextDue = absences.paused() ? null : queue.nextDue();
     Instant wake = nextDue == null ? null : nextDue.minus(claimAhead);
     claimedLock.lock();
     try {
@@ -1031,7 +956,7 @@ public final class Scheduler implements AutoCloseable {
   /** Claims {@code entries} in one store call; the runs won wait in {@link #claimedAhead}. */
   private void claimBatch(List<DispatchQueue.Entry> entries) {
     Instant now = clock.instant();
-    if (dispatchPaused) {
+    if (absences.paused()) {
       for (DispatchQueue.Entry entry : entries) {
         queue.release(entry.executorKind, entry.resources);
         queue.offerAgain(entry.asOffer(entry.dueAt));
@@ -1040,7 +965,7 @@ public final class Scheduler implements AutoCloseable {
     }
     Map<String, PendingClaim> pending = new HashMap<>();
     for (DispatchQueue.Entry entry : entries) {
-      if (entry.missedBy(now) || missedWhileAway(entry)) {
+      if (entry.missedBy(now) || absences.missedWhileAway(entry)) {
         queue.release(entry.executorKind, entry.resources);
         passOverMissed(entry, now);
         continue;
@@ -1465,7 +1390,8 @@ public final class Scheduler implements AutoCloseable {
       if (due != null) {
         StoredTask task = due.task();
         Instant fire = due.fire();
-        FirePlanner.Plan plan = firePlanner.missed(task.definition(), fire, now, missedCause(fire));
+        FirePlanner.Plan plan =
+            firePlanner.missed(task.definition(), fire, now, absences.missedCause(fire));
         notRun = nextStates.notRunRecords(task, plan, now);
         TaskState state = task.state();
         TaskState next =
