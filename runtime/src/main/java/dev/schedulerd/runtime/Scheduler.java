@@ -1,6 +1,5 @@
 package dev.schedulerd.runtime;
 
-import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.Lease;
 import dev.schedulerd.api.RunOutcome;
 import dev.schedulerd.api.RunRecord;
@@ -33,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -163,25 +161,13 @@ public final class Scheduler implements AutoCloseable {
 
   private long changeCursor; // guarded by syncLock
 
-  /**
-   * Only for asking for a sync, so that asking never waits for a sync round in progress: stores ask
-   * from their writer threads, which must not stall.
-   */
-  private final ReentrantLock syncSignalLock = new ReentrantLock();
-
-  private final Condition syncWanted = syncSignalLock.newCondition();
-  private boolean syncRequested; // guarded by syncSignalLock
+  private final SyncSignal syncSignal = new SyncSignal();
+  private final TaskFeed feed;
   // Written by whoever heartbeats; never under syncLock, see heartbeatIfDue.
   private final java.util.concurrent.atomic.AtomicReference<@Nullable Instant> lastHeartbeat =
       new java.util.concurrent.atomic.AtomicReference<>();
 
   private final ConcurrentHashMap<String, InFlight> inFlight = new ConcurrentHashMap<>();
-
-  /** Waiting tasks by the ids they depend on: who to look at when a task ends or goes. */
-  private final ConcurrentHashMap<String, Set<String>> waitingOn = new ConcurrentHashMap<>();
-
-  /** Waiting tasks to judge at the next sync round (outside the sync lock). */
-  private final Set<String> dependencyChecks = ConcurrentHashMap.newKeySet();
 
   private final AtomicLong wakeUps = new AtomicLong();
   private final AtomicLong dispatched = new AtomicLong();
@@ -204,6 +190,7 @@ public final class Scheduler implements AutoCloseable {
             builder.maxConcurrentRunsPerKind,
             builder.resourceCapacity,
             builder.priorityAging);
+    this.feed = new TaskFeed(queue, syncSignal);
     this.resourceCapacity = Map.copyOf(builder.resourceCapacity);
     this.absences = new Absences(builder.nodeId);
     this.validator = new TaskValidator(executors, resourceCapacity, fireTimes, store::find);
@@ -241,7 +228,7 @@ public final class Scheduler implements AutoCloseable {
     validator.checkDependenciesExist(normalized, Map.of());
     Instant now = clock.instant();
     StoredTask stored = store.insert(normalized, nextStates.initial(normalized, now));
-    enqueue(stored);
+    feed.offer(stored);
     events.taskAdded(stored);
     return stored;
   }
@@ -291,7 +278,7 @@ public final class Scheduler implements AutoCloseable {
     }
     List<StoredTask> stored = store.insertAll(tasks);
     for (StoredTask task : stored) {
-      enqueue(task);
+      feed.offer(task);
       events.taskAdded(task);
     }
     return stored;
@@ -331,8 +318,7 @@ public final class Scheduler implements AutoCloseable {
             }
             validator.checkDependenciesExist(normalized, Map.of());
             validator.checkNoCycle(normalized);
-            dependencyChecks.add(normalized.id());
-            requestSync();
+            feed.checkLater(normalized.id());
           }
           if (normalized.schedule().equals(current.definition().schedule())) {
             return new Change(normalized, state);
@@ -520,7 +506,7 @@ public final class Scheduler implements AutoCloseable {
               : store.updateWithRuns(taskId, current.version(), change.state(), change.notRun());
       if (written.isPresent()) {
         StoredTask stored = written.get();
-        enqueue(stored);
+        feed.offer(stored);
         log.info("Task {} {}", taskId, what);
         events.taskChanged(stored);
         events.notRun(stored, change.notRun());
@@ -591,7 +577,7 @@ public final class Scheduler implements AutoCloseable {
     }
     if (removed) {
       events.taskRemoved(taskId);
-      dependencyEnded(taskId);
+      feed.dependencyEnded(taskId);
     }
     return removed;
   }
@@ -1278,7 +1264,7 @@ public final class Scheduler implements AutoCloseable {
       Optional<Recorded> recorded = recordFinished(run, record, retryable);
       if (recorded.isPresent()) {
         StoredTask stored = recorded.get().task();
-        enqueue(stored);
+        feed.offer(stored);
         events.notRun(stored, recorded.get().notRun());
         events.runFinished(stored, record);
       } else {
@@ -1405,7 +1391,7 @@ public final class Scheduler implements AutoCloseable {
       log.warn("Could not pass over the missed fire times of task {}", entry.taskId, e);
     }
     if (written.isPresent()) {
-      enqueue(written.get());
+      feed.offer(written.get());
       events.notRun(written.get(), notRun);
     } else {
       queue.untake(entry.taskId, entry.version); // the change feed brings what changed
@@ -1478,11 +1464,11 @@ public final class Scheduler implements AutoCloseable {
     }
     if (child != null) {
       StoredTask added = child;
-      enqueue(added);
+      feed.offer(added);
       events.taskAdded(added);
     }
     if (parent.isPresent()) {
-      enqueue(parent.get());
+      feed.offer(parent.get());
     } else {
       queue.untake(entry.taskId, entry.version);
       requestSync();
@@ -1513,29 +1499,16 @@ public final class Scheduler implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("Store sync failed; retrying in {}", syncInterval, e);
       }
-      syncSignalLock.lock();
       try {
-        long nanos = syncInterval.toNanos();
-        while (!syncRequested && !stopRequested && nanos > 0) {
-          nanos = syncWanted.awaitNanos(nanos);
-        }
-        syncRequested = false;
+        syncSignal.await(syncInterval, () -> stopRequested);
       } catch (InterruptedException e) {
         return;
-      } finally {
-        syncSignalLock.unlock();
       }
     }
   }
 
   private void requestSync() {
-    syncSignalLock.lock();
-    try {
-      syncRequested = true;
-      syncWanted.signal();
-    } finally {
-      syncSignalLock.unlock();
-    }
+    syncSignal.request();
   }
 
   /** Applies the store's changes to the queue and recovers expired leases. */
@@ -1547,11 +1520,11 @@ public final class Scheduler implements AutoCloseable {
         // In pages: loading a large store holds one page of tasks at a time, not all of them.
         changes = store.changesSince(changeCursor, SYNC_PAGE);
         for (StoredTask task : changes.changed()) {
-          enqueue(task);
+          feed.offer(task);
         }
         for (String removed : changes.removed()) {
           queue.remove(removed, Long.MAX_VALUE);
-          dependencyEnded(removed);
+          feed.dependencyEnded(removed);
         }
         changeCursor = changes.cursor();
       } while (changes.changed().size() >= SYNC_PAGE);
@@ -1707,64 +1680,9 @@ public final class Scheduler implements AutoCloseable {
               lease.runId(),
               lease.owner(),
               outcome.wireName());
-          enqueue(stored);
+          feed.offer(stored);
           events.runFinished(stored, record);
         });
-  }
-
-  /** Whether the task is due again because its last run was interrupted or abandoned. */
-  private static boolean isRerun(TaskState state) {
-    RunRecord last = state.lastRun();
-    return last != null
-        && (last.outcome() == RunOutcome.INTERRUPTED || last.outcome() == RunOutcome.ABANDONED);
-  }
-
-  /** Puts the task on the queue when its state is queued, else takes it off. */
-  private void enqueue(StoredTask task) {
-    TaskState state = task.state();
-    Instant due = state.nextDueAt();
-    if (state.status().isQueued() && due != null) {
-      TaskDefinition definition = task.definition();
-      Instant missedAt = null;
-      if (definition.schedule().recurring() && state.status() == TaskStatus.SCHEDULED) {
-        // Late by more than missedAfter, counted from when it became due or was last written.
-        Instant base = state.updatedAt().isAfter(due) ? state.updatedAt() : due;
-        missedAt = base.plus(definition.firePolicy().missed().missedAfter());
-      }
-      queue.offer(
-          new DispatchQueue.Offer(
-              task.id(),
-              task.version(),
-              definition.priority(),
-              definition.executorKind(),
-              state.status(),
-              due,
-              missedAt,
-              definition.resources(),
-              definition.schedule().recurring()
-                  && definition.firePolicy().overlap() == FirePolicy.Overlap.ALLOW,
-              isRerun(state)));
-    } else {
-      queue.remove(task.id(), task.version());
-      if (state.status() == TaskStatus.WAITING) {
-        for (String dependency : task.definition().dependencies().taskIds()) {
-          waitingOn.computeIfAbsent(dependency, d -> ConcurrentHashMap.newKeySet()).add(task.id());
-        }
-        dependencyChecks.add(task.id());
-        requestSync();
-      } else if (state.status().isTerminal()) {
-        dependencyEnded(task.id());
-      }
-    }
-  }
-
-  /** A task ended or was removed: the tasks waiting on it are judged at the next sync. */
-  private void dependencyEnded(String taskId) {
-    Set<String> dependents = waitingOn.remove(taskId);
-    if (dependents != null && !dependents.isEmpty()) {
-      dependencyChecks.addAll(dependents);
-      requestSync();
-    }
   }
 
   /**
@@ -1772,13 +1690,12 @@ public final class Scheduler implements AutoCloseable {
    * nodes judge the same task, one write wins and the others find the version moved on.
    */
   private void judgeWaitingTasks() {
-    for (String taskId : List.copyOf(dependencyChecks)) {
-      dependencyChecks.remove(taskId);
+    for (String taskId : feed.takeChecks()) {
       try {
         store.find(taskId).ifPresent(this::judge);
       } catch (RuntimeException e) {
         log.warn("Could not check the dependencies of task {}; trying again", taskId, e);
-        dependencyChecks.add(taskId);
+        feed.checkLater(taskId);
       }
     }
   }
@@ -1829,7 +1746,7 @@ public final class Scheduler implements AutoCloseable {
     }
     if (written.isPresent()) {
       StoredTask stored = written.get();
-      enqueue(stored);
+      feed.offer(stored);
       events.notRun(stored, notRun);
       events.taskChanged(stored);
     }

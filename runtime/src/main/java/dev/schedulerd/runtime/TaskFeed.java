@@ -1,0 +1,106 @@
+package dev.schedulerd.runtime;
+
+import dev.schedulerd.api.FirePolicy;
+import dev.schedulerd.api.RunOutcome;
+import dev.schedulerd.api.RunRecord;
+import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.TaskState;
+import dev.schedulerd.api.TaskStatus;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Feeds what the store holds into this node's dispatch queue: a queued task takes its place, any
+ * other leaves it, and a waiting task is filed under the tasks it waits for, to be judged when one
+ * of them ends. Every write this node makes, and every change it learns of, passes here.
+ */
+final class TaskFeed {
+  private final DispatchQueue queue;
+  private final SyncSignal sync;
+
+  /** Waiting tasks by the ids they depend on: who to look at when a task ends or goes. */
+  private final ConcurrentHashMap<String, Set<String>> waitingOn = new ConcurrentHashMap<>();
+
+  /** Waiting tasks to judge at the next sync round (outside the sync lock). */
+  private final Set<String> dependencyChecks = ConcurrentHashMap.newKeySet();
+
+  TaskFeed(DispatchQueue queue, SyncSignal sync) {
+    this.queue = queue;
+    this.sync = sync;
+  }
+
+  /** Puts the task on the queue when its state is queued, else takes it off. */
+  void offer(StoredTask task) {
+    TaskState state = task.state();
+    Instant due = state.nextDueAt();
+    if (state.status().isQueued() && due != null) {
+      TaskDefinition definition = task.definition();
+      Instant missedAt = null;
+      if (definition.schedule().recurring() && state.status() == TaskStatus.SCHEDULED) {
+        // Late by more than missedAfter, counted from when it became due or was last written.
+        Instant base = state.updatedAt().isAfter(due) ? state.updatedAt() : due;
+        missedAt = base.plus(definition.firePolicy().missed().missedAfter());
+      }
+      queue.offer(
+          new DispatchQueue.Offer(
+              task.id(),
+              task.version(),
+              definition.priority(),
+              definition.executorKind(),
+              state.status(),
+              due,
+              missedAt,
+              definition.resources(),
+              definition.schedule().recurring()
+                  && definition.firePolicy().overlap() == FirePolicy.Overlap.ALLOW,
+              isRerun(state)));
+    } else {
+      queue.remove(task.id(), task.version());
+      if (state.status() == TaskStatus.WAITING) {
+        for (String dependency : task.definition().dependencies().taskIds()) {
+          waitingOn.computeIfAbsent(dependency, d -> ConcurrentHashMap.newKeySet()).add(task.id());
+        }
+        checkLater(task.id());
+      } else if (state.status().isTerminal()) {
+        dependencyEnded(task.id());
+      }
+    }
+  }
+
+  /** A task ended or was removed: the tasks waiting on it are judged at the next sync. */
+  void dependencyEnded(String taskId) {
+    Set<String> dependents = waitingOn.remove(taskId);
+    if (dependents != null && !dependents.isEmpty()) {
+      dependencyChecks.addAll(dependents);
+      sync.request();
+    }
+  }
+
+  /** Judges a waiting task's dependencies at the next sync round. */
+  void checkLater(String taskId) {
+    dependencyChecks.add(taskId);
+    sync.request();
+  }
+
+  /** The waiting tasks due for a look, taken off the list (put one back with checkLater). */
+  List<String> takeChecks() {
+    List<String> taken = new ArrayList<>();
+    for (Iterator<String> it = dependencyChecks.iterator(); it.hasNext(); ) {
+      taken.add(it.next());
+      it.remove(); // one asked for again from here on stays for the next round
+    }
+    return taken;
+  }
+
+  /** Whether the task is due again because its last run was interrupted or abandoned. */
+  private static boolean isRerun(TaskState state) {
+    RunRecord last = state.lastRun();
+    return last != null
+        && (last.outcome() == RunOutcome.INTERRUPTED || last.outcome() == RunOutcome.ABANDONED);
+  }
+}
