@@ -54,6 +54,7 @@ public final class Main {
 
   @SuppressForbidden(reason = "usage errors go to the real stderr, help and version to stdout")
   public static void main(String[] args) {
+    launchProcessesByFork();
     PrintStream protocolOut = takeOverStdout();
     PrintStream err = System.err;
     int code;
@@ -127,6 +128,20 @@ public final class Main {
     this.metricsBind = cli.text(CommandLineArgs.METRICS_BIND);
     String pluginDir = cli.value(CommandLineArgs.PLUGINS);
     this.plugins = pluginDir == null ? null : Path.of(pluginDir);
+  }
+
+  /**
+   * Shell tasks and MCP servers are started by forking, not through the JDK's default helper
+   * process ({@code jspawnhelper}): killed in the middle of two concurrent launches, the daemon
+   * left two helpers each waiting on a pipe the other held open, and both kept the daemon's stdout
+   * open, so the MCP client never saw the end of its session (CrashLoopIT found it). A forked child
+   * closes every other descriptor before it execs and never waits on its parent. An operator's own
+   * -Djdk.lang.Process.launchMechanism wins.
+   */
+  private static void launchProcessesByFork() {
+    if (System.getProperty("jdk.lang.Process.launchMechanism") == null) {
+      System.setProperty("jdk.lang.Process.launchMechanism", "FORK");
+    }
   }
 
   /**
