@@ -72,7 +72,6 @@ public final class Scheduler implements AutoCloseable {
   public static final Duration DEFAULT_PRIORITY_AGING = Duration.ofMinutes(5);
 
   /** Expired leases recovered per sync round. */
-  private static final int RECOVERY_BATCH = 100;
 
   /** How often this node tells the store it is alive; three missed beats and it is not listed. */
   static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
@@ -116,6 +115,7 @@ public final class Scheduler implements AutoCloseable {
   private final FirePlanner firePlanner;
   private final NextStates nextStates;
   private final TaskValidator validator;
+  private final LeaseRecovery recovery;
   private final Map<String, Integer> resourceCapacity;
   private final DispatchQueue queue;
   private final String nodeId;
@@ -204,6 +204,16 @@ public final class Scheduler implements AutoCloseable {
     this.sleeper = customSleeper != null ? customSleeper : Scheduler::awaitRetry;
     this.runExecutor = runExecutor;
     this.events = new SchedulerEvents(builder.listeners);
+    this.recovery =
+        new LeaseRecovery(
+            store,
+            builder.clock,
+            leaseClock,
+            builder.nodeId,
+            nextStates,
+            feed,
+            events,
+            inFlight::containsKey);
     this.manualTicks = builder.manualTicks;
     store.addChangeListener(this::requestSync);
   }
@@ -646,7 +656,7 @@ public final class Scheduler implements AutoCloseable {
       syncLock.unlock();
     }
     syncOnce();
-    recoverOwnRunsFromBefore();
+    recovery.recoverOwnFromBefore();
     startedAt = clock.instant();
     lastHeartbeat.set(null);
     heartbeatIfDue(); // listed from the start
@@ -1313,7 +1323,11 @@ public final class Scheduler implements AutoCloseable {
                 run.claimed.state());
         NextStates.Next next =
             nextStates.after(
-                claimed, record, retryable, clock.instant(), () -> abandonedInARow(claimed));
+                claimed,
+                record,
+                retryable,
+                clock.instant(),
+                () -> recovery.abandonedInARow(claimed));
         return store
             .complete(run.taskId(), run.runId, next.state(), record, next.notRun())
             .map(task -> new Recorded(task, next.notRun()));
@@ -1385,7 +1399,7 @@ public final class Scheduler implements AutoCloseable {
                 ? state.rescheduled(
                     plan.next().get(), nextStates.dueOf(task.definition(), plan, now), now)
                 : state.finished(TaskStatus.COMPLETED, state.lastRun(), now);
-        written = writeWithRuns(task, next, notRun);
+        written = StoreWrites.withRuns(store, task, next, notRun);
       }
     } catch (RuntimeException e) {
       log.warn("Could not pass over the missed fire times of task {}", entry.taskId, e);
@@ -1475,21 +1489,6 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
-  /** A conditional state write with not-run records; without them if the store cannot. */
-  private Optional<StoredTask> writeWithRuns(
-      StoredTask task, TaskState next, List<RunRecord> notRun) {
-    try {
-      return store.updateWithRuns(task.id(), task.version(), next, notRun);
-    } catch (UnsupportedOperationException e) {
-      log.warn(
-          "Store {} cannot record passed-over fire times; {} record(s) of task {} are dropped",
-          store.getClass().getName(),
-          notRun.size(),
-          task.id());
-      return store.update(task.id(), task.version(), next);
-    }
-  }
-
   // ---------------------------------------------------------------- store sync and recovery
 
   private void syncLoop() {
@@ -1533,7 +1532,7 @@ public final class Scheduler implements AutoCloseable {
     }
     judgeWaitingTasks();
     heartbeatIfDue();
-    recoverExpiredLeases();
+    recovery.recoverExpired();
   }
 
   /**
@@ -1574,115 +1573,10 @@ public final class Scheduler implements AutoCloseable {
     return store.nodes(leaseClock.instant().minus(HEARTBEAT_INTERVAL.multipliedBy(3)));
   }
 
-  /**
-   * Records the runs of leases that expired (by the store's clock when it has one) as abandoned.
-   * Each recovery is fenced by the version at which the lease was found expired, so a holder that
-   * renewed or finished meanwhile wins.
-   */
-  private void recoverExpiredLeases() {
-    List<StoredTask> expired = store.findExpiredLeases(leaseClock.instant(), RECOVERY_BATCH);
-    for (StoredTask task : expired) {
-      Lease lease = task.state().lease();
-      if (lease == null || inFlight.containsKey(lease.runId())) {
-        continue; // ours and still running: the renewal is late, not lost
-      }
-      recover(
-          task,
-          lease,
-          RunOutcome.ABANDONED,
-          "node "
-              + lease.owner()
-              + " stopped renewing its lease, which expired at "
-              + lease.expiresAt()
-              + "; recovered by node "
-              + nodeId);
-    }
-  }
-
-  /**
-   * At start: runs that this node id held when its previous process ended without handing them back
-   * (killed, crashed, power lost) are taken back at once instead of after their leases expire,
-   * since nothing of that process still runs. They are recorded interrupted, as a stop records its
-   * runs: the scheduler failed, not the task, so the attempt does not count. This is why node ids
-   * must be unique among the nodes that are up (the default, host and process id, is).
-   */
-  private void recoverOwnRunsFromBefore() {
-    List<StoredTask> leased;
-    try {
-      leased = store.findExpiredLeases(Instant.parse("9999-01-01T00:00:00Z"), RECOVERY_BATCH * 10);
-    } catch (RuntimeException e) {
-      log.warn(
-          "Could not look for runs this node held before it started; their leases will expire", e);
-      return;
-    }
-    for (StoredTask task : leased) {
-      Lease lease = task.state().lease();
-      if (lease != null && lease.owner().equals(nodeId) && !inFlight.containsKey(lease.runId())) {
-        recover(
-            task,
-            lease,
-            RunOutcome.INTERRUPTED,
-            "node "
-                + nodeId
-                + " was killed or crashed while the run was in flight; it runs again, and the"
-                + " attempt does not count");
-      }
-    }
-  }
-
-  /** How many of the task's latest runs in a row were abandoned. */
-  private int abandonedInARow(StoredTask task) {
-    int count = 0;
-    for (RunRecord run : store.runs(task.id(), NextStates.MAX_ABANDONED_IN_A_ROW * 4)) {
-      if (run.outcome().isNotRun()) {
-        continue; // a missed or skipped fire time between them: not a run
-      }
-      if (run.outcome() != RunOutcome.ABANDONED || ++count == NextStates.MAX_ABANDONED_IN_A_ROW) {
-        break;
-      }
-    }
-    return count;
-  }
-
   /** Under overlap=cancel_previous: when the next fire time interrupts the run of {@code task}. */
   private @Nullable Instant supersededAt(StoredTask task) {
     Instant fire = task.state().fireTime();
     return fire == null ? null : firePlanner.supersededAt(task.definition(), fire);
-  }
-
-  /** Records the run of {@code lease} as it ended and queues what follows, fenced by version. */
-  private void recover(StoredTask task, Lease lease, RunOutcome outcome, String why) {
-    Instant now = clock.instant();
-    RunRecord record =
-        new RunRecord(
-            lease.runId(),
-            task.id(),
-            Math.max(1, task.state().attempt()),
-            lease.acquiredAt(),
-            lease.acquiredAt(),
-            now.isBefore(lease.acquiredAt()) ? lease.acquiredAt() : now,
-            outcome,
-            null,
-            why,
-            nodeId);
-    NextStates.Next next = nextStates.after(task, record, true, now, () -> abandonedInARow(task));
-    Optional<StoredTask> recovered =
-        store.recoverAbandoned(task.id(), task.version(), next.state(), record);
-    if (recovered.isPresent() && !next.notRun().isEmpty()) {
-      // Rare (no retry left and fire times passed meanwhile): recorded in a second write.
-      recovered = writeWithRuns(recovered.get(), recovered.get().state(), next.notRun());
-    }
-    recovered.ifPresent(
-        stored -> {
-          log.warn(
-              "Recovered task {}: run {} on node {} was {}",
-              task.id(),
-              lease.runId(),
-              lease.owner(),
-              outcome.wireName());
-          feed.offer(stored);
-          events.runFinished(stored, record);
-        });
   }
 
   /**
@@ -1738,7 +1632,8 @@ public final class Scheduler implements AutoCloseable {
                     skip.reason(),
                     nodeId));
         written =
-            writeWithRuns(
+            StoreWrites.withRuns(
+                store,
                 task,
                 task.state().finished(TaskStatus.CANCELLED, task.state().lastRun(), now),
                 notRun);

@@ -1,0 +1,168 @@
+package dev.schedulerd.runtime;
+
+import dev.schedulerd.api.Lease;
+import dev.schedulerd.api.RunOutcome;
+import dev.schedulerd.api.RunRecord;
+import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.store.TaskStore;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes back runs whose node stopped renewing their lease (recorded abandoned) and, at start, the
+ * runs this node id held when its previous process died (recorded interrupted); either way the task
+ * goes on as {@link NextStates} says.
+ */
+final class LeaseRecovery {
+  private static final Logger log = LoggerFactory.getLogger(LeaseRecovery.class);
+
+  /** Leases looked at per sync round. */
+  private static final int RECOVERY_BATCH = 100;
+
+  /** "Expired" before this: every lease, to find this node's own at start. */
+  private static final Instant EVERY_LEASE = Instant.parse("9999-01-01T00:00:00Z");
+
+  private final TaskStore store;
+  private final InstantSource clock;
+  private final InstantSource leaseClock;
+  private final String nodeId;
+  private final NextStates nextStates;
+  private final TaskFeed feed;
+  private final SchedulerEvents events;
+  private final Predicate<String> runningHere;
+
+  /**
+   * @param leaseClock the clock leases are stamped by (the store's when it has one)
+   * @param runningHere whether a run id is in flight on this node: its lease is late, not lost
+   */
+  LeaseRecovery(
+      TaskStore store,
+      InstantSource clock,
+      InstantSource leaseClock,
+      String nodeId,
+      NextStates nextStates,
+      TaskFeed feed,
+      SchedulerEvents events,
+      Predicate<String> runningHere) {
+    this.store = store;
+    this.clock = clock;
+    this.leaseClock = leaseClock;
+    this.nodeId = nodeId;
+    this.nextStates = nextStates;
+    this.feed = feed;
+    this.events = events;
+    this.runningHere = runningHere;
+  }
+
+  /**
+   * Records the runs of leases that expired (by the store's clock when it has one) as abandoned.
+   * Each recovery is fenced by the version at which the lease was found expired, so a holder that
+   * renewed or finished meanwhile wins.
+   */
+  void recoverExpired() {
+    List<StoredTask> expired = store.findExpiredLeases(leaseClock.instant(), RECOVERY_BATCH);
+    for (StoredTask task : expired) {
+      Lease lease = task.state().lease();
+      if (lease == null || runningHere.test(lease.runId())) {
+        continue; // ours and still running: the renewal is late, not lost
+      }
+      recover(
+          task,
+          lease,
+          RunOutcome.ABANDONED,
+          "node "
+              + lease.owner()
+              + " stopped renewing its lease, which expired at "
+              + lease.expiresAt()
+              + "; recovered by node "
+              + nodeId);
+    }
+  }
+
+  /**
+   * At start: runs that this node id held when its previous process ended without handing them back
+   * (killed, crashed, power lost) are taken back at once instead of after their leases expire,
+   * since nothing of that process still runs. They are recorded interrupted, as a stop records its
+   * runs: the scheduler failed, not the task, so the attempt does not count. This is why node ids
+   * must be unique among the nodes that are up (the default, host and process id, is).
+   */
+  void recoverOwnFromBefore() {
+    List<StoredTask> leased;
+    try {
+      leased = store.findExpiredLeases(EVERY_LEASE, RECOVERY_BATCH * 10);
+    } catch (RuntimeException e) {
+      log.warn(
+          "Could not look for runs this node held before it started; their leases will expire", e);
+      return;
+    }
+    for (StoredTask task : leased) {
+      Lease lease = task.state().lease();
+      if (lease != null && lease.owner().equals(nodeId) && !runningHere.test(lease.runId())) {
+        recover(
+            task,
+            lease,
+            RunOutcome.INTERRUPTED,
+            "node "
+                + nodeId
+                + " was killed or crashed while the run was in flight; it runs again, and the"
+                + " attempt does not count");
+      }
+    }
+  }
+
+  /** How many of the task's latest runs in a row were abandoned. */
+  int abandonedInARow(StoredTask task) {
+    int count = 0;
+    for (RunRecord run : store.runs(task.id(), NextStates.MAX_ABANDONED_IN_A_ROW * 4)) {
+      if (run.outcome().isNotRun()) {
+        continue; // a missed or skipped fire time between them: not a run
+      }
+      if (run.outcome() != RunOutcome.ABANDONED || ++count == NextStates.MAX_ABANDONED_IN_A_ROW) {
+        break;
+      }
+    }
+    return count;
+  }
+
+  /** Records the run of {@code lease} as it ended and queues what follows, fenced by version. */
+  private void recover(StoredTask task, Lease lease, RunOutcome outcome, String why) {
+    Instant now = clock.instant();
+    RunRecord record =
+        new RunRecord(
+            lease.runId(),
+            task.id(),
+            Math.max(1, task.state().attempt()),
+            lease.acquiredAt(),
+            lease.acquiredAt(),
+            now.isBefore(lease.acquiredAt()) ? lease.acquiredAt() : now,
+            outcome,
+            null,
+            why,
+            nodeId);
+    NextStates.Next next = nextStates.after(task, record, true, now, () -> abandonedInARow(task));
+    Optional<StoredTask> recovered =
+        store.recoverAbandoned(task.id(), task.version(), next.state(), record);
+    if (recovered.isPresent() && !next.notRun().isEmpty()) {
+      // Rare (no retry left and fire times passed meanwhile): recorded in a second write.
+      recovered =
+          StoreWrites.withRuns(store, recovered.get(), recovered.get().state(), next.notRun());
+    }
+    recovered.ifPresent(
+        stored -> {
+          log.warn(
+              "Recovered task {}: run {} on node {} was {}",
+              task.id(),
+              lease.runId(),
+              lease.owner(),
+              outcome.wireName());
+          feed.offer(stored);
+          events.notRun(stored, next.notRun());
+          events.runFinished(stored, record);
+        });
+  }
+}
