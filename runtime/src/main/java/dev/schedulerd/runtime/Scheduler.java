@@ -116,6 +116,7 @@ public final class Scheduler implements AutoCloseable {
   private final NextStates nextStates;
   private final TaskValidator validator;
   private final LeaseRecovery recovery;
+  private final DueFires dueFires;
   private final Map<String, Integer> resourceCapacity;
   private final DispatchQueue queue;
   private final String nodeId;
@@ -214,6 +215,19 @@ public final class Scheduler implements AutoCloseable {
             feed,
             events,
             inFlight::containsKey);
+    this.dueFires =
+        new DueFires(
+            store,
+            queue,
+            feed,
+            events,
+            syncSignal,
+            nextStates,
+            firePlanner,
+            fireTimes,
+            absences,
+            this::roomFor,
+            this::unfinished);
     this.manualTicks = builder.manualTicks;
     store.addChangeListener(this::requestSync);
   }
@@ -963,12 +977,12 @@ public final class Scheduler implements AutoCloseable {
     for (DispatchQueue.Entry entry : entries) {
       if (entry.missedBy(now) || absences.missedWhileAway(entry)) {
         queue.release(entry.executorKind, entry.resources);
-        passOverMissed(entry, now);
+        dueFires.passOverMissed(entry, now);
         continue;
       }
       if (entry.spawnsRuns) {
         queue.release(entry.executorKind, List.of()); // the run task takes its own slot
-        spawnRunTask(entry, now);
+        dueFires.spawnRunTask(entry, now);
         continue;
       }
       Optional<TaskExecutor> executor =
@@ -1358,136 +1372,6 @@ public final class Scheduler implements AutoCloseable {
 
   /** A finished run's task as written, and the fire times recorded as not run with it. */
   private record Recorded(StoredTask task, List<RunRecord> notRun) {}
-
-  /** A scheduled task as the queue took it, and the fire time it is due for. */
-  private record DueFire(StoredTask task, Instant fire) {}
-
-  /**
-   * The task of {@code entry} re-read from the store, if it is still the version the queue took and
-   * still scheduled for a fire time; null when it changed meanwhile (the change feed brings it).
-   */
-  private @Nullable DueFire stillAsTaken(DispatchQueue.Entry entry) {
-    StoredTask task = store.find(entry.taskId).orElse(null);
-    Instant fire = task == null ? null : task.state().fireTime();
-    if (task == null
-        || fire == null
-        || task.version() != entry.version
-        || task.state().status() != TaskStatus.SCHEDULED) {
-      return null;
-    }
-    return new DueFire(task, fire);
-  }
-
-  /**
-   * A recurring task whose fire time the scheduler reached too late (it was down or overloaded):
-   * its missed-fire policy decides which of the fire times since run; the others are recorded.
-   */
-  private void passOverMissed(DispatchQueue.Entry entry, Instant now) {
-    Optional<StoredTask> written = Optional.empty();
-    List<RunRecord> notRun = List.of();
-    try {
-      DueFire due = stillAsTaken(entry);
-      if (due != null) {
-        StoredTask task = due.task();
-        Instant fire = due.fire();
-        FirePlanner.Plan plan =
-            firePlanner.missed(task.definition(), fire, now, absences.missedCause(fire));
-        notRun = nextStates.notRunRecords(task, plan, now);
-        TaskState state = task.state();
-        TaskState next =
-            plan.next().isPresent()
-                ? state.rescheduled(
-                    plan.next().get(), nextStates.dueOf(task.definition(), plan, now), now)
-                : state.finished(TaskStatus.COMPLETED, state.lastRun(), now);
-        written = StoreWrites.withRuns(store, task, next, notRun);
-      }
-    } catch (RuntimeException e) {
-      log.warn("Could not pass over the missed fire times of task {}", entry.taskId, e);
-    }
-    if (written.isPresent()) {
-      feed.offer(written.get());
-      events.notRun(written.get(), notRun);
-    } else {
-      queue.untake(entry.taskId, entry.version); // the change feed brings what changed
-      requestSync();
-    }
-  }
-
-  /**
-   * Under overlap=allow: the due fire time becomes a one-shot task {@code ID:FIRE_TIME} of its own,
-   * so its run may overlap the previous ones, and the task moves on to its next fire time. The run
-   * task is added first: its id is fixed by the fire time, so a crash between the two writes
-   * re-adds nothing when the fire time is taken again.
-   */
-  private void spawnRunTask(DispatchQueue.Entry entry, Instant now) {
-    Optional<StoredTask> parent = Optional.empty();
-    StoredTask child = null;
-    try {
-      DueFire due = stillAsTaken(entry);
-      if (due != null) {
-        StoredTask task = due.task();
-        Instant fire = due.fire();
-        TaskDefinition definition = task.definition();
-        Map<String, String> labels = new LinkedHashMap<>(definition.labels());
-        labels.put("schedulerd.parent", definition.id());
-        TaskDefinition run =
-            TaskDefinition.builder(definition.id() + ":" + fire, definition.executorKind())
-                .priority(definition.priority())
-                .config(definition.config())
-                .description(
-                    "run of "
-                        + definition.id()
-                        + " for its fire time "
-                        + fire
-                        + " (overlap=allow)"
-                        + (definition.description().isEmpty()
-                            ? ""
-                            : ": " + definition.description()))
-                .retryPolicy(definition.retryPolicy())
-                .timeout(definition.timeout())
-                .labels(labels)
-                .createdBy(definition.createdBy())
-                .resources(definition.resources())
-                .build();
-        if (!roomFor(2)) {
-          // A run task is a task too: max-tasks bounds what overlap=allow can pile up. (The
-          // parent, taken off the queue while it spawns, is the other one counted here.)
-          log.warn(
-              "Not starting a run task for fire time {} of task {}: this node holds {} unfinished"
-                  + " tasks, its limit (max-tasks)",
-              fire,
-              definition.id(),
-              unfinished());
-        } else {
-          try {
-            child = store.insert(run, TaskState.initial(now, now));
-          } catch (DuplicateTaskException e) {
-            log.info("Run task {} exists already; moving {} on", run.id(), definition.id());
-          }
-        }
-        Optional<Instant> next = fireTimes.next(definition.schedule(), fire);
-        TaskState state = task.state();
-        TaskState moved =
-            next.isPresent()
-                ? state.rescheduled(next.get(), nextStates.jittered(definition, next.get()), now)
-                : state.finished(TaskStatus.COMPLETED, state.lastRun(), now);
-        parent = store.update(task.id(), task.version(), moved);
-      }
-    } catch (RuntimeException e) {
-      log.warn("Could not start a run task for task {}", entry.taskId, e);
-    }
-    if (child != null) {
-      StoredTask added = child;
-      feed.offer(added);
-      events.taskAdded(added);
-    }
-    if (parent.isPresent()) {
-      feed.offer(parent.get());
-    } else {
-      queue.untake(entry.taskId, entry.version);
-      requestSync();
-    }
-  }
 
   // ---------------------------------------------------------------- store sync and recovery
 
