@@ -9,6 +9,7 @@ import dev.schedulerd.metrics.TimedTaskStore;
 import dev.schedulerd.runtime.ExecutorRegistry;
 import dev.schedulerd.runtime.FireTimes;
 import dev.schedulerd.runtime.Scheduler;
+import dev.schedulerd.runtime.SchedulerBuilder;
 import dev.schedulerd.store.json.SeedFiles;
 import dev.schedulerd.store.sqlite.SqliteOptions;
 import dev.schedulerd.store.sqlite.SqliteTaskStore;
@@ -188,7 +189,7 @@ public final class Main {
     TaskStore opened = openStore(store, settings, pluginLoader);
     importSeedFileOnFirstStart(opened, defaultZone); // needs the store itself, not the wrapper
     TaskStore taskStore = new TimedTaskStore(opened, meters);
-    Scheduler.Builder builder =
+    SchedulerBuilder builder =
         Scheduler.builder()
             .store(taskStore)
             .executors(executors)

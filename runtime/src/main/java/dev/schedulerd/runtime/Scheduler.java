@@ -40,7 +40,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.DoubleSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,8 +58,8 @@ import org.slf4j.LoggerFactory;
  * requeues the task under its retry policy.
  *
  * <p><b>Threads.</b> One ticker thread, one store-sync thread, and a virtual thread per run (see
- * {@link Builder#manualTicks()} for tests that drive time by hand). Client calls ({@link #add},
- * {@link #remove}, ...) may come from any thread.
+ * {@link SchedulerBuilder#manualTicks()} for tests that drive time by hand). Client calls ({@link
+ * #add}, {@link #remove}, ...) may come from any thread.
  */
 public final class Scheduler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
@@ -68,7 +67,9 @@ public final class Scheduler implements AutoCloseable {
   /** Bound on a run's result and error text kept in the store. */
   static final int MAX_TEXT = 160 * 1024;
 
-  /** How long a due task waits to gain a priority level: see {@link Builder#priorityAging}. */
+  /**
+   * How long a due task waits to gain a priority level: see {@link SchedulerBuilder#priorityAging}.
+   */
   public static final Duration DEFAULT_PRIORITY_AGING = Duration.ofMinutes(5);
 
   /** Expired leases recovered per sync round. */
@@ -173,7 +174,8 @@ public final class Scheduler implements AutoCloseable {
   private final AtomicLong wakeUps = new AtomicLong();
   private final AtomicLong dispatched = new AtomicLong();
 
-  Scheduler(Builder builder, TaskStore store, ExecutorRegistry executors, Executor runExecutor) {
+  Scheduler(
+      SchedulerBuilder builder, TaskStore store, ExecutorRegistry executors, Executor runExecutor) {
     this.store = store;
     this.executors = executors;
     this.environment = builder.environment;
@@ -232,8 +234,8 @@ public final class Scheduler implements AutoCloseable {
     store.addChangeListener(this::requestSync);
   }
 
-  public static Builder builder() {
-    return new Builder();
+  public static SchedulerBuilder builder() {
+    return new SchedulerBuilder();
   }
 
   // ---------------------------------------------------------------- client operations
@@ -543,7 +545,7 @@ public final class Scheduler implements AutoCloseable {
 
   /**
    * A client could otherwise fill the disk with tasks each within its own limits: the tasks on this
-   * node's queue (every one not finished) are bounded by {@link Builder#maxQueuedTasks}.
+   * node's queue (every one not finished) are bounded by {@link SchedulerBuilder#maxQueuedTasks}.
    */
   private void checkRoomFor(int added) {
     if (!roomFor(added)) {
@@ -557,7 +559,10 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
-  /** Whether {@code added} more unfinished tasks stay within {@link Builder#maxQueuedTasks}. */
+  /**
+   * Whether {@code added} more unfinished tasks stay within {@link
+   * SchedulerBuilder#maxQueuedTasks}.
+   */
   private boolean roomFor(int added) {
     // No limit: the queue's lock is not taken to count.
     return maxQueuedTasks == Integer.MAX_VALUE || unfinished() + (long) added <= maxQueuedTasks;
@@ -803,8 +808,8 @@ public final class Scheduler implements AutoCloseable {
   /**
    * Does now what the ticker and the sync thread would: pulls the store's changes, recovers expired
    * leases, dispatches what is due, times out overdue runs and renews leases. For schedulers built
-   * with {@link Builder#manualTicks()}, whose tests move a manual clock and then call this;
-   * harmless otherwise.
+   * with {@link SchedulerBuilder#manualTicks()}, whose tests move a manual clock and then call
+   * this; harmless otherwise.
    */
   public void runDue() {
     if (lifecycle != Lifecycle.RUNNING) {
@@ -926,8 +931,8 @@ public final class Scheduler implements AutoCloseable {
   // ---------------------------------------------------------------- claims
 
   /**
-   * Claims runs a little before they are due ({@link Builder#claimAhead}), in batches, on its own
-   * thread: the store's write is off the path between a due instant and the run's start.
+   * Claims runs a little before they are due ({@link SchedulerBuilder#claimAhead}), in batches, on
+   * its own thread: the store's write is off the path between a due instant and the run's start.
    */
   private void claimLoop() {
     while (true) {
@@ -1556,12 +1561,6 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
-  /** Waits; the scheduler's only waits outside its ticker, so that tests can move a clock. */
-  @FunctionalInterface
-  interface Sleeper {
-    void sleep(Duration wait) throws InterruptedException;
-  }
-
   /** Waits {@code wait} on a condition nobody signals: a bounded, interruptible pause. */
   private static void awaitRetry(Duration wait) throws InterruptedException {
     ReentrantLock lock = new ReentrantLock();
@@ -1574,276 +1573,6 @@ public final class Scheduler implements AutoCloseable {
       }
     } finally {
       lock.unlock();
-    }
-  }
-
-  // ---------------------------------------------------------------- builder
-
-  /**
-   * Configures a {@link Scheduler}. Every setter checks its argument at once and says what would be
-   * accepted; {@link #build()} checks that a store was given.
-   */
-  public static final class Builder {
-    private @Nullable TaskStore store;
-    private @Nullable ExecutorRegistry executors;
-    private InstantSource clock = InstantSource.system();
-    private Map<String, String> environment = System.getenv();
-    private @Nullable SecretMask secretMask;
-    private ZoneId defaultZone = ZoneId.of("UTC");
-    private int maxConcurrentRuns = 64;
-    private int maxQueuedTasks = Integer.MAX_VALUE;
-    private final Map<String, Integer> maxConcurrentRunsPerKind = new ConcurrentHashMap<>();
-    private final Map<String, Integer> resourceCapacity = new ConcurrentHashMap<>();
-    private Duration priorityAging = DEFAULT_PRIORITY_AGING;
-    private String nodeId = defaultNodeId();
-    private Duration leaseDuration = Duration.ofSeconds(30);
-    private Duration syncInterval = Duration.ofSeconds(1);
-    private Duration claimAhead = Duration.ofMillis(500);
-    private Duration stopGrace = Duration.ofSeconds(2);
-    private Duration defaultTimeout = Duration.ofHours(1);
-    private @Nullable Sleeper sleeper;
-
-    private DoubleSupplier random =
-        () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble();
-    private @Nullable Executor runExecutor;
-    private final List<SchedulerListener> listeners = new ArrayList<>();
-    private boolean manualTicks;
-
-    private Builder() {}
-
-    /** Where tasks live. Required. The scheduler does not close it. */
-    public Builder store(TaskStore store) {
-      this.store = requireNonNull(store, "store");
-      return this;
-    }
-
-    /** The executors; by default those {@link java.util.ServiceLoader} finds. */
-    public Builder executors(ExecutorRegistry executors) {
-      this.executors = requireNonNull(executors, "executors");
-      return this;
-    }
-
-    /** Wall time; tests pass a manual clock. Default: the system clock. */
-    public Builder clock(InstantSource clock) {
-      this.clock = requireNonNull(clock, "clock");
-      return this;
-    }
-
-    /**
-     * What is hidden in every run's result, error and log lines. Default: the values of the
-     * environment's variables that the executors' {@code allow-env} allow; a daemon hides more
-     * ({@link SecretMask#daemon}).
-     */
-    public Builder secretMask(SecretMask mask) {
-      this.secretMask = requireNonNull(mask, "mask");
-      return this;
-    }
-
-    /**
-     * Where tasks' {@code ${env:NAME}} references are read from, for the names the operator allows.
-     * Default: the daemon's environment.
-     */
-    public Builder environment(Map<String, String> environment) {
-      this.environment = Map.copyOf(requireNonNull(environment, "environment"));
-      return this;
-    }
-
-    /** The zone of cron schedules that name none. Default: UTC. */
-    public Builder defaultZone(ZoneId zone) {
-      this.defaultZone = requireNonNull(zone, "zone");
-      return this;
-    }
-
-    /**
-     * Unfinished tasks this node takes; an add beyond it is refused. Default: no limit (the daemon
-     * sets one from its config, since its clients are not trusted).
-     */
-    public Builder maxQueuedTasks(int max) {
-      requireArgument(max >= 1, "max queued tasks must be at least 1, got %s", max);
-      this.maxQueuedTasks = max;
-      return this;
-    }
-
-    /** Runs executing at once on this node, all kinds together. Default 64. */
-    public Builder maxConcurrentRuns(int max) {
-      requireArgument(
-          max >= 1 && max <= 100_000, "max concurrent runs must be 1-100000, got %s", max);
-      this.maxConcurrentRuns = max;
-      return this;
-    }
-
-    /** Runs of one executor kind executing at once on this node. Default: no limit per kind. */
-    public Builder maxConcurrentRuns(String executorKind, int max) {
-      requireArgument(
-          max >= 1,
-          "max concurrent runs of kind '%s' must be at least 1, got %s",
-          executorKind,
-          max);
-      this.maxConcurrentRunsPerKind.put(requireNonNull(executorKind, "executorKind"), max);
-      return this;
-    }
-
-    /** This node's id in leases and run records. Default: host name and process id. */
-    /**
-     * Units of a named resource on this node: at most {@code capacity} runs that name it in their
-     * {@link TaskDefinition#resources()} run at once. Tasks may only name resources configured here
-     * (on the node that adds them); a node without the resource never runs them.
-     */
-    public Builder resourceCapacity(String resource, int capacity) {
-      requireArgument(capacity >= 1, "resource %s needs a capacity of at least 1", resource);
-      resourceCapacity.put(resource, capacity);
-      return this;
-    }
-
-    /**
-     * A due task gains one priority level for every {@code step} it waits, so that a steady stream
-     * of urgent tasks cannot keep a low one from running forever. Default 5 min; zero for strict
-     * priority.
-     */
-    public Builder priorityAging(Duration step) {
-      requireArgument(!step.isNegative(), "priority aging must not be negative, got %s", step);
-      this.priorityAging = step;
-      return this;
-    }
-
-    public Builder nodeId(String nodeId) {
-      requireArgument(!nodeId.isBlank(), "node id must not be blank");
-      this.nodeId = nodeId;
-      return this;
-    }
-
-    /**
-     * How long a claim holds without renewal; renewed every half of it while the run lasts. A
-     * crashed node's runs are recovered this long after its last renewal. Default 30 s.
-     */
-    public Builder leaseDuration(Duration duration) {
-      requireArgument(
-          duration.compareTo(Duration.ofMillis(100)) >= 0,
-          "lease duration must be at least 100 ms, got %s",
-          duration);
-      this.leaseDuration = duration;
-      return this;
-    }
-
-    /**
-     * Bound on how long it takes to notice tasks that other processes changed in a shared store
-     * (stores that announce changes are noticed at once). Default 1 s.
-     */
-    public Builder syncInterval(Duration interval) {
-      requireArgument(
-          interval.compareTo(Duration.ofMillis(10)) >= 0,
-          "sync interval must be at least 10 ms, got %s",
-          interval);
-      this.syncInterval = interval;
-      return this;
-    }
-
-    /**
-     * How long before its due instant a run is claimed. Claims are written in batches on their own
-     * thread, so a run starts at its due instant without waiting for the store; a claimed run holds
-     * its concurrency slot from the claim on. Zero claims at the due instant, on the ticker. Must
-     * be less than half the lease duration. Default 500 ms.
-     */
-    public Builder claimAhead(Duration ahead) {
-      requireArgument(!ahead.isNegative(), "claim look-ahead must not be negative, got %s", ahead);
-      this.claimAhead = ahead;
-      return this;
-    }
-
-    /** How long {@link Scheduler#stop()} lets runs in flight finish. Default 2 s. */
-    public Builder stopGrace(Duration grace) {
-      requireArgument(!grace.isNegative(), "stop grace must not be negative, got %s", grace);
-      this.stopGrace = grace;
-      return this;
-    }
-
-    /** The timeout of tasks that set none. Default 1 h. */
-    public Builder defaultTimeout(Duration timeout) {
-      requireArgument(
-          timeout.compareTo(Duration.ZERO) > 0,
-          "default timeout must be positive, got %s",
-          timeout);
-      this.defaultTimeout = timeout;
-      return this;
-    }
-
-    /** Source of the retry jitter, values in [0, 1). Tests pass a constant. */
-    /** How the scheduler waits before writing to an unreachable store again; tests move a clock. */
-    Builder sleeper(Sleeper sleeper) {
-      this.sleeper = requireNonNull(sleeper, "sleeper");
-      return this;
-    }
-
-    public Builder random(DoubleSupplier random) {
-      this.random = requireNonNull(random, "random");
-      return this;
-    }
-
-    /** Where runs execute. Default: a new virtual thread per run. */
-    public Builder runExecutor(Executor executor) {
-      this.runExecutor = requireNonNull(executor, "executor");
-      return this;
-    }
-
-    public Builder listener(SchedulerListener listener) {
-      this.listeners.add(requireNonNull(listener, "listener"));
-      return this;
-    }
-
-    /**
-     * Starts no ticker or sync thread: time moves only when the caller invokes {@link
-     * Scheduler#runDue()}. For deterministic tests with a manual clock.
-     */
-    public Builder manualTicks() {
-      this.manualTicks = true;
-      return this;
-    }
-
-    public Scheduler build() {
-      requireArgument(
-          claimAhead.compareTo(leaseDuration.dividedBy(2)) < 0,
-          "claim look-ahead %s must be less than half the lease duration %s",
-          claimAhead,
-          leaseDuration);
-      TaskStore chosenStore = store;
-      if (chosenStore == null) {
-        throw new IllegalStateException("no store was set: call store(...) before build()");
-      }
-      ExecutorRegistry chosenExecutors =
-          executors != null
-              ? executors
-              : ExecutorRegistry.load(Thread.currentThread().getContextClassLoader());
-      Executor chosenRunExecutor =
-          runExecutor != null
-              ? runExecutor
-              : java.util.concurrent.Executors.newThreadPerTaskExecutor(
-                  Thread.ofVirtual().name("schedulerd-run-", 0).factory());
-      return new Scheduler(this, chosenStore, chosenExecutors, chosenRunExecutor);
-    }
-
-    private static String defaultNodeId() {
-      String host = System.getenv("HOSTNAME");
-      if (host == null || host.isBlank()) {
-        try {
-          host = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-          host = "node";
-        }
-      }
-      return host + "-" + ProcessHandle.current().pid();
-    }
-
-    private static <T> T requireNonNull(@Nullable T value, String name) {
-      if (value == null) {
-        throw new NullPointerException(name + " must not be null");
-      }
-      return value;
-    }
-
-    private static void requireArgument(boolean condition, String message, Object... args) {
-      if (!condition) {
-        throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, message, args));
-      }
     }
   }
 }

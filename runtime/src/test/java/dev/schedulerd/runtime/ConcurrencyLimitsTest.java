@@ -26,7 +26,7 @@ final class ConcurrencyLimitsTest {
     schedulers.forEach(Scheduler::close);
   }
 
-  private Scheduler started(Scheduler.Builder builder) {
+  private Scheduler started(SchedulerBuilder builder) {
     Scheduler scheduler =
         builder.store(store).clock(clock).claimAhead(Duration.ZERO).manualTicks().build();
     schedulers.add(scheduler);

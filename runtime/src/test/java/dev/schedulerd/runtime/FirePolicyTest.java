@@ -61,7 +61,7 @@ final class FirePolicyTest {
             .manualTicks());
   }
 
-  private Scheduler started(Scheduler.Builder builder) {
+  private Scheduler started(SchedulerBuilder builder) {
     Scheduler scheduler = builder.build();
     schedulers.add(scheduler);
     scheduler.start();

@@ -34,11 +34,11 @@ final class SchedulerTest {
   private Scheduler scheduler = build(b -> {});
 
   private interface Customizer {
-    void customize(Scheduler.Builder builder);
+    void customize(SchedulerBuilder builder);
   }
 
   private Scheduler build(Customizer customizer) {
-    Scheduler.Builder builder =
+    SchedulerBuilder builder =
         Scheduler.builder()
             .store(store)
             .executors(ExecutorRegistry.of(recording))
