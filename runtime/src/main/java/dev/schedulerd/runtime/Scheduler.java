@@ -165,9 +165,7 @@ public final class Scheduler implements AutoCloseable {
 
   private final SyncSignal syncSignal = new SyncSignal();
   private final TaskFeed feed;
-  // Written by whoever heartbeats; never under syncLock, see heartbeatIfDue.
-  private final java.util.concurrent.atomic.AtomicReference<@Nullable Instant> lastHeartbeat =
-      new java.util.concurrent.atomic.AtomicReference<>();
+  private final Heartbeats heartbeats;
 
   private final ConcurrentHashMap<String, InFlight> inFlight = new ConcurrentHashMap<>();
 
@@ -207,6 +205,9 @@ public final class Scheduler implements AutoCloseable {
     this.sleeper = customSleeper != null ? customSleeper : Scheduler::awaitRetry;
     this.runExecutor = runExecutor;
     this.events = new SchedulerEvents(builder.listeners);
+    this.heartbeats =
+        new Heartbeats(
+            store, builder.clock, leaseClock, builder.nodeId, () -> startedAt, inFlight::size);
     this.recovery =
         new LeaseRecovery(
             store,
@@ -666,7 +667,7 @@ public final class Scheduler implements AutoCloseable {
   private void startLocked() {
     stopRequested = false;
     Instant starting = clock.instant(); // before loading: fire times due meanwhile are not missed
-    absences.started(starting, othersUp());
+    absences.started(starting, heartbeats.othersUp());
     queue.clear();
     syncLock.lock();
     try {
@@ -677,8 +678,7 @@ public final class Scheduler implements AutoCloseable {
     syncOnce();
     recovery.recoverOwnFromBefore();
     startedAt = clock.instant();
-    lastHeartbeat.set(null);
-    heartbeatIfDue(); // listed from the start
+    heartbeats.beatNow(); // listed from the start
     wakeUps.set(0);
     dispatched.set(0);
     int queued = queue.size();
@@ -1420,46 +1420,13 @@ public final class Scheduler implements AutoCloseable {
       syncLock.unlock();
     }
     judgeWaitingTasks();
-    heartbeatIfDue();
+    heartbeats.beatIfDue();
     recovery.recoverExpired();
-  }
-
-  /**
-   * Writes this node's heartbeat when one is due. Never called under syncLock: a store's write can
-   * wait for its writer thread, which may itself be waiting to signal a sync.
-   */
-  private void heartbeatIfDue() {
-    Instant now = clock.instant();
-    Instant last = lastHeartbeat.get();
-    Instant started = startedAt;
-    if (last != null && Duration.between(last, now).compareTo(HEARTBEAT_INTERVAL) < 0) {
-      return;
-    }
-    if (!lastHeartbeat.compareAndSet(last, now)) {
-      return; // another thread is beating right now
-    }
-    try {
-      store.heartbeat(
-          new NodeInfo(
-              nodeId, started != null ? started : now, leaseClock.instant(), inFlight.size()));
-    } catch (RuntimeException e) {
-      log.warn("Could not record this node's heartbeat", e);
-    }
-  }
-
-  /** Whether another node sharing the store sent a heartbeat lately. */
-  private boolean othersUp() {
-    try {
-      return nodes().stream().anyMatch(node -> !node.nodeId().equals(nodeId));
-    } catch (RuntimeException e) {
-      log.warn("Could not read the nodes sharing the store; assuming others are up", e);
-      return true;
-    }
   }
 
   /** The nodes sharing the store that sent a heartbeat in the last three intervals. */
   public List<NodeInfo> nodes() {
-    return store.nodes(leaseClock.instant().minus(HEARTBEAT_INTERVAL.multipliedBy(3)));
+    return heartbeats.nodes();
   }
 
   /** Under overlap=cancel_previous: when the next fire time interrupts the run of {@code task}. */

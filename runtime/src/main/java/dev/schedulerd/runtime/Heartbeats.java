@@ -1,0 +1,96 @@
+package dev.schedulerd.runtime;
+
+import dev.schedulerd.api.store.NodeInfo;
+import dev.schedulerd.api.store.TaskStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's heartbeat in the store, and the nodes that sent one lately: what the daemon status
+ * lists, and how a starting node knows whether others were up.
+ */
+final class Heartbeats {
+  private static final Logger log = LoggerFactory.getLogger(Heartbeats.class);
+
+  static final Duration INTERVAL = Scheduler.HEARTBEAT_INTERVAL;
+
+  private final TaskStore store;
+  private final InstantSource clock;
+  private final InstantSource leaseClock;
+  private final String nodeId;
+  private final Supplier<@Nullable Instant> startedAt;
+  private final IntSupplier runsInFlight;
+
+  /** Written by whoever beats; never under the sync lock, see {@link #beatIfDue}. */
+  private final AtomicReference<@Nullable Instant> last = new AtomicReference<>();
+
+  Heartbeats(
+      TaskStore store,
+      InstantSource clock,
+      InstantSource leaseClock,
+      String nodeId,
+      Supplier<@Nullable Instant> startedAt,
+      IntSupplier runsInFlight) {
+    this.store = store;
+    this.clock = clock;
+    this.leaseClock = leaseClock;
+    this.nodeId = nodeId;
+    this.startedAt = startedAt;
+    this.runsInFlight = runsInFlight;
+  }
+
+  /** Beats now, whenever the last beat was: the node is listed from its start. */
+  void beatNow() {
+    last.set(null);
+    beatIfDue();
+  }
+
+  /**
+   * Writes this node's heartbeat when one is due. Never called under the sync lock: a store's write
+   * can wait for its writer thread, which may itself be waiting to signal a sync.
+   */
+  void beatIfDue() {
+    Instant now = clock.instant();
+    Instant previous = last.get();
+    if (previous != null && Duration.between(previous, now).compareTo(INTERVAL) < 0) {
+      return;
+    }
+    if (!last.compareAndSet(previous, now)) {
+      return; // another thread is beating right now
+    }
+    Instant started = startedAt.get();
+    try {
+      store.heartbeat(
+          new NodeInfo(
+              nodeId,
+              started != null ? started : now,
+              leaseClock.instant(),
+              runsInFlight.getAsInt()));
+    } catch (RuntimeException e) {
+      log.warn("Could not record this node's heartbeat", e);
+    }
+  }
+
+  /** Whether another node sharing the store sent a heartbeat lately. */
+  boolean othersUp() {
+    try {
+      return nodes().stream().anyMatch(node -> !node.nodeId().equals(nodeId));
+    } catch (RuntimeException e) {
+      log.warn("Could not read the nodes sharing the store; assuming others are up", e);
+      return true;
+    }
+  }
+
+  /** The nodes sharing the store that sent a heartbeat in the last three intervals. */
+  List<NodeInfo> nodes() {
+    return store.nodes(leaseClock.instant().minus(INTERVAL.multipliedBy(3)));
+  }
+}
