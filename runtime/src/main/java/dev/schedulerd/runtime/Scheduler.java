@@ -118,6 +118,7 @@ public final class Scheduler implements AutoCloseable {
   private final TaskValidator validator;
   private final LeaseRecovery recovery;
   private final DueFires dueFires;
+  private final WaitingTasks waitingTasks;
   private final Map<String, Integer> resourceCapacity;
   private final DispatchQueue queue;
   private final String nodeId;
@@ -218,6 +219,7 @@ public final class Scheduler implements AutoCloseable {
             feed,
             events,
             inFlight::containsKey);
+    this.waitingTasks = new WaitingTasks(store, builder.clock, builder.nodeId, feed, events);
     this.dueFires =
         new DueFires(
             store,
@@ -1419,7 +1421,7 @@ public final class Scheduler implements AutoCloseable {
     } finally {
       syncLock.unlock();
     }
-    judgeWaitingTasks();
+    waitingTasks.judgeAll();
     heartbeats.beatIfDue();
     recovery.recoverExpired();
   }
@@ -1433,74 +1435,6 @@ public final class Scheduler implements AutoCloseable {
   private @Nullable Instant supersededAt(StoredTask task) {
     Instant fire = task.state().fireTime();
     return fire == null ? null : firePlanner.supersededAt(task.definition(), fire);
-  }
-
-  /**
-   * Releases, skips or leaves waiting each task due for a look. Conditional writes: when several
-   * nodes judge the same task, one write wins and the others find the version moved on.
-   */
-  private void judgeWaitingTasks() {
-    for (String taskId : feed.takeChecks()) {
-      try {
-        store.find(taskId).ifPresent(this::judge);
-      } catch (RuntimeException e) {
-        log.warn("Could not check the dependencies of task {}; trying again", taskId, e);
-        feed.checkLater(taskId);
-      }
-    }
-  }
-
-  private void judge(StoredTask task) {
-    if (task.state().status() != TaskStatus.WAITING) {
-      return;
-    }
-    TaskDefinition definition = task.definition();
-    Map<String, Optional<StoredTask>> dependencies = new LinkedHashMap<>();
-    for (String id : definition.dependencies().taskIds()) {
-      dependencies.put(id, store.find(id));
-    }
-    Instant now = clock.instant();
-    Optional<StoredTask> written;
-    List<RunRecord> notRun = List.of();
-    switch (DependencyGate.judge(definition, dependencies)) {
-      case DependencyGate.Verdict.Wait w -> {
-        return;
-      }
-      case DependencyGate.Verdict.Release r -> {
-        Instant due =
-            definition.schedule() instanceof Schedule.At at && at.instant().isAfter(now)
-                ? at.instant()
-                : now;
-        written = store.update(task.id(), task.version(), task.state().released(due, due, now));
-      }
-      case DependencyGate.Verdict.Skip skip -> {
-        notRun =
-            List.of(
-                new RunRecord(
-                    "skipped-" + UUID.randomUUID(),
-                    task.id(),
-                    0,
-                    now,
-                    now,
-                    now,
-                    RunOutcome.SKIPPED,
-                    null,
-                    skip.reason(),
-                    nodeId));
-        written =
-            StoreWrites.withRuns(
-                store,
-                task,
-                task.state().finished(TaskStatus.CANCELLED, task.state().lastRun(), now),
-                notRun);
-      }
-    }
-    if (written.isPresent()) {
-      StoredTask stored = written.get();
-      feed.offer(stored);
-      events.notRun(stored, notRun);
-      events.taskChanged(stored);
-    }
   }
 
   // ---------------------------------------------------------------- helpers
