@@ -8,9 +8,6 @@ import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
-import dev.schedulerd.api.executor.EnvReferenceException;
-import dev.schedulerd.api.executor.ExecutionResult;
-import dev.schedulerd.api.executor.RunSecrets;
 import dev.schedulerd.api.executor.SecretMask;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.ChangeSet;
@@ -36,9 +33,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -72,21 +67,11 @@ public final class Scheduler implements AutoCloseable {
    */
   public static final Duration DEFAULT_PRIORITY_AGING = Duration.ofMinutes(5);
 
-  /** Expired leases recovered per sync round. */
-
   /** How often this node tells the store it is alive; three missed beats and it is not listed. */
   static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
 
   /** Delay before retrying a claim after the store failed. */
   private static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(1);
-
-  /** A finished run's record is written again after these waits while the store is unreachable. */
-  private static final Duration FIRST_RECORD_RETRY = Duration.ofMillis(100);
-
-  private static final Duration MAX_RECORD_RETRY = Duration.ofSeconds(2);
-
-  /** How long a finished run's record is written again at most: a database restart, not more. */
-  private static final Duration MAX_RECORD_RETRYING = Duration.ofMinutes(5);
 
   /** Tasks read from the change feed per store call. */
   private static final int SYNC_PAGE = 10_000;
@@ -104,8 +89,6 @@ public final class Scheduler implements AutoCloseable {
 
   private final TaskStore store;
   private final ExecutorRegistry executors;
-  private final Map<String, String> environment;
-  private final SecretMask secretMask;
   private final int maxQueuedTasks;
   private final InstantSource clock;
 
@@ -119,6 +102,7 @@ public final class Scheduler implements AutoCloseable {
   private final LeaseRecovery recovery;
   private final DueFires dueFires;
   private final WaitingTasks waitingTasks;
+  private final Runs runs;
   private final Map<String, Integer> resourceCapacity;
   private final DispatchQueue queue;
   private final String nodeId;
@@ -126,9 +110,6 @@ public final class Scheduler implements AutoCloseable {
   private final Duration syncInterval;
   private final Duration claimAhead;
   private final Duration stopGrace;
-  private final Duration defaultTimeout;
-  private final Sleeper sleeper;
-  private final Executor runExecutor;
   private final SchedulerEvents events;
   private final boolean manualTicks;
 
@@ -171,15 +152,14 @@ public final class Scheduler implements AutoCloseable {
   private final ConcurrentHashMap<String, InFlight> inFlight = new ConcurrentHashMap<>();
 
   private final AtomicLong wakeUps = new AtomicLong();
-  private final AtomicLong dispatched = new AtomicLong();
 
   Scheduler(
       SchedulerBuilder builder, TaskStore store, ExecutorRegistry executors, Executor runExecutor) {
     this.store = store;
     this.executors = executors;
-    this.environment = builder.environment;
+    Map<String, String> environment = builder.environment;
     SecretMask mask = builder.secretMask;
-    this.secretMask = mask != null ? mask : executors.secretMask(environment);
+    SecretMask secretMask = mask != null ? mask : executors.secretMask(environment);
     this.maxQueuedTasks = builder.maxQueuedTasks;
     this.clock = builder.clock;
     this.leaseClock = store.sharedClock().orElse(builder.clock);
@@ -201,10 +181,6 @@ public final class Scheduler implements AutoCloseable {
     this.syncInterval = builder.syncInterval;
     this.claimAhead = builder.claimAhead;
     this.stopGrace = builder.stopGrace;
-    this.defaultTimeout = builder.defaultTimeout;
-    Sleeper customSleeper = builder.sleeper;
-    this.sleeper = customSleeper != null ? customSleeper : Scheduler::awaitRetry;
-    this.runExecutor = runExecutor;
     this.events = new SchedulerEvents(builder.listeners);
     this.heartbeats =
         new Heartbeats(
@@ -220,6 +196,24 @@ public final class Scheduler implements AutoCloseable {
             events,
             inFlight::containsKey);
     this.waitingTasks = new WaitingTasks(store, builder.clock, builder.nodeId, feed, events);
+    Sleeper sleeper = builder.sleeper;
+    this.runs =
+        new Runs(
+            store,
+            builder.clock,
+            builder.nodeId,
+            nextStates,
+            feed,
+            events,
+            queue,
+            inFlight,
+            runExecutor,
+            executors::envPolicy,
+            environment,
+            secretMask,
+            sleeper != null ? sleeper : Runs::awaitRetry,
+            builder.defaultTimeout,
+            recovery);
     this.dueFires =
         new DueFires(
             store,
@@ -682,7 +676,7 @@ public final class Scheduler implements AutoCloseable {
     startedAt = clock.instant();
     heartbeats.beatNow(); // listed from the start
     wakeUps.set(0);
-    dispatched.set(0);
+    runs.resetCount();
     int queued = queue.size();
     if (!manualTicks) {
       if (!claimAhead.isZero()) {
@@ -741,7 +735,7 @@ public final class Scheduler implements AutoCloseable {
         for (InFlight run : List.copyOf(inFlight.values())) {
           if (run.settle()) {
             run.cancel();
-            finishRun(
+            runs.finish(
                 run,
                 RunOutcome.INTERRUPTED,
                 null,
@@ -800,7 +794,7 @@ public final class Scheduler implements AutoCloseable {
         started,
         uptime.isNegative() ? Duration.ZERO : uptime,
         wakeUps.get(),
-        dispatched.get(),
+        runs.started(),
         inFlight.size(),
         queue.depth(),
         queue.nextDue(),
@@ -1079,23 +1073,7 @@ public final class Scheduler implements AutoCloseable {
     }
     for (InFlight run : due) {
       if (!run.isSettled()) {
-        begin(run, now);
-      }
-    }
-  }
-
-  private void begin(InFlight run, Instant now) {
-    Duration timeout = run.claimed.definition().timeout();
-    run.begin(now, now.plus(timeout != null ? timeout : defaultTimeout));
-    dispatched.incrementAndGet();
-    Duration lateness = Duration.between(run.scheduledFor, now);
-    StoredTask task = run.claimed;
-    events.runStarted(task, run.runId, lateness);
-    try {
-      runExecutor.execute(() -> execute(run));
-    } catch (RejectedExecutionException e) {
-      if (run.settle()) {
-        finishRun(run, RunOutcome.INTERRUPTED, null, "could not start the run: " + e, true);
+        runs.begin(run, now);
       }
     }
   }
@@ -1149,7 +1127,7 @@ public final class Scheduler implements AutoCloseable {
           run.cancel();
           offTicker(
               () ->
-                  finishRun(
+                  runs.finish(
                       run,
                       RunOutcome.CANCELLED,
                       null,
@@ -1164,7 +1142,7 @@ public final class Scheduler implements AutoCloseable {
           Duration timeout = Duration.between(run.startedAt, run.deadline);
           offTicker(
               () ->
-                  finishRun(
+                  runs.finish(
                       run,
                       RunOutcome.TIMED_OUT,
                       null,
@@ -1216,169 +1194,6 @@ public final class Scheduler implements AutoCloseable {
       queue.release(run.executorKind(), run.resources());
     }
   }
-
-  // ---------------------------------------------------------------- runs
-
-  /** Executes one run; called on its own virtual thread. */
-  private void execute(InFlight run) {
-    run.bindThread(Thread.currentThread());
-    ExecutionResult result;
-    try {
-      result =
-          run.executor.execute(
-              new RunContext(
-                  run, executors.envPolicy(run.executorKind()), environment, secretMask));
-      if (result == null) {
-        result = ExecutionResult.failure("the executor returned no result");
-      }
-    } catch (InterruptedException e) {
-      result = ExecutionResult.failure("interrupted");
-    } catch (EnvReferenceException e) {
-      result = ExecutionResult.permanentFailure(String.valueOf(e.getMessage()));
-    } catch (Throwable e) { // a plug-in must not take the scheduler down
-      result =
-          ExecutionResult.failure(
-              "executor '"
-                  + run.executorKind()
-                  + "' threw "
-                  + e.getClass().getName()
-                  + ": "
-                  + e.getMessage());
-      if (e instanceof Error && !(e instanceof LinkageError) && !(e instanceof AssertionError)) {
-        if (!secretMask.isEmpty()) { // its messages may hold a value: log them masked, no trace
-          log.error(
-              "Executor {} threw an Error in run {}: {}",
-              run.executorKind(),
-              run.runId,
-              secretMask.mask(RunSecrets.describe(e)));
-        } else {
-          log.error("Executor {} threw an Error in run {}", run.executorKind(), run.runId, e);
-        }
-      }
-    }
-    // Every value tasks may use, hidden: this run's, and those another run may have sent
-    // somewhere this one read them back from.
-    result = secretMask.mask(result);
-    if (!run.settle()) {
-      return; // timed out, stopped or removed meanwhile: the result is not ours to record
-    }
-    Thread.interrupted();
-    switch (result) {
-      case ExecutionResult.Success success ->
-          finishRun(run, RunOutcome.SUCCESS, success.output(), null, false);
-      case ExecutionResult.Failure failure ->
-          finishRun(run, RunOutcome.FAILED, null, failure.error(), failure.retryable());
-    }
-  }
-
-  /** Records how a run ended and queues what follows. Called once per run, by who settled it. */
-  private void finishRun(
-      InFlight run,
-      RunOutcome outcome,
-      @Nullable String result,
-      @Nullable String error,
-      boolean retryable) {
-    Instant now = clock.instant();
-    RunRecord record =
-        new RunRecord(
-            run.runId,
-            run.taskId(),
-            run.claimed.state().attempt(),
-            run.recordedFor(),
-            run.startedAt,
-            now.isBefore(run.startedAt) ? run.startedAt : now,
-            outcome,
-            truncate(result),
-            truncate(error),
-            nodeId);
-    try {
-      Optional<Recorded> recorded = recordFinished(run, record, retryable);
-      if (recorded.isPresent()) {
-        StoredTask stored = recorded.get().task();
-        feed.offer(stored);
-        events.notRun(stored, recorded.get().notRun());
-        events.runFinished(stored, record);
-      } else {
-        log.warn(
-            "Run {} of task {} ended ({}) after its lease was lost; its result is dropped",
-            run.runId,
-            run.taskId(),
-            outcome);
-      }
-    } catch (RuntimeException e) {
-      log.error(
-          "Could not record run {} of task {} ({}) before its lease ran out; it will be recovered"
-              + " as abandoned and run again",
-          run.runId,
-          run.taskId(),
-          outcome,
-          e);
-    } finally {
-      inFlight.remove(run.runId);
-      queue.release(run.executorKind(), run.resources());
-    }
-  }
-
-  /**
-   * Writes a finished run, trying again with growing waits while the store is unreachable and the
-   * run's lease lasts (the ticker keeps renewing it meanwhile): a run that ended while the database
-   * restarted is still recorded as it ended, not later as abandoned and run twice.
-   *
-   * @return the task as written; empty when the lease was lost (another node took the run over)
-   * @throws RuntimeException the store's last error, once the lease ran out
-   */
-  private Optional<Recorded> recordFinished(InFlight run, RunRecord record, boolean retryable) {
-    Duration wait = FIRST_RECORD_RETRY;
-    // However long renewals keep the lease: a store that answers renewals but refuses this write
-    // for good (a bug, a constraint) must not hold the run's slot forever.
-    Instant giveUpAt = clock.instant().plus(MAX_RECORD_RETRYING);
-    while (true) {
-      try {
-        // A client may have updated the definition while it ran: the next fire time follows it.
-        StoredTask claimed =
-            new StoredTask(
-                store
-                    .find(run.taskId())
-                    .map(StoredTask::definition)
-                    .orElse(run.claimed.definition()),
-                run.claimed.state());
-        NextStates.Next next =
-            nextStates.after(
-                claimed,
-                record,
-                retryable,
-                clock.instant(),
-                () -> recovery.abandonedInARow(claimed));
-        return store
-            .complete(run.taskId(), run.runId, next.state(), record, next.notRun())
-            .map(task -> new Recorded(task, next.notRun()));
-      } catch (RuntimeException e) {
-        Instant retryAt = clock.instant().plus(wait);
-        if (!retryAt.isBefore(run.leaseUntil) || !retryAt.isBefore(giveUpAt)) {
-          throw e;
-        }
-        log.warn(
-            "Could not record run {} of task {} yet; trying again in {} ms: {}",
-            run.runId,
-            run.taskId(),
-            wait.toMillis(),
-            String.valueOf(e.getMessage()));
-        try {
-          sleeper.sleep(wait);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          throw e;
-        }
-        wait =
-            wait.multipliedBy(2).compareTo(MAX_RECORD_RETRY) > 0
-                ? MAX_RECORD_RETRY
-                : wait.multipliedBy(2);
-      }
-    }
-  }
-
-  /** A finished run's task as written, and the fire times recorded as not run with it. */
-  private record Recorded(StoredTask task, List<RunRecord> notRun) {}
 
   // ---------------------------------------------------------------- store sync and recovery
 
@@ -1439,14 +1254,6 @@ public final class Scheduler implements AutoCloseable {
 
   // ---------------------------------------------------------------- helpers
 
-  private static @Nullable String truncate(@Nullable String text) {
-    if (text == null || text.length() <= MAX_TEXT) {
-      return text;
-    }
-    int dropped = text.length() - MAX_TEXT;
-    return "[" + dropped + " characters dropped] " + text.substring(dropped);
-  }
-
   private static @Nullable Instant earliest(@Nullable Instant a, Instant b) {
     return a == null || b.isBefore(a) ? b : a;
   }
@@ -1459,21 +1266,6 @@ public final class Scheduler implements AutoCloseable {
       thread.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Waits {@code wait} on a condition nobody signals: a bounded, interruptible pause. */
-  private static void awaitRetry(Duration wait) throws InterruptedException {
-    ReentrantLock lock = new ReentrantLock();
-    Condition never = lock.newCondition();
-    lock.lock();
-    try {
-      long nanos = wait.toNanos();
-      while (nanos > 0) {
-        nanos = never.awaitNanos(nanos);
-      }
-    } finally {
-      lock.unlock();
     }
   }
 }
