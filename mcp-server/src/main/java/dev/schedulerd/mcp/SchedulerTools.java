@@ -899,7 +899,28 @@ final class SchedulerTools {
   }
 
   private CallToolResult ok(String key, Map<String, Object> body) {
-    return answer(Map.of(key, body));
+    Map<String, Object> daemon = key.equals("daemon") ? body : TaskViews.nested(body.get("daemon"));
+    String line = daemonLine(daemon);
+    if (key.equals("status")) {
+      line = body.get("total_tasks") + " task(s) " + body.get("by_status") + "; " + line;
+    }
+    return result(line, Map.of(key, body));
+  }
+
+  /** The daemon in one line: state, node, runs in flight, queued, next due. */
+  private static String daemonLine(Map<String, Object> daemon) {
+    boolean paused = Boolean.TRUE.equals(daemon.get("dispatch_paused"));
+    return "schedulerd is "
+        + daemon.get("state")
+        + (paused ? " with dispatch paused" : "")
+        + " on node "
+        + daemon.get("node_id")
+        + ": "
+        + daemon.get("runs_in_flight")
+        + " run(s) in flight, "
+        + daemon.get("queued")
+        + " queued"
+        + (daemon.containsKey("next_due_at") ? ", next due at " + daemon.get("next_due_at") : "");
   }
 
   /**

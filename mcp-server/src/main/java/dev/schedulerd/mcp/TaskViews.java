@@ -372,6 +372,12 @@ final class TaskViews {
         : d.toMinutes() + " min " + d.toSecondsPart() + " s";
   }
 
+  /** A nested view (a map built by this class), or an empty one. */
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> nested(@Nullable Object view) {
+    return view instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
+  }
+
   /** The most of a result or error an explanation quotes. */
   static final int MAX_QUOTED = 300;
 

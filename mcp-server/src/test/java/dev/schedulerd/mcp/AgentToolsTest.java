@@ -430,4 +430,18 @@ final class AgentToolsTest {
     assertThat(row.path("next").asText()).isNotEmpty();
     assertThat(row.path("status").asText()).isEqualTo("scheduled");
   }
+
+  @Test
+  void everyAnswer_carriesItsOneLineSummary() throws IOException {
+    assertThat(ok("scheduler_daemon_status", "{}").path("summary").asText())
+        .startsWith("schedulerd is running on node ")
+        .contains("run(s) in flight");
+    assertThat(ok("scheduler_get_status", "{}").path("summary").asText())
+        .contains("task(s)")
+        .contains("schedulerd is running");
+    assertThat(ok("scheduler_pause_daemon", "{}").path("summary").asText())
+        .contains("with dispatch paused");
+    assertThat(ok("scheduler_resume_daemon", "{}").path("summary").asText())
+        .doesNotContain("paused");
+  }
 }
