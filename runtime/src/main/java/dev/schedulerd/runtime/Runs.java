@@ -90,6 +90,13 @@ final class Runs {
     this.recovery = recovery;
   }
 
+  /** The run leaves this node: off the in-flight map, its queue slot free. Once per run. */
+  void drop(InFlight run) {
+    if (inFlight.remove(run.runId) != null) {
+      queue.release(run.executorKind(), run.resources());
+    }
+  }
+
   /** Runs started since the count was last reset (at start). */
   long started() {
     return started.get();
@@ -218,8 +225,7 @@ final class Runs {
           outcome,
           e);
     } finally {
-      inFlight.remove(run.runId);
-      queue.release(run.executorKind(), run.resources());
+      drop(run);
     }
   }
 

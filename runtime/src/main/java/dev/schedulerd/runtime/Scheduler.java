@@ -71,7 +71,7 @@ public final class Scheduler implements AutoCloseable {
   static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
 
   /** Delay before retrying a claim after the store failed. */
-  private static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(1);
+  static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(1);
 
   /** Tasks read from the change feed per store call. */
   private static final int SYNC_PAGE = 10_000;
@@ -103,6 +103,7 @@ public final class Scheduler implements AutoCloseable {
   private final DueFires dueFires;
   private final WaitingTasks waitingTasks;
   private final Runs runs;
+  private final RunWatch runWatch;
   private final Map<String, Integer> resourceCapacity;
   private final DispatchQueue queue;
   private final String nodeId;
@@ -214,6 +215,9 @@ public final class Scheduler implements AutoCloseable {
             sleeper != null ? sleeper : Runs::awaitRetry,
             builder.defaultTimeout,
             recovery);
+    this.runWatch =
+        new RunWatch(
+            inFlight.values(), runs, store, leaseClock, builder.leaseDuration, builder.manualTicks);
     this.dueFires =
         new DueFires(
             store,
@@ -597,8 +601,7 @@ public final class Scheduler implements AutoCloseable {
     for (InFlight run : inFlight.values()) {
       if (run.taskId().equals(taskId) && run.settle()) {
         run.cancel();
-        inFlight.remove(run.runId);
-        queue.release(run.executorKind(), run.resources());
+        runs.drop(run);
       }
     }
     if (removed) {
@@ -874,7 +877,7 @@ public final class Scheduler implements AutoCloseable {
   private void tickOnce() {
     if (absences.paused()) {
       handBackClaimedAhead(); // claimed just before the pause: not started
-      checkInFlight(clock.instant());
+      runWatch.check(clock.instant());
       return;
     }
     startClaimedAhead(clock.instant());
@@ -888,7 +891,7 @@ public final class Scheduler implements AutoCloseable {
         startClaimedAhead(clock.instant());
       }
     }
-    checkInFlight(clock.instant());
+    runWatch.check(clock.instant());
   }
 
   private boolean claimAsync() {
@@ -1108,90 +1111,8 @@ public final class Scheduler implements AutoCloseable {
             run.taskId(),
             e);
       } finally {
-        inFlight.remove(run.runId);
-        queue.release(run.executorKind(), run.resources());
+        runs.drop(run);
       }
-    }
-  }
-
-  /**
-   * Times out overdue runs and renews leases that are due for it. A settled run (ended, its record
-   * being written) only has its lease renewed: the write may take a while when the store is down.
-   */
-  private void checkInFlight(Instant now) {
-    for (InFlight run : inFlight.values()) {
-      Instant superseded = run.supersededAt;
-      boolean live = run.started && !run.isSettled();
-      if (live && superseded != null && !superseded.isAfter(now)) {
-        if (run.settle()) {
-          run.cancel();
-          offTicker(
-              () ->
-                  runs.finish(
-                      run,
-                      RunOutcome.CANCELLED,
-                      null,
-                      "cancelled: its next fire time "
-                          + superseded
-                          + " came while it still ran (overlap=cancel_previous)",
-                      false));
-        }
-      } else if (live && !run.deadline.isAfter(now)) {
-        if (run.settle()) {
-          run.cancel();
-          Duration timeout = Duration.between(run.startedAt, run.deadline);
-          offTicker(
-              () ->
-                  runs.finish(
-                      run,
-                      RunOutcome.TIMED_OUT,
-                      null,
-                      "the run exceeded its timeout of " + timeout + " and was interrupted",
-                      true));
-        }
-      } else if (!run.renewAt.isAfter(now)) {
-        run.renewAt = now.plus(STORE_RETRY_DELAY); // not again before this renewal is done
-        offTicker(() -> renew(run, now));
-      }
-    }
-  }
-
-  /**
-   * Runs store work the ticker decided on (recording a timed-out or cancelled run, renewing a
-   * lease) on a virtual thread of its own: on SQLite each is a durable write, and JFR caught the
-   * ticker parked 18 ms on one while runs due meanwhile waited. With manual ticks it runs at once,
-   * so that tests see its effect when {@link #runDue} returns.
-   */
-  private void offTicker(Runnable storeWork) {
-    if (manualTicks) {
-      storeWork.run();
-    } else {
-      Thread.ofVirtual().name("schedulerd-ticker-work").start(storeWork);
-    }
-  }
-
-  private void renew(InFlight run, Instant now) {
-    Optional<StoredTask> renewed;
-    try {
-      renewed = store.renewLease(run.taskId(), run.runId, leaseClock.instant().plus(leaseDuration));
-    } catch (RuntimeException e) {
-      log.warn("Could not renew the lease of run {}; trying again soon", run.runId, e);
-      run.renewAt = now.plus(STORE_RETRY_DELAY);
-      return;
-    }
-    if (renewed.isPresent()) {
-      run.version = renewed.get().version();
-      run.renewAt = now.plus(leaseDuration.dividedBy(2));
-      run.leaseUntil = now.plus(leaseDuration);
-    } else if (run.settle()) {
-      // Removed, or another node took it over after our lease expired: its result is not ours.
-      log.warn(
-          "Run {} of task {} lost its lease; interrupting it without recording a result",
-          run.runId,
-          run.taskId());
-      run.cancel();
-      inFlight.remove(run.runId);
-      queue.release(run.executorKind(), run.resources());
     }
   }
 

@@ -1,0 +1,128 @@
+package dev.schedulerd.runtime;
+
+import dev.schedulerd.api.RunOutcome;
+import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.store.TaskStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Collection;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ticker's watch over the runs in flight: interrupts those past their timeout or superseded
+ * (overlap=cancel_previous), and renews leases when due, also of runs whose record is still being
+ * written. Store work it decides on runs off the ticker.
+ */
+final class RunWatch {
+  private static final Logger log = LoggerFactory.getLogger(RunWatch.class);
+
+  private final Collection<InFlight> inFlight;
+  private final Runs runs;
+  private final TaskStore store;
+  private final InstantSource leaseClock;
+  private final Duration leaseDuration;
+  private final boolean manualTicks;
+
+  /**
+   * @param inFlight a live view of the runs this node holds
+   * @param manualTicks store work runs on the calling thread (tests), not a thread of its own
+   */
+  RunWatch(
+      Collection<InFlight> inFlight,
+      Runs runs,
+      TaskStore store,
+      InstantSource leaseClock,
+      Duration leaseDuration,
+      boolean manualTicks) {
+    this.inFlight = inFlight;
+    this.runs = runs;
+    this.store = store;
+    this.leaseClock = leaseClock;
+    this.leaseDuration = leaseDuration;
+    this.manualTicks = manualTicks;
+  }
+
+  /**
+   * Times out overdue runs and renews leases that are due for it. A settled run (ended, its record
+   * being written) only has its lease renewed: the write may take a while when the store is down.
+   */
+  void check(Instant now) {
+    for (InFlight run : inFlight) {
+      Instant superseded = run.supersededAt;
+      boolean live = run.started && !run.isSettled();
+      if (live && superseded != null && !superseded.isAfter(now)) {
+        if (run.settle()) {
+          run.cancel();
+          offTicker(
+              () ->
+                  runs.finish(
+                      run,
+                      RunOutcome.CANCELLED,
+                      null,
+                      "cancelled: its next fire time "
+                          + superseded
+                          + " came while it still ran (overlap=cancel_previous)",
+                      false));
+        }
+      } else if (live && !run.deadline.isAfter(now)) {
+        if (run.settle()) {
+          run.cancel();
+          Duration timeout = Duration.between(run.startedAt, run.deadline);
+          offTicker(
+              () ->
+                  runs.finish(
+                      run,
+                      RunOutcome.TIMED_OUT,
+                      null,
+                      "the run exceeded its timeout of " + timeout + " and was interrupted",
+                      true));
+        }
+      } else if (!run.renewAt.isAfter(now)) {
+        run.renewAt =
+            now.plus(Scheduler.STORE_RETRY_DELAY); // not again before this renewal is done
+        offTicker(() -> renew(run, now));
+      }
+    }
+  }
+
+  /**
+   * Runs store work the ticker decided on (recording a timed-out or cancelled run, renewing a
+   * lease) on a virtual thread of its own: on SQLite each is a durable write, and JFR caught the
+   * ticker parked 18 ms on one while runs due meanwhile waited. With manual ticks it runs at once,
+   * so that tests see its effect when {@link Scheduler#runDue} returns.
+   */
+  private void offTicker(Runnable storeWork) {
+    if (manualTicks) {
+      storeWork.run();
+    } else {
+      Thread.ofVirtual().name("schedulerd-ticker-work").start(storeWork);
+    }
+  }
+
+  private void renew(InFlight run, Instant now) {
+    Optional<StoredTask> renewed;
+    try {
+      renewed = store.renewLease(run.taskId(), run.runId, leaseClock.instant().plus(leaseDuration));
+    } catch (RuntimeException e) {
+      log.warn("Could not renew the lease of run {}; trying again soon", run.runId, e);
+      run.renewAt = now.plus(Scheduler.STORE_RETRY_DELAY);
+      return;
+    }
+    if (renewed.isPresent()) {
+      run.version = renewed.get().version();
+      run.renewAt = now.plus(leaseDuration.dividedBy(2));
+      run.leaseUntil = now.plus(leaseDuration);
+    } else if (run.settle()) {
+      // Removed, or another node took it over after our lease expired: its result is not ours.
+      log.warn(
+          "Run {} of task {} lost its lease; interrupting it without recording a result",
+          run.runId,
+          run.taskId());
+      run.cancel();
+      runs.drop(run);
+    }
+  }
+}
