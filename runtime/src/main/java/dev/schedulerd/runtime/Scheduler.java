@@ -7,7 +7,6 @@ import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
-import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.executor.SecretMask;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.ChangeSet;
@@ -15,7 +14,6 @@ import dev.schedulerd.api.store.Claim;
 import dev.schedulerd.api.store.DuplicateTaskException;
 import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.RunPage;
-import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +22,6 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -89,7 +86,6 @@ public final class Scheduler implements AutoCloseable {
 
   private final TaskStore store;
   private final ExecutorRegistry executors;
-  private final int maxQueuedTasks;
   private final InstantSource clock;
 
   /** Leases and heartbeats are measured by the store's clock when nodes share one (a database). */
@@ -101,6 +97,8 @@ public final class Scheduler implements AutoCloseable {
   private final TaskValidator validator;
   private final LeaseRecovery recovery;
   private final DueFires dueFires;
+  private final Capacity capacity;
+  private final TaskChanges changes;
   private final WaitingTasks waitingTasks;
   private final Runs runs;
   private final RunWatch runWatch;
@@ -161,7 +159,6 @@ public final class Scheduler implements AutoCloseable {
     Map<String, String> environment = builder.environment;
     SecretMask mask = builder.secretMask;
     SecretMask secretMask = mask != null ? mask : executors.secretMask(environment);
-    this.maxQueuedTasks = builder.maxQueuedTasks;
     this.clock = builder.clock;
     this.leaseClock = store.sharedClock().orElse(builder.clock);
     this.fireTimes = new FireTimes(builder.defaultZone);
@@ -218,6 +215,18 @@ public final class Scheduler implements AutoCloseable {
     this.runWatch =
         new RunWatch(
             inFlight.values(), runs, store, leaseClock, builder.leaseDuration, builder.manualTicks);
+    this.capacity = new Capacity(queue, inFlight, builder.maxQueuedTasks);
+    this.changes =
+        new TaskChanges(
+            store,
+            builder.clock,
+            validator,
+            capacity,
+            nextStates,
+            fireTimes,
+            firePlanner,
+            feed,
+            events);
     this.dueFires =
         new DueFires(
             store,
@@ -229,8 +238,8 @@ public final class Scheduler implements AutoCloseable {
             firePlanner,
             fireTimes,
             absences,
-            this::roomFor,
-            this::unfinished);
+            capacity::roomFor,
+            capacity::unfinished);
     this.manualTicks = builder.manualTicks;
     store.addChangeListener(this::requestSync);
   }
@@ -250,14 +259,7 @@ public final class Scheduler implements AutoCloseable {
    * @throws DuplicateTaskException when the id is taken
    */
   public StoredTask add(TaskDefinition definition) {
-    TaskDefinition normalized = validator.validated(definition);
-    checkRoomFor(1);
-    validator.checkDependenciesExist(normalized, Map.of());
-    Instant now = clock.instant();
-    StoredTask stored = store.insert(normalized, nextStates.initial(normalized, now));
-    feed.offer(stored);
-    events.taskAdded(stored);
-    return stored;
+    return changes.add(definition);
   }
 
   /**
@@ -270,45 +272,7 @@ public final class Scheduler implements AutoCloseable {
    * @throws DuplicateTaskException when an id is taken; nothing is added
    */
   public List<StoredTask> addWorkflow(List<TaskDefinition> definitions) {
-    if (definitions.isEmpty()) {
-      throw new InvalidTaskException("tasks", "a workflow needs at least one task");
-    }
-    TaskLimits.checkWorkflow(definitions.size());
-    checkRoomFor(definitions.size());
-    DependencyGate.ids(definitions); // refuses an id given twice
-    Map<String, TaskDefinition> adding = new LinkedHashMap<>();
-    definitions.forEach(d -> adding.put(d.id(), d));
-    List<TaskDefinition> normalized = new ArrayList<>();
-    Map<String, List<String>> graph = new LinkedHashMap<>();
-    for (TaskDefinition definition : definitions) {
-      TaskDefinition valid;
-      try {
-        valid = validator.validated(definition);
-      } catch (InvalidTaskException e) {
-        throw new InvalidTaskException(
-            "tasks", "task '" + definition.id() + "': " + e.getMessage());
-      }
-      validator.checkDependenciesExist(valid, adding);
-      normalized.add(valid);
-      graph.put(valid.id(), valid.dependencies().taskIds());
-    }
-    DependencyGate.cycle(graph)
-        .ifPresent(
-            loop -> {
-              throw new InvalidTaskException(
-                  "tasks", "the dependencies form a cycle: " + loop + "; remove one of them");
-            });
-    Instant now = clock.instant();
-    List<StoredTask> tasks = new ArrayList<>();
-    for (TaskDefinition definition : normalized) {
-      tasks.add(new StoredTask(definition, nextStates.initial(definition, now)));
-    }
-    List<StoredTask> stored = store.insertAll(tasks);
-    for (StoredTask task : stored) {
-      feed.offer(task);
-      events.taskAdded(task);
-    }
-    return stored;
+    return changes.addWorkflow(definitions);
   }
 
   /**
@@ -321,53 +285,7 @@ public final class Scheduler implements AutoCloseable {
    *     changed (add a new task instead)
    */
   public StoredTask update(TaskDefinition definition) {
-    TaskDefinition validated = validator.validated(definition);
-    return changeTask(
-        definition.id(),
-        "updated",
-        (current, now) -> {
-          // The task keeps the creator it had; an update does not change who created it.
-          TaskDefinition normalized =
-              current.definition().createdBy().isEmpty()
-                  ? validated
-                  : validated.withCreatedBy(current.definition().createdBy());
-          TaskState state = current.state();
-          if (!normalized.dependencies().equals(current.definition().dependencies())) {
-            if (state.status() != TaskStatus.WAITING) {
-              throw new InvalidTaskException(
-                  "depends_on",
-                  "task '"
-                      + definition.id()
-                      + "' is "
-                      + state.status().wireName()
-                      + ": its dependencies can change only while it waits for them; remove it"
-                      + " and add it again");
-            }
-            validator.checkDependenciesExist(normalized, Map.of());
-            validator.checkNoCycle(normalized);
-            feed.checkLater(normalized.id());
-          }
-          if (normalized.schedule().equals(current.definition().schedule())) {
-            return new Change(normalized, state);
-          }
-          TaskStatus status = state.status();
-          if (status.isTerminal()) {
-            throw new InvalidTaskException(
-                "schedule",
-                "task '"
-                    + definition.id()
-                    + "' is "
-                    + status.wireName()
-                    + ": its schedule cannot change. Add a new task (or remove this one and add"
-                    + " it again) to run it on a new schedule");
-          }
-          if (status == TaskStatus.SCHEDULED) {
-            Instant fire = fireTimes.first(normalized.schedule(), now);
-            return new Change(
-                normalized, state.rescheduled(fire, nextStates.jittered(normalized, fire), now));
-          }
-          return new Change(normalized, state); // RETRY_WAIT, RUNNING, PAUSED: see above
-        });
+    return changes.update(definition);
   }
 
   /**
@@ -377,26 +295,7 @@ public final class Scheduler implements AutoCloseable {
    * @throws IllegalStateException when it is running or finished (the message says what to do)
    */
   public StoredTask pause(String taskId) {
-    return changeTask(
-        taskId,
-        "paused",
-        (current, now) -> {
-          TaskStatus status = current.state().status();
-          if (status == TaskStatus.PAUSED) {
-            return null; // already paused
-          }
-          if (!status.isQueued() && status != TaskStatus.WAITING) {
-            throw new IllegalStateException(
-                "task '"
-                    + taskId
-                    + "' is "
-                    + status.wireName()
-                    + (status == TaskStatus.RUNNING
-                        ? ": wait for the run to end, then pause it"
-                        : ": only scheduled, retry_wait or waiting tasks can be paused"));
-          }
-          return new Change(current.definition(), current.state().paused(now));
-        });
+    return changes.pause(taskId);
   }
 
   /**
@@ -407,55 +306,7 @@ public final class Scheduler implements AutoCloseable {
    * @throws IllegalStateException when it is not paused
    */
   public StoredTask resume(String taskId) {
-    return changeTask(
-        taskId,
-        "resumed",
-        (current, now) -> {
-          TaskState state = current.state();
-          if (state.status() != TaskStatus.PAUSED) {
-            if (state.status().isQueued()
-                || state.status() == TaskStatus.RUNNING
-                || state.status() == TaskStatus.WAITING) {
-              return null; // not paused: nothing to resume
-            }
-            throw new IllegalStateException(
-                "task '" + taskId + "' is " + state.status().wireName() + ", not paused");
-          }
-          TaskDefinition definition = current.definition();
-          if (!definition.dependencies().isEmpty() && state.fireTime() == null) {
-            return new Change(definition, state.waitingAgain(now)); // judged at the next sync
-          }
-          Schedule schedule = definition.schedule();
-          Instant fire = state.fireTime();
-          if (schedule.recurring() && fire != null) {
-            if (fire.isAfter(now)) {
-              return new Change(
-                  definition,
-                  state.scheduled(
-                      fire, nextStates.jittered(definition, fire), 0, state.lastRun(), now));
-            }
-            // Fire times that passed during the pause follow the missed-fire policy.
-            FirePlanner.Plan plan =
-                firePlanner.missed(definition, fire, now, "the task was paused");
-            List<RunRecord> records = nextStates.notRunRecords(current, plan, now);
-            if (plan.next().isEmpty()) {
-              return new Change(
-                  definition, state.finished(TaskStatus.COMPLETED, state.lastRun(), now), records);
-            }
-            Instant next = plan.next().get();
-            return new Change(
-                definition,
-                state.scheduled(
-                    next, nextStates.dueOf(definition, plan, now), 0, state.lastRun(), now),
-                records);
-          }
-          Instant due =
-              switch (schedule) {
-                case Schedule.At at -> at.instant().isBefore(now) ? now : at.instant();
-                default -> now;
-              };
-          return new Change(definition, state.scheduled(due, due, 0, state.lastRun(), now));
-        });
+    return changes.resume(taskId);
   }
 
   /**
@@ -467,30 +318,7 @@ public final class Scheduler implements AutoCloseable {
    *     do)
    */
   public StoredTask runNow(String taskId) {
-    return changeTask(
-        taskId,
-        "due now",
-        (current, now) -> {
-          TaskState state = current.state();
-          TaskStatus status = state.status();
-          if (!status.isQueued()) {
-            throw new IllegalStateException(
-                "task '"
-                    + taskId
-                    + "' is "
-                    + status.wireName()
-                    + switch (status) {
-                      case RUNNING -> ": it is running right now";
-                      case PAUSED -> ": resume it first (it then runs at its next fire time)";
-                      default -> ": add a new task to run it again";
-                    });
-          }
-          Instant fire =
-              status == TaskStatus.SCHEDULED
-                  ? now
-                  : java.util.Objects.requireNonNull(state.fireTime(), "fireTime");
-          return new Change(current.definition(), state.rescheduled(fire, now, now));
-        });
+    return changes.runNow(taskId);
   }
 
   /** Run records of every task, newest first, a page at a time. */
@@ -506,72 +334,6 @@ public final class Scheduler implements AutoCloseable {
   /** Removes a listener added with {@link #addListener}, e.g. when an MCP session ends. */
   public void removeListener(SchedulerListener listener) {
     events.remove(listener);
-  }
-
-  private record Change(TaskDefinition definition, TaskState state, List<RunRecord> notRun) {
-    Change(TaskDefinition definition, TaskState state) {
-      this(definition, state, List.of());
-    }
-  }
-
-  private interface ChangeRule {
-    /** The task's new definition and state, or null when nothing is to change. */
-    @Nullable Change apply(StoredTask current, Instant now);
-  }
-
-  /** Applies {@code rule} with a conditional write, re-reading when another writer won. */
-  private StoredTask changeTask(String taskId, String what, ChangeRule rule) {
-    for (int attempt = 0; attempt < 20; attempt++) {
-      StoredTask current = store.find(taskId).orElseThrow(() -> new NoSuchTaskException(taskId));
-      Change change = rule.apply(current, clock.instant());
-      if (change == null) {
-        return current;
-      }
-      Optional<StoredTask> written =
-          change.notRun().isEmpty()
-              ? store.replace(taskId, current.version(), change.definition(), change.state())
-              : store.updateWithRuns(taskId, current.version(), change.state(), change.notRun());
-      if (written.isPresent()) {
-        StoredTask stored = written.get();
-        feed.offer(stored);
-        log.info("Task {} {}", taskId, what);
-        events.taskChanged(stored);
-        events.notRun(stored, change.notRun());
-        return stored;
-      }
-    }
-    throw new StoreException(
-        "task '" + taskId + "' kept changing while it was being " + what + "; try again");
-  }
-
-  /**
-   * A client could otherwise fill the disk with tasks each within its own limits: the tasks on this
-   * node's queue (every one not finished) are bounded by {@link SchedulerBuilder#maxQueuedTasks}.
-   */
-  private void checkRoomFor(int added) {
-    if (!roomFor(added)) {
-      throw new InvalidTaskException(
-          "tasks",
-          "this daemon holds "
-              + unfinished()
-              + " unfinished tasks and takes at most "
-              + maxQueuedTasks
-              + " (the operator's max-tasks); remove tasks that are no longer needed first");
-    }
-  }
-
-  /**
-   * Whether {@code added} more unfinished tasks stay within {@link
-   * SchedulerBuilder#maxQueuedTasks}.
-   */
-  private boolean roomFor(int added) {
-    // No limit: the queue's lock is not taken to count.
-    return maxQueuedTasks == Integer.MAX_VALUE || unfinished() + (long) added <= maxQueuedTasks;
-  }
-
-  /** Tasks on this node's queue and those running here (a running task is off the queue). */
-  private int unfinished() {
-    return queue.size() + inFlight.size();
   }
 
   /** The task as stored now. */

@@ -1,0 +1,305 @@
+package dev.schedulerd.runtime;
+
+import dev.schedulerd.api.RunRecord;
+import dev.schedulerd.api.Schedule;
+import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.TaskState;
+import dev.schedulerd.api.TaskStatus;
+import dev.schedulerd.api.store.StoreException;
+import dev.schedulerd.api.store.TaskStore;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What clients change: add (one task or a workflow), update, pause, resume, run now. Each checks
+ * the request ({@link TaskValidator}, {@link Capacity}), writes it conditionally (re-reading when
+ * another writer won) and hands the result to the feed and the listeners. {@link Scheduler}'s
+ * methods of the same names say what each does.
+ */
+final class TaskChanges {
+  private static final Logger log = LoggerFactory.getLogger(TaskChanges.class);
+
+  /** Conditional writes tried before a change gives up: another writer kept winning. */
+  private static final int MAX_WRITE_ATTEMPTS = 20;
+
+  private final TaskStore store;
+  private final InstantSource clock;
+  private final TaskValidator validator;
+  private final Capacity capacity;
+  private final NextStates nextStates;
+  private final FireTimes fireTimes;
+  private final FirePlanner firePlanner;
+  private final TaskFeed feed;
+  private final SchedulerEvents events;
+
+  TaskChanges(
+      TaskStore store,
+      InstantSource clock,
+      TaskValidator validator,
+      Capacity capacity,
+      NextStates nextStates,
+      FireTimes fireTimes,
+      FirePlanner firePlanner,
+      TaskFeed feed,
+      SchedulerEvents events) {
+    this.store = store;
+    this.clock = clock;
+    this.validator = validator;
+    this.capacity = capacity;
+    this.nextStates = nextStates;
+    this.fireTimes = fireTimes;
+    this.firePlanner = firePlanner;
+    this.feed = feed;
+    this.events = events;
+  }
+
+  StoredTask add(TaskDefinition definition) {
+    TaskDefinition normalized = validator.validated(definition);
+    capacity.checkRoomFor(1);
+    validator.checkDependenciesExist(normalized, Map.of());
+    Instant now = clock.instant();
+    StoredTask stored = store.insert(normalized, nextStates.initial(normalized, now));
+    feed.offer(stored);
+    events.taskAdded(stored);
+    return stored;
+  }
+
+  List<StoredTask> addWorkflow(List<TaskDefinition> definitions) {
+    if (definitions.isEmpty()) {
+      throw new InvalidTaskException("tasks", "a workflow needs at least one task");
+    }
+    TaskLimits.checkWorkflow(definitions.size());
+    capacity.checkRoomFor(definitions.size());
+    DependencyGate.ids(definitions); // refuses an id given twice
+    Map<String, TaskDefinition> adding = new LinkedHashMap<>();
+    definitions.forEach(d -> adding.put(d.id(), d));
+    List<TaskDefinition> normalized = new ArrayList<>();
+    Map<String, List<String>> graph = new LinkedHashMap<>();
+    for (TaskDefinition definition : definitions) {
+      TaskDefinition valid;
+      try {
+        valid = validator.validated(definition);
+      } catch (InvalidTaskException e) {
+        throw new InvalidTaskException(
+            "tasks", "task '" + definition.id() + "': " + e.getMessage());
+      }
+      validator.checkDependenciesExist(valid, adding);
+      normalized.add(valid);
+      graph.put(valid.id(), valid.dependencies().taskIds());
+    }
+    DependencyGate.cycle(graph)
+        .ifPresent(
+            loop -> {
+              throw new InvalidTaskException(
+                  "tasks", "the dependencies form a cycle: " + loop + "; remove one of them");
+            });
+    Instant now = clock.instant();
+    List<StoredTask> tasks = new ArrayList<>();
+    for (TaskDefinition definition : normalized) {
+      tasks.add(new StoredTask(definition, nextStates.initial(definition, now)));
+    }
+    List<StoredTask> stored = store.insertAll(tasks);
+    for (StoredTask task : stored) {
+      feed.offer(task);
+      events.taskAdded(task);
+    }
+    return stored;
+  }
+
+  StoredTask update(TaskDefinition definition) {
+    TaskDefinition validated = validator.validated(definition);
+    return changeTask(
+        definition.id(),
+        "updated",
+        (current, now) -> {
+          // The task keeps the creator it had; an update does not change who created it.
+          TaskDefinition normalized =
+              current.definition().createdBy().isEmpty()
+                  ? validated
+                  : validated.withCreatedBy(current.definition().createdBy());
+          TaskState state = current.state();
+          if (!normalized.dependencies().equals(current.definition().dependencies())) {
+            if (state.status() != TaskStatus.WAITING) {
+              throw new InvalidTaskException(
+                  "depends_on",
+                  "task '"
+                      + definition.id()
+                      + "' is "
+                      + state.status().wireName()
+                      + ": its dependencies can change only while it waits for them; remove it"
+                      + " and add it again");
+            }
+            validator.checkDependenciesExist(normalized, Map.of());
+            validator.checkNoCycle(normalized);
+            feed.checkLater(normalized.id());
+          }
+          if (normalized.schedule().equals(current.definition().schedule())) {
+            return new Change(normalized, state);
+          }
+          TaskStatus status = state.status();
+          if (status.isTerminal()) {
+            throw new InvalidTaskException(
+                "schedule",
+                "task '"
+                    + definition.id()
+                    + "' is "
+                    + status.wireName()
+                    + ": its schedule cannot change. Add a new task (or remove this one and add"
+                    + " it again) to run it on a new schedule");
+          }
+          if (status == TaskStatus.SCHEDULED) {
+            Instant fire = fireTimes.first(normalized.schedule(), now);
+            return new Change(
+                normalized, state.rescheduled(fire, nextStates.jittered(normalized, fire), now));
+          }
+          return new Change(normalized, state); // RETRY_WAIT, RUNNING, PAUSED: see above
+        });
+  }
+
+  StoredTask pause(String taskId) {
+    return changeTask(
+        taskId,
+        "paused",
+        (current, now) -> {
+          TaskStatus status = current.state().status();
+          if (status == TaskStatus.PAUSED) {
+            return null; // already paused
+          }
+          if (!status.isQueued() && status != TaskStatus.WAITING) {
+            throw new IllegalStateException(
+                "task '"
+                    + taskId
+                    + "' is "
+                    + status.wireName()
+                    + (status == TaskStatus.RUNNING
+                        ? ": wait for the run to end, then pause it"
+                        : ": only scheduled, retry_wait or waiting tasks can be paused"));
+          }
+          return new Change(current.definition(), current.state().paused(now));
+        });
+  }
+
+  StoredTask resume(String taskId) {
+    return changeTask(
+        taskId,
+        "resumed",
+        (current, now) -> {
+          TaskState state = current.state();
+          if (state.status() != TaskStatus.PAUSED) {
+            if (state.status().isQueued()
+                || state.status() == TaskStatus.RUNNING
+                || state.status() == TaskStatus.WAITING) {
+              return null; // not paused: nothing to resume
+            }
+            throw new IllegalStateException(
+                "task '" + taskId + "' is " + state.status().wireName() + ", not paused");
+          }
+          TaskDefinition definition = current.definition();
+          if (!definition.dependencies().isEmpty() && state.fireTime() == null) {
+            return new Change(definition, state.waitingAgain(now)); // judged at the next sync
+          }
+          Schedule schedule = definition.schedule();
+          Instant fire = state.fireTime();
+          if (schedule.recurring() && fire != null) {
+            if (fire.isAfter(now)) {
+              return new Change(
+                  definition,
+                  state.scheduled(
+                      fire, nextStates.jittered(definition, fire), 0, state.lastRun(), now));
+            }
+            // Fire times that passed during the pause follow the missed-fire policy.
+            FirePlanner.Plan plan =
+                firePlanner.missed(definition, fire, now, "the task was paused");
+            List<RunRecord> records = nextStates.notRunRecords(current, plan, now);
+            if (plan.next().isEmpty()) {
+              return new Change(
+                  definition, state.finished(TaskStatus.COMPLETED, state.lastRun(), now), records);
+            }
+            Instant next = plan.next().get();
+            return new Change(
+                definition,
+                state.scheduled(
+                    next, nextStates.dueOf(definition, plan, now), 0, state.lastRun(), now),
+                records);
+          }
+          Instant due =
+              switch (schedule) {
+                case Schedule.At at -> at.instant().isBefore(now) ? now : at.instant();
+                default -> now;
+              };
+          return new Change(definition, state.scheduled(due, due, 0, state.lastRun(), now));
+        });
+  }
+
+  StoredTask runNow(String taskId) {
+    return changeTask(
+        taskId,
+        "due now",
+        (current, now) -> {
+          TaskState state = current.state();
+          TaskStatus status = state.status();
+          if (!status.isQueued()) {
+            throw new IllegalStateException(
+                "task '"
+                    + taskId
+                    + "' is "
+                    + status.wireName()
+                    + switch (status) {
+                      case RUNNING -> ": it is running right now";
+                      case PAUSED -> ": resume it first (it then runs at its next fire time)";
+                      default -> ": add a new task to run it again";
+                    });
+          }
+          Instant fire =
+              status == TaskStatus.SCHEDULED
+                  ? now
+                  : java.util.Objects.requireNonNull(state.fireTime(), "fireTime");
+          return new Change(current.definition(), state.rescheduled(fire, now, now));
+        });
+  }
+
+  private record Change(TaskDefinition definition, TaskState state, List<RunRecord> notRun) {
+    Change(TaskDefinition definition, TaskState state) {
+      this(definition, state, List.of());
+    }
+  }
+
+  private interface ChangeRule {
+    /** The task's new definition and state, or null when nothing is to change. */
+    @Nullable Change apply(StoredTask current, Instant now);
+  }
+
+  /** Applies {@code rule} with a conditional write, re-reading when another writer won. */
+  private StoredTask changeTask(String taskId, String what, ChangeRule rule) {
+    for (int attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      StoredTask current = store.find(taskId).orElseThrow(() -> new NoSuchTaskException(taskId));
+      Change change = rule.apply(current, clock.instant());
+      if (change == null) {
+        return current;
+      }
+      Optional<StoredTask> written =
+          change.notRun().isEmpty()
+              ? store.replace(taskId, current.version(), change.definition(), change.state())
+              : store.updateWithRuns(taskId, current.version(), change.state(), change.notRun());
+      if (written.isPresent()) {
+        StoredTask stored = written.get();
+        feed.offer(stored);
+        log.info("Task {} {}", taskId, what);
+        events.taskChanged(stored);
+        events.notRun(stored, change.notRun());
+        return stored;
+      }
+    }
+    throw new StoreException(
+        "task '" + taskId + "' kept changing while it was being " + what + "; try again");
+  }
+}
