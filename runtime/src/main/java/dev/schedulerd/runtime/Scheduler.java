@@ -1,16 +1,12 @@
 package dev.schedulerd.runtime;
 
-import dev.schedulerd.api.Lease;
 import dev.schedulerd.api.RunOutcome;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
-import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.executor.SecretMask;
-import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.ChangeSet;
-import dev.schedulerd.api.store.Claim;
 import dev.schedulerd.api.store.DuplicateTaskException;
 import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.RunPage;
@@ -19,17 +15,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.ZoneId;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.PriorityQueue;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -99,6 +89,7 @@ public final class Scheduler implements AutoCloseable {
   private final DueFires dueFires;
   private final Capacity capacity;
   private final TaskChanges changes;
+  private final Claims claims;
   private final WaitingTasks waitingTasks;
   private final Runs runs;
   private final RunWatch runWatch;
@@ -122,20 +113,6 @@ public final class Scheduler implements AutoCloseable {
   private @Nullable Thread ticker; // guarded by lifecycleLock
   private @Nullable Thread syncer; // guarded by lifecycleLock
   private @Nullable Thread claimer; // guarded by lifecycleLock
-
-  /** Batches of entries for the claimer thread; {@link #STOP_CLAIMING} ends it. */
-  private final LinkedBlockingQueue<List<DispatchQueue.Entry>> claimRequests =
-      new LinkedBlockingQueue<>();
-
-  private static final List<DispatchQueue.Entry> STOP_CLAIMING = new ArrayList<>();
-
-  /** Runs claimed ahead of their due instant, earliest first; the ticker starts them when due. */
-  private final ReentrantLock claimedLock = new ReentrantLock();
-
-  private final PriorityQueue<InFlight> claimedAhead = // guarded by claimedLock
-      new PriorityQueue<>(
-          Comparator.<InFlight, Instant>comparing(r -> r.scheduledFor)
-              .thenComparing(r -> r.claimed.definition().priority()));
 
   /**
    * Serializes sync rounds (the change cursor). Held while reading the store: never write under it.
@@ -240,6 +217,21 @@ public final class Scheduler implements AutoCloseable {
             absences,
             capacity::roomFor,
             capacity::unfinished);
+    this.claims =
+        new Claims(
+            store,
+            builder.clock,
+            leaseClock,
+            builder.nodeId,
+            builder.leaseDuration,
+            queue,
+            executors,
+            absences,
+            dueFires,
+            runs,
+            inFlight,
+            syncSignal,
+            firePlanner);
     this.manualTicks = builder.manualTicks;
     store.addChangeListener(this::requestSync);
   }
@@ -447,8 +439,8 @@ public final class Scheduler implements AutoCloseable {
       if (!claimAhead.isZero()) {
         // Before the ticker starts: its first batches go to this queue, and clearing it later
         // would lose them (taken from the dispatch queue, never claimed).
-        claimRequests.clear();
-        claimer = Thread.ofVirtual().name("schedulerd-claimer").start(this::claimLoop);
+        claims.clearRequests();
+        claimer = Thread.ofVirtual().name("schedulerd-claimer").start(claims::claimLoop);
       }
       // The one latency-critical thread gets a carrier of its own: virtual threads share the
       // carriers with runs and with store calls that pin them in native code (SQLite), and a
@@ -482,13 +474,13 @@ public final class Scheduler implements AutoCloseable {
       joinQuietly(ticker);
       joinQuietly(syncer);
       if (claimer != null) {
-        claimRequests.add(STOP_CLAIMING);
+        claims.stopClaimer();
         joinQuietly(claimer);
       }
       ticker = null;
       syncer = null;
       claimer = null;
-      handBackClaimedAhead();
+      claims.handBack();
       boolean drained;
       try {
         drained = queue.awaitDrained(stopGrace);
@@ -638,19 +630,19 @@ public final class Scheduler implements AutoCloseable {
 
   private void tickOnce() {
     if (absences.paused()) {
-      handBackClaimedAhead(); // claimed just before the pause: not started
+      claims.handBack(); // claimed just before the pause: not started
       runWatch.check(clock.instant());
       return;
     }
-    startClaimedAhead(clock.instant());
+    claims.startDue(clock.instant());
     Instant now = clock.instant();
     List<DispatchQueue.Entry> entries = queue.takeDispatchable(now.plus(claimAhead));
     if (!entries.isEmpty()) {
       if (claimAsync()) {
-        claimRequests.add(entries); // the ticker never waits for the store
+        claims.request(entries); // the ticker never waits for the store
       } else {
-        claimBatch(entries);
-        startClaimedAhead(clock.instant());
+        claims.claimBatch(entries);
+        claims.startDue(clock.instant());
       }
     }
     runWatch.check(clock.instant());
@@ -667,14 +659,9 @@ public final class Scheduler implements AutoCloseable {
   private @Nullable Instant nextWake() {
     Instant nextDue = absences.paused() ? null : queue.nextDue();
     Instant wake = nextDue == null ? null : nextDue.minus(claimAhead);
-    claimedLock.lock();
-    try {
-      InFlight next = claimedAhead.peek();
-      if (next != null) {
-        wake = earliest(wake, next.scheduledFor);
-      }
-    } finally {
-      claimedLock.unlock();
+    Instant nextStart = claims.nextStart();
+    if (nextStart != null) {
+      wake = earliest(wake, nextStart);
     }
     for (InFlight run : inFlight.values()) {
       if (run.started && !run.isSettled()) {
@@ -687,195 +674,6 @@ public final class Scheduler implements AutoCloseable {
       wake = earliest(wake, run.renewAt);
     }
     return wake;
-  }
-
-  // ---------------------------------------------------------------- claims
-
-  /**
-   * Claims runs a little before they are due ({@link SchedulerBuilder#claimAhead}), in batches, on
-   * its own thread: the store's write is off the path between a due instant and the run's start.
-   */
-  private void claimLoop() {
-    while (true) {
-      List<DispatchQueue.Entry> batch = new ArrayList<>();
-      boolean stop = false;
-      try {
-        List<List<DispatchQueue.Entry>> requests = new ArrayList<>();
-        requests.add(claimRequests.take());
-        claimRequests.drainTo(requests);
-        for (List<DispatchQueue.Entry> request : requests) {
-          if (request == STOP_CLAIMING) {
-            stop = true;
-          } else {
-            batch.addAll(request);
-          }
-        }
-      } catch (InterruptedException e) {
-        return;
-      }
-      try {
-        if (!batch.isEmpty()) {
-          claimBatch(batch);
-        }
-      } catch (RuntimeException e) { // keep the claimer alive whatever a batch does
-        log.error("Claiming a batch of {} runs failed", batch.size(), e);
-      }
-      queue.wakeTicker();
-      if (stop) {
-        return;
-      }
-    }
-  }
-
-  private record PendingClaim(DispatchQueue.Entry entry, TaskExecutor executor, String runId) {}
-
-  /** Claims {@code entries} in one store call; the runs won wait in {@link #claimedAhead}. */
-  private void claimBatch(List<DispatchQueue.Entry> entries) {
-    Instant now = clock.instant();
-    if (absences.paused()) {
-      for (DispatchQueue.Entry entry : entries) {
-        queue.release(entry.executorKind, entry.resources);
-        queue.offerAgain(entry.asOffer(entry.dueAt));
-      }
-      return;
-    }
-    Map<String, PendingClaim> pending = new HashMap<>();
-    for (DispatchQueue.Entry entry : entries) {
-      if (entry.missedBy(now) || absences.missedWhileAway(entry)) {
-        queue.release(entry.executorKind, entry.resources);
-        dueFires.passOverMissed(entry, now);
-        continue;
-      }
-      if (entry.spawnsRuns) {
-        queue.release(entry.executorKind, List.of()); // the run task takes its own slot
-        dueFires.spawnRunTask(entry, now);
-        continue;
-      }
-      Optional<TaskExecutor> executor =
-          executors.find(entry.executorKind).filter(e -> executors.isEnabled(entry.executorKind));
-      if (executor.isEmpty()) {
-        // Another node may have the plug-in; leave the task to it.
-        log.warn(
-            "Task {} needs executor kind '{}', which this node lacks or has disabled; leaving it"
-                + " to other nodes",
-            entry.taskId,
-            entry.executorKind);
-        queue.release(entry.executorKind, entry.resources);
-        continue;
-      }
-      String runId = UUID.randomUUID().toString();
-      // Keyed by run id: the change feed may have queued a task again while an earlier entry of
-      // it waited to be claimed, so one batch can hold two claims of one task. One wins.
-      pending.put(runId, new PendingClaim(entry, executor.get(), runId));
-    }
-    if (pending.isEmpty()) {
-      return;
-    }
-    List<StoredTask> won;
-    try {
-      Instant leaseStart = leaseClock.instant();
-      List<Claim> claims = new ArrayList<>(pending.size());
-      for (PendingClaim p : pending.values()) {
-        Lease lease = new Lease(nodeId, p.runId(), leaseStart, leaseStart.plus(leaseDuration));
-        claims.add(new Claim(p.entry().taskId, p.entry().version, lease));
-      }
-      won = store.claimAll(claims);
-    } catch (RuntimeException e) {
-      log.warn("Could not claim {} run(s); retrying in {}", pending.size(), STORE_RETRY_DELAY, e);
-      for (PendingClaim p : pending.values()) {
-        DispatchQueue.Entry entry = p.entry();
-        queue.release(entry.executorKind, entry.resources);
-        queue.offerAgain(entry.asOffer(now.plus(STORE_RETRY_DELAY)));
-      }
-      return;
-    }
-    for (StoredTask task : won) {
-      Lease lease = task.state().lease();
-      PendingClaim p = lease == null ? null : pending.remove(lease.runId());
-      if (p == null) {
-        continue;
-      }
-      InFlight run =
-          new InFlight(
-              task,
-              p.runId(),
-              p.executor(),
-              p.entry().dueAt,
-              p.entry().status,
-              now,
-              leaseDuration,
-              supersededAt(task));
-      inFlight.put(run.runId, run);
-      claimedLock.lock();
-      try {
-        claimedAhead.add(run);
-      } finally {
-        claimedLock.unlock();
-      }
-    }
-    for (PendingClaim lost : pending.values()) {
-      // Another node claimed it first, or it changed: the change feed brings its new state.
-      queue.untake(lost.entry().taskId, lost.entry().version);
-      queue.release(lost.entry().executorKind, lost.entry().resources);
-    }
-    if (!pending.isEmpty()) {
-      requestSync();
-    }
-  }
-
-  /** Starts the claimed runs that are due by {@code now}. No store I/O. */
-  private void startClaimedAhead(Instant now) {
-    List<InFlight> due = new ArrayList<>();
-    claimedLock.lock();
-    try {
-      for (InFlight head = claimedAhead.peek();
-          head != null && !head.scheduledFor.isAfter(now);
-          head = claimedAhead.peek()) {
-        due.add(claimedAhead.poll());
-      }
-    } finally {
-      claimedLock.unlock();
-    }
-    for (InFlight run : due) {
-      if (!run.isSettled()) {
-        runs.begin(run, now);
-      }
-    }
-  }
-
-  /**
-   * At stop: claims whose runs have not started go back to the queue as they were, the attempt not
-   * counted, so that this or another node runs them at their due instant.
-   */
-  private void handBackClaimedAhead() {
-    List<InFlight> unstarted;
-    claimedLock.lock();
-    try {
-      unstarted = new ArrayList<>(claimedAhead);
-      claimedAhead.clear();
-    } finally {
-      claimedLock.unlock();
-    }
-    Instant now = clock.instant();
-    for (InFlight run : unstarted) {
-      if (!run.settle()) {
-        continue;
-      }
-      try {
-        TaskState back = run.claimed.state().handedBack(run.queuedStatus, run.scheduledFor, now);
-        if (store.update(run.taskId(), run.version, back).isEmpty()) {
-          log.warn("Could not hand back the claim of task {}: it changed meanwhile", run.taskId());
-        }
-      } catch (RuntimeException e) {
-        log.warn(
-            "Could not hand back the claim of task {}; its lease will expire and it will be"
-                + " recovered",
-            run.taskId(),
-            e);
-      } finally {
-        runs.drop(run);
-      }
-    }
   }
 
   // ---------------------------------------------------------------- store sync and recovery
@@ -927,12 +725,6 @@ public final class Scheduler implements AutoCloseable {
   /** The nodes sharing the store that sent a heartbeat in the last three intervals. */
   public List<NodeInfo> nodes() {
     return heartbeats.nodes();
-  }
-
-  /** Under overlap=cancel_previous: when the next fire time interrupts the run of {@code task}. */
-  private @Nullable Instant supersededAt(StoredTask task) {
-    Instant fire = task.state().fireTime();
-    return fire == null ? null : firePlanner.supersededAt(task.definition(), fire);
   }
 
   // ---------------------------------------------------------------- helpers

@@ -1,0 +1,313 @@
+package dev.schedulerd.runtime;
+
+import dev.schedulerd.api.Lease;
+import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.TaskState;
+import dev.schedulerd.api.executor.TaskExecutor;
+import dev.schedulerd.api.store.Claim;
+import dev.schedulerd.api.store.TaskStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Claims due runs from the store in batches (on the claimer thread a little ahead of their due
+ * instant, or on the ticker), keeps the runs won until they are due, starts them then, and hands
+ * back at stop those that never started.
+ */
+final class Claims {
+  private static final Logger log = LoggerFactory.getLogger(Claims.class);
+
+  private final TaskStore store;
+  private final InstantSource clock;
+  private final InstantSource leaseClock;
+  private final String nodeId;
+  private final Duration leaseDuration;
+  private final DispatchQueue queue;
+  private final ExecutorRegistry executors;
+  private final Absences absences;
+  private final DueFires dueFires;
+  private final Runs runs;
+  private final Map<String, InFlight> inFlight;
+  private final SyncSignal sync;
+  private final FirePlanner firePlanner;
+
+  Claims(
+      TaskStore store,
+      InstantSource clock,
+      InstantSource leaseClock,
+      String nodeId,
+      Duration leaseDuration,
+      DispatchQueue queue,
+      ExecutorRegistry executors,
+      Absences absences,
+      DueFires dueFires,
+      Runs runs,
+      Map<String, InFlight> inFlight,
+      SyncSignal sync,
+      FirePlanner firePlanner) {
+    this.store = store;
+    this.clock = clock;
+    this.leaseClock = leaseClock;
+    this.nodeId = nodeId;
+    this.leaseDuration = leaseDuration;
+    this.queue = queue;
+    this.executors = executors;
+    this.absences = absences;
+    this.dueFires = dueFires;
+    this.runs = runs;
+    this.inFlight = inFlight;
+    this.sync = sync;
+    this.firePlanner = firePlanner;
+  }
+
+  /** Batches of entries for the claimer thread; {@link #STOP_CLAIMING} ends it. */
+  private final LinkedBlockingQueue<List<DispatchQueue.Entry>> claimRequests =
+      new LinkedBlockingQueue<>();
+
+  private static final List<DispatchQueue.Entry> STOP_CLAIMING = new ArrayList<>();
+
+  /** Runs claimed ahead of their due instant, earliest first; the ticker starts them when due. */
+  private final ReentrantLock claimedLock = new ReentrantLock();
+
+  private final PriorityQueue<InFlight> claimedAhead = // guarded by claimedLock
+      new PriorityQueue<>(
+          Comparator.<InFlight, Instant>comparing(r -> r.scheduledFor)
+              .thenComparing(r -> r.claimed.definition().priority()));
+
+  /**
+   * Claims runs a little before they are due ({@link SchedulerBuilder#claimAhead}), in batches, on
+   * its own thread: the store's write is off the path between a due instant and the run's start.
+   */
+  void claimLoop() {
+    while (true) {
+      List<DispatchQueue.Entry> batch = new ArrayList<>();
+      boolean stop = false;
+      try {
+        List<List<DispatchQueue.Entry>> requests = new ArrayList<>();
+        requests.add(claimRequests.take());
+        claimRequests.drainTo(requests);
+        for (List<DispatchQueue.Entry> request : requests) {
+          if (request == STOP_CLAIMING) {
+            stop = true;
+          } else {
+            batch.addAll(request);
+          }
+        }
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        if (!batch.isEmpty()) {
+          claimBatch(batch);
+        }
+      } catch (RuntimeException e) { // keep the claimer alive whatever a batch does
+        log.error("Claiming a batch of {} runs failed", batch.size(), e);
+      }
+      queue.wakeTicker();
+      if (stop) {
+        return;
+      }
+    }
+  }
+
+  private record PendingClaim(DispatchQueue.Entry entry, TaskExecutor executor, String runId) {}
+
+  /** Claims {@code entries} in one store call; the runs won wait in {@link #claimedAhead}. */
+  void claimBatch(List<DispatchQueue.Entry> entries) {
+    Instant now = clock.instant();
+    if (absences.paused()) {
+      for (DispatchQueue.Entry entry : entries) {
+        queue.release(entry.executorKind, entry.resources);
+        queue.offerAgain(entry.asOffer(entry.dueAt));
+      }
+      return;
+    }
+    Map<String, PendingClaim> pending = new HashMap<>();
+    for (DispatchQueue.Entry entry : entries) {
+      if (entry.missedBy(now) || absences.missedWhileAway(entry)) {
+        queue.release(entry.executorKind, entry.resources);
+        dueFires.passOverMissed(entry, now);
+        continue;
+      }
+      if (entry.spawnsRuns) {
+        queue.release(entry.executorKind, List.of()); // the run task takes its own slot
+        dueFires.spawnRunTask(entry, now);
+        continue;
+      }
+      Optional<TaskExecutor> executor =
+          executors.find(entry.executorKind).filter(e -> executors.isEnabled(entry.executorKind));
+      if (executor.isEmpty()) {
+        // Another node may have the plug-in; leave the task to it.
+        log.warn(
+            "Task {} needs executor kind '{}', which this node lacks or has disabled; leaving it"
+                + " to other nodes",
+            entry.taskId,
+            entry.executorKind);
+        queue.release(entry.executorKind, entry.resources);
+        continue;
+      }
+      String runId = UUID.randomUUID().toString();
+      // Keyed by run id: the change feed may have queued a task again while an earlier entry of
+      // it waited to be claimed, so one batch can hold two claims of one task. One wins.
+      pending.put(runId, new PendingClaim(entry, executor.get(), runId));
+    }
+    if (pending.isEmpty()) {
+      return;
+    }
+    List<StoredTask> won;
+    try {
+      Instant leaseStart = leaseClock.instant();
+      List<Claim> claims = new ArrayList<>(pending.size());
+      for (PendingClaim p : pending.values()) {
+        Lease lease = new Lease(nodeId, p.runId(), leaseStart, leaseStart.plus(leaseDuration));
+        claims.add(new Claim(p.entry().taskId, p.entry().version, lease));
+      }
+      won = store.claimAll(claims);
+    } catch (RuntimeException e) {
+      log.warn(
+          "Could not claim {} run(s); retrying in {}",
+          pending.size(),
+          Scheduler.STORE_RETRY_DELAY,
+          e);
+      for (PendingClaim p : pending.values()) {
+        DispatchQueue.Entry entry = p.entry();
+        queue.release(entry.executorKind, entry.resources);
+        queue.offerAgain(entry.asOffer(now.plus(Scheduler.STORE_RETRY_DELAY)));
+      }
+      return;
+    }
+    for (StoredTask task : won) {
+      Lease lease = task.state().lease();
+      PendingClaim p = lease == null ? null : pending.remove(lease.runId());
+      if (p == null) {
+        continue;
+      }
+      InFlight run =
+          new InFlight(
+              task,
+              p.runId(),
+              p.executor(),
+              p.entry().dueAt,
+              p.entry().status,
+              now,
+              leaseDuration,
+              supersededAt(task));
+      inFlight.put(run.runId, run);
+      claimedLock.lock();
+      try {
+        claimedAhead.add(run);
+      } finally {
+        claimedLock.unlock();
+      }
+    }
+    for (PendingClaim lost : pending.values()) {
+      // Another node claimed it first, or it changed: the change feed brings its new state.
+      queue.untake(lost.entry().taskId, lost.entry().version);
+      queue.release(lost.entry().executorKind, lost.entry().resources);
+    }
+    if (!pending.isEmpty()) {
+      sync.request();
+    }
+  }
+
+  /** Starts the claimed runs that are due by {@code now}. No store I/O. */
+  void startDue(Instant now) {
+    List<InFlight> due = new ArrayList<>();
+    claimedLock.lock();
+    try {
+      for (InFlight head = claimedAhead.peek();
+          head != null && !head.scheduledFor.isAfter(now);
+          head = claimedAhead.peek()) {
+        due.add(claimedAhead.poll());
+      }
+    } finally {
+      claimedLock.unlock();
+    }
+    for (InFlight run : due) {
+      if (!run.isSettled()) {
+        runs.begin(run, now);
+      }
+    }
+  }
+
+  /**
+   * At stop: claims whose runs have not started go back to the queue as they were, the attempt not
+   * counted, so that this or another node runs them at their due instant.
+   */
+  void handBack() {
+    List<InFlight> unstarted;
+    claimedLock.lock();
+    try {
+      unstarted = new ArrayList<>(claimedAhead);
+      claimedAhead.clear();
+    } finally {
+      claimedLock.unlock();
+    }
+    Instant now = clock.instant();
+    for (InFlight run : unstarted) {
+      if (!run.settle()) {
+        continue;
+      }
+      try {
+        TaskState back = run.claimed.state().handedBack(run.queuedStatus, run.scheduledFor, now);
+        if (store.update(run.taskId(), run.version, back).isEmpty()) {
+          log.warn("Could not hand back the claim of task {}: it changed meanwhile", run.taskId());
+        }
+      } catch (RuntimeException e) {
+        log.warn(
+            "Could not hand back the claim of task {}; its lease will expire and it will be"
+                + " recovered",
+            run.taskId(),
+            e);
+      } finally {
+        runs.drop(run);
+      }
+    }
+  }
+
+  /** Under overlap=cancel_previous: when the next fire time interrupts the run of {@code task}. */
+  private @Nullable Instant supersededAt(StoredTask task) {
+    Instant fire = task.state().fireTime();
+    return fire == null ? null : firePlanner.supersededAt(task.definition(), fire);
+  }
+
+  /** Hands a batch to the claimer thread. */
+  void request(List<DispatchQueue.Entry> entries) {
+    claimRequests.add(entries);
+  }
+
+  /** Forgets batches left from before a start (the queue is cleared too). */
+  void clearRequests() {
+    claimRequests.clear();
+  }
+
+  /** Ends the claimer thread once it has claimed what it was handed. */
+  void stopClaimer() {
+    claimRequests.add(STOP_CLAIMING);
+  }
+
+  /** The due instant of the earliest run claimed ahead, if any. */
+  @Nullable Instant nextStart() {
+    claimedLock.lock();
+    try {
+      InFlight next = claimedAhead.peek();
+      return next == null ? null : next.scheduledFor;
+    } finally {
+      claimedLock.unlock();
+    }
+  }
+}
