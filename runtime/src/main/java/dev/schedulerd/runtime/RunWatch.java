@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Collection;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,5 +125,25 @@ final class RunWatch {
       run.cancel();
       runs.drop(run);
     }
+  }
+
+  /** The earliest deadline, cancel time or lease renewal of the runs in flight, if any. */
+  @Nullable Instant nextCheck() {
+    Instant next = null;
+    for (InFlight run : inFlight) {
+      if (run.started && !run.isSettled()) {
+        next = earliest(next, run.deadline);
+        Instant superseded = run.supersededAt;
+        if (superseded != null) {
+          next = earliest(next, superseded);
+        }
+      }
+      next = earliest(next, run.renewAt);
+    }
+    return next;
+  }
+
+  private static @Nullable Instant earliest(@Nullable Instant a, Instant b) {
+    return a == null || b.isBefore(a) ? b : a;
   }
 }

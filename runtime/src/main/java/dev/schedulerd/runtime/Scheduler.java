@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -90,6 +89,7 @@ public final class Scheduler implements AutoCloseable {
   private final Capacity capacity;
   private final TaskChanges changes;
   private final Claims claims;
+  private final Ticker tickLoop;
   private final WaitingTasks waitingTasks;
   private final Runs runs;
   private final RunWatch runWatch;
@@ -126,8 +126,6 @@ public final class Scheduler implements AutoCloseable {
   private final Heartbeats heartbeats;
 
   private final ConcurrentHashMap<String, InFlight> inFlight = new ConcurrentHashMap<>();
-
-  private final AtomicLong wakeUps = new AtomicLong();
 
   Scheduler(
       SchedulerBuilder builder, TaskStore store, ExecutorRegistry executors, Executor runExecutor) {
@@ -232,6 +230,16 @@ public final class Scheduler implements AutoCloseable {
             inFlight,
             syncSignal,
             firePlanner);
+    this.tickLoop =
+        new Ticker(
+            builder.clock,
+            queue,
+            absences,
+            claims,
+            runWatch,
+            events,
+            builder.claimAhead,
+            builder.manualTicks);
     this.manualTicks = builder.manualTicks;
     store.addChangeListener(this::requestSync);
   }
@@ -432,7 +440,7 @@ public final class Scheduler implements AutoCloseable {
     recovery.recoverOwnFromBefore();
     startedAt = clock.instant();
     heartbeats.beatNow(); // listed from the start
-    wakeUps.set(0);
+    tickLoop.resetCount();
     runs.resetCount();
     int queued = queue.size();
     if (!manualTicks) {
@@ -445,7 +453,11 @@ public final class Scheduler implements AutoCloseable {
       // The one latency-critical thread gets a carrier of its own: virtual threads share the
       // carriers with runs and with store calls that pin them in native code (SQLite), and a
       // due run then waits for a free carrier before it can start.
-      ticker = Thread.ofPlatform().name("schedulerd-ticker").daemon().start(this::tickLoop);
+      ticker =
+          Thread.ofPlatform()
+              .name("schedulerd-ticker")
+              .daemon()
+              .start(() -> tickLoop.run(() -> stopRequested));
       syncer = Thread.ofVirtual().name("schedulerd-store-sync").start(this::syncLoop);
     }
     lifecycle = Lifecycle.RUNNING;
@@ -550,7 +562,7 @@ public final class Scheduler implements AutoCloseable {
         nodeId,
         started,
         uptime.isNegative() ? Duration.ZERO : uptime,
-        wakeUps.get(),
+        tickLoop.wakeUps(),
         runs.started(),
         inFlight.size(),
         queue.depth(),
@@ -569,7 +581,7 @@ public final class Scheduler implements AutoCloseable {
       throw new IllegalStateException("the scheduler is " + lifecycle + ", not RUNNING");
     }
     syncOnce();
-    tickOnce();
+    tickLoop.tickOnce();
   }
 
   /**
@@ -601,79 +613,6 @@ public final class Scheduler implements AutoCloseable {
   /** Makes the ticker re-read the clock at once, e.g. after a manual clock was moved. */
   public void wakeUp() {
     queue.wakeTicker();
-  }
-
-  // ---------------------------------------------------------------- ticker
-
-  private void tickLoop() {
-    while (!stopRequested) {
-      Instant wakeAt;
-      try {
-        tickOnce();
-        wakeAt = nextWake();
-      } catch (RuntimeException e) {
-        log.error("Ticker round failed; retrying in {}", STORE_RETRY_DELAY, e);
-        wakeAt = clock.instant().plus(STORE_RETRY_DELAY);
-      }
-      if (stopRequested) {
-        return;
-      }
-      try {
-        queue.awaitUntil(wakeAt, clock);
-      } catch (InterruptedException e) {
-        return;
-      }
-      wakeUps.incrementAndGet();
-      events.tickerWokeUp();
-    }
-  }
-
-  private void tickOnce() {
-    if (absences.paused()) {
-      claims.handBack(); // claimed just before the pause: not started
-      runWatch.check(clock.instant());
-      return;
-    }
-    claims.startDue(clock.instant());
-    Instant now = clock.instant();
-    List<DispatchQueue.Entry> entries = queue.takeDispatchable(now.plus(claimAhead));
-    if (!entries.isEmpty()) {
-      if (claimAsync()) {
-        claims.request(entries); // the ticker never waits for the store
-      } else {
-        claims.claimBatch(entries);
-        claims.startDue(clock.instant());
-      }
-    }
-    runWatch.check(clock.instant());
-  }
-
-  private boolean claimAsync() {
-    return !manualTicks && !claimAhead.isZero();
-  }
-
-  /**
-   * The earliest of: the next claim look-ahead, the next claimed run's due instant, the next run
-   * deadline, the next lease renewal.
-   */
-  private @Nullable Instant nextWake() {
-    Instant nextDue = absences.paused() ? null : queue.nextDue();
-    Instant wake = nextDue == null ? null : nextDue.minus(claimAhead);
-    Instant nextStart = claims.nextStart();
-    if (nextStart != null) {
-      wake = earliest(wake, nextStart);
-    }
-    for (InFlight run : inFlight.values()) {
-      if (run.started && !run.isSettled()) {
-        wake = earliest(wake, run.deadline);
-        Instant superseded = run.supersededAt;
-        if (superseded != null) {
-          wake = earliest(wake, superseded);
-        }
-      }
-      wake = earliest(wake, run.renewAt);
-    }
-    return wake;
   }
 
   // ---------------------------------------------------------------- store sync and recovery
@@ -728,10 +667,6 @@ public final class Scheduler implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private static @Nullable Instant earliest(@Nullable Instant a, Instant b) {
-    return a == null || b.isBefore(a) ? b : a;
-  }
 
   private static void joinQuietly(@Nullable Thread thread) {
     if (thread == null) {
