@@ -24,6 +24,16 @@ final class SyncSignal {
     }
   }
 
+  /** Whether a round was asked for and not yet begun. */
+  boolean pending() {
+    lock.lock();
+    try {
+      return requested;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /**
    * Waits until a round is asked for, {@code stop} holds, or {@code interval} passed.
    *

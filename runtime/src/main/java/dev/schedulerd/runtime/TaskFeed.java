@@ -87,7 +87,15 @@ final class TaskFeed {
     sync.request();
   }
 
-  /** The waiting tasks due for a look, taken off the list (put one back with checkLater). */
+  /**
+   * Looks at a waiting task again at the next round that comes anyway, without asking for one: a
+   * check that failed (the store refused a read) must not make the sync thread spin.
+   */
+  void retryLater(String taskId) {
+    dependencyChecks.add(taskId);
+  }
+
+  /** The waiting tasks due for a look, taken off the list (put one back with retryLater). */
   List<String> takeChecks() {
     List<String> taken = new ArrayList<>();
     for (Iterator<String> it = dependencyChecks.iterator(); it.hasNext(); ) {

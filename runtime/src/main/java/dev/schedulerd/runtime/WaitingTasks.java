@@ -49,7 +49,7 @@ final class WaitingTasks {
         store.find(taskId).ifPresent(this::judge);
       } catch (RuntimeException e) {
         log.warn("Could not check the dependencies of task {}; trying again", taskId, e);
-        feed.checkLater(taskId);
+        feed.retryLater(taskId);
       }
     }
   }
