@@ -6,7 +6,6 @@ import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.executor.SecretMask;
-import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.DuplicateTaskException;
 import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.RunPage;
@@ -59,9 +58,6 @@ public final class Scheduler implements AutoCloseable {
   /** Delay before retrying a claim after the store failed. */
   static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(1);
 
-  /** Tasks read from the change feed per store call. */
-  private static final int SYNC_PAGE = 10_000;
-
   /** The scheduler's own lifecycle (not a task's). */
   public enum Lifecycle {
     NEW,
@@ -89,6 +85,7 @@ public final class Scheduler implements AutoCloseable {
   private final Capacity capacity;
   private final TaskChanges changes;
   private final Claims claims;
+  private final StoreSync sync;
   private final Ticker tickLoop;
   private final WaitingTasks waitingTasks;
   private final Runs runs;
@@ -113,13 +110,6 @@ public final class Scheduler implements AutoCloseable {
   private @Nullable Thread ticker; // guarded by lifecycleLock
   private @Nullable Thread syncer; // guarded by lifecycleLock
   private @Nullable Thread claimer; // guarded by lifecycleLock
-
-  /**
-   * Serializes sync rounds (the change cursor). Held while reading the store: never write under it.
-   */
-  private final ReentrantLock syncLock = new ReentrantLock();
-
-  private long changeCursor; // guarded by syncLock
 
   private final SyncSignal syncSignal = new SyncSignal();
   private final TaskFeed feed;
@@ -240,6 +230,7 @@ public final class Scheduler implements AutoCloseable {
             events,
             builder.claimAhead,
             builder.manualTicks);
+    this.sync = new StoreSync(store, queue, feed, syncSignal, waitingTasks, heartbeats, recovery);
     this.manualTicks = builder.manualTicks;
     store.addChangeListener(this::requestSync);
   }
@@ -430,13 +421,8 @@ public final class Scheduler implements AutoCloseable {
     Instant starting = clock.instant(); // before loading: fire times due meanwhile are not missed
     absences.started(starting, heartbeats.othersUp());
     queue.clear();
-    syncLock.lock();
-    try {
-      changeCursor = 0;
-    } finally {
-      syncLock.unlock();
-    }
-    syncOnce();
+    sync.rewind();
+    sync.once();
     recovery.recoverOwnFromBefore();
     startedAt = clock.instant();
     heartbeats.beatNow(); // listed from the start
@@ -458,7 +444,10 @@ public final class Scheduler implements AutoCloseable {
               .name("schedulerd-ticker")
               .daemon()
               .start(() -> tickLoop.run(() -> stopRequested));
-      syncer = Thread.ofVirtual().name("schedulerd-store-sync").start(this::syncLoop);
+      syncer =
+          Thread.ofVirtual()
+              .name("schedulerd-store-sync")
+              .start(() -> sync.run(syncInterval, () -> stopRequested));
     }
     lifecycle = Lifecycle.RUNNING;
     log.info(
@@ -580,7 +569,7 @@ public final class Scheduler implements AutoCloseable {
     if (lifecycle != Lifecycle.RUNNING) {
       throw new IllegalStateException("the scheduler is " + lifecycle + ", not RUNNING");
     }
-    syncOnce();
+    sync.once();
     tickLoop.tickOnce();
   }
 
@@ -617,48 +606,8 @@ public final class Scheduler implements AutoCloseable {
 
   // ---------------------------------------------------------------- store sync and recovery
 
-  private void syncLoop() {
-    while (!stopRequested) {
-      try {
-        syncOnce();
-      } catch (RuntimeException e) {
-        log.warn("Store sync failed; retrying in {}", syncInterval, e);
-      }
-      try {
-        syncSignal.await(syncInterval, () -> stopRequested);
-      } catch (InterruptedException e) {
-        return;
-      }
-    }
-  }
-
   private void requestSync() {
     syncSignal.request();
-  }
-
-  /** Applies the store's changes to the queue and recovers expired leases. */
-  private void syncOnce() {
-    syncLock.lock();
-    try {
-      ChangeSet changes;
-      do {
-        // In pages: loading a large store holds one page of tasks at a time, not all of them.
-        changes = store.changesSince(changeCursor, SYNC_PAGE);
-        for (StoredTask task : changes.changed()) {
-          feed.offer(task);
-        }
-        for (String removed : changes.removed()) {
-          queue.remove(removed, Long.MAX_VALUE);
-          feed.dependencyEnded(removed);
-        }
-        changeCursor = changes.cursor();
-      } while (changes.changed().size() >= SYNC_PAGE);
-    } finally {
-      syncLock.unlock();
-    }
-    waitingTasks.judgeAll();
-    heartbeats.beatIfDue();
-    recovery.recoverExpired();
   }
 
   /** The nodes sharing the store that sent a heartbeat in the last three intervals. */
