@@ -1,6 +1,5 @@
 package dev.schedulerd.mcp;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.Priority;
 import dev.schedulerd.api.RunRecord;
@@ -10,31 +9,20 @@ import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.DuplicateTaskException;
-import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.RunPage;
-import dev.schedulerd.runtime.InvalidTaskException;
 import dev.schedulerd.runtime.NoSuchTaskException;
 import dev.schedulerd.runtime.Scheduler;
-import dev.schedulerd.runtime.SchedulerStatus;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
-import io.modelcontextprotocol.server.McpSyncServerExchange;
-import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
-import io.modelcontextprotocol.spec.McpSchema.Tool;
-import io.modelcontextprotocol.spec.McpSchema.ToolAnnotations;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The scheduler's MCP tools, with the seed's names and arguments. Each handler turns bad input into
@@ -42,13 +30,9 @@ import org.slf4j.LoggerFactory;
  * bug becomes a JSON-RPC error. Thread-safe: handlers run concurrently.
  */
 final class SchedulerTools {
-  private static final Logger log = LoggerFactory.getLogger(SchedulerTools.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final Scheduler scheduler;
-  private final McpJsonMapper mapper;
-
-  private final java.util.function.Supplier<Map<String, Object>> figures;
+  private final ToolSpecs specs;
+  private final DaemonTools daemon;
   private final RunWaits waits;
 
   SchedulerTools(
@@ -56,9 +40,14 @@ final class SchedulerTools {
       McpJsonMapper mapper,
       java.util.function.Supplier<Map<String, Object>> figures) {
     this.scheduler = scheduler;
-    this.mapper = mapper;
-    this.figures = figures;
+    this.specs = new ToolSpecs(mapper);
+    this.daemon = new DaemonTools(scheduler, specs, figures);
     this.waits = new RunWaits(scheduler);
+  }
+
+  /** What scheduler_get_status and the status resource show. */
+  Map<String, Object> statusView() {
+    return daemon.statusView();
   }
 
   /** Ends the waits in progress: the session is closing. */
@@ -67,8 +56,14 @@ final class SchedulerTools {
   }
 
   List<SyncToolSpecification> all() {
+    List<SyncToolSpecification> all = new ArrayList<>(taskTools());
+    all.addAll(daemon.all());
+    return all;
+  }
+
+  private List<SyncToolSpecification> taskTools() {
     return List.of(
-        tool(
+        specs.tool(
             "scheduler_add_task",
             "Add a task",
             """
@@ -82,9 +77,9 @@ final class SchedulerTools {
             "config": {"message": "nightly backup"}}""",
             ToolSchemas.ADD_SCHEMA,
             ToolSchemas.OUT_ADD,
-            annotations(false, false, true),
+            ToolSpecs.annotations(false, false, true),
             (args, client) -> addTask(args, client)),
-        tool(
+        specs.tool(
             "scheduler_add_workflow",
             "Add a workflow of dependent tasks",
             """
@@ -98,9 +93,9 @@ final class SchedulerTools {
             {"message": "b"}}]}""",
             ToolSchemas.WORKFLOW_SCHEMA,
             ToolSchemas.OUT_WORKFLOW,
-            annotations(false, false, false),
+            ToolSpecs.annotations(false, false, false),
             (args, client) -> addWorkflow(args, client)),
-        tool(
+        specs.tool(
             "scheduler_list_tasks",
             "List tasks",
             """
@@ -109,19 +104,9 @@ final class SchedulerTools {
             next_cursor. Example: {"status": "failed"}""",
             ToolSchemas.LIST_SCHEMA,
             ToolSchemas.OUT_LIST_TASKS,
-            annotations(true, false, true),
+            ToolSpecs.annotations(true, false, true),
             (args, client) -> listTasks(args)),
-        tool(
-            "scheduler_get_status",
-            "Task counts",
-            """
-            Summarize all tasks: counts by status and by priority, plus the scheduler's key \
-            figures (running, queued, in flight, next due). Takes no arguments.""",
-            ToolSchemas.EMPTY_SCHEMA,
-            ToolSchemas.OUT_STATUS,
-            annotations(true, false, true),
-            (args, client) -> ok("status", getStatus())),
-        tool(
+        specs.tool(
             "scheduler_get_task",
             "Get a task",
             """
@@ -129,9 +114,9 @@ final class SchedulerTools {
             first) and its next fire times. Example: {"task_id": "backup"}""",
             ToolSchemas.TASK_ID_SCHEMA,
             ToolSchemas.OUT_GET_TASK,
-            annotations(true, false, true),
+            ToolSpecs.annotations(true, false, true),
             (args, client) -> getTask(args)),
-        tool(
+        specs.tool(
             "scheduler_remove_task",
             "Remove a task",
             """
@@ -139,89 +124,9 @@ final class SchedulerTools {
             interrupted. Example: {"task_id": "backup"}""",
             ToolSchemas.TASK_ID_SCHEMA,
             ToolSchemas.OUT_REMOVE,
-            annotations(false, true, true),
+            ToolSpecs.annotations(false, true, true),
             (args, client) -> removeTask(args)),
-        tool(
-            "scheduler_daemon_status",
-            "Daemon status",
-            """
-            Show the daemon: state, node, uptime, runs started and in flight, queue depth, next \
-            due instant, the executors enabled (and those the operator disabled), nodes sharing \
-            the store. Takes no arguments.""",
-            ToolSchemas.EMPTY_SCHEMA,
-            ToolSchemas.OUT_DAEMON,
-            annotations(true, false, true),
-            (args, client) -> ok("daemon", daemonStatus())),
-        tool(
-            "scheduler_start_daemon",
-            "Start the scheduler",
-            """
-            Start dispatching tasks (the scheduler starts by itself with the server; use this \
-            after scheduler_stop_daemon). Does nothing if it is running. Takes no arguments.""",
-            ToolSchemas.EMPTY_SCHEMA,
-            ToolSchemas.OUT_LIFECYCLE,
-            annotations(false, false, true),
-            (args, client) -> {
-              scheduler.start();
-              return ok("daemon", daemonStatus());
-            }),
-        tool(
-            "scheduler_stop_daemon",
-            "Stop the scheduler",
-            """
-            Stop dispatching tasks. Runs in flight get a short grace period, then are interrupted \
-            and recorded as interrupted; they run again after scheduler_start_daemon. Tasks are \
-            kept. Tools keep working while stopped. Takes no arguments.""",
-            ToolSchemas.EMPTY_SCHEMA,
-            ToolSchemas.OUT_LIFECYCLE,
-            annotations(false, false, true),
-            (args, client) -> {
-              scheduler.stop();
-              return ok("daemon", daemonStatus());
-            }),
-        tool(
-            "scheduler_pause_daemon",
-            "Pause all tasks",
-            """
-            Hold every task on this daemon: nothing new starts, runs in flight go on, tasks can \
-            still be added or changed; nothing is interrupted. Fire times that pass meanwhile \
-            follow each task's missed_fire_policy on scheduler_resume_daemon. Other nodes \
-            sharing the store keep running. Takes no arguments.""",
-            ToolSchemas.EMPTY_SCHEMA,
-            ToolSchemas.OUT_LIFECYCLE,
-            annotations(false, false, true),
-            (args, client) -> {
-              scheduler.pauseDispatch();
-              return ok("daemon", daemonStatus());
-            }),
-        tool(
-            "scheduler_resume_daemon",
-            "Resume all tasks",
-            """
-            End scheduler_pause_daemon: due tasks start again; fire times missed during the \
-            pause follow each task's missed_fire_policy (by default one catch-up run per \
-            recurring task). Does nothing if not paused. Takes no arguments.""",
-            ToolSchemas.EMPTY_SCHEMA,
-            ToolSchemas.OUT_LIFECYCLE,
-            annotations(false, false, true),
-            (args, client) -> {
-              scheduler.resumeDispatch();
-              return ok("daemon", daemonStatus());
-            }),
-        tool(
-            "scheduler_restart_daemon",
-            "Restart the scheduler",
-            """
-            Stop then start the scheduler, reloading every task from the store. Runs in flight \
-            are handled as by scheduler_stop_daemon. Takes no arguments.""",
-            ToolSchemas.EMPTY_SCHEMA,
-            ToolSchemas.OUT_LIFECYCLE,
-            annotations(false, false, false),
-            (args, client) -> {
-              scheduler.restart();
-              return ok("daemon", daemonStatus());
-            }),
-        tool(
+        specs.tool(
             "scheduler_update_task",
             "Change a task",
             """
@@ -232,14 +137,14 @@ final class SchedulerTools {
             "0 4 * * *"}""",
             ToolSchemas.UPDATE_SCHEMA,
             ToolSchemas.OUT_TASK,
-            annotations(false, false, true),
+            ToolSpecs.annotations(false, false, true),
             (args, client) -> {
               String id = ToolArguments.required(args, "task_id");
               StoredTask current = scheduler.get(id).orElseThrow(() -> new NoSuchTaskException(id));
               StoredTask updated = scheduler.update(TaskUpdate.apply(current.definition(), args));
               List<String> changed = new ArrayList<>(args.keySet());
               changed.remove("task_id");
-              return result(
+              return ToolSpecs.result(
                   "Updated task '"
                       + updated.id()
                       + "'"
@@ -249,7 +154,7 @@ final class SchedulerTools {
                       + nextRunText(updated),
                   Map.of("task", TaskViews.task(updated)));
             }),
-        tool(
+        specs.tool(
             "scheduler_pause_task",
             "Pause a task",
             """
@@ -258,14 +163,14 @@ final class SchedulerTools {
             {"task_id": "backup"}""",
             ToolSchemas.TASK_ID_SCHEMA,
             ToolSchemas.OUT_TASK,
-            annotations(false, false, true),
+            ToolSpecs.annotations(false, false, true),
             (args, client) -> {
               StoredTask paused = scheduler.pause(ToolArguments.required(args, "task_id"));
-              return result(
+              return ToolSpecs.result(
                   "Task '" + paused.id() + "' is " + paused.state().status().wireName(),
                   Map.of("task", TaskViews.task(paused)));
             }),
-        tool(
+        specs.tool(
             "scheduler_resume_task",
             "Resume a task",
             """
@@ -275,10 +180,10 @@ final class SchedulerTools {
             "backup"}""",
             ToolSchemas.TASK_ID_SCHEMA,
             ToolSchemas.OUT_TASK,
-            annotations(false, false, true),
+            ToolSpecs.annotations(false, false, true),
             (args, client) -> {
               StoredTask resumed = scheduler.resume(ToolArguments.required(args, "task_id"));
-              return result(
+              return ToolSpecs.result(
                   "Task '"
                       + resumed.id()
                       + "' is "
@@ -286,7 +191,7 @@ final class SchedulerTools {
                       + nextRunText(resumed),
                   Map.of("task", TaskViews.task(resumed)));
             }),
-        tool(
+        specs.tool(
             "scheduler_run_task_now",
             "Run a task now",
             """
@@ -295,13 +200,13 @@ final class SchedulerTools {
             scheduler_wait_for_run gives the outcome. Example: {"task_id": "backup"}""",
             ToolSchemas.TASK_ID_SCHEMA,
             ToolSchemas.OUT_TASK,
-            annotations(false, false, false),
+            ToolSpecs.annotations(false, false, false),
             (args, client) -> {
               StoredTask due = scheduler.runNow(ToolArguments.required(args, "task_id"));
-              return result(
+              return ToolSpecs.result(
                   "Task '" + due.id() + "' is due now", Map.of("task", TaskViews.task(due)));
             }),
-        tool(
+        specs.tool(
             "scheduler_wait_for_run",
             "Wait for a run",
             """
@@ -310,9 +215,9 @@ final class SchedulerTools {
             instead of polling scheduler_get_task. Example: {"task_id": "backup"}""",
             ToolSchemas.WAIT_SCHEMA,
             ToolSchemas.OUT_WAIT,
-            annotations(true, false, false),
+            ToolSpecs.annotations(true, false, false),
             (args, client) -> waitForRun(args)),
-        tool(
+        specs.tool(
             "scheduler_list_runs",
             "Run history",
             """
@@ -322,9 +227,9 @@ final class SchedulerTools {
             {"task_id": "backup", "limit": 5}""",
             ToolSchemas.LIST_RUNS_SCHEMA,
             ToolSchemas.OUT_LIST_RUNS,
-            annotations(true, false, true),
+            ToolSpecs.annotations(true, false, true),
             (args, client) -> listRuns(args)),
-        tool(
+        specs.tool(
             "scheduler_preview_schedule",
             "Preview a schedule",
             """
@@ -334,9 +239,9 @@ final class SchedulerTools {
             {"cron_expression": "30 2 * * *", "time_zone": "Europe/Berlin", "count": 3}""",
             ToolSchemas.PREVIEW_SCHEMA,
             ToolSchemas.OUT_PREVIEW,
-            annotations(true, false, true),
+            ToolSpecs.annotations(true, false, true),
             (args, client) -> previewSchedule(args)),
-        tool(
+        specs.tool(
             "scheduler_list_executors",
             "Executors",
             """
@@ -345,7 +250,7 @@ final class SchedulerTools {
             arguments.""",
             ToolSchemas.EMPTY_SCHEMA,
             ToolSchemas.OUT_EXECUTORS,
-            annotations(true, false, true),
+            ToolSpecs.annotations(true, false, true),
             (args, client) -> listExecutors()));
   }
 
@@ -370,7 +275,7 @@ final class SchedulerTools {
     if (note != null) {
       out.put("note", note);
     }
-    return result(
+    return ToolSpecs.result(
         "Added task '"
             + added.id()
             + "' ("
@@ -409,7 +314,7 @@ final class SchedulerTools {
     List<Map<String, Object>> views = new ArrayList<>();
     added.forEach(t -> views.add(TaskViews.task(t)));
     long waiting = added.stream().filter(t -> t.state().status() == TaskStatus.WAITING).count();
-    return result(
+    return ToolSpecs.result(
         "Added a workflow of "
             + added.size()
             + " task(s); "
@@ -425,7 +330,7 @@ final class SchedulerTools {
             .withSchedule(normalizedLike(asked.schedule()))
             .withCreatedBy(existing.definition().createdBy());
     if (normalized.equals(existing.definition())) {
-      return result(
+      return ToolSpecs.result(
           "Task '" + existing.id() + "' already exists with this definition; nothing changed",
           Map.of("task", TaskViews.task(existing), "created", false));
     }
@@ -494,34 +399,9 @@ final class SchedulerTools {
     if (nextCursor != null) {
       out.put("next_cursor", nextCursor);
     }
-    return result(
+    return ToolSpecs.result(
         rows.size() + " task(s)" + (nextCursor != null ? "; more after cursor " + nextCursor : ""),
         out);
-  }
-
-  /** What scheduler_get_status and the status resource show. */
-  Map<String, Object> statusView() {
-    return getStatus();
-  }
-
-  private Map<String, Object> getStatus() {
-    Map<TaskStatus, Integer> byStatus = new EnumMap<>(TaskStatus.class);
-    Map<Priority, Integer> byPriority = new EnumMap<>(Priority.class);
-    List<StoredTask> tasks = scheduler.list();
-    for (StoredTask task : tasks) {
-      byStatus.merge(task.state().status(), 1, Integer::sum);
-      byPriority.merge(task.definition().priority(), 1, Integer::sum);
-    }
-    Map<String, Object> statusView = new LinkedHashMap<>();
-    byStatus.forEach((s, n) -> statusView.put(s.wireName(), n));
-    Map<String, Object> priorityView = new LinkedHashMap<>();
-    byPriority.forEach((p, n) -> priorityView.put(p.wireName(), n));
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("total_tasks", tasks.size());
-    out.put("by_status", statusView);
-    out.put("by_priority", priorityView);
-    out.put("daemon", daemonStatus());
-    return out;
   }
 
   private CallToolResult getTask(Map<String, Object> args) {
@@ -550,7 +430,7 @@ final class SchedulerTools {
     recent.forEach(r -> runs.add(TaskViews.run(r, task.definition().createdBy())));
     out.put("recent_runs", runs);
     out.put("next_fire_times", nextFireTimes(task, 5));
-    return result("Task '" + id + "': " + explanation, out);
+    return ToolSpecs.result("Task '" + id + "': " + explanation, out);
   }
 
   private List<String> nextFireTimes(StoredTask task, int count) {
@@ -591,7 +471,7 @@ final class SchedulerTools {
       throw new IllegalStateException("the daemon is shutting down; the wait was cut short");
     }
     String summary = String.valueOf(out.remove("summary"));
-    return result(summary, out);
+    return ToolSpecs.result(summary, out);
   }
 
   /** scheduler_get_task's one line on a task. */
@@ -656,7 +536,7 @@ final class SchedulerTools {
     if (nextCursor != null) {
       out.put("next_cursor", nextCursor);
     }
-    return result(
+    return ToolSpecs.result(
         runs.size() + " run(s)" + (nextCursor != null ? "; more after cursor " + nextCursor : ""),
         out);
   }
@@ -744,7 +624,7 @@ final class SchedulerTools {
         text.append(": ").append(fire.get("policy"));
       }
     }
-    return result(text.toString(), preview);
+    return ToolSpecs.result(text.toString(), preview);
   }
 
   private CallToolResult listExecutors() {
@@ -758,7 +638,7 @@ final class SchedulerTools {
       row.put("source", scheduler.executors().origin(executor.kind()));
       rows.add(row);
     }
-    return result(
+    return ToolSpecs.result(
         rows.size() + " executor(s): " + String.join(", ", scheduler.executors().kinds()),
         Map.of("executors", rows));
   }
@@ -766,190 +646,8 @@ final class SchedulerTools {
   private CallToolResult removeTask(Map<String, Object> args) {
     String id = ToolArguments.required(args, "task_id");
     boolean removed = scheduler.remove(id);
-    return result(
+    return ToolSpecs.result(
         removed ? "Removed task '" + id + "'" : "No task '" + id + "' existed; nothing removed",
         Map.of("task_id", id, "removed", removed));
-  }
-
-  private Map<String, Object> daemonStatus() {
-    SchedulerStatus status = scheduler.status();
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("running", status.running());
-    out.put("state", status.lifecycle().name().toLowerCase(Locale.ROOT));
-    Optional<Instant> pausedSince = scheduler.dispatchPausedSince();
-    out.put("dispatch_paused", pausedSince.isPresent());
-    pausedSince.ifPresent(since -> out.put("dispatch_paused_since", TaskViews.utc(since)));
-    out.put("node_id", status.nodeId());
-    if (status.startedAt() != null) {
-      out.put("started_at", TaskViews.utc(status.startedAt()));
-    }
-    out.put("uptime_seconds", status.uptime().toSeconds());
-    out.put("ticker_wake_ups", status.wakeUps());
-    out.put("runs_started", status.dispatched());
-    out.put("runs_in_flight", status.inFlight());
-    out.put("queued", status.queued());
-    Map<String, Object> depth = new LinkedHashMap<>();
-    status
-        .queueDepth()
-        .forEach(
-            (s, byPriority) -> {
-              Map<String, Object> inner = new LinkedHashMap<>();
-              byPriority.forEach((p, n) -> inner.put(p.wireName(), n));
-              depth.put(s.wireName(), inner);
-            });
-    out.put("queue_depth", depth);
-    if (status.nextDueAt() != null) {
-      out.put("next_due_at", TaskViews.utc(status.nextDueAt()));
-    }
-    out.put("default_time_zone", scheduler.defaultZone().getId());
-    // Only what an agent can use; disabled kinds apart, each with the key that enables it.
-    List<String> enabled = new ArrayList<>();
-    List<Map<String, Object>> disabled = new ArrayList<>();
-    for (String kind : status.executorKinds()) {
-      if (scheduler.executors().isEnabled(kind)) {
-        enabled.add(kind);
-      } else {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("kind", kind);
-        row.put("enabled_by", "executors." + kind + ".enabled=true in the operator's config file");
-        disabled.add(row);
-      }
-    }
-    out.put("executors", enabled);
-    out.put("executors_disabled", disabled);
-    out.putAll(figures.get()); // runs finished by outcome, retries, start lateness
-    List<Map<String, Object>> nodes = new ArrayList<>();
-    for (NodeInfo node : scheduler.nodes()) {
-      Map<String, Object> view = new LinkedHashMap<>();
-      view.put("node_id", node.nodeId());
-      view.put("started_at", TaskViews.utc(node.startedAt()));
-      view.put("last_heartbeat", TaskViews.utc(node.lastHeartbeat()));
-      view.put("runs_in_flight", node.runsInFlight());
-      nodes.add(view);
-    }
-    out.put("nodes", nodes); // every node sharing the store, with its last heartbeat
-    return out;
-  }
-
-  // ---------------------------------------------------------------- plumbing
-
-  private interface Handler {
-    /**
-     * @param client who calls: the MCP client's name and version from its initialize request
-     */
-    CallToolResult handle(Map<String, Object> args, String client);
-  }
-
-  private static String clientOf(McpSyncServerExchange exchange) {
-    McpSchema.Implementation info = exchange.getClientInfo();
-    if (info == null || info.name() == null) {
-      return "unknown client";
-    }
-    return info.version() == null ? info.name() : info.name() + " " + info.version();
-  }
-
-  private SyncToolSpecification tool(
-      String name,
-      String title,
-      String description,
-      String schema,
-      String outputSchema,
-      ToolAnnotations annotations,
-      Handler handler) {
-    Tool tool =
-        Tool.builder()
-            .name(name)
-            .title(title)
-            .description(description)
-            .inputSchema(mapper, schema)
-            .outputSchema(mapper, outputSchema)
-            .annotations(annotations)
-            .build();
-    return SyncToolSpecification.builder()
-        .tool(tool)
-        .callHandler(
-            (exchange, request) -> {
-              Map<String, Object> args =
-                  request.arguments() == null ? Map.of() : request.arguments();
-              try {
-                return handler.handle(args, clientOf(exchange));
-              } catch (ToolInputException | InvalidTaskException e) {
-                return error(String.valueOf(e.getMessage()));
-              } catch (NoSuchTaskException e) {
-                return error(
-                    "task_id: "
-                        + e.getMessage()
-                        + "; scheduler_list_tasks shows the existing ones");
-              } catch (IllegalStateException e) {
-                return error(String.valueOf(e.getMessage()));
-              } catch (DuplicateTaskException e) {
-                return error("task_id: " + String.valueOf(e.getMessage()));
-              } catch (RuntimeException e) {
-                log.error("Tool {} failed", name, e);
-                return error(
-                    "internal error in " + name + ": " + e + ". The daemon's log has details.");
-              }
-            })
-        .build();
-  }
-
-  private static ToolAnnotations annotations(
-      boolean readOnly, boolean destructive, boolean idempotent) {
-    return new ToolAnnotations(null, readOnly, destructive, idempotent, false, null);
-  }
-
-  private CallToolResult ok(String key, Map<String, Object> body) {
-    Map<String, Object> daemon = key.equals("daemon") ? body : TaskViews.nested(body.get("daemon"));
-    String line = daemonLine(daemon);
-    if (key.equals("status")) {
-      line = body.get("total_tasks") + " task(s) " + body.get("by_status") + "; " + line;
-    }
-    return result(line, Map.of(key, body));
-  }
-
-  /** The daemon in one line: state, node, runs in flight, queued, next due. */
-  private static String daemonLine(Map<String, Object> daemon) {
-    boolean paused = Boolean.TRUE.equals(daemon.get("dispatch_paused"));
-    return "schedulerd is "
-        + daemon.get("state")
-        + (paused ? " with dispatch paused" : "")
-        + " on node "
-        + daemon.get("node_id")
-        + ": "
-        + daemon.get("runs_in_flight")
-        + " run(s) in flight, "
-        + daemon.get("queued")
-        + " queued"
-        + (daemon.containsKey("next_due_at") ? ", next due at " + daemon.get("next_due_at") : "");
-  }
-
-  /**
-   * The whole answer in both places, since clients differ in which one the model sees: {@code
-   * structuredContent} with the one-line {@code summary} first, and the text block its JSON (as the
-   * MCP spec says a tool with structured output should).
-   */
-  private static CallToolResult result(String summary, Map<String, Object> structured) {
-    Map<String, Object> full = new LinkedHashMap<>();
-    full.put("summary", summary);
-    full.putAll(structured);
-    return answer(full);
-  }
-
-  private static CallToolResult answer(Map<String, Object> structured) {
-    String json;
-    try {
-      json = JSON.writeValueAsString(structured);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("an answer that cannot be written as JSON", e);
-    }
-    return CallToolResult.builder()
-        .addTextContent(json)
-        .structuredContent(structured)
-        .isError(false)
-        .build();
-  }
-
-  private static CallToolResult error(@Nullable String message) {
-    return CallToolResult.builder().addTextContent(String.valueOf(message)).isError(true).build();
   }
 }
