@@ -70,6 +70,9 @@ describe("agent stories", () => {
     const fetched = await ok(client, "scheduler_wait_for_run", { task_id: "fetch", timeout_seconds: 30 });
     assert.equal(fetched.finished, true);
     assert.equal(fetched.run.outcome, "failed");
+    // The dependent is judged on the daemon's sync round right after: wait for that too.
+    const skipped = await ok(client, "scheduler_wait_for_run", { task_id: "build", timeout_seconds: 30 });
+    assert.equal(skipped.status, "cancelled");
     const { task } = await ok(client, "scheduler_get_task", { task_id: "build" });
     assert.equal(task.status, "cancelled");
     assert.match(task.explanation, /^skipped at .*: dependency 'fetch' failed \(.*exit code 1.*\) \(on_failure=skip/);
