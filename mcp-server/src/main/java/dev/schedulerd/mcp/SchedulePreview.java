@@ -53,8 +53,7 @@ final class SchedulePreview {
       Instant at = next.get();
       Map<String, Object> fire = new LinkedHashMap<>();
       fire.put("at", TaskViews.utc(at));
-      fire.put(
-          "local", TaskViews.millis(at).atZone(zone).toOffsetDateTime() + "[" + zone.getId() + "]");
+      fire.put("local", TaskViews.zoned(at, zone));
       String note = note(schedule, rules, previous, at);
       if (note != null) {
         fire.put("note", note);
@@ -93,7 +92,7 @@ final class SchedulePreview {
         queued.put(
             "policy",
             "starts late, at "
-                + local(busyUntil, zone)
+                + TaskViews.zoned(busyUntil, zone)
                 + ", when the previous run ends (overlap=queue_one)");
         runningFor = (String) queued.get("local");
         busyUntil = busyUntil.plus(runLength);
@@ -141,13 +140,9 @@ final class SchedulePreview {
       queued.put(
           "policy",
           "starts late, at "
-              + local(busyUntil, zone)
+              + TaskViews.zoned(busyUntil, zone)
               + ", when the previous run ends (overlap=queue_one)");
     }
-  }
-
-  private static String local(Instant instant, ZoneId zone) {
-    return TaskViews.millis(instant).atZone(zone).toOffsetDateTime() + "[" + zone.getId() + "]";
   }
 
   /** What a clock change between {@code previous} and {@code at} means for this fire time. */

@@ -420,10 +420,7 @@ final class SchedulerTools {
     }
     ZoneId zone = TaskViews.zoneOf(schedule);
     for (int i = 0; i < count && next != null; i++) {
-      times.add(
-          zone == null
-              ? TaskViews.utc(next)
-              : TaskViews.millis(next).atZone(zone).toOffsetDateTime() + "[" + zone.getId() + "]");
+      times.add(zone == null ? TaskViews.utc(next) : TaskViews.zoned(next, zone));
       if (!schedule.recurring()) {
         break;
       }

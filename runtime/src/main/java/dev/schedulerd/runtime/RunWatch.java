@@ -143,7 +143,8 @@ final class RunWatch {
     return next;
   }
 
-  private static @Nullable Instant earliest(@Nullable Instant a, Instant b) {
+  /** The earlier of two instants, {@code a} possibly absent. */
+  static @Nullable Instant earliest(@Nullable Instant a, Instant b) {
     return a == null || b.isBefore(a) ? b : a;
   }
 }

@@ -118,16 +118,12 @@ final class Ticker {
     Instant wake = nextDue == null ? null : nextDue.minus(claimAhead);
     Instant nextStart = claims.nextStart();
     if (nextStart != null) {
-      wake = earliest(wake, nextStart);
+      wake = RunWatch.earliest(wake, nextStart);
     }
     Instant check = runWatch.nextCheck();
     if (check != null) {
-      wake = earliest(wake, check);
+      wake = RunWatch.earliest(wake, check);
     }
     return wake;
-  }
-
-  private static @Nullable Instant earliest(@Nullable Instant a, Instant b) {
-    return a == null || b.isBefore(a) ? b : a;
   }
 }
