@@ -215,6 +215,11 @@ final class SecretsIT {
         answers.add(client.call("scheduler_list_runs", "{\"task_id\":\"" + id + "\"}").toString());
         answers.add(
             client
+                .call(
+                    "scheduler_wait_for_run", "{\"task_id\":\"" + id + "\",\"timeout_seconds\":1}")
+                .toString());
+        answers.add(
+            client
                 .request("resources/read", "{\"uri\":\"schedulerd://tasks/" + id + "\"}")
                 .toString());
       }
