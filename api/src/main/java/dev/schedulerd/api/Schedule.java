@@ -82,6 +82,9 @@ public sealed interface Schedule
     return new Immediate();
   }
 
+  /**
+   * Runs once at {@code instant}; an instant already passed when the task is added runs at once.
+   */
   static Schedule at(Instant instant) {
     return new At(instant);
   }
@@ -101,5 +104,13 @@ public sealed interface Schedule
 
   static Schedule cron(String expression, ZoneId zone) {
     return new Cron(expression, CronDialect.UNIX, zone);
+  }
+
+  /**
+   * A cron expression of {@code dialect} (UNIX five fields, Quartz or Spring six or seven, with
+   * seconds) in {@code zone}, or in the scheduler's default zone when {@code zone} is null.
+   */
+  static Schedule cron(String expression, CronDialect dialect, @Nullable ZoneId zone) {
+    return new Cron(expression, dialect, zone);
   }
 }

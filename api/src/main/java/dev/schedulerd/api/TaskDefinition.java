@@ -120,6 +120,16 @@ public record TaskDefinition(
     return config.deepCopy();
   }
 
+  /**
+   * The config read as {@code type} (a record or bean; fields it does not name are ignored),
+   * without the copy {@link #config()} makes: the typed way to read per-task data.
+   *
+   * @throws IllegalArgumentException naming what does not fit
+   */
+  public <T> T config(Class<T> type) {
+    return dev.schedulerd.api.json.TaskJson.bind(config, type);
+  }
+
   /** This definition with a different schedule. */
   public TaskDefinition withSchedule(Schedule newSchedule) {
     return new TaskDefinition(
@@ -234,6 +244,17 @@ public record TaskDefinition(
 
     public Builder config(ObjectNode config) {
       this.config = config;
+      return this;
+    }
+
+    /**
+     * The config as the JSON object {@code value} (a record, a bean or a map) is written as: the
+     * typed counterpart of {@link TaskDefinition#config(Class)}.
+     *
+     * @throws IllegalArgumentException when {@code value} is not written as a JSON object
+     */
+    public Builder configOf(Object value) {
+      this.config = dev.schedulerd.api.json.TaskJson.toConfig(value);
       return this;
     }
 

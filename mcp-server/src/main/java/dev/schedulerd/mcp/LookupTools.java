@@ -108,7 +108,7 @@ final class LookupTools {
             schedule,
             zone,
             count,
-            java.time.InstantSource.system().instant(),
+            scheduler.clock().instant(), // the scheduler's now, manual in tests
             overlap,
             runLength);
     @SuppressWarnings("unchecked")

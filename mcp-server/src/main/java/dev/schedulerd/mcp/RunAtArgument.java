@@ -1,6 +1,7 @@
 package dev.schedulerd.mcp;
 
 import dev.schedulerd.api.Schedule;
+import dev.schedulerd.api.TaskDefinition;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
@@ -80,6 +81,28 @@ final class RunAtArgument {
     }
     return new Parsed(new Schedule.At(resolved.toInstant(), zone), note);
   }
+
+  /**
+   * Refuses a one-shot whose instant passed more than a second before {@code now}. The scheduler
+   * itself runs such a task at once, as a library's caller expects; from an agent a passed time is
+   * far more often a slip (a wrong year, a zone mixed up) than a wish to run now, and the agent can
+   * leave run_at out for that.
+   */
+  static void refusePast(TaskDefinition definition, java.time.Instant now) {
+    if (definition.schedule() instanceof Schedule.At at
+        && at.instant().isBefore(now.minus(PAST_TOLERANCE))) {
+      throw new ToolInputException(
+          "run_at",
+          "'"
+              + at.instant()
+              + "' is in the past (now is "
+              + now
+              + "): give a future time, or leave run_at out to run the task now");
+    }
+  }
+
+  /** How far in the past run_at may be: a client's round trip. */
+  private static final java.time.Duration PAST_TOLERANCE = java.time.Duration.ofSeconds(1);
 
   /** The note for the {@code run_at} of {@code args}, if it has one. */
   static @Nullable String noteOf(java.util.Map<String, Object> args) {

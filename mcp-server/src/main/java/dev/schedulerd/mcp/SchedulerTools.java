@@ -142,7 +142,11 @@ final class SchedulerTools {
             (args, client) -> {
               String id = ToolArguments.required(args, "task_id");
               StoredTask current = scheduler.get(id).orElseThrow(() -> new NoSuchTaskException(id));
-              StoredTask updated = scheduler.update(TaskUpdate.apply(current.definition(), args));
+              TaskDefinition next = TaskUpdate.apply(current.definition(), args);
+              if (args.containsKey("run_at")) {
+                RunAtArgument.refusePast(next, scheduler.clock().instant());
+              }
+              StoredTask updated = scheduler.update(next);
               List<String> changed = new ArrayList<>(args.keySet());
               changed.remove("task_id");
               return ToolSpecs.result(
@@ -236,6 +240,7 @@ final class SchedulerTools {
 
   private CallToolResult addTask(Map<String, Object> args, String client) {
     TaskDefinition definition = ToolArguments.definitionFrom(args).withCreatedBy(client);
+    RunAtArgument.refusePast(definition, scheduler.clock().instant());
     Optional<StoredTask> existing = scheduler.get(definition.id());
     if (existing.isPresent()) {
       return sameAsExisting(definition, existing.get());
@@ -277,7 +282,9 @@ final class SchedulerTools {
       @SuppressWarnings("unchecked")
       Map<String, Object> taskArgs = (Map<String, Object>) item;
       try {
-        definitions.add(ToolArguments.definitionFrom(taskArgs).withCreatedBy(client));
+        TaskDefinition definition = ToolArguments.definitionFrom(taskArgs).withCreatedBy(client);
+        RunAtArgument.refusePast(definition, scheduler.clock().instant());
+        definitions.add(definition);
       } catch (ToolInputException e) {
         throw new ToolInputException("tasks", "item " + i + ": " + e.getMessage());
       }

@@ -42,6 +42,19 @@ final class LocalTimesTest {
   }
 
   @Test
+  void aRunAtInThePast_isRefused_thoughTheLibraryWouldRunItNow() throws IOException {
+    JsonNode result = add("2001-01-01T00:00:00Z", null);
+
+    assertThat(result.path("isError").asBoolean()).as(result.toString()).isTrue();
+    assertThat(result.toString())
+        .contains("run_at")
+        .contains("2001-01-01T00:00:00Z")
+        .contains("in the past")
+        .contains("leave run_at out");
+    assertThat(scheduler.get("call-mom")).isEmpty();
+  }
+
+  @Test
   void aLocalTimeWithTimeZone_isThatWallClockTimeThere_andTheAnswerSaysItLocallyFirst()
       throws IOException {
     JsonNode result = add("2099-12-05T14:30", "America/New_York");

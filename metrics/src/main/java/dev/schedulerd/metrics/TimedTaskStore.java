@@ -1,15 +1,16 @@
 package dev.schedulerd.metrics;
 
-import dev.schedulerd.api.Lease;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
+import dev.schedulerd.api.store.ChangeNotifier;
 import dev.schedulerd.api.store.ChangeSet;
-import dev.schedulerd.api.store.Claim;
 import dev.schedulerd.api.store.NodeInfo;
+import dev.schedulerd.api.store.NodeRegistry;
 import dev.schedulerd.api.store.RunPage;
 import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.api.store.TaskWrite;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Instant;
@@ -61,62 +62,18 @@ public final class TimedTaskStore implements TaskStore {
     return timed("list", delegate::list);
   }
 
+  /** Tagged by the write's kind: claim, renew_lease, complete, update, replace, ... */
   @Override
-  public Optional<StoredTask> update(String taskId, long expectedVersion, TaskState next) {
-    return timed("update", () -> delegate.update(taskId, expectedVersion, next));
+  public Optional<StoredTask> write(TaskWrite write) {
+    return timed(write.kind(), () -> delegate.write(write));
   }
 
+  /** Tagged claim_batch when every write is a claim (the scheduler's batches), else write_batch. */
   @Override
-  public Optional<StoredTask> replace(
-      String taskId, long expectedVersion, TaskDefinition definition, TaskState next) {
-    return timed("replace", () -> delegate.replace(taskId, expectedVersion, definition, next));
-  }
-
-  @Override
-  public Optional<StoredTask> claim(String taskId, long expectedVersion, Lease lease) {
-    return timed("claim", () -> delegate.claim(taskId, expectedVersion, lease));
-  }
-
-  @Override
-  public List<StoredTask> claimAll(List<Claim> claims) {
-    return timed("claim_batch", () -> delegate.claimAll(claims));
-  }
-
-  @Override
-  public Optional<StoredTask> renewLease(String taskId, String runId, Instant newExpiry) {
-    return timed("renew_lease", () -> delegate.renewLease(taskId, runId, newExpiry));
-  }
-
-  @Override
-  public Optional<StoredTask> complete(String taskId, String runId, TaskState next, RunRecord run) {
-    return timed("complete", () -> delegate.complete(taskId, runId, next, run));
-  }
-
-  @Override
-  public Optional<StoredTask> complete(
-      String taskId, String runId, TaskState next, RunRecord run, List<RunRecord> notRun) {
-    return timed("complete", () -> delegate.complete(taskId, runId, next, run, notRun));
-  }
-
-  @Override
-  public Optional<StoredTask> updateWithRuns(
-      String taskId, long expectedVersion, TaskState next, List<RunRecord> runs) {
-    return timed(
-        "update_with_runs", () -> delegate.updateWithRuns(taskId, expectedVersion, next, runs));
-  }
-
-  @Override
-  public Optional<StoredTask> recoverAbandoned(
-      String taskId, long expectedVersion, TaskState next, RunRecord run) {
-    return timed(
-        "recover_abandoned", () -> delegate.recoverAbandoned(taskId, expectedVersion, next, run));
-  }
-
-  @Override
-  public Optional<InstantSource> sharedClock() {
-    return delegate
-        .sharedClock()
-        .map(clock -> (InstantSource) () -> timed("shared_clock", clock::instant));
+  public List<StoredTask> writeAll(List<TaskWrite> writes) {
+    boolean claims =
+        writes.stream().allMatch(write -> write.change() instanceof TaskWrite.Change.Claimed);
+    return timed(claims ? "claim_batch" : "write_batch", () -> delegate.writeAll(writes));
   }
 
   @Override
@@ -150,23 +107,40 @@ public final class TimedTaskStore implements TaskStore {
   }
 
   @Override
-  public void heartbeat(NodeInfo node) {
-    timed(
-        "heartbeat",
-        () -> {
-          delegate.heartbeat(node);
-          return null;
-        });
+  public Optional<InstantSource> sharedClock() {
+    return delegate
+        .sharedClock()
+        .map(clock -> (InstantSource) () -> timed("shared_clock", clock::instant));
+  }
+
+  /** The wrapped store's registry, its calls timed. */
+  @Override
+  public Optional<NodeRegistry> nodeRegistry() {
+    return delegate
+        .nodeRegistry()
+        .map(
+            registry ->
+                new NodeRegistry() {
+                  @Override
+                  public void heartbeat(NodeInfo node) {
+                    timed(
+                        "heartbeat",
+                        () -> {
+                          registry.heartbeat(node);
+                          return null;
+                        });
+                  }
+
+                  @Override
+                  public List<NodeInfo> nodes(Instant since) {
+                    return timed("nodes", () -> registry.nodes(since));
+                  }
+                });
   }
 
   @Override
-  public List<NodeInfo> nodes(Instant since) {
-    return timed("nodes", () -> delegate.nodes(since));
-  }
-
-  @Override
-  public void addChangeListener(Runnable listener) {
-    delegate.addChangeListener(listener);
+  public Optional<ChangeNotifier> changeNotifier() {
+    return delegate.changeNotifier();
   }
 
   @Override

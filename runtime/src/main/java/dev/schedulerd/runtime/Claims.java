@@ -4,8 +4,8 @@ import dev.schedulerd.api.Lease;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.executor.TaskExecutor;
-import dev.schedulerd.api.store.Claim;
 import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.api.store.TaskWrite;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -171,12 +171,12 @@ final class Claims {
     List<StoredTask> won;
     try {
       Instant leaseStart = leaseClock.instant();
-      List<Claim> claims = new ArrayList<>(pending.size());
+      List<TaskWrite> claims = new ArrayList<>(pending.size());
       for (PendingClaim p : pending.values()) {
         Lease lease = new Lease(nodeId, p.runId(), leaseStart, leaseStart.plus(leaseDuration));
-        claims.add(new Claim(p.entry().taskId, p.entry().version, lease));
+        claims.add(TaskWrite.claim(p.entry().taskId, p.entry().version, lease));
       }
-      won = store.claimAll(claims);
+      won = store.writeAll(claims);
     } catch (RuntimeException e) {
       log.warn(
           "Could not claim {} run(s); retrying in {}",
@@ -264,7 +264,7 @@ final class Claims {
       }
       try {
         TaskState back = run.claimed.state().handedBack(run.queuedStatus, run.scheduledFor, now);
-        if (store.update(run.taskId(), run.version, back).isEmpty()) {
+        if (store.write(TaskWrite.update(run.taskId(), run.version, back)).isEmpty()) {
           log.warn("Could not hand back the claim of task {}: it changed meanwhile", run.taskId());
         }
       } catch (RuntimeException e) {

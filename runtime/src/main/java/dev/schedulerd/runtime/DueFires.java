@@ -7,6 +7,7 @@ import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.store.DuplicateTaskException;
 import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.api.store.TaskWrite;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -179,7 +180,7 @@ final class DueFires {
             next.isPresent()
                 ? state.rescheduled(next.get(), nextStates.jittered(definition, next.get()), now)
                 : state.finished(TaskStatus.COMPLETED, state.lastRun(), now);
-        parent = store.update(task.id(), task.version(), moved);
+        parent = store.write(TaskWrite.update(task.id(), task.version(), moved));
       }
     } catch (RuntimeException e) {
       log.warn("Could not start a run task for task {}", entry.taskId, e);

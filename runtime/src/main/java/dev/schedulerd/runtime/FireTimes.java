@@ -83,23 +83,14 @@ public final class FireTimes {
   /**
    * When a task added at {@code now} first fires.
    *
-   * @throws InvalidTaskException when it never fires or its one fire time has passed
+   * @throws InvalidTaskException when it never fires
    */
   public Instant first(Schedule schedule, Instant now) {
     return switch (schedule) {
       case Schedule.Immediate i -> now;
-      case Schedule.At at -> {
-        if (at.instant().isBefore(now.minusSeconds(1))) {
-          throw new InvalidTaskException(
-              "schedule",
-              "run_at "
-                  + at.instant()
-                  + " is in the past (now is "
-                  + now
-                  + "): give a future instant, or schedule it to run immediately");
-        }
-        yield at.instant().isBefore(now) ? now : at.instant();
-      }
+      // A one-shot whose instant has passed is due now, as with every peer: its run's lateness
+      // (and the add's log line) show how late.
+      case Schedule.At at -> at.instant().isBefore(now) ? now : at.instant();
       case Schedule.Every every -> {
         Instant start = every.startAt();
         if (start == null) {

@@ -1,11 +1,13 @@
 package dev.schedulerd.runtime;
 
 import dev.schedulerd.api.store.NodeInfo;
+import dev.schedulerd.api.store.NodeRegistry;
 import dev.schedulerd.api.store.TaskStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -22,7 +24,7 @@ final class Heartbeats {
 
   static final Duration INTERVAL = Scheduler.HEARTBEAT_INTERVAL;
 
-  private final TaskStore store;
+  private final Optional<NodeRegistry> registry;
   private final InstantSource clock;
   private final InstantSource leaseClock;
   private final String nodeId;
@@ -39,7 +41,7 @@ final class Heartbeats {
       String nodeId,
       Supplier<@Nullable Instant> startedAt,
       IntSupplier runsInFlight) {
-    this.store = store;
+    this.registry = store.nodeRegistry();
     this.clock = clock;
     this.leaseClock = leaseClock;
     this.nodeId = nodeId;
@@ -67,13 +69,18 @@ final class Heartbeats {
       return; // another thread is beating right now
     }
     Instant started = startedAt.get();
+    if (registry.isEmpty()) {
+      return;
+    }
     try {
-      store.heartbeat(
-          new NodeInfo(
-              nodeId,
-              started != null ? started : now,
-              leaseClock.instant(),
-              runsInFlight.getAsInt()));
+      registry
+          .get()
+          .heartbeat(
+              new NodeInfo(
+                  nodeId,
+                  started != null ? started : now,
+                  leaseClock.instant(),
+                  runsInFlight.getAsInt()));
     } catch (RuntimeException e) {
       log.warn("Could not record this node's heartbeat", e);
     }
@@ -91,6 +98,8 @@ final class Heartbeats {
 
   /** The nodes sharing the store that sent a heartbeat in the last three intervals. */
   List<NodeInfo> nodes() {
-    return store.nodes(leaseClock.instant().minus(INTERVAL.multipliedBy(3)));
+    return registry.isEmpty()
+        ? List.of()
+        : registry.get().nodes(leaseClock.instant().minus(INTERVAL.multipliedBy(3)));
   }
 }

@@ -5,6 +5,7 @@ import dev.schedulerd.api.RunOutcome;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.api.store.TaskWrite;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
@@ -146,7 +147,7 @@ final class LeaseRecovery {
             nodeId);
     NextStates.Next next = nextStates.after(task, record, true, now, () -> abandonedInARow(task));
     Optional<StoredTask> recovered =
-        store.recoverAbandoned(task.id(), task.version(), next.state(), record);
+        store.write(TaskWrite.recoverAbandoned(task.id(), task.version(), next.state(), record));
     if (recovered.isPresent() && !next.notRun().isEmpty()) {
       // Rare (no retry left and fire times passed meanwhile): recorded in a second write.
       recovered =

@@ -3,6 +3,7 @@ package dev.schedulerd.runtime;
 import dev.schedulerd.api.RunOutcome;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.api.store.TaskWrite;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -106,7 +107,10 @@ final class RunWatch {
   private void renew(InFlight run, Instant now) {
     Optional<StoredTask> renewed;
     try {
-      renewed = store.renewLease(run.taskId(), run.runId, leaseClock.instant().plus(leaseDuration));
+      renewed =
+          store.write(
+              TaskWrite.renewLease(
+                  run.taskId(), run.runId, leaseClock.instant().plus(leaseDuration)));
     } catch (RuntimeException e) {
       log.warn("Could not renew the lease of run {}; trying again soon", run.runId, e);
       run.renewAt = now.plus(Scheduler.STORE_RETRY_DELAY);

@@ -9,6 +9,7 @@ import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.RunSecrets;
 import dev.schedulerd.api.executor.SecretMask;
 import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.api.store.TaskWrite;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -260,7 +261,7 @@ final class Runs {
                 clock.instant(),
                 () -> recovery.abandonedInARow(claimed));
         return store
-            .complete(run.taskId(), run.runId, next.state(), record, next.notRun())
+            .write(TaskWrite.complete(run.taskId(), run.runId, next.state(), record, next.notRun()))
             .map(task -> new Recorded(task, next.notRun()));
       } catch (RuntimeException e) {
         Instant retryAt = clock.instant().plus(wait);

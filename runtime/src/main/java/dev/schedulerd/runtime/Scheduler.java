@@ -111,15 +111,24 @@ public final class Scheduler implements AutoCloseable {
   private @Nullable Thread syncer; // guarded by lifecycleLock
   private @Nullable Thread claimer; // guarded by lifecycleLock
 
+  /** Whether the builder made the store (in memory), so that closing the scheduler closes it. */
+  private final boolean ownsStore;
+
   private final SyncSignal syncSignal = new SyncSignal();
+  private final Runnable syncOnChange = syncSignal::request;
   private final TaskFeed feed;
   private final Heartbeats heartbeats;
 
   private final ConcurrentHashMap<String, InFlight> inFlight = new ConcurrentHashMap<>();
 
   Scheduler(
-      SchedulerBuilder builder, TaskStore store, ExecutorRegistry executors, Executor runExecutor) {
+      SchedulerBuilder builder,
+      TaskStore store,
+      boolean ownsStore,
+      ExecutorRegistry executors,
+      Executor runExecutor) {
     this.store = store;
+    this.ownsStore = ownsStore;
     this.executors = executors;
     Map<String, String> environment = builder.environment;
     SecretMask mask = builder.secretMask;
@@ -232,7 +241,7 @@ public final class Scheduler implements AutoCloseable {
             builder.manualTicks);
     this.sync = new StoreSync(store, queue, feed, syncSignal, waitingTasks, heartbeats, recovery);
     this.manualTicks = builder.manualTicks;
-    store.addChangeListener(this::requestSync);
+    store.changeNotifier().ifPresent(notifier -> notifier.addChangeListener(syncOnChange));
   }
 
   public static SchedulerBuilder builder() {
@@ -264,6 +273,19 @@ public final class Scheduler implements AutoCloseable {
    */
   public List<StoredTask> addWorkflow(List<TaskDefinition> definitions) {
     return changes.addWorkflow(definitions);
+  }
+
+  /**
+   * Adds many tasks in one store write, all of them or none: the bulk form of {@link #add}, for a
+   * program loading tasks (no cap on their number beyond {@link SchedulerBuilder#maxQueuedTasks}).
+   * They may depend on each other and on stored tasks, as in a workflow.
+   *
+   * @return the tasks as stored, in the order given
+   * @throws InvalidTaskException naming the task and field at fault; nothing is added
+   * @throws DuplicateTaskException when an id is taken or given twice; nothing is added
+   */
+  public List<StoredTask> addAll(List<TaskDefinition> definitions) {
+    return changes.addAll(definitions);
   }
 
   /**
@@ -370,6 +392,11 @@ public final class Scheduler implements AutoCloseable {
 
   public String nodeId() {
     return nodeId;
+  }
+
+  /** The clock this scheduler runs by: what "now" is for its schedules and previews. */
+  public InstantSource clock() {
+    return clock;
   }
 
   public ZoneId defaultZone() {
@@ -523,12 +550,19 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
-  /** Stops for good. The store stays open: whoever opened it closes it. */
+  /**
+   * Stops for good. A store given to the builder stays open: whoever opened it closes it (after the
+   * schedulers sharing it). The in-memory store the builder made when given none is closed.
+   */
   @Override
   public void close() {
     lifecycleLock.lock();
     try {
       stop();
+      store.changeNotifier().ifPresent(notifier -> notifier.removeChangeListener(syncOnChange));
+      if (ownsStore && lifecycle != Lifecycle.CLOSED) {
+        store.close();
+      }
       lifecycle = Lifecycle.CLOSED;
     } finally {
       lifecycleLock.unlock();

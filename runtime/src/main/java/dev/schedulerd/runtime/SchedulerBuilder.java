@@ -1,7 +1,9 @@
 package dev.schedulerd.runtime;
 
 import dev.schedulerd.api.executor.SecretMask;
+import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.runtime.memory.InMemoryTaskStore;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.time.ZoneId;
@@ -15,11 +17,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Configures a {@link Scheduler}. Every setter checks its argument at once and says what would be
- * accepted; {@link #build()} checks that a store was given.
+ * accepted. Only the executors matter for a first try; everything else has a default (an in-memory
+ * store, the system clock, UTC).
  */
 public final class SchedulerBuilder {
   @Nullable TaskStore store;
   @Nullable ExecutorRegistry executors;
+  final List<TaskExecutor> singleExecutors = new ArrayList<>();
   InstantSource clock = InstantSource.system();
   Map<String, String> environment = System.getenv();
   @Nullable SecretMask secretMask;
@@ -44,15 +48,32 @@ public final class SchedulerBuilder {
 
   SchedulerBuilder() {}
 
-  /** Where tasks live. Required. The scheduler does not close it. */
+  /**
+   * Where tasks live. The caller owns it: {@link Scheduler#close()} leaves it open, so that several
+   * schedulers (or a restart) can share it; close it after the schedulers. Without one, the
+   * scheduler keeps its tasks in an {@link InMemoryTaskStore} of its own, closed with it.
+   */
   public SchedulerBuilder store(TaskStore store) {
     this.store = requireNonNull(store, "store");
     return this;
   }
 
-  /** The executors; by default those {@link java.util.ServiceLoader} finds. */
+  /**
+   * The executors, configured; by default those {@link java.util.ServiceLoader} finds. Not together
+   * with {@link #executor}.
+   */
   public SchedulerBuilder executors(ExecutorRegistry executors) {
     this.executors = requireNonNull(executors, "executors");
+    return this;
+  }
+
+  /**
+   * Adds one executor (call it once per kind): the executors are then exactly those added, as
+   * {@link ExecutorRegistry#of(TaskExecutor...)} would make them. Not together with {@link
+   * #executors}.
+   */
+  public SchedulerBuilder executor(TaskExecutor executor) {
+    this.singleExecutors.add(requireNonNull(executor, "executor"));
     return this;
   }
 
@@ -233,20 +254,25 @@ public final class SchedulerBuilder {
         "claim look-ahead %s must be less than half the lease duration %s",
         claimAhead,
         leaseDuration);
-    TaskStore chosenStore = store;
-    if (chosenStore == null) {
-      throw new IllegalStateException("no store was set: call store(...) before build()");
+    if (executors != null && !singleExecutors.isEmpty()) {
+      throw new IllegalStateException(
+          "both executors(registry) and executor(...) were called: add every executor one way");
     }
+    TaskStore given = store;
+    boolean ownsStore = given == null;
+    TaskStore chosenStore = given != null ? given : new InMemoryTaskStore();
     ExecutorRegistry chosenExecutors =
         executors != null
             ? executors
-            : ExecutorRegistry.load(Thread.currentThread().getContextClassLoader());
+            : !singleExecutors.isEmpty()
+                ? ExecutorRegistry.of(singleExecutors)
+                : ExecutorRegistry.load(Thread.currentThread().getContextClassLoader());
     Executor chosenRunExecutor =
         runExecutor != null
             ? runExecutor
             : java.util.concurrent.Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("schedulerd-run-", 0).factory());
-    return new Scheduler(this, chosenStore, chosenExecutors, chosenRunExecutor);
+    return new Scheduler(this, chosenStore, ownsStore, chosenExecutors, chosenRunExecutor);
   }
 
   private static String defaultNodeId() {

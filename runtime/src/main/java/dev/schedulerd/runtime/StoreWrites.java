@@ -4,6 +4,7 @@ import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.api.store.TaskWrite;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -19,14 +20,14 @@ final class StoreWrites {
   static Optional<StoredTask> withRuns(
       TaskStore store, StoredTask task, TaskState next, List<RunRecord> notRun) {
     try {
-      return store.updateWithRuns(task.id(), task.version(), next, notRun);
+      return store.write(TaskWrite.updateWithRuns(task.id(), task.version(), next, notRun));
     } catch (UnsupportedOperationException e) {
       log.warn(
           "Store {} cannot record passed-over fire times; {} record(s) of task {} are dropped",
           store.getClass().getName(),
           notRun.size(),
           task.id());
-      return store.update(task.id(), task.version(), next);
+      return store.write(TaskWrite.update(task.id(), task.version(), next));
     }
   }
 }

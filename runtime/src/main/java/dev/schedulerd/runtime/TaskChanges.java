@@ -8,6 +8,7 @@ import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.api.store.TaskWrite;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -27,6 +28,9 @@ import org.slf4j.LoggerFactory;
  */
 final class TaskChanges {
   private static final Logger log = LoggerFactory.getLogger(TaskChanges.class);
+
+  /** How late a one-shot may be added before the log says it runs late: a client's round trip. */
+  private static final java.time.Duration LATE_ADD_WORTH_SAYING = java.time.Duration.ofSeconds(1);
 
   /** Conditional writes tried before a change gives up: another writer kept winning. */
   private static final int MAX_WRITE_ATTEMPTS = 20;
@@ -70,7 +74,20 @@ final class TaskChanges {
     StoredTask stored = store.insert(normalized, nextStates.initial(normalized, now));
     feed.offer(stored);
     events.taskAdded(stored);
+    sayIfLate(normalized, now);
     return stored;
+  }
+
+  /** A one-shot added after its instant runs at once; the log says so (and by how much). */
+  private static void sayIfLate(TaskDefinition definition, Instant now) {
+    if (definition.schedule() instanceof Schedule.At at
+        && at.instant().isBefore(now.minus(LATE_ADD_WORTH_SAYING))) {
+      log.info(
+          "Task {} was due at {}, {} before it was added: it runs now",
+          definition.id(),
+          at.instant(),
+          java.time.Duration.between(at.instant(), now));
+    }
   }
 
   List<StoredTask> addWorkflow(List<TaskDefinition> definitions) {
@@ -78,6 +95,15 @@ final class TaskChanges {
       throw new InvalidTaskException("tasks", "a workflow needs at least one task");
     }
     TaskLimits.checkWorkflow(definitions.size());
+    return addTogether(definitions);
+  }
+
+  List<StoredTask> addAll(List<TaskDefinition> definitions) {
+    return definitions.isEmpty() ? List.of() : addTogether(definitions);
+  }
+
+  /** Validates all, then stores all in one write or none; they may depend on each other. */
+  private List<StoredTask> addTogether(List<TaskDefinition> definitions) {
     capacity.checkRoomFor(definitions.size());
     DependencyGate.ids(definitions); // refuses an id given twice
     Map<String, TaskDefinition> adding = new LinkedHashMap<>();
@@ -111,6 +137,7 @@ final class TaskChanges {
     for (StoredTask task : stored) {
       feed.offer(task);
       events.taskAdded(task);
+      sayIfLate(task.definition(), now);
     }
     return stored;
   }
@@ -288,8 +315,11 @@ final class TaskChanges {
       }
       Optional<StoredTask> written =
           change.notRun().isEmpty()
-              ? store.replace(taskId, current.version(), change.definition(), change.state())
-              : store.updateWithRuns(taskId, current.version(), change.state(), change.notRun());
+              ? store.write(
+                  TaskWrite.replace(taskId, current.version(), change.definition(), change.state()))
+              : store.write(
+                  TaskWrite.updateWithRuns(
+                      taskId, current.version(), change.state(), change.notRun()));
       if (written.isPresent()) {
         StoredTask stored = written.get();
         feed.offer(stored);

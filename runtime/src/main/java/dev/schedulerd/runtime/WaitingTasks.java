@@ -7,6 +7,7 @@ import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.api.store.TaskWrite;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
@@ -75,7 +76,9 @@ final class WaitingTasks {
             definition.schedule() instanceof Schedule.At at && at.instant().isAfter(now)
                 ? at.instant()
                 : now;
-        written = store.update(task.id(), task.version(), task.state().released(due, due, now));
+        written =
+            store.write(
+                TaskWrite.update(task.id(), task.version(), task.state().released(due, due, now)));
       }
       case DependencyGate.Verdict.Skip skip -> {
         notRun =

@@ -205,14 +205,9 @@ final class FireTimesTest {
   }
 
   @Test
-  void first_atInThePast_isRejected() {
-    assertThatThrownBy(
-            () ->
-                fireTimes.first(
-                    Schedule.at(utc("2025-12-31T23:00:00Z")), utc("2026-01-01T00:00:00Z")))
-        .isInstanceOf(InvalidTaskException.class)
-        .hasMessageContaining("in the past")
-        .hasMessageContaining("2025-12-31T23:00:00Z");
+  void first_atInThePast_isDueNow() {
+    Instant now = utc("2026-01-01T00:00:00Z");
+    assertThat(fireTimes.first(Schedule.at(utc("2025-12-31T23:00:00Z")), now)).isEqualTo(now);
   }
 
   @Test

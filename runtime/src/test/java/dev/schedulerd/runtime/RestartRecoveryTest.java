@@ -9,6 +9,7 @@ import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
+import dev.schedulerd.api.store.TaskWrite;
 import dev.schedulerd.runtime.memory.InMemoryTaskStore;
 import dev.schedulerd.testkit.ManualClock;
 import java.time.Duration;
@@ -29,7 +30,7 @@ final class RestartRecoveryTest {
     Lease lease =
         new Lease(
             owner, "run-" + taskId, clock.instant(), clock.instant().plus(Duration.ofHours(1)));
-    assertThat(store.claim(taskId, added.version(), lease)).isPresent();
+    assertThat(store.write(TaskWrite.claim(taskId, added.version(), lease))).isPresent();
   }
 
   private Scheduler node(String nodeId) {

@@ -1,9 +1,7 @@
 package dev.schedulerd.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.ArgumentMatchers.anyList;
-import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.argThat;
 
 import dev.schedulerd.api.Lease;
 import dev.schedulerd.api.RetryPolicy;
@@ -13,6 +11,7 @@ import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.store.StoreException;
+import dev.schedulerd.api.store.TaskWrite;
 import dev.schedulerd.runtime.memory.InMemoryTaskStore;
 import dev.schedulerd.testkit.ManualClock;
 import java.time.Duration;
@@ -62,7 +61,7 @@ final class RunRecordingTest {
               return call.callRealMethod();
             })
         .when(store)
-        .complete(anyString(), anyString(), any(), any(), anyList());
+        .write(argThat(write -> write.kind().equals("complete")));
   }
 
   @AfterEach
@@ -82,7 +81,7 @@ final class RunRecordingTest {
         .doThrow(new StoreException("connection refused"))
         .doCallRealMethod()
         .when(store)
-        .complete(anyString(), anyString(), any(), any(), anyList());
+        .write(argThat(write -> write.kind().equals("complete")));
 
     scheduler.runDue();
 
@@ -134,7 +133,7 @@ final class RunRecordingTest {
       long version = store.find("crasher").orElseThrow().version();
       Lease dead =
           new Lease("dead-node", "run-" + i, clock.instant(), clock.instant().plusSeconds(30));
-      assertThat(store.claim("crasher", version, dead)).isPresent();
+      assertThat(store.write(TaskWrite.claim("crasher", version, dead))).isPresent();
       clock.advance(Duration.ofSeconds(30));
       scheduler.runDue(); // recovers the expired lease
     }
@@ -194,7 +193,7 @@ final class RunRecordingTest {
     // This node ran it, then the process was killed; it starts again ten minutes later.
     Lease held =
         new Lease("node-test", "run-0", clock.instant(), clock.instant().plusSeconds(3600));
-    assertThat(store.claim("hourly", version, held)).isPresent();
+    assertThat(store.write(TaskWrite.claim("hourly", version, held))).isPresent();
     clock.advance(Duration.ofMinutes(10));
 
     scheduler.start();

@@ -15,6 +15,7 @@ import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.store.DuplicateTaskException;
+import dev.schedulerd.api.store.TaskWrite;
 import dev.schedulerd.runtime.memory.InMemoryTaskStore;
 import dev.schedulerd.testkit.ManualClock;
 import java.time.Duration;
@@ -522,7 +523,7 @@ final class SchedulerTest {
     store.insert(task("orphan").build(), TaskState.initial(clock.instant(), clock.instant()));
     Lease deadLease =
         new Lease("dead-node", "run-dead", clock.instant(), clock.instant().plusSeconds(30));
-    store.claim("orphan", 1, deadLease);
+    store.write(TaskWrite.claim("orphan", 1, deadLease));
     scheduler.start();
 
     scheduler.runDue();
@@ -543,13 +544,6 @@ final class SchedulerTest {
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(1, RunOutcome.SUCCESS),
             org.assertj.core.groups.Tuple.tuple(1, RunOutcome.ABANDONED));
-  }
-
-  @Test
-  void build_withoutStore_explainsWhatIsMissing() {
-    assertThatThrownBy(() -> Scheduler.builder().build())
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("no store was set");
   }
 
   @Test

@@ -15,11 +15,13 @@ import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
+import dev.schedulerd.api.store.ChangeNotifier;
 import dev.schedulerd.api.store.ChangeSet;
-import dev.schedulerd.api.store.Claim;
 import dev.schedulerd.api.store.DuplicateTaskException;
 import dev.schedulerd.api.store.NodeInfo;
+import dev.schedulerd.api.store.NodeRegistry;
 import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.api.store.TaskWrite;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -36,6 +38,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -113,6 +116,45 @@ public abstract class TaskStoreContract {
         runId, taskId, 0, fireTime, fireTime, fireTime, why, null, "reason", "node-a");
   }
 
+  // The writes a scheduler makes, as it makes them: one TaskWrite each.
+
+  protected Optional<StoredTask> update(String taskId, long version, TaskState next) {
+    return store.write(TaskWrite.update(taskId, version, next));
+  }
+
+  protected Optional<StoredTask> updateWithRuns(
+      String taskId, long version, TaskState next, List<RunRecord> runs) {
+    return store.write(TaskWrite.updateWithRuns(taskId, version, next, runs));
+  }
+
+  protected Optional<StoredTask> replace(
+      String taskId, long version, TaskDefinition definition, TaskState next) {
+    return store.write(TaskWrite.replace(taskId, version, definition, next));
+  }
+
+  protected Optional<StoredTask> claim(String taskId, long version, Lease lease) {
+    return store.write(TaskWrite.claim(taskId, version, lease));
+  }
+
+  protected Optional<StoredTask> renewLease(String taskId, String runId, Instant expiry) {
+    return store.write(TaskWrite.renewLease(taskId, runId, expiry));
+  }
+
+  protected Optional<StoredTask> complete(
+      String taskId, String runId, TaskState next, RunRecord run) {
+    return store.write(TaskWrite.complete(taskId, runId, next, run));
+  }
+
+  protected Optional<StoredTask> complete(
+      String taskId, String runId, TaskState next, RunRecord run, List<RunRecord> notRun) {
+    return store.write(TaskWrite.complete(taskId, runId, next, run, notRun));
+  }
+
+  protected Optional<StoredTask> recoverAbandoned(
+      String taskId, long version, TaskState next, RunRecord run) {
+    return store.write(TaskWrite.recoverAbandoned(taskId, version, next, run));
+  }
+
   private Lease leaseOf(String taskId) {
     Lease lease = store.find(taskId).orElseThrow().state().lease();
     assertThat(lease).as("lease of " + taskId).isNotNull();
@@ -161,7 +203,7 @@ public abstract class TaskStoreContract {
     TaskState rescheduled =
         claimed.scheduled(T0.plusSeconds(60), T0.plusSeconds(60), 0, null, T0.plusSeconds(1));
 
-    Optional<StoredTask> updated = store.update("t1", 1, rescheduled);
+    Optional<StoredTask> updated = update("t1", 1, rescheduled);
 
     assertThat(updated).isPresent();
     assertThat(updated.orElseThrow().version()).isEqualTo(2);
@@ -171,22 +213,22 @@ public abstract class TaskStoreContract {
   @Test
   void update_atStaleVersion_changesNothing() {
     StoredTask inserted = store.insert(definition("t1"), scheduledAt(T0));
-    store.update("t1", 1, inserted.state());
+    update("t1", 1, inserted.state());
 
-    assertThat(store.update("t1", 1, inserted.state())).isEmpty();
+    assertThat(update("t1", 1, inserted.state())).isEmpty();
     assertThat(store.find("t1").orElseThrow().version()).isEqualTo(2);
   }
 
   @Test
   void update_missingTask_isEmpty() {
-    assertThat(store.update("ghost", 1, scheduledAt(T0))).isEmpty();
+    assertThat(update("ghost", 1, scheduledAt(T0))).isEmpty();
   }
 
   @Test
   void claim_queuedTask_installsLeaseAndCountsAttempt() {
     store.insert(definition("t1"), scheduledAt(T0));
 
-    Optional<StoredTask> claimed = store.claim("t1", 1, lease("node-a", "run-1", T0));
+    Optional<StoredTask> claimed = claim("t1", 1, lease("node-a", "run-1", T0));
 
     assertThat(claimed).isPresent();
     TaskState state = claimed.orElseThrow().state();
@@ -201,17 +243,17 @@ public abstract class TaskStoreContract {
   void claim_sameVersionTwice_onlyFirstWins() {
     store.insert(definition("t1"), scheduledAt(T0));
 
-    assertThat(store.claim("t1", 1, lease("node-a", "run-a", T0))).isPresent();
-    assertThat(store.claim("t1", 1, lease("node-b", "run-b", T0))).isEmpty();
+    assertThat(claim("t1", 1, lease("node-a", "run-a", T0))).isPresent();
+    assertThat(claim("t1", 1, lease("node-b", "run-b", T0))).isEmpty();
     assertThat(leaseOf("t1").owner()).isEqualTo("node-a");
   }
 
   @Test
   void claim_runningTask_isRefusedEvenAtCurrentVersion() {
     store.insert(definition("t1"), scheduledAt(T0));
-    store.claim("t1", 1, lease("node-a", "run-a", T0));
+    claim("t1", 1, lease("node-a", "run-a", T0));
 
-    assertThat(store.claim("t1", 2, lease("node-b", "run-b", T0))).isEmpty();
+    assertThat(claim("t1", 2, lease("node-b", "run-b", T0))).isEmpty();
   }
 
   @Test
@@ -230,7 +272,7 @@ public abstract class TaskStoreContract {
           () -> {
             start.await();
             for (int i = 0; i < tasks; i++) {
-              if (store.claim("t" + i, 1, lease(node, node + "-run-" + i, T0)).isPresent()) {
+              if (claim("t" + i, 1, lease(node, node + "-run-" + i, T0)).isPresent()) {
                 wins.incrementAndGet();
               }
             }
@@ -265,14 +307,14 @@ public abstract class TaskStoreContract {
             .build();
 
     Optional<StoredTask> replaced =
-        store.replace("t1", original.version(), changed, scheduledAt(T0.plusSeconds(60)));
+        replace("t1", original.version(), changed, scheduledAt(T0.plusSeconds(60)));
 
     assertThat(replaced).isPresent();
     StoredTask stored = store.find("t1").orElseThrow();
     assertThat(stored.definition()).isEqualTo(changed);
     assertThat(stored.version()).isEqualTo(original.version() + 1);
     assertThat(stored.state().nextDueAt()).isEqualTo(T0.plusSeconds(60));
-    assertThat(store.replace("t1", original.version(), definition("t1"), scheduledAt(T0)))
+    assertThat(replace("t1", original.version(), definition("t1"), scheduledAt(T0)))
         .as("stale version")
         .isEmpty();
     assertThat(store.find("t1").orElseThrow().definition()).isEqualTo(changed);
@@ -289,11 +331,10 @@ public abstract class TaskStoreContract {
         StoredTask task = store.find(id).orElseThrow();
         String runId = id + "-run-" + round;
         Instant at = T0.plusSeconds(++n);
-        StoredTask claimed =
-            store.claim(id, task.version(), lease("node", runId, at)).orElseThrow();
+        StoredTask claimed = claim(id, task.version(), lease("node", runId, at)).orElseThrow();
         RunRecord record =
             new RunRecord(runId, id, 1, at, at, at, RunOutcome.SUCCESS, "ok", null, "node");
-        store.complete(id, runId, claimed.state().scheduled(at, at, 0, record, at), record);
+        complete(id, runId, claimed.state().scheduled(at, at, 0, record, at), record);
       }
     }
 
@@ -310,45 +351,84 @@ public abstract class TaskStoreContract {
         .containsExactly("b-run-2", "a-run-2", "b-run-1", "a-run-1", "b-run-0", "a-run-0");
   }
 
-  /** Whether the store keeps node heartbeats; override with false for one that does not. */
-  protected boolean keepsHeartbeats() {
-    return true;
+  @Test
+  void allRuns_refusesACursorItDidNotGive() {
+    assertThatThrownBy(() -> store.allRuns(4, "not-a-cursor"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
+  // ------------------------------------------------------------------ capabilities, when offered
+
   @Test
-  void heartbeats_replaceEachOther_andOldOnesAreNotListed() {
-    store.heartbeat(new NodeInfo("node-a", T0, T0, 1));
-    store.heartbeat(new NodeInfo("node-b", T0, T0.plusSeconds(5), 0));
-    store.heartbeat(new NodeInfo("node-a", T0, T0.plusSeconds(10), 3));
+  void nodeRegistry_heartbeatsReplaceEachOther_andOldOnesAreNotListed() {
+    Optional<NodeRegistry> offered = store.nodeRegistry();
+    Assumptions.assumeTrue(offered.isPresent(), "the store keeps no heartbeats");
+    NodeRegistry registry = offered.get();
+    registry.heartbeat(new NodeInfo("node-a", T0, T0, 1));
+    registry.heartbeat(new NodeInfo("node-b", T0, T0.plusSeconds(5), 0));
+    registry.heartbeat(new NodeInfo("node-a", T0, T0.plusSeconds(10), 3));
 
-    List<NodeInfo> live = store.nodes(T0.plusSeconds(5));
+    List<NodeInfo> live = registry.nodes(T0.plusSeconds(5));
 
-    if (!keepsHeartbeats()) {
-      assertThat(live).isEmpty();
-      return;
-    }
     assertThat(live).extracting(NodeInfo::nodeId).containsExactly("node-a", "node-b");
     assertThat(live.get(0).runsInFlight()).isEqualTo(3);
     assertThat(live.get(0).lastHeartbeat()).isEqualTo(T0.plusSeconds(10));
-    assertThat(store.nodes(T0.plusSeconds(6)))
+    assertThat(registry.nodes(T0.plusSeconds(6)))
         .extracting(NodeInfo::nodeId)
         .containsExactly("node-a");
   }
 
   @Test
-  void claimAll_claimsEachUnderItsOwnCondition() {
+  void changeNotifier_callsListenersAfterAWrite_untilRemoved() throws Exception {
+    Optional<ChangeNotifier> offered = store.changeNotifier();
+    Assumptions.assumeTrue(offered.isPresent(), "the store announces no changes");
+    ChangeNotifier notifier = offered.get();
+    AtomicInteger removedCalls = new AtomicInteger();
+    Runnable removed = removedCalls::incrementAndGet;
+    CountDownLatch first = new CountDownLatch(1);
+    CountDownLatch second = new CountDownLatch(2);
+    notifier.addChangeListener(removed); // added first: called before the other, if at all
+    notifier.addChangeListener(
+        () -> {
+          first.countDown();
+          second.countDown();
+        });
+
+    store.insert(definition("a"), scheduledAt(T0));
+    assertThat(first.await(10, TimeUnit.SECONDS)).as("called after the insert").isTrue();
+    assertThat(removedCalls.get()).isPositive();
+
+    notifier.removeChangeListener(removed);
+    int callsBefore = removedCalls.get();
+    store.insert(definition("b"), scheduledAt(T0));
+    assertThat(second.await(10, TimeUnit.SECONDS)).as("called after the second insert").isTrue();
+    assertThat(removedCalls.get()).as("not called once removed").isEqualTo(callsBefore);
+  }
+
+  @Test
+  void sharedClock_readsAnInstantThatDoesNotGoBack() {
+    Optional<java.time.InstantSource> offered = store.sharedClock();
+    Assumptions.assumeTrue(offered.isPresent(), "the store has no shared clock");
+    Instant first = offered.get().instant();
+    Instant second = offered.get().instant();
+    assertThat(second).isAfterOrEqualTo(first);
+    assertThat(first).isAfter(T0);
+  }
+
+  @Test
+  void writeAll_claimsEachUnderItsOwnCondition() {
     store.insert(definition("free"), scheduledAt(T0));
     store.insert(definition("stale"), scheduledAt(T0));
     store.insert(definition("taken"), scheduledAt(T0));
-    store.claim("taken", 1, lease("other", "other-run", T0));
+    claim("taken", 1, lease("other", "other-run", T0));
 
     List<StoredTask> claimed =
-        store.claimAll(
+        store.writeAll(
             List.of(
-                new Claim("free", 1, lease("me", "run-free", T0)),
-                new Claim("stale", 0, lease("me", "run-stale", T0)),
-                new Claim("taken", 1, lease("me", "run-taken", T0)),
-                new Claim("missing", 1, lease("me", "run-missing", T0))));
+                TaskWrite.claim("free", 1, lease("me", "run-free", T0)),
+                TaskWrite.claim("stale", 0, lease("me", "run-stale", T0)),
+                TaskWrite.claim("taken", 1, lease("me", "run-taken", T0)),
+                TaskWrite.claim("missing", 1, lease("me", "run-missing", T0))));
 
     assertThat(claimed).extracting(StoredTask::id).containsExactly("free");
     assertThat(leaseOf("free").runId()).isEqualTo("run-free");
@@ -357,7 +437,7 @@ public abstract class TaskStoreContract {
   }
 
   @Test
-  void claimAll_concurrentBatches_exactlyOneWinsPerTask() throws Exception {
+  void writeAll_concurrentClaimBatches_exactlyOneWinsPerTask() throws Exception {
     int tasks = 40;
     for (int i = 0; i < tasks; i++) {
       store.insert(definition("t" + i), scheduledAt(T0));
@@ -368,15 +448,15 @@ public abstract class TaskStoreContract {
       List<Future<List<StoredTask>>> batches = new ArrayList<>();
       for (int c = 0; c < 3; c++) {
         String node = "node-" + c;
-        List<Claim> claims = new ArrayList<>();
+        List<TaskWrite> claims = new ArrayList<>();
         for (int i = 0; i < tasks; i++) {
-          claims.add(new Claim("t" + i, 1, lease(node, node + "-run-" + i, T0)));
+          claims.add(TaskWrite.claim("t" + i, 1, lease(node, node + "-run-" + i, T0)));
         }
         batches.add(
             pool.submit(
                 () -> {
                   start.await();
-                  return store.claimAll(claims);
+                  return store.writeAll(claims);
                 }));
       }
       start.countDown();
@@ -393,9 +473,9 @@ public abstract class TaskStoreContract {
   @Test
   void renewLease_byHolder_extendsExpiry() {
     store.insert(definition("t1"), scheduledAt(T0));
-    store.claim("t1", 1, lease("node-a", "run-1", T0));
+    claim("t1", 1, lease("node-a", "run-1", T0));
 
-    Optional<StoredTask> renewed = store.renewLease("t1", "run-1", T0.plusSeconds(90));
+    Optional<StoredTask> renewed = renewLease("t1", "run-1", T0.plusSeconds(90));
 
     assertThat(renewed).isPresent();
     assertThat(leaseOf("t1").expiresAt()).isEqualTo(T0.plusSeconds(90));
@@ -404,15 +484,15 @@ public abstract class TaskStoreContract {
   @Test
   void renewLease_byFormerHolder_isRefused() {
     store.insert(definition("t1"), scheduledAt(T0));
-    store.claim("t1", 1, lease("node-a", "run-1", T0));
+    claim("t1", 1, lease("node-a", "run-1", T0));
 
-    assertThat(store.renewLease("t1", "run-other", T0.plusSeconds(90))).isEmpty();
+    assertThat(renewLease("t1", "run-other", T0.plusSeconds(90))).isEmpty();
   }
 
   @Test
   void complete_byLeaseHolder_writesStateAndRunTogether() {
     store.insert(definition("t1"), scheduledAt(T0));
-    StoredTask claimed = store.claim("t1", 1, lease("node-a", "run-1", T0)).orElseThrow();
+    StoredTask claimed = claim("t1", 1, lease("node-a", "run-1", T0)).orElseThrow();
     RunRecord record = run("t1", "run-1", 1, RunOutcome.SUCCESS);
     TaskState next =
         claimed
@@ -420,7 +500,7 @@ public abstract class TaskStoreContract {
             .scheduled(
                 T0.plusSeconds(86_400), T0.plusSeconds(86_400), 0, record, T0.plusSeconds(1));
 
-    Optional<StoredTask> completed = store.complete("t1", "run-1", next, record);
+    Optional<StoredTask> completed = complete("t1", "run-1", next, record);
 
     assertThat(completed).isPresent();
     StoredTask stored = store.find("t1").orElseThrow();
@@ -433,12 +513,11 @@ public abstract class TaskStoreContract {
   @Test
   void complete_withStaleRunId_writesNothing() {
     store.insert(definition("t1"), scheduledAt(T0));
-    StoredTask claimed = store.claim("t1", 1, lease("node-a", "run-1", T0)).orElseThrow();
+    StoredTask claimed = claim("t1", 1, lease("node-a", "run-1", T0)).orElseThrow();
     RunRecord stale = run("t1", "run-0", 1, RunOutcome.SUCCESS);
 
     Optional<StoredTask> completed =
-        store.complete(
-            "t1", "run-0", claimed.state().finished(TaskStatus.COMPLETED, stale, T0), stale);
+        complete("t1", "run-0", claimed.state().finished(TaskStatus.COMPLETED, stale, T0), stale);
 
     assertThat(completed).isEmpty();
     assertThat(store.find("t1")).contains(claimed);
@@ -454,7 +533,7 @@ public abstract class TaskStoreContract {
         queued.state().rescheduled(T0.plusSeconds(120), T0.plusSeconds(120), T0.plusSeconds(130));
 
     Optional<StoredTask> written =
-        store.updateWithRuns("t1", queued.version(), next, List.of(missed1, missed2));
+        updateWithRuns("t1", queued.version(), next, List.of(missed1, missed2));
 
     assertThat(written).isPresent();
     assertThat(store.find("t1").orElseThrow().state().nextDueAt()).isEqualTo(T0.plusSeconds(120));
@@ -464,7 +543,7 @@ public abstract class TaskStoreContract {
   @Test
   void complete_withSkippedFireTimes_writesThemBeforeTheRun() {
     store.insert(definition("t1"), scheduledAt(T0));
-    StoredTask claimed = store.claim("t1", 1, lease("node-a", "run-1", T0)).orElseThrow();
+    StoredTask claimed = claim("t1", 1, lease("node-a", "run-1", T0)).orElseThrow();
     RunRecord record = run("t1", "run-1", 1, RunOutcome.SUCCESS);
     RunRecord skipped = notRun("t1", "skipped-1", T0.plusSeconds(60), RunOutcome.SKIPPED);
     TaskState next =
@@ -472,9 +551,9 @@ public abstract class TaskStoreContract {
             .state()
             .scheduled(T0.plusSeconds(120), T0.plusSeconds(120), 0, record, T0.plusSeconds(90));
 
-    assertThat(store.complete("t1", "run-1", next, record, List.of(skipped))).isPresent();
+    assertThat(complete("t1", "run-1", next, record, List.of(skipped))).isPresent();
     assertThat(store.runs("t1", 10)).containsExactly(record, skipped);
-    assertThat(store.complete("t1", "run-1", next, record, List.of(skipped))).isEmpty();
+    assertThat(complete("t1", "run-1", next, record, List.of(skipped))).isEmpty();
     assertThat(store.runs("t1", 10)).hasSize(2);
   }
 
@@ -505,12 +584,11 @@ public abstract class TaskStoreContract {
   @Test
   void updateWithRuns_atStaleVersion_writesNothing() {
     StoredTask queued = store.insert(definition("t1"), scheduledAt(T0));
-    assertThat(store.update("t1", queued.version(), queued.state().rescheduled(T0, T0, T0)))
-        .isPresent();
+    assertThat(update("t1", queued.version(), queued.state().rescheduled(T0, T0, T0))).isPresent();
     RunRecord missed = notRun("t1", "missed-1", T0, RunOutcome.MISSED);
 
     Optional<StoredTask> written =
-        store.updateWithRuns(
+        updateWithRuns(
             "t1",
             queued.version(),
             queued.state().rescheduled(T0.plusSeconds(60), T0.plusSeconds(60), T0),
@@ -523,12 +601,11 @@ public abstract class TaskStoreContract {
   @Test
   void recoverAbandoned_atVersionFoundExpired_writesStateAndRunTogether() {
     store.insert(definition("t1"), scheduledAt(T0));
-    StoredTask claimed = store.claim("t1", 1, lease("node-a", "run-1", T0)).orElseThrow();
+    StoredTask claimed = claim("t1", 1, lease("node-a", "run-1", T0)).orElseThrow();
     RunRecord abandoned = run("t1", "run-1", 1, RunOutcome.ABANDONED);
     TaskState next = claimed.state().retryWait(T0.plusSeconds(60), abandoned, T0.plusSeconds(60));
 
-    Optional<StoredTask> recovered =
-        store.recoverAbandoned("t1", claimed.version(), next, abandoned);
+    Optional<StoredTask> recovered = recoverAbandoned("t1", claimed.version(), next, abandoned);
 
     assertThat(recovered).isPresent();
     StoredTask stored = store.find("t1").orElseThrow();
@@ -540,12 +617,12 @@ public abstract class TaskStoreContract {
   @Test
   void recoverAbandoned_afterTheHolderRenewed_writesNothing() {
     store.insert(definition("t1"), scheduledAt(T0));
-    StoredTask claimed = store.claim("t1", 1, lease("node-a", "run-1", T0)).orElseThrow();
-    StoredTask renewed = store.renewLease("t1", "run-1", T0.plusSeconds(90)).orElseThrow();
+    StoredTask claimed = claim("t1", 1, lease("node-a", "run-1", T0)).orElseThrow();
+    StoredTask renewed = renewLease("t1", "run-1", T0.plusSeconds(90)).orElseThrow();
     RunRecord abandoned = run("t1", "run-1", 1, RunOutcome.ABANDONED);
 
     Optional<StoredTask> recovered =
-        store.recoverAbandoned(
+        recoverAbandoned(
             "t1",
             claimed.version(),
             claimed.state().retryWait(T0.plusSeconds(60), abandoned, T0),
@@ -562,7 +639,7 @@ public abstract class TaskStoreContract {
     RunRecord abandoned = run("t1", "run-1", 1, RunOutcome.ABANDONED);
 
     Optional<StoredTask> recovered =
-        store.recoverAbandoned(
+        recoverAbandoned(
             "t1",
             queued.version(),
             queued.state().finished(TaskStatus.CANCELLED, abandoned, T0),
@@ -579,10 +656,9 @@ public abstract class TaskStoreContract {
     for (int attempt = 1; attempt <= 3; attempt++) {
       StoredTask current = store.find("t1").orElseThrow();
       String runId = "run-" + attempt;
-      StoredTask claimed =
-          store.claim("t1", current.version(), lease("node-a", runId, T0)).orElseThrow();
+      StoredTask claimed = claim("t1", current.version(), lease("node-a", runId, T0)).orElseThrow();
       RunRecord record = run("t1", runId, attempt, RunOutcome.FAILED);
-      store.complete("t1", runId, claimed.state().retryWait(T0, record, T0), record);
+      complete("t1", runId, claimed.state().retryWait(T0, record, T0), record);
     }
 
     assertThat(store.runs("t1", 2)).extracting(RunRecord::runId).containsExactly("run-3", "run-2");
@@ -596,9 +672,9 @@ public abstract class TaskStoreContract {
     store.insert(definition("early"), scheduledAt(T0));
     store.insert(definition("fresh"), scheduledAt(T0));
     store.insert(definition("idle"), scheduledAt(T0));
-    store.claim("late", 1, new Lease("n", "r-late", T0, T0.plusSeconds(20)));
-    store.claim("early", 1, new Lease("n", "r-early", T0, T0.plusSeconds(10)));
-    store.claim("fresh", 1, new Lease("n", "r-fresh", T0, T0.plusSeconds(300)));
+    claim("late", 1, new Lease("n", "r-late", T0, T0.plusSeconds(20)));
+    claim("early", 1, new Lease("n", "r-early", T0, T0.plusSeconds(10)));
+    claim("fresh", 1, new Lease("n", "r-fresh", T0, T0.plusSeconds(300)));
 
     List<StoredTask> expired = store.findExpiredLeases(T0.plusSeconds(60), 10);
 
@@ -612,8 +688,8 @@ public abstract class TaskStoreContract {
   @Test
   void findExpiredLeases_afterRenewal_usesNewExpiry() {
     store.insert(definition("t1"), scheduledAt(T0));
-    store.claim("t1", 1, new Lease("n", "r1", T0, T0.plusSeconds(10)));
-    store.renewLease("t1", "r1", T0.plusSeconds(100));
+    claim("t1", 1, new Lease("n", "r1", T0, T0.plusSeconds(10)));
+    renewLease("t1", "r1", T0.plusSeconds(100));
 
     assertThat(store.findExpiredLeases(T0.plusSeconds(50), 10)).isEmpty();
     assertThat(store.findExpiredLeases(T0.plusSeconds(100), 10)).hasSize(1);
@@ -622,9 +698,9 @@ public abstract class TaskStoreContract {
   @Test
   void delete_removesTaskAndRuns() {
     store.insert(definition("t1"), scheduledAt(T0));
-    StoredTask claimed = store.claim("t1", 1, lease("n", "r1", T0)).orElseThrow();
+    StoredTask claimed = claim("t1", 1, lease("n", "r1", T0)).orElseThrow();
     RunRecord record = run("t1", "r1", 1, RunOutcome.SUCCESS);
-    store.complete("t1", "r1", claimed.state().finished(TaskStatus.COMPLETED, record, T0), record);
+    complete("t1", "r1", claimed.state().finished(TaskStatus.COMPLETED, record, T0), record);
 
     assertThat(store.delete("t1")).isTrue();
     assertThat(store.find("t1")).isEmpty();
@@ -635,12 +711,12 @@ public abstract class TaskStoreContract {
   @Test
   void delete_runningTask_fencesOutTheLateResult() {
     store.insert(definition("t1"), scheduledAt(T0));
-    StoredTask claimed = store.claim("t1", 1, lease("n", "r1", T0)).orElseThrow();
+    StoredTask claimed = claim("t1", 1, lease("n", "r1", T0)).orElseThrow();
     store.delete("t1");
     RunRecord record = run("t1", "r1", 1, RunOutcome.SUCCESS);
 
     assertThat(
-            store.complete(
+            complete(
                 "t1", "r1", claimed.state().finished(TaskStatus.COMPLETED, record, T0), record))
         .isEmpty();
     assertThat(store.find("t1")).isEmpty();
@@ -665,7 +741,7 @@ public abstract class TaskStoreContract {
     store.insert(definition("c"), scheduledAt(T0));
     long cursor = store.changesSince(0).cursor();
 
-    store.claim("a", 1, lease("n", "r1", T0));
+    claim("a", 1, lease("n", "r1", T0));
     store.delete("b");
     store.insert(definition("d"), scheduledAt(T0));
     ChangeSet later = store.changesSince(cursor);
@@ -685,7 +761,7 @@ public abstract class TaskStoreContract {
       store.insert(definition("t" + i), scheduledAt(T0));
     }
     store.delete("t3");
-    store.claim("t5", 1, lease("n", "r1", T0)); // changed again: its latest state, once
+    claim("t5", 1, lease("n", "r1", T0)); // changed again: its latest state, once
 
     java.util.Map<String, StoredTask> seen = new java.util.LinkedHashMap<>();
     List<String> removed = new ArrayList<>();

@@ -19,6 +19,15 @@ public interface ExecutionContext {
     return task().config();
   }
 
+  /**
+   * The task's config read as {@code type} (a record or bean), without copying it.
+   *
+   * @throws IllegalArgumentException naming what does not fit
+   */
+  default <T> T config(Class<T> type) {
+    return task().config(type);
+  }
+
   /** Unique per attempt; appears in the run record. */
   String runId();
 

@@ -90,4 +90,37 @@ public interface TaskExecutor {
    * @return never null
    */
   ExecutionResult execute(ExecutionContext context) throws Exception;
+
+  /** The body of an executor written as a lambda. */
+  @FunctionalInterface
+  interface Body {
+    ExecutionResult execute(ExecutionContext context) throws Exception;
+  }
+
+  /**
+   * An executor of tasks of {@code kind} that runs {@code body}, accepting any config: for code
+   * that embeds the scheduler and runs its own work ({@code TaskExecutor.of("report", ctx ->
+   * ExecutionResult.success(build(ctx.config(Report.class))))}). Plug-ins for the daemon implement
+   * the interface, with a description, a config schema and validation.
+   */
+  static TaskExecutor of(String kind, Body body) {
+    java.util.Objects.requireNonNull(kind, "kind");
+    java.util.Objects.requireNonNull(body, "body");
+    return new TaskExecutor() {
+      @Override
+      public String kind() {
+        return kind;
+      }
+
+      @Override
+      public ExecutionResult execute(ExecutionContext context) throws Exception {
+        return body.execute(context);
+      }
+
+      @Override
+      public String toString() {
+        return "TaskExecutor.of(" + kind + ")";
+      }
+    };
+  }
 }

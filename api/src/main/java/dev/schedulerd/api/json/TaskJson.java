@@ -32,6 +32,47 @@ public final class TaskJson {
 
   private TaskJson() {}
 
+  /**
+   * {@code value} as the JSON object a task's config is (a record's components, a bean's
+   * properties, a map's entries).
+   *
+   * @throws IllegalArgumentException when it is not written as an object
+   */
+  public static com.fasterxml.jackson.databind.node.ObjectNode toConfig(Object value) {
+    JsonNode tree = MAPPER.valueToTree(value);
+    if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
+      return object;
+    }
+    throw new IllegalArgumentException(
+        "a config is a JSON object, but a "
+            + value.getClass().getSimpleName()
+            + " is written as "
+            + tree.getNodeType());
+  }
+
+  /**
+   * {@code config} bound to {@code type} by Jackson's rules (a record's components, a bean's
+   * properties), fields the type does not name ignored. Reads the tree in place, without copying
+   * it.
+   *
+   * @throws IllegalArgumentException naming what does not fit
+   */
+  public static <T> T bind(com.fasterxml.jackson.databind.node.ObjectNode config, Class<T> type) {
+    try {
+      return MAPPER
+          .readerFor(type)
+          .without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .readValue(config);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          "the task's config does not fit " + type.getSimpleName() + ": " + e.getOriginalMessage(),
+          e);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException(
+          "the task's config does not fit " + type.getSimpleName() + ": " + e.getMessage(), e);
+    }
+  }
+
   // ------------------------------------------------------------------ definitions
 
   public static String writeDefinition(TaskDefinition d) {

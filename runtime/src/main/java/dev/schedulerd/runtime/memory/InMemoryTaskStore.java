@@ -3,13 +3,16 @@ package dev.schedulerd.runtime.memory;
 import dev.schedulerd.api.Lease;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.StoredTask;
-import dev.schedulerd.api.TaskDefinition;
-import dev.schedulerd.api.TaskState;
-import dev.schedulerd.api.TaskStatus;
+import dev.schedulerd.api.store.ChangeListeners;
+import dev.schedulerd.api.store.ChangeNotifier;
 import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.DuplicateTaskException;
+import dev.schedulerd.api.store.NodeInfo;
+import dev.schedulerd.api.store.NodeRegistry;
+import dev.schedulerd.api.store.RunPage;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.api.store.TaskWrite;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -21,7 +24,7 @@ import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -83,39 +86,35 @@ public final class InMemoryTaskStore implements TaskStore {
   private long changeSeq;
   private boolean closed;
 
-  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
-  private final java.util.concurrent.ConcurrentHashMap<String, dev.schedulerd.api.store.NodeInfo>
-      nodes = new java.util.concurrent.ConcurrentHashMap<>();
+  private final ChangeListeners listeners = new ChangeListeners();
+  private final Map<String, NodeInfo> nodes = new ConcurrentHashMap<>();
 
+  private final NodeRegistry nodeRegistry =
+      new NodeRegistry() {
+        @Override
+        public void heartbeat(NodeInfo node) {
+          nodes.put(node.nodeId(), node);
+        }
+
+        @Override
+        public List<NodeInfo> nodes(Instant since) {
+          return nodes.values().stream()
+              .filter(n -> !n.lastHeartbeat().isBefore(since))
+              .sorted(Comparator.comparing(NodeInfo::nodeId))
+              .toList();
+        }
+      };
+
+  /** Heartbeats of the schedulers sharing this instance. */
   @Override
-  public void heartbeat(dev.schedulerd.api.store.NodeInfo node) {
-    nodes.put(node.nodeId(), node);
+  public Optional<NodeRegistry> nodeRegistry() {
+    return Optional.of(nodeRegistry);
   }
 
+  /** Calls listeners after every write. */
   @Override
-  public List<dev.schedulerd.api.store.NodeInfo> nodes(Instant since) {
-    return nodes.values().stream()
-        .filter(n -> !n.lastHeartbeat().isBefore(since))
-        .sorted(Comparator.comparing(dev.schedulerd.api.store.NodeInfo::nodeId))
-        .toList();
-  }
-
-  @Override
-  public StoredTask insert(TaskDefinition definition, TaskState state) {
-    StoredTask stored;
-    lock.lock();
-    try {
-      checkOpen();
-      if (current(definition.id()) != null) {
-        throw new DuplicateTaskException(definition.id());
-      }
-      stored = new StoredTask(definition, state.withVersion(1));
-      write(stored);
-    } finally {
-      lock.unlock();
-    }
-    notifyListeners();
-    return stored;
+  public Optional<ChangeNotifier> changeNotifier() {
+    return Optional.of(listeners);
   }
 
   @Override
@@ -138,7 +137,7 @@ public final class InMemoryTaskStore implements TaskStore {
     } finally {
       lock.unlock();
     }
-    notifyListeners();
+    listeners.changed();
     return stored;
   }
 
@@ -160,7 +159,7 @@ public final class InMemoryTaskStore implements TaskStore {
     } finally {
       lock.unlock();
     }
-    notifyListeners();
+    listeners.changed();
   }
 
   @Override
@@ -193,83 +192,50 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   @Override
-  public Optional<StoredTask> update(String taskId, long expectedVersion, TaskState next) {
-    return writeIf(taskId, current -> current.version() == expectedVersion, current -> next);
-  }
-
-  @Override
-  public Optional<StoredTask> replace(
-      String taskId, long expectedVersion, TaskDefinition definition, TaskState next) {
-    if (!definition.id().equals(taskId)) {
-      throw new IllegalArgumentException(
-          "the definition's id " + definition.id() + " is not the task's id " + taskId);
-    }
+  public Optional<StoredTask> write(TaskWrite write) {
     Optional<StoredTask> written;
     lock.lock();
     try {
-      checkOpen();
-      StoredTask current = current(taskId);
-      if (current == null || current.version() != expectedVersion) {
-        return Optional.empty();
-      }
-      StoredTask stored = new StoredTask(definition, next.withVersion(current.version() + 1));
-      forgetLease(current);
-      write(stored);
-      written = Optional.of(stored);
+      written = writeLocked(write);
     } finally {
       lock.unlock();
     }
-    notifyListeners();
+    if (written.isPresent()) {
+      listeners.changed();
+    }
     return written;
   }
 
+  /** All under one hold of the lock. */
   @Override
-  public Optional<StoredTask> claim(String taskId, long expectedVersion, Lease lease) {
-    return writeIf(
-        taskId,
-        current -> current.version() == expectedVersion && current.state().status().isQueued(),
-        current -> current.state().running(lease, lease.acquiredAt()));
+  public List<StoredTask> writeAll(List<TaskWrite> writes) {
+    List<StoredTask> written = new ArrayList<>(writes.size());
+    lock.lock();
+    try {
+      for (TaskWrite write : writes) {
+        writeLocked(write).ifPresent(written::add);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (!written.isEmpty()) {
+      listeners.changed();
+    }
+    return written;
   }
 
+  /** Newest first across every task, from the records kept per task. */
   @Override
-  public Optional<StoredTask> renewLease(String taskId, String runId, Instant newExpiry) {
-    return writeIf(
-        taskId,
-        current -> holdsLease(current, runId),
-        current -> current.state().leaseRenewed(newExpiry, current.state().updatedAt()));
-  }
-
-  @Override
-  public Optional<StoredTask> complete(String taskId, String runId, TaskState next, RunRecord run) {
-    return complete(taskId, runId, next, run, List.of());
-  }
-
-  @Override
-  public Optional<StoredTask> complete(
-      String taskId, String runId, TaskState next, RunRecord run, List<RunRecord> notRun) {
-    notRun.forEach(r -> r.requireTask(taskId));
-    run.requireTask(taskId);
-    List<RunRecord> records = new ArrayList<>(notRun);
-    records.add(run);
-    return writeIf(taskId, current -> holdsLease(current, runId), current -> next, records);
-  }
-
-  @Override
-  public Optional<StoredTask> updateWithRuns(
-      String taskId, long expectedVersion, TaskState next, List<RunRecord> runs) {
-    runs.forEach(r -> r.requireTask(taskId));
-    return writeIf(taskId, current -> current.version() == expectedVersion, current -> next, runs);
-  }
-
-  @Override
-  public Optional<StoredTask> recoverAbandoned(
-      String taskId, long expectedVersion, TaskState next, RunRecord run) {
-    run.requireTask(taskId);
-    return writeIf(
-        taskId,
-        current -> current.version() == expectedVersion && current.state().lease() != null,
-        current -> next,
-        List.of(run));
+  public RunPage allRuns(int limit, @Nullable String cursor) {
+    List<RunRecord> all = new ArrayList<>();
+    lock.lock();
+    try {
+      checkOpen();
+      runs.values().forEach(all::addAll);
+    } finally {
+      lock.unlock();
+    }
+    return RunPage.pageOf(all, limit, cursor);
   }
 
   @Override
@@ -289,7 +255,7 @@ public final class InMemoryTaskStore implements TaskStore {
     } finally {
       lock.unlock();
     }
-    notifyListeners();
+    listeners.changed();
     return true;
   }
 
@@ -335,11 +301,6 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   @Override
-  public ChangeSet changesSince(long cursor) {
-    return changesSince(cursor, Integer.MAX_VALUE);
-  }
-
-  @Override
   public ChangeSet changesSince(long cursor, int limit) {
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be at least 1, got " + limit);
@@ -373,11 +334,6 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   @Override
-  public void addChangeListener(Runnable listener) {
-    listeners.add(listener);
-  }
-
-  @Override
   public void close() {
     lock.lock();
     try {
@@ -387,55 +343,17 @@ public final class InMemoryTaskStore implements TaskStore {
     }
   }
 
-  private interface Condition {
-    boolean holds(StoredTask current);
-  }
-
-  private interface NextState {
-    TaskState from(StoredTask current);
-  }
-
-  private Optional<StoredTask> writeIf(String taskId, Condition condition, NextState next) {
-    return writeIf(taskId, condition, next, List.of());
-  }
-
-  /** Writes the next state if the condition holds, and then appends {@code runs}, oldest first. */
-  private Optional<StoredTask> writeIf(
-      String taskId, Condition condition, NextState next, List<RunRecord> runs) {
-    Optional<StoredTask> written;
-    lock.lock();
-    try {
-      written = writeLocked(taskId, condition, next);
-      if (written.isPresent()) {
-        runs.forEach(this::appendRunLocked);
-      }
-    } finally {
-      lock.unlock();
-    }
-    if (written.isPresent()) {
-      notifyListeners();
-    }
-    return written;
-  }
-
   /** Requires lock held. */
-  private Optional<StoredTask> writeLocked(String taskId, Condition condition, NextState next) {
+  private Optional<StoredTask> writeLocked(TaskWrite write) {
     checkOpen();
-    StoredTask current = current(taskId);
-    if (current == null || !condition.holds(current)) {
-      return Optional.empty();
+    StoredTask current = current(write.taskId());
+    Optional<StoredTask> next = write.applyTo(current);
+    if (current != null && next.isPresent()) {
+      forgetLease(current);
+      write(next.get());
+      write.runs().forEach(this::appendRunLocked);
     }
-    StoredTask stored = current.withState(next.from(current).withVersion(current.version() + 1));
-    forgetLease(current);
-    write(stored);
-    return Optional.of(stored);
-  }
-
-  private static boolean holdsLease(StoredTask task, String runId) {
-    Lease lease = task.state().lease();
-    return task.state().status() == TaskStatus.RUNNING
-        && lease != null
-        && lease.runId().equals(runId);
+    return next;
   }
 
   /** Requires lock held. */
@@ -529,16 +447,6 @@ public final class InMemoryTaskStore implements TaskStore {
   private void checkOpen() {
     if (closed) {
       throw new StoreException("the in-memory store is closed");
-    }
-  }
-
-  private void notifyListeners() {
-    for (Runnable listener : listeners) {
-      try {
-        listener.run();
-      } catch (RuntimeException e) {
-        log.warn("A store change listener failed; it stays registered", e);
-      }
     }
   }
 }

@@ -1,14 +1,15 @@
 package dev.schedulerd.store.json;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.schedulerd.api.Lease;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.StoredTask;
-import dev.schedulerd.api.TaskDefinition;
-import dev.schedulerd.api.TaskState;
+import dev.schedulerd.api.store.ChangeNotifier;
 import dev.schedulerd.api.store.ChangeSet;
+import dev.schedulerd.api.store.NodeRegistry;
+import dev.schedulerd.api.store.RunPage;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.api.store.TaskWrite;
 import dev.schedulerd.runtime.FireTimes;
 import dev.schedulerd.runtime.memory.InMemoryTaskStore;
 import java.io.IOException;
@@ -156,12 +157,6 @@ public final class JsonTaskStore implements TaskStore {
   // ------------------------------------------------------------------ writes: memory, then file
 
   @Override
-  public StoredTask insert(TaskDefinition definition, TaskState state) {
-    checkOpen();
-    return persisted(memory.insert(definition, state), definition.id());
-  }
-
-  @Override
   public List<StoredTask> insertAll(List<StoredTask> tasks) {
     checkOpen();
     List<StoredTask> stored = memory.insertAll(tasks);
@@ -170,55 +165,19 @@ public final class JsonTaskStore implements TaskStore {
   }
 
   @Override
-  public Optional<StoredTask> update(String taskId, long expectedVersion, TaskState next) {
+  public Optional<StoredTask> write(TaskWrite write) {
     checkOpen();
-    return persistedIfPresent(memory.update(taskId, expectedVersion, next), taskId);
+    return persistedIfPresent(memory.write(write), write.taskId());
   }
 
   @Override
-  public Optional<StoredTask> replace(
-      String taskId, long expectedVersion, TaskDefinition definition, TaskState next) {
+  public List<StoredTask> writeAll(List<TaskWrite> writes) {
     checkOpen();
-    return persistedIfPresent(memory.replace(taskId, expectedVersion, definition, next), taskId);
-  }
-
-  @Override
-  public Optional<StoredTask> claim(String taskId, long expectedVersion, Lease lease) {
-    checkOpen();
-    return persistedIfPresent(memory.claim(taskId, expectedVersion, lease), taskId);
-  }
-
-  @Override
-  public Optional<StoredTask> renewLease(String taskId, String runId, Instant newExpiry) {
-    checkOpen();
-    return persistedIfPresent(memory.renewLease(taskId, runId, newExpiry), taskId);
-  }
-
-  @Override
-  public Optional<StoredTask> complete(String taskId, String runId, TaskState next, RunRecord run) {
-    checkOpen();
-    return persistedIfPresent(memory.complete(taskId, runId, next, run), taskId);
-  }
-
-  @Override
-  public Optional<StoredTask> complete(
-      String taskId, String runId, TaskState next, RunRecord run, List<RunRecord> notRun) {
-    checkOpen();
-    return persistedIfPresent(memory.complete(taskId, runId, next, run, notRun), taskId);
-  }
-
-  @Override
-  public Optional<StoredTask> updateWithRuns(
-      String taskId, long expectedVersion, TaskState next, List<RunRecord> runs) {
-    checkOpen();
-    return persistedIfPresent(memory.updateWithRuns(taskId, expectedVersion, next, runs), taskId);
-  }
-
-  @Override
-  public Optional<StoredTask> recoverAbandoned(
-      String taskId, long expectedVersion, TaskState next, RunRecord run) {
-    checkOpen();
-    return persistedIfPresent(memory.recoverAbandoned(taskId, expectedVersion, next, run), taskId);
+    List<StoredTask> written = memory.writeAll(writes);
+    if (!written.isEmpty()) {
+      persisted(written, written.stream().map(StoredTask::id).toList());
+    }
+    return written;
   }
 
   @Override
@@ -315,31 +274,27 @@ public final class JsonTaskStore implements TaskStore {
   }
 
   @Override
-  public ChangeSet changesSince(long cursor) {
-    checkOpen();
-    return memory.changesSince(cursor);
-  }
-
-  @Override
   public ChangeSet changesSince(long cursor, int limit) {
     checkOpen();
     return memory.changesSince(cursor, limit);
   }
 
+  @Override
+  public RunPage allRuns(int limit, @Nullable String cursor) {
+    checkOpen();
+    return memory.allRuns(limit, cursor);
+  }
+
   /** Heartbeats stay in memory: only this process uses the file. */
   @Override
-  public void heartbeat(dev.schedulerd.api.store.NodeInfo node) {
-    memory.heartbeat(node);
+  public Optional<NodeRegistry> nodeRegistry() {
+    return memory.nodeRegistry();
   }
 
+  /** Announces this process's writes (the file is never shared). */
   @Override
-  public List<dev.schedulerd.api.store.NodeInfo> nodes(Instant since) {
-    return memory.nodes(since);
-  }
-
-  @Override
-  public void addChangeListener(Runnable listener) {
-    memory.addChangeListener(listener);
+  public Optional<ChangeNotifier> changeNotifier() {
+    return memory.changeNotifier();
   }
 
   @Override

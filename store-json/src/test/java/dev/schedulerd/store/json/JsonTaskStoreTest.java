@@ -107,10 +107,11 @@ class JsonTaskStoreTest {
               .build(),
           TaskState.initial(NOW.plusSeconds(60), NOW));
       StoredTask backup = store.find("backup-reminder").orElseThrow();
-      store.claim(
-          "backup-reminder",
-          backup.version(),
-          new dev.schedulerd.api.Lease("node-1", "run-1", NOW, NOW.plusSeconds(30)));
+      store.write(
+          dev.schedulerd.api.store.TaskWrite.claim(
+              "backup-reminder",
+              backup.version(),
+              new dev.schedulerd.api.Lease("node-1", "run-1", NOW, NOW.plusSeconds(30))));
     }
     JsonNode after = JSON.readTree(file.toFile());
 

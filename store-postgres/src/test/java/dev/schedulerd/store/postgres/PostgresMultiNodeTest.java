@@ -272,7 +272,10 @@ class PostgresMultiNodeTest {
             TaskDefinition.builder(id, "slow")
                 .priority(priority)
                 .schedule(Schedule.at(due))
-                .config(JsonNodeFactory.instance.objectNode().put("ms", 300))
+                // Long enough that a pause of the node between a claim and its run's start (GC,
+                // a busy CI core) does not look like an inversion; the two nodes start their
+                // claims together, so a LOW run legitimately starts beside the last MEDIUM one.
+                .config(JsonNodeFactory.instance.objectNode().put("ms", 1_000))
                 .build(),
             TaskState.initial(due, now));
       }

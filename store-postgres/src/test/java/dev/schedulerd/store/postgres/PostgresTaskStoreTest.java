@@ -29,7 +29,7 @@ class PostgresTaskStoreTest {
         PostgresTaskStore b = PostgresTaskStore.open(url)) {
       AtomicInteger heard = new AtomicInteger();
       ChangeSet start = b.changesSince(0);
-      b.addChangeListener(heard::incrementAndGet);
+      b.changeNotifier().orElseThrow().addChangeListener(heard::incrementAndGet);
 
       a.insert(definition("from-a"), TaskState.initial(T0, T0));
 
@@ -69,5 +69,26 @@ class PostgresTaskStoreTest {
         .isInstanceOf(StoreException.class)
         .hasMessageContaining("127.0.0.1:1/nowhere")
         .hasMessageNotContaining("s3cret");
+  }
+
+  @Test
+  void aCallersDataSource_isUsedAndLeftOpen() throws Exception {
+    String url = EmbeddedDatabase.freshDatabase();
+    com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+    config.setJdbcUrl(url);
+    config.setMaximumPoolSize(3); // the caller's choice, not the store's 8
+    try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource(config)) {
+      try (PostgresTaskStore store = PostgresTaskStore.open(pool)) {
+        store.insert(definition("via-pool"), TaskState.initial(T0, T0));
+        assertThat(store.sharedClock()).isPresent();
+        assertThat(store.find("via-pool")).isPresent();
+      }
+      assertThat(pool.isClosed()).as("the caller closes its own pool").isFalse();
+      try (java.sql.Connection c = pool.getConnection();
+          java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM tasks")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(1);
+      }
+    }
   }
 }

@@ -1,6 +1,8 @@
 package dev.schedulerd.store.sqlite;
 
 import dev.schedulerd.api.store.StoreException;
+import dev.schedulerd.store.jdbc.Session;
+import dev.schedulerd.store.jdbc.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -29,29 +31,11 @@ final class GroupCommitWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
   private static final int MAX_BATCH = 512;
 
-  /** One write; runs inside the batch's transaction. */
-  interface Write<T> {
-    T apply(Batch batch) throws SQLException;
-  }
-
-  /** What a write sees of the batch it is part of. */
-  interface Batch {
-    /**
-     * A statement for {@code sql} prepared on the writer's connection once and reused by every
-     * later batch. The writer owns it: close its result sets, never the statement. {@code sql} must
-     * be a constant (parameters go in {@code ?}), or the cache would grow without bound.
-     */
-    PreparedStatement prepared(String sql) throws SQLException;
-
-    /** The next value of the store-wide change counter. */
-    long nextChangeSeq();
-  }
-
-  private record Pending<T>(Write<T> write, CompletableFuture<T> result) {}
+  private record Pending<T>(Transactions.Work<T> write, CompletableFuture<T> result) {}
 
   /** Queued by {@link #close()}: the writer stops after the writes queued before it. */
   private static final Pending<Boolean> STOP =
-      new Pending<>(batch -> Boolean.TRUE, new CompletableFuture<>());
+      new Pending<>(session -> Boolean.TRUE, new CompletableFuture<>());
 
   /** The writer's connection with its reused statements; touched by the writer thread alone. */
   private final PreparedStatements statements;
@@ -73,7 +57,7 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   /** Runs {@code write} in the next batch and waits until that batch is committed. */
-  <T> T execute(Write<T> write) {
+  <T> T execute(Transactions.Work<T> write) {
     if (closed) {
       throw new StoreException("the SQLite store " + file + " is closed");
     }
@@ -129,7 +113,7 @@ final class GroupCommitWriter implements AutoCloseable {
         for (Pending<?> pending : batch) {
           execute("SAVEPOINT write");
           try {
-            results.add(pending.write().apply(context));
+            results.add(pending.write().run(context));
             failures.add(null);
             execute("RELEASE write");
           } catch (SQLException e) {
@@ -250,7 +234,12 @@ final class GroupCommitWriter implements AutoCloseable {
     statements.close();
   }
 
-  private final class BatchContext implements Batch {
+  /**
+   * What each write of a batch sees: the writer's connection with its reused statements (prepared
+   * once, by every later batch too; {@code sql} must be a constant or the cache would grow without
+   * bound), and the change counter, advanced in memory and written once at commit.
+   */
+  private final class BatchContext implements Session {
     private long changeSeq;
 
     BatchContext(long changeSeq) {
@@ -258,13 +247,15 @@ final class GroupCommitWriter implements AutoCloseable {
     }
 
     @Override
-    public PreparedStatement prepared(String sql) throws SQLException {
+    public PreparedStatement prepare(String sql) throws SQLException {
       return GroupCommitWriter.this.prepared(sql);
     }
 
     @Override
-    public long nextChangeSeq() {
-      return ++changeSeq;
+    public long reserveChangeSeqs(int count) {
+      long first = changeSeq + 1;
+      changeSeq += count;
+      return first;
     }
   }
 }

@@ -91,7 +91,7 @@ final class StoreFileChecks {
       int version;
       List<String> tables = new ArrayList<>();
       try {
-        version = Migrations.userVersion(statement);
+        version = SqliteDialect.userVersion(statement);
         try (ResultSet rs =
             statement.executeQuery(
                 "SELECT name FROM sqlite_master WHERE type = 'table'"
@@ -103,14 +103,14 @@ final class StoreFileChecks {
       } catch (SQLException e) {
         throw damaged(file, e);
       }
-      if (version > Migrations.LATEST) {
+      if (version > SqliteDialect.LATEST_SCHEMA) {
         throw new StoreException(
             "Cannot open the task store "
                 + file
                 + ": it was written by a newer schedulerd (schema version "
                 + version
                 + "; this one knows versions up to "
-                + Migrations.LATEST
+                + SqliteDialect.LATEST_SCHEMA
                 + "). Run the newer schedulerd, or choose another file with --store sqlite:PATH."
                 + " The file was left untouched.");
       }

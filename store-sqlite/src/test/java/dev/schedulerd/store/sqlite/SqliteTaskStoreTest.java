@@ -15,6 +15,7 @@ import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.StoreSettings;
+import dev.schedulerd.api.store.TaskWrite;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -163,7 +164,7 @@ class SqliteTaskStoreTest {
         .isInstanceOf(StoreException.class)
         .hasMessageContaining(file.toString())
         .hasMessageContaining("newer schedulerd (schema version 99")
-        .hasMessageContaining("up to " + Migrations.LATEST);
+        .hasMessageContaining("up to " + SqliteDialect.LATEST_SCHEMA);
     assertThat(Files.readAllBytes(file)).isEqualTo(before);
   }
 
@@ -318,14 +319,16 @@ class SqliteTaskStoreTest {
         assertThatThrownBy(() -> store.insert(definition("kept"), initial()))
             .isInstanceOf(dev.schedulerd.api.store.DuplicateTaskException.class);
         Lease lease = new Lease("n1", "run-" + i, T0, T0.plusSeconds(30));
-        StoredTask claimed = store.claim(task.id(), task.version(), lease).orElseThrow();
-        assertThat(store.claim(task.id(), task.version(), lease)).isEmpty();
+        StoredTask claimed =
+            store.write(TaskWrite.claim(task.id(), task.version(), lease)).orElseThrow();
+        assertThat(store.write(TaskWrite.claim(task.id(), task.version(), lease))).isEmpty();
         RunRecord run =
             new RunRecord(
                 "run-" + i, task.id(), 1, T0, T0, T0, RunOutcome.SUCCESS, "ok", null, "n1");
         assertThat(
-                store.complete(
-                    task.id(), "run-" + i, claimed.state().scheduled(T0, T0, 0, run, T0), run))
+                store.write(
+                    TaskWrite.complete(
+                        task.id(), "run-" + i, claimed.state().scheduled(T0, T0, 0, run, T0), run)))
             .isPresent();
         if (i % 2 == 0) {
           assertThat(store.delete(task.id())).isTrue();
@@ -403,17 +406,20 @@ class SqliteTaskStoreTest {
         Instant at = T0.plusSeconds(i);
         StoredTask claimed =
             store
-                .claim("busy", task.version(), new Lease("n1", runId, at, at.plusSeconds(30)))
+                .write(
+                    TaskWrite.claim(
+                        "busy", task.version(), new Lease("n1", runId, at, at.plusSeconds(30))))
                 .orElseThrow();
         RunRecord run =
             new RunRecord(runId, "busy", 1, at, at, at, RunOutcome.FAILED, null, "no", "n1");
         task =
             store
-                .complete(
-                    "busy",
-                    runId,
-                    claimed.state().scheduled(at, at.plusSeconds(1), 0, run, at),
-                    run)
+                .write(
+                    TaskWrite.complete(
+                        "busy",
+                        runId,
+                        claimed.state().scheduled(at, at.plusSeconds(1), 0, run, at),
+                        run))
                 .orElseThrow();
       }
       assertThat(store.runs("busy", 10))
@@ -431,7 +437,7 @@ class SqliteTaskStoreTest {
         SqliteTaskStore b = open(file)) {
       AtomicInteger notified = new AtomicInteger();
       ChangeSet start = b.changesSince(0);
-      b.addChangeListener(notified::incrementAndGet);
+      b.changeNotifier().orElseThrow().addChangeListener(notified::incrementAndGet);
 
       a.insert(definition("from-a"), initial());
       a.delete("from-a");

@@ -1,0 +1,59 @@
+package dev.schedulerd.store.jdbc;
+
+import dev.schedulerd.api.StoredTask;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * What a database's SQL does differently for {@link JdbcTaskStore}. Everything else (tables,
+ * queries, upserts, paging) is written once in SQL that SQLite and PostgreSQL both accept.
+ */
+public interface Dialect {
+
+  /**
+   * Appended to the query that reads a task before a conditional write: a row lock where writers
+   * can interleave ({@code " FOR UPDATE"}), empty where a write holds the whole database.
+   */
+  String lockRowSuffix();
+
+  /**
+   * Reads the tasks with these ids for a batch of writes, locking their rows. May leave out a row
+   * another writer holds locked at this moment ({@code SKIP LOCKED}): its write then fails as if
+   * its condition had.
+   *
+   * @param query the store's SELECT of a task's columns by id, without lock suffix; dialects that
+   *     read row by row use it
+   */
+  List<StoredTask> lockTasks(Session session, Collection<String> ids, TaskQuery query)
+      throws SQLException;
+
+  /** Reads tasks with a query of the store's; handed to {@link #lockTasks}. */
+  interface TaskQuery {
+    List<StoredTask> run(Session session, String sql, Object... args) throws SQLException;
+  }
+
+  // ------------------------------------------------------------------ schema migration
+
+  /**
+   * The migration scripts in order, as resources next to the dialect's class: script {@code i}
+   * moves the schema from version {@code i} to {@code i + 1}.
+   */
+  List<String> migrationScripts();
+
+  /**
+   * Starts a migration step's transaction, holding a lock that makes processes starting together
+   * migrate one at a time.
+   */
+  void beginMigration(Connection connection) throws SQLException;
+
+  /** Commits ({@code true}) or rolls back the step begun by {@link #beginMigration}. */
+  void endMigration(Connection connection, boolean commit) throws SQLException;
+
+  /** The schema's version, 0 for a new database; inside a migration step. */
+  int schemaVersion(Connection connection) throws SQLException;
+
+  /** Records the schema's version; inside a migration step. */
+  void setSchemaVersion(Connection connection, int version) throws SQLException;
+}

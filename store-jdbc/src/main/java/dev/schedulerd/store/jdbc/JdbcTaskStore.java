@@ -1,0 +1,505 @@
+package dev.schedulerd.store.jdbc;
+
+import dev.schedulerd.api.Lease;
+import dev.schedulerd.api.RunRecord;
+import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.json.TaskJson;
+import dev.schedulerd.api.store.ChangeListeners;
+import dev.schedulerd.api.store.ChangeNotifier;
+import dev.schedulerd.api.store.ChangeSet;
+import dev.schedulerd.api.store.DuplicateTaskException;
+import dev.schedulerd.api.store.NodeInfo;
+import dev.schedulerd.api.store.NodeRegistry;
+import dev.schedulerd.api.store.RunPage;
+import dev.schedulerd.api.store.StoreException;
+import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.api.store.TaskWrite;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@link TaskStore} on a SQL database: every query and conditional write, written once for the
+ * SQL stores. A subclass opens its database and hands over its {@link Transactions} and {@link
+ * Dialect}; it adds what only its database has (SQLite's file checks and watcher, PostgreSQL's
+ * LISTEN and clock).
+ *
+ * <p><b>Writes</b> read the task (locking its row where the dialect says), apply the {@link
+ * TaskWrite} to it, append its run records, and only then reserve change numbers and write the
+ * state, so that a database with row locks holds the change counter's lock for as short as
+ * possible. <b>Reads</b> decode rows in parallel chunks when there are many (a start-up).
+ */
+public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
+  private static final String FIND = "SELECT " + TaskRows.COLUMNS + " FROM tasks WHERE id = ?";
+
+  /** Removal records kept; a node whose cursor is older misses some, and drops stale entries. */
+  static final int TOMBSTONES_KEPT = 10_000;
+
+  private final Transactions transactions;
+  private final Dialect dialect;
+  private final ChangeListeners listeners;
+  private final int runsKeptPerTask;
+  private final String description;
+  private volatile boolean closed;
+
+  /**
+   * @param listeners the listeners {@code transactions} tells after each committed write
+   * @param description the store in error messages, e.g. "the SQLite store /home/a/tasks.db"
+   */
+  protected JdbcTaskStore(
+      Transactions transactions,
+      Dialect dialect,
+      ChangeListeners listeners,
+      int runsKeptPerTask,
+      String description) {
+    this.transactions = transactions;
+    this.dialect = dialect;
+    this.listeners = listeners;
+    this.runsKeptPerTask = runsKeptPerTask;
+    this.description = description;
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  /** All in one transaction: a taken or repeated id adds none. */
+  @Override
+  public List<StoredTask> insertAll(List<StoredTask> tasks) {
+    List<StoredTask> stored = new ArrayList<>(tasks.size());
+    for (StoredTask task : tasks) {
+      stored.add(new StoredTask(task.definition(), task.state().withVersion(1)));
+    }
+    return write(
+        s -> {
+          PreparedStatement untomb = s.prepare("DELETE FROM removed_tasks WHERE id = ?");
+          for (StoredTask task : stored) {
+            untomb.setString(1, task.id());
+            untomb.executeUpdate();
+          }
+          long seq = s.reserveChangeSeqs(stored.size());
+          PreparedStatement insert =
+              s.prepare(
+                  "INSERT INTO tasks (id, definition, state, status, version, next_due_ms,"
+                      + " lease_run_id, lease_expires_ms, change_seq)"
+                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING");
+          for (StoredTask task : stored) {
+            insert.setString(1, task.id());
+            insert.setString(2, TaskJson.writeDefinition(task.definition()));
+            TaskRows.bindState(insert, 3, task.state(), seq++);
+            if (insert.executeUpdate() == 0) {
+              throw new DuplicateTaskException(task.id()); // undoes the whole insert
+            }
+          }
+          return stored;
+        });
+  }
+
+  @Override
+  public Optional<StoredTask> write(TaskWrite write) {
+    return write(
+        s -> {
+          Optional<StoredTask> current =
+              first(tasks(s, FIND + dialect.lockRowSuffix(), write.taskId()));
+          Optional<StoredTask> next = write.applyTo(current.orElse(null));
+          if (next.isPresent()) {
+            for (RunRecord run : write.runs()) {
+              appendRun(s, run);
+            }
+            writeStates(s, List.of(next.get()), List.of(write));
+          }
+          return next;
+        });
+  }
+
+  /** One transaction; the dialect may skip rows another writer holds (their writes fail). */
+  @Override
+  public List<StoredTask> writeAll(List<TaskWrite> writes) {
+    if (writes.isEmpty()) {
+      return List.of();
+    }
+    Set<String> ids = new LinkedHashSet<>();
+    writes.forEach(w -> ids.add(w.taskId()));
+    return write(
+        s -> {
+          Map<String, StoredTask> current = new HashMap<>();
+          for (StoredTask task : dialect.lockTasks(s, ids, this::tasks)) {
+            current.put(task.id(), task);
+          }
+          List<StoredTask> written = new ArrayList<>();
+          List<TaskWrite> applied = new ArrayList<>();
+          for (TaskWrite write : writes) {
+            Optional<StoredTask> next = write.applyTo(current.get(write.taskId()));
+            if (next.isPresent()) {
+              current.put(write.taskId(), next.get()); // a second write of it sees this one
+              written.add(next.get());
+              applied.add(write);
+            }
+          }
+          for (TaskWrite write : applied) {
+            for (RunRecord run : write.runs()) {
+              appendRun(s, run);
+            }
+          }
+          writeStates(s, written, applied);
+          return written;
+        });
+  }
+
+  /**
+   * Writes the tasks' states (already at their next versions), with the definitions their writes
+   * carry, in one batch under freshly reserved change numbers. A task written twice in a batch is
+   * written in order, so its last state stays.
+   */
+  private static void writeStates(Session s, List<StoredTask> stored, List<TaskWrite> writes)
+      throws SQLException {
+    if (stored.isEmpty()) {
+      return;
+    }
+    long seq = s.reserveChangeSeqs(stored.size());
+    PreparedStatement update =
+        s.prepare(
+            "UPDATE tasks SET state = ?, status = ?, version = ?, next_due_ms = ?,"
+                + " lease_run_id = ?, lease_expires_ms = ?, change_seq = ?,"
+                + " definition = COALESCE(?, definition) WHERE id = ?");
+    for (int i = 0; i < stored.size(); i++) {
+      StoredTask task = stored.get(i);
+      TaskRows.bindState(update, 1, task.state(), seq++);
+      update.setString(
+          8,
+          writes.get(i).definition() == null ? null : TaskJson.writeDefinition(task.definition()));
+      update.setString(9, task.id());
+      update.addBatch();
+    }
+    update.executeBatch(); // one round trip while the change counter's lock is held
+  }
+
+  /** Appends a run record and drops the task's oldest beyond the number kept. */
+  private void appendRun(Session s, RunRecord run) throws SQLException {
+    PreparedStatement insert =
+        s.prepare("INSERT INTO runs (task_id, run_id, record) VALUES (?, ?, ?)");
+    insert.setString(1, run.taskId());
+    insert.setString(2, run.runId());
+    insert.setString(3, TaskJson.writeRun(run));
+    insert.executeUpdate();
+    PreparedStatement prune =
+        s.prepare(
+            "DELETE FROM runs WHERE task_id = ? AND seq <= (SELECT seq FROM runs WHERE task_id = ?"
+                + " ORDER BY seq DESC LIMIT 1 OFFSET ?)");
+    prune.setString(1, run.taskId());
+    prune.setString(2, run.taskId());
+    prune.setInt(3, runsKeptPerTask);
+    prune.executeUpdate();
+  }
+
+  @Override
+  public boolean delete(String taskId) {
+    return write(
+        s -> {
+          PreparedStatement delete = s.prepare("DELETE FROM tasks WHERE id = ?");
+          delete.setString(1, taskId);
+          if (delete.executeUpdate() == 0) {
+            return false;
+          }
+          PreparedStatement runs = s.prepare("DELETE FROM runs WHERE task_id = ?");
+          runs.setString(1, taskId);
+          runs.executeUpdate();
+          PreparedStatement tomb =
+              s.prepare(
+                  "INSERT INTO removed_tasks (id, change_seq) VALUES (?, ?)"
+                      + " ON CONFLICT (id) DO UPDATE SET change_seq = excluded.change_seq");
+          tomb.setString(1, taskId);
+          tomb.setLong(2, s.reserveChangeSeqs(1));
+          tomb.executeUpdate();
+          return true;
+        });
+  }
+
+  /**
+   * Keeps the newest {@value #TOMBSTONES_KEPT} removal records; a subclass calls it once opened. A
+   * process whose cursor is older than that misses some removals; its stale queue entries then fail
+   * to claim and are dropped.
+   */
+  protected final void pruneTombstones() {
+    write(
+        s -> {
+          PreparedStatement prune =
+              s.prepare(
+                  "DELETE FROM removed_tasks WHERE change_seq <= (SELECT change_seq FROM"
+                      + " removed_tasks ORDER BY change_seq DESC LIMIT 1 OFFSET ?)");
+          prune.setInt(1, TOMBSTONES_KEPT);
+          return prune.executeUpdate();
+        });
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  @Override
+  public Optional<StoredTask> find(String taskId) {
+    return read(s -> first(tasks(s, FIND, taskId)));
+  }
+
+  @Override
+  public List<StoredTask> list() {
+    return read(s -> tasks(s, "SELECT " + TaskRows.COLUMNS + " FROM tasks ORDER BY id"));
+  }
+
+  @Override
+  public List<StoredTask> findExpiredLeases(Instant now, int limit) {
+    List<StoredTask> candidates =
+        read(
+            s ->
+                tasks(
+                    s,
+                    "SELECT "
+                        + TaskRows.COLUMNS
+                        + " FROM tasks WHERE lease_expires_ms <= ? ORDER BY lease_expires_ms, id"
+                        + " LIMIT ?",
+                    TaskRows.ceilMillis(now),
+                    limit));
+    List<StoredTask> expired = new ArrayList<>();
+    for (StoredTask task : candidates) {
+      Lease lease = task.state().lease();
+      if (lease != null && !lease.expiresAt().isAfter(now)) { // the column is rounded up
+        expired.add(task);
+      }
+    }
+    expired.sort(
+        Comparator.comparing(
+                (StoredTask t) -> Objects.requireNonNull(t.state().lease()).expiresAt())
+            .thenComparing(StoredTask::id));
+    return expired;
+  }
+
+  @Override
+  public List<RunRecord> runs(String taskId, int limit) {
+    return read(
+        s -> {
+          PreparedStatement query =
+              s.prepare("SELECT record FROM runs WHERE task_id = ? ORDER BY seq DESC LIMIT ?");
+          query.setString(1, taskId);
+          query.setInt(2, limit);
+          List<RunRecord> runs = new ArrayList<>();
+          try (ResultSet rs = query.executeQuery()) {
+            while (rs.next()) {
+              runs.add(TaskJson.readRun(rs.getString(1)));
+            }
+          }
+          return runs;
+        });
+  }
+
+  /** Newest first by insertion order of the run records; the cursor is a position in it. */
+  @Override
+  public RunPage allRuns(int limit, @Nullable String cursor) {
+    long before;
+    try {
+      before = cursor == null ? Long.MAX_VALUE : Long.parseLong(cursor);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("cursor '" + cursor + "' is not one this store gave", e);
+    }
+    return read(
+        s -> {
+          PreparedStatement query =
+              s.prepare("SELECT seq, record FROM runs WHERE seq < ? ORDER BY seq DESC LIMIT ?");
+          query.setLong(1, before);
+          query.setInt(2, limit + 1);
+          List<RunRecord> runs = new ArrayList<>();
+          long last = 0;
+          boolean more = false;
+          try (ResultSet rs = query.executeQuery()) {
+            while (rs.next()) {
+              if (runs.size() == limit) {
+                more = true;
+                break;
+              }
+              last = rs.getLong(1);
+              runs.add(TaskJson.readRun(rs.getString(2)));
+            }
+          }
+          return new RunPage(runs, more ? Long.toString(last) : null);
+        });
+  }
+
+  @Override
+  public ChangeSet changesSince(long cursor, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+    }
+    checkOpen();
+    return transactions.readSnapshot(
+        s -> {
+          long now;
+          try (ResultSet rs = s.prepare("SELECT value FROM change_counter").executeQuery()) {
+            now = rs.next() ? rs.getLong(1) : 0;
+          }
+          if (now == cursor) {
+            return new ChangeSet(cursor, List.of(), List.of());
+          }
+          long upTo = pageEnd(s, cursor, limit, now);
+          List<StoredTask> changed =
+              tasks(
+                  s,
+                  "SELECT "
+                      + TaskRows.COLUMNS
+                      + " FROM tasks WHERE change_seq > ? AND change_seq <= ? ORDER BY change_seq",
+                  cursor,
+                  upTo);
+          List<String> removed = new ArrayList<>();
+          PreparedStatement query =
+              s.prepare(
+                  "SELECT id FROM removed_tasks WHERE change_seq > ? AND change_seq <= ?"
+                      + " ORDER BY change_seq");
+          query.setLong(1, cursor);
+          query.setLong(2, upTo);
+          try (ResultSet rs = query.executeQuery()) {
+            while (rs.next()) {
+              removed.add(rs.getString(1));
+            }
+          }
+          return new ChangeSet(upTo, changed, removed);
+        });
+  }
+
+  /**
+   * The change number a page of {@code limit} tasks after {@code cursor} ends at: that of its
+   * {@code limit}-th task (from the change-number index alone), or {@code now} when fewer remain.
+   */
+  private static long pageEnd(Session s, long cursor, int limit, long now) throws SQLException {
+    if (limit == Integer.MAX_VALUE) {
+      return now;
+    }
+    PreparedStatement query =
+        s.prepare(
+            "SELECT change_seq FROM tasks WHERE change_seq > ? ORDER BY change_seq"
+                + " LIMIT 1 OFFSET ?");
+    query.setLong(1, cursor);
+    query.setInt(2, limit - 1);
+    try (ResultSet rs = query.executeQuery()) {
+      return rs.next() ? rs.getLong(1) : now;
+    }
+  }
+
+  /** Runs a query of {@link TaskRows#COLUMNS} with {@code args} bound in order. */
+  private List<StoredTask> tasks(Session s, String sql, Object... args) throws SQLException {
+    PreparedStatement query = s.prepare(sql);
+    for (int i = 0; i < args.length; i++) {
+      query.setObject(i + 1, args[i]);
+    }
+    try (ResultSet rs = query.executeQuery()) {
+      return TaskRows.read(rs);
+    }
+  }
+
+  private static Optional<StoredTask> first(List<StoredTask> tasks) {
+    return tasks.isEmpty() ? Optional.empty() : Optional.of(tasks.get(0));
+  }
+
+  // ------------------------------------------------------------------ nodes
+
+  /** Heartbeats in the {@code nodes} table, shared by every process on the database. */
+  @Override
+  public Optional<NodeRegistry> nodeRegistry() {
+    return Optional.of(this);
+  }
+
+  @Override
+  public void heartbeat(NodeInfo node) {
+    write(
+        s -> {
+          PreparedStatement upsert =
+              s.prepare(
+                  "INSERT INTO nodes (node_id, started, last_heartbeat, heartbeat_ms,"
+                      + " runs_in_flight) VALUES (?, ?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE"
+                      + " SET started = excluded.started, last_heartbeat = excluded.last_heartbeat,"
+                      + " heartbeat_ms = excluded.heartbeat_ms,"
+                      + " runs_in_flight = excluded.runs_in_flight");
+          upsert.setString(1, node.nodeId());
+          upsert.setString(2, node.startedAt().toString());
+          upsert.setString(3, node.lastHeartbeat().toString());
+          upsert.setLong(4, node.lastHeartbeat().toEpochMilli());
+          upsert.setInt(5, node.runsInFlight());
+          return upsert.executeUpdate();
+        });
+  }
+
+  @Override
+  public List<NodeInfo> nodes(Instant since) {
+    return read(
+        s -> {
+          PreparedStatement query =
+              s.prepare(
+                  "SELECT node_id, started, last_heartbeat, runs_in_flight FROM nodes"
+                      + " WHERE heartbeat_ms >= ? ORDER BY node_id");
+          query.setLong(1, since.toEpochMilli());
+          List<NodeInfo> nodes = new ArrayList<>();
+          try (ResultSet rs = query.executeQuery()) {
+            while (rs.next()) {
+              NodeInfo node =
+                  new NodeInfo(
+                      rs.getString(1),
+                      Instant.parse(rs.getString(2)),
+                      Instant.parse(rs.getString(3)),
+                      rs.getInt(4));
+              if (!node.lastHeartbeat().isBefore(since)) {
+                nodes.add(node);
+              }
+            }
+          }
+          return nodes;
+        });
+  }
+
+  // ------------------------------------------------------------------ changes, lifecycle
+
+  @Override
+  public Optional<ChangeNotifier> changeNotifier() {
+    return Optional.of(listeners);
+  }
+
+  /** Tells the change listeners; for a subclass that hears of other processes' writes. */
+  protected final void changedElsewhere() {
+    listeners.changed();
+  }
+
+  /**
+   * Finishes the writes under way and releases the connections; a subclass closes its own first.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    transactions.close();
+  }
+
+  protected final boolean isClosed() {
+    return closed;
+  }
+
+  private <T> T write(Transactions.Work<T> work) {
+    checkOpen();
+    return transactions.write(work);
+  }
+
+  private <T> T read(Transactions.Work<T> work) {
+    checkOpen();
+    return transactions.read(work);
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new StoreException(description + " is closed");
+    }
+  }
+}

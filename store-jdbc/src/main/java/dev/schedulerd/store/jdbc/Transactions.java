@@ -1,0 +1,33 @@
+package dev.schedulerd.store.jdbc;
+
+import java.sql.SQLException;
+
+/**
+ * How a store reaches its database: where each unit of work gets a connection and how it is
+ * committed. A failure of the database is thrown as {@link dev.schedulerd.api.store.StoreException}
+ * naming the database; a {@link RuntimeException} of the work itself is thrown as it is, after the
+ * work's changes were undone.
+ */
+public interface Transactions extends AutoCloseable {
+
+  /** One unit of work on a session. */
+  interface Work<T> {
+    T run(Session session) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} atomically: all its writes commit, or none (when it throws). Returns once
+   * committed, and tells the store's change listeners afterwards.
+   */
+  <T> T write(Work<T> work);
+
+  /** Runs {@code work}, which only reads. */
+  <T> T read(Work<T> work);
+
+  /** Runs {@code work}, which only reads, on one snapshot of the database. */
+  <T> T readSnapshot(Work<T> work);
+
+  /** Finishes the writes under way and releases the connections. */
+  @Override
+  void close();
+}

@@ -1,0 +1,83 @@
+package dev.schedulerd.store.postgres;
+
+import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.store.jdbc.Dialect;
+import dev.schedulerd.store.jdbc.Session;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * PostgreSQL's differences: writers interleave, so a conditional write locks its task's row ({@code
+ * FOR UPDATE}) and a batch skips rows another node is writing right now ({@code SKIP LOCKED}), so
+ * racing nodes never wait on each other; the schema version is a table, and nodes starting together
+ * migrate one at a time under an advisory lock.
+ */
+final class PostgresDialect implements Dialect {
+  static final PostgresDialect INSTANCE = new PostgresDialect();
+
+  /** The advisory lock migrations hold: any number, the same in every build. */
+  private static final long MIGRATION_LOCK = 7123004;
+
+  private static final String LOCK_BATCH =
+      "SELECT definition, state, version FROM tasks WHERE id = ANY(?) ORDER BY id"
+          + " FOR UPDATE SKIP LOCKED";
+
+  private PostgresDialect() {}
+
+  @Override
+  public String lockRowSuffix() {
+    return " FOR UPDATE";
+  }
+
+  /** One query for the batch, in id order (so two batches lock in the same order). */
+  @Override
+  public List<StoredTask> lockTasks(Session session, Collection<String> ids, TaskQuery query)
+      throws SQLException {
+    Array array = session.prepare(LOCK_BATCH).getConnection().createArrayOf("text", ids.toArray());
+    return query.run(session, LOCK_BATCH, array);
+  }
+
+  @Override
+  public List<String> migrationScripts() {
+    return List.of("V1__tasks_runs_changes.sql", "V2__nodes.sql");
+  }
+
+  @Override
+  public void beginMigration(Connection connection) throws SQLException {
+    connection.setAutoCommit(false);
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
+      statement.execute("CREATE TABLE IF NOT EXISTS schedulerd_schema (version INTEGER NOT NULL)");
+    }
+  }
+
+  @Override
+  public void endMigration(Connection connection, boolean commit) throws SQLException {
+    if (commit) {
+      connection.commit();
+    } else {
+      connection.rollback();
+    }
+    connection.setAutoCommit(true);
+  }
+
+  @Override
+  public int schemaVersion(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery("SELECT max(version) FROM schedulerd_schema")) {
+      return rs.next() ? rs.getInt(1) : 0;
+    }
+  }
+
+  @Override
+  public void setSchemaVersion(Connection connection, int version) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("INSERT INTO schedulerd_schema (version) VALUES (" + version + ")");
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package dev.schedulerd.store.postgres;
+
+import dev.schedulerd.api.store.StoreException;
+import dev.schedulerd.store.jdbc.Session;
+import dev.schedulerd.store.jdbc.Transactions;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How the PostgreSQL store reaches its database: a connection of the pool per unit of work, one
+ * transaction per write. Reserving change numbers takes the one {@code change_counter} row's lock
+ * until commit, so change numbers commit in order and the change feed never misses a write; it also
+ * sends {@code NOTIFY}, which PostgreSQL delivers to other nodes at commit.
+ */
+final class PostgresTransactions implements Transactions {
+  private static final Logger log = LoggerFactory.getLogger(PostgresTransactions.class);
+
+  private final DataSource pool;
+  private final @Nullable AutoCloseable owned;
+  private final String name;
+  private final Runnable afterWrite;
+
+  /**
+   * @param owned what to close with the store (the pool it opened), or null for a caller's pool
+   * @param name the database in messages, without credentials
+   */
+  PostgresTransactions(
+      DataSource pool, @Nullable AutoCloseable owned, String name, Runnable afterWrite) {
+    this.pool = pool;
+    this.owned = owned;
+    this.name = name;
+    this.afterWrite = afterWrite;
+  }
+
+  @Override
+  public <T> T write(Work<T> work) {
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try (PgSession session = new PgSession(c, true)) {
+        T result = work.run(session);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw new StoreException("writing to " + name + " failed: " + e.getMessage(), e);
+    } finally {
+      afterWrite.run();
+    }
+  }
+
+  @Override
+  public <T> T read(Work<T> work) {
+    try (Connection c = pool.getConnection();
+        PgSession session = new PgSession(c, false)) {
+      c.setAutoCommit(true);
+      return work.run(session);
+    } catch (SQLException e) {
+      throw new StoreException("reading " + name + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** A read-only REPEATABLE READ transaction: every query sees one snapshot. */
+  @Override
+  public <T> T readSnapshot(Work<T> work) {
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      c.setReadOnly(true);
+      try (PgSession session = new PgSession(c, false)) {
+        return work.run(session);
+      } finally {
+        c.rollback();
+        c.setReadOnly(false);
+        c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw new StoreException("reading " + name + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (owned != null) {
+      try {
+        owned.close();
+      } catch (Exception e) {
+        log.warn("Closing the connection pool of {} failed", name, e);
+      }
+    }
+  }
+
+  /** The statements of one unit of work on one connection, closed with it. */
+  private static final class PgSession implements Session, AutoCloseable {
+    private final Connection connection;
+    private final boolean writes;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+
+    PgSession(Connection connection, boolean writes) {
+      this.connection = connection;
+      this.writes = writes;
+    }
+
+    @Override
+    public PreparedStatement prepare(String sql) throws SQLException {
+      PreparedStatement statement = statements.get(sql);
+      if (statement == null) {
+        statement = connection.prepareStatement(sql);
+        statements.put(sql, statement);
+      } else {
+        statement.clearParameters();
+      }
+      return statement;
+    }
+
+    @Override
+    public long reserveChangeSeqs(int count) throws SQLException {
+      if (!writes) {
+        throw new IllegalStateException("a read cannot reserve change numbers");
+      }
+      try (Statement notify = connection.createStatement()) {
+        notify.execute("NOTIFY " + PostgresTaskStore.CHANNEL);
+      }
+      PreparedStatement reserve =
+          prepare("UPDATE change_counter SET value = value + ? RETURNING value");
+      reserve.setInt(1, count);
+      try (ResultSet rs = reserve.executeQuery()) {
+        rs.next();
+        return rs.getLong(1) - count + 1;
+      }
+    }
+
+    @Override
+    public void close() throws SQLException {
+      for (PreparedStatement statement : statements.values()) {
+        statement.close();
+      }
+    }
+  }
+}
