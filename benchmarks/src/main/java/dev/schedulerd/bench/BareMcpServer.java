@@ -1,6 +1,6 @@
 package dev.schedulerd.bench;
 
-import dev.schedulerd.mcp.LineStdioTransportProvider;
+import dev.schedulerd.mcp.transport.LineStdioTransportProvider;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;

@@ -74,6 +74,43 @@ final class AgentToolsTest {
   }
 
   @Test
+  void schemaEnums_areTheModelsWireNames_inEverySchemaThatNamesThem() throws IOException {
+    JsonNode tools = session.request("tools/list", "{}").path("result").path("tools");
+    java.util.Map<String, JsonNode> byName = new java.util.HashMap<>();
+    tools.forEach(tool -> byName.put(tool.path("name").asText(), tool));
+    JsonNode add =
+        java.util.Objects.requireNonNull(byName.get("scheduler_add_task"))
+            .path("inputSchema")
+            .path("properties");
+    assertThat(texts(add.path("priority").path("enum")))
+        .containsExactly(
+            java.util.Arrays.stream(dev.schedulerd.api.Priority.values())
+                .map(dev.schedulerd.api.Priority::wireName)
+                .toArray(String[]::new));
+    assertThat(texts(add.path("overlap").path("enum")))
+        .containsExactly(
+            java.util.Arrays.stream(dev.schedulerd.api.FirePolicy.Overlap.values())
+                .map(dev.schedulerd.api.FirePolicy.Overlap::wireName)
+                .toArray(String[]::new));
+    JsonNode list =
+        java.util.Objects.requireNonNull(byName.get("scheduler_list_tasks"))
+            .path("inputSchema")
+            .path("properties");
+    assertThat(texts(list.path("status").path("enum")))
+        .containsExactly(
+            java.util.Arrays.stream(dev.schedulerd.api.TaskStatus.values())
+                .map(dev.schedulerd.api.TaskStatus::wireName)
+                .toArray(String[]::new));
+    assertThat(tools.toString()).doesNotContain("%"); // every placeholder filled
+  }
+
+  private static java.util.List<String> texts(JsonNode array) {
+    java.util.List<String> texts = new java.util.ArrayList<>();
+    array.forEach(node -> texts.add(node.asText()));
+    return texts;
+  }
+
+  @Test
   void update_changesTheSchedule_pauseResume_andRunNow() throws IOException {
     ok("scheduler_add_task", NIGHTLY);
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.schedulerd.mcp.server.SchedulerdServer;
 import dev.schedulerd.runtime.Scheduler;
 import dev.schedulerd.runtime.memory.InMemoryTaskStore;
 import java.io.BufferedReader;

@@ -5,7 +5,6 @@ import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
-import dev.schedulerd.api.executor.SecretMask;
 import dev.schedulerd.api.store.DuplicateTaskException;
 import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.RunPage;
@@ -15,7 +14,6 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.ZoneId;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -73,27 +71,15 @@ public final class Scheduler implements AutoCloseable {
   private final ExecutorRegistry executors;
   private final InstantSource clock;
 
-  /** Leases and heartbeats are measured by the store's clock when nodes share one (a database). */
-  private final InstantSource leaseClock;
-
   private final FireTimes fireTimes;
-  private final FirePlanner firePlanner;
-  private final NextStates nextStates;
-  private final TaskValidator validator;
   private final LeaseRecovery recovery;
-  private final DueFires dueFires;
-  private final Capacity capacity;
   private final TaskChanges changes;
   private final Claims claims;
   private final StoreSync sync;
   private final Ticker tickLoop;
-  private final WaitingTasks waitingTasks;
   private final Runs runs;
-  private final RunWatch runWatch;
-  private final Map<String, Integer> resourceCapacity;
   private final DispatchQueue queue;
   private final String nodeId;
-  private final Duration leaseDuration;
   private final Duration syncInterval;
   private final Duration claimAhead;
   private final Duration stopGrace;
@@ -130,117 +116,27 @@ public final class Scheduler implements AutoCloseable {
     this.store = store;
     this.ownsStore = ownsStore;
     this.executors = executors;
-    Map<String, String> environment = builder.environment;
-    SecretMask mask = builder.secretMask;
-    SecretMask secretMask = mask != null ? mask : executors.secretMask(environment);
     this.clock = builder.clock;
-    this.leaseClock = store.sharedClock().orElse(builder.clock);
-    this.fireTimes = new FireTimes(builder.defaultZone);
-    this.firePlanner = new FirePlanner(fireTimes);
-    this.nextStates = new NextStates(fireTimes, firePlanner, builder.random, builder.nodeId);
-    this.queue =
-        new DispatchQueue(
-            builder.maxConcurrentRuns,
-            builder.maxConcurrentRunsPerKind,
-            builder.resourceCapacity,
-            builder.priorityAging);
-    this.feed = new TaskFeed(queue, syncSignal);
-    this.resourceCapacity = Map.copyOf(builder.resourceCapacity);
-    this.absences = new Absences(builder.nodeId);
-    this.validator = new TaskValidator(executors, resourceCapacity, fireTimes, store::find);
     this.nodeId = builder.nodeId;
-    this.leaseDuration = builder.leaseDuration;
     this.syncInterval = builder.syncInterval;
     this.claimAhead = builder.claimAhead;
     this.stopGrace = builder.stopGrace;
-    this.events = new SchedulerEvents(builder.listeners);
-    this.heartbeats =
-        new Heartbeats(
-            store, builder.clock, leaseClock, builder.nodeId, () -> startedAt, inFlight::size);
-    this.recovery =
-        new LeaseRecovery(
-            store,
-            builder.clock,
-            leaseClock,
-            builder.nodeId,
-            nextStates,
-            feed,
-            events,
-            inFlight::containsKey);
-    this.waitingTasks = new WaitingTasks(store, builder.clock, builder.nodeId, feed, events);
-    Sleeper sleeper = builder.sleeper;
-    this.runs =
-        new Runs(
-            store,
-            builder.clock,
-            builder.nodeId,
-            nextStates,
-            feed,
-            events,
-            queue,
-            inFlight,
-            runExecutor,
-            executors::envPolicy,
-            environment,
-            secretMask,
-            sleeper != null ? sleeper : Runs::awaitRetry,
-            builder.defaultTimeout,
-            recovery);
-    this.runWatch =
-        new RunWatch(
-            inFlight.values(), runs, store, leaseClock, builder.leaseDuration, builder.manualTicks);
-    this.capacity = new Capacity(queue, inFlight, builder.maxQueuedTasks);
-    this.changes =
-        new TaskChanges(
-            store,
-            builder.clock,
-            validator,
-            capacity,
-            nextStates,
-            fireTimes,
-            firePlanner,
-            feed,
-            events);
-    this.dueFires =
-        new DueFires(
-            store,
-            queue,
-            feed,
-            events,
-            syncSignal,
-            nextStates,
-            firePlanner,
-            fireTimes,
-            absences,
-            capacity::roomFor,
-            capacity::unfinished);
-    this.claims =
-        new Claims(
-            store,
-            builder.clock,
-            leaseClock,
-            builder.nodeId,
-            builder.leaseDuration,
-            queue,
-            executors,
-            absences,
-            dueFires,
-            runs,
-            inFlight,
-            syncSignal,
-            firePlanner);
-    this.tickLoop =
-        new Ticker(
-            builder.clock,
-            queue,
-            absences,
-            claims,
-            runWatch,
-            events,
-            builder.claimAhead,
-            builder.manualTicks);
-    this.sync = new StoreSync(store, queue, feed, syncSignal, waitingTasks, heartbeats, recovery);
     this.manualTicks = builder.manualTicks;
+    SchedulerParts parts =
+        new SchedulerParts(
+            builder, store, executors, runExecutor, syncSignal, inFlight, () -> startedAt);
+    this.fireTimes = parts.fireTimes;
+    this.queue = parts.queue;
+    this.feed = parts.feed;
+    this.absences = parts.absences;
+    this.events = parts.events;
+    this.heartbeats = parts.heartbeats;
+    this.recovery = parts.recovery;
+    this.runs = parts.runs;
+    this.changes = parts.changes;
+    this.claims = parts.claims;
+    this.tickLoop = parts.tickLoop;
+    this.sync = parts.sync;
     store.changeNotifier().ifPresent(notifier -> notifier.addChangeListener(syncOnChange));
   }
 
@@ -260,6 +156,18 @@ public final class Scheduler implements AutoCloseable {
    */
   public StoredTask add(TaskDefinition definition) {
     return changes.add(definition);
+  }
+
+  /**
+   * Adds the task, or returns the stored one when a task with its id and the same definition
+   * (whoever created it) exists: an add that is safe to repeat, e.g. when a client retries after a
+   * lost answer.
+   *
+   * @throws DifferentTaskExistsException when a different task has the id
+   * @throws InvalidTaskException as {@link #add}
+   */
+  public Added addOrGet(TaskDefinition definition) {
+    return changes.addOrGet(definition);
   }
 
   /**

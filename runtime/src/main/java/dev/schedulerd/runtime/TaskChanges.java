@@ -6,6 +6,7 @@ import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
+import dev.schedulerd.api.store.DuplicateTaskException;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
 import dev.schedulerd.api.store.TaskWrite;
@@ -88,6 +89,30 @@ final class TaskChanges {
           at.instant(),
           java.time.Duration.between(at.instant(), now));
     }
+  }
+
+  Added addOrGet(TaskDefinition definition) {
+    Optional<StoredTask> existing = store.find(definition.id());
+    if (existing.isEmpty()) {
+      try {
+        return new Added(add(definition), true);
+      } catch (DuplicateTaskException raced) { // another client added it in between
+        existing = store.find(definition.id());
+        if (existing.isEmpty()) {
+          throw raced;
+        }
+      }
+    }
+    StoredTask found = existing.get();
+    // The same definition from another client is still the same task.
+    TaskDefinition asked =
+        definition
+            .withSchedule(fireTimes.normalize(definition.schedule()))
+            .withCreatedBy(found.definition().createdBy());
+    if (!asked.equals(found.definition())) {
+      throw new DifferentTaskExistsException(definition.id());
+    }
+    return new Added(found, false);
   }
 
   List<StoredTask> addWorkflow(List<TaskDefinition> definitions) {

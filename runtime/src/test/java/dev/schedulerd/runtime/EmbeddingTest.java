@@ -119,6 +119,30 @@ final class EmbeddingTest {
   }
 
   @Test
+  void addOrGet_isSafeToRepeat_andRefusesAnotherTaskUnderTheId() {
+    ManualClock clock = ManualClock.atEpochOf2026();
+    try (Scheduler scheduler = manual(clock, new java.util.ArrayList<>())) {
+      TaskDefinition nightly =
+          TaskDefinition.builder("nightly", "record").schedule(Schedule.cron("0 3 * * *")).build();
+
+      Added first = scheduler.addOrGet(nightly);
+      Added again = scheduler.addOrGet(nightly.withCreatedBy("another client"));
+
+      assertThat(first.created()).isTrue();
+      assertThat(again.created()).as("the same task: the default zone filled in").isFalse();
+      assertThat(again.task()).isEqualTo(first.task());
+      assertThatThrownBy(
+              () ->
+                  scheduler.addOrGet(
+                      TaskDefinition.builder("nightly", "record")
+                          .schedule(Schedule.cron("0 4 * * *"))
+                          .build()))
+          .isInstanceOf(DifferentTaskExistsException.class)
+          .hasMessageContaining("nightly");
+    }
+  }
+
+  @Test
   void cronInAnotherDialect_andTypedConfig() {
     ManualClock clock = ManualClock.atEpochOf2026();
     try (Scheduler scheduler = manual(clock, new java.util.ArrayList<>())) {

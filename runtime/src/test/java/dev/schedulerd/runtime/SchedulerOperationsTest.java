@@ -8,7 +8,7 @@ import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskStatus;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.api.store.TaskStore;
 import dev.schedulerd.testkit.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,23 +23,16 @@ import org.junit.jupiter.api.Test;
 /** update, pause, resume and run-now, on a manual clock. */
 final class SchedulerOperationsTest {
   private static final ZoneId UTC = ZoneId.of("UTC");
-  private final ManualClock clock = ManualClock.atEpochOf2026();
-  private final InMemoryTaskStore store = new InMemoryTaskStore();
   private final TestExecutors.Recording recording = new TestExecutors.Recording();
   private final List<String> changed = new CopyOnWriteArrayList<>();
-  private final Scheduler scheduler =
-      Scheduler.builder()
-          .store(store)
-          .executors(ExecutorRegistry.of(recording, new TestExecutors.Blocking(1, false)))
-          .clock(clock)
-          .random(() -> 0.0)
-          .runExecutor(Runnable::run)
-          .claimAhead(Duration.ZERO)
-          .manualTicks()
-          .build();
+  private final ManualScheduler manual =
+      ManualScheduler.of(recording, new TestExecutors.Blocking(1, false));
+  private final Scheduler scheduler = manual.scheduler();
+  private final TaskStore store = manual.store();
+  private final ManualClock clock = manual.clock();
 
   @BeforeEach
-  void start() {
+  void listen() {
     scheduler.addListener(
         new SchedulerListener() {
           @Override
@@ -47,12 +40,11 @@ final class SchedulerOperationsTest {
             changed.add(task.id() + ":" + task.state().status().wireName());
           }
         });
-    scheduler.start();
   }
 
   @AfterEach
   void stop() {
-    scheduler.close();
+    manual.close();
   }
 
   private StoredTask stored(String id) {

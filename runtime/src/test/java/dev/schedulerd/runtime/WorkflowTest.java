@@ -13,38 +13,24 @@ import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.store.DuplicateTaskException;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.api.store.TaskStore;
 import dev.schedulerd.testkit.ManualClock;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Dependencies and workflows: order, failure, fan-out and fan-in, cycles, atomic adds. */
 final class WorkflowTest {
-  private final ManualClock clock = ManualClock.atEpochOf2026();
-  private final InMemoryTaskStore store = new InMemoryTaskStore();
   private final TestExecutors.Recording recording = new TestExecutors.Recording();
-  private final Scheduler scheduler =
-      Scheduler.builder()
-          .store(store)
-          .executors(ExecutorRegistry.of(recording))
-          .clock(clock)
-          .random(() -> 0.0)
-          .runExecutor(Runnable::run)
-          .claimAhead(Duration.ZERO)
-          .manualTicks()
-          .build();
-
-  @BeforeEach
-  void start() {
-    scheduler.start();
-  }
+  private final ManualScheduler manual = ManualScheduler.of(recording);
+  private final Scheduler scheduler = manual.scheduler();
+  private final TaskStore store = manual.store();
+  private final ManualClock clock = manual.clock();
 
   @AfterEach
   void stop() {
-    scheduler.close();
+    manual.close();
   }
 
   private static TaskDefinition.Builder task(String id, String... dependsOn) {
@@ -52,9 +38,7 @@ final class WorkflowTest {
   }
 
   private void runUntilQuiet() {
-    for (int i = 0; i < 20; i++) {
-      scheduler.runDue();
-    }
+    manual.runUntilIdle();
   }
 
   private StoredTask stored(String id) {

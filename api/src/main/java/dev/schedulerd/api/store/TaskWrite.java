@@ -153,6 +153,7 @@ public record TaskWrite(
             case Condition.HoldsLease h -> "complete";
             case Condition.LeasedAtVersion l -> "recover_abandoned";
             case Condition.AtVersion a when definition != null -> "replace";
+            case Condition.AtVersion a when !runs.isEmpty() -> "update_with_runs";
             case Condition.AtVersion a -> "update";
             case Condition.QueuedAtVersion q -> "update";
           };

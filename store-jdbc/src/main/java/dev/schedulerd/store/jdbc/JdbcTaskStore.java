@@ -17,6 +17,7 @@ import dev.schedulerd.api.store.TaskWrite;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -84,9 +85,11 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
           PreparedStatement untomb = s.prepare("DELETE FROM removed_tasks WHERE id = ?");
           for (StoredTask task : stored) {
             untomb.setString(1, task.id());
-            untomb.executeUpdate();
+            untomb.addBatch();
           }
-          long seq = s.reserveChangeSeqs(stored.size());
+          untomb.executeBatch();
+          long first = s.reserveChangeSeqs(stored.size());
+          long seq = first;
           PreparedStatement insert =
               s.prepare(
                   "INSERT INTO tasks (id, definition, state, status, version, next_due_ms,"
@@ -96,12 +99,29 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
             insert.setString(1, task.id());
             insert.setString(2, TaskJson.writeDefinition(task.definition()));
             TaskRows.bindState(insert, 3, task.state(), seq++);
-            if (insert.executeUpdate() == 0) {
-              throw new DuplicateTaskException(task.id()); // undoes the whole insert
+            insert.addBatch();
+          }
+          int[] inserted = insert.executeBatch(); // one round trip under the counter's lock
+          for (int i = 0; i < inserted.length; i++) {
+            boolean added =
+                inserted[i] == Statement.SUCCESS_NO_INFO // a driver that rewrites batches
+                    ? holdsChange(s, stored.get(i).id(), first + i)
+                    : inserted[i] > 0;
+            if (!added) {
+              throw new DuplicateTaskException(stored.get(i).id()); // undoes the whole insert
             }
           }
           return stored;
         });
+  }
+
+  /** Whether the task's row carries change number {@code seq}: this insert wrote it. */
+  private static boolean holdsChange(Session s, String taskId, long seq) throws SQLException {
+    PreparedStatement query = s.prepare("SELECT change_seq FROM tasks WHERE id = ?");
+    query.setString(1, taskId);
+    try (ResultSet rs = query.executeQuery()) {
+      return rs.next() && rs.getLong(1) == seq;
+    }
   }
 
   @Override

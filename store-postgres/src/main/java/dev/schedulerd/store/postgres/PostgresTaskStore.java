@@ -141,7 +141,6 @@ public final class PostgresTaskStore extends JdbcTaskStore {
     PostgresTransactions transactions =
         new PostgresTransactions(pool, owned, name, listeners::changed);
     PostgresTaskStore store = new PostgresTaskStore(name, transactions, listeners, listenSource);
-    store.pruneTombstones();
     log.info("Opened task store {} (PostgreSQL)", name);
     return store;
   }
@@ -174,6 +173,7 @@ public final class PostgresTaskStore extends JdbcTaskStore {
     while (!isClosed()) {
       try (Connection c = listenSource.connect();
           Statement s = c.createStatement()) {
+        c.setAutoCommit(true); // LISTEN takes effect at commit: a pool's default may be off
         s.execute("LISTEN " + CHANNEL);
         listening.countDown();
         PGConnection pg = c.unwrap(PGConnection.class);
@@ -183,6 +183,7 @@ public final class PostgresTaskStore extends JdbcTaskStore {
             changedElsewhere();
           }
         }
+        s.execute("UNLISTEN *"); // a caller's pooled connection goes back as it came
       } catch (SQLException e) {
         if (!isClosed()) {
           log.warn(

@@ -41,24 +41,53 @@ final class PostgresTransactions implements Transactions {
     this.afterWrite = afterWrite;
   }
 
+  /**
+   * One READ COMMITTED transaction (the row locks and the counter's lock rely on it, whatever the
+   * pool's default). Tells the listeners after a write that changed tasks, or may have.
+   */
   @Override
   public <T> T write(Work<T> work) {
+    boolean changedTasks = true;
     try (Connection c = pool.getConnection()) {
+      int isolation = c.getTransactionIsolation();
       c.setAutoCommit(false);
+      c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
       try (PgSession session = new PgSession(c, true)) {
         T result = work.run(session);
         c.commit();
+        changedTasks = session.reserved; // a heartbeat or a prune changes no task
         return result;
       } catch (SQLException | RuntimeException e) {
-        c.rollback();
+        rollbackKeeping(c, e);
         throw e;
       } finally {
-        c.setAutoCommit(true);
+        restore(c, isolation);
       }
     } catch (SQLException e) {
       throw new StoreException("writing to " + name + " failed: " + e.getMessage(), e);
     } finally {
-      afterWrite.run();
+      if (changedTasks) {
+        afterWrite.run();
+      }
+    }
+  }
+
+  /** Rolls back; a failure to do so (a broken connection) is added to {@code cause}, not thrown. */
+  private static void rollbackKeeping(Connection c, Exception cause) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  /** Gives the connection back as the pool lent it: autocommit on, its isolation level. */
+  private static void restore(Connection c, int isolation) {
+    try {
+      c.setAutoCommit(true);
+      c.setTransactionIsolation(isolation);
+    } catch (SQLException e) {
+      log.debug("Restoring a connection's settings failed; the pool will find it broken", e);
     }
   }
 
@@ -77,6 +106,7 @@ final class PostgresTransactions implements Transactions {
   @Override
   public <T> T readSnapshot(Work<T> work) {
     try (Connection c = pool.getConnection()) {
+      int isolation = c.getTransactionIsolation();
       c.setAutoCommit(false);
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       c.setReadOnly(true);
@@ -85,8 +115,7 @@ final class PostgresTransactions implements Transactions {
       } finally {
         c.rollback();
         c.setReadOnly(false);
-        c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-        c.setAutoCommit(true);
+        restore(c, isolation);
       }
     } catch (SQLException e) {
       throw new StoreException("reading " + name + " failed: " + e.getMessage(), e);
@@ -110,6 +139,9 @@ final class PostgresTransactions implements Transactions {
     private final boolean writes;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
 
+    /** Whether the work reserved change numbers, i.e. wrote tasks. */
+    boolean reserved;
+
     PgSession(Connection connection, boolean writes) {
       this.connection = connection;
       this.writes = writes;
@@ -132,6 +164,7 @@ final class PostgresTransactions implements Transactions {
       if (!writes) {
         throw new IllegalStateException("a read cannot reserve change numbers");
       }
+      reserved = true;
       try (Statement notify = connection.createStatement()) {
         notify.execute("NOTIFY " + PostgresTaskStore.CHANNEL);
       }

@@ -97,7 +97,12 @@ public final class SqliteTaskStore extends JdbcTaskStore {
       SqliteTransactions transactions =
           new SqliteTransactions(file, options, connection, listeners::changed);
       SqliteTaskStore store = new SqliteTaskStore(file, options, transactions, listeners, found);
-      store.pruneTombstones();
+      try {
+        store.pruneTombstones();
+      } catch (RuntimeException e) {
+        store.close();
+        throw e;
+      }
       int latest = SqliteDialect.LATEST_SCHEMA;
       log.info(
           "Opened task store {} (schema {}{}, synchronous={})",

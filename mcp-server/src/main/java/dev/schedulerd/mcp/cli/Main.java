@@ -1,0 +1,376 @@
+package dev.schedulerd.mcp.cli;
+
+import dev.schedulerd.api.executor.SecretMask;
+import dev.schedulerd.api.store.StoreException;
+import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.mcp.server.SchedulerdServer;
+import dev.schedulerd.metrics.MetricsServer;
+import dev.schedulerd.metrics.SchedulerMetrics;
+import dev.schedulerd.metrics.TimedTaskStore;
+import dev.schedulerd.runtime.ExecutorRegistry;
+import dev.schedulerd.runtime.FireTimes;
+import dev.schedulerd.runtime.Scheduler;
+import dev.schedulerd.runtime.SchedulerBuilder;
+import dev.schedulerd.store.json.SeedFiles;
+import dev.schedulerd.store.sqlite.SqliteOptions;
+import dev.schedulerd.store.sqlite.SqliteTaskStore;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.java21.instrument.binder.jdk.VirtualThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@code schedulerd} command line: the daemon, or importing and exporting task files. */
+public final class Main {
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  private final String mode;
+  private final String store;
+  private final String zone;
+  private final boolean keepAlive;
+  private final int stopGraceSeconds;
+  private final @Nullable String nodeId;
+  private final @Nullable Integer metricsPort;
+  private final String metricsBind;
+  private final @Nullable Path plugins;
+  private final Settings settings;
+
+  @SuppressForbidden(reason = "usage errors go to the real stderr, help and version to stdout")
+  public static void main(String[] args) {
+    launchProcessesByFork();
+    PrintStream protocolOut = takeOverStdout();
+    PrintStream err = System.err;
+    int code;
+    try {
+      code = run(args, protocolOut);
+    } catch (Settings.SettingsException e) {
+      err.println("schedulerd: " + e.getMessage());
+      code = 2;
+    } catch (CommandLineArgs.UsageException e) {
+      // One message, not the whole usage text: an MCP client shows stderr to its user.
+      err.println("schedulerd: " + e.getMessage());
+      err.println("Run 'schedulerd --help' for the options.");
+      code = 2;
+    } catch (StoreException | IllegalStateException e) {
+      // The message already says which file or plugin, what is wrong and what to do.
+      err.println("schedulerd: " + e.getMessage());
+      code = 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      code = 1;
+    } catch (RuntimeException | Error e) {
+      // A bug: the whole trace, and exit all the same (other threads would keep the JVM up).
+      log.error("schedulerd failed", e);
+      code = 1;
+    }
+    System.exit(code);
+  }
+
+  /** Parses {@code args} and runs what they ask for; the process's exit code. */
+  static int run(String[] args, PrintStream protocolOut) throws InterruptedException {
+    CommandLineArgs cli =
+        CommandLineArgs.parse(
+            args, config -> Settings.load(config, System.getenv(), SeedFiles.home()));
+    PrintStream out = protocolOut; // help, version and the task-file commands' reports
+    if (cli.helpRequested()) {
+      out.print(CommandLineArgs.usage(cli.command()));
+      out.flush();
+      return 0;
+    }
+    if (cli.versionRequested()) {
+      out.println("schedulerd " + Version.current());
+      out.flush();
+      return 0;
+    }
+    return switch (cli.command()) {
+      case SERVE, DAEMON -> new Main(cli, protocolOut).call();
+      case IMPORT -> SeedFileCommands.importFile(cli, out);
+      case EXPORT -> SeedFileCommands.exportFile(cli, out);
+    };
+  }
+
+  private final PrintStream protocolOut;
+
+  private Main(CommandLineArgs cli, PrintStream protocolOut) {
+    this.protocolOut = protocolOut;
+    this.settings = cli.settings();
+    this.mode = cli.command().wireName();
+    this.store = cli.text(CommandLineArgs.STORE);
+    this.zone = cli.text(CommandLineArgs.ZONE);
+    this.keepAlive = cli.flag(CommandLineArgs.KEEP_ALIVE);
+    Integer grace = cli.number(CommandLineArgs.STOP_GRACE);
+    if (grace != null && (grace < 0 || grace > 3600)) {
+      throw new CommandLineArgs.UsageException(
+          "Invalid value for option '--stop-grace': "
+              + grace
+              + " is not a number of seconds from 0 to 3600");
+    }
+    this.stopGraceSeconds = grace == null ? 2 : grace;
+    this.nodeId = cli.value(CommandLineArgs.NODE_ID);
+    this.metricsPort = cli.number(CommandLineArgs.METRICS_PORT);
+    this.metricsBind = cli.text(CommandLineArgs.METRICS_BIND);
+    String pluginDir = cli.value(CommandLineArgs.PLUGINS);
+    this.plugins = pluginDir == null ? null : Path.of(pluginDir);
+  }
+
+  /**
+   * Shell tasks and MCP servers are started by forking, not through the JDK's default helper
+   * process ({@code jspawnhelper}): killed in the middle of two concurrent launches, the daemon
+   * left two helpers each waiting on a pipe the other held open, and both kept the daemon's stdout
+   * open, so the MCP client never saw the end of its session (CrashLoopIT found it). A forked child
+   * closes every other descriptor before it execs and never waits on its parent. An operator's own
+   * -Djdk.lang.Process.launchMechanism wins.
+   */
+  private static void launchProcessesByFork() {
+    if (System.getProperty("jdk.lang.Process.launchMechanism") == null) {
+      System.setProperty("jdk.lang.Process.launchMechanism", "FORK");
+    }
+  }
+
+  /**
+   * Keeps the real stdout for the MCP transport and points {@code System.out} at stderr, so that a
+   * library printing to stdout cannot corrupt the protocol.
+   */
+  @SuppressForbidden(reason = "the one place that owns the real stdout")
+  private static PrintStream takeOverStdout() {
+    PrintStream real =
+        new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+    System.setOut(System.err);
+    return real;
+  }
+
+  /**
+   * From here on, every line written to stderr (and to {@code System.out}, which points there) has
+   * the values of the variables tasks may use masked.
+   */
+  @SuppressForbidden(reason = "the one place that owns stderr")
+  private static void maskStderr(SecretMask mask) {
+    if (mask.isEmpty()) {
+      return;
+    }
+    PrintStream masked =
+        new PrintStream(new MaskingOutputStream(System.err, mask), true, StandardCharsets.UTF_8);
+    System.setErr(masked);
+    System.setOut(masked);
+  }
+
+  int call() throws InterruptedException {
+    ZoneId defaultZone = CommandLineArgs.zone(zone);
+    ClassLoader pluginLoader =
+        Plugins.loaderFor(
+            plugins != null ? plugins : Plugins.defaultFolder(), Main.class.getClassLoader());
+    ExecutorRegistry executors;
+    try {
+      executors = ExecutorRegistry.load(pluginLoader).configure(settings.executorSettings());
+    } catch (IllegalArgumentException e) {
+      throw new CommandLineArgs.UsageException("config file: " + e.getMessage());
+    }
+    SecretMask secrets = SecretMask.daemon(System.getenv(), executors::allowsAny);
+    maskStderr(secrets);
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    TaskStore opened = openStore(store, settings, pluginLoader);
+    importSeedFileOnFirstStart(opened, defaultZone); // needs the store itself, not the wrapper
+    TaskStore taskStore = new TimedTaskStore(opened, meters);
+    SchedulerBuilder builder =
+        Scheduler.builder()
+            .store(taskStore)
+            .executors(executors)
+            .secretMask(secrets)
+            .defaultZone(defaultZone)
+            .stopGrace(Duration.ofSeconds(Math.max(0, stopGraceSeconds)));
+    if (nodeId != null) {
+      builder.nodeId(nodeId);
+    }
+    Settings.Limits limits = settings.limits();
+    limits.resources().forEach(builder::resourceCapacity);
+    limits.maxRunsPerKind().forEach(builder::maxConcurrentRuns);
+    if (limits.maxRuns() != null) {
+      builder.maxConcurrentRuns(limits.maxRuns());
+    }
+    builder.maxQueuedTasks(limits.maxTasks());
+    if (limits.priorityAgingSeconds() != null) {
+      builder.priorityAging(Duration.ofSeconds(limits.priorityAgingSeconds()));
+    }
+    Scheduler scheduler = builder.build();
+    SchedulerMetrics metrics = new SchedulerMetrics(scheduler);
+    metrics.bindTo(meters);
+    scheduler.addListener(metrics);
+    MetricsServer metricsServer = startMetrics(meters);
+    if (mode.equals("daemon")) {
+      scheduler.start();
+    } else {
+      // The client's initialize must not wait for the store's tasks to load (a million take
+      // seconds; clients give up on a silent server): tools answer meanwhile, and
+      // scheduler_daemon_status says 'starting'.
+      Thread.ofPlatform()
+          .name("schedulerd-start")
+          .daemon()
+          .start(() -> startInBackground(scheduler));
+    }
+    CountDownLatch shutdown = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  shutdown.countDown();
+                  scheduler.close();
+                },
+                "schedulerd-shutdown"));
+    try {
+      if (mode.equals("daemon")) {
+        log.info("schedulerd daemon running; stop it with SIGTERM");
+        shutdown.await();
+        return 0;
+      }
+      OutputStream out = protocolOut;
+      try (SchedulerdServer server =
+          new SchedulerdServer(
+              scheduler,
+              Version.current(),
+              new FileInputStream(FileDescriptor.in),
+              out,
+              () -> {},
+              metrics::figures)) {
+        server.awaitSessionEnd();
+      }
+      if (keepAlive) {
+        log.info("MCP client disconnected; --keep-alive: scheduling until SIGTERM");
+        shutdown.await();
+      }
+      return 0;
+    } finally {
+      scheduler.close();
+      executors.closeAll();
+      taskStore.close();
+      if (metricsServer != null) {
+        metricsServer.close();
+      }
+    }
+  }
+
+  private static void startInBackground(Scheduler scheduler) {
+    try {
+      scheduler.start();
+    } catch (RuntimeException e) {
+      if (scheduler.lifecycle() == Scheduler.Lifecycle.CLOSED) {
+        return; // the session ended before the start began
+      }
+      log.error(
+          "The scheduler could not start: {}. The MCP tools still answer; scheduler_start_daemon"
+              + " tries again.",
+          e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * Starts the metrics endpoint when a port was given. A taken port stops the daemon in daemon mode
+   * (it was asked for explicitly); in stdio mode several processes share a machine, so the endpoint
+   * is skipped with a warning.
+   */
+  private @Nullable MetricsServer startMetrics(PrometheusMeterRegistry meters) {
+    Integer port = metricsPort;
+    if (port == null) {
+      return null;
+    }
+    // promtool's lint: no abbreviated unit in a name (process_cpu_time_ns_total, already as
+    // process_cpu_usage) and no _count suffix on a gauge (system_cpu_count).
+    meters
+        .config()
+        .meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")))
+        .meterFilter(
+            new MeterFilter() {
+              @Override
+              public io.micrometer.core.instrument.Meter.Id map(
+                  io.micrometer.core.instrument.Meter.Id id) {
+                return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
+              }
+            });
+    new JvmMemoryMetrics().bindTo(meters);
+    new JvmGcMetrics().bindTo(meters);
+    new JvmThreadMetrics().bindTo(meters);
+    new ClassLoaderMetrics().bindTo(meters);
+    new ProcessorMetrics().bindTo(meters);
+    new UptimeMetrics().bindTo(meters);
+    new VirtualThreadMetrics().bindTo(meters);
+    try {
+      MetricsServer server = MetricsServer.start(metricsBind, port, meters);
+      log.info("Metrics on http://{}:{}/metrics", metricsBind, server.port());
+      return server;
+    } catch (java.io.IOException e) {
+      String why =
+          "cannot serve metrics on " + metricsBind + ":" + port + " (" + e.getMessage() + ")";
+      if (mode.equals("daemon")) {
+        throw new IllegalStateException(why + "; choose another --metrics-port");
+      }
+      log.warn("{}; going on without a metrics endpoint (another schedulerd may have it)", why);
+      return null;
+    }
+  }
+
+  /** Opens the store; a bad name or setting is a usage error (exit 2). */
+  static TaskStore openStore(String spec, Settings settings, ClassLoader loader) {
+    try {
+      return StoreSelection.parse(spec).open(settings.storeOptions(), loader);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLineArgs.UsageException("--store " + spec + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The seed kept its tasks in ~/.memory/scheduler_tasks.json. When the default SQLite store is
+   * created and that file exists, its tasks move in; the file is only read.
+   */
+  private void importSeedFileOnFirstStart(TaskStore taskStore, ZoneId defaultZone) {
+    Path seedFile = SeedFiles.defaultFile();
+    if (!(taskStore instanceof SqliteTaskStore sqlite)
+        || !sqlite.createdNew()
+        || !sqlite.file().equals(SqliteOptions.defaultFile().toAbsolutePath().normalize())
+        || !Files.isRegularFile(seedFile)) {
+      return;
+    }
+    try {
+      SeedFiles.ImportReport report =
+          SeedFiles.importInto(
+              taskStore,
+              seedFile,
+              new FireTimes(defaultZone),
+              java.time.InstantSource.system().instant());
+      log.info(
+          "New task store: imported {} task(s) from the seed's file {} (left untouched){}",
+          report.imported(),
+          seedFile,
+          report.alreadyPresent().isEmpty() ? "" : "; already present: " + report.alreadyPresent());
+    } catch (StoreException e) {
+      log.error(
+          "Could not import the seed's task file; starting without its tasks: {}", e.getMessage());
+    }
+  }
+
+  /** The version from the jar's manifest. */
+  static final class Version {
+    static String current() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return version != null ? version : "dev";
+    }
+  }
+}

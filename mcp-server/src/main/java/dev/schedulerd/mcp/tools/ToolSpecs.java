@@ -1,0 +1,140 @@
+package dev.schedulerd.mcp.tools;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.schedulerd.api.store.DuplicateTaskException;
+import dev.schedulerd.runtime.InvalidTaskException;
+import dev.schedulerd.runtime.NoSuchTaskException;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServerExchange;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import io.modelcontextprotocol.spec.McpSchema.Tool;
+import io.modelcontextprotocol.spec.McpSchema.ToolAnnotations;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How every tool is declared and answers: its specification with schemas and annotations, bad input
+ * turned into {@code isError} results naming the field, and each answer in both {@code
+ * structuredContent} and a text block of the same JSON.
+ */
+final class ToolSpecs {
+  private static final Logger log = LoggerFactory.getLogger(ToolSpecs.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final McpJsonMapper mapper;
+
+  ToolSpecs(McpJsonMapper mapper) {
+    this.mapper = mapper;
+  }
+
+  interface Handler {
+    /**
+     * @param client who calls: the MCP client's name and version from its initialize request
+     */
+    CallToolResult handle(Map<String, Object> args, String client);
+  }
+
+  private static String clientOf(McpSyncServerExchange exchange) {
+    McpSchema.Implementation info = exchange.getClientInfo();
+    if (info == null || info.name() == null) {
+      return "unknown client";
+    }
+    return info.version() == null ? info.name() : info.name() + " " + info.version();
+  }
+
+  /** The specification of {@code tool}: its declaration, and its handler behind the guard. */
+  SyncToolSpecification tool(McpTool tool) {
+    return tool(
+        tool.name(),
+        tool.title(),
+        tool.description(),
+        tool.inputSchema(),
+        tool.outputSchema(),
+        tool.annotations(),
+        tool::call);
+  }
+
+  SyncToolSpecification tool(
+      String name,
+      String title,
+      String description,
+      String schema,
+      String outputSchema,
+      ToolAnnotations annotations,
+      Handler handler) {
+    Tool tool =
+        Tool.builder()
+            .name(name)
+            .title(title)
+            .description(description)
+            .inputSchema(mapper, schema)
+            .outputSchema(mapper, outputSchema)
+            .annotations(annotations)
+            .build();
+    return SyncToolSpecification.builder()
+        .tool(tool)
+        .callHandler(
+            (exchange, request) -> {
+              Map<String, Object> args =
+                  request.arguments() == null ? Map.of() : request.arguments();
+              try {
+                return handler.handle(args, clientOf(exchange));
+              } catch (ToolInputException | InvalidTaskException e) {
+                return error(String.valueOf(e.getMessage()));
+              } catch (NoSuchTaskException e) {
+                return error(
+                    "task_id: "
+                        + e.getMessage()
+                        + "; scheduler_list_tasks shows the existing ones");
+              } catch (IllegalStateException e) {
+                return error(String.valueOf(e.getMessage()));
+              } catch (DuplicateTaskException e) {
+                return error("task_id: " + String.valueOf(e.getMessage()));
+              } catch (RuntimeException e) {
+                log.error("Tool {} failed", name, e);
+                return error(
+                    "internal error in " + name + ": " + e + ". The daemon's log has details.");
+              }
+            })
+        .build();
+  }
+
+  static ToolAnnotations annotations(boolean readOnly, boolean destructive, boolean idempotent) {
+    return new ToolAnnotations(null, readOnly, destructive, idempotent, false, null);
+  }
+
+  /**
+   * The whole answer in both places, since clients differ in which one the model sees: {@code
+   * structuredContent} with the one-line {@code summary} first, and the text block its JSON (as the
+   * MCP spec says a tool with structured output should).
+   */
+  static CallToolResult result(String summary, Map<String, Object> structured) {
+    Map<String, Object> full = new LinkedHashMap<>();
+    full.put("summary", summary);
+    full.putAll(structured);
+    return answer(full);
+  }
+
+  static CallToolResult answer(Map<String, Object> structured) {
+    String json;
+    try {
+      json = JSON.writeValueAsString(structured);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("an answer that cannot be written as JSON", e);
+    }
+    return CallToolResult.builder()
+        .addTextContent(json)
+        .structuredContent(structured)
+        .isError(false)
+        .build();
+  }
+
+  static CallToolResult error(@Nullable String message) {
+    return CallToolResult.builder().addTextContent(String.valueOf(message)).isError(true).build();
+  }
+}
