@@ -9,6 +9,9 @@ import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.NodeRegistry;
 import dev.schedulerd.api.store.RunPage;
+import dev.schedulerd.api.store.TaskCounts;
+import dev.schedulerd.api.store.TaskPage;
+import dev.schedulerd.api.store.TaskQuery;
 import dev.schedulerd.api.store.TaskStore;
 import dev.schedulerd.api.store.TaskWrite;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -60,6 +63,16 @@ public final class TimedTaskStore implements TaskStore {
   @Override
   public List<StoredTask> list() {
     return timed("list", delegate::list);
+  }
+
+  @Override
+  public TaskCounts counts() {
+    return timed("counts", delegate::counts);
+  }
+
+  @Override
+  public TaskPage query(TaskQuery query) {
+    return timed("query", () -> delegate.query(query));
   }
 
   /** Tagged by the write's kind: claim, renew_lease, complete, update, replace, ... */

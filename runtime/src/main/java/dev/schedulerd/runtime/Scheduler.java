@@ -8,6 +8,9 @@ import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.store.DuplicateTaskException;
 import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.RunPage;
+import dev.schedulerd.api.store.TaskCounts;
+import dev.schedulerd.api.store.TaskPage;
+import dev.schedulerd.api.store.TaskQuery;
 import dev.schedulerd.api.store.TaskStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -263,6 +266,16 @@ public final class Scheduler implements AutoCloseable {
   }
 
   /** Every task, by id. */
+  /** The tasks {@code query} selects, a page in id order; the store filters where it can. */
+  public TaskPage tasks(TaskQuery query) {
+    return store.query(query);
+  }
+
+  /** How many tasks there are, by status and priority; the store counts where it can. */
+  public TaskCounts counts() {
+    return store.counts();
+  }
+
   public List<StoredTask> list() {
     return store.list();
   }

@@ -37,16 +37,11 @@ final class FirePolicyTest {
   }
 
   private Scheduler synchronous(String nodeId) {
-    return started(
-        Scheduler.builder()
-            .nodeId(nodeId)
-            .store(store)
-            .executors(ExecutorRegistry.of(recording))
-            .clock(clock)
-            .random(() -> 0.5)
-            .runExecutor(Runnable::run)
-            .claimAhead(Duration.ZERO)
-            .manualTicks());
+    Scheduler scheduler =
+        ManualScheduler.with(clock, store, b -> b.nodeId(nodeId).random(() -> 0.5), recording)
+            .scheduler();
+    schedulers.add(scheduler);
+    return scheduler;
   }
 
   /** Runs on their own threads: time can move while a run runs. */

@@ -9,10 +9,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 final class FireTimesTest {
   private static final ZoneId BERLIN = ZoneId.of("Europe/Berlin");
@@ -33,67 +37,74 @@ final class FireTimesTest {
     return Instant.parse(text);
   }
 
-  @Test
-  void daily_acrossBerlinSpringForward_firesShiftedByTheGapOnce() {
-    Schedule.Cron cron = new Schedule.Cron("30 2 * * *", CronDialect.UNIX, BERLIN);
-
-    assertThat(fires(cron, utc("2026-03-27T12:00:00Z"), 3))
-        .containsExactly(
-            utc("2026-03-28T01:30:00Z"), // 02:30 CET
-            utc("2026-03-29T01:30:00Z"), // 02:30 does not exist: 03:30 CEST
-            utc("2026-03-30T00:30:00Z")); // 02:30 CEST
+  /**
+   * Every DST case in one table: a wall time the zone skips (spring forward) fires shifted by the
+   * gap, once; a wall time it repeats (fall back) fires at its first occurrence only; hourly
+   * schedules fire every real hour without a duplicate.
+   */
+  static Stream<Arguments> dstCases() {
+    return Stream.of(
+        dst(
+            "daily 02:30, Berlin spring forward: 02:30 does not exist, 03:30 CEST",
+            "30 2 * * *",
+            BERLIN,
+            "2026-03-27T12:00:00Z",
+            "2026-03-28T01:30:00Z", // 02:30 CET
+            "2026-03-29T01:30:00Z", // 03:30 CEST
+            "2026-03-30T00:30:00Z"), // 02:30 CEST
+        dst(
+            "daily 02:30, Berlin fall back: the first 02:30 (CEST) only",
+            "30 2 * * *",
+            BERLIN,
+            "2026-10-24T12:00:00Z",
+            "2026-10-25T00:30:00Z", // 02:30 CEST; 02:30 CET is skipped
+            "2026-10-26T01:30:00Z"), // 02:30 CET
+        dst(
+            "hourly :30, Berlin spring forward: every real hour, none twice",
+            "30 * * * *",
+            BERLIN,
+            "2026-03-29T00:00:00Z",
+            "2026-03-29T00:30:00Z", // 01:30 CET
+            "2026-03-29T01:30:00Z", // 02:30 shifted to 03:30 CEST
+            "2026-03-29T02:30:00Z"), // 04:30 CEST
+        dst(
+            "hourly :30, Berlin fall back: the repeated 02:30 not fired again",
+            "30 * * * *",
+            BERLIN,
+            "2026-10-24T23:00:00Z",
+            "2026-10-24T23:30:00Z", // 01:30 CEST
+            "2026-10-25T00:30:00Z", // 02:30 CEST
+            "2026-10-25T02:30:00Z"), // 03:30 CET
+        dst(
+            "daily 02:30, New York spring forward: 03:30 EDT",
+            "30 2 * * *",
+            NEW_YORK,
+            "2026-03-07T12:00:00Z",
+            "2026-03-08T07:30:00Z", // 03:30 EDT
+            "2026-03-09T06:30:00Z"), // 02:30 EDT
+        dst(
+            "daily 01:30, New York fall back: 01:30 EDT only",
+            "30 1 * * *",
+            NEW_YORK,
+            "2026-10-31T12:00:00Z",
+            "2026-11-01T05:30:00Z", // 01:30 EDT; 01:30 EST is the same wall time: skipped
+            "2026-11-02T06:30:00Z")); // 01:30 EST
   }
 
-  @Test
-  void daily_acrossBerlinFallBack_firesRepeatedTimeOnce() {
-    Schedule.Cron cron = new Schedule.Cron("30 2 * * *", CronDialect.UNIX, BERLIN);
-
-    assertThat(fires(cron, utc("2026-10-24T12:00:00Z"), 2))
-        .containsExactly(
-            utc("2026-10-25T00:30:00Z"), // first 02:30 (CEST); the second (CET) is skipped
-            utc("2026-10-26T01:30:00Z")); // 02:30 CET
+  private static Arguments dst(
+      String name, String cron, ZoneId zone, String from, String... expected) {
+    return Arguments.of(
+        name,
+        new Schedule.Cron(cron, CronDialect.UNIX, zone),
+        utc(from),
+        Arrays.stream(expected).map(Instant::parse).toList());
   }
 
-  @Test
-  void hourly_acrossBerlinSpringForward_firesEveryRealHourWithoutDuplicates() {
-    Schedule.Cron cron = new Schedule.Cron("30 * * * *", CronDialect.UNIX, BERLIN);
-
-    assertThat(fires(cron, utc("2026-03-29T00:00:00Z"), 3))
-        .containsExactly(
-            utc("2026-03-29T00:30:00Z"), // 01:30 CET
-            utc("2026-03-29T01:30:00Z"), // 02:30 shifted to 03:30 CEST
-            utc("2026-03-29T02:30:00Z")); // 04:30 CEST
-  }
-
-  @Test
-  void hourly_acrossBerlinFallBack_neverFiresTheSameWallTimeTwice() {
-    Schedule.Cron cron = new Schedule.Cron("30 * * * *", CronDialect.UNIX, BERLIN);
-
-    assertThat(fires(cron, utc("2026-10-24T23:00:00Z"), 3))
-        .containsExactly(
-            utc("2026-10-24T23:30:00Z"), // 01:30 CEST
-            utc("2026-10-25T00:30:00Z"), // 02:30 CEST
-            utc("2026-10-25T02:30:00Z")); // 03:30 CET; the repeated 02:30 CET is not fired
-  }
-
-  @Test
-  void daily_acrossNewYorkSpringForward_firesShiftedByTheGap() {
-    Schedule.Cron cron = new Schedule.Cron("30 2 * * *", CronDialect.UNIX, NEW_YORK);
-
-    assertThat(fires(cron, utc("2026-03-07T12:00:00Z"), 2))
-        .containsExactly(
-            utc("2026-03-08T07:30:00Z"), // 02:30 does not exist: 03:30 EDT
-            utc("2026-03-09T06:30:00Z")); // 02:30 EDT
-  }
-
-  @Test
-  void daily_acrossNewYorkFallBack_firesOnceAtFirstOccurrence() {
-    Schedule.Cron cron = new Schedule.Cron("30 1 * * *", CronDialect.UNIX, NEW_YORK);
-
-    assertThat(fires(cron, utc("2026-10-31T12:00:00Z"), 2))
-        .containsExactly(
-            utc("2026-11-01T05:30:00Z"), // 01:30 EDT; 01:30 EST is the same wall time: skipped
-            utc("2026-11-02T06:30:00Z")); // 01:30 EST
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dstCases")
+  void cronAcrossADstChange_firesAsTheTableSays(
+      String name, Schedule.Cron cron, Instant from, List<Instant> expected) {
+    assertThat(fires(cron, from, expected.size())).containsExactlyElementsOf(expected);
   }
 
   @Test

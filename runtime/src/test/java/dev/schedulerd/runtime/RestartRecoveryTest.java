@@ -33,29 +33,17 @@ final class RestartRecoveryTest {
     assertThat(store.write(TaskWrite.claim(taskId, added.version(), lease))).isPresent();
   }
 
-  private Scheduler node(String nodeId) {
-    return Scheduler.builder()
-        .store(store)
-        .executors(ExecutorRegistry.of(recording))
-        .clock(clock)
-        .random(() -> 0.0)
-        .runExecutor(Runnable::run)
-        .claimAhead(Duration.ZERO)
-        .nodeId(nodeId)
-        .manualTicks()
-        .build();
-  }
-
   @Test
   void restartUnderTheSameId_recoversItsOwnRunsAtOnce_andLeavesOthersAlone() {
     claimedBy("mine", "node-1");
     claimedBy("theirs", "node-2");
 
-    try (Scheduler restarted = node("node-1")) {
-      restarted.start(); // takes it back at once, due again at once, the attempt not counted
-      assertThat(store.find("mine").orElseThrow().state().status()).isEqualTo(TaskStatus.SCHEDULED);
+    // Starting takes it back at once, due again at once, the attempt not counted.
+    try (ManualScheduler restarted =
+        ManualScheduler.with(clock, store, b -> b.nodeId("node-1"), recording)) {
+      restarted.task("mine").hasStatus(TaskStatus.SCHEDULED);
       assertThat(store.find("mine").orElseThrow().state().attempt()).isZero();
-      restarted.runDue();
+      restarted.runUntilIdle();
     }
 
     assertThat(recording.runsInOrder()).containsExactly("mine");

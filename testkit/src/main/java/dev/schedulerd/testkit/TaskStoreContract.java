@@ -352,6 +352,68 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void query_pagesTheMatchingTasksInIdOrder_acrossFilters() {
+    for (int i = 0; i < 7; i++) {
+      TaskDefinition base = definition(String.format(java.util.Locale.ROOT, "t%02d", i));
+      TaskDefinition task =
+          TaskDefinition.builder(base.id(), i % 3 == 0 ? "shell" : "log")
+              .priority(i % 2 == 0 ? Priority.HIGH : Priority.LOW)
+              .labels(Map.of("team", i < 4 ? "core" : "ops"))
+              .build();
+      store.insert(task, scheduledAt(T0));
+    }
+    claim("t02", 1, lease("n", "r", T0)); // running
+
+    List<String> seen = new ArrayList<>();
+    String cursor = null;
+    do {
+      dev.schedulerd.api.store.TaskPage page =
+          store.query(dev.schedulerd.api.store.TaskQuery.all(3).after(cursor));
+      assertThat(page.tasks()).hasSizeLessThanOrEqualTo(3);
+      page.tasks().forEach(t -> seen.add(t.id()));
+      cursor = page.nextCursor();
+    } while (cursor != null);
+    assertThat(seen).containsExactly("t00", "t01", "t02", "t03", "t04", "t05", "t06");
+
+    var scheduledHighLog =
+        new dev.schedulerd.api.store.TaskQuery(
+            TaskStatus.SCHEDULED, Priority.HIGH, "log", null, null, null, 10);
+    assertThat(store.query(scheduledHighLog).tasks())
+        .extracting(StoredTask::id)
+        .containsExactly("t04"); // t02 runs, t00 and t06 are shell
+    var opsAfterT04 =
+        new dev.schedulerd.api.store.TaskQuery(null, null, null, "team", "ops", "t04", 1);
+    dev.schedulerd.api.store.TaskPage ops = store.query(opsAfterT04);
+    assertThat(ops.tasks()).extracting(StoredTask::id).containsExactly("t05");
+    assertThat(ops.nextCursor()).isEqualTo("t05");
+    assertThat(store.query(opsAfterT04.after("t05")).nextCursor()).isNull();
+    var running =
+        new dev.schedulerd.api.store.TaskQuery(
+            TaskStatus.RUNNING, null, null, null, null, null, 10);
+    assertThat(store.query(running).tasks()).extracting(StoredTask::id).containsExactly("t02");
+  }
+
+  @Test
+  void counts_byStatusAndPriority() {
+    assertThat(store.counts().total()).isZero();
+    store.insert(definition("a"), scheduledAt(T0)); // HIGH
+    store.insert(
+        TaskDefinition.builder("b", "log").priority(Priority.LOW).build(), scheduledAt(T0));
+    store.insert(
+        TaskDefinition.builder("c", "log").priority(Priority.LOW).build(), scheduledAt(T0));
+    claim("c", 1, lease("n", "r", T0));
+
+    dev.schedulerd.api.store.TaskCounts counts = store.counts();
+
+    assertThat(counts.total()).isEqualTo(3);
+    assertThat(counts.byStatus())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(TaskStatus.SCHEDULED, 2L, TaskStatus.RUNNING, 1L));
+    assertThat(counts.byPriority())
+        .containsExactlyInAnyOrderEntriesOf(Map.of(Priority.HIGH, 1L, Priority.LOW, 2L));
+  }
+
+  @Test
   void allRuns_refusesACursorItDidNotGive() {
     assertThatThrownBy(() -> store.allRuns(4, "not-a-cursor"))
         .isInstanceOf(IllegalArgumentException.class);

@@ -68,6 +68,22 @@ public interface TaskStore extends AutoCloseable {
   List<StoredTask> list();
 
   /**
+   * The tasks {@code query} selects, a page in id order. The default filters {@link #list()}, which
+   * is correct but reads every task; stores with an index on id override it.
+   */
+  default TaskPage query(TaskQuery query) {
+    return TaskPage.of(list(), query);
+  }
+
+  /**
+   * How many tasks there are, by status and by priority. The default counts {@link #list()}; stores
+   * that can count where the tasks are override it.
+   */
+  default TaskCounts counts() {
+    return TaskCounts.of(list());
+  }
+
+  /**
    * Applies one conditional write in one atomic step: reads the task, and if {@link
    * TaskWrite#applyTo} gives a next version, stores it with the write's run records.
    *

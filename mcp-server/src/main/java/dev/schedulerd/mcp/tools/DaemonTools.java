@@ -1,16 +1,13 @@
 package dev.schedulerd.mcp.tools;
 
-import dev.schedulerd.api.Priority;
-import dev.schedulerd.api.StoredTask;
-import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.store.NodeInfo;
+import dev.schedulerd.api.store.TaskCounts;
 import dev.schedulerd.runtime.Scheduler;
 import dev.schedulerd.runtime.SchedulerStatus;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -136,19 +133,13 @@ final class DaemonTools {
   }
 
   private Map<String, Object> getStatus() {
-    Map<TaskStatus, Integer> byStatus = new EnumMap<>(TaskStatus.class);
-    Map<Priority, Integer> byPriority = new EnumMap<>(Priority.class);
-    List<StoredTask> tasks = scheduler.list();
-    for (StoredTask task : tasks) {
-      byStatus.merge(task.state().status(), 1, Integer::sum);
-      byPriority.merge(task.definition().priority(), 1, Integer::sum);
-    }
+    TaskCounts counts = scheduler.counts(); // counted by the store, not read task by task
     Map<String, Object> statusView = new LinkedHashMap<>();
-    byStatus.forEach((s, n) -> statusView.put(s.wireName(), n));
+    counts.byStatus().forEach((s, n) -> statusView.put(s.wireName(), n));
     Map<String, Object> priorityView = new LinkedHashMap<>();
-    byPriority.forEach((p, n) -> priorityView.put(p.wireName(), n));
+    counts.byPriority().forEach((p, n) -> priorityView.put(p.wireName(), n));
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("total_tasks", tasks.size());
+    out.put("total_tasks", counts.total());
     out.put("by_status", statusView);
     out.put("by_priority", priorityView);
     out.put("daemon", daemonStatus());

@@ -7,6 +7,8 @@ import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.store.DuplicateTaskException;
+import dev.schedulerd.api.store.TaskPage;
+import dev.schedulerd.api.store.TaskQuery;
 import dev.schedulerd.runtime.Added;
 import dev.schedulerd.runtime.DifferentTaskExistsException;
 import dev.schedulerd.runtime.NoSuchTaskException;
@@ -313,26 +315,12 @@ public final class SchedulerTools {
       labelValue = label.substring(eq + 1);
     }
     int limit = ToolArguments.optionalInt(args, "limit", 50, 1, 500);
-    String cursor = ToolArguments.optional(args, "cursor").orElse("");
+    String cursor = ToolArguments.optional(args, "cursor").orElse(null);
+    TaskPage page =
+        scheduler.tasks(new TaskQuery(status, priority, type, labelKey, labelValue, cursor, limit));
     List<Map<String, Object>> rows = new ArrayList<>();
-    String nextCursor = null;
-    for (StoredTask task : scheduler.list()) {
-      if (task.id().compareTo(cursor) <= 0 && !cursor.isEmpty()) {
-        continue;
-      }
-      if ((status != null && task.state().status() != status)
-          || (priority != null && task.definition().priority() != priority)
-          || (type != null && !task.definition().executorKind().equals(type))
-          || (labelKey != null
-              && !java.util.Objects.equals(labelValue, task.definition().labels().get(labelKey)))) {
-        continue;
-      }
-      if (rows.size() == limit) {
-        nextCursor = (String) rows.get(rows.size() - 1).get("task_id");
-        break;
-      }
-      rows.add(TaskViews.row(task));
-    }
+    page.tasks().forEach(task -> rows.add(TaskViews.row(task)));
+    String nextCursor = page.nextCursor();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("tasks", rows);
     out.put("count", rows.size());

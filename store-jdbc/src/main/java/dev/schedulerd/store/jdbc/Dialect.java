@@ -29,6 +29,9 @@ public interface Dialect {
   List<StoredTask> lockTasks(Session session, Collection<String> ids, TaskQuery query)
       throws SQLException;
 
+  /** SQL for the text of {@code field} at the top of the JSON in {@code column}. */
+  String jsonText(String column, String field);
+
   /** Reads tasks with a query of the store's; handed to {@link #lockTasks}. */
   interface TaskQuery {
     List<StoredTask> run(Session session, String sql, Object... args) throws SQLException;

@@ -1,8 +1,10 @@
 package dev.schedulerd.store.jdbc;
 
 import dev.schedulerd.api.Lease;
+import dev.schedulerd.api.Priority;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.json.TaskJson;
 import dev.schedulerd.api.store.ChangeListeners;
 import dev.schedulerd.api.store.ChangeNotifier;
@@ -12,6 +14,9 @@ import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.NodeRegistry;
 import dev.schedulerd.api.store.RunPage;
 import dev.schedulerd.api.store.StoreException;
+import dev.schedulerd.api.store.TaskCounts;
+import dev.schedulerd.api.store.TaskPage;
+import dev.schedulerd.api.store.TaskQuery;
 import dev.schedulerd.api.store.TaskStore;
 import dev.schedulerd.api.store.TaskWrite;
 import java.sql.PreparedStatement;
@@ -21,6 +26,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -43,6 +49,13 @@ import org.jspecify.annotations.Nullable;
  */
 public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
   private static final String FIND = "SELECT " + TaskRows.COLUMNS + " FROM tasks WHERE id = ?";
+  private static final String PAGE =
+      "SELECT " + TaskRows.COLUMNS + " FROM tasks WHERE id > ? ORDER BY id LIMIT ?";
+  private static final String PAGE_BY_STATUS =
+      "SELECT " + TaskRows.COLUMNS + " FROM tasks WHERE id > ? AND status = ? ORDER BY id LIMIT ?";
+
+  /** Rows read per round trip by {@link #query}. */
+  private static final int QUERY_CHUNK = 500;
 
   /** Removal records kept; a node whose cursor is older misses some, and drops stale entries. */
   static final int TOMBSTONES_KEPT = 10_000;
@@ -52,6 +65,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
   private final ChangeListeners listeners;
   private final int runsKeptPerTask;
   private final String description;
+  private final String countsSql;
   private volatile boolean closed;
 
   /**
@@ -69,6 +83,10 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
     this.listeners = listeners;
     this.runsKeptPerTask = runsKeptPerTask;
     this.description = description;
+    this.countsSql =
+        "SELECT status, "
+            + dialect.jsonText("definition", "priority")
+            + ", count(*) FROM tasks GROUP BY 1, 2";
   }
 
   // ------------------------------------------------------------------ writes
@@ -82,12 +100,21 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
     }
     return write(
         s -> {
+          // One round trip per statement for a batch; a single add (the common case) skips the
+          // batch's own cost.
+          boolean single = stored.size() == 1;
           PreparedStatement untomb = s.prepare("DELETE FROM removed_tasks WHERE id = ?");
           for (StoredTask task : stored) {
             untomb.setString(1, task.id());
-            untomb.addBatch();
+            if (single) {
+              untomb.executeUpdate();
+            } else {
+              untomb.addBatch();
+            }
           }
-          untomb.executeBatch();
+          if (!single) {
+            untomb.executeBatch();
+          }
           long first = s.reserveChangeSeqs(stored.size());
           long seq = first;
           PreparedStatement insert =
@@ -99,9 +126,12 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
             insert.setString(1, task.id());
             insert.setString(2, TaskJson.writeDefinition(task.definition()));
             TaskRows.bindState(insert, 3, task.state(), seq++);
-            insert.addBatch();
+            if (!single) {
+              insert.addBatch();
+            }
           }
-          int[] inserted = insert.executeBatch(); // one round trip under the counter's lock
+          int[] inserted =
+              single ? new int[] {insert.executeUpdate()} : insert.executeBatch(); // under the lock
           for (int i = 0; i < inserted.length; i++) {
             boolean added =
                 inserted[i] == Statement.SUCCESS_NO_INFO // a driver that rewrites batches
@@ -271,6 +301,61 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
   @Override
   public List<StoredTask> list() {
     return read(s -> tasks(s, "SELECT " + TaskRows.COLUMNS + " FROM tasks ORDER BY id"));
+  }
+
+  /**
+   * Reads in id order from the cursor through the primary key, in chunks, the status filtered by
+   * its column; the other filters (in the definition's JSON) are applied to each chunk. Holds one
+   * chunk at a time, however many tasks the store has.
+   */
+  @Override
+  public TaskPage query(TaskQuery query) {
+    TaskStatus status = query.status();
+    int chunk = Math.max(QUERY_CHUNK, query.limit() + 1);
+    List<StoredTask> page = new ArrayList<>();
+    String after = query.afterId() == null ? "" : query.afterId();
+    while (true) {
+      String from = after;
+      List<StoredTask> rows =
+          read(
+              s ->
+                  status == null
+                      ? tasks(s, PAGE, from, chunk)
+                      : tasks(s, PAGE_BY_STATUS, from, status.wireName(), chunk));
+      for (StoredTask task : rows) {
+        if (!query.matches(task)) {
+          continue;
+        }
+        if (page.size() == query.limit()) {
+          return new TaskPage(page, page.get(page.size() - 1).id());
+        }
+        page.add(task);
+      }
+      if (rows.size() < chunk) {
+        return new TaskPage(page, null);
+      }
+      after = rows.get(rows.size() - 1).id();
+    }
+  }
+
+  /** Counted by the database, grouped by the status column and the definition's priority. */
+  @Override
+  public TaskCounts counts() {
+    return read(
+        s -> {
+          Map<TaskStatus, Long> byStatus = new EnumMap<>(TaskStatus.class);
+          Map<Priority, Long> byPriority = new EnumMap<>(Priority.class);
+          long total = 0;
+          try (ResultSet rs = s.prepare(countsSql).executeQuery()) {
+            while (rs.next()) {
+              long n = rs.getLong(3);
+              total += n;
+              byStatus.merge(TaskStatus.parse(rs.getString(1)), n, Long::sum);
+              byPriority.merge(Priority.parse(rs.getString(2)), n, Long::sum);
+            }
+          }
+          return new TaskCounts(total, byStatus, byPriority);
+        });
   }
 
   @Override

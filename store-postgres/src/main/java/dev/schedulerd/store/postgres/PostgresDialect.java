@@ -43,6 +43,11 @@ final class PostgresDialect implements Dialect {
   }
 
   @Override
+  public String jsonText(String column, String field) {
+    return "(" + column + "::json ->> '" + field + "')";
+  }
+
+  @Override
   public List<String> migrationScripts() {
     return List.of("V1__tasks_runs_changes.sql", "V2__nodes.sql");
   }

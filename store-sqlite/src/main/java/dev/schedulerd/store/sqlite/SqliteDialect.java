@@ -45,6 +45,11 @@ final class SqliteDialect implements Dialect {
   }
 
   @Override
+  public String jsonText(String column, String field) {
+    return "json_extract(" + column + ", '$." + field + "')";
+  }
+
+  @Override
   public List<String> migrationScripts() {
     return SCRIPTS;
   }
