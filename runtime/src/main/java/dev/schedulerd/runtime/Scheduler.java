@@ -265,7 +265,6 @@ public final class Scheduler implements AutoCloseable {
     return store.find(taskId);
   }
 
-  /** Every task, by id. */
   /** The tasks {@code query} selects, a page in id order; the store filters where it can. */
   public TaskPage tasks(TaskQuery query) {
     return store.query(query);
@@ -276,6 +275,7 @@ public final class Scheduler implements AutoCloseable {
     return store.counts();
   }
 
+  /** Every task, by id. */
   public List<StoredTask> list() {
     return store.list();
   }

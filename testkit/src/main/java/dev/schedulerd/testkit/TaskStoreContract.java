@@ -394,6 +394,32 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void query_findsSparseMatchesAcrossAStoreOfMoreThanAThousandTasks() {
+    List<StoredTask> many = new ArrayList<>();
+    for (int i = 0; i < 1_100; i++) {
+      String id = String.format(java.util.Locale.ROOT, "m%04d", i);
+      many.add(
+          new StoredTask(
+              TaskDefinition.builder(id, "log")
+                  .labels(Map.of("kind", i % 250 == 7 ? "rare" : "common"))
+                  .build(),
+              scheduledAt(T0)));
+    }
+    store.insertAll(many);
+
+    List<String> seen = new ArrayList<>();
+    var rare = new dev.schedulerd.api.store.TaskQuery(null, null, null, "kind", "rare", null, 2);
+    String cursor = null;
+    do {
+      dev.schedulerd.api.store.TaskPage page = store.query(rare.after(cursor));
+      page.tasks().forEach(t -> seen.add(t.id()));
+      cursor = page.nextCursor();
+    } while (cursor != null);
+
+    assertThat(seen).containsExactly("m0007", "m0257", "m0507", "m0757", "m1007");
+  }
+
+  @Test
   void counts_byStatusAndPriority() {
     assertThat(store.counts().total()).isZero();
     store.insert(definition("a"), scheduledAt(T0)); // HIGH

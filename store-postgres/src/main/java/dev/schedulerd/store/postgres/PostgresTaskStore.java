@@ -176,14 +176,17 @@ public final class PostgresTaskStore extends JdbcTaskStore {
         c.setAutoCommit(true); // LISTEN takes effect at commit: a pool's default may be off
         s.execute("LISTEN " + CHANNEL);
         listening.countDown();
-        PGConnection pg = c.unwrap(PGConnection.class);
-        while (!isClosed()) {
-          PGNotification[] notifications = pg.getNotifications(500);
-          if (notifications != null && notifications.length > 0) {
-            changedElsewhere();
+        try {
+          PGConnection pg = c.unwrap(PGConnection.class);
+          while (!isClosed()) {
+            PGNotification[] notifications = pg.getNotifications(500);
+            if (notifications != null && notifications.length > 0) {
+              changedElsewhere();
+            }
           }
+        } finally {
+          unlistenQuietly(s); // a caller's pooled connection goes back as it came
         }
-        s.execute("UNLISTEN *"); // a caller's pooled connection goes back as it came
       } catch (SQLException e) {
         if (!isClosed()) {
           log.warn(
@@ -204,6 +207,14 @@ public final class PostgresTaskStore extends JdbcTaskStore {
       listener.join(5_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void unlistenQuietly(Statement statement) {
+    try {
+      statement.execute("UNLISTEN *");
+    } catch (SQLException e) {
+      log.debug("UNLISTEN failed; the connection is likely broken and the pool drops it", e);
     }
   }
 

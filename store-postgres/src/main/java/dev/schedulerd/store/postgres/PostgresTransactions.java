@@ -49,10 +49,10 @@ final class PostgresTransactions implements Transactions {
   public <T> T write(Work<T> work) {
     boolean changedTasks = true;
     try (Connection c = pool.getConnection()) {
-      int isolation = c.getTransactionIsolation();
       c.setAutoCommit(false);
-      c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
       try (PgSession session = new PgSession(c, true)) {
+        // For this transaction only: nothing to read before or restore after (no round trips).
+        session.prepare("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute();
         T result = work.run(session);
         c.commit();
         changedTasks = session.reserved; // a heartbeat or a prune changes no task
@@ -61,7 +61,7 @@ final class PostgresTransactions implements Transactions {
         rollbackKeeping(c, e);
         throw e;
       } finally {
-        restore(c, isolation);
+        autocommitAgain(c);
       }
     } catch (SQLException e) {
       throw new StoreException("writing to " + name + " failed: " + e.getMessage(), e);
@@ -81,11 +81,20 @@ final class PostgresTransactions implements Transactions {
     }
   }
 
-  /** Gives the connection back as the pool lent it: autocommit on, its isolation level. */
-  private static void restore(Connection c, int isolation) {
+  /** Ends a read-only transaction and turns autocommit back on; a failure is only logged. */
+  private static void endRead(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      log.debug("Ending a read failed; the connection is likely broken and the pool drops it", e);
+    }
+    autocommitAgain(c);
+  }
+
+  /** Gives the connection back as the pool lent it: autocommit on. */
+  private static void autocommitAgain(Connection c) {
     try {
       c.setAutoCommit(true);
-      c.setTransactionIsolation(isolation);
     } catch (SQLException e) {
       log.debug("Restoring a connection's settings failed; the pool will find it broken", e);
     }
@@ -106,16 +115,12 @@ final class PostgresTransactions implements Transactions {
   @Override
   public <T> T readSnapshot(Work<T> work) {
     try (Connection c = pool.getConnection()) {
-      int isolation = c.getTransactionIsolation();
       c.setAutoCommit(false);
-      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-      c.setReadOnly(true);
       try (PgSession session = new PgSession(c, false)) {
+        session.prepare("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute();
         return work.run(session);
       } finally {
-        c.rollback();
-        c.setReadOnly(false);
-        restore(c, isolation);
+        endRead(c); // a read: nothing to keep; never hides the read's own failure
       }
     } catch (SQLException e) {
       throw new StoreException("reading " + name + " failed: " + e.getMessage(), e);

@@ -34,6 +34,7 @@ final class PreparedStatements implements AutoCloseable {
     PreparedStatement statement = bySql.get(sql);
     if (statement != null) {
       statement.clearParameters();
+      statement.clearBatch(); // a write that failed between addBatch and executeBatch left rows
       return statement;
     }
     if (bySql.size() == MAX) {
