@@ -272,10 +272,10 @@ class PostgresMultiNodeTest {
             TaskDefinition.builder(id, "slow")
                 .priority(priority)
                 .schedule(Schedule.at(due))
-                // Long enough that a pause of the node between a claim and its run's start (GC,
-                // a busy CI core) does not look like an inversion; the two nodes start their
-                // claims together, so a LOW run legitimately starts beside the last MEDIUM one.
-                .config(JsonNodeFactory.instance.objectNode().put("ms", 1_000))
+                // 300 ms on whichever node runs it (PgNode sleeps ms only on the node named in
+                // "node", retry_ms elsewhere: without both, every run took 0 ms and the two nodes'
+                // race to claim the last MEDIUM and the first LOW read as an inversion).
+                .config(JsonNodeFactory.instance.objectNode().put("ms", 300).put("retry_ms", 300))
                 .build(),
             TaskState.initial(due, now));
       }
