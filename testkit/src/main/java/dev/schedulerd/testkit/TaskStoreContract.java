@@ -381,6 +381,15 @@ public abstract class TaskStoreContract {
     assertThat(store.query(scheduledHighLog).tasks())
         .extracting(StoredTask::id)
         .containsExactly("t04"); // t02 runs, t00 and t06 are shell
+    var low =
+        new dev.schedulerd.api.store.TaskQuery(null, Priority.LOW, null, null, null, null, 10);
+    assertThat(store.query(low).tasks())
+        .extracting(StoredTask::id)
+        .containsExactly("t01", "t03", "t05");
+    var shell = new dev.schedulerd.api.store.TaskQuery(null, null, "shell", null, null, null, 10);
+    assertThat(store.query(shell).tasks())
+        .extracting(StoredTask::id)
+        .containsExactly("t00", "t03", "t06");
     var opsAfterT04 =
         new dev.schedulerd.api.store.TaskQuery(null, null, null, "team", "ops", "t04", 1);
     dev.schedulerd.api.store.TaskPage ops = store.query(opsAfterT04);

@@ -1,10 +1,8 @@
 package dev.schedulerd.store.jdbc;
 
 import dev.schedulerd.api.Lease;
-import dev.schedulerd.api.Priority;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.StoredTask;
-import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.json.TaskJson;
 import dev.schedulerd.api.store.ChangeListeners;
 import dev.schedulerd.api.store.ChangeNotifier;
@@ -14,7 +12,6 @@ import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.NodeRegistry;
 import dev.schedulerd.api.store.RunPage;
 import dev.schedulerd.api.store.StoreException;
-import dev.schedulerd.api.store.TaskCounts;
 import dev.schedulerd.api.store.TaskPage;
 import dev.schedulerd.api.store.TaskQuery;
 import dev.schedulerd.api.store.TaskStore;
@@ -26,7 +23,6 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -49,10 +45,6 @@ import org.jspecify.annotations.Nullable;
  */
 public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
   private static final String FIND = "SELECT " + TaskRows.COLUMNS + " FROM tasks WHERE id = ?";
-  private static final String PAGE =
-      "SELECT " + TaskRows.COLUMNS + " FROM tasks WHERE id > ? ORDER BY id LIMIT ?";
-  private static final String PAGE_BY_STATUS =
-      "SELECT " + TaskRows.COLUMNS + " FROM tasks WHERE id > ? AND status = ? ORDER BY id LIMIT ?";
 
   /** Rows read per round trip by {@link #query}. */
   private static final int QUERY_CHUNK = 500;
@@ -304,24 +296,38 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
   }
 
   /**
-   * Reads in id order from the cursor through the primary key, in chunks, the status filtered by
-   * its column; the other filters (in the definition's JSON) are applied to each chunk. Holds one
-   * chunk at a time, however many tasks the store has.
+   * Reads in id order from the cursor through the primary key, in chunks, with the status, the
+   * priority and the executor kind filtered by the database (the last two in the definition's
+   * JSON); the label filter is applied to each chunk. Holds one chunk at a time, however many tasks
+   * the store has.
    */
   @Override
   public TaskPage query(TaskQuery query) {
-    TaskStatus status = query.status();
+    StringBuilder sql =
+        new StringBuilder("SELECT ").append(TaskRows.COLUMNS).append(" FROM tasks WHERE id > ?");
+    List<Object> filters = new ArrayList<>();
+    if (query.status() != null) {
+      sql.append(" AND status = ?");
+      filters.add(query.status().wireName());
+    }
+    if (query.priority() != null) {
+      sql.append(" AND ").append(dialect.jsonText("definition", "priority")).append(" = ?");
+      filters.add(query.priority().wireName());
+    }
+    if (query.executorKind() != null) {
+      sql.append(" AND ").append(dialect.jsonText("definition", "kind")).append(" = ?");
+      filters.add(query.executorKind());
+    }
+    sql.append(" ORDER BY id LIMIT ?"); // one of eight statements: the filters given, not values
     int chunk = Math.max(QUERY_CHUNK, query.limit() + 1);
     List<StoredTask> page = new ArrayList<>();
     String after = query.afterId() == null ? "" : query.afterId();
     while (true) {
-      String from = after;
-      List<StoredTask> rows =
-          read(
-              s ->
-                  status == null
-                      ? tasks(s, PAGE, from, chunk)
-                      : tasks(s, PAGE_BY_STATUS, from, status.wireName(), chunk));
+      List<Object> args = new ArrayList<>();
+      args.add(after);
+      args.addAll(filters);
+      args.add(chunk);
+      List<StoredTask> rows = read(s -> tasks(s, sql.toString(), args.toArray()));
       for (StoredTask task : rows) {
         if (!query.matches(task)) {
           continue;
@@ -336,26 +342,6 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
       }
       after = rows.get(rows.size() - 1).id();
     }
-  }
-
-  /** Counted by the database, grouped by the status column and the definition's priority. */
-  @Override
-  public TaskCounts counts() {
-    return read(
-        s -> {
-          Map<TaskStatus, Long> byStatus = new EnumMap<>(TaskStatus.class);
-          Map<Priority, Long> byPriority = new EnumMap<>(Priority.class);
-          long total = 0;
-          try (ResultSet rs = s.prepare(countsSql).executeQuery()) {
-            while (rs.next()) {
-              long n = rs.getLong(3);
-              total += n;
-              byStatus.merge(TaskStatus.parse(rs.getString(1)), n, Long::sum);
-              byPriority.merge(Priority.parse(rs.getString(2)), n, Long::sum);
-            }
-          }
-          return new TaskCounts(total, byStatus, byPriority);
-        });
   }
 
   @Override
