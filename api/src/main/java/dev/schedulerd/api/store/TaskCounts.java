@@ -16,11 +16,13 @@ import java.util.Map;
 public record TaskCounts(
     long total, Map<TaskStatus, Long> byStatus, Map<Priority, Long> byPriority) {
   public TaskCounts {
-    byStatus = Collections.unmodifiableMap(new EnumMap<>(copy(byStatus, TaskStatus.class)));
-    byPriority = Collections.unmodifiableMap(new EnumMap<>(copy(byPriority, Priority.class)));
+    byStatus = Collections.unmodifiableMap(inEnumOrder(byStatus, TaskStatus.class));
+    byPriority = Collections.unmodifiableMap(inEnumOrder(byPriority, Priority.class));
   }
 
-  private static <E extends Enum<E>> EnumMap<E, Long> copy(Map<E, Long> counts, Class<E> type) {
+  /** A copy in the enum's order, which answers show. */
+  private static <E extends Enum<E>> EnumMap<E, Long> inEnumOrder(
+      Map<E, Long> counts, Class<E> type) {
     EnumMap<E, Long> copy = new EnumMap<>(type);
     copy.putAll(counts);
     return copy;

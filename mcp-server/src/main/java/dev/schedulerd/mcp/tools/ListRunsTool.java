@@ -76,9 +76,8 @@ final class ListRunsTool implements McpTool {
     String nextCursor;
     if (taskId.isPresent()) {
       String id = taskId.get();
-      if (scheduler.get(id).isEmpty()) {
-        throw new NoSuchTaskException(id);
-      }
+      String createdBy =
+          scheduler.get(id).orElseThrow(() -> new NoSuchTaskException(id)).definition().createdBy();
       int skip = 0;
       if (cursor != null) {
         try {
@@ -87,7 +86,6 @@ final class ListRunsTool implements McpTool {
           throw new ToolInputException("cursor", "'" + cursor + "' is not a cursor this tool gave");
         }
       }
-      String createdBy = scheduler.get(id).map(t -> t.definition().createdBy()).orElse("");
       List<RunRecord> records = scheduler.runs(id, skip + limit + 1);
       records.stream().skip(skip).limit(limit).forEach(r -> runs.add(TaskViews.run(r, createdBy)));
       nextCursor = records.size() > skip + limit ? Integer.toString(skip + limit) : null;

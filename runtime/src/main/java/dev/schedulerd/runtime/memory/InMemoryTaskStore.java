@@ -27,8 +27,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@link TaskStore} held in this process's memory: nothing survives the process. Several
@@ -39,7 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class InMemoryTaskStore implements TaskStore {
   static final int RUNS_KEPT_PER_TASK = 1_000;
-  private static final Logger log = LoggerFactory.getLogger(InMemoryTaskStore.class);
 
   private record LeaseKey(Instant expiresAt, String taskId) {}
 

@@ -99,6 +99,7 @@ public final class PostgresTaskStore extends JdbcTaskStore {
     config.setMaximumPoolSize(DEFAULT_POOL_SIZE);
     config.setPoolName("schedulerd-pg");
     config.setInitializationFailTimeout(10_000);
+    config.setTransactionIsolation("TRANSACTION_READ_COMMITTED"); // what writes rely on, set once
     HikariDataSource pool;
     try {
       pool = new HikariDataSource(config);

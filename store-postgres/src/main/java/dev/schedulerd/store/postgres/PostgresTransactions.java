@@ -42,8 +42,8 @@ final class PostgresTransactions implements Transactions {
   }
 
   /**
-   * One READ COMMITTED transaction (the row locks and the counter's lock rely on it, whatever the
-   * pool's default). Tells the listeners after a write that changed tasks, or may have.
+   * One READ COMMITTED transaction (the row locks and the counter's lock rely on it, whatever a
+   * caller's pool defaults to). Tells the listeners after a write that changed tasks, or may have.
    */
   @Override
   public <T> T write(Work<T> work) {
@@ -51,8 +51,11 @@ final class PostgresTransactions implements Transactions {
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
       try (PgSession session = new PgSession(c, true)) {
-        // For this transaction only: nothing to read before or restore after (no round trips).
-        session.prepare("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute();
+        if (owned == null) {
+          // A caller's pool may default to another level; for this transaction only, so there
+          // is nothing to read before or restore after. The store's own pool is set once.
+          session.prepare("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute();
+        }
         T result = work.run(session);
         c.commit();
         changedTasks = session.reserved; // a heartbeat or a prune changes no task
