@@ -59,12 +59,13 @@ public record TaskDefinition(
     Objects.requireNonNull(resources, "resources");
     resources = List.copyOf(resources);
     if (resources.size() > 16 || new java.util.HashSet<>(resources).size() != resources.size()) {
-      throw new IllegalArgumentException(
-          "resources must name at most 16 distinct groups, got " + resources);
+      throw new InvalidTaskException(
+          "resources", "name at most 16 distinct groups, got " + resources);
     }
     for (String resource : resources) {
       if (!isValidKind(resource)) {
-        throw new IllegalArgumentException(
+        throw new InvalidTaskException(
+            "resources",
             "resource '"
                 + resource
                 + "' is invalid: use lowercase letters, digits, '_' or '-', starting with a"
@@ -72,10 +73,11 @@ public record TaskDefinition(
       }
     }
     if (dependencies.taskIds().contains(id)) {
-      throw new IllegalArgumentException("task '" + id + "' cannot depend on itself");
+      throw new InvalidTaskException("depends_on", "task '" + id + "' cannot depend on itself");
     }
     if (firePolicy.overlap() == FirePolicy.Overlap.ALLOW && id.length() > MAX_ID_WITH_ALLOW) {
-      throw new IllegalArgumentException(
+      throw new InvalidTaskException(
+          "overlap",
           "task id '"
               + id
               + "' is too long for overlap=allow: each run becomes a task 'ID:FIRE_TIME', so the"
@@ -84,27 +86,30 @@ public record TaskDefinition(
               + " characters");
     }
     if (!dependencies.isEmpty() && schedule.recurring()) {
-      throw new IllegalArgumentException(
+      throw new InvalidTaskException(
+          "depends_on",
           "task '"
               + id
               + "' has a recurring schedule and dependencies: only one-shot tasks (immediate or"
               + " run_at) can depend on others");
     }
     if (!isValidId(id)) {
-      throw new IllegalArgumentException(
+      throw new InvalidTaskException(
+          "task_id",
           "task id '"
               + id
               + "' is invalid: use 1-128 letters, digits, '.', '_', '-' or ':', starting with a"
               + " letter or digit");
     }
     if (!isValidKind(executorKind)) {
-      throw new IllegalArgumentException(
+      throw new InvalidTaskException(
+          "task_type",
           "executor kind '"
               + executorKind
               + "' is invalid: use lowercase letters, digits, '_' or '-', starting with a letter");
     }
     if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-      throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+      throw new InvalidTaskException("timeout", "timeout must be positive, got " + timeout);
     }
     // Most tasks have no config: they share one empty node (never handed out, the accessor copies)
     // instead of carrying an ObjectNode and its map each, about 90 bytes per task.

@@ -8,7 +8,7 @@ import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.TaskStore;
 import dev.schedulerd.runtime.ExecutorRegistry;
 import dev.schedulerd.runtime.Scheduler;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import dev.schedulerd.store.sqlite.SqliteOptions;
 import dev.schedulerd.store.sqlite.SqliteTaskStore;
 import java.nio.file.Files;

@@ -6,7 +6,7 @@ import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.runtime.Scheduler;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import dev.schedulerd.store.sqlite.SqliteOptions;
 import dev.schedulerd.store.sqlite.SqliteTaskStore;
 import java.time.Duration;

@@ -8,6 +8,7 @@ import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.ExecutorSettings;
 import dev.schedulerd.api.executor.TaskExecutor;
+import dev.schedulerd.api.json.TaskJson;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -179,7 +180,7 @@ public final class HttpExecutor implements TaskExecutor {
     JsonNode headers = config.get("headers");
     if (headers != null) {
       if (!headers.isObject()) {
-        problems.add("headers: expected an object of strings, got " + headers);
+        problems.add("headers: expected an object of strings, got " + TaskJson.kindOf(headers));
       } else {
         headers
             .fields()

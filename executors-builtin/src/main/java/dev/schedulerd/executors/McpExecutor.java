@@ -10,6 +10,7 @@ import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.ExecutorSettings;
 import dev.schedulerd.api.executor.TaskExecutor;
+import dev.schedulerd.api.json.TaskJson;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.ServerParameters;
@@ -148,7 +149,7 @@ public final class McpExecutor implements TaskExecutor {
     }
     JsonNode arguments = config.get("arguments");
     if (arguments != null && !arguments.isObject()) {
-      problems.add("arguments: expected an object, got " + arguments);
+      problems.add("arguments: expected an object, got " + TaskJson.kindOf(arguments));
     }
     return problems;
   }

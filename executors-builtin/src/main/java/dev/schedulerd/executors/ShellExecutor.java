@@ -8,6 +8,7 @@ import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.ExecutorSettings;
 import dev.schedulerd.api.executor.TaskExecutor;
+import dev.schedulerd.api.json.TaskJson;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -168,14 +169,14 @@ public class ShellExecutor implements TaskExecutor {
     current.planCommand(config.get("command"), problems);
     JsonNode dir = config.get("working_dir");
     if (dir != null && !dir.isTextual()) {
-      problems.add("working_dir: expected a string, got " + dir);
+      problems.add("working_dir: expected a string, got " + TaskJson.kindOf(dir));
     } else if (dir != null) {
       current.checkWorkingDir(dir.asText()).ifPresent(problems::add);
     }
     JsonNode env = config.get("env");
     if (env != null) {
       if (!env.isObject()) {
-        problems.add("env: expected an object of strings, got " + env);
+        problems.add("env: expected an object of strings, got " + TaskJson.kindOf(env));
       } else {
         env.fields()
             .forEachRemaining(
@@ -190,7 +191,11 @@ public class ShellExecutor implements TaskExecutor {
                             + current.envPolicy().refusal(e.getKey()));
                   }
                   if (!e.getValue().isTextual()) {
-                    problems.add("env." + e.getKey() + ": expected a string, got " + e.getValue());
+                    problems.add(
+                        "env."
+                            + e.getKey()
+                            + ": expected a string, got "
+                            + TaskJson.kindOf(e.getValue()));
                   }
                 });
       }

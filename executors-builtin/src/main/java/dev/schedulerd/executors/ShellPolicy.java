@@ -3,6 +3,7 @@ package dev.schedulerd.executors;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.schedulerd.api.executor.EnvPolicy;
 import dev.schedulerd.api.executor.ExecutorSettings;
+import dev.schedulerd.api.json.TaskJson;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
@@ -240,13 +241,14 @@ final class ShellPolicy {
       return planArgv(words.get(), problems);
     }
     if (!command.isArray() || command.isEmpty()) {
-      problems.add("command: expected a non-empty list of strings, got " + command);
+      problems.add(
+          "command: expected a non-empty list of strings, got " + TaskJson.kindOf(command));
       return null;
     }
     List<String> argv = new ArrayList<>();
     for (JsonNode arg : command) {
       if (!arg.isTextual()) {
-        problems.add("command: every element must be a string, got " + arg);
+        problems.add("command: every element must be a string, got " + TaskJson.kindOf(arg));
         return null;
       }
       argv.add(arg.asText());

@@ -327,6 +327,19 @@ final class HttpExecutorTest extends TaskExecutorContract {
   }
 
   @Test
+  void aMalformedHeaders_isRefusedWithoutQuotingIt() {
+    String secret = "Bearer sk-live-0123456789abcdef";
+    assertThat(
+            http("*")
+                .validate(
+                    json("{\"url\": \"http://127.0.0.1/\", \"headers\": \"" + secret + "\"}")))
+        .singleElement()
+        .asString()
+        .isEqualTo("headers: expected an object of strings, got a string")
+        .doesNotContain("sk-live");
+  }
+
+  @Test
   void references_inTheSchemeHostOrPort_areRefusedWhenAdded() {
     HttpExecutor http = http("*");
     for (String url :

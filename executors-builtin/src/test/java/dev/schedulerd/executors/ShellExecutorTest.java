@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.executor.EnvPolicy;
 import dev.schedulerd.api.executor.ExecutionResult;
@@ -12,9 +13,8 @@ import dev.schedulerd.api.executor.ExecutorSettings;
 import dev.schedulerd.api.executor.RunSecrets;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.runtime.ExecutorRegistry;
-import dev.schedulerd.runtime.InvalidTaskException;
 import dev.schedulerd.runtime.Scheduler;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import dev.schedulerd.testkit.TaskExecutorContract;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,6 +79,16 @@ final class ShellExecutorTest extends TaskExecutorContract {
 
   private ExecutionResult run(String config) throws Exception {
     return executor().execute(context(json(config), Duration.ofSeconds(30), new AtomicBoolean()));
+  }
+
+  @Test
+  void malformedEnv_isRefusedWithoutQuotingIt() {
+    assertThat(
+            executor()
+                .validate(
+                    json("{\"command\": [\"/bin/true\"], \"env\": [\"TOKEN=s3cr3t-value\"]}")))
+        .anyMatch(p -> p.startsWith("env: expected an object of strings, got an array"))
+        .noneMatch(p -> p.contains("s3cr3t"));
   }
 
   @Test

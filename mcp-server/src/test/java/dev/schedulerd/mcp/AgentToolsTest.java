@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.runtime.Scheduler;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import java.io.IOException;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -331,6 +331,44 @@ final class AgentToolsTest {
   }
 
   @Test
+  void errors_nameTheFieldAsTheClientSpelledIt() throws IOException {
+    String log = "\"task_type\":\"log\",\"config\":{\"message\":\"m\"}";
+    assertThat(
+            error(
+                "scheduler_add_task",
+                "{\"task_id\":\"c\"," + log + ",\"cron_expression\":\"61 * * * *\"}"))
+        .startsWith("cron_expression: ");
+    assertThat(
+            error(
+                "scheduler_add_task",
+                "{\"task_id\":\"c\"," + log + ",\"cron_expression\":\"0 0 30 2 *\"}"))
+        .as("a cron that never fires")
+        .startsWith("cron_expression: ");
+    assertThat(
+            error(
+                "scheduler_add_task",
+                "{\"task_id\":\"r\"," + log + ",\"resources\":[\"gpu\",\"gpu\"]}"))
+        .startsWith("resources: ");
+    assertThat(
+            error("scheduler_add_task", "{\"task_id\":\"d\"," + log + ",\"depends_on\":[\"d\"]}"))
+        .startsWith("depends_on: ");
+    assertThat(
+            error(
+                "scheduler_add_workflow",
+                "{\"tasks\":[{\"task_id\":\"w\"," + log + ",\"timeout_seconds\":5}]}"))
+        .as("an unknown field of a workflow item is refused, not ignored")
+        .contains("timeout_seconds");
+
+    ok("scheduler_add_task", NIGHTLY);
+    ok("scheduler_update_task", "{\"task_id\":\"nightly\",\"on_failure\":\"continue\"}");
+    assertThat(
+            error(
+                "scheduler_update_task",
+                "{\"task_id\":\"nightly\",\"cron_expression\":\"0 0 31 2 *\"}"))
+        .startsWith("cron_expression: ");
+  }
+
+  @Test
   void listRuns_ofAllTasks_pagesNewestFirst() throws IOException {
     for (int i = 0; i < 5; i++) {
       ok(
@@ -339,7 +377,7 @@ final class AgentToolsTest {
     }
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> scheduler.allRuns(10, null).runs().size() == 5);
+        .until(() -> scheduler.runPage(null, 10, null).runs().size() == 5);
 
     JsonNode first = ok("scheduler_list_runs", "{\"limit\":3}");
     assertThat(first.path("runs")).hasSize(3);
@@ -349,6 +387,42 @@ final class AgentToolsTest {
             "{\"limit\":3,\"cursor\":\"" + first.path("next_cursor").asText() + "\"}");
     assertThat(second.path("runs")).hasSize(2);
     assertThat(second.has("next_cursor")).isFalse();
+    assertThat(error("scheduler_list_runs", "{\"cursor\":\"3\u00e9\"}")).contains("cursor");
+  }
+
+  @Test
+  void listRuns_ofOneTask_pagesWithTheSameCursorKind() throws IOException {
+    ok("scheduler_add_task", NIGHTLY);
+    for (int i = 1; i <= 3; i++) {
+      ok("scheduler_run_task_now", "{\"task_id\":\"nightly\"}");
+      int runs = i;
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  store.runs("nightly", 5).size() == runs
+                      && store.find("nightly").orElseThrow().state().status()
+                          == TaskStatus.SCHEDULED);
+    }
+    ok(
+        "scheduler_add_task",
+        "{\"task_id\":\"other\",\"task_type\":\"log\",\"config\":{\"message\":\"m\"}}");
+    await().atMost(Duration.ofSeconds(10)).until(() -> !store.runs("other", 1).isEmpty());
+
+    JsonNode first = ok("scheduler_list_runs", "{\"task_id\":\"nightly\",\"limit\":2}");
+    assertThat(first.path("runs")).hasSize(2);
+    JsonNode second =
+        ok(
+            "scheduler_list_runs",
+            "{\"task_id\":\"nightly\",\"limit\":2,\"cursor\":\""
+                + first.path("next_cursor").asText()
+                + "\"}");
+    assertThat(second.path("runs")).hasSize(1);
+    assertThat(second.has("next_cursor")).isFalse();
+    java.util.List<String> ids = new java.util.ArrayList<>();
+    first.path("runs").forEach(r -> ids.add(r.path("task_id").asText()));
+    second.path("runs").forEach(r -> ids.add(r.path("task_id").asText()));
+    assertThat(ids).containsOnly("nightly").hasSize(3);
   }
 
   @Test

@@ -8,7 +8,7 @@ import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.runtime.ExecutorRegistry;
 import dev.schedulerd.runtime.Scheduler;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;

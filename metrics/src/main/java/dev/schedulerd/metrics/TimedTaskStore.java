@@ -105,8 +105,8 @@ public final class TimedTaskStore implements TaskStore {
   }
 
   @Override
-  public RunPage allRuns(int limit, @Nullable String cursor) {
-    return timed("all_runs", () -> delegate.allRuns(limit, cursor));
+  public RunPage runPage(@Nullable String taskId, int limit, @Nullable String cursor) {
+    return timed("run_page", () -> delegate.runPage(taskId, limit, cursor));
   }
 
   @Override

@@ -13,9 +13,9 @@ import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.TaskExecutor;
-import dev.schedulerd.runtime.ExecutorRegistry;
+import dev.schedulerd.runtime.ManualScheduler;
 import dev.schedulerd.runtime.Scheduler;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import dev.schedulerd.testkit.ManualClock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -68,14 +68,8 @@ final class SchedulerMetricsTest {
   @BeforeEach
   void start() {
     scheduler =
-        Scheduler.builder()
-            .store(new TimedTaskStore(new InMemoryTaskStore(), registry))
-            .executors(ExecutorRegistry.of(new Work()))
-            .clock(clock)
-            .random(() -> 0.0)
-            .runExecutor(Runnable::run)
-            .claimAhead(Duration.ZERO)
-            .manualTicks()
+        ManualScheduler.builder(
+                clock, new TimedTaskStore(new InMemoryTaskStore(), registry), new Work())
             .build();
     metrics = new SchedulerMetrics(scheduler);
     metrics.bindTo(registry);

@@ -23,8 +23,8 @@ final class Capacity {
    */
   void checkRoomFor(int added) {
     if (!roomFor(added)) {
-      throw new InvalidTaskException(
-          "tasks",
+      // Not a fault of the task: the daemon is full, so no field is named.
+      throw new IllegalStateException(
           "this daemon holds "
               + unfinished()
               + " unfinished tasks and takes at most "

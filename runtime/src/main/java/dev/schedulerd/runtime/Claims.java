@@ -74,11 +74,14 @@ final class Claims {
     this.firePlanner = firePlanner;
   }
 
-  /** Batches of entries for the claimer thread; {@link #STOP_CLAIMING} ends it. */
-  private final LinkedBlockingQueue<List<DispatchQueue.Entry>> claimRequests =
-      new LinkedBlockingQueue<>();
+  /** What the claimer thread is asked: claim a batch, or stop after the batches before. */
+  private sealed interface ClaimRequest {
+    record Claim(List<DispatchQueue.Entry> entries) implements ClaimRequest {}
 
-  private static final List<DispatchQueue.Entry> STOP_CLAIMING = new ArrayList<>();
+    record Stop() implements ClaimRequest {}
+  }
+
+  private final LinkedBlockingQueue<ClaimRequest> claimRequests = new LinkedBlockingQueue<>();
 
   /** Runs claimed ahead of their due instant, earliest first; the ticker starts them when due. */
   private final ReentrantLock claimedLock = new ReentrantLock();
@@ -97,14 +100,13 @@ final class Claims {
       List<DispatchQueue.Entry> batch = new ArrayList<>();
       boolean stop = false;
       try {
-        List<List<DispatchQueue.Entry>> requests = new ArrayList<>();
+        List<ClaimRequest> requests = new ArrayList<>();
         requests.add(claimRequests.take());
         claimRequests.drainTo(requests);
-        for (List<DispatchQueue.Entry> request : requests) {
-          if (request == STOP_CLAIMING) {
-            stop = true;
-          } else {
-            batch.addAll(request);
+        for (ClaimRequest request : requests) {
+          switch (request) {
+            case ClaimRequest.Claim claim -> batch.addAll(claim.entries());
+            case ClaimRequest.Stop stopRequest -> stop = true;
           }
         }
       } catch (InterruptedException e) {
@@ -287,7 +289,7 @@ final class Claims {
 
   /** Hands a batch to the claimer thread. */
   void request(List<DispatchQueue.Entry> entries) {
-    claimRequests.add(entries);
+    claimRequests.add(new ClaimRequest.Claim(entries));
   }
 
   /** Forgets batches left from before a start (the queue is cleared too). */
@@ -297,7 +299,7 @@ final class Claims {
 
   /** Ends the claimer thread once it has claimed what it was handed. */
   void stopClaimer() {
-    claimRequests.add(STOP_CLAIMING);
+    claimRequests.add(new ClaimRequest.Stop());
   }
 
   /** The due instant of the earliest run claimed ahead, if any. */

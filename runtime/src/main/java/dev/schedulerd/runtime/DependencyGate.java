@@ -1,5 +1,6 @@
 package dev.schedulerd.runtime;
 
+import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.RunOutcome;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.StoredTask;
@@ -78,13 +79,19 @@ final class DependencyGate {
     return "'" + id + "' " + how;
   }
 
+  /** Where the cycle search stands with a task: on the path being followed, or cleared. */
+  private enum Visit {
+    ON_PATH,
+    DONE
+  }
+
   /**
    * A dependency cycle among {@code graph} (task id to the ids it depends on), as the path that
    * closes it ("a → b → a"), or empty. Ids that are not keys are tasks outside the graph, which
    * cannot depend back on it.
    */
   static Optional<String> cycle(Map<String, List<String>> graph) {
-    Map<String, Integer> state = new HashMap<>(); // 1 = on the current path, 2 = done
+    Map<String, Visit> state = new HashMap<>();
     for (String start : graph.keySet()) {
       List<String> path = new ArrayList<>();
       Optional<String> found = visit(start, graph, state, path);
@@ -96,17 +103,17 @@ final class DependencyGate {
   }
 
   private static Optional<String> visit(
-      String id, Map<String, List<String>> graph, Map<String, Integer> state, List<String> path) {
-    Integer seen = state.get(id);
-    if (seen != null && seen == 2) {
+      String id, Map<String, List<String>> graph, Map<String, Visit> state, List<String> path) {
+    Visit seen = state.get(id);
+    if (seen == Visit.DONE) {
       return Optional.empty();
     }
-    if (seen != null && seen == 1) {
+    if (seen == Visit.ON_PATH) {
       List<String> loop = new ArrayList<>(path.subList(path.indexOf(id), path.size()));
       loop.add(id);
       return Optional.of(String.join(" → ", loop));
     }
-    state.put(id, 1);
+    state.put(id, Visit.ON_PATH);
     path.add(id);
     for (String next : graph.getOrDefault(id, List.of())) {
       if (graph.containsKey(next)) {
@@ -117,7 +124,7 @@ final class DependencyGate {
       }
     }
     path.remove(path.size() - 1);
-    state.put(id, 2);
+    state.put(id, Visit.DONE);
     return Optional.empty();
   }
 

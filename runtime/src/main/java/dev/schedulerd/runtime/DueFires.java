@@ -1,5 +1,6 @@
 package dev.schedulerd.runtime;
 
+import dev.schedulerd.api.FireTimes;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;

@@ -2,6 +2,7 @@ package dev.schedulerd.runtime;
 
 import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.FirePolicy.MissedFires;
+import dev.schedulerd.api.FireTimes;
 import dev.schedulerd.api.RunOutcome;
 import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.TaskDefinition;

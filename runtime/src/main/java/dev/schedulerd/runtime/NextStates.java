@@ -1,6 +1,7 @@
 package dev.schedulerd.runtime;
 
 import dev.schedulerd.api.FirePolicy;
+import dev.schedulerd.api.FireTimes;
 import dev.schedulerd.api.RetryPolicy;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.StoredTask;

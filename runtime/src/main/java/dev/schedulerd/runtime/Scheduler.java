@@ -1,5 +1,7 @@
 package dev.schedulerd.runtime;
 
+import dev.schedulerd.api.FireTimes;
+import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.RunOutcome;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.Schedule;
@@ -156,6 +158,8 @@ public final class Scheduler implements AutoCloseable {
    * @throws InvalidTaskException when the executor is unknown, the config is refused, or the
    *     schedule is invalid or never fires; nothing is stored then
    * @throws DuplicateTaskException when the id is taken
+   * @throws IllegalStateException when this node already holds {@link
+   *     SchedulerBuilder#maxQueuedTasks} unfinished tasks
    */
   public StoredTask add(TaskDefinition definition) {
     return changes.add(definition);
@@ -194,6 +198,8 @@ public final class Scheduler implements AutoCloseable {
    * @return the tasks as stored, in the order given
    * @throws InvalidTaskException naming the task and field at fault; nothing is added
    * @throws DuplicateTaskException when an id is taken or given twice; nothing is added
+   * @throws IllegalStateException when they would not fit within {@link
+   *     SchedulerBuilder#maxQueuedTasks}; nothing is added
    */
   public List<StoredTask> addAll(List<TaskDefinition> definitions) {
     return changes.addAll(definitions);
@@ -245,9 +251,18 @@ public final class Scheduler implements AutoCloseable {
     return changes.runNow(taskId);
   }
 
-  /** Run records of every task, newest first, a page at a time. */
-  public RunPage allRuns(int limit, @Nullable String cursor) {
-    return store.allRuns(limit, cursor);
+  /**
+   * Run records of one task ({@code taskId}) or of every task (null), newest first, a page at a
+   * time.
+   *
+   * @throws NoSuchTaskException when {@code taskId} names no task
+   * @throws IllegalArgumentException when {@code cursor} is not one a page gave
+   */
+  public RunPage runPage(@Nullable String taskId, int limit, @Nullable String cursor) {
+    if (taskId != null && store.find(taskId).isEmpty()) {
+      throw new NoSuchTaskException(taskId);
+    }
+    return store.runPage(taskId, limit, cursor);
   }
 
   /** Adds a listener after the scheduler was built (e.g. the MCP server's notifications). */

@@ -3,7 +3,7 @@ package dev.schedulerd.runtime;
 import dev.schedulerd.api.executor.SecretMask;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.TaskStore;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.time.ZoneId;

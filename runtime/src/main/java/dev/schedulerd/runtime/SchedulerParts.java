@@ -1,5 +1,6 @@
 package dev.schedulerd.runtime;
 
+import dev.schedulerd.api.FireTimes;
 import dev.schedulerd.api.executor.SecretMask;
 import dev.schedulerd.api.store.TaskStore;
 import java.time.Instant;

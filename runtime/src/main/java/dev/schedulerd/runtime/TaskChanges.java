@@ -1,5 +1,7 @@
 package dev.schedulerd.runtime;
 
+import dev.schedulerd.api.FireTimes;
+import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.StoredTask;
@@ -179,7 +181,11 @@ final class TaskChanges {
                   ? validated
                   : validated.withCreatedBy(current.definition().createdBy());
           TaskState state = current.state();
-          if (!normalized.dependencies().equals(current.definition().dependencies())) {
+          // on_failure alone may change at any time; the tasks depended on only while waiting.
+          if (!normalized
+              .dependencies()
+              .taskIds()
+              .equals(current.definition().dependencies().taskIds())) {
             if (state.status() != TaskStatus.WAITING) {
               throw new InvalidTaskException(
                   "depends_on",

@@ -1,5 +1,6 @@
 package dev.schedulerd.runtime;
 
+import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.TaskDefinition;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package dev.schedulerd.runtime;
 
+import dev.schedulerd.api.FireTimes;
+import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.executor.EnvReferences;
@@ -39,13 +41,20 @@ final class TaskValidator {
   }
 
   /**
+   * The most stored tasks read while looking for a cycle: a task's dependencies are at most 100 and
+   * chains of one-shot tasks are short, so a search this wide means a pathological store, not a
+   * cycle to find; the store's own consistency (dependencies exist) bounds the rest.
+   */
+  private static final int MAX_TASKS_READ_FOR_CYCLE = 10_000;
+
+  /**
    * The stored tasks reachable through {@code definition}'s dependencies do not lead back to it.
    */
   void checkNoCycle(TaskDefinition definition) {
     Map<String, List<String>> graph = new LinkedHashMap<>();
     graph.put(definition.id(), definition.dependencies().taskIds());
     ArrayDeque<String> toRead = new ArrayDeque<>(definition.dependencies().taskIds());
-    while (!toRead.isEmpty() && graph.size() < 10_000) {
+    while (!toRead.isEmpty() && graph.size() < MAX_TASKS_READ_FOR_CYCLE) {
       String id = toRead.poll();
       if (graph.containsKey(id)) {
         continue;

@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.Priority;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskStatus;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import dev.schedulerd.testkit.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;

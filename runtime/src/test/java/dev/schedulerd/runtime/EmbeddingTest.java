@@ -13,7 +13,7 @@ import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.DuplicateTaskException;
 import dev.schedulerd.api.store.StoreException;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import dev.schedulerd.testkit.ManualClock;
 import java.time.Duration;
 import java.time.ZoneId;

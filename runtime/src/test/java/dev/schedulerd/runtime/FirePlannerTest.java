@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.FirePolicy.MissedFires;
+import dev.schedulerd.api.FireTimes;
 import dev.schedulerd.api.RunOutcome;
 import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.TaskDefinition;

@@ -8,7 +8,7 @@ import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.store.TaskStore;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import dev.schedulerd.testkit.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,18 +63,26 @@ public final class ManualScheduler implements AutoCloseable {
       TaskStore store,
       UnaryOperator<SchedulerBuilder> customize,
       TaskExecutor... executors) {
-    SchedulerBuilder builder =
-        Scheduler.builder()
-            .store(store)
-            .executors(ExecutorRegistry.of(executors))
-            .clock(clock)
-            .random(() -> 0.0)
-            .runExecutor(Runnable::run)
-            .claimAhead(Duration.ZERO)
-            .manualTicks();
-    Scheduler scheduler = customize.apply(builder).build();
+    Scheduler scheduler = customize.apply(builder(clock, store, executors)).build();
     scheduler.start();
     return new ManualScheduler(clock, store, scheduler);
+  }
+
+  /**
+   * The setup every manual-clock test starts from, not yet built: {@code store}, {@code executors},
+   * {@code clock}, no jitter, runs on the caller's thread, no claim-ahead, no ticker thread. For
+   * tests that need the scheduler before {@link Scheduler#start()} or beside others.
+   */
+  public static SchedulerBuilder builder(
+      ManualClock clock, TaskStore store, TaskExecutor... executors) {
+    return Scheduler.builder()
+        .store(store)
+        .executors(ExecutorRegistry.of(executors))
+        .clock(clock)
+        .random(() -> 0.0)
+        .runExecutor(Runnable::run)
+        .claimAhead(Duration.ZERO)
+        .manualTicks();
   }
 
   public Scheduler scheduler() {

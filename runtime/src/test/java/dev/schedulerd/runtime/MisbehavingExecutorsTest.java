@@ -12,7 +12,7 @@ import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.TaskExecutor;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;

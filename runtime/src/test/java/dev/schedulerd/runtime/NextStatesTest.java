@@ -3,6 +3,7 @@ package dev.schedulerd.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.schedulerd.api.FirePolicy;
+import dev.schedulerd.api.FireTimes;
 import dev.schedulerd.api.Lease;
 import dev.schedulerd.api.RetryPolicy;
 import dev.schedulerd.api.RunOutcome;

@@ -10,7 +10,7 @@ import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.store.TaskWrite;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import dev.schedulerd.testkit.ManualClock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

@@ -12,7 +12,7 @@ import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskWrite;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import dev.schedulerd.testkit.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,14 +34,8 @@ final class RunRecordingTest {
   private final List<Duration> waits = new ArrayList<>();
   private final List<Runnable> duringWaits = new ArrayList<>();
   private final Scheduler scheduler =
-      Scheduler.builder()
-          .store(store)
-          .executors(ExecutorRegistry.of(recording))
-          .clock(clock)
+      ManualScheduler.builder(clock, store, recording)
           .nodeId("node-test")
-          .random(() -> 0.0)
-          .runExecutor(Runnable::run)
-          .manualTicks()
           .leaseDuration(Duration.ofSeconds(10))
           .sleeper(
               wait -> {

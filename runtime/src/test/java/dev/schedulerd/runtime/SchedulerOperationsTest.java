@@ -3,6 +3,7 @@ package dev.schedulerd.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.Priority;
 import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.StoredTask;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.Lease;
 import dev.schedulerd.api.Priority;
 import dev.schedulerd.api.RetryPolicy;
@@ -16,7 +17,7 @@ import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.store.DuplicateTaskException;
 import dev.schedulerd.api.store.TaskWrite;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import dev.schedulerd.testkit.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,15 +40,7 @@ final class SchedulerTest {
   }
 
   private Scheduler build(Customizer customizer) {
-    SchedulerBuilder builder =
-        Scheduler.builder()
-            .store(store)
-            .executors(ExecutorRegistry.of(recording))
-            .clock(clock)
-            .nodeId("node-test")
-            .random(() -> 0.0)
-            .runExecutor(Runnable::run)
-            .manualTicks();
+    SchedulerBuilder builder = ManualScheduler.builder(clock, store, recording).nodeId("node-test");
     customizer.customize(builder);
     return builder.build();
   }

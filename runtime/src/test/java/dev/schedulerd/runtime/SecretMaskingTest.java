@@ -6,13 +6,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.RetryPolicy;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.TaskExecutor;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.TaskDefinition;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -87,7 +88,7 @@ final class TaskLimitsTest {
     capped.add(task("a").schedule(dev.schedulerd.api.Schedule.at(later)).build());
     capped.add(task("b").schedule(dev.schedulerd.api.Schedule.at(later)).build());
     assertThatThrownBy(() -> capped.add(task("c").build()))
-        .isInstanceOf(InvalidTaskException.class)
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("holds 2 unfinished tasks and takes at most 2")
         .hasMessageContaining("max-tasks");
     assertThatThrownBy(() -> capped.addWorkflow(List.of(task("w").build())))

@@ -7,7 +7,7 @@ import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskStatus;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;

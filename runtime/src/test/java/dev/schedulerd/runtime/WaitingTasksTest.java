@@ -7,7 +7,7 @@ import dev.schedulerd.api.Dependencies;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.store.StoreException;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import dev.schedulerd.testkit.ManualClock;
 import java.time.Duration;
 import java.util.List;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.schedulerd.api.Dependencies;
+import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.RetryPolicy;
 import dev.schedulerd.api.RunOutcome;
 import dev.schedulerd.api.RunRecord;

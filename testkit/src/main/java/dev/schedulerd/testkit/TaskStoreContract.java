@@ -321,7 +321,7 @@ public abstract class TaskStoreContract {
   }
 
   @Test
-  void allRuns_pagesThroughEveryTasksRunsNewestFirst() {
+  void runPage_pagesThroughEveryTasksRuns_orOneTasks_newestFirst() {
     for (String id : List.of("a", "b")) {
       store.insert(definition(id), scheduledAt(T0));
     }
@@ -341,14 +341,24 @@ public abstract class TaskStoreContract {
     List<String> seen = new ArrayList<>();
     String cursor = null;
     do {
-      dev.schedulerd.api.store.RunPage page = store.allRuns(4, cursor);
+      dev.schedulerd.api.store.RunPage page = store.runPage(null, 4, cursor);
       assertThat(page.runs()).hasSizeLessThanOrEqualTo(4);
       page.runs().forEach(r -> seen.add(r.runId()));
       cursor = page.nextCursor();
     } while (cursor != null);
-
     assertThat(seen)
         .containsExactly("b-run-2", "a-run-2", "b-run-1", "a-run-1", "b-run-0", "a-run-0");
+
+    List<String> seenOfA = new ArrayList<>();
+    cursor = null;
+    do {
+      dev.schedulerd.api.store.RunPage page = store.runPage("a", 2, cursor);
+      assertThat(page.runs()).hasSizeLessThanOrEqualTo(2);
+      page.runs().forEach(r -> seenOfA.add(r.runId()));
+      cursor = page.nextCursor();
+    } while (cursor != null);
+    assertThat(seenOfA).containsExactly("a-run-2", "a-run-1", "a-run-0");
+    assertThat(store.runPage("nobody", 2, null).runs()).isEmpty();
   }
 
   @Test
@@ -449,8 +459,8 @@ public abstract class TaskStoreContract {
   }
 
   @Test
-  void allRuns_refusesACursorItDidNotGive() {
-    assertThatThrownBy(() -> store.allRuns(4, "not-a-cursor"))
+  void runPage_refusesACursorItDidNotGive() {
+    assertThatThrownBy(() -> store.runPage(null, 4, "not-a-cursor"))
         .isInstanceOf(IllegalArgumentException.class);
   }
 

@@ -38,6 +38,24 @@ public final class TaskJson {
    *
    * @throws IllegalArgumentException when it is not written as an object
    */
+  /**
+   * What kind of JSON value {@code node} is, for error messages ("a string", "an array", "null"): a
+   * config value may hold a secret, so an error names its kind and never quotes it.
+   */
+  public static String kindOf(@Nullable JsonNode node) {
+    if (node == null || node.isNull() || node.isMissingNode()) {
+      return "null";
+    }
+    return switch (node.getNodeType()) {
+      case ARRAY -> "an array";
+      case OBJECT, POJO -> "an object";
+      case STRING, BINARY -> "a string";
+      case NUMBER -> "a number";
+      case BOOLEAN -> "a boolean";
+      case NULL, MISSING -> "null";
+    };
+  }
+
   public static com.fasterxml.jackson.databind.node.ObjectNode toConfig(Object value) {
     JsonNode tree = MAPPER.valueToTree(value);
     if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {

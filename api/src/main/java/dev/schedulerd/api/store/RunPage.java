@@ -7,7 +7,7 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One page of {@link TaskStore#allRuns}.
+ * One page of {@link TaskStore#runPage}.
  *
  * @param nextCursor what to pass for the next page; null on the last page
  */

@@ -124,12 +124,12 @@ public interface TaskStore extends AutoCloseable {
   List<RunRecord> runs(String taskId, int limit);
 
   /**
-   * Run records of every task, newest first, {@code limit} at a time: pass the returned cursor to
-   * get the next page.
+   * Run records of one task ({@code taskId}) or of every task (null), newest first, {@code limit}
+   * at a time: pass the returned cursor to get the next page. One cursor kind for both.
    *
    * @throws IllegalArgumentException when {@code cursor} is not one this store gave
    */
-  RunPage allRuns(int limit, @Nullable String cursor);
+  RunPage runPage(@Nullable String taskId, int limit, @Nullable String cursor);
 
   /**
    * What changed after {@code cursor}, a page at a time: the current state of the tasks of the

@@ -1,5 +1,6 @@
 package dev.schedulerd.mcp.cli;
 
+import dev.schedulerd.api.FireTimes;
 import dev.schedulerd.api.executor.SecretMask;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
@@ -8,12 +9,10 @@ import dev.schedulerd.metrics.MetricsServer;
 import dev.schedulerd.metrics.SchedulerMetrics;
 import dev.schedulerd.metrics.TimedTaskStore;
 import dev.schedulerd.runtime.ExecutorRegistry;
-import dev.schedulerd.runtime.FireTimes;
 import dev.schedulerd.runtime.Scheduler;
 import dev.schedulerd.runtime.SchedulerBuilder;
 import dev.schedulerd.store.json.SeedFiles;
 import dev.schedulerd.store.sqlite.SqliteOptions;
-import dev.schedulerd.store.sqlite.SqliteTaskStore;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -34,6 +33,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -187,8 +187,12 @@ public final class Main {
     SecretMask secrets = SecretMask.daemon(System.getenv(), executors::allowsAny);
     maskStderr(secrets);
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    boolean defaultStoreIsNew =
+        isDefaultStore(store) && isMissingOrEmpty(SqliteOptions.defaultFile());
     TaskStore opened = openStore(store, settings, pluginLoader);
-    importSeedFileOnFirstStart(opened, defaultZone); // needs the store itself, not the wrapper
+    if (defaultStoreIsNew) {
+      importSeedFile(opened, defaultZone);
+    }
     TaskStore taskStore = new TimedTaskStore(opened, meters);
     SchedulerBuilder builder =
         Scheduler.builder()
@@ -336,16 +340,38 @@ public final class Main {
     }
   }
 
+  /** Whether {@code spec} names the default SQLite file, by an empty location or its path. */
+  private static boolean isDefaultStore(String spec) {
+    StoreSelection selection = StoreSelection.parse(spec);
+    if (!selection.name().equals("sqlite")) {
+      return false;
+    }
+    try {
+      Path file = SqliteOptions.parse(selection.location(), Map.of()).file();
+      return file.toAbsolutePath()
+          .normalize()
+          .equals(SqliteOptions.defaultFile().toAbsolutePath().normalize());
+    } catch (IllegalArgumentException e) {
+      return false; // opening it says what is wrong
+    }
+  }
+
+  private static boolean isMissingOrEmpty(Path file) {
+    try {
+      return !Files.exists(file) || Files.size(file) == 0;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
   /**
    * The seed kept its tasks in ~/.memory/scheduler_tasks.json. When the default SQLite store is
-   * created and that file exists, its tasks move in; the file is only read.
+   * created (no file before this start) and that file exists, its tasks move in; the file is only
+   * read.
    */
-  private void importSeedFileOnFirstStart(TaskStore taskStore, ZoneId defaultZone) {
+  private void importSeedFile(TaskStore taskStore, ZoneId defaultZone) {
     Path seedFile = SeedFiles.defaultFile();
-    if (!(taskStore instanceof SqliteTaskStore sqlite)
-        || !sqlite.createdNew()
-        || !sqlite.file().equals(SqliteOptions.defaultFile().toAbsolutePath().normalize())
-        || !Files.isRegularFile(seedFile)) {
+    if (!Files.isRegularFile(seedFile)) {
       return;
     }
     try {

@@ -1,7 +1,7 @@
 package dev.schedulerd.mcp.cli;
 
+import dev.schedulerd.api.FireTimes;
 import dev.schedulerd.api.store.TaskStore;
-import dev.schedulerd.runtime.FireTimes;
 import dev.schedulerd.store.json.SeedFiles;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -5,6 +5,7 @@ import dev.schedulerd.api.CronDialect;
 import dev.schedulerd.api.Dependencies;
 import dev.schedulerd.api.FirePolicy;
 import dev.schedulerd.api.FirePolicy.MissedFires;
+import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.Priority;
 import dev.schedulerd.api.RetryPolicy;
 import dev.schedulerd.api.Schedule;
@@ -88,6 +89,8 @@ final class TaskUpdate {
                 : current.resources());
     try {
       return builder.build();
+    } catch (InvalidTaskException e) {
+      throw e; // names its field already
     } catch (IllegalArgumentException e) {
       throw new ToolInputException("task", String.valueOf(e.getMessage()));
     }

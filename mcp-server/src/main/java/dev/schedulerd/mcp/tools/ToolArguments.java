@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.schedulerd.api.CronDialect;
 import dev.schedulerd.api.Dependencies;
 import dev.schedulerd.api.FirePolicy;
+import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.Priority;
 import dev.schedulerd.api.RetryPolicy;
 import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.json.TaskJson;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -54,7 +56,8 @@ final class ToolArguments {
     if (config != null) {
       JsonNode node = JSON.valueToTree(config);
       if (!(node instanceof ObjectNode object)) {
-        throw new ToolInputException("config", "expected a JSON object, got " + node);
+        throw new ToolInputException(
+            "config", "expected a JSON object, got " + TaskJson.kindOf(node));
       }
       builder.config(object);
     }
@@ -87,6 +90,8 @@ final class ToolArguments {
     }
     try {
       return builder.build();
+    } catch (InvalidTaskException e) {
+      throw e; // names its field already
     } catch (IllegalArgumentException e) {
       throw new ToolInputException("task", String.valueOf(e.getMessage()));
     }

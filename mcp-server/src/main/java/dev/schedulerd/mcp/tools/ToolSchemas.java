@@ -59,20 +59,6 @@ final class ToolSchemas {
        "required": ["task_id"], "additionalProperties": false}"""
           .transform(ToolSchemas::withEnums);
 
-  static final String LIST_SCHEMA =
-      """
-      {"type": "object",
-       "properties": {
-         "status": {"type": "string", "enum": %STATUSES%},
-         "priority": {"type": "string", "enum": %PRIORITIES%},
-         "task_type": {"type": "string", "description": "Only tasks of this executor kind."},
-         "label": {"type": "string", "description": "Only tasks with this label, as key=value."},
-         "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
-         "cursor": {"type": "string", "description": "next_cursor from the previous page."}
-       },
-       "additionalProperties": false}"""
-          .transform(ToolSchemas::withEnums);
-
   static final String ADD_SCHEMA =
       """
       {"type": "object",
@@ -103,23 +89,28 @@ final class ToolSchemas {
        "additionalProperties": false}"""
           .transform(ToolSchemas::withEnums);
 
+  /** The argument names {@link #ADD_SCHEMA} declares, in its order. */
+  static final java.util.List<String> ADD_FIELDS = propertyNames(ADD_SCHEMA);
+
+  private static java.util.List<String> propertyNames(String schema) {
+    try {
+      java.util.List<String> names = new java.util.ArrayList<>();
+      new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(schema)
+          .path("properties")
+          .fieldNames()
+          .forEachRemaining(names::add);
+      return java.util.List.copyOf(names);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("the add schema is not JSON", e);
+    }
+  }
+
   /**
    * The add schema for a partial update: only task_id is required, and every other field may be
    * null (back to its default).
    */
   static final String UPDATE_SCHEMA = partialOf(ADD_SCHEMA);
-
-  static final String WORKFLOW_SCHEMA =
-      """
-      {"type": "object",
-       "properties": {
-         "tasks": {"type": "array", "minItems": 1, "maxItems": 500,
-                   "description": "Task definitions as scheduler_add_task takes them, each with its depends_on naming tasks of this list or tasks already added.",
-                   "items": {"type": "object", "required": ["task_id", "task_type"]}}
-       },
-       "required": ["tasks"],
-       "additionalProperties": false}"""
-          .transform(ToolSchemas::withEnums);
 
   static final String PREVIEW_SCHEMA =
       """
@@ -204,42 +195,6 @@ final class ToolSchemas {
           + " \"string\"}}, \"required\": [\"running\", \"state\"]}";
 
   static final String OUT_TASK = object("\"task\": " + CHANGED_TASK_VIEW, "task");
-
-  static final String OUT_WORKFLOW =
-      object("\"tasks\": {\"type\": \"array\", \"items\": " + CHANGED_TASK_VIEW + "}", "tasks");
-
-  static final String OUT_ADD =
-      object(
-          "\"task\": "
-              + CHANGED_TASK_VIEW
-              + ", \"created\": {\"type\": \"boolean\"}, \"note\": {\"type\": \"string\"}",
-          "task",
-          "created");
-
-  static final String OUT_LIST_TASKS =
-      object(
-          "\"tasks\": {\"type\": \"array\", \"items\": "
-              + ROW_VIEW
-              + "}, \"count\": {\"type\": \"integer\"}, \"next_cursor\": {\"type\": \"string\"}",
-          "tasks",
-          "count");
-
-  static final String OUT_GET_TASK =
-      object(
-          "\"task\": "
-              + TASK_VIEW
-              + ", \"recent_runs\": {\"type\": \"array\", \"items\": "
-              + RUN_VIEW
-              + "}, \"next_fire_times\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}",
-          "task",
-          "recent_runs",
-          "next_fire_times");
-
-  static final String OUT_REMOVE =
-      object(
-          "\"task_id\": {\"type\": \"string\"}, \"removed\": {\"type\": \"boolean\"}",
-          "task_id",
-          "removed");
 
   static final String OUT_DAEMON = object("\"daemon\": " + DAEMON_VIEW, "daemon");
 

@@ -1,8 +1,8 @@
 package dev.schedulerd.mcp.tools;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.store.DuplicateTaskException;
-import dev.schedulerd.runtime.InvalidTaskException;
 import dev.schedulerd.runtime.NoSuchTaskException;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
@@ -49,13 +49,14 @@ final class ToolSpecs {
 
   /** The specification of {@code tool}: its declaration, and its handler behind the guard. */
   SyncToolSpecification tool(McpTool tool) {
+    McpTool.Declaration declared = tool.declaration();
     return tool(
-        tool.name(),
-        tool.title(),
-        tool.description(),
-        tool.inputSchema(),
-        tool.outputSchema(),
-        tool.annotations(),
+        declared.name(),
+        declared.title(),
+        declared.description(),
+        ToolSchemas.withEnums(declared.inputSchema()),
+        ToolSchemas.withEnums(declared.outputSchema()),
+        declared.annotations(),
         tool::call);
   }
 
@@ -84,7 +85,9 @@ final class ToolSpecs {
                   request.arguments() == null ? Map.of() : request.arguments();
               try {
                 return handler.handle(args, clientOf(exchange));
-              } catch (ToolInputException | InvalidTaskException e) {
+              } catch (InvalidTaskException e) {
+                return error(asClientSpellsIt(e, args));
+              } catch (ToolInputException e) {
                 return error(String.valueOf(e.getMessage()));
               } catch (NoSuchTaskException e) {
                 return error(
@@ -113,6 +116,45 @@ final class ToolSpecs {
    * structuredContent} with the one-line {@code summary} first, and the text block its JSON (as the
    * MCP spec says a tool with structured output should).
    */
+  /** The arguments that make up a task's schedule, in the order an error names the first given. */
+  private static final java.util.List<String> SCHEDULE_ARGUMENTS =
+      java.util.List.of("cron_expression", "interval", "run_at", "cron_dialect", "time_zone");
+
+  /**
+   * The runtime's message with the field as the client spelled it: the runtime says {@code
+   * schedule} for what a client gives as {@code cron_expression}, {@code interval} or {@code
+   * run_at}.
+   */
+  static String asClientSpellsIt(InvalidTaskException e, Map<String, Object> args) {
+    String message = String.valueOf(e.getMessage());
+    if (!e.field().equals("schedule") || !message.startsWith("schedule: ")) {
+      return message;
+    }
+    for (String argument : SCHEDULE_ARGUMENTS) {
+      if (args.containsKey(argument)) {
+        return argument + message.substring("schedule".length());
+      }
+    }
+    return message;
+  }
+
+  /**
+   * A page of a listing: {@code rows} under {@code key}, their count, and the cursor of the next
+   * page when there is one; the summary says how many and where more are.
+   */
+  static CallToolResult page(
+      String key, String noun, java.util.List<Map<String, Object>> rows, @Nullable String next) {
+    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    out.put(key, rows);
+    out.put("count", rows.size());
+    if (next != null) {
+      out.put("next_cursor", next);
+    }
+    return result(
+        rows.size() + " " + noun + "(s)" + (next != null ? "; more after cursor " + next : ""),
+        out);
+  }
+
   static CallToolResult result(String summary, Map<String, Object> structured) {
     Map<String, Object> full = new LinkedHashMap<>();
     full.put("summary", summary);

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.schedulerd.mcp.transport.LineStdioTransportProvider;
 import dev.schedulerd.runtime.Scheduler;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -218,7 +218,7 @@ final class StdioProtocolTest {
                 + "\"config\":{\"message\":\"x\"}}");
     assertThat(badCron.path("isError").asBoolean()).isTrue();
     assertThat(badCron.path("content").get(0).path("text").asText())
-        .contains("schedule")
+        .startsWith("cron_expression: ")
         .contains("61 * * * *")
         .contains("unix dialect");
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.schedulerd.api.CronDialect;
 import dev.schedulerd.api.Schedule;
 import dev.schedulerd.runtime.Scheduler;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;

@@ -391,7 +391,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
 
   /** Newest first by insertion order of the run records; the cursor is a position in it. */
   @Override
-  public RunPage allRuns(int limit, @Nullable String cursor) {
+  public RunPage runPage(@Nullable String taskId, int limit, @Nullable String cursor) {
     long before;
     try {
       before = cursor == null ? Long.MAX_VALUE : Long.parseLong(cursor);
@@ -400,10 +400,20 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
     }
     return read(
         s -> {
-          PreparedStatement query =
-              s.prepare("SELECT seq, record FROM runs WHERE seq < ? ORDER BY seq DESC LIMIT ?");
-          query.setLong(1, before);
-          query.setInt(2, limit + 1);
+          PreparedStatement query;
+          if (taskId == null) {
+            query =
+                s.prepare("SELECT seq, record FROM runs WHERE seq < ? ORDER BY seq DESC LIMIT ?");
+          } else {
+            query =
+                s.prepare(
+                    "SELECT seq, record FROM runs WHERE task_id = ? AND seq < ?"
+                        + " ORDER BY seq DESC LIMIT ?");
+            query.setString(1, taskId);
+          }
+          int first = taskId == null ? 1 : 2;
+          query.setLong(first, before);
+          query.setInt(first + 1, limit + 1);
           List<RunRecord> runs = new ArrayList<>();
           long last = 0;
           boolean more = false;

@@ -1,6 +1,7 @@
 package dev.schedulerd.store.json;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.schedulerd.api.FireTimes;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.store.ChangeNotifier;
@@ -10,8 +11,7 @@ import dev.schedulerd.api.store.RunPage;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
 import dev.schedulerd.api.store.TaskWrite;
-import dev.schedulerd.runtime.FireTimes;
-import dev.schedulerd.runtime.memory.InMemoryTaskStore;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -280,9 +280,9 @@ public final class JsonTaskStore implements TaskStore {
   }
 
   @Override
-  public RunPage allRuns(int limit, @Nullable String cursor) {
+  public RunPage runPage(@Nullable String taskId, int limit, @Nullable String cursor) {
     checkOpen();
-    return memory.allRuns(limit, cursor);
+    return memory.runPage(taskId, limit, cursor);
   }
 
   /** Heartbeats stay in memory: only this process uses the file. */

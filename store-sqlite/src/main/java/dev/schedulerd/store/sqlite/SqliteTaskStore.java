@@ -35,18 +35,13 @@ public final class SqliteTaskStore extends JdbcTaskStore {
   static final long WATCH_INTERVAL_MS = 200;
 
   private final Path file;
-  private final int schemaVersionFound;
   private final SqliteTransactions transactions;
   private final ReentrantLock watchLock = new ReentrantLock();
   private final Condition watchStop = watchLock.newCondition();
   private final Thread watcher;
 
   private SqliteTaskStore(
-      Path file,
-      SqliteOptions options,
-      SqliteTransactions transactions,
-      ChangeListeners listeners,
-      int schemaVersionFound)
+      Path file, SqliteOptions options, SqliteTransactions transactions, ChangeListeners listeners)
       throws SQLException {
     super(
         transactions,
@@ -56,7 +51,6 @@ public final class SqliteTaskStore extends JdbcTaskStore {
         "the SQLite store " + file);
     this.file = file;
     this.transactions = transactions;
-    this.schemaVersionFound = schemaVersionFound;
     Connection watchConnection = connect(file, options);
     this.watcher =
         Thread.ofPlatform()
@@ -96,7 +90,7 @@ public final class SqliteTaskStore extends JdbcTaskStore {
       ChangeListeners listeners = new ChangeListeners();
       SqliteTransactions transactions =
           new SqliteTransactions(file, options, connection, listeners::changed);
-      SqliteTaskStore store = new SqliteTaskStore(file, options, transactions, listeners, found);
+      SqliteTaskStore store = new SqliteTaskStore(file, options, transactions, listeners);
       try {
         store.pruneTombstones();
       } catch (RuntimeException e) {
@@ -123,11 +117,6 @@ public final class SqliteTaskStore extends JdbcTaskStore {
   /** The database file. */
   public Path file() {
     return file;
-  }
-
-  /** Whether this open created the schema, i.e. the database was new. */
-  public boolean createdNew() {
-    return schemaVersionFound == 0;
   }
 
   /** Write transactions this instance has committed; a burst of writes shares one. */

@@ -56,14 +56,12 @@ class SqliteTaskStoreTest {
   // ------------------------------------------------------------------ opening
 
   @Test
-  void open_missingDirectory_isCreatedAndStoreIsNew() {
+  void open_missingDirectory_isCreated_andKeepsWhatWasWritten() {
     Path file = dir.resolve("a/b/scheduler.db");
     try (SqliteTaskStore store = open(file)) {
-      assertThat(store.createdNew()).isTrue();
       store.insert(definition("t1"), initial());
     }
     try (SqliteTaskStore store = open(file)) {
-      assertThat(store.createdNew()).isFalse();
       assertThat(store.find("t1")).isPresent();
     }
   }
@@ -338,7 +336,7 @@ class SqliteTaskStoreTest {
       for (int i = 0; i < 3; i++) { // and every kind of read, on the pooled reader connections
         assertThat(store.find("kept")).isPresent();
         assertThat(store.runs("t1", 10)).hasSize(1);
-        assertThat(store.allRuns(5, null).runs()).hasSize(5);
+        assertThat(store.runPage(null, 5, null).runs()).hasSize(5);
         assertThat(store.changesSince(0, 4).changed()).hasSize(4);
         assertThat(store.findExpiredLeases(T0, 10)).isEmpty();
         assertThat(store.nodes(T0)).isEmpty();

@@ -1,4 +1,4 @@
-package dev.schedulerd.runtime.memory;
+package dev.schedulerd.store.memory;
 
 import dev.schedulerd.api.store.TaskStore;
 import dev.schedulerd.testkit.TaskStoreContract;

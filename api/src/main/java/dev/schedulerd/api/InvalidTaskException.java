@@ -1,4 +1,4 @@
-package dev.schedulerd.runtime;
+package dev.schedulerd.api;
 
 /**
  * A task definition the scheduler refuses: it names the field at fault and says what would be

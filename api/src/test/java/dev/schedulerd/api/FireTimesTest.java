@@ -1,10 +1,8 @@
-package dev.schedulerd.runtime;
+package dev.schedulerd.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.schedulerd.api.CronDialect;
-import dev.schedulerd.api.Schedule;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;

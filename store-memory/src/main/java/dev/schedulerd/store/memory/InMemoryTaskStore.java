@@ -1,4 +1,4 @@
-package dev.schedulerd.runtime.memory;
+package dev.schedulerd.store.memory;
 
 import dev.schedulerd.api.Lease;
 import dev.schedulerd.api.RunRecord;
@@ -221,14 +221,21 @@ public final class InMemoryTaskStore implements TaskStore {
     return written;
   }
 
-  /** Newest first across every task, from the records kept per task. */
+  /** Newest first across one task or every task, from the records kept per task. */
   @Override
-  public RunPage allRuns(int limit, @Nullable String cursor) {
+  public RunPage runPage(@Nullable String taskId, int limit, @Nullable String cursor) {
     List<RunRecord> all = new ArrayList<>();
     lock.lock();
     try {
       checkOpen();
-      runs.values().forEach(all::addAll);
+      if (taskId == null) {
+        runs.values().forEach(all::addAll);
+      } else {
+        ArrayDeque<RunRecord> ofTask = runs.get(taskId);
+        if (ofTask != null) {
+          all.addAll(ofTask);
+        }
+      }
     } finally {
       lock.unlock();
     }

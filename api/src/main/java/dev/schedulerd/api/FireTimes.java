@@ -1,11 +1,9 @@
-package dev.schedulerd.runtime;
+package dev.schedulerd.api;
 
 import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
-import dev.schedulerd.api.CronDialect;
-import dev.schedulerd.api.Schedule;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
