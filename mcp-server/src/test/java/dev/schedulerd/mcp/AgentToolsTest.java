@@ -358,6 +358,16 @@ final class AgentToolsTest {
                 "{\"tasks\":[{\"task_id\":\"w\"," + log + ",\"timeout_seconds\":5}]}"))
         .as("an unknown field of a workflow item is refused, not ignored")
         .contains("timeout_seconds");
+    assertThat(
+            error(
+                "scheduler_add_workflow",
+                "{\"tasks\":[{\"task_id\":\"ok\","
+                    + log
+                    + "},{\"task_id\":\"w\","
+                    + log
+                    + ",\"cron_expression\":\"0 0 30 2 *\"}]}"))
+        .as("a refusal of the scheduler's names the item and the field as it was sent")
+        .startsWith("tasks: item 1 (task 'w'): cron_expression: ");
 
     ok("scheduler_add_task", NIGHTLY);
     ok("scheduler_update_task", "{\"task_id\":\"nightly\",\"on_failure\":\"continue\"}");
@@ -411,6 +421,15 @@ final class AgentToolsTest {
 
     JsonNode first = ok("scheduler_list_runs", "{\"task_id\":\"nightly\",\"limit\":2}");
     assertThat(first.path("runs")).hasSize(2);
+    // A run recorded between two pages does not shift the next page (an offset would).
+    ok("scheduler_run_task_now", "{\"task_id\":\"nightly\"}");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                store.runs("nightly", 5).size() == 4
+                    && store.find("nightly").orElseThrow().state().status()
+                        == TaskStatus.SCHEDULED);
     JsonNode second =
         ok(
             "scheduler_list_runs",
@@ -419,10 +438,17 @@ final class AgentToolsTest {
                 + "\"}");
     assertThat(second.path("runs")).hasSize(1);
     assertThat(second.has("next_cursor")).isFalse();
-    java.util.List<String> ids = new java.util.ArrayList<>();
-    first.path("runs").forEach(r -> ids.add(r.path("task_id").asText()));
-    second.path("runs").forEach(r -> ids.add(r.path("task_id").asText()));
-    assertThat(ids).containsOnly("nightly").hasSize(3);
+    java.util.List<String> tasks = new java.util.ArrayList<>();
+    java.util.List<String> runIds = new java.util.ArrayList<>();
+    for (JsonNode page : java.util.List.of(first, second)) {
+      page.path("runs").forEach(r -> tasks.add(r.path("task_id").asText()));
+      page.path("runs").forEach(r -> runIds.add(r.path("run_id").asText()));
+    }
+    assertThat(tasks).containsOnly("nightly").hasSize(3);
+    assertThat(runIds).doesNotHaveDuplicates();
+    assertThat(runIds.get(2))
+        .as("the oldest run ends the second page")
+        .isEqualTo(store.runs("nightly", 5).get(3).runId());
   }
 
   @Test

@@ -36,7 +36,11 @@ public final class SchedulerBuilder {
   String nodeId = defaultNodeId();
   Duration leaseDuration = Duration.ofSeconds(30);
   Duration syncInterval = Duration.ofSeconds(1);
-  Duration claimAhead = Duration.ofMillis(500);
+
+  /** How far ahead of their due instant runs are claimed, unless {@link #claimAhead} says. */
+  public static final Duration DEFAULT_CLAIM_AHEAD = Duration.ofMillis(500);
+
+  Duration claimAhead = DEFAULT_CLAIM_AHEAD;
   Duration stopGrace = Duration.ofSeconds(2);
   Duration defaultTimeout = Duration.ofHours(1);
   @Nullable Sleeper sleeper;

@@ -1,5 +1,6 @@
 package dev.schedulerd.runtime;
 
+import dev.schedulerd.api.Dependencies;
 import dev.schedulerd.api.FireTimes;
 import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.RunRecord;
@@ -141,11 +142,10 @@ final class TaskChanges {
       TaskDefinition valid;
       try {
         valid = validator.validated(definition);
+        validator.checkDependenciesExist(valid, adding);
       } catch (InvalidTaskException e) {
-        throw new InvalidTaskException(
-            "tasks", "task '" + definition.id() + "': " + e.getMessage());
+        throw InvalidTaskException.ofTask(definition.id(), e);
       }
-      validator.checkDependenciesExist(valid, adding);
       normalized.add(valid);
       graph.put(valid.id(), valid.dependencies().taskIds());
     }
@@ -158,7 +158,11 @@ final class TaskChanges {
     Instant now = clock.instant();
     List<StoredTask> tasks = new ArrayList<>();
     for (TaskDefinition definition : normalized) {
-      tasks.add(new StoredTask(definition, nextStates.initial(definition, now)));
+      try {
+        tasks.add(new StoredTask(definition, nextStates.initial(definition, now)));
+      } catch (InvalidTaskException e) { // a cron that never fires
+        throw InvalidTaskException.ofTask(definition.id(), e);
+      }
     }
     List<StoredTask> stored = store.insertAll(tasks);
     for (StoredTask task : stored) {
@@ -181,11 +185,24 @@ final class TaskChanges {
                   ? validated
                   : validated.withCreatedBy(current.definition().createdBy());
           TaskState state = current.state();
-          // on_failure alone may change at any time; the tasks depended on only while waiting.
-          if (!normalized
-              .dependencies()
-              .taskIds()
-              .equals(current.definition().dependencies().taskIds())) {
+          Dependencies before = current.definition().dependencies();
+          Dependencies after = normalized.dependencies();
+          if (after.taskIds().equals(before.taskIds())
+              && after.continueOnFailure() != before.continueOnFailure()
+              && !before.isEmpty()
+              && state.status() != TaskStatus.WAITING
+              && state.status() != TaskStatus.PAUSED) {
+            // Its dependencies were judged already: on_failure would change nothing now.
+            throw new InvalidTaskException(
+                "on_failure",
+                "task '"
+                    + definition.id()
+                    + "' is "
+                    + state.status().wireName()
+                    + ": its dependencies were judged already, so on_failure no longer changes"
+                    + " anything; remove it and add it again with the on_failure it needs");
+          }
+          if (!after.taskIds().equals(before.taskIds())) {
             if (state.status() != TaskStatus.WAITING) {
               throw new InvalidTaskException(
                   "depends_on",

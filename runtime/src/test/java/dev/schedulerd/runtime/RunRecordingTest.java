@@ -36,6 +36,7 @@ final class RunRecordingTest {
   private final Scheduler scheduler =
       ManualScheduler.builder(clock, store, recording)
           .nodeId("node-test")
+          .claimAhead(SchedulerBuilder.DEFAULT_CLAIM_AHEAD) // as before ManualScheduler
           .leaseDuration(Duration.ofSeconds(10))
           .sleeper(
               wait -> {

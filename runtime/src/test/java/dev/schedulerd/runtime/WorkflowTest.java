@@ -77,6 +77,44 @@ final class WorkflowTest {
   }
 
   @Test
+  void onFailure_ofATaskAlreadySkipped_isRefused_ofAWaitingOne_changes() {
+    scheduler.addWorkflow(
+        List.of(
+            task("build")
+                .config(JsonNodeFactory.instance.objectNode().put("fail", true))
+                .retryPolicy(RetryPolicy.NONE)
+                .build(),
+            task("publish", "build").build(),
+            task("later", "publish").build()));
+    assertThat(
+            scheduler
+                .update(
+                    task("later")
+                        .dependencies(Dependencies.on("publish").continuingOnFailure())
+                        .build())
+                .definition()
+                .dependencies()
+                .continueOnFailure())
+        .as("a waiting task's on_failure changes")
+        .isTrue();
+    runUntilQuiet();
+    assertThat(stored("publish").state().status()).isEqualTo(TaskStatus.CANCELLED);
+
+    assertThatThrownBy(
+            () ->
+                scheduler.update(
+                    task("publish")
+                        .dependencies(Dependencies.on("build").continuingOnFailure())
+                        .build()))
+        .isInstanceOf(InvalidTaskException.class)
+        .hasMessageStartingWith("on_failure: task 'publish' is cancelled")
+        .hasMessageContaining("add it again");
+    assertThat(stored("publish").definition().dependencies().continueOnFailure())
+        .as("nothing stored")
+        .isFalse();
+  }
+
+  @Test
   void fanOutAndFanIn_runInDependencyOrder() {
     scheduler.addWorkflow(
         List.of(

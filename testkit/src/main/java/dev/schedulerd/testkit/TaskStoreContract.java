@@ -665,6 +665,36 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void runPage_keepsTheOrderRecordsWereWritten_evenWithOneEndInstant() {
+    store.insert(definition("t1"), scheduledAt(T0));
+    StoredTask claimed = claim("t1", 1, lease("node-a", "run-1", T0)).orElseThrow();
+    RunRecord record = run("t1", "run-1", 1, RunOutcome.SUCCESS);
+    Instant passed = T0.plusSeconds(60);
+    List<RunRecord> notRun =
+        List.of(
+            notRun("t1", "z-first", passed, RunOutcome.MISSED),
+            notRun("t1", "a-second", passed, RunOutcome.MISSED),
+            notRun("t1", "m-third", passed, RunOutcome.MISSED));
+    TaskState next =
+        claimed
+            .state()
+            .scheduled(T0.plusSeconds(120), T0.plusSeconds(120), 0, record, T0.plusSeconds(90));
+    assertThat(complete("t1", "run-1", next, record, notRun)).isPresent();
+
+    List<String> paged = new ArrayList<>();
+    String cursor = null;
+    do {
+      dev.schedulerd.api.store.RunPage page = store.runPage("t1", 2, cursor);
+      page.runs().forEach(r -> paged.add(r.runId()));
+      cursor = page.nextCursor();
+    } while (cursor != null);
+    assertThat(paged)
+        .as("as runs() lists them")
+        .containsExactlyElementsOf(store.runs("t1", 10).stream().map(RunRecord::runId).toList());
+    assertThat(store.runPage(null, 10, null).runs()).extracting(RunRecord::runId).isEqualTo(paged);
+  }
+
+  @Test
   void insertAll_addsEveryTask_orNoneWhenOneIdIsTaken() {
     store.insert(definition("taken"), scheduledAt(T0));
 

@@ -33,12 +33,6 @@ public final class TaskJson {
   private TaskJson() {}
 
   /**
-   * {@code value} as the JSON object a task's config is (a record's components, a bean's
-   * properties, a map's entries).
-   *
-   * @throws IllegalArgumentException when it is not written as an object
-   */
-  /**
    * What kind of JSON value {@code node} is, for error messages ("a string", "an array", "null"): a
    * config value may hold a secret, so an error names its kind and never quotes it.
    */
@@ -56,6 +50,12 @@ public final class TaskJson {
     };
   }
 
+  /**
+   * {@code value} as the JSON object a task's config is (a record's components, a bean's
+   * properties, a map's entries).
+   *
+   * @throws IllegalArgumentException when it is not written as an object
+   */
   public static com.fasterxml.jackson.databind.node.ObjectNode toConfig(Object value) {
     JsonNode tree = MAPPER.valueToTree(value);
     if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {

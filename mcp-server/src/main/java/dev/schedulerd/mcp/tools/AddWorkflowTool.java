@@ -95,6 +95,8 @@ final class AddWorkflowTool extends SchedulerTool {
     } catch (DuplicateTaskException e) {
       throw new ToolInputException(
           "tasks", e.getMessage() + "; nothing was added. Use new ids, or remove the old task");
+    } catch (InvalidTaskException e) {
+      throw refusalOfItem(e, list);
     }
     List<Map<String, Object>> views = new ArrayList<>();
     added.forEach(t -> views.add(TaskViews.task(t)));
@@ -106,5 +108,31 @@ final class AddWorkflowTool extends SchedulerTool {
             + waiting
             + " wait for their dependencies",
         Map.of("tasks", views));
+  }
+
+  /**
+   * The scheduler's refusal of one task, said of the item that defined it with the fields as that
+   * item spelled them; other refusals (a cycle) as they are.
+   */
+  private static RuntimeException refusalOfItem(InvalidTaskException e, List<?> items) {
+    InvalidTaskException refusal = e.refusal();
+    if (e.taskId() == null || refusal == null) {
+      return e;
+    }
+    for (int i = 0; i < items.size(); i++) {
+      if (items.get(i) instanceof Map<?, ?> item && e.taskId().equals(item.get("task_id"))) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> itemArgs = (Map<String, Object>) item;
+        return new ToolInputException(
+            "tasks",
+            "item "
+                + i
+                + " (task '"
+                + e.taskId()
+                + "'): "
+                + ToolSpecs.asClientSpellsIt(refusal, itemArgs));
+      }
+    }
+    return e;
   }
 }

@@ -184,9 +184,15 @@ final class ToolArguments {
     int given =
         (cron.isPresent() ? 1 : 0) + (runAt.isPresent() ? 1 : 0) + (interval.isPresent() ? 1 : 0);
     if (given > 1) {
+      List<String> both = new ArrayList<>();
+      cron.ifPresent(c -> both.add("cron_expression"));
+      runAt.ifPresent(r -> both.add("run_at"));
+      interval.ifPresent(i -> both.add("interval"));
       throw new ToolInputException(
-          "schedule",
-          "give at most one of cron_expression, run_at and interval (got " + given + ")");
+          both.get(both.size() - 1),
+          "give one of cron_expression, run_at and interval, not "
+              + String.join(" and ", both)
+              + ": a task has one schedule");
     }
     ZoneId zone = timeZone(args);
     if (cron.isPresent()) {

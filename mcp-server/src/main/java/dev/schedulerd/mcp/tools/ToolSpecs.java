@@ -111,11 +111,6 @@ final class ToolSpecs {
     return new ToolAnnotations(null, readOnly, destructive, idempotent, false, null);
   }
 
-  /**
-   * The whole answer in both places, since clients differ in which one the model sees: {@code
-   * structuredContent} with the one-line {@code summary} first, and the text block its JSON (as the
-   * MCP spec says a tool with structured output should).
-   */
   /** The arguments that make up a task's schedule, in the order an error names the first given. */
   private static final java.util.List<String> SCHEDULE_ARGUMENTS =
       java.util.List.of("cron_expression", "interval", "run_at", "cron_dialect", "time_zone");
@@ -155,6 +150,11 @@ final class ToolSpecs {
         out);
   }
 
+  /**
+   * The whole answer in both places, since clients differ in which one the model sees: {@code
+   * structuredContent} with the one-line {@code summary} first, and the text block its JSON (as the
+   * MCP spec says a tool with structured output should).
+   */
   static CallToolResult result(String summary, Map<String, Object> structured) {
     Map<String, Object> full = new LinkedHashMap<>();
     full.put("summary", summary);

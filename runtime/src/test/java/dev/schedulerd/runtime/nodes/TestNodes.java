@@ -92,9 +92,22 @@ public final class TestNodes implements AutoCloseable {
     return lines;
   }
 
+  /** Kills every node left and waits until each is gone, before the test's folder is removed. */
   @Override
   public void close() {
-    started.forEach(node -> node.process.destroyForcibly());
+    for (Node node : started) {
+      node.process.destroyForcibly();
+    }
+    for (Node node : started) {
+      try {
+        node.process.waitFor(30, TimeUnit.SECONDS);
+        node.stdin.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (IOException e) {
+        // its pipe is gone with it
+      }
+    }
   }
 
   /** A running node: its process, its stdin, the lines it printed. */
@@ -105,6 +118,7 @@ public final class TestNodes implements AutoCloseable {
     private final Path log;
     private final Writer stdin;
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final Thread reader;
     private int consumed; // lines before this index were matched by awaitLine
 
     private Node(String id, Process process, Path runsFile, Path log) {
@@ -113,20 +127,22 @@ public final class TestNodes implements AutoCloseable {
       this.runsFile = runsFile;
       this.log = log;
       this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-      Thread.ofVirtual()
-          .start(
-              () -> {
-                try (BufferedReader out =
-                    new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                  String line;
-                  while ((line = out.readLine()) != null) {
-                    lines.add(line);
-                  }
-                } catch (IOException e) {
-                  // the process died; its lines so far are kept
-                }
-              });
+      this.reader =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try (BufferedReader out =
+                        new BufferedReader(
+                            new InputStreamReader(
+                                process.getInputStream(), StandardCharsets.UTF_8))) {
+                      String line;
+                      while ((line = out.readLine()) != null) {
+                        lines.add(line);
+                      }
+                    } catch (IOException e) {
+                      // the process died; its lines so far are kept
+                    }
+                  });
     }
 
     public String id() {
@@ -160,6 +176,13 @@ public final class TestNodes implements AutoCloseable {
           .atMost(timeout)
           .pollInterval(Duration.ofMillis(20))
           .until(() -> indexOf(prefix) >= 0 || !process.isAlive());
+      if (indexOf(prefix) < 0) {
+        try {
+          reader.join(Duration.ofSeconds(5)); // a dead node's last lines may still be in the pipe
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       int index = indexOf(prefix);
       assertThat(index)
           .as("%s printed a line starting with '%s'; its log:%n%s", id, prefix, logTail())

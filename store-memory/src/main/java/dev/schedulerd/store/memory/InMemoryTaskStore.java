@@ -78,7 +78,13 @@ public final class InMemoryTaskStore implements TaskStore {
   private Slot[] logSlots = new Slot[64]; // slots, not ids: checking an entry needs no lookup
   private int logSize;
 
-  private final Map<String, ArrayDeque<RunRecord>> runs = new HashMap<>();
+  private final Map<String, ArrayDeque<KeptRun>> runs = new HashMap<>();
+
+  /** Run records are numbered as they are written: the order pages follow, as the SQL stores'. */
+  private long runsWritten; // guarded by lock
+
+  private record KeptRun(long seq, RunRecord run) {}
+
   private final NavigableSet<LeaseKey> leases = new TreeSet<>(LEASE_ORDER);
   private long changeSeq;
   private boolean closed;
@@ -221,25 +227,44 @@ public final class InMemoryTaskStore implements TaskStore {
     return written;
   }
 
-  /** Newest first across one task or every task, from the records kept per task. */
+  /**
+   * Newest first, in the order the records were written (records written together, such as the fire
+   * times a catch-up passed over, keep their order); the cursor is a position in it.
+   */
   @Override
   public RunPage runPage(@Nullable String taskId, int limit, @Nullable String cursor) {
-    List<RunRecord> all = new ArrayList<>();
+    long before;
+    try {
+      before = cursor == null ? Long.MAX_VALUE : Long.parseLong(cursor);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("cursor '" + cursor + "' is not one this store gave", e);
+    }
+    List<KeptRun> kept = new ArrayList<>();
     lock.lock();
     try {
       checkOpen();
       if (taskId == null) {
-        runs.values().forEach(all::addAll);
+        runs.values().forEach(kept::addAll);
       } else {
-        ArrayDeque<RunRecord> ofTask = runs.get(taskId);
+        ArrayDeque<KeptRun> ofTask = runs.get(taskId);
         if (ofTask != null) {
-          all.addAll(ofTask);
+          kept.addAll(ofTask);
         }
       }
     } finally {
       lock.unlock();
     }
-    return RunPage.pageOf(all, limit, cursor);
+    List<KeptRun> page =
+        kept.stream()
+            .filter(k -> k.seq() < before)
+            .sorted(Comparator.comparingLong(KeptRun::seq).reversed())
+            .limit(limit + 1L)
+            .toList();
+    boolean more = page.size() > limit;
+    List<KeptRun> shown = more ? page.subList(0, limit) : page;
+    return new RunPage(
+        shown.stream().map(KeptRun::run).toList(),
+        more ? Long.toString(shown.get(shown.size() - 1).seq()) : null);
   }
 
   @Override
@@ -289,14 +314,14 @@ public final class InMemoryTaskStore implements TaskStore {
     lock.lock();
     try {
       checkOpen();
-      ArrayDeque<RunRecord> records = runs.get(taskId);
+      ArrayDeque<KeptRun> records = runs.get(taskId);
       if (records == null) {
         return List.of();
       }
       List<RunRecord> newestFirst = new ArrayList<>(Math.min(limit, records.size()));
-      Iterator<RunRecord> it = records.descendingIterator();
+      Iterator<KeptRun> it = records.descendingIterator();
       while (it.hasNext() && newestFirst.size() < limit) {
-        newestFirst.add(it.next());
+        newestFirst.add(it.next().run());
       }
       return newestFirst;
     } finally {
@@ -440,8 +465,8 @@ public final class InMemoryTaskStore implements TaskStore {
 
   /** Requires lock held. */
   private void appendRunLocked(RunRecord run) {
-    ArrayDeque<RunRecord> records = runs.computeIfAbsent(run.taskId(), id -> new ArrayDeque<>());
-    records.addLast(run);
+    ArrayDeque<KeptRun> records = runs.computeIfAbsent(run.taskId(), id -> new ArrayDeque<>());
+    records.addLast(new KeptRun(++runsWritten, run));
     if (records.size() > RUNS_KEPT_PER_TASK) {
       records.removeFirst();
     }
