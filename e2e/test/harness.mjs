@@ -2,7 +2,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { spawn } from "node:child_process";
-import { mkdtempSync, existsSync } from "node:fs";
+import { mkdtempSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,14 +18,50 @@ function javaBinary() {
   return join(home, "bin", "java");
 }
 
-export function serverCommand(storeArgs) {
+/**
+ * The jar as a client starts it. Served in the client's process (--no-daemon) unless daemon is
+ * true: then it is the thin front-end of the store's background daemon.
+ */
+export function serverCommand(storeArgs, { daemon = false } = {}) {
   if (!existsSync(JAR)) {
     throw new Error(`${JAR} is missing: build it first (./test.sh does)`);
   }
   return {
     command: javaBinary(),
-    args: ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", JAR, ...storeArgs],
+    args: ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", JAR, ...storeArgs, ...(daemon ? [] : ["--no-daemon"])],
   };
+}
+
+/** Where the daemon of a test's HOME keeps its socket: a runtime folder of the test's own. */
+export function runtimeDir(home) {
+  const dir = join(home, "xdg");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+/** Stops the background daemon a daemon-mode test started (its pid is in its lock file). */
+export async function stopDaemon(home) {
+  const pidFile = join(home, "xdg", "schedulerd", "default.daemon");
+  if (!existsSync(pidFile)) {
+    return;
+  }
+  const pid = Number(readFileSync(pidFile, "utf8").trim());
+  if (!pid) {
+    return;
+  }
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    return; // gone already
+  }
+  await eventually(() => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  }, 30000, `daemon ${pid} to stop`);
 }
 
 /** A fresh HOME, so that nothing touches the user's ~/.memory. */
@@ -34,14 +70,18 @@ export function freshHome() {
 }
 
 /** An MCP client connected to a new schedulerd process. */
-export async function connect({ home = freshHome(), store, extraArgs = [] } = {}) {
-  const storeArgs = ["--store", store ?? `sqlite:${join(home, "tasks.db")}`, ...extraArgs];
-  const { command, args } = serverCommand(storeArgs);
+export async function connect({ home = freshHome(), store, extraArgs = [], daemon = false } = {}) {
+  const storeArgs = daemon ? [] : ["--store", store ?? `sqlite:${join(home, "tasks.db")}`];
+  const { command, args } = serverCommand([...storeArgs, ...extraArgs], { daemon });
   const stderr = [];
+  const env = { ...process.env, HOME: home };
+  if (daemon) {
+    env.XDG_RUNTIME_DIR = runtimeDir(home); // the default store, its daemon this test's own
+  }
   const transport = new StdioClientTransport({
     command,
     args,
-    env: { ...process.env, HOME: home },
+    env,
     stderr: "pipe",
   });
   transport.stderr?.on("data", (chunk) => stderr.push(chunk.toString()));

@@ -184,10 +184,12 @@ final class McpWorkloads {
 
   // ------------------------------------------------------------ processes
 
+  /** The launcher serving in the client's process: what these workloads measured before. */
   private List<String> schedulerd(String... args) {
     List<String> command = new ArrayList<>();
     command.add(root.resolve("schedulerd").toString());
     command.addAll(List.of(args));
+    command.add("--no-daemon");
     return command;
   }
 

@@ -34,7 +34,18 @@ record JarProcess(int exitCode, String stdout, String stderr) {
     ProcessBuilder builder = new ProcessBuilder(command);
     Map<String, String> env = builder.environment();
     env.keySet().removeIf(k -> k.startsWith("SCHEDULERD_"));
+    // Served in the test's process, as before the background daemon: a test of the daemon
+    // (FrontEndIT) removes this, and gives it a runtime folder of its own.
+    env.put("SCHEDULERD_NO_DAEMON", "true");
     env.put("HOME", home.toString());
+    // A daemon's socket goes to the test's own folder, never the machine's /tmp/schedulerd-USER.
+    Path runtime = home.resolve("xdg");
+    try {
+      Files.createDirectories(runtime);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    env.put("XDG_RUNTIME_DIR", runtime.toString());
     env.remove("XDG_CONFIG_HOME");
     return builder;
   }

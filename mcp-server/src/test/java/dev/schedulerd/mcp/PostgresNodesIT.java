@@ -31,7 +31,10 @@ final class PostgresNodesIT {
       try {
         for (String node : List.of("node-a", "node-b")) {
           daemons.add(
-              JarProcess.builder(home, List.of("daemon", "--store", store, "--node-id", node))
+              JarProcess.builder(
+                      home,
+                      // several nodes of one store on one machine: only one could take its socket
+                      List.of("daemon", "--store", store, "--node-id", node, "--socket", "none"))
                   .redirectErrorStream(true)
                   .redirectOutput(home.resolve(node + ".log").toFile())
                   .start());

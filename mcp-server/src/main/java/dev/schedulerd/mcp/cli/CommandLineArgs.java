@@ -45,12 +45,14 @@ final class CommandLineArgs {
               + " nodes on several machines), or memory (nothing survives the process).");
   static final Option ZONE =
       new Option("zone", "ZONE", "UTC", "Default IANA time zone of cron schedules.");
-  static final Option KEEP_ALIVE =
+  static final Option NO_DAEMON =
       new Option(
-          "keep-alive",
+          "no-daemon",
           null,
           "false",
-          "Keep scheduling after the MCP client disconnects, until SIGTERM.");
+          "Serve this MCP client in this process instead of relaying it to the background daemon"
+              + " of the store: tasks then run only while the client is connected (for tests and"
+              + " containers). Implied by --store memory.");
   static final Option STOP_GRACE =
       new Option("stop-grace", "SECONDS", "2", "How long runs in flight may finish at shutdown.");
   static final Option NODE_ID =
@@ -77,6 +79,14 @@ final class CommandLineArgs {
           null,
           "Folder of plugin jars (executors, stores) loaded at start (default:"
               + " ~/.memory/schedulerd-plugins).");
+  static final Option SOCKET =
+      new Option(
+          "socket",
+          "PATH",
+          null,
+          "The Unix socket the daemon serves MCP clients on (default: one per store in a private"
+              + " folder, $XDG_RUNTIME_DIR/schedulerd or /tmp/schedulerd-USER); none serves no"
+              + " client.");
   static final Option IMPORT_ZONE =
       new Option("zone", "ZONE", "UTC", "Zone of cron schedules in the file that name none.");
 
@@ -85,7 +95,8 @@ final class CommandLineArgs {
     SERVE,
     DAEMON,
     IMPORT,
-    EXPORT;
+    EXPORT,
+    SERVICE;
 
     String wireName() {
       return name().toLowerCase(Locale.ROOT);
@@ -93,19 +104,32 @@ final class CommandLineArgs {
 
     List<Option> options() {
       return switch (this) {
-        case SERVE, DAEMON ->
+        case SERVE ->
             List.of(
                 STORE,
                 ZONE,
-                KEEP_ALIVE,
+                NO_DAEMON,
                 STOP_GRACE,
                 NODE_ID,
                 CONFIG,
                 METRICS_PORT,
                 METRICS_BIND,
                 PLUGINS);
+        case DAEMON ->
+            List.of(
+                STORE,
+                ZONE,
+                STOP_GRACE,
+                NODE_ID,
+                CONFIG,
+                METRICS_PORT,
+                METRICS_BIND,
+                PLUGINS,
+                SOCKET);
         case IMPORT -> List.of(STORE, IMPORT_ZONE, CONFIG);
         case EXPORT -> List.of(STORE, CONFIG);
+        case SERVICE ->
+            List.of(STORE, ZONE, STOP_GRACE, NODE_ID, CONFIG, METRICS_PORT, METRICS_BIND, PLUGINS);
       };
     }
   }
@@ -145,8 +169,14 @@ final class CommandLineArgs {
     int first = 0;
     Command command = Command.SERVE;
     boolean subcommand = false;
-    if (args.length > 0 && (args[0].equals("import") || args[0].equals("export"))) {
-      command = args[0].equals("import") ? Command.IMPORT : Command.EXPORT;
+    if (args.length > 0
+        && (args[0].equals("import") || args[0].equals("export") || args[0].equals("service"))) {
+      command =
+          switch (args[0]) {
+            case "import" -> Command.IMPORT;
+            case "export" -> Command.EXPORT;
+            default -> Command.SERVICE;
+          };
       subcommand = true;
       first = 1;
     }
@@ -191,10 +221,23 @@ final class CommandLineArgs {
       if (positionals.size() > 1) {
         throw new UsageException("Unmatched argument: '" + positionals.get(1) + "'");
       }
+      String what = command == Command.SERVICE ? "ACTION" : "FILE";
       if (positionals.isEmpty() && !help) {
-        throw new UsageException("Missing required parameter: 'FILE'");
+        throw new UsageException(
+            "Missing required parameter: '"
+                + what
+                + "'"
+                + (command == Command.SERVICE ? ": use install, uninstall or status" : ""));
       }
       file = positionals.isEmpty() ? null : positionals.get(0);
+      if (command == Command.SERVICE
+          && file != null
+          && !List.of("install", "uninstall", "status").contains(file)) {
+        throw new UsageException(
+            "unknown ACTION '"
+                + file
+                + "' of schedulerd service: use install, uninstall or status");
+      }
     } else {
       if (positionals.size() > 1) {
         throw new UsageException("Unmatched argument: '" + positionals.get(1) + "'");
@@ -210,6 +253,18 @@ final class CommandLineArgs {
             };
       }
     }
+    for (String name : given.keySet()) {
+      if (command.options().stream().noneMatch(o -> o.name().equals(name))) {
+        throw new UsageException(
+            "--"
+                + name
+                + " is an option of 'schedulerd "
+                + (command == Command.SERVE ? "daemon" : "serve")
+                + "', not of 'schedulerd "
+                + command.wireName()
+                + "'");
+      }
+    }
     // --help and --version answer without reading the config file: a broken one must not hide them.
     return new CommandLineArgs(
         command,
@@ -221,7 +276,15 @@ final class CommandLineArgs {
   }
 
   private static Option find(Command command, String name, String arg) {
-    for (Option option : command.options()) {
+    if (name.equals("keep-alive")) {
+      throw new UsageException(
+          "--" + Settings.KEEP_ALIVE_GONE.replace("no-daemon=true", "--no-daemon"));
+    }
+    List<Option> known = new ArrayList<>(command.options());
+    if (command == Command.SERVE) { // the mode may come after its options: serve's or daemon's
+      known.addAll(Command.DAEMON.options());
+    }
+    for (Option option : known) {
       if (option.name().equals(name)) {
         return option;
       }
@@ -244,6 +307,14 @@ final class CommandLineArgs {
 
   boolean versionRequested() {
     return version;
+  }
+
+  /** What {@code schedulerd service} is asked: install, uninstall or status. */
+  String action() {
+    if (file == null) {
+      throw new UsageException("Missing required parameter: 'ACTION'");
+    }
+    return file;
   }
 
   /** The task file of {@code import} and {@code export}. */
@@ -307,11 +378,14 @@ final class CommandLineArgs {
       case SERVE, DAEMON -> {
         out.append("Usage: schedulerd [-hV] [MODE] [OPTIONS]\n")
             .append("       schedulerd import|export FILE [OPTIONS]\n")
+            .append("       schedulerd service install|uninstall|status [OPTIONS]\n")
             .append("A task scheduler that AI agents drive over MCP.\n")
             .append(
                 wrap(
-                    "MODE 'serve' (default) speaks MCP on stdin/stdout; 'daemon' only schedules,"
-                        + " until SIGTERM.",
+                    "MODE 'serve' (default) speaks MCP on stdin/stdout, relayed to the background"
+                        + " daemon of the store, which it starts when none runs (--no-daemon"
+                        + " serves in this process); 'daemon' runs that daemon in the"
+                        + " foreground, until SIGTERM.",
                     ""))
             .append("\n\n");
       }
@@ -322,6 +396,16 @@ final class CommandLineArgs {
                       "Adds the tasks of a JSON task file in the seed's format to the store."
                           + " Tasks whose id the store already has are left alone. The file is"
                           + " only read.",
+                      ""))
+              .append("\n\n");
+      case SERVICE ->
+          out.append("Usage: schedulerd service install|uninstall|status [OPTIONS]\n")
+              .append(
+                  wrap(
+                      "Installs the store's background daemon as a service of this user (a"
+                          + " systemd user unit, or a launchd agent on macOS) that starts at login"
+                          + " and again after a crash, removes it, or says how it stands. The"
+                          + " options are the daemon's.",
                       ""))
               .append("\n\n");
       case EXPORT ->
@@ -352,7 +436,7 @@ final class CommandLineArgs {
               "\n"
                   + wrap(
                       "Settings also come from the environment (SCHEDULERD_STORE,"
-                          + " SCHEDULERD_ZONE, SCHEDULERD_KEEP_ALIVE, SCHEDULERD_STOP_GRACE,"
+                          + " SCHEDULERD_ZONE, SCHEDULERD_NO_DAEMON, SCHEDULERD_STOP_GRACE,"
                           + " SCHEDULERD_NODE_ID, SCHEDULERD_PLUGINS, SCHEDULERD_METRICS_PORT,"
                           + " SCHEDULERD_METRICS_BIND) and a config file (--config FILE, else"
                           + " $SCHEDULERD_CONFIG, else ~/.config/schedulerd/schedulerd.properties;"

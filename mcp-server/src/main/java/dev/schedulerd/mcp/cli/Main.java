@@ -4,6 +4,7 @@ import dev.schedulerd.api.FireTimes;
 import dev.schedulerd.api.executor.SecretMask;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.mcp.SuppressForbidden;
 import dev.schedulerd.mcp.server.SchedulerdServer;
 import dev.schedulerd.metrics.MetricsServer;
 import dev.schedulerd.metrics.SchedulerMetrics;
@@ -46,7 +47,6 @@ public final class Main {
   private final String mode;
   private final String store;
   private final String zone;
-  private final boolean keepAlive;
   private final int stopGraceSeconds;
   private final @Nullable String nodeId;
   private final @Nullable Integer metricsPort;
@@ -102,13 +102,43 @@ public final class Main {
       return 0;
     }
     return switch (cli.command()) {
-      case SERVE, DAEMON -> new Main(cli, protocolOut).call();
+      case SERVE ->
+          inProcess(cli) ? new Main(cli, protocolOut).call() : frontEnd(cli, args, protocolOut);
+      case DAEMON -> new Main(cli, protocolOut).call();
       case IMPORT -> SeedFileCommands.importFile(cli, out);
       case EXPORT -> SeedFileCommands.exportFile(cli, out);
+      case SERVICE -> ServiceCommand.run(cli, args, out);
     };
   }
 
   private final PrintStream protocolOut;
+
+  /**
+   * Whether this client is served in this process (as before the background daemon): with {@code
+   * --no-daemon}, or a memory store, which no other process could share.
+   */
+  private static boolean inProcess(CommandLineArgs cli) {
+    return cli.flag(CommandLineArgs.NO_DAEMON)
+        || StoreSelection.parse(cli.text(CommandLineArgs.STORE)).name().equals("memory");
+  }
+
+  /** The thin front-end: relays this client's session to the store's background daemon. */
+  private static int frontEnd(CommandLineArgs cli, String[] args, PrintStream protocolOut)
+      throws InterruptedException {
+    String store = DaemonCommand.normalizedStore(cli.text(CommandLineArgs.STORE));
+    DaemonPaths paths = DaemonPaths.of(store, System.getenv());
+    String name = DaemonPaths.nameOf(store);
+    Path logFile =
+        SeedFiles.home()
+            .resolve(".memory")
+            .resolve(name.equals("default") ? "schedulerd.log" : "schedulerd-" + name + ".log");
+    DaemonStarter starter =
+        new DaemonStarter(
+            paths, DaemonCommand.of(args, store), logFile, Version.build(), Duration.ofSeconds(60));
+    return new FrontEnd(starter, new FileInputStream(FileDescriptor.in), protocolOut).run();
+  }
+
+  private final @Nullable String socket;
 
   private Main(CommandLineArgs cli, PrintStream protocolOut) {
     this.protocolOut = protocolOut;
@@ -116,7 +146,6 @@ public final class Main {
     this.mode = cli.command().wireName();
     this.store = cli.text(CommandLineArgs.STORE);
     this.zone = cli.text(CommandLineArgs.ZONE);
-    this.keepAlive = cli.flag(CommandLineArgs.KEEP_ALIVE);
     Integer grace = cli.number(CommandLineArgs.STOP_GRACE);
     if (grace != null && (grace < 0 || grace > 3600)) {
       throw new CommandLineArgs.UsageException(
@@ -128,6 +157,8 @@ public final class Main {
     this.nodeId = cli.value(CommandLineArgs.NODE_ID);
     this.metricsPort = cli.number(CommandLineArgs.METRICS_PORT);
     this.metricsBind = cli.text(CommandLineArgs.METRICS_BIND);
+    this.socket =
+        cli.command() == CommandLineArgs.Command.DAEMON ? cli.value(CommandLineArgs.SOCKET) : null;
     String pluginDir = cli.value(CommandLineArgs.PLUGINS);
     this.plugins = pluginDir == null ? null : Path.of(pluginDir);
   }
@@ -174,6 +205,8 @@ public final class Main {
   }
 
   int call() throws InterruptedException {
+    // The daemon takes its socket first: a second daemon of the store stops before opening it.
+    DaemonSocket claimed = mode.equals("daemon") ? claimSocket() : null;
     ZoneId defaultZone = CommandLineArgs.zone(zone);
     ClassLoader pluginLoader =
         Plugins.loaderFor(
@@ -241,8 +274,7 @@ public final class Main {
                 "schedulerd-shutdown"));
     try {
       if (mode.equals("daemon")) {
-        log.info("schedulerd daemon running; stop it with SIGTERM");
-        shutdown.await();
+        serveSocket(claimed, scheduler, metrics, shutdown);
         return 0;
       }
       OutputStream out = protocolOut;
@@ -256,10 +288,6 @@ public final class Main {
               metrics::figures)) {
         server.awaitSessionEnd();
       }
-      if (keepAlive) {
-        log.info("MCP client disconnected; --keep-alive: scheduling until SIGTERM");
-        shutdown.await();
-      }
       return 0;
     } finally {
       scheduler.close();
@@ -268,6 +296,79 @@ public final class Main {
       if (metricsServer != null) {
         metricsServer.close();
       }
+    }
+  }
+
+  /**
+   * The background daemon's socket ({@code --socket PATH}, else the store's in the private folder),
+   * or null with {@code --socket none}.
+   *
+   * @throws DaemonSocket.AlreadyRunning when a daemon of this store runs
+   */
+  private @Nullable DaemonSocket claimSocket() {
+    if ("none".equals(socket)) {
+      return null;
+    }
+    DaemonPaths paths;
+    if (socket != null) {
+      Path given = Path.of(socket).toAbsolutePath();
+      Path folder = java.util.Objects.requireNonNullElse(given.getParent(), Path.of("/"));
+      paths = DaemonPaths.in(folder, store).withSocket(given);
+    } else {
+      paths = DaemonPaths.of(store, System.getenv());
+    }
+    String startedAt =
+        ProcessHandle.current().info().startInstant().map(Object::toString).orElse("");
+    Map<String, Object> hello =
+        Map.of(
+            "name",
+            "schedulerd",
+            "version",
+            Version.build(),
+            "pid",
+            ProcessHandle.current().pid(),
+            "started_at",
+            startedAt);
+    return DaemonSocket.claim(
+        paths, io.modelcontextprotocol.json.McpJsonDefaults.getMapper(), () -> hello);
+  }
+
+  /**
+   * The background daemon: serves every MCP client that connects to its socket on this one
+   * scheduler, until SIGTERM; no client needs to be connected.
+   */
+  private void serveSocket(
+      @Nullable DaemonSocket claimed,
+      Scheduler scheduler,
+      SchedulerMetrics metrics,
+      CountDownLatch shutdown)
+      throws InterruptedException {
+    if (claimed == null) {
+      log.info("schedulerd daemon running (no socket); stop it with SIGTERM");
+      shutdown.await();
+      return;
+    }
+    try (claimed;
+        SchedulerdServer server =
+            new SchedulerdServer(
+                scheduler,
+                Version.current(),
+                claimed.transport(),
+                () -> {
+                  Map<String, Object> figures = new java.util.LinkedHashMap<>(metrics.figures());
+                  figures.put("pid", ProcessHandle.current().pid());
+                  figures.put("socket", claimed.transport().path().toString());
+                  figures.put("clients_connected", claimed.transport().sessionCount());
+                  String logFile = System.getenv(DaemonStarter.LOG_FILE_VARIABLE);
+                  if (logFile != null) {
+                    figures.put("log_file", logFile);
+                  }
+                  return figures;
+                })) {
+      log.info(
+          "schedulerd daemon running; MCP clients connect to {}; stop it with SIGTERM",
+          claimed.transport().path());
+      shutdown.await();
     }
   }
 
@@ -397,6 +498,27 @@ public final class Main {
     static String current() {
       String version = Main.class.getPackage().getImplementationVersion();
       return version != null ? version : "dev";
+    }
+
+    /**
+     * This build: the version and when the jar was built, so that two builds of one version (a
+     * checkout rebuilt) tell each other apart. The system property {@code schedulerd.build} stands
+     * in for it (tests of a front-end meeting another build's daemon).
+     */
+    static String build() {
+      String given = System.getProperty("schedulerd.build");
+      if (given != null && !given.isBlank()) {
+        return given;
+      }
+      try (java.io.InputStream manifest = Main.class.getResourceAsStream("/META-INF/MANIFEST.MF")) {
+        String built =
+            manifest == null
+                ? null
+                : new java.util.jar.Manifest(manifest).getMainAttributes().getValue("Build-Time");
+        return current() + (built == null ? "" : " built " + built);
+      } catch (java.io.IOException e) {
+        return current();
+      }
     }
   }
 }

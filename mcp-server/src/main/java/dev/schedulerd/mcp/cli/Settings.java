@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The config file is a properties file: {@code --config FILE}, else {@code $SCHEDULERD_CONFIG},
  * else {@code ~/.config/schedulerd/schedulerd.properties} when it exists. Keys are the long option
- * names ({@code store}, {@code zone}, {@code keep-alive}, {@code stop-grace}, {@code node-id});
+ * names ({@code store}, {@code zone}, {@code no-daemon}, {@code stop-grace}, {@code node-id});
  * {@code store.KEY} keys are options of the chosen store (e.g. {@code store.synchronous=normal}).
  */
 final class Settings {
@@ -28,12 +28,18 @@ final class Settings {
       List.of(
           "store",
           "zone",
-          "keep-alive",
+          "no-daemon",
           "stop-grace",
           "node-id",
           "plugins",
           "metrics-port",
           "metrics-bind");
+
+  /** What an old setting of the in-process days is told. */
+  static final String KEEP_ALIVE_GONE =
+      "keep-alive is gone: tasks now run in a background daemon that outlives the MCP client"
+          + " (README: 'Tasks run while no client is open'); no-daemon=true serves in the"
+          + " client's process as before";
 
   /** A config file or environment variable that cannot be used. Exit code 2. */
   static final class SettingsException extends RuntimeException {
@@ -134,6 +140,8 @@ final class Settings {
           maxTasks = positive(key, value, file, 1);
         } else if (key.equals("priority-aging")) {
           aging = positive(key, value, file, 0);
+        } else if (key.equals("keep-alive")) {
+          throw new SettingsException(KEEP_ALIVE_GONE + " (in the config file " + file + ")");
         } else if (KEYS.contains(key)) {
           values.put(key, check(key, value, "the config file " + file));
         } else {
@@ -148,6 +156,10 @@ final class Settings {
                   + " resources.NAME, max-concurrent-runs[.KIND], max-tasks or priority-aging");
         }
       }
+    }
+    if (env.get(envName("keep-alive")) != null) {
+      throw new SettingsException(
+          KEEP_ALIVE_GONE + " (in the environment variable " + envName("keep-alive") + ")");
     }
     for (String key : KEYS) {
       String name = envName(key);
@@ -194,10 +206,10 @@ final class Settings {
 
   private static String check(String key, String value, String source) {
     switch (key) {
-      case "keep-alive" -> {
+      case "no-daemon" -> {
         if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
           throw new SettingsException(
-              "keep-alive='" + value + "' in " + source + " is invalid: use true or false");
+              "no-daemon='" + value + "' in " + source + " is invalid: use true or false");
         }
       }
       case "stop-grace" -> {

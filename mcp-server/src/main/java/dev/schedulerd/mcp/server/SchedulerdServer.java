@@ -1,6 +1,7 @@
 package dev.schedulerd.mcp.server;
 
 import dev.schedulerd.mcp.tools.SchedulerTools;
+import dev.schedulerd.mcp.transport.GuardedTransportProvider;
 import dev.schedulerd.mcp.transport.LineStdioTransportProvider;
 import dev.schedulerd.runtime.Scheduler;
 import io.modelcontextprotocol.json.McpJsonDefaults;
@@ -17,12 +18,13 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * One MCP session over a pair of streams, serving a started {@link Scheduler}'s tools. Closing it
- * closes the MCP server; the scheduler belongs to the caller.
+ * The MCP server of a {@link Scheduler}: one session over a pair of streams (stdio), or every
+ * session of a Unix socket, serving its tools and resources. Closing it closes the MCP server; the
+ * scheduler belongs to the caller.
  */
 public final class SchedulerdServer implements AutoCloseable {
   private final McpSyncServer server;
-  private final LineStdioTransportProvider transport;
+  private final GuardedTransportProvider transport;
   private final SchedulerResources resources;
   private final SchedulerTools tools;
 
@@ -46,10 +48,30 @@ public final class SchedulerdServer implements AutoCloseable {
       OutputStream out,
       Runnable onSessionEnd,
       Supplier<Map<String, Object>> figures) {
-    McpJsonMapper json = McpJsonDefaults.getMapper();
-    this.transport =
+    this(
+        scheduler,
+        version,
         new LineStdioTransportProvider(
-            json, in, out, LineStdioTransportProvider.DEFAULT_MAX_LINE_BYTES, onSessionEnd);
+            McpJsonDefaults.getMapper(),
+            in,
+            out,
+            LineStdioTransportProvider.DEFAULT_MAX_LINE_BYTES,
+            onSessionEnd),
+        figures);
+  }
+
+  /**
+   * Serves the sessions of {@code transport} (stdio's one, or a socket's many) on one server.
+   *
+   * @param figures as above
+   */
+  public SchedulerdServer(
+      Scheduler scheduler,
+      String version,
+      GuardedTransportProvider transport,
+      Supplier<Map<String, Object>> figures) {
+    McpJsonMapper json = McpJsonDefaults.getMapper();
+    this.transport = transport;
     this.transport.guardRequests(
         (method, params) -> SchedulerResources.subscriptionRefusal(scheduler, method, params));
     this.tools = new SchedulerTools(scheduler, json, figures);
@@ -86,13 +108,20 @@ public final class SchedulerdServer implements AutoCloseable {
   }
 
   /** The transport, for tests that replace its request guard. */
-  LineStdioTransportProvider transport() {
+  GuardedTransportProvider transport() {
     return transport;
   }
 
-  /** Blocks until the client closes its end. */
+  /**
+   * Blocks until the client closes its end.
+   *
+   * @throws IllegalStateException when serving a socket, whose sessions come and go
+   */
   public void awaitSessionEnd() throws InterruptedException {
-    transport.awaitSessionEnd();
+    if (!(transport instanceof LineStdioTransportProvider stdio)) {
+      throw new IllegalStateException("a socket's sessions have no one end");
+    }
+    stdio.awaitSessionEnd();
   }
 
   @Override

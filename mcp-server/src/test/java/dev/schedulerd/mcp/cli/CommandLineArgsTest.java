@@ -24,7 +24,7 @@ final class CommandLineArgsTest {
     assertThat(cli.command()).isEqualTo(Command.SERVE);
     assertThat(cli.text(CommandLineArgs.STORE)).isEqualTo("sqlite");
     assertThat(cli.text(CommandLineArgs.ZONE)).isEqualTo("UTC");
-    assertThat(cli.flag(CommandLineArgs.KEEP_ALIVE)).isFalse();
+    assertThat(cli.flag(CommandLineArgs.NO_DAEMON)).isFalse();
     assertThat(cli.number(CommandLineArgs.STOP_GRACE)).isEqualTo(2);
     assertThat(cli.value(CommandLineArgs.NODE_ID)).isNull();
     assertThat(cli.number(CommandLineArgs.METRICS_PORT)).isNull();
@@ -41,7 +41,8 @@ final class CommandLineArgsTest {
             "daemon",
             "--zone",
             "Europe/Berlin",
-            "--keep-alive",
+            "--socket",
+            "/run/s.sock",
             "--stop-grace=5",
             "--node-id",
             "n1",
@@ -51,12 +52,13 @@ final class CommandLineArgsTest {
     assertThat(cli.command()).isEqualTo(Command.DAEMON);
     assertThat(cli.text(CommandLineArgs.STORE)).isEqualTo("memory");
     assertThat(cli.text(CommandLineArgs.ZONE)).isEqualTo("Europe/Berlin");
-    assertThat(cli.flag(CommandLineArgs.KEEP_ALIVE)).isTrue();
+    assertThat(cli.value(CommandLineArgs.SOCKET)).isEqualTo("/run/s.sock");
     assertThat(cli.number(CommandLineArgs.STOP_GRACE)).isEqualTo(5);
     assertThat(cli.value(CommandLineArgs.NODE_ID)).isEqualTo("n1");
     assertThat(cli.number(CommandLineArgs.METRICS_PORT)).isZero();
     assertThat(cli.value(CommandLineArgs.PLUGINS)).isEqualTo("/opt/plugins");
-    assertThat(parse("--keep-alive=false").flag(CommandLineArgs.KEEP_ALIVE)).isFalse();
+    assertThat(parse("--no-daemon").flag(CommandLineArgs.NO_DAEMON)).isTrue();
+    assertThat(parse("--no-daemon=false").flag(CommandLineArgs.NO_DAEMON)).isFalse();
     assertThat(
             parse("--store", "postgres:jdbc:postgresql://h/db?user=u&password=p=1")
                 .value(CommandLineArgs.STORE))
@@ -66,14 +68,14 @@ final class CommandLineArgsTest {
   @Test
   void environmentAndConfigFile_fillWhatTheCommandLineLeaves() throws Exception {
     Path config = home.resolve("s.properties");
-    Files.writeString(config, "zone=Asia/Tokyo\nkeep-alive=true\nstop-grace=9\n");
+    Files.writeString(config, "zone=Asia/Tokyo\nno-daemon=true\nstop-grace=9\n");
     String[] args = {"--config", config.toString(), "--stop-grace", "1"};
     CommandLineArgs cli =
         CommandLineArgs.parse(
             args,
             named -> Settings.load(named, Map.of("SCHEDULERD_STORE", "json:/tmp/t.json"), home));
     assertThat(cli.text(CommandLineArgs.ZONE)).isEqualTo("Asia/Tokyo");
-    assertThat(cli.flag(CommandLineArgs.KEEP_ALIVE)).isTrue();
+    assertThat(cli.flag(CommandLineArgs.NO_DAEMON)).isTrue();
     assertThat(cli.number(CommandLineArgs.STOP_GRACE)).isEqualTo(1);
     assertThat(cli.text(CommandLineArgs.STORE)).isEqualTo("json:/tmp/t.json");
   }
@@ -117,9 +119,20 @@ final class CommandLineArgsTest {
     assertThatThrownBy(() -> parse("serve", "daemon"))
         .isInstanceOf(UsageException.class)
         .hasMessage("Unmatched argument: 'daemon'");
-    assertThatThrownBy(() -> parse("--keep-alive=yes"))
+    assertThatThrownBy(() -> parse("--no-daemon=yes"))
         .isInstanceOf(UsageException.class)
         .hasMessageContaining("'yes' is not true or false");
+    assertThatThrownBy(() -> parse("--keep-alive"))
+        .isInstanceOf(UsageException.class)
+        .hasMessageContaining("--keep-alive is gone")
+        .hasMessageContaining("--no-daemon");
+    assertThatThrownBy(() -> parse("--socket", "/s.sock"))
+        .as("the socket is the daemon's option")
+        .isInstanceOf(UsageException.class)
+        .hasMessage("--socket is an option of 'schedulerd daemon', not of 'schedulerd serve'");
+    assertThatThrownBy(() -> parse("daemon", "--no-daemon"))
+        .isInstanceOf(UsageException.class)
+        .hasMessage("--no-daemon is an option of 'schedulerd serve', not of 'schedulerd daemon'");
     assertThatThrownBy(() -> parse("--stop-grace", "soon").number(CommandLineArgs.STOP_GRACE))
         .isInstanceOf(UsageException.class)
         .hasMessage("Invalid value for option '--stop-grace': 'soon' is not an int");

@@ -93,9 +93,14 @@ final class SettingsTest {
     assertThatThrownBy(() -> Settings.load(unknown.toString(), Map.of(), dir))
         .hasMessageContaining("unknown setting 'stroe'")
         .hasMessageContaining(unknown.toString());
-    assertThatThrownBy(() -> Settings.load(null, Map.of("SCHEDULERD_KEEP_ALIVE", "yes"), dir))
-        .hasMessageContaining("keep-alive='yes' in the environment variable SCHEDULERD_KEEP_ALIVE")
+    assertThatThrownBy(() -> Settings.load(null, Map.of("SCHEDULERD_NO_DAEMON", "yes"), dir))
+        .hasMessageContaining("no-daemon='yes' in the environment variable SCHEDULERD_NO_DAEMON")
         .hasMessageContaining("true or false");
+    assertThatThrownBy(() -> Settings.load(null, Map.of("SCHEDULERD_KEEP_ALIVE", "true"), dir))
+        .hasMessageContaining("keep-alive is gone")
+        .hasMessageContaining("SCHEDULERD_KEEP_ALIVE");
+    assertThatThrownBy(() -> Settings.load(config("keep-alive=true\n").toString(), Map.of(), dir))
+        .hasMessageContaining("keep-alive is gone");
     assertThatThrownBy(() -> Settings.load(dir.resolve("missing").toString(), Map.of(), dir))
         .hasMessageContaining("does not exist");
   }

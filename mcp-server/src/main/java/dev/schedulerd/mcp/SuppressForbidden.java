@@ -1,4 +1,4 @@
-package dev.schedulerd.mcp.cli;
+package dev.schedulerd.mcp;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -7,7 +7,8 @@ import java.lang.annotation.Target;
 
 /**
  * Marks the few places allowed to touch a banned API (the real stdout, which the MCP transport
- * owns). The forbidden-apis check skips code carrying it; say why next to each use.
+ * owns; a Unix socket peer's credentials; polling another process). The forbidden-apis check skips
+ * code carrying it; say why in its reason.
  */
 @Retention(RetentionPolicy.CLASS)
 @Target({ElementType.METHOD, ElementType.TYPE, ElementType.FIELD, ElementType.CONSTRUCTOR})

@@ -1,0 +1,93 @@
+package dev.schedulerd.mcp.cli;
+
+import dev.schedulerd.store.sqlite.SqliteOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The command line a front-end starts the background daemon of its store with. */
+final class DaemonCommand {
+  private DaemonCommand() {}
+
+  /**
+   * The same JVM (binary and flags) running {@code schedulerd daemon} with the front-end's options
+   * and {@code store} spelled out.
+   */
+  static List<String> of(String[] frontEndArgs, String store) {
+    List<String> command = new ArrayList<>(jvm());
+    command.add("daemon");
+    command.addAll(passedOn(frontEndArgs));
+    command.add("--store");
+    command.add(store);
+    return command;
+  }
+
+  /**
+   * The java binary, its flags and {@code -jar JAR} as this process was started; the class path and
+   * main class when it was not started from the jar.
+   */
+  private static List<String> jvm() {
+    ProcessHandle.Info info = ProcessHandle.current().info();
+    String java =
+        info.command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    Optional<String[]> arguments = info.arguments();
+    if (arguments.isPresent()) {
+      String[] all = arguments.get();
+      for (int i = 0; i + 1 < all.length; i++) {
+        if (all[i].equals("-jar")) {
+          List<String> jvm = new ArrayList<>();
+          jvm.add(java);
+          jvm.addAll(List.of(all).subList(0, i + 2));
+          return jvm;
+        }
+      }
+    }
+    return List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName());
+  }
+
+  /** The front-end's options but those only it uses: the mode, --no-daemon and --store. */
+  static List<String> passedOn(String[] args) {
+    List<String> kept = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("serve") || arg.equals("--no-daemon") || arg.startsWith("--no-daemon=")) {
+        continue;
+      }
+      if (arg.equals("--store")) {
+        i++; // and its value
+        continue;
+      }
+      if (arg.startsWith("--store=")) {
+        continue;
+      }
+      kept.add(arg);
+    }
+    return kept;
+  }
+
+  /**
+   * The store as every front-end names it, whatever folder it was started in: a SQLite file by its
+   * absolute path (so {@code ./tasks.db} and {@code /home/me/tasks.db} share one daemon).
+   */
+  static String normalizedStore(String spec) {
+    StoreSelection selection = StoreSelection.parse(spec);
+    if (!selection.name().equals("sqlite") || selection.location().isBlank()) {
+      return spec.strip();
+    }
+    String location = selection.location();
+    int query = location.indexOf('?');
+    String options = query < 0 ? "" : location.substring(query);
+    try {
+      Path file =
+          SqliteOptions.parse(query < 0 ? location : location.substring(0, query), Map.of())
+              .file()
+              .toAbsolutePath()
+              .normalize();
+      return "sqlite:" + file + options;
+    } catch (IllegalArgumentException e) {
+      return spec.strip(); // the daemon says what is wrong with it
+    }
+  }
+}

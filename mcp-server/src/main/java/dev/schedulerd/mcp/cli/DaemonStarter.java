@@ -1,0 +1,198 @@
+package dev.schedulerd.mcp.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.schedulerd.mcp.SuppressForbidden;
+import java.io.File;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reaches the background daemon of a store, starting it when none answers: race-free (front-ends
+ * started at once take the start lock in turn and re-check before starting one) and self-healing (a
+ * socket left by a dead daemon is replaced by the new daemon, which holds the daemon lock).
+ *
+ * <p>The daemon is started detached from the client: in a session of its own ({@code setsid} where
+ * there is one), input from /dev/null, output appended to its log, so that neither the client's
+ * SIGTERM nor a kill of the front-end reaches it.
+ */
+final class DaemonStarter {
+  private static final Logger log = LoggerFactory.getLogger(DaemonStarter.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** How long a started daemon that exited is given for another one's socket to answer. */
+  private static final Duration EXITED_GRACE = Duration.ofSeconds(3);
+
+  /** Tells the daemon where its output goes, for scheduler_daemon_status. */
+  static final String LOG_FILE_VARIABLE = "SCHEDULERD_DAEMON_LOG";
+
+  /** A log larger than this is moved aside (to {@code .1}) before the daemon starts. */
+  static final long MAX_LOG_BYTES = 10L * 1024 * 1024;
+
+  private final DaemonPaths paths;
+  private final List<String> daemonCommand;
+  private final Path logFile;
+  private final String version;
+  private final Duration startTimeout;
+
+  /**
+   * @param daemonCommand the command that runs {@code schedulerd daemon} for this store
+   * @param logFile where the daemon's output goes
+   * @param version this build's version, compared with the daemon's
+   * @param startTimeout how long a started daemon may take to accept connections
+   */
+  DaemonStarter(
+      DaemonPaths paths,
+      List<String> daemonCommand,
+      Path logFile,
+      String version,
+      Duration startTimeout) {
+    this.paths = paths;
+    this.daemonCommand = List.copyOf(daemonCommand);
+    this.logFile = logFile;
+    this.version = version;
+    this.startTimeout = startTimeout;
+  }
+
+  /**
+   * A connection to the daemon, started first when none answers.
+   *
+   * @throws IllegalStateException when the folder is unsafe or the daemon did not come up (the
+   *     message quotes its log)
+   */
+  @SuppressForbidden(
+      reason =
+          "polls another process's socket while it starts (bounded by startTimeout): nothing in"
+              + " this process could signal a condition")
+  SocketChannel connectOrStart() throws IOException {
+    paths.prepare();
+    SocketChannel running = FrontEnd.tryConnect(paths.socket());
+    if (running != null) {
+      return running;
+    }
+    try (FileChannel lockFile =
+            FileChannel.open(paths.lock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock ignored = lockFile.lock()) {
+      running = FrontEnd.tryConnect(paths.socket()); // another front-end may have started it
+      if (running != null) {
+        return running;
+      }
+      Process daemon = start();
+      long deadline = System.nanoTime() + startTimeout.toNanos();
+      long exitedAt = 0;
+      while (System.nanoTime() < deadline) {
+        SocketChannel connected = FrontEnd.tryConnect(paths.socket());
+        if (connected != null) {
+          return connected;
+        }
+        if (!daemon.isAlive()) {
+          // Exited: a failure, or a daemon started by hand meanwhile, about to listen.
+          exitedAt = exitedAt == 0 ? System.nanoTime() : exitedAt;
+          if (System.nanoTime() - exitedAt > EXITED_GRACE.toNanos()) {
+            throw new IllegalStateException(
+                "the schedulerd daemon exited with code "
+                    + daemon.exitValue()
+                    + " as it started; its log ("
+                    + logFile
+                    + ") ends with:\n"
+                    + tail(logFile));
+          }
+        }
+        Thread.sleep(25); // polling a socket that is about to be bound
+      }
+      throw new IllegalStateException(
+          "the schedulerd daemon did not accept connections within "
+              + startTimeout.toSeconds()
+              + " s; its log ("
+              + logFile
+              + ") ends with:\n"
+              + tail(logFile));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while starting the daemon", e);
+    }
+  }
+
+  /**
+   * Greets the daemon on a new connection: its version, compared with ours.
+   *
+   * @return a warning when the daemon is of another build, else null
+   */
+  @Nullable String greet(SocketChannel channel) throws IOException {
+    FrontEnd.write(channel, FrontEnd.helloLine(version));
+    String line = FrontEnd.readLine(channel);
+    if (line == null) {
+      throw new IOException("the daemon closed the connection before greeting");
+    }
+    JsonNode answer = JSON.readTree(line);
+    JsonNode result = answer.path("result");
+    String theirs = result.path("version").asText("");
+    if (theirs.equals(version)) {
+      return null;
+    }
+    return "the schedulerd daemon serving this store (pid "
+        + result.path("pid").asText("?")
+        + ") is version "
+        + (theirs.isEmpty() ? "unknown" : theirs)
+        + ", this is "
+        + version
+        + ": it keeps serving until it is restarted (kill "
+        + result.path("pid").asText("PID")
+        + "; the next client starts this version)";
+  }
+
+  private Process start() throws IOException {
+    rotate(logFile);
+    List<String> command = new ArrayList<>();
+    if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+      command.add("/usr/bin/setsid"); // a session of its own: no signal of the client's group
+    } else if (Files.isExecutable(Path.of("/bin/setsid"))) {
+      command.add("/bin/setsid");
+    }
+    command.addAll(daemonCommand);
+    log.info("Starting the schedulerd daemon; its log: {}", logFile);
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put(LOG_FILE_VARIABLE, logFile.toAbsolutePath().toString());
+    return builder
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+        .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+        .start();
+  }
+
+  /** Moves a log over {@link #MAX_LOG_BYTES} to {@code LOG.1}, replacing the previous one. */
+  static void rotate(Path logFile) throws IOException {
+    Path folder = logFile.toAbsolutePath().getParent();
+    if (folder != null) {
+      Files.createDirectories(folder);
+    }
+    if (Files.exists(logFile) && Files.size(logFile) > MAX_LOG_BYTES) {
+      Files.move(
+          logFile,
+          logFile.resolveSibling(logFile.getFileName() + ".1"),
+          StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private static String tail(Path logFile) {
+    try {
+      List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+    } catch (IOException e) {
+      return "(unreadable: " + e.getMessage() + ")";
+    }
+  }
+}

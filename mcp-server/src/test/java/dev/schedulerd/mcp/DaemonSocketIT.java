@@ -1,0 +1,195 @@
+package dev.schedulerd.mcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code schedulerd daemon} as its own process, serving MCP sessions on its Unix socket: several
+ * clients at once on one scheduler, each with its own answers and subscriptions, the socket as
+ * robust as stdio, one daemon per store.
+ */
+class DaemonSocketIT {
+  @TempDir Path home;
+  private @Nullable Process daemon;
+
+  private Path runFolder() {
+    return home.resolve("run");
+  }
+
+  private Path socket() {
+    return runFolder().resolve("test.sock");
+  }
+
+  private Process startDaemon() throws Exception {
+    Process process =
+        JarProcess.builder(
+                home,
+                List.of(
+                    "daemon",
+                    "--store",
+                    "sqlite:" + home.resolve("tasks.db"),
+                    "--socket",
+                    socket().toString()))
+            .redirectError(home.resolve("daemon-" + System.nanoTime() + ".log").toFile())
+            .start();
+    return process;
+  }
+
+  /** Waits until the daemon accepts connections (a stale socket file does not count). */
+  private void awaitSocket() {
+    await("the daemon's socket")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> accepts(socket()) || !running().isAlive());
+    assertThat(running().isAlive()).as("the daemon runs").isTrue();
+  }
+
+  private static boolean accepts(Path socket) {
+    try (var channel = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      return channel.connect(java.net.UnixDomainSocketAddress.of(socket));
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  private Process running() {
+    return java.util.Objects.requireNonNull(daemon, "no daemon started");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    Process started = daemon;
+    if (started != null && started.isAlive()) {
+      started.destroy();
+      started.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void twoClientsAtOnce_shareOneScheduler_eachWithItsOwnAnswersAndSubscriptions() throws Exception {
+    daemon = startDaemon();
+    awaitSocket();
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(runFolder())))
+        .as("the socket's folder is private")
+        .isEqualTo("rwx------");
+
+    try (SocketClient a = SocketClient.session(socket(), "client-a");
+        SocketClient b = SocketClient.session(socket(), "client-b")) {
+      JsonNode added =
+          a.call(
+              "scheduler_add_task",
+              "{\"task_id\":\"nightly\",\"task_type\":\"log\",\"cron_expression\":\"0 3 * * *\","
+                  + "\"config\":{\"message\":\"m\"}}");
+      assertThat(added.path("isError").asBoolean()).as(added.toString()).isFalse();
+
+      // b sees a's task (one scheduler) and subscribes to it; a does not subscribe.
+      assertThat(
+              b.call("scheduler_get_task", "{\"task_id\":\"nightly\"}")
+                  .path("structuredContent")
+                  .path("task")
+                  .path("created_by")
+                  .asText())
+          .isEqualTo("client-a 1");
+      JsonNode subscribed =
+          b.request("resources/subscribe", "{\"uri\":\"schedulerd://tasks/nightly\"}");
+      assertThat(subscribed.has("error")).as(subscribed.toString()).isFalse();
+
+      a.call("scheduler_run_task_now", "{\"task_id\":\"nightly\"}");
+      b.awaitNotification("notifications/resources/updated", "schedulerd://tasks/nightly");
+      assertThat(a.notifications("notifications/resources/updated"))
+          .as("only the subscriber is told")
+          .isEmpty();
+
+      // Bad input on one connection is answered there, and the session goes on.
+      a.send("{not json");
+      JsonNode parseError = a.nextAnswer();
+      assertThat(parseError.path("error").path("code").asInt()).isEqualTo(-32700);
+      assertThat(a.call("scheduler_get_status", "{}").path("isError").asBoolean()).isFalse();
+    }
+
+    // The daemon does not stop when its clients go; a new one connects.
+    try (SocketClient c = SocketClient.session(socket(), "client-c")) {
+      assertThat(
+              c.call("scheduler_list_runs", "{\"task_id\":\"nightly\"}")
+                  .path("structuredContent")
+                  .path("count")
+                  .asInt())
+          .isEqualTo(1);
+    }
+    assertThat(running().isAlive()).isTrue();
+  }
+
+  @Test
+  void hello_answersTheVersionAndPid_beforeAnyMcp() throws Exception {
+    daemon = startDaemon();
+    awaitSocket();
+    try (SocketClient raw = SocketClient.connect(socket())) {
+      JsonNode hello = raw.request("schedulerd/hello", "{\"version\":\"test\"}");
+      assertThat(hello.path("result").path("name").asText()).isEqualTo("schedulerd");
+      assertThat(hello.path("result").path("pid").asLong()).isEqualTo(running().pid());
+      assertThat(hello.path("result").path("version").asText()).isNotBlank();
+      // MCP still starts with initialize on this connection.
+      JsonNode early = raw.request("tools/list", "{}");
+      assertThat(early.path("error").path("message").asText()).contains("before initialize");
+    }
+  }
+
+  @Test
+  void aSecondDaemonOfTheStore_stopsAtOnce_andAStaleSocketIsReplaced() throws Exception {
+    daemon = startDaemon();
+    awaitSocket();
+    JarProcess second =
+        JarProcess.run(
+            home,
+            "",
+            "daemon",
+            "--store",
+            "sqlite:" + home.resolve("tasks.db"),
+            "--socket",
+            socket().toString());
+    assertThat(second.exitCode()).isEqualTo(1);
+    assertThat(second.stderr())
+        .contains("already serves this store on " + socket())
+        .contains("pid " + running().pid());
+
+    running().destroyForcibly(); // SIGKILL: the socket file stays behind, its lock goes
+    running().waitFor(30, TimeUnit.SECONDS);
+    assertThat(socket()).exists();
+
+    daemon = startDaemon();
+    awaitSocket();
+    try (SocketClient client = SocketClient.session(socket(), "after")) {
+      assertThat(client.call("scheduler_get_status", "{}").path("isError").asBoolean()).isFalse();
+    }
+  }
+
+  @Test
+  void aSocketFolderOthersCanEnter_isRefused_sayingHowToFixIt() throws Exception {
+    Files.createDirectories(runFolder());
+    Files.setPosixFilePermissions(runFolder(), PosixFilePermissions.fromString("rwxr-xr-x"));
+    JarProcess refused =
+        JarProcess.run(
+            home,
+            "",
+            "daemon",
+            "--store",
+            "sqlite:" + home.resolve("tasks.db"),
+            "--socket",
+            socket().toString());
+    assertThat(refused.exitCode()).isEqualTo(1);
+    assertThat(refused.stderr()).contains("is mode rwxr-xr-x").contains("chmod 700 " + runFolder());
+    assertThat(socket()).doesNotExist();
+  }
+}

@@ -1,0 +1,248 @@
+package dev.schedulerd.mcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code schedulerd} as an MCP client spawns it: a thin front-end that starts the store's
+ * background daemon when none runs and relays the session to it. Tasks run on time with no client
+ * open; front-ends started at once make one daemon; a daemon killed mid-session is started again.
+ */
+class FrontEndIT {
+  @TempDir Path home;
+
+  private Path runtimeFolder() {
+    return home.resolve("xdg");
+  }
+
+  private ProcessBuilder frontEnd() throws Exception {
+    Files.createDirectories(runtimeFolder());
+    ProcessBuilder builder = JarProcess.builder(home, List.of());
+    builder.environment().remove("SCHEDULERD_NO_DAEMON");
+    builder.environment().put("XDG_RUNTIME_DIR", runtimeFolder().toString());
+    builder.redirectError(home.resolve("front-end-" + System.nanoTime() + ".log").toFile());
+    return builder;
+  }
+
+  /** The daemon's pid, from the file it holds locked. */
+  private Optional<ProcessHandle> daemon() {
+    Path pidFile = runtimeFolder().resolve("schedulerd").resolve("default.daemon");
+    try {
+      String pid = Files.readString(pidFile).strip();
+      return pid.isEmpty() ? Optional.empty() : ProcessHandle.of(Long.parseLong(pid));
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
+  @AfterEach
+  void stopDaemon() {
+    daemon()
+        .ifPresent(
+            d -> {
+              d.destroy();
+              d.onExit().orTimeout(30, TimeUnit.SECONDS).join();
+            });
+  }
+
+  private static JsonNode ok(ProcessClient client, String tool, String args) throws Exception {
+    JsonNode result = client.call(tool, args);
+    assertThat(result.path("isError").asBoolean()).as(result.toString()).isFalse();
+    return result.path("structuredContent");
+  }
+
+  @Test
+  void aTaskRunsOnTime_afterItsClientClosedAndItsFrontEndWasKilled() throws Exception {
+    Instant due = Instant.now().plusSeconds(8);
+    Process first = frontEnd().start();
+    try (ProcessClient client = new ProcessClient(first)) {
+      ok(
+          client,
+          "scheduler_add_task",
+          "{\"task_id\":\"later\",\"task_type\":\"log\",\"run_at\":\""
+              + due
+              + "\",\"config\":{\"message\":\"ran with no client\"}}");
+    }
+    assertThat(first.waitFor(30, TimeUnit.SECONDS))
+        .as("the front-end exits with its input")
+        .isTrue();
+    Process second = frontEnd().start();
+    ProcessClient killed = new ProcessClient(second);
+    ok(
+        killed,
+        "scheduler_add_task",
+        "{\"task_id\":\"later-2\",\"task_type\":\"log\",\"run_at\":\""
+            + due
+            + "\",\"config\":{\"message\":\"ran with no client\"}}");
+    second.destroyForcibly(); // SIGKILL of the client's child, as a crashing client does
+    second.waitFor(10, TimeUnit.SECONDS);
+    assertThat(daemon())
+        .as("the daemon runs on")
+        .hasValueSatisfying(d -> assertThat(d.isAlive()).isTrue());
+
+    await("both runs, with no client open")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> Instant.now().isAfter(due.plusSeconds(2)));
+    try (ProcessClient reader = new ProcessClient(frontEnd().start())) {
+      for (String id : List.of("later", "later-2")) {
+        JsonNode runs = ok(reader, "scheduler_list_runs", "{\"task_id\":\"" + id + "\"}");
+        assertThat(runs.path("count").asInt()).as(id + " ran once").isEqualTo(1);
+        JsonNode run = runs.path("runs").get(0);
+        assertThat(run.path("outcome").asText()).isEqualTo("success");
+        Duration late =
+            Duration.between(
+                Instant.parse(run.path("scheduled_for").asText()),
+                Instant.parse(run.path("started_at").asText()));
+        assertThat(late).as(id + " started on time").isLessThan(Duration.ofSeconds(1));
+      }
+    }
+  }
+
+  @Test
+  void fiveFrontEndsStartedAtOnce_makeOneDaemon() throws Exception {
+    List<Process> processes = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      processes.add(frontEnd().start());
+    }
+    List<ProcessClient> clients = new ArrayList<>();
+    try {
+      for (Process process : processes) {
+        clients.add(new ProcessClient(process));
+      }
+      java.util.Set<Long> pids = new java.util.HashSet<>();
+      for (ProcessClient client : clients) {
+        JsonNode status = ok(client, "scheduler_daemon_status", "{}");
+        assertThat(status.path("daemon").path("running").asBoolean()).isTrue();
+      }
+      daemon().ifPresent(d -> pids.add(d.pid()));
+      assertThat(pids).hasSize(1);
+      long javaDaemons =
+          ProcessHandle.allProcesses()
+              .filter(
+                  p -> p.info().arguments().map(a -> List.of(a).contains("daemon")).orElse(false))
+              .filter(
+                  p ->
+                      p.info()
+                          .arguments()
+                          .map(a -> String.join(" ", a).contains(home.toString()))
+                          .orElse(false))
+              .count();
+      assertThat(javaDaemons).as("daemon processes of this test's store").isEqualTo(1);
+    } finally {
+      for (ProcessClient client : clients) {
+        client.close();
+      }
+    }
+  }
+
+  @Test
+  void theDaemonKilledMidSession_isStartedAgain_andTheNextCallWorks() throws Exception {
+    try (ProcessClient client = new ProcessClient(frontEnd().start())) {
+      ok(
+          client,
+          "scheduler_add_task",
+          "{\"task_id\":\"kept\",\"task_type\":\"log\",\"cron_expression\":\"0 3 * * *\","
+              + "\"config\":{\"message\":\"m\"}}");
+      ProcessHandle first = daemon().orElseThrow();
+      first.destroyForcibly();
+      first.onExit().orTimeout(30, TimeUnit.SECONDS).join();
+
+      JsonNode afterRestart =
+          await("a call after the daemon's restart")
+              .atMost(Duration.ofSeconds(60))
+              .until(
+                  () -> client.call("scheduler_get_task", "{\"task_id\":\"kept\"}"),
+                  result -> !result.path("isError").asBoolean() && result.has("structuredContent"));
+      assertThat(afterRestart.path("structuredContent").path("task").path("task_id").asText())
+          .as("nothing acknowledged is lost")
+          .isEqualTo("kept");
+      assertThat(daemon()).hasValueSatisfying(d -> assertThat(d.pid()).isNotEqualTo(first.pid()));
+    }
+  }
+
+  @Test
+  void aFrontEndOfAnotherBuild_saysPlainlyWhatToDo_andStillServes() throws Exception {
+    try (ProcessClient first = new ProcessClient(frontEnd().start())) {
+      ok(first, "scheduler_get_status", "{}");
+    }
+    long pid = daemon().orElseThrow().pid();
+    ProcessBuilder other = frontEnd();
+    Path stderr = home.resolve("other-build.log");
+    other.redirectError(stderr.toFile());
+    other.command().add(1, "-Dschedulerd.build=9.9.9 built later");
+    try (ProcessClient client = new ProcessClient(other.start())) {
+      ok(client, "scheduler_get_status", "{}");
+    }
+    assertThat(Files.readString(stderr))
+        .contains("the schedulerd daemon serving this store (pid " + pid + ") is version")
+        .contains("this is 9.9.9 built later")
+        .contains("kill " + pid);
+  }
+
+  @Test
+  void theFrontEnd_exitsWhenTheClientThatStartedItDies_thoughItsInputStaysOpen() throws Exception {
+    ProcessBuilder frontEnd = frontEnd();
+    StringBuilder command = new StringBuilder();
+    for (String word : frontEnd.command()) {
+      command.append(" '").append(word.replace("'", "'\\''")).append('\'');
+    }
+    // A client: a shell whose child is the front-end, its input a pipe that never ends.
+    ProcessBuilder client =
+        new ProcessBuilder("sh", "-c", "sleep 600 |" + command + " & wait")
+            .redirectError(home.resolve("client.log").toFile());
+    client.environment().clear();
+    client.environment().putAll(frontEnd.environment());
+    Process shell = client.start();
+    List<ProcessHandle> family = new ArrayList<>();
+    try {
+      ProcessHandle front =
+          await("the front-end")
+              .atMost(Duration.ofSeconds(30))
+              .until(
+                  () ->
+                      shell
+                          .toHandle()
+                          .children()
+                          .filter(p -> p.info().command().orElse("").endsWith("java"))
+                          .findFirst(),
+                  Optional::isPresent)
+              .orElseThrow();
+      await("the daemon").atMost(Duration.ofSeconds(60)).until(() -> daemon().isPresent());
+
+      family.addAll(shell.toHandle().descendants().toList()); // the front-end and the sleep
+      shell.destroyForcibly(); // the client dies without closing anything
+
+      assertThat(front.onExit().orTimeout(15, TimeUnit.SECONDS).join().isAlive())
+          .as("the front-end is gone")
+          .isFalse();
+      assertThat(daemon()).as("the daemon is not").isPresent();
+    } finally {
+      family.forEach(ProcessHandle::destroyForcibly);
+      shell.destroyForcibly();
+    }
+  }
+
+  @Test
+  void noDaemon_servesInTheClientsProcess_asBefore() throws Exception {
+    ProcessBuilder builder = frontEnd();
+    builder.command().add("--no-daemon");
+    try (ProcessClient client = new ProcessClient(builder.start())) {
+      ok(client, "scheduler_get_status", "{}");
+    }
+    assertThat(daemon()).as("no daemon was started").isEmpty();
+  }
+}
