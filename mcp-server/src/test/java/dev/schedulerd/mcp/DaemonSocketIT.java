@@ -159,7 +159,7 @@ class DaemonSocketIT {
             "sqlite:" + home.resolve("tasks.db"),
             "--socket",
             socket().toString());
-    assertThat(second.exitCode()).isEqualTo(1);
+    assertThat(second.exitCode()).as("3: a daemon of the store runs already").isEqualTo(3);
     assertThat(second.stderr())
         .contains("already serves this store on " + socket())
         .contains("pid " + running().pid());

@@ -142,6 +142,9 @@ class FrontEndIT {
                           .orElse(false))
               .count();
       assertThat(javaDaemons).as("daemon processes of this test's store").isEqualTo(1);
+      assertThat(Files.readString(home.resolve(".memory/schedulerd.log")))
+          .as("no second daemon was started only to find the first (the start lock held)")
+          .doesNotContain("already serves");
     } finally {
       for (ProcessClient client : clients) {
         client.close();
@@ -157,9 +160,23 @@ class FrontEndIT {
           "scheduler_add_task",
           "{\"task_id\":\"kept\",\"task_type\":\"log\",\"cron_expression\":\"0 3 * * *\","
               + "\"config\":{\"message\":\"m\"}}");
+      JsonNode subscribed =
+          client.request("resources/subscribe", "{\"uri\":\"schedulerd://tasks/kept\"}");
+      assertThat(subscribed.has("error")).as(subscribed.toString()).isFalse();
       ProcessHandle first = daemon().orElseThrow();
-      first.destroyForcibly();
-      first.onExit().orTimeout(30, TimeUnit.SECONDS).join();
+
+      // A wait of up to 30 s is in flight when the daemon dies: it gets an error, not silence.
+      JsonNode inFlight =
+          client.requestDuring(
+              "tools/call",
+              "{\"name\":\"scheduler_wait_for_run\",\"arguments\":{\"task_id\":\"kept\","
+                  + "\"timeout_seconds\":30}}",
+              () -> {
+                first.destroyForcibly();
+                first.onExit().orTimeout(30, TimeUnit.SECONDS).join();
+              });
+      assertThat(inFlight.path("error").path("message").asText())
+          .contains("daemon stopped while answering");
 
       JsonNode afterRestart =
           await("a call after the daemon's restart")
@@ -171,6 +188,22 @@ class FrontEndIT {
           .as("nothing acknowledged is lost")
           .isEqualTo("kept");
       assertThat(daemon()).hasValueSatisfying(d -> assertThat(d.pid()).isNotEqualTo(first.pid()));
+
+      // The subscription was replayed to the new daemon: a run of the task is announced.
+      ok(client, "scheduler_run_task_now", "{\"task_id\":\"kept\"}");
+      await("the replayed subscription's notification")
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                client.call("scheduler_get_status", "{}"); // reads what arrived meanwhile
+                return client.notifications("notifications/resources/updated").stream()
+                    .anyMatch(
+                        n ->
+                            n.path("params")
+                                .path("uri")
+                                .asText()
+                                .equals("schedulerd://tasks/kept"));
+              });
     }
   }
 

@@ -38,7 +38,7 @@ record JarProcess(int exitCode, String stdout, String stderr) {
     // (FrontEndIT) removes this, and gives it a runtime folder of its own.
     env.put("SCHEDULERD_NO_DAEMON", "true");
     env.put("HOME", home.toString());
-    // A daemon's socket goes to the test's own folder, never the machine's /tmp/schedulerd-USER.
+    // A daemon's socket goes to the test's own folder, never the user's own runtime folder.
     Path runtime = home.resolve("xdg");
     try {
       Files.createDirectories(runtime);

@@ -18,6 +18,7 @@ final class ProcessClient implements AutoCloseable {
   private final OutputStream in;
   private final BufferedReader out;
   private int id;
+  private final java.util.List<JsonNode> notifications = new java.util.ArrayList<>();
 
   ProcessClient(Process process) throws IOException {
     this.process = process;
@@ -37,6 +38,14 @@ final class ProcessClient implements AutoCloseable {
   }
 
   JsonNode request(String method, String params) throws IOException {
+    return requestDuring(method, params, () -> {});
+  }
+
+  /**
+   * Sends a request, runs {@code meanwhile} (e.g. a kill of the daemon) while it is in flight, then
+   * reads its answer.
+   */
+  JsonNode requestDuring(String method, String params, Runnable meanwhile) throws IOException {
     int mine = ++id;
     send(
         "{\"jsonrpc\":\"2.0\",\"id\":"
@@ -46,6 +55,7 @@ final class ProcessClient implements AutoCloseable {
             + "\",\"params\":"
             + params
             + "}");
+    meanwhile.run();
     while (true) {
       String line = out.readLine();
       assertThat(line).as("an answer to " + method).isNotNull();
@@ -53,7 +63,15 @@ final class ProcessClient implements AutoCloseable {
       if (message.path("id").asInt(-1) == mine) {
         return message;
       }
+      if (!message.has("id")) {
+        notifications.add(message);
+      }
     }
+  }
+
+  /** The notifications read so far (while waiting for answers) with {@code method}. */
+  java.util.List<JsonNode> notifications(String method) {
+    return notifications.stream().filter(n -> n.path("method").asText().equals(method)).toList();
   }
 
   /** A tool's result. */

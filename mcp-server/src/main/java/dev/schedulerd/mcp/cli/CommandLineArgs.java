@@ -85,7 +85,7 @@ final class CommandLineArgs {
           "PATH",
           null,
           "The Unix socket the daemon serves MCP clients on (default: one per store in a private"
-              + " folder, $XDG_RUNTIME_DIR/schedulerd or /tmp/schedulerd-USER); none serves no"
+              + " folder, $XDG_RUNTIME_DIR/schedulerd or ~/.memory/run); none serves no"
               + " client.");
   static final Option IMPORT_ZONE =
       new Option("zone", "ZONE", "UTC", "Zone of cron schedules in the file that name none.");

@@ -11,16 +11,19 @@ import java.util.Optional;
 final class DaemonCommand {
   private DaemonCommand() {}
 
+  /** The variable that gives the daemon its store: never its command line, which any user sees. */
+  static final String STORE_VARIABLE = "SCHEDULERD_STORE";
+
   /**
    * The same JVM (binary and flags) running {@code schedulerd daemon} with the front-end's options
-   * and {@code store} spelled out.
+   * but its store, which goes in the daemon's environment ({@link #STORE_VARIABLE}): a PostgreSQL
+   * URL may hold a password, and a process's arguments are readable by every user, its environment
+   * only by its own.
    */
-  static List<String> of(String[] frontEndArgs, String store) {
+  static List<String> of(String[] frontEndArgs) {
     List<String> command = new ArrayList<>(jvm());
     command.add("daemon");
     command.addAll(passedOn(frontEndArgs));
-    command.add("--store");
-    command.add(store);
     return command;
   }
 

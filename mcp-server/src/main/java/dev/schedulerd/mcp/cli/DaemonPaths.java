@@ -14,9 +14,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Where the background daemon of one user and one store listens and logs: a socket in a private
- * folder ({@code $XDG_RUNTIME_DIR/schedulerd}, else {@code /tmp/schedulerd-USER}, mode 0700, this
- * user's), named after the store so that each store has its own daemon.
+ * Where the background daemon of one user and one store listens: a socket in a private folder
+ * ({@code $XDG_RUNTIME_DIR/schedulerd}, else {@code ~/.memory/run}; mode 0700, this user's), named
+ * after the store so that each store has its own daemon. Not {@code /tmp}: another user could take
+ * the name there first, and it is swept.
  *
  * @param folder the private folder
  * @param socket the daemon's socket in it
@@ -55,7 +56,9 @@ record DaemonPaths(Path folder, Path socket, Path lock, Path daemonLock) {
     if (runtime != null && !runtime.isBlank() && Files.isDirectory(Path.of(runtime))) {
       return Path.of(runtime, "schedulerd");
     }
-    return Path.of("/tmp", "schedulerd-" + System.getProperty("user.name"));
+    String home = environment.get("HOME");
+    Path base = Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"));
+    return base.resolve(".memory").resolve("run");
   }
 
   /**
@@ -85,8 +88,17 @@ record DaemonPaths(Path folder, Path socket, Path lock, Path daemonLock) {
   void prepare() {
     try {
       if (!Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
-        Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(PRIVATE));
-        Files.setPosixFilePermissions(folder, PRIVATE); // the umask may have narrowed it
+        Path parent = folder.getParent();
+        if (parent != null) {
+          Files.createDirectories(parent);
+        }
+        try {
+          // Made here, atomically: a symlink or folder someone put there first fails this.
+          Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(PRIVATE));
+          Files.setPosixFilePermissions(folder, PRIVATE); // the umask may have narrowed it
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+          // made meanwhile, by another front-end or not: checked below like any found folder
+        }
       }
       if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
         throw new IllegalStateException(

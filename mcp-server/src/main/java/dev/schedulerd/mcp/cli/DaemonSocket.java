@@ -70,7 +70,7 @@ final class DaemonSocket implements AutoCloseable {
           java.nio.ByteBuffer.wrap(
               (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)),
           0);
-      Files.deleteIfExists(paths.socket()); // we hold the lock: whoever bound it is gone
+      removeStaleSocket(paths.socket()); // we hold the lock: whoever bound it is gone
       UnixSocketTransportProvider transport =
           UnixSocketTransportProvider.bind(json, paths.socket(), hello);
       return new DaemonSocket(lockFile, lock, transport);
@@ -82,6 +82,25 @@ final class DaemonSocket implements AutoCloseable {
       closeQuietly(lockFile);
       throw e;
     }
+  }
+
+  /** Removes what a dead daemon left at {@code socket}: a socket, never any other file. */
+  private static void removeStaleSocket(java.nio.file.Path socket) throws IOException {
+    java.nio.file.attribute.BasicFileAttributes found;
+    try {
+      found =
+          Files.readAttributes(
+              socket,
+              java.nio.file.attribute.BasicFileAttributes.class,
+              java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return;
+    }
+    if (!found.isOther()) {
+      throw new IllegalStateException(
+          socket + " exists and is not a socket: remove it, or choose another --socket PATH");
+    }
+    Files.delete(socket);
   }
 
   UnixSocketTransportProvider transport() {

@@ -3,6 +3,7 @@ package dev.schedulerd.mcp.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.schedulerd.mcp.SuppressForbidden;
+import dev.schedulerd.mcp.transport.UnixSocketTransportProvider;
 import java.io.File;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -16,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,12 +46,14 @@ final class DaemonStarter {
 
   private final DaemonPaths paths;
   private final List<String> daemonCommand;
+  private final Map<String, String> daemonEnvironment;
   private final Path logFile;
   private final String version;
   private final Duration startTimeout;
 
   /**
    * @param daemonCommand the command that runs {@code schedulerd daemon} for this store
+   * @param daemonEnvironment variables set for it (its store: not on its command line)
    * @param logFile where the daemon's output goes
    * @param version this build's version, compared with the daemon's
    * @param startTimeout how long a started daemon may take to accept connections
@@ -57,11 +61,13 @@ final class DaemonStarter {
   DaemonStarter(
       DaemonPaths paths,
       List<String> daemonCommand,
+      Map<String, String> daemonEnvironment,
       Path logFile,
       String version,
       Duration startTimeout) {
     this.paths = paths;
     this.daemonCommand = List.copyOf(daemonCommand);
+    this.daemonEnvironment = Map.copyOf(daemonEnvironment);
     this.logFile = logFile;
     this.version = version;
     this.startTimeout = startTimeout;
@@ -126,19 +132,64 @@ final class DaemonStarter {
     }
   }
 
+  /** How long a daemon may take to answer the greeting of a new connection. */
+  static final Duration GREETING_LIMIT = Duration.ofSeconds(10);
+
   /**
-   * Greets the daemon on a new connection: its version, compared with ours.
+   * Greets the daemon on a new connection: it must answer as a schedulerd daemon within {@link
+   * #GREETING_LIMIT} (a refusal, such as a full daemon's, is an error); its build is compared with
+   * ours.
    *
    * @return a warning when the daemon is of another build, else null
+   * @throws IOException when it refused, closed, or did not answer in time
    */
   @Nullable String greet(SocketChannel channel) throws IOException {
-    FrontEnd.write(channel, FrontEnd.helloLine(version));
-    String line = FrontEnd.readLine(channel);
+    String id = "schedulerd-front-end-hello-" + java.util.UUID.randomUUID();
+    java.util.concurrent.atomic.AtomicBoolean answered =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.CompletableFuture.delayedExecutor(
+            GREETING_LIMIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .execute(
+            () -> {
+              if (!answered.get()) {
+                try {
+                  channel.close(); // ends the read below
+                } catch (IOException e) {
+                  // closing anyway
+                }
+              }
+            });
+    String line;
+    try {
+      FrontEnd.write(
+          channel,
+          "{\"jsonrpc\":\"2.0\",\"id\":\""
+              + id
+              + "\",\"method\":\""
+              + UnixSocketTransportProvider.HELLO_METHOD
+              + "\",\"params\":{\"version\":"
+              + JSON.writeValueAsString(version)
+              + "}}");
+      line = FrontEnd.readLine(channel);
+    } catch (java.nio.channels.ClosedChannelException e) {
+      throw new IOException(
+          "the daemon did not greet within " + GREETING_LIMIT.toSeconds() + " s", e);
+    } finally {
+      answered.set(true);
+    }
     if (line == null) {
       throw new IOException("the daemon closed the connection before greeting");
     }
     JsonNode answer = JSON.readTree(line);
+    if (answer.has("error")) {
+      throw new IOException(
+          "the daemon refused the connection: " + answer.path("error").path("message").asText());
+    }
     JsonNode result = answer.path("result");
+    if (!answer.path("id").asText().equals(id)
+        || !result.path("name").asText().equals("schedulerd")) {
+      throw new IOException("what answers on " + paths.socket() + " is not a schedulerd daemon");
+    }
     String theirs = result.path("version").asText("");
     if (theirs.equals(version)) {
       return null;
@@ -165,6 +216,7 @@ final class DaemonStarter {
     command.addAll(daemonCommand);
     log.info("Starting the schedulerd daemon; its log: {}", logFile);
     ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(daemonEnvironment);
     builder.environment().put(LOG_FILE_VARIABLE, logFile.toAbsolutePath().toString());
     return builder
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -173,7 +225,10 @@ final class DaemonStarter {
         .start();
   }
 
-  /** Moves a log over {@link #MAX_LOG_BYTES} to {@code LOG.1}, replacing the previous one. */
+  /**
+   * Moves a log over {@link #MAX_LOG_BYTES} to {@code LOG.1}, replacing the previous one, and
+   * leaves a log only this user may read: it holds what clients asked.
+   */
   static void rotate(Path logFile) throws IOException {
     Path folder = logFile.toAbsolutePath().getParent();
     if (folder != null) {
@@ -185,11 +240,27 @@ final class DaemonStarter {
           logFile.resolveSibling(logFile.getFileName() + ".1"),
           StandardCopyOption.REPLACE_EXISTING);
     }
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> owner =
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+    if (!Files.exists(logFile)) {
+      Files.createFile(
+          logFile, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(owner));
+    } else {
+      Files.setPosixFilePermissions(logFile, owner);
+    }
   }
 
+  /** The last lines of the log, from its last 8 KiB at most. */
   private static String tail(Path logFile) {
-    try {
-      List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+    try (java.nio.channels.SeekableByteChannel log = Files.newByteChannel(logFile)) {
+      long start = Math.max(0, log.size() - 8192);
+      log.position(start);
+      java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate((int) (log.size() - start));
+      while (bytes.hasRemaining() && log.read(bytes) > 0) {
+        // reading the rest
+      }
+      String text = new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8);
+      List<String> lines = List.of(text.split("\n"));
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
     } catch (IOException e) {
       return "(unreadable: " + e.getMessage() + ")";

@@ -1,10 +1,15 @@
 package dev.schedulerd.mcp.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.schedulerd.mcp.SuppressForbidden;
 import dev.schedulerd.mcp.transport.ChannelStreams;
-import dev.schedulerd.mcp.transport.UnixSocketTransportProvider;
+import dev.schedulerd.mcp.transport.LineStdioTransportProvider;
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -15,12 +20,16 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -32,19 +41,30 @@ import org.slf4j.LoggerFactory;
  * answers ({@link DaemonStarter}). Tasks then run whether or not a client is open.
  *
  * <p>When the daemon dies mid-session, the requests in flight are answered with a JSON-RPC error
- * (never left hanging), the daemon is started again, the session's {@code initialize} and
- * subscriptions are replayed to it, and the client's next call works. The front-end ends when its
- * input ends (after the daemon answered what was asked) or when the client that spawned it is gone.
+ * (never left hanging), the daemon is started again (a few times, with pauses; then the front-end
+ * gives up and says so), the session's {@code initialize} and subscriptions are replayed to it, and
+ * the client's next call works. The front-end ends when its input ends (after the daemon answered
+ * what was asked) or when the client that spawned it is gone. It reads of each line only its id and
+ * method, and no line longer than the daemon would take.
  */
 final class FrontEnd {
   private static final Logger log = LoggerFactory.getLogger(FrontEnd.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  /** The id of the front-end's own requests (hello, replayed initialize): never a client's. */
-  private static final String OWN_ID = "schedulerd-front-end";
+  private static final JsonFactory PARSER = new JsonFactory();
 
   /** Bound on waiting, at the end of input, for the daemon's last answers. */
   private static final Duration DRAIN_LIMIT = Duration.ofSeconds(30);
+
+  /** The longest client line relayed: the daemon's own bound. */
+  static final int MAX_LINE_BYTES = LineStdioTransportProvider.DEFAULT_MAX_LINE_BYTES;
+
+  /** Subscriptions replayed after a restart, at most (each is one line and one answer). */
+  private static final int MAX_SUBSCRIPTIONS = 100;
+
+  /** Restarts of the daemon within {@link #RESTART_WINDOW} before the front-end gives up. */
+  private static final int MAX_RESTARTS = 5;
+
+  private static final Duration RESTART_WINDOW = Duration.ofMinutes(1);
 
   private final DaemonStarter starter;
   private final InputStream clientIn;
@@ -52,18 +72,27 @@ final class FrontEnd {
   private final ReentrantLock clientOutLock = new ReentrantLock();
   private final ReentrantLock stateLock = new ReentrantLock();
 
+  /** The ids of the front-end's own requests (replays): exact, and never a client's. */
+  private final String ownPrefix = "schedulerd-front-end-" + UUID.randomUUID();
+
+  private final Set<String> ownIds = ConcurrentHashMap.newKeySet();
+
   // guarded by stateLock: what a new connection needs replayed, and the requests in flight
   private @Nullable String initializeLine;
-  private final List<String> subscribeLines = new ArrayList<>();
+  private final Map<String, String> subscriptions = new LinkedHashMap<>(); // uri -> line
   private final Map<String, String> inFlight = new LinkedHashMap<>(); // id (JSON) -> method
   private @Nullable Connection connection;
   private boolean inputEnded;
+  private final ArrayDeque<Long> restarts = new ArrayDeque<>(); // relay thread only
 
   private record Connection(SocketChannel channel, OutputStream out) {}
 
+  /** What the front-end reads of a line: its method and id, when it has them. */
+  record Peek(@Nullable String method, @Nullable String id, @Nullable String uri) {}
+
   FrontEnd(DaemonStarter starter, InputStream clientIn, OutputStream clientOut) {
     this.starter = starter;
-    this.clientIn = clientIn;
+    this.clientIn = new BufferedInputStream(clientIn);
     this.clientOut = clientOut;
   }
 
@@ -78,11 +107,16 @@ final class FrontEnd {
       return 1;
     }
     Thread reader = startReading(first);
-    try (BufferedReader in =
-        new BufferedReader(new InputStreamReader(clientIn, StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = in.readLine()) != null) {
-        forward(line);
+    try {
+      byte[] line;
+      while ((line = readLine(clientIn)) != null) {
+        if (line == OVERLONG) {
+          log.warn("Dropped a client line longer than {} bytes", MAX_LINE_BYTES);
+          answerError(
+              "null", -32600, "request line longer than " + MAX_LINE_BYTES + " bytes was dropped");
+        } else {
+          forward(new String(line, StandardCharsets.UTF_8));
+        }
       }
     } catch (IOException e) {
       log.warn("Reading from the MCP client failed: {}", e.toString());
@@ -106,6 +140,26 @@ final class FrontEnd {
     return 0;
   }
 
+  private static final byte[] OVERLONG = new byte[0];
+
+  /** The next line (without its newline), {@link #OVERLONG} for one too long, null at the end. */
+  private static byte @Nullable [] readLine(InputStream in) throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    boolean overlong = false;
+    int b;
+    while ((b = in.read()) != -1) {
+      if (b == '\n') {
+        return overlong ? OVERLONG : line.toByteArray();
+      }
+      if (line.size() < MAX_LINE_BYTES) {
+        line.write(b);
+      } else {
+        overlong = true;
+      }
+    }
+    return line.size() == 0 && !overlong ? null : overlong ? OVERLONG : line.toByteArray();
+  }
+
   /**
    * Sends one client line to the daemon, remembering what a reconnection must replay. The write
    * happens outside the lock: the relay thread must always be able to take it, or a daemon that
@@ -115,18 +169,20 @@ final class FrontEnd {
     if (line.isBlank()) {
       return;
     }
-    JsonNode message = parse(line);
-    String method =
-        message != null && message.has("method") ? message.path("method").asText() : null;
-    JsonNode id = message == null ? null : message.get("id");
-    String requestId = method != null && id != null ? id.toString() : null;
+    Peek peek = peek(line);
+    String method = peek.method();
+    String requestId = method != null ? peek.id() : null;
     Connection current;
     stateLock.lock();
     try {
       if ("initialize".equals(method)) {
         initializeLine = line;
-      } else if ("resources/subscribe".equals(method)) {
-        subscribeLines.add(line);
+      } else if ("resources/subscribe".equals(method) && peek.uri() != null) {
+        if (subscriptions.containsKey(peek.uri()) || subscriptions.size() < MAX_SUBSCRIPTIONS) {
+          subscriptions.put(peek.uri(), line);
+        }
+      } else if ("resources/unsubscribe".equals(method) && peek.uri() != null) {
+        subscriptions.remove(peek.uri());
       }
       current = connection;
       if (requestId != null && method != null && current != null) {
@@ -138,7 +194,7 @@ final class FrontEnd {
     if (current != null) {
       write(current.out(), line);
     } else if (requestId != null) {
-      answerError(requestId, "the schedulerd daemon is restarting; retry");
+      answerError(requestId, -32603, "the schedulerd daemon is restarting; retry");
     }
   }
 
@@ -163,11 +219,11 @@ final class FrontEnd {
             new InputStreamReader(ChannelStreams.in(current.channel()), StandardCharsets.UTF_8))) {
       String line;
       while ((line = daemon.readLine()) != null) {
-        JsonNode message = parse(line);
-        if (message != null && message.has("id") && !message.has("method")) {
-          String id = message.get("id").toString();
-          if (id.contains(OWN_ID)) {
-            continue; // the answer to a replayed initialize
+        Peek peek = peek(line);
+        if (peek.id() != null && peek.method() == null) {
+          String id = peek.id();
+          if (ownIds.remove(unquoted(id))) {
+            continue; // the answer to a replayed initialize or subscription
           }
           stateLock.lock();
           try {
@@ -189,6 +245,7 @@ final class FrontEnd {
    *
    * @return the new connection, or null when the session is over
    */
+  @SuppressForbidden(reason = "pauses between restarts of another process, bounded and few")
   private @Nullable Connection afterDaemonGone(Connection gone) {
     List<String> unanswered;
     stateLock.lock();
@@ -203,18 +260,34 @@ final class FrontEnd {
       stateLock.unlock();
     }
     closeQuietly(gone.channel());
-    log.warn(
-        "The schedulerd daemon went away mid-session; {} request(s) in flight get an error;"
-            + " starting it again",
-        unanswered.size());
     for (String id : unanswered) {
-      answerError(id, "the schedulerd daemon stopped while answering; retry the request");
+      answerError(id, -32603, "the schedulerd daemon stopped while answering; retry the request");
     }
+    long now = System.nanoTime();
+    while (!restarts.isEmpty() && now - restarts.peekFirst() > RESTART_WINDOW.toNanos()) {
+      restarts.pollFirst();
+    }
+    if (restarts.size() >= MAX_RESTARTS) {
+      log.error(
+          "schedulerd: the daemon went away {} times within {} s; giving up. Its log says why.",
+          restarts.size(),
+          RESTART_WINDOW.toSeconds());
+      System.exit(1);
+    }
+    restarts.addLast(now);
+    log.warn(
+        "The schedulerd daemon went away mid-session; {} request(s) in flight got an error;"
+            + " reaching it again",
+        unanswered.size());
     for (int attempt = 1; attempt <= 3; attempt++) {
       try {
+        Thread.sleep(250L * attempt * restarts.size()); // a dying daemon's socket may still be up
         return connect(true);
       } catch (IOException | IllegalStateException e) {
-        log.warn("Could not start the daemon again (attempt {}): {}", attempt, e.getMessage());
+        log.warn("Could not reach the daemon again (attempt {}): {}", attempt, e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
       }
     }
     log.error("schedulerd: the daemon could not be started again; ending the session");
@@ -224,39 +297,53 @@ final class FrontEnd {
 
   /**
    * Reaches the daemon (starting it when none answers), greets it, and when {@code replay} sends it
-   * the session's initialize and subscriptions again.
+   * the session's initialize and subscriptions again. Called before the relay reads (first) or on
+   * the relay thread: a few lines, whose answers the socket's buffers hold.
    */
   private Connection connect(boolean replay) throws IOException {
     SocketChannel channel = starter.connectOrStart();
-    OutputStream out = ChannelStreams.out(channel);
-    String versionWarning = starter.greet(channel);
+    String versionWarning;
+    try {
+      versionWarning = starter.greet(channel);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(channel);
+      throw e;
+    }
     if (versionWarning != null) {
       log.warn("{}", versionWarning);
     }
+    OutputStream out = ChannelStreams.out(channel);
     Connection created = new Connection(channel, out);
+    List<String> replayed = new ArrayList<>();
     stateLock.lock();
     try {
       if (replay && initializeLine != null) {
-        JsonNode init = parse(initializeLine);
-        if (init != null && init.isObject()) {
-          ((com.fasterxml.jackson.databind.node.ObjectNode) init).put("id", OWN_ID);
-          write(out, JSON.writeValueAsString(init));
-          write(out, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
-        }
-        for (String subscribe : subscribeLines) {
-          JsonNode request = parse(subscribe);
-          if (request != null && request.isObject()) {
-            ((com.fasterxml.jackson.databind.node.ObjectNode) request)
-                .put("id", OWN_ID + "-" + request.path("params").path("uri").asText());
-            write(out, JSON.writeValueAsString(request));
-          }
+        replayed.add(withId(initializeLine, ownPrefix + "-init"));
+        replayed.add("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        int n = 0;
+        for (String subscribe : subscriptions.values()) {
+          replayed.add(withId(subscribe, ownPrefix + "-sub-" + n++));
         }
       }
       connection = created;
     } finally {
       stateLock.unlock();
     }
+    for (String line : replayed) {
+      write(out, line);
+    }
     return created;
+  }
+
+  /** {@code line} with its id replaced by {@code id}, which the relay then drops the answer of. */
+  private String withId(String line, String id) throws IOException {
+    var node = JSON.readTree(line);
+    if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
+      object.put("id", id);
+      ownIds.add(id);
+      return JSON.writeValueAsString(object);
+    }
+    return line;
   }
 
   /** Exits when the process that spawned this one is gone: no front-end outlives its client. */
@@ -278,12 +365,68 @@ final class FrontEnd {
             });
   }
 
-  private void answerError(String idJson, String message) {
+  /**
+   * The method, id (as JSON: a number or a quoted string) and params.uri of a JSON-RPC line, read
+   * with a streaming parser: nothing of the rest is kept. Empty for a line that is not JSON.
+   */
+  static Peek peek(String line) {
+    String method = null;
+    String id = null;
+    String uri = null;
+    try (JsonParser parser = PARSER.createParser(line)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return new Peek(null, null, null);
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        JsonToken value = parser.nextToken();
+        switch (field) {
+          case "method" -> method = value == JsonToken.VALUE_STRING ? parser.getText() : null;
+          case "id" ->
+              id =
+                  switch (value) {
+                    case VALUE_STRING -> JSON.writeValueAsString(parser.getText());
+                    case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> parser.getText();
+                    default -> null;
+                  };
+          case "params" -> {
+            if (value == JsonToken.START_OBJECT) {
+              while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken inner = parser.nextToken();
+                if (name.equals("uri") && inner == JsonToken.VALUE_STRING) {
+                  uri = parser.getText();
+                } else {
+                  parser.skipChildren();
+                }
+              }
+            } else {
+              parser.skipChildren();
+            }
+          }
+          default -> parser.skipChildren();
+        }
+      }
+    } catch (IOException e) {
+      // not JSON, or cut: the daemon answers it with a parse error
+    }
+    return new Peek(method, id, uri);
+  }
+
+  private static String unquoted(String idJson) {
+    return idJson.length() >= 2 && idJson.startsWith("\"") && idJson.endsWith("\"")
+        ? idJson.substring(1, idJson.length() - 1)
+        : idJson;
+  }
+
+  private void answerError(String idJson, int code, String message) {
     try {
       writeClient(
           "{\"jsonrpc\":\"2.0\",\"id\":"
               + idJson
-              + ",\"error\":{\"code\":-32603,\"message\":"
+              + ",\"error\":{\"code\":"
+              + code
+              + ",\"message\":"
               + JSON.writeValueAsString(message)
               + "}}");
     } catch (IOException e) {
@@ -318,14 +461,6 @@ final class FrontEnd {
     }
   }
 
-  private static @Nullable JsonNode parse(String line) {
-    try {
-      return JSON.readTree(line);
-    } catch (IOException e) {
-      return null; // the daemon answers it with a parse error
-    }
-  }
-
   private static void closeQuietly(SocketChannel channel) {
     try {
       channel.close();
@@ -334,18 +469,7 @@ final class FrontEnd {
     }
   }
 
-  /** The hello request a front-end sends first. */
-  static String helloLine(String version) {
-    return "{\"jsonrpc\":\"2.0\",\"id\":\""
-        + OWN_ID
-        + "-hello\",\"method\":\""
-        + UnixSocketTransportProvider.HELLO_METHOD
-        + "\",\"params\":{\"version\":\""
-        + version
-        + "\"}}";
-  }
-
-  /** Connects to a Unix socket; false when nothing listens there. */
+  /** Connects to a Unix socket; null when nothing listens there. */
   static @Nullable SocketChannel tryConnect(java.nio.file.Path socket) {
     try {
       SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -361,9 +485,9 @@ final class FrontEnd {
     }
   }
 
-  /** Reads one line from {@code channel} without buffering past it. */
+  /** Reads one line from {@code channel} without buffering past it, at most 64 KiB. */
   static @Nullable String readLine(SocketChannel channel) throws IOException {
-    java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
     ByteBuffer one = ByteBuffer.allocate(1);
     while (true) {
       one.clear();

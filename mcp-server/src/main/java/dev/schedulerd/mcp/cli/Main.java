@@ -70,6 +70,10 @@ public final class Main {
       err.println("schedulerd: " + e.getMessage());
       err.println("Run 'schedulerd --help' for the options.");
       code = 2;
+    } catch (DaemonSocket.AlreadyRunning e) {
+      // Not a failure to retry: a service manager's Restart= leaves exit code 3 alone.
+      err.println("schedulerd: " + e.getMessage());
+      code = 3;
     } catch (StoreException | IllegalStateException e) {
       // The message already says which file or plugin, what is wrong and what to do.
       err.println("schedulerd: " + e.getMessage());
@@ -134,7 +138,12 @@ public final class Main {
             .resolve(name.equals("default") ? "schedulerd.log" : "schedulerd-" + name + ".log");
     DaemonStarter starter =
         new DaemonStarter(
-            paths, DaemonCommand.of(args, store), logFile, Version.build(), Duration.ofSeconds(60));
+            paths,
+            DaemonCommand.of(args),
+            Map.of(DaemonCommand.STORE_VARIABLE, store),
+            logFile,
+            Version.build(),
+            Duration.ofSeconds(60));
     return new FrontEnd(starter, new FileInputStream(FileDescriptor.in), protocolOut).run();
   }
 
@@ -253,7 +262,9 @@ public final class Main {
     scheduler.addListener(metrics);
     MetricsServer metricsServer = startMetrics(meters);
     if (mode.equals("daemon")) {
-      scheduler.start();
+      if (claimed == null) {
+        scheduler.start();
+      } // else it starts once its socket serves: a client's initialize never waits for the load
     } else {
       // The client's initialize must not wait for the store's tasks to load (a million take
       // seconds; clients give up on a silent server): tools answer meanwhile, and
@@ -366,8 +377,11 @@ public final class Main {
                   return figures;
                 })) {
       log.info(
-          "schedulerd daemon running; MCP clients connect to {}; stop it with SIGTERM",
+          "schedulerd daemon serving MCP clients on {}; stop it with SIGTERM",
           claimed.transport().path());
+      // A start that fails stops the daemon, as before the socket: a service manager restarts it.
+      scheduler.start();
+      log.info("schedulerd daemon running");
       shutdown.await();
     }
   }

@@ -22,14 +22,25 @@ final class ServiceCommand {
   private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(30);
 
   private final List<String> daemonCommand;
+  private final String store;
   private final String name;
   private final Path home;
   private final boolean macOs;
   private final PrintStream out;
 
+  /**
+   * @param store the daemon's store: it goes in the service's environment, in a file only this user
+   *     may read, never on the daemon's command line
+   */
   ServiceCommand(
-      List<String> daemonCommand, String name, Path home, boolean macOs, PrintStream out) {
+      List<String> daemonCommand,
+      String store,
+      String name,
+      Path home,
+      boolean macOs,
+      PrintStream out) {
     this.daemonCommand = List.copyOf(daemonCommand);
+    this.store = store;
     this.name = name;
     this.home = home;
     this.macOs = macOs;
@@ -43,7 +54,8 @@ final class ServiceCommand {
     passed.remove(cli.action());
     ServiceCommand service =
         new ServiceCommand(
-            DaemonCommand.of(passed.toArray(String[]::new), store),
+            DaemonCommand.of(passed.toArray(String[]::new)),
+            store,
             DaemonPaths.nameOf(store),
             SeedFiles.home(),
             System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("mac"),
@@ -83,10 +95,15 @@ final class ServiceCommand {
         + "\n"
         + "[Service]\n"
         + "Type=simple\n"
+        + "Environment="
+        + systemdQuoted(DaemonCommand.STORE_VARIABLE + "=" + store)
+        + "\n"
         + "ExecStart="
         + exec
         + "\n"
         + "Restart=on-failure\n"
+        // 3: a daemon of the store runs already (one a client started): not a crash to repeat.
+        + "RestartPreventExitStatus=3\n"
         + "RestartSec=5\n"
         + "TimeoutStopSec=60\n"
         + "\n"
@@ -111,6 +128,11 @@ final class ServiceCommand {
         + "  <key>ProgramArguments</key>\n  <array>\n"
         + arguments
         + "  </array>\n"
+        + "  <key>EnvironmentVariables</key>\n  <dict>\n    <key>"
+        + DaemonCommand.STORE_VARIABLE
+        + "</key>\n    <string>"
+        + xml(store)
+        + "</string>\n  </dict>\n"
         + "  <key>RunAtLoad</key>\n  <true/>\n"
         + "  <key>KeepAlive</key>\n  <dict>\n    <key>SuccessfulExit</key>\n    <false/>\n"
         + "  </dict>\n"
@@ -123,17 +145,29 @@ final class ServiceCommand {
         + "</dict>\n</plist>\n";
   }
 
-  int install() {
+  /** Writes the unit (or agent) file, readable by this user alone. */
+  Path writeFile() {
     Path file = file();
     try {
       Path folder = file.getParent();
       if (folder != null) {
         Files.createDirectories(folder);
       }
+      // Only this user may read it: the store (a database URL with its password) is in it.
+      Files.deleteIfExists(file);
+      Files.createFile(
+          file,
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
       Files.writeString(file, macOs ? launchdAgent() : systemdUnit(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new IllegalStateException("could not write " + file + ": " + e.getMessage(), e);
     }
+    return file;
+  }
+
+  int install() {
+    Path file = writeFile();
     out.println("Wrote " + file);
     List<List<String>> steps =
         macOs
@@ -216,20 +250,37 @@ final class ServiceCommand {
   private record Result(boolean started, int code, String output) {}
 
   private static Result runTool(List<String> command) {
+    Path output = null;
     try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      process.getOutputStream().close();
-      byte[] output = process.getInputStream().readNBytes(64 * 1024);
+      output = Files.createTempFile("schedulerd-service", ".out");
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .start();
       if (!process.waitFor(TOOL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
         process.destroyForcibly();
         return new Result(true, -1, "no answer within " + TOOL_TIMEOUT.toSeconds() + " s");
       }
-      return new Result(true, process.exitValue(), new String(output, StandardCharsets.UTF_8));
+      String text;
+      try (var in = Files.newInputStream(output)) {
+        text = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
+      }
+      return new Result(true, process.exitValue(), text);
     } catch (IOException e) {
       return new Result(false, -1, String.valueOf(e.getMessage()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new Result(false, -1, "interrupted");
+    } finally {
+      if (output != null) {
+        try {
+          Files.deleteIfExists(output);
+        } catch (IOException e) {
+          // a temporary file left behind
+        }
+      }
     }
   }
 

@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -30,6 +31,7 @@ class ServiceCommandTest {
     command.addAll(List.of(daemonArgs));
     return new ServiceCommand(
         command,
+        "postgres:jdbc:postgresql://db/s?user=u&password=p%1",
         "default",
         home,
         macOs,
@@ -38,12 +40,18 @@ class ServiceCommandTest {
 
   @Test
   void theSystemdUnit_restartsOnFailure_andQuotesEveryWordOfItsCommand() {
-    String unit = service(false, "--store", "sqlite:/tmp/100% $HOME.db").systemdUnit();
+    String unit = service(false, "--zone", "/tmp/100% $HOME").systemdUnit();
     assertThat(unit)
         .contains("Restart=on-failure")
+        .contains("RestartPreventExitStatus=3")
+        .contains(
+            "Environment=\"SCHEDULERD_STORE=postgres:jdbc:postgresql://db/s?user=u&password=p%%1\"")
         .contains("WantedBy=default.target")
         .contains("\"" + home.resolve("my jars/schedulerd.jar") + "\"")
-        .contains("\"sqlite:/tmp/100%% $$HOME.db\"");
+        .contains("\"/tmp/100%% $$HOME\"");
+    assertThat(unit.substring(unit.indexOf("ExecStart=")))
+        .as("the store, a secret, is not on the command line every user sees")
+        .doesNotContain("password");
     assertThat(ServiceCommand.systemdQuoted("a\\b\"c")).isEqualTo("\"a\\\\b\\\"c\"");
   }
 
@@ -72,6 +80,15 @@ class ServiceCommandTest {
   }
 
   @Test
+  void install_writesAFileOnlyThisUserMayRead() throws Exception {
+    ServiceCommand service = service(false);
+    service.writeFile();
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(service.file())))
+        .isEqualTo("rw-------");
+    assertThat(Files.readString(service.file())).contains("password=p%%1");
+  }
+
+  @Test
   void theLaunchdAgent_isAPlistThatRunsAtLoadAndKeepsTheDaemonAlive() throws Exception {
     String plist = service(true, "--store", "sqlite:/tmp/a&b.db").launchdAgent();
     DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
@@ -85,7 +102,13 @@ class ServiceCommandTest {
     for (int i = 0; i < strings.getLength(); i++) {
       values.add(strings.item(i).getTextContent());
     }
-    assertThat(values).contains("dev.schedulerd.schedulerd", "daemon", "sqlite:/tmp/a&b.db", java);
+    assertThat(values)
+        .contains(
+            "dev.schedulerd.schedulerd",
+            "daemon",
+            "sqlite:/tmp/a&b.db",
+            java,
+            "postgres:jdbc:postgresql://db/s?user=u&password=p%1");
     assertThat(plist).contains("<key>RunAtLoad</key>").contains("<key>SuccessfulExit</key>");
     assertThat(service(true).file())
         .isEqualTo(home.resolve("Library/LaunchAgents/dev.schedulerd.schedulerd.plist"));
