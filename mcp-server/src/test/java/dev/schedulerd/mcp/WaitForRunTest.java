@@ -88,7 +88,7 @@ final class WaitForRunTest {
     assertThat(pending.path("status").asText()).isEqualTo("running");
     assertThat(pending.path("waited_ms").asLong()).isGreaterThanOrEqualTo(1000);
     assertThat(pending.path("summary").asText())
-        .startsWith("No run of 'slow' ended within 1 s; it is running on node")
+        .startsWith("No run of 'slow' ended within 1 s; now: running on node")
         .contains("Call scheduler_wait_for_run again");
 
     Thread.ofVirtual().start(gate.release::countDown);
@@ -98,6 +98,17 @@ final class WaitForRunTest {
     assertThat(ended.path("run").path("outcome").asText()).isEqualTo("success");
     assertThat(ended.path("run").path("result").asText()).isEqualTo("opened");
     assertThat(ended.path("summary").asText()).contains("success after").contains(": opened");
+  }
+
+  @Test
+  void aRecurringTasksWait_saysWhatComesNext_inWordsThatRead() throws IOException {
+    ok(
+        "scheduler_add_task",
+        "{\"task_id\":\"daily\",\"task_type\":\"fails\",\"cron_expression\":\"0 3 * * *\"}");
+    JsonNode waited = ok("scheduler_wait_for_run", "{\"task_id\":\"daily\",\"timeout_seconds\":1}");
+    assertThat(waited.path("summary").asText())
+        .startsWith("No run of 'daily' ended within 1 s; now: next run ")
+        .doesNotContain("it is next");
   }
 
   @Test

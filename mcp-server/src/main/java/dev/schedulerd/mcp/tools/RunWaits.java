@@ -107,7 +107,7 @@ final class RunWaits implements SchedulerListener, AutoCloseable {
               + taskId
               + "' ended within "
               + seconds
-              + " s; it is "
+              + " s; now: "
               + situation
               + ". Call scheduler_wait_for_run again to keep waiting");
       return out;
@@ -156,7 +156,7 @@ final class RunWaits implements SchedulerListener, AutoCloseable {
     String situation = describe.explain(task);
     out.put("explanation", situation);
     if (run == null) {
-      out.put("summary", "Task '" + task.id() + "' is " + situation + " and never ran");
+      out.put("summary", "Task '" + task.id() + "' has not run yet; now: " + situation);
       return out;
     }
     out.put("run", TaskViews.run(run));
@@ -177,7 +177,7 @@ final class RunWaits implements SchedulerListener, AutoCloseable {
             + (detail == null || detail.isBlank() ? "" : ": " + TaskViews.oneLine(detail))
             + (task.state().status().isTerminal()
                 ? "; the task is " + task.state().status().wireName()
-                : "; the task is " + situation));
+                : "; now: " + situation));
     return out;
   }
 
