@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /** The command line a front-end starts the background daemon of its store with. */
 final class DaemonCommand {
@@ -42,12 +43,37 @@ final class DaemonCommand {
         if (all[i].equals("-jar")) {
           List<String> jvm = new ArrayList<>();
           jvm.add(java);
-          jvm.addAll(List.of(all).subList(0, i + 2));
+          String daemonCache = System.getenv("SCHEDULERD_DAEMON_AOT");
+          for (String flag : List.of(all).subList(0, i + 2)) {
+            String daemons = daemonsFlag(flag, daemonCache);
+            if (daemons != null) {
+              jvm.add(daemons);
+            }
+          }
           return jvm;
         }
       }
     }
     return List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName());
+  }
+
+  /**
+   * The daemon's form of one of the front-end's JVM flags, or null to leave it out: a class cache
+   * being written (training) is the front-end's alone; a class cache read is the daemon's own when
+   * the launcher names one ({@code SCHEDULERD_DAEMON_AOT}: the front-end's cache holds few of the
+   * daemon's classes).
+   */
+  static @Nullable String daemonsFlag(String flag, @Nullable String daemonCache) {
+    if (flag.startsWith("-XX:AOTCacheOutput")
+        || flag.startsWith("-XX:AOTMode")
+        || flag.startsWith("-XX:AOTConfiguration")
+        || flag.startsWith("-XX:ArchiveClassesAtExit")) {
+      return null;
+    }
+    if (flag.startsWith("-XX:AOTCache=") && daemonCache != null && !daemonCache.isBlank()) {
+      return "-XX:AOTCache=" + daemonCache;
+    }
+    return flag;
   }
 
   /** The front-end's options but those only it uses: the mode, --no-daemon and --store. */

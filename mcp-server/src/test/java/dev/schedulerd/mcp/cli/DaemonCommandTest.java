@@ -1,0 +1,50 @@
+package dev.schedulerd.mcp.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The command line a front-end starts its daemon with. */
+class DaemonCommandTest {
+  @Test
+  void theFrontEndsOwnOptions_stayBehind_theOthersAreCarriedOn() {
+    assertThat(
+            DaemonCommand.passedOn(
+                new String[] {
+                  "serve",
+                  "--store",
+                  "sqlite:/x.db",
+                  "--zone",
+                  "Europe/Berlin",
+                  "--no-daemon=false",
+                  "--store=json:/y",
+                  "--config",
+                  "/etc/s.properties"
+                }))
+        .containsExactly("--zone", "Europe/Berlin", "--config", "/etc/s.properties");
+  }
+
+  @Test
+  void aClassCacheBeingWritten_isTheFrontEndsAlone_andTheDaemonReadsItsOwn() {
+    assertThat(DaemonCommand.daemonsFlag("-XX:AOTCacheOutput=/t/cache", "/c/d.aot")).isNull();
+    assertThat(DaemonCommand.daemonsFlag("-XX:ArchiveClassesAtExit=/t/a.jsa", null)).isNull();
+    assertThat(DaemonCommand.daemonsFlag("-XX:AOTCache=/c/front-end.aot", "/c/daemon.aot"))
+        .isEqualTo("-XX:AOTCache=/c/daemon.aot");
+    assertThat(DaemonCommand.daemonsFlag("-XX:AOTCache=/c/one.aot", null))
+        .isEqualTo("-XX:AOTCache=/c/one.aot");
+    assertThat(DaemonCommand.daemonsFlag("-XX:+UseSerialGC", "/c/daemon.aot"))
+        .isEqualTo("-XX:+UseSerialGC");
+  }
+
+  @Test
+  void aRelativeSqliteStore_isNamedByItsAbsolutePath() {
+    assertThat(DaemonCommand.normalizedStore("sqlite")).isEqualTo("sqlite");
+    assertThat(DaemonCommand.normalizedStore("sqlite:tasks.db?synchronous=normal"))
+        .isEqualTo(
+            "sqlite:"
+                + java.nio.file.Path.of("tasks.db").toAbsolutePath().normalize()
+                + "?synchronous=normal");
+    assertThat(DaemonCommand.normalizedStore(" postgres:jdbc:postgresql://h/db "))
+        .isEqualTo("postgres:jdbc:postgresql://h/db");
+  }
+}
