@@ -132,6 +132,28 @@ class DaemonSocketIT {
   }
 
   @Test
+  void sigterm_stopsTheDaemon_andRemovesItsSocket() throws Exception {
+    daemon = startDaemon();
+    awaitSocket();
+    try (SocketClient client = SocketClient.session(socket(), "before-stop")) {
+      await("the scheduler running")
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  client
+                      .call("scheduler_daemon_status", "{}")
+                      .path("structuredContent")
+                      .path("daemon")
+                      .path("running")
+                      .asBoolean());
+    }
+    running().destroy(); // SIGTERM, once started (a stop while starting leaves a stale socket)
+    assertThat(running().waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(running().exitValue()).as("a stop asked for is not a failure").isIn(0, 143);
+    assertThat(socket()).as("no stale socket left behind").doesNotExist();
+  }
+
+  @Test
   void hello_answersTheVersionAndPid_beforeAnyMcp() throws Exception {
     daemon = startDaemon();
     awaitSocket();

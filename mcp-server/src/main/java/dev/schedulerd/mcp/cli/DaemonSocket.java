@@ -107,6 +107,7 @@ final class DaemonSocket implements AutoCloseable {
     return transport;
   }
 
+  /** Idempotent: the shutdown hook and the daemon's main thread may both call it. */
   @Override
   public void close() {
     transport.close();

@@ -57,6 +57,7 @@ public final class Main {
   @SuppressForbidden(reason = "usage errors go to the real stderr, help and version to stdout")
   public static void main(String[] args) {
     launchProcessesByFork();
+    carrierThreadsAtLeast(4);
     PrintStream protocolOut = takeOverStdout();
     PrintStream err = System.err;
     int code;
@@ -87,6 +88,20 @@ public final class Main {
       code = 1;
     }
     System.exit(code);
+  }
+
+  /**
+   * Virtual threads run on as many carrier threads as cores; one pinned while it loads a class (the
+   * JVM's own frames on its stack) holds its carrier. On two cores two runs loading classes at once
+   * left none for the thread that held the lock they waited for. A floor of carriers makes that far
+   * less likely; the operator's own setting wins.
+   */
+  private static void carrierThreadsAtLeast(int floor) {
+    String key = "jdk.virtualThreadScheduler.parallelism";
+    if (System.getProperty(key) == null) {
+      System.setProperty(
+          key, Integer.toString(Math.max(floor, Runtime.getRuntime().availableProcessors())));
+    }
   }
 
   /** Parses {@code args} and runs what they ask for; the process's exit code. */
@@ -261,19 +276,9 @@ public final class Main {
     metrics.bindTo(meters);
     scheduler.addListener(metrics);
     MetricsServer metricsServer = startMetrics(meters);
-    if (mode.equals("daemon")) {
-      if (claimed == null) {
-        scheduler.start();
-      } // else it starts once its socket serves: a client's initialize never waits for the load
-    } else {
-      // The client's initialize must not wait for the store's tasks to load (a million take
-      // seconds; clients give up on a silent server): tools answer meanwhile, and
-      // scheduler_daemon_status says 'starting'.
-      Thread.ofPlatform()
-          .name("schedulerd-start")
-          .daemon()
-          .start(() -> startInBackground(scheduler));
-    }
+    if (mode.equals("daemon") && claimed == null) {
+      scheduler.start();
+    } // else it starts once the MCP server is built (see serveSocket and below)
     CountDownLatch shutdown = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -281,6 +286,9 @@ public final class Main {
                 () -> {
                   shutdown.countDown();
                   scheduler.close();
+                  if (claimed != null) {
+                    claimed.close(); // the socket file goes; the JVM may halt before main closes it
+                  }
                 },
                 "schedulerd-shutdown"));
     try {
@@ -297,6 +305,16 @@ public final class Main {
               out,
               () -> {},
               metrics::figures)) {
+        // The client's initialize must not wait for the store's tasks to load (a million take
+        // seconds; clients give up on a silent server): tools answer meanwhile, and
+        // scheduler_daemon_status says 'starting'. Started only once the server is built: runs
+        // starting (recovered ones at once) while this thread still loads the server's classes
+        // could take both carriers of a 2-core machine, pinned in class loading, waiting for a
+        // lock this thread held (seen: CrashLoopIT hung).
+        Thread.ofPlatform()
+            .name("schedulerd-start")
+            .daemon()
+            .start(() -> startInBackground(scheduler));
         server.awaitSessionEnd();
       }
       return 0;
