@@ -107,9 +107,12 @@ final class DaemonSocket implements AutoCloseable {
     return transport;
   }
 
-  /** Idempotent: the shutdown hook and the daemon's main thread may both call it. */
+  /**
+   * Idempotent and whole: the shutdown hook and the daemon's main thread may both call it, and the
+   * lock is released only once the socket file is gone.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
     transport.close();
     try {
       lock.release();
