@@ -1,5 +1,6 @@
 package dev.schedulerd.mcp.cli;
 
+import dev.schedulerd.store.json.SeedFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,9 +57,7 @@ record DaemonPaths(Path folder, Path socket, Path lock, Path daemonLock) {
     if (runtime != null && !runtime.isBlank() && Files.isDirectory(Path.of(runtime))) {
       return Path.of(runtime, "schedulerd");
     }
-    String home = environment.get("HOME");
-    Path base = Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"));
-    return base.resolve(".memory").resolve("run");
+    return SeedFiles.home().resolve(".memory").resolve("run"); // beside the default store
   }
 
   /**
