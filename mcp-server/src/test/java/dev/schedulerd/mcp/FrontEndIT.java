@@ -226,6 +226,68 @@ class FrontEndIT {
         .contains("kill " + pid);
   }
 
+  private static final String OLDER_BUILD = "-Dschedulerd.build=0.0.1 built 2000-01-01T00:00:00Z";
+
+  /** A front-end of an old build, which starts a daemon of that build. */
+  private ProcessHandle olderDaemonWithATask(String... environment) throws Exception {
+    ProcessBuilder older = frontEnd();
+    older.command().add(1, OLDER_BUILD);
+    for (int i = 0; i < environment.length; i += 2) {
+      older.environment().put(environment[i], environment[i + 1]);
+    }
+    try (ProcessClient client = new ProcessClient(older.start())) {
+      ok(
+          client,
+          "scheduler_add_task",
+          "{\"task_id\":\"kept\",\"task_type\":\"log\",\"cron_expression\":\"0 3 * * *\","
+              + "\"config\":{\"message\":\"nightly\"}}");
+    }
+    ProcessHandle old = daemon().orElseThrow();
+    assertThat(old.info().arguments().map(List::of).orElse(List.of())).contains(OLDER_BUILD);
+    return old;
+  }
+
+  @Test
+  void aDaemonOfAnOlderBuild_handsOverToANewerFrontEnd_keepingItsTasks() throws Exception {
+    ProcessHandle old = olderDaemonWithATask();
+    ProcessBuilder newer = frontEnd();
+    Path stderr = home.resolve("newer.log");
+    newer.redirectError(stderr.toFile());
+
+    try (ProcessClient client = new ProcessClient(newer.start())) {
+      JsonNode task = ok(client, "scheduler_get_task", "{\"task_id\":\"kept\"}");
+      assertThat(task.toString()).contains("nightly");
+    }
+
+    assertThat(old.isAlive()).as("the old daemon stopped").isFalse();
+    ProcessHandle current = daemon().orElseThrow();
+    assertThat(current.pid()).isNotEqualTo(old.pid());
+    assertThat(current.info().arguments().map(List::of).orElse(List.of()))
+        .as("the daemon now runs this build")
+        .doesNotContain(OLDER_BUILD);
+    assertThat(Files.readString(stderr)).contains("hands over to this build");
+  }
+
+  @Test
+  void aDaemonRunByAServiceManager_doesNotHandOver_andTheFrontEndSaysHowToRestartIt()
+      throws Exception {
+    ProcessHandle old =
+        olderDaemonWithATask("SCHEDULERD_SERVICE", "systemctl --user restart schedulerd.service");
+    ProcessBuilder newer = frontEnd();
+    Path stderr = home.resolve("newer.log");
+    newer.redirectError(stderr.toFile());
+
+    try (ProcessClient client = new ProcessClient(newer.start())) {
+      ok(client, "scheduler_get_task", "{\"task_id\":\"kept\"}");
+    }
+
+    assertThat(old.isAlive()).as("the service's daemon still serves").isTrue();
+    assertThat(daemon().orElseThrow().pid()).isEqualTo(old.pid());
+    assertThat(Files.readString(stderr))
+        .contains("it did not hand over")
+        .contains("restart the service: systemctl --user restart schedulerd.service");
+  }
+
   @Test
   void theFrontEnd_exitsWhenTheClientThatStartedItDies_thoughItsInputStaysOpen() throws Exception {
     ProcessBuilder frontEnd = frontEnd();

@@ -1,5 +1,6 @@
 package dev.schedulerd.mcp.cli;
 
+import dev.schedulerd.mcp.transport.DaemonRequests;
 import dev.schedulerd.mcp.transport.UnixSocketTransportProvider;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import java.io.IOException;
@@ -8,8 +9,6 @@ import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
-import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * The background daemon's hold on its socket: the lock that makes it the only daemon of its store
@@ -43,8 +42,7 @@ final class DaemonSocket implements AutoCloseable {
    * @throws AlreadyRunning when another daemon holds the lock
    * @throws IllegalStateException when the folder is unsafe or the socket cannot be bound
    */
-  static DaemonSocket claim(
-      DaemonPaths paths, McpJsonMapper json, Supplier<Map<String, Object>> hello) {
+  static DaemonSocket claim(DaemonPaths paths, McpJsonMapper json, DaemonRequests requests) {
     paths.prepare();
     FileChannel lockFile = null;
     try {
@@ -72,7 +70,7 @@ final class DaemonSocket implements AutoCloseable {
           0);
       removeStaleSocket(paths.socket()); // we hold the lock: whoever bound it is gone
       UnixSocketTransportProvider transport =
-          UnixSocketTransportProvider.bind(json, paths.socket(), hello);
+          UnixSocketTransportProvider.bind(json, paths.socket(), requests);
       return new DaemonSocket(lockFile, lock, transport);
     } catch (IOException e) {
       closeQuietly(lockFile);

@@ -3,7 +3,7 @@ package dev.schedulerd.mcp.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.schedulerd.mcp.SuppressForbidden;
-import dev.schedulerd.mcp.transport.UnixSocketTransportProvider;
+import dev.schedulerd.mcp.transport.DaemonRequests;
 import java.io.File;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -18,6 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +37,9 @@ import org.slf4j.LoggerFactory;
 final class DaemonStarter {
   private static final Logger log = LoggerFactory.getLogger(DaemonStarter.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The longest a front-end waits for an older daemon to stop when it hands over. */
+  private static final Duration MAX_HAND_OVER = Duration.ofSeconds(120);
 
   /** How long a started daemon that exited is given for another one's socket to answer. */
   private static final Duration EXITED_GRACE = Duration.ofSeconds(3);
@@ -73,29 +79,132 @@ final class DaemonStarter {
     this.startTimeout = startTimeout;
   }
 
+  /** A connection to the daemon, greeted, and what its user should know about its build. */
+  record Reached(SocketChannel channel, @Nullable String warning) {}
+
+  /** What a daemon says of itself when greeted. */
+  record Greeting(String build, String pid) {}
+
   /**
-   * A connection to the daemon, started first when none answers.
+   * Reaches the daemon, starting it when none answers. A daemon of an older build is asked to hand
+   * over (it stops, and this front-end starts its own build); a newer one, or one that refuses,
+   * serves on, with a warning for the user.
    *
    * @throws IllegalStateException when the folder is unsafe or the daemon did not come up (the
    *     message quotes its log)
    */
-  @SuppressForbidden(
-      reason =
-          "polls another process's socket while it starts (bounded by startTimeout): nothing in"
-              + " this process could signal a condition")
-  SocketChannel connectOrStart() throws IOException {
+  Reached reach() throws IOException {
+    SocketChannel channel = connectOrStart();
+    Greeting greeting = greetOrClose(channel);
+    if (!Main.Version.isNewer(version, greeting.build())) {
+      return new Reached(channel, otherBuild(greeting, null));
+    }
+    closeQuietly(channel);
+    return handOver();
+  }
+
+  /** A connection to the daemon, started first when none answers. */
+  private SocketChannel connectOrStart() throws IOException {
     paths.prepare();
     SocketChannel running = FrontEnd.tryConnect(paths.socket());
     if (running != null) {
       return running;
     }
-    try (FileChannel lockFile =
-            FileChannel.open(paths.lock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try (FileChannel lockFile = openStartLock();
         FileLock ignored = lockFile.lock()) {
       running = FrontEnd.tryConnect(paths.socket()); // another front-end may have started it
-      if (running != null) {
-        return running;
+      return running != null ? running : startAndConnect();
+    }
+  }
+
+  /**
+   * Under the start lock (front-ends of the old build that lose their daemon wait for it, instead
+   * of starting the old build again): asks the older daemon to stop, waits for it to exit, starts
+   * this build's.
+   */
+  private Reached handOver() throws IOException {
+    try (FileChannel lockFile = openStartLock();
+        FileLock ignored = lockFile.lock()) {
+      SocketChannel channel = FrontEnd.tryConnect(paths.socket());
+      if (channel == null) {
+        channel = startAndConnect();
+        return new Reached(channel, otherBuild(greetOrClose(channel), null));
       }
+      Greeting greeting = greetOrClose(channel);
+      if (!Main.Version.isNewer(version, greeting.build())) {
+        return new Reached(channel, otherBuild(greeting, null)); // replaced meanwhile
+      }
+      JsonNode answer;
+      try {
+        answer =
+            request(
+                channel,
+                DaemonRequests.HAND_OVER_METHOD,
+                "{\"build\":" + JSON.writeValueAsString(version) + "}");
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(channel);
+        throw e;
+      }
+      if (!answer.path("accepted").asBoolean()) {
+        return new Reached(channel, otherBuild(greeting, answer.path("reason").asText("")));
+      }
+      closeQuietly(channel);
+      long stopsWithin =
+          Math.min(MAX_HAND_OVER.toSeconds(), answer.path("stops_within_seconds").asLong(30));
+      log.info(
+          "The daemon of build {} (pid {}) hands over to this build ({}); starting it once the old"
+              + " one stopped (at most {} s)",
+          greeting.build(),
+          greeting.pid(),
+          version,
+          stopsWithin);
+      awaitExit(greeting.pid(), Duration.ofSeconds(stopsWithin));
+      channel = startAndConnect();
+      return new Reached(channel, otherBuild(greetOrClose(channel), null));
+    }
+  }
+
+  private void awaitExit(String pid, Duration limit) throws IOException {
+    ProcessHandle old;
+    try {
+      old = ProcessHandle.of(Long.parseLong(pid)).orElse(null);
+    } catch (NumberFormatException e) {
+      old = null;
+    }
+    if (old == null) {
+      return;
+    }
+    try {
+      old.onExit().get(limit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(
+          "the old schedulerd daemon (pid "
+              + pid
+              + ") agreed to hand over but did not stop within "
+              + limit.toSeconds()
+              + " s; stop it (kill "
+              + pid
+              + ") and start the client again",
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while the old daemon stopped", e);
+    } catch (ExecutionException e) {
+      throw new IOException("could not watch the old daemon stop", e);
+    }
+  }
+
+  private FileChannel openStartLock() throws IOException {
+    return FileChannel.open(paths.lock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+  }
+
+  /** Starts the daemon and connects to it; the caller holds the start lock. */
+  @SuppressForbidden(
+      reason =
+          "polls another process's socket while it starts (bounded by startTimeout): nothing in"
+              + " this process could signal a condition")
+  private SocketChannel startAndConnect() throws IOException {
+    try {
       Process daemon = start();
       long deadline = System.nanoTime() + startTimeout.toNanos();
       long exitedAt = 0;
@@ -137,26 +246,39 @@ final class DaemonStarter {
 
   /**
    * Greets the daemon on a new connection: it must answer as a schedulerd daemon within {@link
-   * #GREETING_LIMIT} (a refusal, such as a full daemon's, is an error); its build is compared with
-   * ours.
+   * #GREETING_LIMIT} (a refusal, such as a full daemon's, is an error). Closes the connection when
+   * it fails.
    *
-   * @return a warning when the daemon is of another build, else null
    * @throws IOException when it refused, closed, or did not answer in time
    */
-  @Nullable String greet(SocketChannel channel) throws IOException {
-    String id = "schedulerd-front-end-hello-" + java.util.UUID.randomUUID();
+  Greeting greetOrClose(SocketChannel channel) throws IOException {
+    try {
+      JsonNode result = request(channel, DaemonRequests.HELLO_METHOD, "{}");
+      if (!result.path("name").asText().equals("schedulerd")) {
+        throw new IOException("what answers on " + paths.socket() + " is not a schedulerd daemon");
+      }
+      return new Greeting(result.path("version").asText(""), result.path("pid").asText("?"));
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(channel);
+      throw e;
+    }
+  }
+
+  /**
+   * Sends one request outside MCP and reads its answer, within {@link #GREETING_LIMIT}.
+   *
+   * @return its result
+   */
+  private JsonNode request(SocketChannel channel, String method, String params) throws IOException {
+    String id = "schedulerd-front-end-" + java.util.UUID.randomUUID();
     java.util.concurrent.atomic.AtomicBoolean answered =
         new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.CompletableFuture.delayedExecutor(
-            GREETING_LIMIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+            GREETING_LIMIT.toMillis(), TimeUnit.MILLISECONDS)
         .execute(
             () -> {
               if (!answered.get()) {
-                try {
-                  channel.close(); // ends the read below
-                } catch (IOException e) {
-                  // closing anyway
-                }
+                closeQuietly(channel); // ends the read below
               }
             });
     String line;
@@ -166,43 +288,63 @@ final class DaemonStarter {
           "{\"jsonrpc\":\"2.0\",\"id\":\""
               + id
               + "\",\"method\":\""
-              + UnixSocketTransportProvider.HELLO_METHOD
-              + "\",\"params\":{\"version\":"
-              + JSON.writeValueAsString(version)
-              + "}}");
+              + method
+              + "\",\"params\":"
+              + params
+              + "}");
       line = FrontEnd.readLine(channel);
     } catch (java.nio.channels.ClosedChannelException e) {
       throw new IOException(
-          "the daemon did not greet within " + GREETING_LIMIT.toSeconds() + " s", e);
+          "the daemon did not answer " + method + " within " + GREETING_LIMIT.toSeconds() + " s",
+          e);
     } finally {
       answered.set(true);
     }
     if (line == null) {
-      throw new IOException("the daemon closed the connection before greeting");
+      throw new IOException("the daemon closed the connection before answering " + method);
     }
     JsonNode answer = JSON.readTree(line);
     if (answer.has("error")) {
       throw new IOException(
           "the daemon refused the connection: " + answer.path("error").path("message").asText());
     }
-    JsonNode result = answer.path("result");
-    if (!answer.path("id").asText().equals(id)
-        || !result.path("name").asText().equals("schedulerd")) {
+    if (!answer.path("id").asText().equals(id)) {
       throw new IOException("what answers on " + paths.socket() + " is not a schedulerd daemon");
     }
-    String theirs = result.path("version").asText("");
-    if (theirs.equals(version)) {
+    return answer.path("result");
+  }
+
+  /** What to tell the user about a daemon of another build, or null when it is this build. */
+  private @Nullable String otherBuild(Greeting greeting, @Nullable String refusal) {
+    if (greeting.build().equals(version)) {
       return null;
     }
-    return "the schedulerd daemon serving this store (pid "
-        + result.path("pid").asText("?")
-        + ") is version "
-        + (theirs.isEmpty() ? "unknown" : theirs)
-        + ", this is "
-        + version
+    String theirs = greeting.build().isEmpty() ? "unknown" : greeting.build();
+    String about =
+        "the schedulerd daemon serving this store (pid "
+            + greeting.pid()
+            + ") is version "
+            + theirs
+            + ", this is "
+            + version;
+    if (refusal != null) {
+      return about + "; it did not hand over: " + refusal;
+    }
+    if (Main.Version.isNewer(theirs, version)) {
+      return about + ": a newer build, which serves this client as well";
+    }
+    return about
         + ": it keeps serving until it is restarted (kill "
-        + result.path("pid").asText("PID")
+        + greeting.pid()
         + "; the next client starts this version)";
+  }
+
+  private static void closeQuietly(SocketChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // closing anyway
+    }
   }
 
   private Process start() throws IOException {

@@ -301,16 +301,10 @@ final class FrontEnd {
    * the relay thread: a few lines, whose answers the socket's buffers hold.
    */
   private Connection connect(boolean replay) throws IOException {
-    SocketChannel channel = starter.connectOrStart();
-    String versionWarning;
-    try {
-      versionWarning = starter.greet(channel);
-    } catch (IOException | RuntimeException e) {
-      closeQuietly(channel);
-      throw e;
-    }
-    if (versionWarning != null) {
-      log.warn("{}", versionWarning);
+    DaemonStarter.Reached reached = starter.reach();
+    SocketChannel channel = reached.channel();
+    if (reached.warning() != null) {
+      log.warn("{}", reached.warning());
     }
     OutputStream out = ChannelStreams.out(channel);
     Connection created = new Connection(channel, out);

@@ -33,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -230,7 +231,8 @@ public final class Main {
 
   int call() throws InterruptedException {
     // The daemon takes its socket first: a second daemon of the store stops before opening it.
-    DaemonSocket claimed = mode.equals("daemon") ? claimSocket() : null;
+    CountDownLatch shutdown = new CountDownLatch(1);
+    DaemonSocket claimed = mode.equals("daemon") ? claimSocket(shutdown) : null;
     ZoneId defaultZone = CommandLineArgs.zone(zone);
     ClassLoader pluginLoader =
         Plugins.loaderFor(
@@ -279,7 +281,6 @@ public final class Main {
     if (mode.equals("daemon") && claimed == null) {
       scheduler.start();
     } // else it starts once the MCP server is built (see serveSocket and below)
-    CountDownLatch shutdown = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -332,9 +333,10 @@ public final class Main {
    * The background daemon's socket ({@code --socket PATH}, else the store's in the private folder),
    * or null with {@code --socket none}.
    *
+   * @param shutdown counted down to stop the daemon (a hand-over to a newer build)
    * @throws DaemonSocket.AlreadyRunning when a daemon of this store runs
    */
-  private @Nullable DaemonSocket claimSocket() {
+  private @Nullable DaemonSocket claimSocket(CountDownLatch shutdown) {
     if ("none".equals(socket)) {
       return null;
     }
@@ -346,20 +348,14 @@ public final class Main {
     } else {
       paths = DaemonPaths.of(store, System.getenv());
     }
-    String startedAt =
-        ProcessHandle.current().info().startInstant().map(Object::toString).orElse("");
-    Map<String, Object> hello =
-        Map.of(
-            "name",
-            "schedulerd",
-            "version",
+    DaemonAnswers answers =
+        new DaemonAnswers(
             Version.build(),
-            "pid",
-            ProcessHandle.current().pid(),
-            "started_at",
-            startedAt);
+            System.getenv(DaemonAnswers.SERVICE_VARIABLE),
+            Duration.ofSeconds(Math.max(0, stopGraceSeconds)),
+            shutdown::countDown);
     return DaemonSocket.claim(
-        paths, io.modelcontextprotocol.json.McpJsonDefaults.getMapper(), () -> hello);
+        paths, io.modelcontextprotocol.json.McpJsonDefaults.getMapper(), answers);
   }
 
   /**
@@ -547,9 +543,33 @@ public final class Main {
             manifest == null
                 ? null
                 : new java.util.jar.Manifest(manifest).getMainAttributes().getValue("Build-Time");
-        return current() + (built == null ? "" : " built " + built);
+        return current() + (built == null ? "" : BUILT + built);
       } catch (java.io.IOException e) {
         return current();
+      }
+    }
+
+    private static final String BUILT = " built ";
+
+    /**
+     * Whether build {@code a} was made after build {@code b}, by the build times they carry; false
+     * when either has none (a daemon of an unknown build is never replaced behind its back).
+     */
+    static boolean isNewer(String a, String b) {
+      Instant builtA = builtAt(a);
+      Instant builtB = builtAt(b);
+      return builtA != null && builtB != null && builtA.isAfter(builtB);
+    }
+
+    private static @Nullable Instant builtAt(String build) {
+      int at = build.lastIndexOf(BUILT);
+      if (at < 0) {
+        return null;
+      }
+      try {
+        return Instant.parse(build.substring(at + BUILT.length()).strip());
+      } catch (java.time.format.DateTimeParseException e) {
+        return null;
       }
     }
   }

@@ -98,6 +98,13 @@ final class ServiceCommand {
         + "Environment="
         + systemdQuoted(DaemonCommand.STORE_VARIABLE + "=" + store)
         + "\n"
+        + "Environment="
+        + systemdQuoted(
+            DaemonAnswers.SERVICE_VARIABLE
+                + "=systemctl --user restart "
+                + serviceName()
+                + ".service")
+        + "\n"
         + "ExecStart="
         + exec
         + "\n"
@@ -132,6 +139,10 @@ final class ServiceCommand {
         + DaemonCommand.STORE_VARIABLE
         + "</key>\n    <string>"
         + xml(store)
+        + "</string>\n    <key>"
+        + DaemonAnswers.SERVICE_VARIABLE
+        + "</key>\n    <string>launchctl kickstart -k gui/$(id -u)/dev.schedulerd."
+        + xml(serviceName())
         + "</string>\n  </dict>\n"
         + "  <key>RunAtLoad</key>\n  <true/>\n"
         + "  <key>KeepAlive</key>\n  <dict>\n    <key>SuccessfulExit</key>\n    <false/>\n"

@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +31,9 @@ import reactor.core.publisher.Mono;
  *
  * <p>Only this user may connect: the socket's folder is the caller's to make private (0700), and
  * each connection's peer credentials are checked as well. At most {@value #MAX_SESSIONS} sessions
- * at once. A connection may ask {@value #HELLO_METHOD} first (answered here, outside MCP): the
- * daemon's version and pid, so that a front-end of another build never talks to it unawares.
+ * at once. A connection may first ask the {@link DaemonRequests} (answered here, outside MCP): the
+ * daemon's build and pid, so that a front-end of another build never talks to it unawares, and a
+ * hand-over to a newer build.
  */
 public final class UnixSocketTransportProvider implements GuardedTransportProvider {
   private static final Logger log = LoggerFactory.getLogger(UnixSocketTransportProvider.class);
@@ -41,13 +41,10 @@ public final class UnixSocketTransportProvider implements GuardedTransportProvid
   /** The most sessions served at once; a connection beyond it is answered with an error. */
   public static final int MAX_SESSIONS = 64;
 
-  /** The request a front-end sends first: answered with {@link #hello}, never passed to MCP. */
-  public static final String HELLO_METHOD = "schedulerd/hello";
-
   private final McpJsonMapper json;
   private final Path path;
   private final ServerSocketChannel server;
-  private final Supplier<Map<String, Object>> hello;
+  private final DaemonRequests requests;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicInteger connections = new AtomicInteger();
   private final Map<String, Connection> sessions = new ConcurrentHashMap<>();
@@ -56,24 +53,21 @@ public final class UnixSocketTransportProvider implements GuardedTransportProvid
   private record Connection(SocketChannel channel, LineSession line, McpServerSession session) {}
 
   private UnixSocketTransportProvider(
-      McpJsonMapper json,
-      Path path,
-      ServerSocketChannel server,
-      Supplier<Map<String, Object>> hello) {
+      McpJsonMapper json, Path path, ServerSocketChannel server, DaemonRequests requests) {
     this.json = json;
     this.path = path;
     this.server = server;
-    this.hello = hello;
+    this.requests = requests;
   }
 
   /**
    * Listens on {@code path}, which must not exist (the caller removes a stale socket once it knows
    * no daemon answers on it).
    *
-   * @param hello what {@value #HELLO_METHOD} answers (version, pid, …), read at each call
+   * @param requests what the daemon answers outside MCP
    */
   public static UnixSocketTransportProvider bind(
-      McpJsonMapper json, Path path, Supplier<Map<String, Object>> hello) throws IOException {
+      McpJsonMapper json, Path path, DaemonRequests requests) throws IOException {
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     try {
       server.bind(UnixDomainSocketAddress.of(path));
@@ -81,7 +75,7 @@ public final class UnixSocketTransportProvider implements GuardedTransportProvid
       server.close();
       throw e;
     }
-    return new UnixSocketTransportProvider(json, path, server, hello);
+    return new UnixSocketTransportProvider(json, path, server, requests);
   }
 
   /** The socket's path. */
@@ -145,7 +139,7 @@ public final class UnixSocketTransportProvider implements GuardedTransportProvid
             ChannelStreams.out(channel),
             LineStdioTransportProvider.DEFAULT_MAX_LINE_BYTES,
             () -> guard,
-            (method, params) -> HELLO_METHOD.equals(method) ? hello.get() : null);
+            this::answerLocally);
     int number = connections.incrementAndGet();
     McpServerSession[] started = new McpServerSession[1];
     McpServerSession session =
@@ -164,6 +158,18 @@ public final class UnixSocketTransportProvider implements GuardedTransportProvid
     started[0] = session;
     sessions.put(session.getId(), new Connection(channel, line, session));
     log.info("MCP session {} connected; {} connected", number, sessions.size());
+  }
+
+  private @Nullable Object answerLocally(String method, @Nullable Object params) {
+    return switch (method) {
+      case DaemonRequests.HELLO_METHOD -> requests.hello();
+      case DaemonRequests.HAND_OVER_METHOD ->
+          requests.handOver(
+              params instanceof Map<?, ?> given && given.get("build") instanceof String build
+                  ? build
+                  : "");
+      default -> null;
+    };
   }
 
   /** Why this connection is not served, or null: another user, or too many sessions. */

@@ -58,7 +58,7 @@ class DaemonStarterTest {
         serverAnswering(
             "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
                 + "\"message\":\"this daemon serves at most 64 sessions at once\"}}")) {
-      assertThatThrownBy(() -> starter().greet(refused))
+      assertThatThrownBy(() -> starter().greetOrClose(refused))
           .isInstanceOf(IOException.class)
           .hasMessageContaining("refused the connection: this daemon serves at most 64");
     }
@@ -67,7 +67,7 @@ class DaemonStarterTest {
   @Test
   void somethingElseOnTheSocket_isNotTakenForADaemon() throws IOException {
     try (SocketChannel other = serverAnswering("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}")) {
-      assertThatThrownBy(() -> starter().greet(other))
+      assertThatThrownBy(() -> starter().greetOrClose(other))
           .isInstanceOf(IOException.class)
           .hasMessageContaining("is not a schedulerd daemon");
     }

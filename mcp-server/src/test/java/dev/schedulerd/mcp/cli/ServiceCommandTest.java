@@ -47,6 +47,8 @@ class ServiceCommandTest {
         .contains(
             "Environment=\"SCHEDULERD_STORE=postgres:jdbc:postgresql://db/s?user=u&password=p%%1\"")
         .contains("WantedBy=default.target")
+        .as("its daemon refuses to hand over to a newer build, naming the restart")
+        .contains("Environment=\"SCHEDULERD_SERVICE=systemctl --user restart schedulerd.service\"")
         .contains("\"" + home.resolve("my jars/schedulerd.jar") + "\"")
         .contains("\"/tmp/100%% $$HOME\"");
     assertThat(unit.substring(unit.indexOf("ExecStart=")))
