@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -28,6 +33,13 @@ class DaemonSocketIT {
     return home.resolve("run");
   }
 
+  private @Nullable Path daemonLog;
+
+  /** What the daemon started last wrote on stderr so far. */
+  private String daemonLog() throws java.io.IOException {
+    return daemonLog == null ? "" : Files.readString(daemonLog);
+  }
+
   private Path socket() {
     return runFolder().resolve("test.sock");
   }
@@ -42,7 +54,8 @@ class DaemonSocketIT {
                     "sqlite:" + home.resolve("tasks.db"),
                     "--socket",
                     socket().toString()))
-            .redirectError(home.resolve("daemon-" + System.nanoTime() + ".log").toFile())
+            .redirectError(
+                (daemonLog = home.resolve("daemon-" + System.nanoTime() + ".log")).toFile())
             .start();
     return process;
   }
@@ -132,6 +145,74 @@ class DaemonSocketIT {
   }
 
   @Test
+  void aClientThatStopsReading_isDropped_andStallsNoOtherSession() throws Exception {
+    daemon = startDaemon();
+    awaitSocket();
+    int requests = 1500; // tools/list answers ~25 KB each: more than the 16 MiB a session may owe
+    try (SocketChannel stalled = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      stalled.connect(UnixDomainSocketAddress.of(socket()));
+      StringBuilder burst =
+          new StringBuilder(
+              "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":"
+                  + "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+                  + "\"clientInfo\":{\"name\":\"stalled\",\"version\":\"1\"}}}\n"
+                  + "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n");
+      for (int i = 1; i <= requests; i++) {
+        burst
+            .append("{\"jsonrpc\":\"2.0\",\"id\":")
+            .append(i)
+            .append(",\"method\":\"tools/list\"}\n");
+      }
+      ByteBuffer bytes = ByteBuffer.wrap(burst.toString().getBytes(StandardCharsets.UTF_8));
+      while (bytes.hasRemaining()) {
+        stalled.write(bytes);
+      }
+
+      // Another client is served meanwhile.
+      try (SocketClient other = SocketClient.session(socket(), "other")) {
+        assertThat(other.call("scheduler_get_status", "{}").path("isError").asBoolean()).isFalse();
+      }
+
+      // The stalled one is cut off: once the daemon says so, reading finds the end of the
+      // connection before all it asked for.
+      await("the daemon to drop the client that stopped reading")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> daemonLog().contains("The MCP client stopped reading"));
+      java.util.concurrent.CompletableFuture.delayedExecutor(60, TimeUnit.SECONDS)
+          .execute(
+              () -> {
+                try {
+                  stalled.close(); // bounds the reads below if the end never comes
+                } catch (java.io.IOException e) {
+                  // closed already
+                }
+              });
+      long read = 0;
+      long lines = 0;
+      boolean ended = false;
+      ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+      try {
+        int n;
+        while ((n = stalled.read(buffer.clear())) >= 0) {
+          read += n;
+          for (int i = 0; i < n; i++) {
+            lines += buffer.get(i) == '\n' ? 1 : 0;
+          }
+        }
+        ended = true;
+      } catch (java.net.SocketException e) {
+        ended = true; // closed with our requests unread: a reset
+      } catch (java.nio.channels.AsynchronousCloseException e) {
+        // the bound above: not ended
+      }
+      assertThat(ended).as("the daemon closed the connection").isTrue();
+      assertThat(lines).as("answers the client got before it was dropped").isLessThan(requests);
+      assertThat(read).isLessThan(requests * 30_000L);
+    }
+    assertThat(running().isAlive()).isTrue();
+  }
+
+  @Test
   void sigterm_stopsTheDaemon_andRemovesItsSocket() throws Exception {
     daemon = startDaemon();
     awaitSocket();
@@ -195,6 +276,44 @@ class DaemonSocketIT {
     try (SocketClient client = SocketClient.session(socket(), "after")) {
       assertThat(client.call("scheduler_get_status", "{}").path("isError").asBoolean()).isFalse();
     }
+  }
+
+  @Test
+  void aSecondDaemonOfTheStore_inAnotherRuntimeFolder_stopsAtOnce_namingTheFirstsSocket()
+      throws Exception {
+    daemon = startDaemon();
+    awaitSocket();
+    Path elsewhere = home.resolve("other-run");
+    Files.createDirectories(elsewhere);
+    Files.setPosixFilePermissions(elsewhere, PosixFilePermissions.fromString("rwx------"));
+
+    JarProcess second =
+        JarProcess.run(
+            home,
+            "",
+            "daemon",
+            "--store",
+            "sqlite:" + home.resolve("tasks.db"),
+            "--socket",
+            elsewhere.resolve("other.sock").toString());
+
+    assertThat(second.exitCode()).as("3: a daemon of the store runs already").isEqualTo(3);
+    assertThat(second.stderr())
+        .contains("pid " + running().pid())
+        .contains("serves this store, on " + socket() + " (another runtime folder)");
+    assertThat(elsewhere.resolve("other.sock")).doesNotExist();
+  }
+
+  @Test
+  void aDaemonWhoseSocketFileIsRemoved_stops_forNoClientCanReachIt() throws Exception {
+    daemon = startDaemon();
+    awaitSocket();
+
+    Files.delete(socket()); // what a logout does to XDG_RUNTIME_DIR
+
+    assertThat(running().waitFor(60, TimeUnit.SECONDS)).as("the daemon stopped").isTrue();
+    assertThat(running().exitValue()).isZero();
+    assertThat(daemonLog()).contains("was removed or replaced");
   }
 
   @Test

@@ -226,6 +226,31 @@ class FrontEndIT {
         .contains("kill " + pid);
   }
 
+  @Test
+  void aClientWithOtherSettings_isToldTheDaemonRunsWithItsOwn_andTheDaemonRunsInTheHome()
+      throws Exception {
+    ProcessBuilder berlin = frontEnd();
+    berlin.command().addAll(List.of("--zone", "Europe/Berlin"));
+    berlin.directory(Files.createDirectories(home.resolve("some-project")).toFile());
+    try (ProcessClient client = new ProcessClient(berlin.start())) {
+      ok(client, "scheduler_get_status", "{}");
+    }
+    ProcessHandle running = daemon().orElseThrow();
+    assertThat(Files.readSymbolicLink(Path.of("/proc", String.valueOf(running.pid()), "cwd")))
+        .as("the daemon's working folder: the home, not the first client's folder")
+        .isEqualTo(home);
+
+    ProcessBuilder utc = frontEnd();
+    Path stderr = home.resolve("utc.log");
+    utc.redirectError(stderr.toFile());
+    try (ProcessClient client = new ProcessClient(utc.start())) {
+      ok(client, "scheduler_get_status", "{}");
+    }
+    assertThat(Files.readString(stderr))
+        .contains("runs with other settings than this client's: zone=Europe/Berlin (here UTC)")
+        .contains("kill " + running.pid());
+  }
+
   private static final String OLDER_BUILD = "-Dschedulerd.build=0.0.1 built 2000-01-01T00:00:00Z";
 
   /** A front-end of an old build, which starts a daemon of that build. */

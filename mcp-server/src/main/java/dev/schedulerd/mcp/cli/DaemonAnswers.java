@@ -41,12 +41,18 @@ final class DaemonAnswers implements DaemonRequests {
 
   /**
    * @param build this daemon's build ({@link Main.Version#build()})
+   * @param options the settings it runs with ({@link DaemonOptions}), which front-ends compare
    * @param serviceRestart the command that restarts this daemon's service, or null when no service
    *     manager runs it
    * @param stopGrace how long runs in flight get when it stops
    * @param stop stops the daemon as SIGTERM does
    */
-  DaemonAnswers(String build, @Nullable String serviceRestart, Duration stopGrace, Runnable stop) {
+  DaemonAnswers(
+      String build,
+      Map<String, String> options,
+      @Nullable String serviceRestart,
+      Duration stopGrace,
+      Runnable stop) {
     this.build = build;
     this.serviceRestart = serviceRestart;
     this.stopGrace = stopGrace;
@@ -55,6 +61,7 @@ final class DaemonAnswers implements DaemonRequests {
     about.put("name", "schedulerd");
     about.put("version", build);
     about.put("pid", ProcessHandle.current().pid());
+    about.put("options", Map.copyOf(options));
     about.put(
         "started_at",
         ProcessHandle.current().info().startInstant().map(Object::toString).orElse(""));

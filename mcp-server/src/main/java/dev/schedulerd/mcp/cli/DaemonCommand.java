@@ -76,11 +76,40 @@ final class DaemonCommand {
     return flag;
   }
 
-  /** The front-end's options but those only it uses: the mode, --no-daemon and --store. */
+  /**
+   * The daemon's environment beyond what it inherits: its store, and the config file and plug-in
+   * folder named by variables as absolute paths (the daemon runs in the user's home).
+   */
+  static Map<String, String> environment(String store, Map<String, String> inherited) {
+    Map<String, String> set = new java.util.HashMap<>();
+    set.put(STORE_VARIABLE, store);
+    for (String variable : List.of("SCHEDULERD_CONFIG", "SCHEDULERD_PLUGINS")) {
+      String value = inherited.get(variable);
+      if (value != null && !value.isBlank()) {
+        set.put(variable, DaemonOptions.absolute(value).toString());
+      }
+    }
+    return set;
+  }
+
+  /**
+   * The front-end's options but those only it uses (the mode, --no-daemon and --store), with the
+   * config file and plug-in folder as absolute paths: the daemon runs in the user's home.
+   */
   static List<String> passedOn(String[] args) {
     List<String> kept = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
+      if ((arg.equals("--config") || arg.equals("--plugins")) && i + 1 < args.length) {
+        kept.add(arg);
+        kept.add(DaemonOptions.absolute(args[++i]).toString());
+        continue;
+      }
+      if (arg.startsWith("--config=") || arg.startsWith("--plugins=")) {
+        int eq = arg.indexOf('=');
+        kept.add(arg.substring(0, eq + 1) + DaemonOptions.absolute(arg.substring(eq + 1)));
+        continue;
+      }
       if (arg.equals("serve") || arg.equals("--no-daemon") || arg.startsWith("--no-daemon=")) {
         continue;
       }

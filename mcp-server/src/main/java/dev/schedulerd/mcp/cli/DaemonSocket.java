@@ -4,19 +4,40 @@ import dev.schedulerd.mcp.transport.DaemonRequests;
 import dev.schedulerd.mcp.transport.UnixSocketTransportProvider;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The background daemon's hold on its socket: the lock that makes it the only daemon of its store
+ * The background daemon's hold on its socket: the locks that make it the only daemon of its store
  * (held for as long as it runs, released by the kernel when it dies, however it dies), and the
  * socket it serves MCP sessions on. A socket file found while holding the lock was left by a daemon
  * that died: it is replaced.
+ *
+ * <p>Two locks: one in the socket's folder, and one beside the store's file, so that clients with
+ * different runtime folders ({@code XDG_RUNTIME_DIR} set in one, not in another) still get one
+ * daemon per store. A daemon whose socket file is removed (a logout clears {@code XDG_RUNTIME_DIR})
+ * can no longer be reached: {@link #watch} tells it to stop.
  */
 final class DaemonSocket implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DaemonSocket.class);
+
   /** Another daemon serves this store already. */
   static final class AlreadyRunning extends IllegalStateException {
     private static final long serialVersionUID = 1L;
@@ -26,72 +47,121 @@ final class DaemonSocket implements AutoCloseable {
     }
   }
 
-  private final FileChannel lockFile;
-  private final FileLock lock;
-  private final UnixSocketTransportProvider transport;
+  /** A lock file held open and locked. */
+  private record Held(FileChannel channel, FileLock lock) {
+    void release() {
+      try {
+        lock.release();
+      } catch (IOException e) {
+        // the channel's close releases it too
+      }
+      closeQuietly(channel);
+    }
+  }
 
-  private DaemonSocket(FileChannel lockFile, FileLock lock, UnixSocketTransportProvider transport) {
-    this.lockFile = lockFile;
-    this.lock = lock;
+  private final List<Held> locks;
+  private final UnixSocketTransportProvider transport;
+  private @Nullable ScheduledExecutorService watcher; // guarded by this
+
+  private DaemonSocket(List<Held> locks, UnixSocketTransportProvider transport) {
+    this.locks = List.copyOf(locks);
     this.transport = transport;
   }
 
   /**
-   * Takes the daemon's lock and listens on its socket.
+   * Takes the daemon's locks and listens on its socket.
    *
-   * @throws AlreadyRunning when another daemon holds the lock
+   * @param storeFile the store's file (a lock is taken beside it), or null for a store without one
+   * @throws AlreadyRunning when another daemon holds either lock
    * @throws IllegalStateException when the folder is unsafe or the socket cannot be bound
    */
-  static DaemonSocket claim(DaemonPaths paths, McpJsonMapper json, DaemonRequests requests) {
+  static DaemonSocket claim(
+      DaemonPaths paths, @Nullable Path storeFile, McpJsonMapper json, DaemonRequests requests) {
     paths.prepare();
-    FileChannel lockFile = null;
+    List<Held> locks = new ArrayList<>();
     try {
-      lockFile =
-          FileChannel.open(
-              paths.daemonLock(),
-              StandardOpenOption.CREATE,
-              StandardOpenOption.READ,
-              StandardOpenOption.WRITE);
-      FileLock lock = lockFile.tryLock();
-      if (lock == null) {
-        String pid = Files.readString(paths.daemonLock(), StandardCharsets.UTF_8).strip();
-        throw new AlreadyRunning(
-            "a schedulerd daemon"
-                + (pid.isEmpty() ? "" : " (pid " + pid + ")")
-                + " already serves this store on "
-                + paths.socket()
-                + "; another node of the store on this machine needs --socket none (or a --socket"
-                + " PATH of its own)");
+      // The pid alone in the runtime folder's file: `kill $(cat …daemon)` stops the daemon.
+      locks.add(lock(paths.daemonLock(), paths, false, "serves this store on " + paths.socket()));
+      if (storeFile != null) {
+        Path beside = storeFile.resolveSibling(storeFile.getFileName() + ".daemon");
+        Held storeLock = lockBesideStore(beside, paths);
+        if (storeLock != null) {
+          locks.add(storeLock);
+        }
       }
-      lockFile.truncate(0);
-      lockFile.write(
-          java.nio.ByteBuffer.wrap(
-              (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)),
-          0);
       removeStaleSocket(paths.socket()); // we hold the lock: whoever bound it is gone
       UnixSocketTransportProvider transport =
           UnixSocketTransportProvider.bind(json, paths.socket(), requests);
-      return new DaemonSocket(lockFile, lock, transport);
+      return new DaemonSocket(locks, transport);
     } catch (IOException e) {
-      closeQuietly(lockFile);
+      locks.forEach(Held::release);
       throw new IllegalStateException(
           "could not listen on " + paths.socket() + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      closeQuietly(lockFile);
+      locks.forEach(Held::release);
       throw e;
     }
   }
 
-  /** Removes what a dead daemon left at {@code socket}: a socket, never any other file. */
-  private static void removeStaleSocket(java.nio.file.Path socket) throws IOException {
-    java.nio.file.attribute.BasicFileAttributes found;
+  /**
+   * Takes {@code file}'s lock and writes this daemon's pid into it, and its socket when {@code
+   * withSocket}.
+   *
+   * @throws AlreadyRunning saying which daemon holds it
+   */
+  private static Held lock(Path file, DaemonPaths paths, boolean withSocket, String holderDoes)
+      throws IOException {
+    FileChannel channel =
+        FileChannel.open(
+            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
-      found =
-          Files.readAttributes(
-              socket,
-              java.nio.file.attribute.BasicFileAttributes.class,
-              java.nio.file.LinkOption.NOFOLLOW_LINKS);
-    } catch (java.nio.file.NoSuchFileException e) {
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        List<String> holder = Files.readAllLines(file, StandardCharsets.UTF_8);
+        String pid = holder.isEmpty() ? "" : holder.get(0).strip();
+        String socket = holder.size() < 2 ? "" : holder.get(1).strip();
+        throw new AlreadyRunning(
+            "a schedulerd daemon"
+                + (pid.isEmpty() ? "" : " (pid " + pid + ")")
+                + " already "
+                + (socket.isEmpty() || socket.equals(paths.socket().toString())
+                    ? holderDoes
+                    : "serves this store, on " + socket + " (another runtime folder)")
+                + "; another node of the store on this machine needs --socket none (or a --socket"
+                + " PATH of its own)");
+      }
+      channel.truncate(0);
+      channel.write(
+          ByteBuffer.wrap(
+              (ProcessHandle.current().pid() + "\n" + (withSocket ? paths.socket() + "\n" : ""))
+                  .getBytes(StandardCharsets.UTF_8)),
+          0);
+      return new Held(channel, lock);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(channel);
+      throw e;
+    }
+  }
+
+  /** The lock beside the store, or null (with a warning) where its folder is not writable. */
+  private static @Nullable Held lockBesideStore(Path file, DaemonPaths paths) throws IOException {
+    try {
+      return lock(file, paths, true, "serves this store");
+    } catch (java.nio.file.AccessDeniedException | java.nio.file.ReadOnlyFileSystemException e) {
+      log.warn(
+          "Cannot write {} (the store's folder): one daemon per store is enforced in {} only",
+          file,
+          paths.folder());
+      return null;
+    }
+  }
+
+  /** Removes what a dead daemon left at {@code socket}: a socket, never any other file. */
+  private static void removeStaleSocket(Path socket) throws IOException {
+    BasicFileAttributes found;
+    try {
+      found = Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
       return;
     }
     if (!found.isOther()) {
@@ -106,21 +176,47 @@ final class DaemonSocket implements AutoCloseable {
   }
 
   /**
+   * Checks every {@code interval} that the socket file is still this daemon's; when it was removed
+   * or replaced, no client can reach the daemon any more: {@code onLost} runs, once.
+   */
+  synchronized void watch(Duration interval, Runnable onLost) {
+    if (watcher != null) {
+      return;
+    }
+    ScheduledExecutorService checks =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> Thread.ofPlatform().name("schedulerd-socket-watch").daemon().unstarted(task));
+    watcher = checks;
+    checks.scheduleWithFixedDelay(
+        () -> {
+          if (!transport.socketFileIsOurs()) {
+            log.warn(
+                "The daemon's socket {} was removed or replaced (a logout clears"
+                    + " XDG_RUNTIME_DIR): no client can reach this daemon; stopping",
+                transport.path());
+            checks.shutdown();
+            onLost.run();
+          }
+        },
+        interval.toMillis(),
+        interval.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  /**
    * Idempotent and whole: the shutdown hook and the daemon's main thread may both call it, and the
-   * lock is released only once the socket file is gone.
+   * locks are released only once the socket file is gone.
    */
   @Override
   public synchronized void close() {
-    transport.close();
-    try {
-      lock.release();
-    } catch (IOException e) {
-      // the channel's close releases it too
+    if (watcher != null) {
+      watcher.shutdownNow();
     }
-    closeQuietly(lockFile);
+    transport.close();
+    locks.forEach(Held::release);
   }
 
-  private static void closeQuietly(@org.jspecify.annotations.Nullable FileChannel channel) {
+  private static void closeQuietly(@Nullable FileChannel channel) {
     if (channel == null) {
       return;
     }

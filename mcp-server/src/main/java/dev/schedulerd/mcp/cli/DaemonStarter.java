@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.schedulerd.mcp.SuppressForbidden;
 import dev.schedulerd.mcp.transport.DaemonRequests;
+import dev.schedulerd.store.json.SeedFiles;
 import java.io.File;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -55,6 +56,7 @@ final class DaemonStarter {
   private final Map<String, String> daemonEnvironment;
   private final Path logFile;
   private final String version;
+  private final Map<String, String> options;
   private final Duration startTimeout;
 
   /**
@@ -62,6 +64,7 @@ final class DaemonStarter {
    * @param daemonEnvironment variables set for it (its store: not on its command line)
    * @param logFile where the daemon's output goes
    * @param version this build's version, compared with the daemon's
+   * @param options this client's settings ({@link DaemonOptions}), compared with the daemon's
    * @param startTimeout how long a started daemon may take to accept connections
    */
   DaemonStarter(
@@ -70,12 +73,14 @@ final class DaemonStarter {
       Map<String, String> daemonEnvironment,
       Path logFile,
       String version,
+      Map<String, String> options,
       Duration startTimeout) {
     this.paths = paths;
     this.daemonCommand = List.copyOf(daemonCommand);
     this.daemonEnvironment = Map.copyOf(daemonEnvironment);
     this.logFile = logFile;
     this.version = version;
+    this.options = Map.copyOf(options);
     this.startTimeout = startTimeout;
   }
 
@@ -83,7 +88,7 @@ final class DaemonStarter {
   record Reached(SocketChannel channel, @Nullable String warning) {}
 
   /** What a daemon says of itself when greeted. */
-  record Greeting(String build, String pid) {}
+  record Greeting(String build, String pid, Map<String, String> options) {}
 
   /**
    * Reaches the daemon, starting it when none answers. A daemon of an older build is asked to hand
@@ -257,7 +262,13 @@ final class DaemonStarter {
       if (!result.path("name").asText().equals("schedulerd")) {
         throw new IOException("what answers on " + paths.socket() + " is not a schedulerd daemon");
       }
-      return new Greeting(result.path("version").asText(""), result.path("pid").asText("?"));
+      Map<String, String> options = new java.util.TreeMap<>();
+      result
+          .path("options")
+          .properties()
+          .forEach(e -> options.put(e.getKey(), e.getValue().asText()));
+      return new Greeting(
+          result.path("version").asText(""), result.path("pid").asText("?"), options);
     } catch (IOException | RuntimeException e) {
       closeQuietly(channel);
       throw e;
@@ -314,8 +325,28 @@ final class DaemonStarter {
     return answer.path("result");
   }
 
-  /** What to tell the user about a daemon of another build, or null when it is this build. */
+  /**
+   * What to tell the user about the daemon reached: another build, or other settings than this
+   * client's (which then do not apply); null when neither.
+   */
   private @Nullable String otherBuild(Greeting greeting, @Nullable String refusal) {
+    String build = buildWarning(greeting, refusal);
+    String differences = DaemonOptions.differences(greeting.options(), options);
+    if (differences == null) {
+      return build;
+    }
+    String settings =
+        "the schedulerd daemon serving this store (pid "
+            + greeting.pid()
+            + ") runs with other settings than this client's: "
+            + differences
+            + "; this client's apply once it restarts (kill "
+            + greeting.pid()
+            + "; the next client starts it with its own)";
+    return build == null ? settings : build + "; " + settings;
+  }
+
+  private @Nullable String buildWarning(Greeting greeting, @Nullable String refusal) {
     if (greeting.build().equals(version)) {
       return null;
     }
@@ -357,7 +388,9 @@ final class DaemonStarter {
     }
     command.addAll(daemonCommand);
     log.info("Starting the schedulerd daemon; its log: {}", logFile);
-    ProcessBuilder builder = new ProcessBuilder(command);
+    // In the user's home, not the first client's folder (often /): the daemon outlives that client,
+    // and its working folder is where tasks run by default.
+    ProcessBuilder builder = new ProcessBuilder(command).directory(SeedFiles.home().toFile());
     builder.environment().putAll(daemonEnvironment);
     builder.environment().put(LOG_FILE_VARIABLE, logFile.toAbsolutePath().toString());
     return builder

@@ -156,20 +156,23 @@ public final class Main {
         new DaemonStarter(
             paths,
             DaemonCommand.of(args),
-            Map.of(DaemonCommand.STORE_VARIABLE, store),
+            DaemonCommand.environment(store, System.getenv()),
             logFile,
             Version.build(),
+            DaemonOptions.of(cli),
             Duration.ofSeconds(60));
     return new FrontEnd(starter, new FileInputStream(FileDescriptor.in), protocolOut).run();
   }
 
   private final @Nullable String socket;
+  private final Map<String, String> daemonOptions;
 
   private Main(CommandLineArgs cli, PrintStream protocolOut) {
     this.protocolOut = protocolOut;
     this.settings = cli.settings();
     this.mode = cli.command().wireName();
     this.store = cli.text(CommandLineArgs.STORE);
+    this.daemonOptions = DaemonOptions.of(cli);
     this.zone = cli.text(CommandLineArgs.ZONE);
     Integer grace = cli.number(CommandLineArgs.STOP_GRACE);
     if (grace != null && (grace < 0 || grace > 3600)) {
@@ -351,12 +354,25 @@ public final class Main {
     DaemonAnswers answers =
         new DaemonAnswers(
             Version.build(),
+            daemonOptions,
             System.getenv(DaemonAnswers.SERVICE_VARIABLE),
             Duration.ofSeconds(Math.max(0, stopGraceSeconds)),
             shutdown::countDown);
-    return DaemonSocket.claim(
-        paths, io.modelcontextprotocol.json.McpJsonDefaults.getMapper(), answers);
+    Path storeFile;
+    try {
+      storeFile = StoreSelection.parse(store).file();
+    } catch (IllegalArgumentException e) {
+      storeFile = null; // a bad location: opening the store says what is wrong
+    }
+    DaemonSocket claimed =
+        DaemonSocket.claim(
+            paths, storeFile, io.modelcontextprotocol.json.McpJsonDefaults.getMapper(), answers);
+    claimed.watch(SOCKET_CHECK_INTERVAL, shutdown::countDown);
+    return claimed;
   }
+
+  /** How often the daemon checks that its socket file is still there to be reached. */
+  private static final Duration SOCKET_CHECK_INTERVAL = Duration.ofSeconds(5);
 
   /**
    * The background daemon: serves every MCP client that connects to its socket on this one

@@ -4,8 +4,12 @@ import dev.schedulerd.api.store.StoreSettings;
 import dev.schedulerd.api.store.TaskStore;
 import dev.schedulerd.api.store.TaskStoreProvider;
 import dev.schedulerd.runtime.StoreRegistry;
+import dev.schedulerd.store.json.SeedFiles;
+import dev.schedulerd.store.sqlite.SqliteOptions;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code NAME[:LOCATION]} as given to {@code --store}, opened through the providers on the
@@ -19,6 +23,30 @@ record StoreSelection(String name, String location) {
     return colon < 0
         ? new StoreSelection(trimmed, "")
         : new StoreSelection(trimmed.substring(0, colon), trimmed.substring(colon + 1));
+  }
+
+  /**
+   * The file this store keeps its tasks in, for the file stores built in (sqlite, json); null for
+   * any other store.
+   *
+   * @throws IllegalArgumentException when the location is not a valid path
+   */
+  @Nullable Path file() {
+    int query = location.indexOf('?');
+    String path = (query < 0 ? location : location.substring(0, query)).strip();
+    return switch (name) {
+      case "sqlite" -> SqliteOptions.parse(path, Map.of()).file().toAbsolutePath().normalize();
+      case "json" -> {
+        Path file =
+            path.isEmpty()
+                ? SeedFiles.defaultFile()
+                : path.equals("~") || path.startsWith("~/")
+                    ? SeedFiles.home().resolve(path.substring(Math.min(2, path.length())))
+                    : Path.of(path);
+        yield file.toAbsolutePath().normalize();
+      }
+      default -> null;
+    };
   }
 
   /**

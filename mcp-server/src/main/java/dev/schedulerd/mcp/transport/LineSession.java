@@ -31,8 +31,9 @@ import reactor.core.publisher.Mono;
  * MCP-NOTES):
  *
  * <ul>
- *   <li>Outbound messages are written one at a time under a lock, so concurrent responses and
- *       notifications can never interleave or fail to enqueue.
+ *   <li>Outbound messages are queued in order and written by the session's own thread ({@link
+ *       Outbox}), so they never interleave, and a client that stops reading stalls nobody else:
+ *       past a bound it is dropped.
  *   <li>A line that is not JSON-RPC gets a -32700 parse error (id null) and reading goes on; a line
  *       longer than the limit is skipped to its end and answered with -32600.
  *   <li>End of input ends the session after the requests received are answered (at most {@link
@@ -55,11 +56,10 @@ final class LineSession {
 
   private final McpJsonMapper json;
   private final InputStream in;
-  private final OutputStream out;
+  private final Outbox outbox;
   private final int maxLineBytes;
   private final Supplier<RequestGuard> guard;
   private final LocalRequests local;
-  private final ReentrantLock writeLock = new ReentrantLock();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean initializeSeen = new AtomicBoolean();
   private final CountDownLatch ended = new CountDownLatch(1);
@@ -74,6 +74,8 @@ final class LineSession {
   /**
    * @param guard read at each request, so that a provider's guard set later still applies
    * @param local requests the transport answers itself, before the protocol's checks
+   * @param abort ends the session from outside (closes its connection) when the client stopped
+   *     reading
    */
   LineSession(
       McpJsonMapper json,
@@ -81,11 +83,21 @@ final class LineSession {
       OutputStream out,
       int maxLineBytes,
       Supplier<RequestGuard> guard,
-      LocalRequests local) {
+      LocalRequests local,
+      String name,
+      Runnable abort) {
     this.json = json;
     // The reader takes one byte at a time: buffer, or every byte is a read(2).
     this.in = new BufferedInputStream(in);
-    this.out = out;
+    this.outbox =
+        new Outbox(
+            out,
+            name + "-out",
+            Outbox.MAX_PENDING_BYTES,
+            () -> {
+              closed.set(true);
+              abort.run();
+            });
     this.maxLineBytes = maxLineBytes;
     this.guard = guard;
     this.local = local;
@@ -100,12 +112,12 @@ final class LineSession {
     @Nullable Object answer(String method, @Nullable Object params);
   }
 
-  /** Creates the MCP session and reads its input on a thread named {@code threadName}. */
-  McpServerSession start(McpServerSession.Factory factory, String threadName, Runnable onEnd) {
+  /** Creates the MCP session and reads its input on a thread of the session's name. */
+  McpServerSession start(McpServerSession.Factory factory, String name, Runnable onEnd) {
     McpServerSession created = factory.create(new SessionTransport());
     session = created;
     Thread reader =
-        Thread.ofPlatform().name(threadName).daemon().unstarted(() -> readLoop(created, onEnd));
+        Thread.ofPlatform().name(name).daemon().unstarted(() -> readLoop(created, onEnd));
     reader.start();
     return created;
   }
@@ -128,6 +140,7 @@ final class LineSession {
   /** Stops writing; the provider closes the streams to end the reader. */
   void close() {
     closed.set(true);
+    outbox.close();
   }
 
   private void readLoop(McpServerSession session, Runnable onEnd) {
@@ -161,12 +174,18 @@ final class LineSession {
       }
       log.debug("The MCP client closed its input; ending the session");
       awaitHandled();
+      if (!outbox.awaitWritten(DRAIN_LIMIT)) {
+        log.warn("The session's last answers could not be written within {}", DRAIN_LIMIT);
+      }
     } catch (IOException e) {
       if (!closed.get()) {
         log.warn("Reading from the MCP client failed; ending the session: {}", e.toString());
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       closed.set(true);
+      outbox.close();
       ended.countDown();
       try {
         onEnd.run();
@@ -349,18 +368,7 @@ final class LineSession {
   }
 
   private void write(String jsonLine) {
-    byte[] bytes = (jsonLine + "\n").getBytes(StandardCharsets.UTF_8);
-    writeLock.lock();
-    try {
-      out.write(bytes);
-      out.flush();
-    } catch (IOException e) {
-      if (!closed.get()) {
-        log.warn("Writing to the MCP client failed: {}", e.toString());
-      }
-    } finally {
-      writeLock.unlock();
-    }
+    outbox.offer((jsonLine + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
   private static String firstLine(@Nullable String text) {
@@ -371,7 +379,9 @@ final class LineSession {
     return newline < 0 ? text : text.substring(0, newline);
   }
 
-  /** The session's view of the transport: sends are synchronous and serialized. */
+  /**
+   * The session's view of the transport: sends are queued in order, never blocked by the client.
+   */
   private final class SessionTransport implements McpServerTransport {
     @Override
     public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message) {

@@ -30,8 +30,18 @@ public final class LineStdioTransportProvider implements GuardedTransportProvide
       OutputStream out,
       int maxLineBytes,
       Runnable onSessionEnd) {
+    // A client that stops reading stdout cannot be cut off (its stdin stays ours): past the bound
+    // its output is dropped, and the session ends with its input.
     this.line =
-        new LineSession(json, in, out, maxLineBytes, () -> guard, LineSession.LocalRequests.NONE);
+        new LineSession(
+            json,
+            in,
+            out,
+            maxLineBytes,
+            () -> guard,
+            LineSession.LocalRequests.NONE,
+            "schedulerd-stdin",
+            () -> log.error("The MCP client stopped reading; its further output is dropped"));
     this.onSessionEnd = onSessionEnd;
   }
 

@@ -45,6 +45,8 @@ public final class UnixSocketTransportProvider implements GuardedTransportProvid
   private final Path path;
   private final ServerSocketChannel server;
   private final DaemonRequests requests;
+  private final @Nullable Object
+      socketKey; // the socket file's identity, where the platform has one
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicInteger connections = new AtomicInteger();
   private final Map<String, Connection> sessions = new ConcurrentHashMap<>();
@@ -58,6 +60,7 @@ public final class UnixSocketTransportProvider implements GuardedTransportProvid
     this.path = path;
     this.server = server;
     this.requests = requests;
+    this.socketKey = fileKey(path); // just bound: the file is ours
   }
 
   /**
@@ -76,6 +79,26 @@ public final class UnixSocketTransportProvider implements GuardedTransportProvid
       throw e;
     }
     return new UnixSocketTransportProvider(json, path, server, requests);
+  }
+
+  /**
+   * Whether the file at {@link #path()} is still the socket this provider bound: false once it was
+   * removed or replaced (then no client can reach it).
+   */
+  public boolean socketFileIsOurs() {
+    return socketKey == null ? Files.exists(path) : socketKey.equals(fileKey(path));
+  }
+
+  private static @Nullable Object fileKey(Path file) {
+    try {
+      return Files.readAttributes(
+              file,
+              java.nio.file.attribute.BasicFileAttributes.class,
+              java.nio.file.LinkOption.NOFOLLOW_LINKS)
+          .fileKey();
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /** The socket's path. */
@@ -132,6 +155,7 @@ public final class UnixSocketTransportProvider implements GuardedTransportProvid
       channel.close();
       return;
     }
+    int number = connections.incrementAndGet();
     LineSession line =
         new LineSession(
             json,
@@ -139,8 +163,9 @@ public final class UnixSocketTransportProvider implements GuardedTransportProvid
             ChannelStreams.out(channel),
             LineStdioTransportProvider.DEFAULT_MAX_LINE_BYTES,
             () -> guard,
-            this::answerLocally);
-    int number = connections.incrementAndGet();
+            this::answerLocally,
+            "schedulerd-session-" + number,
+            () -> closeQuietly(channel)); // ends its reader, and so its session
     McpServerSession[] started = new McpServerSession[1];
     McpServerSession session =
         line.start(
@@ -234,6 +259,9 @@ public final class UnixSocketTransportProvider implements GuardedTransportProvid
     for (Connection connection : List.copyOf(sessions.values())) {
       connection.line().close();
       closeQuietly(connection.channel());
+    }
+    if (!socketFileIsOurs()) {
+      return; // removed, or another daemon's by now: not ours to delete
     }
     try {
       Files.deleteIfExists(path);

@@ -15,7 +15,8 @@ class DaemonAnswersTest {
   private final AtomicInteger stops = new AtomicInteger();
 
   private DaemonAnswers answers(@Nullable String serviceRestart) {
-    return new DaemonAnswers(OURS, serviceRestart, Duration.ofSeconds(2), stops::incrementAndGet);
+    return new DaemonAnswers(
+        OURS, Map.of("zone", "UTC"), serviceRestart, Duration.ofSeconds(2), stops::incrementAndGet);
   }
 
   @Test

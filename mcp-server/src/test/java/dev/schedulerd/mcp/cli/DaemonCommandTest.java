@@ -2,6 +2,8 @@ package dev.schedulerd.mcp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The command line a front-end starts its daemon with. */
@@ -22,6 +24,25 @@ class DaemonCommandTest {
                   "/etc/s.properties"
                 }))
         .containsExactly("--zone", "Europe/Berlin", "--config", "/etc/s.properties");
+    // The daemon runs in the user's home: folders given relative to the client's are made absolute.
+    String here = Path.of("").toAbsolutePath().toString();
+    assertThat(
+            DaemonCommand.passedOn(
+                new String[] {
+                  "--config", "conf/s.properties", "--plugins=./plugins", "--zone", "UTC"
+                }))
+        .containsExactly(
+            "--config",
+            here + "/conf/s.properties",
+            "--plugins=" + here + "/plugins",
+            "--zone",
+            "UTC");
+    assertThat(
+            DaemonCommand.environment(
+                "sqlite:/x.db", Map.of("SCHEDULERD_CONFIG", "s.properties", "OTHER", "kept out")))
+        .containsOnly(
+            Map.entry("SCHEDULERD_STORE", "sqlite:/x.db"),
+            Map.entry("SCHEDULERD_CONFIG", here + "/s.properties"));
   }
 
   @Test

@@ -27,6 +27,7 @@ class DaemonStarterTest {
         Map.of(),
         dir.resolve("log"),
         "1.0 built then",
+        Map.of(),
         Duration.ofSeconds(5));
   }
 
