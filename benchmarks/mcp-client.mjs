@@ -2,8 +2,10 @@
 // server over stdio and prints one JSON object of figures on stdout. Uses the official TypeScript
 // SDK that the e2e suite installs (e2e/node_modules), as a real client would.
 //
-//   node benchmarks/mcp-client.mjs startup RUNS -- COMMAND ARGS...
-//       spawn -> `initialize` answered, RUNS times after one warm-up: {"millis": [...]}
+//   node benchmarks/mcp-client.mjs startup RUNS [cold] -- COMMAND ARGS...
+//       spawn -> `initialize` answered, RUNS times after one warm-up: {"millis": [...]}; with
+//       cold, the background daemons of $XDG_RUNTIME_DIR/schedulerd are stopped before each run,
+//       so that each spawn starts its daemon too
 //   node benchmarks/mcp-client.mjs ready EXPECTED_QUEUED -- COMMAND ARGS...
 //       spawn -> initialize answered, and -> scheduler_daemon_status reports the daemon running
 //       with at least EXPECTED_QUEUED queued tasks: {"initializeMillis": n, "readyMillis": n}
@@ -13,8 +15,9 @@
 //       SEQUENTIAL more measured ("steady"); then IN_FLIGHT calls kept in flight for SECONDS:
 //       {"micros": [...], "steadyMicros": [...], "callsPerSecond": n, "failed": n}
 import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -75,14 +78,41 @@ async function close({ client, transport }) {
   }
 }
 
+/** Stops the background daemons whose pids are in $XDG_RUNTIME_DIR/schedulerd, and waits. */
+async function stopDaemons() {
+  const folder = join(process.env.XDG_RUNTIME_DIR ?? "", "schedulerd");
+  if (!process.env.XDG_RUNTIME_DIR || !existsSync(folder)) {
+    return;
+  }
+  for (const name of readdirSync(folder).filter((f) => f.endsWith(".daemon"))) {
+    const pid = Number(readFileSync(join(folder, name), "utf8").trim());
+    const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    if (!pid || !alive()) {
+      continue;
+    }
+    process.kill(pid, "SIGTERM");
+    const deadline = Date.now() + 60_000;
+    while (alive()) {
+      if (Date.now() > deadline) {
+        throw new Error(`daemon ${pid} did not stop within 60 s`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
 let result;
 if (mode === "startup") {
   const runs = Number(options[0] ?? 15);
+  const cold = options[1] === "cold";
+  if (cold) await stopDaemons();
   await startupOnce(); // warms the file cache
   const millis = [];
   for (let i = 0; i < runs; i++) {
+    if (cold) await stopDaemons();
     millis.push(await startupOnce());
   }
+  if (cold) await stopDaemons();
   result = { millis };
 } else if (mode === "ready") {
   const expected = Number(options[0]);
