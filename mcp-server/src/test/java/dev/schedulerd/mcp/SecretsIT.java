@@ -22,8 +22,9 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * An MCP client that tries to read the daemon's secrets, against the real jar: variables the
@@ -54,8 +55,13 @@ final class SecretsIT {
 
   private final List<String> answers = new ArrayList<>();
 
-  @Test
-  void noAnswerRecordLogOrMetricHoldsASecret() throws Exception {
+  /**
+   * In the client's process ({@code --no-daemon}), and as a client starts it by default: the
+   * front-end of a background daemon, whose log file and environment are searched as well.
+   */
+  @ParameterizedTest(name = "background daemon: {0}")
+  @ValueSource(booleans = {false, true})
+  void noAnswerRecordLogOrMetricHoldsASecret(boolean background) throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -127,8 +133,25 @@ final class SecretsIT {
             .redirectError(home.resolve("daemon.log").toFile());
     builder.environment().put("API_TOKEN", ALLOWED);
     builder.environment().put("DB_PASSWORD", FORBIDDEN);
+    Path runtime = home.resolve("xdg");
+    if (background) {
+      builder.environment().remove("SCHEDULERD_NO_DAEMON");
+      Files.createDirectories(runtime);
+      builder.environment().put("XDG_RUNTIME_DIR", runtime.toString());
+    }
     Process daemon = builder.start();
+    long servingPid = daemon.pid();
     try (ProcessClient client = new ProcessClient(daemon)) {
+      if (background) { // the process whose environment holds the values
+        servingPid =
+            client
+                .call("scheduler_daemon_status", "{}")
+                .path("structuredContent")
+                .path("daemon")
+                .path("pid")
+                .asLong();
+        assertThat(servingPid).isNotEqualTo(daemon.pid()).isPositive();
+      }
       // Refused when added: variables the operator did not allow, anywhere in a config.
       refused(client, "h-host", http("http://${env:DB_PASSWORD}/"), "scheme, host or port");
       refused(
@@ -165,7 +188,7 @@ final class SecretsIT {
           client,
           "s-proc",
           "shell",
-          "{\"command\":[\"/bin/cat\",\"/proc/" + daemon.pid() + "/environ\"]}");
+          "{\"command\":[\"/bin/cat\",\"/proc/" + servingPid + "/environ\"]}");
       // One run sends the value to a host that keeps it; another, resolving nothing, reads it back.
       add(
           client,
@@ -239,6 +262,11 @@ final class SecretsIT {
     }
     assertThat(String.join("\n", answers)).contains("${env:API_TOKEN}");
     assertThat(daemon.exitValue()).isZero();
+    if (background) { // stopped, so that its log is complete
+      ProcessHandle serving = ProcessHandle.of(servingPid).orElseThrow();
+      serving.destroy();
+      serving.onExit().get(30, TimeUnit.SECONDS);
+    }
     List<Path> searched = new ArrayList<>();
     try (Stream<Path> files = Files.walk(home)) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
@@ -253,6 +281,13 @@ final class SecretsIT {
     }
     assertThat(searched.stream().map(p -> p.getFileName().toString()))
         .contains("daemon.log", "scheduler.db");
+    if (background) {
+      assertThat(searched.stream().map(p -> p.getFileName().toString()))
+          .as("the background daemon's log")
+          .contains("schedulerd.log");
+      assertThat(Files.readString(home.resolve(".memory/schedulerd.log")))
+          .contains("Scheduler started");
+    }
     for (String answer : answers) {
       assertThat(answer).doesNotContain(ALLOWED).doesNotContain(FORBIDDEN);
     }
