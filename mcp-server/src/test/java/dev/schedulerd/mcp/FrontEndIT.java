@@ -113,7 +113,7 @@ class FrontEndIT {
   }
 
   @Test
-  void fiveFrontEndsStartedAtOnce_makeOneDaemon() throws Exception {
+  void fiveFrontEndsStartedAtOnce_makeOneDaemon_eachSessionWithItsSubscription() throws Exception {
     List<Process> processes = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       processes.add(frontEnd().start());
@@ -145,6 +145,46 @@ class FrontEndIT {
       assertThat(Files.readString(home.resolve(".memory/schedulerd.log")))
           .as("no second daemon was started only to find the first (the start lock held)")
           .doesNotContain("already serves");
+
+      // A subscription in each session: one run notifies each of them alike, none twice over.
+      ok(
+          clients.get(0),
+          "scheduler_add_task",
+          "{\"task_id\":\"watched\",\"task_type\":\"log\",\"cron_expression\":\"0 3 * * *\","
+              + "\"config\":{\"message\":\"m\"}}");
+      for (ProcessClient client : clients) {
+        JsonNode subscribed =
+            client.request("resources/subscribe", "{\"uri\":\"schedulerd://tasks/watched\"}");
+        assertThat(subscribed.has("error")).as(subscribed.toString()).isFalse();
+      }
+      ok(clients.get(2), "scheduler_run_task_now", "{\"task_id\":\"watched\"}");
+      ok(
+          clients.get(2),
+          "scheduler_wait_for_run",
+          "{\"task_id\":\"watched\",\"timeout_seconds\":20}");
+      java.util.function.Supplier<List<Integer>> counts =
+          () -> {
+            List<Integer> each = new ArrayList<>();
+            for (ProcessClient client : clients) {
+              try {
+                client.request("ping", "{}"); // reads what came before its answer
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+              each.add(client.notifications("notifications/resources/updated").size());
+            }
+            return each;
+          };
+      List<Integer> settled =
+          await("each session notified alike")
+              .during(Duration.ofSeconds(1))
+              .atMost(Duration.ofSeconds(20))
+              .until(
+                  counts::get,
+                  each -> each.get(0) > 0 && new java.util.HashSet<>(each).size() == 1);
+      assertThat(settled.get(0))
+          .as("at most one notification per change of the run: queued, started, finished")
+          .isBetween(1, 3);
     } finally {
       for (ProcessClient client : clients) {
         client.close();
