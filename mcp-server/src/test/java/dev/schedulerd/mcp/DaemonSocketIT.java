@@ -247,6 +247,16 @@ class DaemonSocketIT {
       JsonNode early = raw.request("tools/list", "{}");
       assertThat(early.path("error").path("message").asText()).contains("before initialize");
     }
+    // Once a session is initialized, the daemon's own requests are not answered on it: a client
+    // relayed by a front-end cannot ask for a hand-over.
+    try (SocketClient session = SocketClient.session(socket(), "late")) {
+      JsonNode late =
+          session.request(
+              "schedulerd/hand-over", "{\"build\":\"99.0.0 built 2099-01-01T00:00:00Z\"}");
+      assertThat(late.has("error")).as(late.toString()).isTrue();
+      assertThat(session.call("scheduler_get_status", "{}").path("isError").asBoolean()).isFalse();
+    }
+    assertThat(running().isAlive()).isTrue();
   }
 
   @Test

@@ -256,13 +256,13 @@ class FrontEndIT {
     ProcessBuilder other = frontEnd();
     Path stderr = home.resolve("other-build.log");
     other.redirectError(stderr.toFile());
-    other.command().add(1, "-Dschedulerd.build=9.9.9 built later");
+    other.command().add(1, "-Dschedulerd.build=custom build");
     try (ProcessClient client = new ProcessClient(other.start())) {
       ok(client, "scheduler_get_status", "{}");
     }
     assertThat(Files.readString(stderr))
         .contains("the schedulerd daemon serving this store (pid " + pid + ") is version")
-        .contains("this is 9.9.9 built later")
+        .contains("this is custom build")
         .contains("kill " + pid);
   }
 
@@ -289,6 +289,38 @@ class FrontEndIT {
     assertThat(Files.readString(stderr))
         .contains("runs with other settings than this client's: zone=Europe/Berlin (here UTC)")
         .contains("kill " + running.pid());
+  }
+
+  @Test
+  void aClientCannotSpeakTheFrontEndsWordsToTheDaemon() throws Exception {
+    try (ProcessClient client = new ProcessClient(frontEnd().start())) {
+      ok(client, "scheduler_get_status", "{}");
+      long pid = daemon().orElseThrow().pid();
+      JsonNode refused =
+          client.request(
+              "schedulerd/hand-over", "{\"build\":\"99.0.0 built 2099-01-01T00:00:00Z\"}");
+      assertThat(refused.path("error").path("code").asInt()).isEqualTo(-32601);
+      ok(client, "scheduler_get_status", "{}");
+      assertThat(daemon().orElseThrow().pid()).as("the daemon still serves").isEqualTo(pid);
+    }
+  }
+
+  @Test
+  void aClientWithAnotherRuntimeFolder_findsTheStoresDaemonBesideTheStore() throws Exception {
+    try (ProcessClient first = new ProcessClient(frontEnd().start())) {
+      ok(first, "scheduler_get_status", "{}");
+    }
+    long pid = daemon().orElseThrow().pid();
+    Path otherRuntime = Files.createDirectories(home.resolve("other-xdg"));
+    ProcessBuilder other = frontEnd();
+    other.environment().put("XDG_RUNTIME_DIR", otherRuntime.toString());
+    try (ProcessClient client = new ProcessClient(other.start())) {
+      JsonNode status = ok(client, "scheduler_daemon_status", "{}");
+      assertThat(status.path("daemon").path("pid").asLong()).isEqualTo(pid);
+    }
+    assertThat(otherRuntime.resolve("schedulerd/default.sock"))
+        .as("no second daemon in the other folder")
+        .doesNotExist();
   }
 
   private static final String OLDER_BUILD = "-Dschedulerd.build=0.0.1 built 2000-01-01T00:00:00Z";

@@ -68,6 +68,23 @@ class JdkDiscoveryIT {
     assertThat(mark).as("the launcher ran the given runtime's java").exists();
   }
 
+  @Test
+  void theLauncherRunsThroughAChainOfLinksToIt() throws Exception {
+    // ~/.local/bin/schedulerd -> ../../tools/sd (relative) -> the checkout's launcher (absolute)
+    Path bin = Files.createDirectories(home.resolve(".local/bin"));
+    Path tools = Files.createDirectories(home.resolve("tools"));
+    Files.createSymbolicLink(tools.resolve("sd"), CHECKOUT.resolve("schedulerd"));
+    Files.createSymbolicLink(bin.resolve("schedulerd"), Path.of("../../tools/sd"));
+
+    Result result =
+        run(
+            List.of(bin.resolve("schedulerd").toString(), "--version"),
+            Map.of("SCHEDULERD_NO_CACHE", "1", "JAVA_HOME", System.getProperty("java.home")));
+
+    assertThat(result.exitCode()).as(result.stderr()).isZero();
+    assertThat(result.stdout()).startsWith("schedulerd ");
+  }
+
   private Path fakeJdk(Path jdkHome, String version, boolean withJavac) throws IOException {
     Files.createDirectories(jdkHome.resolve("bin"));
     Files.writeString(jdkHome.resolve("release"), "JAVA_VERSION=\"" + version + "\"\n");

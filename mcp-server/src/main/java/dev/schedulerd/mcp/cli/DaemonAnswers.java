@@ -4,8 +4,6 @@ import dev.schedulerd.mcp.transport.DaemonRequests;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -25,9 +23,6 @@ final class DaemonAnswers implements DaemonRequests {
    * the service, which a front-end of a newer build then tells its user.
    */
   static final String SERVICE_VARIABLE = "SCHEDULERD_SERVICE";
-
-  /** The answer is written before the stop begins to close the socket. */
-  private static final Duration ANSWER_FIRST = Duration.ofMillis(200);
 
   /** Beyond the stop grace: closing the store, the JVM's exit. */
   private static final Duration STOP_MARGIN = Duration.ofSeconds(15);
@@ -62,6 +57,9 @@ final class DaemonAnswers implements DaemonRequests {
     about.put("version", build);
     about.put("pid", ProcessHandle.current().pid());
     about.put("options", Map.copyOf(options));
+    if (serviceRestart != null) {
+      about.put("service_restart", serviceRestart); // how a front-end's user restarts it
+    }
     about.put(
         "started_at",
         ProcessHandle.current().info().startInstant().map(Object::toString).orElse(""));
@@ -74,7 +72,7 @@ final class DaemonAnswers implements DaemonRequests {
   }
 
   @Override
-  public Map<String, Object> handOver(String requesterBuild) {
+  public HandOver handOver(String requesterBuild) {
     String asking = printable(requesterBuild);
     if (!Main.Version.isNewer(requesterBuild, build)) {
       return refused("its build (" + build + ") is not older than yours (" + asking + ")");
@@ -84,32 +82,33 @@ final class DaemonAnswers implements DaemonRequests {
           "a service manager runs it, which would not start your build; restart the service: "
               + serviceRestart);
     }
-    if (handingOver.compareAndSet(false, true)) {
+    boolean first = handingOver.compareAndSet(false, true);
+    if (first) {
       log.info(
           "A front-end of a newer build ({}) asked this daemon ({}) to hand over: stopping; runs in"
               + " flight get {} s",
           asking,
           build,
           stopGrace.toSeconds());
-      CompletableFuture.delayedExecutor(ANSWER_FIRST.toMillis(), TimeUnit.MILLISECONDS)
-          .execute(stop);
     }
-    return Map.of(
-        "accepted",
-        true,
-        "pid",
-        ProcessHandle.current().pid(),
-        "stops_within_seconds",
-        stopGrace.plus(STOP_MARGIN).toSeconds());
+    return new HandOver(
+        Map.of(
+            "accepted",
+            true,
+            "pid",
+            ProcessHandle.current().pid(),
+            "stops_within_seconds",
+            stopGrace.plus(STOP_MARGIN).toSeconds()),
+        first ? stop : null); // begun once the answer reached the front-end
   }
 
-  private static Map<String, Object> refused(String reason) {
-    return Map.of("accepted", false, "reason", reason);
+  private static HandOver refused(String reason) {
+    return new HandOver(Map.of("accepted", false, "reason", reason), null);
   }
 
   /** The asking front-end's words, fit for a log line: no control characters, 200 at most. */
   private static String printable(String text) {
-    String shown = text.replaceAll("\\p{Cntrl}", "?");
+    String shown = text.replaceAll("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]", "?");
     return shown.length() <= 200 ? shown : shown.substring(0, 200) + "…";
   }
 }

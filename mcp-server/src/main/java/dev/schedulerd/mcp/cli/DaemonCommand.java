@@ -1,6 +1,5 @@
 package dev.schedulerd.mcp.cli;
 
-import dev.schedulerd.store.sqlite.SqliteOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,19 +130,16 @@ final class DaemonCommand {
    */
   static String normalizedStore(String spec) {
     StoreSelection selection = StoreSelection.parse(spec);
-    if (!selection.name().equals("sqlite") || selection.location().isBlank()) {
+    boolean fileStore = selection.name().equals("sqlite") || selection.name().equals("json");
+    if (!fileStore || selection.location().isBlank()) {
       return spec.strip();
     }
     String location = selection.location();
     int query = location.indexOf('?');
     String options = query < 0 ? "" : location.substring(query);
     try {
-      Path file =
-          SqliteOptions.parse(query < 0 ? location : location.substring(0, query), Map.of())
-              .file()
-              .toAbsolutePath()
-              .normalize();
-      return "sqlite:" + file + options;
+      Path file = selection.file(); // absolute: the daemon runs in the user's home
+      return file == null ? spec.strip() : selection.name() + ":" + file + options;
     } catch (IllegalArgumentException e) {
       return spec.strip(); // the daemon says what is wrong with it
     }

@@ -14,6 +14,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,8 +85,7 @@ final class DaemonSocket implements AutoCloseable {
       // The pid alone in the runtime folder's file: `kill $(cat …daemon)` stops the daemon.
       locks.add(lock(paths.daemonLock(), paths, false, "serves this store on " + paths.socket()));
       if (storeFile != null) {
-        Path beside = storeFile.resolveSibling(storeFile.getFileName() + ".daemon");
-        Held storeLock = lockBesideStore(beside, paths);
+        Held storeLock = lockBesideStore(storeFile, paths);
         if (storeLock != null) {
           locks.add(storeLock);
         }
@@ -105,7 +106,8 @@ final class DaemonSocket implements AutoCloseable {
 
   /**
    * Takes {@code file}'s lock and writes this daemon's pid into it, and its socket when {@code
-   * withSocket}.
+   * withSocket}. The file is opened without following a link, made this user's only (0600), and
+   * must be a regular file of this user's.
    *
    * @throws AlreadyRunning saying which daemon holds it
    */
@@ -113,13 +115,27 @@ final class DaemonSocket implements AutoCloseable {
       throws IOException {
     FileChannel channel =
         FileChannel.open(
-            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            file,
+            java.util.Set.of(
+                StandardOpenOption.CREATE,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     try {
+      PosixFileAttributes found =
+          Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      String me = System.getProperty("user.name");
+      if (!found.isRegularFile() || !found.owner().getName().equals(me)) {
+        throw new IllegalStateException(
+            file + " is not a file of " + me + "'s: remove it (it marks the store's daemon)");
+      }
       FileLock lock = channel.tryLock();
       if (lock == null) {
         List<String> holder = Files.readAllLines(file, StandardCharsets.UTF_8);
         String pid = holder.isEmpty() ? "" : holder.get(0).strip();
-        String socket = holder.size() < 2 ? "" : holder.get(1).strip();
+        pid = pid.matches("\\d{1,10}") ? pid : "";
+        String socket = holder.size() < 2 ? "" : printable(holder.get(1).strip());
         throw new AlreadyRunning(
             "a schedulerd daemon"
                 + (pid.isEmpty() ? "" : " (pid " + pid + ")")
@@ -143,17 +159,73 @@ final class DaemonSocket implements AutoCloseable {
     }
   }
 
-  /** The lock beside the store, or null (with a warning) where its folder is not writable. */
-  private static @Nullable Held lockBesideStore(Path file, DaemonPaths paths) throws IOException {
+  /**
+   * The socket of the daemon that holds the lock beside {@code storeFile}, as it wrote it, when the
+   * file is this user's: where a front-end with another runtime folder finds that daemon.
+   */
+  static @Nullable Path socketBeside(Path storeFile) {
+    Path file = besideStore(storeFile);
     try {
+      PosixFileAttributes found =
+          Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (!found.isRegularFile()
+          || !found.owner().getName().equals(System.getProperty("user.name"))
+          || found.size() > 4096) {
+        return null;
+      }
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      return lines.size() < 2 || lines.get(1).isBlank() ? null : Path.of(lines.get(1).strip());
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  static Path besideStore(Path storeFile) {
+    return storeFile.resolveSibling(storeFile.getFileName() + ".daemon");
+  }
+
+  /**
+   * The lock beside the store, or null (with a warning) where it cannot be trusted or written: a
+   * folder that others may write (they could hold the lock or plant a link), or a read-only one. A
+   * folder not made yet has no daemon in it: the store makes it when it opens.
+   */
+  private static @Nullable Held lockBesideStore(Path storeFile, DaemonPaths paths)
+      throws IOException {
+    Path file = besideStore(storeFile);
+    Path folder = file.toAbsolutePath().getParent();
+    if (folder == null || !Files.isDirectory(folder)) {
+      return null;
+    }
+    try {
+      PosixFileAttributes attributes = Files.readAttributes(folder, PosixFileAttributes.class);
+      java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = attributes.permissions();
+      // A group of the user's own name (a umask of 002 with private groups) is the user alone.
+      boolean othersInGroup = !attributes.group().getName().equals(System.getProperty("user.name"));
+      if (mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)
+          || (othersInGroup
+              && mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE))) {
+        log.warn(
+            "The store's folder {} may be written by others: one daemon per store is enforced in"
+                + " {} only",
+            folder,
+            paths.folder());
+        return null;
+      }
       return lock(file, paths, true, "serves this store");
-    } catch (java.nio.file.AccessDeniedException | java.nio.file.ReadOnlyFileSystemException e) {
+    } catch (java.nio.file.FileSystemException e) {
       log.warn(
-          "Cannot write {} (the store's folder): one daemon per store is enforced in {} only",
+          "Cannot use {} ({}): one daemon per store is enforced in {} only",
           file,
+          e.getReason() != null ? e.getReason() : e.getClass().getSimpleName(),
           paths.folder());
       return null;
     }
+  }
+
+  /** What another process wrote, fit for a message: no control characters, 300 at most. */
+  private static String printable(String text) {
+    String shown = text.replaceAll("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]", "?");
+    return shown.length() <= 300 ? shown : shown.substring(0, 300) + "…";
   }
 
   /** Removes what a dead daemon left at {@code socket}: a socket, never any other file. */

@@ -57,6 +57,7 @@ final class DaemonStarter {
   private final Path logFile;
   private final String version;
   private final Map<String, String> options;
+  private final @Nullable Path storeFile;
   private final Duration startTimeout;
 
   /**
@@ -65,6 +66,7 @@ final class DaemonStarter {
    * @param logFile where the daemon's output goes
    * @param version this build's version, compared with the daemon's
    * @param options this client's settings ({@link DaemonOptions}), compared with the daemon's
+   * @param storeFile the store's file, beside which its daemon names its socket (null: none)
    * @param startTimeout how long a started daemon may take to accept connections
    */
   DaemonStarter(
@@ -74,6 +76,7 @@ final class DaemonStarter {
       Path logFile,
       String version,
       Map<String, String> options,
+      @Nullable Path storeFile,
       Duration startTimeout) {
     this.paths = paths;
     this.daemonCommand = List.copyOf(daemonCommand);
@@ -81,6 +84,7 @@ final class DaemonStarter {
     this.logFile = logFile;
     this.version = version;
     this.options = Map.copyOf(options);
+    this.storeFile = storeFile;
     this.startTimeout = startTimeout;
   }
 
@@ -88,7 +92,17 @@ final class DaemonStarter {
   record Reached(SocketChannel channel, @Nullable String warning) {}
 
   /** What a daemon says of itself when greeted. */
-  record Greeting(String build, String pid, Map<String, String> options) {}
+  record Greeting(
+      String build, String pid, Map<String, String> options, @Nullable String serviceRestart) {
+    /**
+     * How the user restarts this daemon: its service's command, or a kill (a client restarts it).
+     */
+    String restart() {
+      return serviceRestart != null
+          ? "restart its service: " + serviceRestart
+          : "kill " + pid + "; the next client starts it";
+    }
+  }
 
   /**
    * Reaches the daemon, starting it when none answers. A daemon of an older build is asked to hand
@@ -108,18 +122,73 @@ final class DaemonStarter {
     return handOver();
   }
 
-  /** A connection to the daemon, started first when none answers. */
+  /**
+   * A connection to the daemon, started first when none answers: on this runtime folder's socket,
+   * else on the one the store's daemon named beside the store (a daemon started by a client with
+   * another {@code XDG_RUNTIME_DIR}).
+   */
   private SocketChannel connectOrStart() throws IOException {
     paths.prepare();
-    SocketChannel running = FrontEnd.tryConnect(paths.socket());
+    SocketChannel running = connectToRunning();
     if (running != null) {
       return running;
     }
     try (FileChannel lockFile = openStartLock();
-        FileLock ignored = lockFile.lock()) {
-      running = FrontEnd.tryConnect(paths.socket()); // another front-end may have started it
+        FileLock ignored = lockStart(lockFile)) {
+      running = connectToRunning(); // another front-end may have started it
       return running != null ? running : startAndConnect();
     }
+  }
+
+  private @Nullable SocketChannel connectToRunning() {
+    SocketChannel running = FrontEnd.tryConnect(paths.socket());
+    if (running != null || storeFile == null) {
+      return running;
+    }
+    Path elsewhere = DaemonSocket.socketBeside(storeFile);
+    if (elsewhere == null || elsewhere.equals(paths.socket())) {
+      return null;
+    }
+    running = FrontEnd.tryConnect(elsewhere);
+    if (running != null) {
+      log.info("The store's daemon listens on {} (another runtime folder)", elsewhere);
+    }
+    return running;
+  }
+
+  /**
+   * Waits for the start lock, at most {@link #startLockLimit()}: its holder is starting a daemon or
+   * waiting for an older one to hand over, each bounded.
+   */
+  @SuppressForbidden(reason = "polls a file lock another process holds; no signal to wait on")
+  private FileLock lockStart(FileChannel lockFile) throws IOException {
+    long deadline = System.nanoTime() + startLockLimit().toNanos();
+    while (true) {
+      FileLock lock = lockFile.tryLock();
+      if (lock != null) {
+        return lock;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "another schedulerd front-end held the start lock "
+                + paths.lock()
+                + " for "
+                + startLockLimit().toSeconds()
+                + " s (starting the daemon or waiting for one to hand over); see "
+                + logFile);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for the start lock", e);
+      }
+    }
+  }
+
+  /** The longest a start lock is held: a start, or a hand-over and a start. */
+  private Duration startLockLimit() {
+    return startTimeout.plus(MAX_HAND_OVER).plus(GREETING_LIMIT).plus(Duration.ofSeconds(10));
   }
 
   /**
@@ -129,8 +198,8 @@ final class DaemonStarter {
    */
   private Reached handOver() throws IOException {
     try (FileChannel lockFile = openStartLock();
-        FileLock ignored = lockFile.lock()) {
-      SocketChannel channel = FrontEnd.tryConnect(paths.socket());
+        FileLock ignored = lockStart(lockFile)) {
+      SocketChannel channel = connectToRunning();
       if (channel == null) {
         channel = startAndConnect();
         return new Reached(channel, otherBuild(greetOrClose(channel), null));
@@ -267,8 +336,12 @@ final class DaemonStarter {
           .path("options")
           .properties()
           .forEach(e -> options.put(e.getKey(), e.getValue().asText()));
+      String service = result.path("service_restart").asText("");
       return new Greeting(
-          result.path("version").asText(""), result.path("pid").asText("?"), options);
+          result.path("version").asText(""),
+          result.path("pid").asText("?"),
+          options,
+          service.isEmpty() ? null : service);
     } catch (IOException | RuntimeException e) {
       closeQuietly(channel);
       throw e;
@@ -340,9 +413,9 @@ final class DaemonStarter {
             + greeting.pid()
             + ") runs with other settings than this client's: "
             + differences
-            + "; this client's apply once it restarts (kill "
-            + greeting.pid()
-            + "; the next client starts it with its own)";
+            + "; this client's apply once it restarts with them ("
+            + greeting.restart()
+            + ")";
     return build == null ? settings : build + "; " + settings;
   }
 
@@ -364,10 +437,7 @@ final class DaemonStarter {
     if (Main.Version.isNewer(theirs, version)) {
       return about + ": a newer build, which serves this client as well";
     }
-    return about
-        + ": it keeps serving until it is restarted (kill "
-        + greeting.pid()
-        + "; the next client starts this version)";
+    return about + ": it keeps serving until it is restarted (" + greeting.restart() + ")";
   }
 
   private static void closeQuietly(SocketChannel channel) {

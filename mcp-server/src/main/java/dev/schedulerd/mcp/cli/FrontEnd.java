@@ -87,6 +87,9 @@ final class FrontEnd {
 
   private record Connection(SocketChannel channel, OutputStream out) {}
 
+  /** The prefix of the requests a front-end alone sends its daemon, outside MCP. */
+  private static final String DAEMON_METHODS = "schedulerd/";
+
   /** What the front-end reads of a line: its method and id, when it has them. */
   record Peek(@Nullable String method, @Nullable String id, @Nullable String uri) {}
 
@@ -172,6 +175,13 @@ final class FrontEnd {
     Peek peek = peek(line);
     String method = peek.method();
     String requestId = method != null ? peek.id() : null;
+    if (method != null && method.startsWith(DAEMON_METHODS)) {
+      // The front-end's own words with the daemon (hello, hand-over): never a client's.
+      if (requestId != null) {
+        answerError(requestId, -32601, "method not found: " + method);
+      }
+      return;
+    }
     Connection current;
     stateLock.lock();
     try {

@@ -160,6 +160,7 @@ public final class Main {
             logFile,
             Version.build(),
             DaemonOptions.of(cli),
+            storeFileOf(store),
             Duration.ofSeconds(60));
     return new FrontEnd(starter, new FileInputStream(FileDescriptor.in), protocolOut).run();
   }
@@ -358,17 +359,21 @@ public final class Main {
             System.getenv(DaemonAnswers.SERVICE_VARIABLE),
             Duration.ofSeconds(Math.max(0, stopGraceSeconds)),
             shutdown::countDown);
-    Path storeFile;
-    try {
-      storeFile = StoreSelection.parse(store).file();
-    } catch (IllegalArgumentException e) {
-      storeFile = null; // a bad location: opening the store says what is wrong
-    }
+    Path storeFile = storeFileOf(store);
     DaemonSocket claimed =
         DaemonSocket.claim(
             paths, storeFile, io.modelcontextprotocol.json.McpJsonDefaults.getMapper(), answers);
     claimed.watch(SOCKET_CHECK_INTERVAL, shutdown::countDown);
     return claimed;
+  }
+
+  /** The store's file, or null for a store without one (or a location that is not valid). */
+  private static @Nullable Path storeFileOf(String store) {
+    try {
+      return StoreSelection.parse(store).file();
+    } catch (IllegalArgumentException e) {
+      return null; // a bad location: opening the store says what is wrong
+    }
   }
 
   /** How often the daemon checks that its socket file is still there to be reached. */
@@ -568,13 +573,48 @@ public final class Main {
     private static final String BUILT = " built ";
 
     /**
-     * Whether build {@code a} was made after build {@code b}, by the build times they carry; false
-     * when either has none (a daemon of an unknown build is never replaced behind its back).
+     * Whether build {@code a} is newer than build {@code b}: a higher version (a release above its
+     * snapshots), or the same version built later. False when either cannot be read (a daemon of an
+     * unknown build is never replaced behind its back), so an older version rebuilt later never
+     * takes over a newer one's store.
      */
     static boolean isNewer(String a, String b) {
+      int[] versionA = versionOf(a);
+      int[] versionB = versionOf(b);
+      if (versionA == null || versionB == null) {
+        return false;
+      }
+      int byVersion = java.util.Arrays.compare(versionA, versionB);
+      if (byVersion != 0) {
+        return byVersion > 0;
+      }
       Instant builtA = builtAt(a);
       Instant builtB = builtAt(b);
       return builtA != null && builtB != null && builtA.isAfter(builtB);
+    }
+
+    /**
+     * {@code 1.2.3} as {1, 2, 3, 1} and {@code 1.2.3-SNAPSHOT} (any qualifier) as {1, 2, 3, 0};
+     * null when it is not of that form.
+     */
+    private static int @Nullable [] versionOf(String build) {
+      int at = build.indexOf(BUILT);
+      String version = (at < 0 ? build : build.substring(0, at)).strip();
+      int dash = version.indexOf('-');
+      String numbers = dash < 0 ? version : version.substring(0, dash);
+      String[] parts = numbers.split("\\.", -1);
+      if (parts.length == 0 || parts.length > 4) {
+        return null;
+      }
+      int[] parsed = new int[5];
+      for (int i = 0; i < parts.length; i++) {
+        if (!parts[i].matches("\\d{1,6}")) {
+          return null;
+        }
+        parsed[i] = Integer.parseInt(parts[i]);
+      }
+      parsed[4] = dash < 0 ? 1 : 0;
+      return parsed;
     }
 
     private static @Nullable Instant builtAt(String build) {

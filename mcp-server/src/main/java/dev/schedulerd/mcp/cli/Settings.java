@@ -142,6 +142,10 @@ final class Settings {
           aging = positive(key, value, file, 0);
         } else if (key.equals("keep-alive")) {
           throw new SettingsException(KEEP_ALIVE_GONE + " (in the config file " + file + ")");
+        } else if (key.equals("plugins") && !value.isEmpty() && !Path.of(value).isAbsolute()) {
+          // Relative to the file that says it, not to whichever folder a process started in.
+          Path folder = file.toAbsolutePath().getParent();
+          values.put(key, (folder == null ? Path.of(value) : folder.resolve(value)).toString());
         } else if (KEYS.contains(key)) {
           values.put(key, check(key, value, "the config file " + file));
         } else {

@@ -1,6 +1,7 @@
 package dev.schedulerd.mcp.transport;
 
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a front-end may ask the daemon outside MCP, on a new connection before its session starts:
@@ -25,5 +26,11 @@ public interface DaemonRequests {
    *
    * @param requesterBuild the asking front-end's build, as it says (untrusted; compared only)
    */
-  Map<String, Object> handOver(String requesterBuild);
+  HandOver handOver(String requesterBuild);
+
+  /**
+   * The answer, and the stop to begin once it was written to the asking front-end (null when the
+   * daemon does not hand over).
+   */
+  record HandOver(Map<String, Object> answer, @Nullable Runnable thenStop) {}
 }

@@ -56,13 +56,18 @@ final class LineSession {
 
   private final McpJsonMapper json;
   private final InputStream in;
-  private final Outbox outbox;
+  private final OutputStream out;
+  private final String name;
+  private final Runnable abort;
+  private volatile @Nullable Outbox outbox; // made in start(), once the session exists
   private final int maxLineBytes;
   private final Supplier<RequestGuard> guard;
   private final LocalRequests local;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean initializeSeen = new AtomicBoolean();
   private final CountDownLatch ended = new CountDownLatch(1);
+  private final AtomicBoolean finished = new AtomicBoolean();
+  private volatile Runnable onEnd = () -> {};
 
   /** Inbound messages whose handling (for a request: its answer) has not finished. */
   private final ReentrantLock handlingLock = new ReentrantLock();
@@ -73,9 +78,11 @@ final class LineSession {
 
   /**
    * @param guard read at each request, so that a provider's guard set later still applies
-   * @param local requests the transport answers itself, before the protocol's checks
-   * @param abort ends the session from outside (closes its connection) when the client stopped
-   *     reading
+   * @param local requests the transport answers itself, before the protocol's checks, and only
+   *     before {@code initialize} (a front-end asks them first; a client's own lines come after)
+   * @param name the session's name, its threads' names
+   * @param abort cuts the client off (closes its connection) when it stopped reading; the session
+   *     then ends
    */
   LineSession(
       McpJsonMapper json,
@@ -89,15 +96,9 @@ final class LineSession {
     this.json = json;
     // The reader takes one byte at a time: buffer, or every byte is a read(2).
     this.in = new BufferedInputStream(in);
-    this.outbox =
-        new Outbox(
-            out,
-            name + "-out",
-            Outbox.MAX_PENDING_BYTES,
-            () -> {
-              closed.set(true);
-              abort.run();
-            });
+    this.out = out;
+    this.name = name;
+    this.abort = abort;
     this.maxLineBytes = maxLineBytes;
     this.guard = guard;
     this.local = local;
@@ -108,18 +109,57 @@ final class LineSession {
   interface LocalRequests {
     LocalRequests NONE = (method, params) -> null;
 
-    /** The result of the request, or null when it is not one of these. */
+    /**
+     * The result of the request (a {@link ThenRun} to act once it is written), or null when it is
+     * not one of these.
+     */
     @Nullable Object answer(String method, @Nullable Object params);
   }
 
+  /** A local answer, and what to do once it reached the client (or could not, within a bound). */
+  record ThenRun(Object result, Runnable then) {}
+
+  /** Bound on waiting for a {@link ThenRun}'s answer to be written. */
+  private static final Duration ANSWER_WRITE_LIMIT = Duration.ofSeconds(5);
+
   /** Creates the MCP session and reads its input on a thread of the session's name. */
-  McpServerSession start(McpServerSession.Factory factory, String name, Runnable onEnd) {
+  McpServerSession start(McpServerSession.Factory factory, Runnable onEnd) {
+    this.onEnd = onEnd;
     McpServerSession created = factory.create(new SessionTransport());
     session = created;
-    Thread reader =
-        Thread.ofPlatform().name(name).daemon().unstarted(() -> readLoop(created, onEnd));
+    // Made once the session exists: a factory that throws leaves no writer thread behind.
+    outbox = new Outbox(out, name + "-out", Outbox.MAX_PENDING_BYTES, this::overflowed);
+    Thread reader = Thread.ofPlatform().name(name).daemon().unstarted(() -> readLoop(created));
     reader.start();
     return created;
+  }
+
+  /** The client stopped reading: cut it off, and end the session. */
+  private void overflowed() {
+    closed.set(true);
+    try {
+      abort.run();
+    } finally {
+      finish();
+    }
+  }
+
+  /** Ends the session once: whoever comes first of the reader's end and an overflow. */
+  private void finish() {
+    if (!finished.compareAndSet(false, true)) {
+      return;
+    }
+    closed.set(true);
+    Outbox current = outbox;
+    if (current != null) {
+      current.close();
+    }
+    ended.countDown();
+    try {
+      onEnd.run();
+    } catch (RuntimeException e) {
+      log.error("Session-end handling failed", e);
+    }
   }
 
   /** The SDK's session, once started. */
@@ -140,10 +180,13 @@ final class LineSession {
   /** Stops writing; the provider closes the streams to end the reader. */
   void close() {
     closed.set(true);
-    outbox.close();
+    Outbox current = outbox;
+    if (current != null) {
+      current.close();
+    }
   }
 
-  private void readLoop(McpServerSession session, Runnable onEnd) {
+  private void readLoop(McpServerSession session) {
     try {
       ByteArrayOutputStream line = new ByteArrayOutputStream();
       boolean overlong = false;
@@ -174,7 +217,8 @@ final class LineSession {
       }
       log.debug("The MCP client closed its input; ending the session");
       awaitHandled();
-      if (!outbox.awaitWritten(DRAIN_LIMIT)) {
+      Outbox current = outbox;
+      if (current != null && !current.awaitWritten(DRAIN_LIMIT)) {
         log.warn("The session's last answers could not be written within {}", DRAIN_LIMIT);
       }
     } catch (IOException e) {
@@ -184,14 +228,7 @@ final class LineSession {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      closed.set(true);
-      outbox.close();
-      ended.countDown();
-      try {
-        onEnd.run();
-      } catch (RuntimeException e) {
-        log.error("Session-end handling failed", e);
-      }
+      finish();
     }
   }
 
@@ -214,7 +251,21 @@ final class LineSession {
       return;
     }
     if (message instanceof McpSchema.JSONRPCRequest request) {
-      Object answer = local.answer(request.method(), request.params());
+      Object answer =
+          initializeSeen.get() ? null : local.answer(request.method(), request.params());
+      if (answer instanceof ThenRun then) {
+        writeResult(request.id(), then.result());
+        Outbox current = outbox;
+        try {
+          if (current != null) {
+            current.awaitWritten(ANSWER_WRITE_LIMIT);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        then.then().run();
+        return;
+      }
       if (answer != null) {
         writeResult(request.id(), answer);
         return;
@@ -368,7 +419,10 @@ final class LineSession {
   }
 
   private void write(String jsonLine) {
-    outbox.offer((jsonLine + "\n").getBytes(StandardCharsets.UTF_8));
+    Outbox current = outbox;
+    if (current != null) { // set before any line is read or any message sent
+      current.offer((jsonLine + "\n").getBytes(StandardCharsets.UTF_8));
+    }
   }
 
   private static String firstLine(@Nullable String text) {

@@ -30,8 +30,8 @@ public final class LineStdioTransportProvider implements GuardedTransportProvide
       OutputStream out,
       int maxLineBytes,
       Runnable onSessionEnd) {
-    // A client that stops reading stdout cannot be cut off (its stdin stays ours): past the bound
-    // its output is dropped, and the session ends with its input.
+    // A client that stops reading stdout cannot be cut off (its stdin is not ours to close): past
+    // the bound the session ends as if its input had, and this process stops serving it.
     this.line =
         new LineSession(
             json,
@@ -41,7 +41,7 @@ public final class LineStdioTransportProvider implements GuardedTransportProvide
             () -> guard,
             LineSession.LocalRequests.NONE,
             "schedulerd-stdin",
-            () -> log.error("The MCP client stopped reading; its further output is dropped"));
+            () -> log.error("The MCP client stopped reading its output; ending the session"));
     this.onSessionEnd = onSessionEnd;
   }
 
@@ -54,7 +54,6 @@ public final class LineStdioTransportProvider implements GuardedTransportProvide
   public void setSessionFactory(McpServerSession.Factory sessionFactory) {
     line.start(
         sessionFactory,
-        "schedulerd-stdin",
         () -> {
           log.info("The MCP client closed its input; the session ended");
           onSessionEnd.run();

@@ -161,14 +161,25 @@ final class Outbox {
         if (!closed) {
           log.warn("Writing to the MCP client failed: {}", e.toString());
         }
-        closeLocked();
-        dropped = true;
-        writing = false;
       } finally {
         lock.unlock();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      // However the writer ends (an error, a bug, an interrupt), nothing more will be written:
+      // offers are refused and waits for the lines end.
+      lock.lock();
+      try {
+        if (!closed) {
+          closeLocked();
+        }
+        dropped |= writing;
+        writing = false;
+        changed.signalAll();
+      } finally {
+        lock.unlock();
+      }
     }
   }
 }

@@ -86,7 +86,19 @@ public final class UnixSocketTransportProvider implements GuardedTransportProvid
    * removed or replaced (then no client can reach it).
    */
   public boolean socketFileIsOurs() {
-    return socketKey == null ? Files.exists(path) : socketKey.equals(fileKey(path));
+    try {
+      Object now =
+          Files.readAttributes(
+                  path,
+                  java.nio.file.attribute.BasicFileAttributes.class,
+                  java.nio.file.LinkOption.NOFOLLOW_LINKS)
+              .fileKey();
+      return socketKey == null || now == null || socketKey.equals(now);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return false;
+    } catch (IOException e) {
+      return true; // could not tell (a passing error): not taken for gone
+    }
   }
 
   private static @Nullable Object fileKey(Path file) {
@@ -170,7 +182,6 @@ public final class UnixSocketTransportProvider implements GuardedTransportProvid
     McpServerSession session =
         line.start(
             factory,
-            "schedulerd-session-" + number,
             () -> {
               McpServerSession ended = started[0];
               if (ended != null) {
@@ -188,11 +199,15 @@ public final class UnixSocketTransportProvider implements GuardedTransportProvid
   private @Nullable Object answerLocally(String method, @Nullable Object params) {
     return switch (method) {
       case DaemonRequests.HELLO_METHOD -> requests.hello();
-      case DaemonRequests.HAND_OVER_METHOD ->
-          requests.handOver(
-              params instanceof Map<?, ?> given && given.get("build") instanceof String build
-                  ? build
-                  : "");
+      case DaemonRequests.HAND_OVER_METHOD -> {
+        DaemonRequests.HandOver handOver =
+            requests.handOver(
+                params instanceof Map<?, ?> given && given.get("build") instanceof String build
+                    ? build
+                    : "");
+        Runnable stop = handOver.thenStop();
+        yield stop == null ? handOver.answer() : new LineSession.ThenRun(handOver.answer(), stop);
+      }
       default -> null;
     };
   }

@@ -1,8 +1,8 @@
 package dev.schedulerd.mcp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
+import dev.schedulerd.mcp.transport.DaemonRequests;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,7 +24,15 @@ class DaemonAnswersTest {
     assertThat(Main.Version.isNewer("0.1.0 built 2026-12-02T00:00:00Z", OURS)).isTrue();
     assertThat(Main.Version.isNewer(OURS, "0.1.0 built 2026-12-02T00:00:00Z")).isFalse();
     assertThat(Main.Version.isNewer(OURS, OURS)).isFalse();
-    assertThat(Main.Version.isNewer("9.9.9 built later", OURS)).isFalse();
+    assertThat(Main.Version.isNewer("custom built later", OURS)).isFalse();
+    // The version first: a higher one however old its build, never a lower one rebuilt later.
+    assertThat(Main.Version.isNewer("0.2.0-SNAPSHOT built 2020-01-01T00:00:00Z", OURS)).isTrue();
+    assertThat(Main.Version.isNewer("0.0.9 built 2030-01-01T00:00:00Z", OURS)).isFalse();
+    assertThat(
+            Main.Version.isNewer(
+                "0.1.0 built 2026-11-01T00:00:00Z", "0.1.0-SNAPSHOT built 2026-12-01T00:00:00Z"))
+        .as("a release above its snapshots")
+        .isTrue();
     assertThat(Main.Version.isNewer("dev", OURS)).isFalse();
     assertThat(Main.Version.isNewer(OURS, "dev")).isFalse();
   }
@@ -32,13 +40,18 @@ class DaemonAnswersTest {
   @Test
   void handsOverToANewerBuild_once() {
     DaemonAnswers answers = answers(null);
-    Map<String, Object> first = answers.handOver("0.2.0 built 2026-12-05T00:00:00Z");
-    Map<String, Object> again = answers.handOver("0.2.0 built 2026-12-05T00:00:00Z");
+    DaemonRequests.HandOver first = answers.handOver("0.2.0 built 2026-12-05T00:00:00Z");
+    DaemonRequests.HandOver again = answers.handOver("0.2.0 built 2026-12-05T00:00:00Z");
 
-    assertThat(first).containsEntry("accepted", true).containsEntry("stops_within_seconds", 17L);
-    assertThat(again).containsEntry("accepted", true);
-    await().atMost(Duration.ofSeconds(5)).until(() -> stops.get() == 1);
-    assertThat(first.get("pid")).isEqualTo(ProcessHandle.current().pid());
+    assertThat(first.answer())
+        .containsEntry("accepted", true)
+        .containsEntry("stops_within_seconds", 17L)
+        .containsEntry("pid", ProcessHandle.current().pid());
+    assertThat(again.answer()).containsEntry("accepted", true);
+    assertThat(again.thenStop()).as("one stop, begun by the first").isNull();
+    assertThat(stops).as("not before the answer is written").hasValue(0);
+    java.util.Objects.requireNonNull(first.thenStop()).run();
+    assertThat(stops).hasValue(1);
   }
 
   @Test
@@ -46,19 +59,22 @@ class DaemonAnswersTest {
     DaemonAnswers answers = answers(null);
     for (String asking :
         new String[] {"0.0.9 built 2026-11-01T00:00:00Z", OURS, "9.9.9\u001b[2J"}) {
-      Map<String, Object> answer = answers.handOver(asking);
+      DaemonRequests.HandOver refused = answers.handOver(asking);
+      assertThat(refused.thenStop()).isNull();
+      Map<String, Object> answer = refused.answer();
       assertThat(answer).containsEntry("accepted", false);
       assertThat((String) answer.get("reason")).contains("is not older than yours");
     }
-    assertThat(String.valueOf(answers.handOver("9.9.9\u001b[2J").get("reason")))
-        .doesNotContain("\u001b");
+    assertThat(String.valueOf(answers.handOver("9.9.9\u001b[2J\u2028").answer().get("reason")))
+        .doesNotContain("\u001b")
+        .doesNotContain("\u2028");
     assertThat(stops).hasValue(0);
   }
 
   @Test
   void underAServiceManager_namesTheCommandThatRestartsIt() {
     DaemonAnswers answers = answers("systemctl --user restart schedulerd.service");
-    Map<String, Object> answer = answers.handOver("0.2.0 built 2026-12-05T00:00:00Z");
+    Map<String, Object> answer = answers.handOver("0.2.0 built 2026-12-05T00:00:00Z").answer();
 
     assertThat(answer).containsEntry("accepted", false);
     assertThat((String) answer.get("reason"))

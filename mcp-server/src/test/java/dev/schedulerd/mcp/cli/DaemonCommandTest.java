@@ -65,6 +65,9 @@ class DaemonCommandTest {
             "sqlite:"
                 + java.nio.file.Path.of("tasks.db").toAbsolutePath().normalize()
                 + "?synchronous=normal");
+    assertThat(DaemonCommand.normalizedStore("json:tasks.json"))
+        .as("a relative JSON file, as the client's folder has it (the daemon runs in the home)")
+        .isEqualTo("json:" + java.nio.file.Path.of("tasks.json").toAbsolutePath().normalize());
     assertThat(DaemonCommand.normalizedStore(" postgres:jdbc:postgresql://h/db "))
         .isEqualTo("postgres:jdbc:postgresql://h/db");
   }

@@ -28,6 +28,7 @@ class DaemonStarterTest {
         dir.resolve("log"),
         "1.0 built then",
         Map.of(),
+        null,
         Duration.ofSeconds(5));
   }
 

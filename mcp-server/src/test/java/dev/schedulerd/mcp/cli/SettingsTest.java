@@ -67,6 +67,16 @@ final class SettingsTest {
   }
 
   @Test
+  void aRelativePluginsFolderInTheConfigFile_isTheConfigFilesNeighbour() throws IOException {
+    Path file = config("plugins=my-plugins\n");
+    assertThat(Settings.load(file.toString(), Map.of(), dir).value("plugins"))
+        .isEqualTo(dir.toAbsolutePath().resolve("my-plugins").toString());
+    Path absolute = config("plugins=/opt/schedulerd/plugins\n");
+    assertThat(Settings.load(absolute.toString(), Map.of(), dir).value("plugins"))
+        .isEqualTo("/opt/schedulerd/plugins");
+  }
+
+  @Test
   void storeOptions_comeFromStoreDotKeys() throws IOException {
     Path file = config("store=sqlite\nstore.synchronous=normal\n");
     Settings settings = Settings.load(file.toString(), Map.of(), dir);
