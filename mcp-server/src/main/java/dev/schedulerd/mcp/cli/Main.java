@@ -105,8 +105,23 @@ public final class Main {
     }
   }
 
+  @SuppressForbidden(reason = "the operator's commands speak to a person: errors on stderr")
+  private static PrintStream operatorErr() {
+    return System.err;
+  }
+
   /** Parses {@code args} and runs what they ask for; the process's exit code. */
   static int run(String[] args, PrintStream protocolOut) throws InterruptedException {
+    if (args.length > 0 && OperatorCommand.VERBS.contains(args[0])) {
+      try {
+        return OperatorCommand.run(args, protocolOut, operatorErr());
+      } catch (java.io.IOException e) {
+        operatorErr().println("schedulerd " + args[0] + ": " + e.getMessage());
+        return 1;
+      } finally {
+        protocolOut.flush();
+      }
+    }
     CommandLineArgs cli =
         CommandLineArgs.parse(
             args, config -> Settings.load(config, System.getenv(), SeedFiles.home()));

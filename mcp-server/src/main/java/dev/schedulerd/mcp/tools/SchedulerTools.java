@@ -42,6 +42,25 @@ public final class SchedulerTools {
     waits.close();
   }
 
+  /**
+   * Calls a tool in this process, as an MCP client would through the server (same guard, same
+   * answer), for the operator's CLI on a store no daemon serves.
+   *
+   * @param client who calls, as runs and tasks record it
+   * @throws IllegalArgumentException when there is no tool of that name
+   */
+  public io.modelcontextprotocol.spec.McpSchema.CallToolResult call(
+      String tool, Map<String, Object> args, String client) {
+    if (specs.guarded(tool) == null) {
+      all(); // the handlers are registered as the specifications are made
+    }
+    ToolSpecs.Handler handler = specs.guarded(tool);
+    if (handler == null) {
+      throw new IllegalArgumentException("there is no tool named " + tool);
+    }
+    return handler.handle(args, client);
+  }
+
   /** Every tool this server offers, in the order tools/list shows them: one line per tool. */
   public List<SyncToolSpecification> all() {
     List<McpTool> tools =

@@ -28,8 +28,16 @@ final class ToolSpecs {
 
   private final McpJsonMapper mapper;
 
+  /** Each tool's handler behind the guard, by name: for callers in this process (the CLI). */
+  private final Map<String, Handler> guarded = new java.util.concurrent.ConcurrentHashMap<>();
+
   ToolSpecs(McpJsonMapper mapper) {
     this.mapper = mapper;
+  }
+
+  /** The guarded handler of the tool named {@code name}, once its specification was made. */
+  @Nullable Handler guarded(String name) {
+    return guarded.get(name);
   }
 
   interface Handler {
@@ -77,34 +85,37 @@ final class ToolSpecs {
             .outputSchema(mapper, outputSchema)
             .annotations(annotations)
             .build();
+    Handler guard = (args, client) -> answer(name, handler, args, client);
+    guarded.put(name, guard);
     return SyncToolSpecification.builder()
         .tool(tool)
         .callHandler(
-            (exchange, request) -> {
-              Map<String, Object> args =
-                  request.arguments() == null ? Map.of() : request.arguments();
-              try {
-                return handler.handle(args, clientOf(exchange));
-              } catch (InvalidTaskException e) {
-                return error(asClientSpellsIt(e, args));
-              } catch (ToolInputException e) {
-                return error(String.valueOf(e.getMessage()));
-              } catch (NoSuchTaskException e) {
-                return error(
-                    "task_id: "
-                        + e.getMessage()
-                        + "; scheduler_list_tasks shows the existing ones");
-              } catch (IllegalStateException e) {
-                return error(String.valueOf(e.getMessage()));
-              } catch (DuplicateTaskException e) {
-                return error("task_id: " + String.valueOf(e.getMessage()));
-              } catch (RuntimeException e) {
-                log.error("Tool {} failed", name, e);
-                return error(
-                    "internal error in " + name + ": " + e + ". The daemon's log has details.");
-              }
-            })
+            (exchange, request) ->
+                guard.handle(
+                    request.arguments() == null ? Map.of() : request.arguments(),
+                    clientOf(exchange)))
         .build();
+  }
+
+  /** One call, with bad input and failures turned into {@code isError} results. */
+  private CallToolResult answer(
+      String name, Handler handler, Map<String, Object> args, String client) {
+    try {
+      return handler.handle(args, client);
+    } catch (InvalidTaskException e) {
+      return error(asClientSpellsIt(e, args));
+    } catch (ToolInputException e) {
+      return error(String.valueOf(e.getMessage()));
+    } catch (NoSuchTaskException e) {
+      return error("task_id: " + e.getMessage() + "; scheduler_list_tasks shows the existing ones");
+    } catch (IllegalStateException e) {
+      return error(String.valueOf(e.getMessage()));
+    } catch (DuplicateTaskException e) {
+      return error("task_id: " + String.valueOf(e.getMessage()));
+    } catch (RuntimeException e) {
+      log.error("Tool {} failed", name, e);
+      return error("internal error in " + name + ": " + e + ". The daemon's log has details.");
+    }
   }
 
   static ToolAnnotations annotations(boolean readOnly, boolean destructive, boolean idempotent) {
