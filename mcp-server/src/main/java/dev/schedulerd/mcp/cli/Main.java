@@ -5,7 +5,9 @@ import dev.schedulerd.api.executor.SecretMask;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.api.store.TaskStore;
 import dev.schedulerd.mcp.SuppressForbidden;
+import dev.schedulerd.mcp.dashboard.DashboardServer;
 import dev.schedulerd.mcp.server.SchedulerdServer;
+import dev.schedulerd.mcp.tools.SchedulerTools;
 import dev.schedulerd.metrics.MetricsServer;
 import dev.schedulerd.metrics.SchedulerMetrics;
 import dev.schedulerd.metrics.TimedTaskStore;
@@ -432,7 +434,45 @@ public final class Main {
       // A start that fails stops the daemon, as before the socket: a service manager restarts it.
       scheduler.start();
       log.info("schedulerd daemon running");
-      shutdown.await();
+      try (DashboardServer dashboard = startDashboard(scheduler, metrics)) {
+        shutdown.await();
+      }
+    }
+  }
+
+  /**
+   * The web dashboard, when the config file does not turn it off; a dashboard that cannot start is
+   * logged and the daemon serves on without it. Its login URL goes to a file only this user may
+   * read, which {@code schedulerd dashboard} prints.
+   */
+  private @Nullable DashboardServer startDashboard(Scheduler scheduler, SchedulerMetrics metrics) {
+    Settings.Dashboard wanted = settings.dashboard();
+    if (!wanted.enabled()) {
+      return null;
+    }
+    try {
+      DashboardServer dashboard =
+          DashboardServer.start(
+              scheduler,
+              new SchedulerTools(
+                  scheduler,
+                  io.modelcontextprotocol.json.McpJsonDefaults.getMapper(),
+                  metrics::figures),
+              wanted.bind(),
+              wanted.port(),
+              DashboardFiles.token(store),
+              wanted.allowedHosts(),
+              wanted.readOnly());
+      DashboardFiles.writeUrl(store, dashboard.loginUrl());
+      log.info(
+          "Dashboard on http://{}:{}/ (schedulerd dashboard prints its login URL){}",
+          wanted.bind(),
+          dashboard.port(),
+          wanted.readOnly() ? ", read-only" : "");
+      return dashboard;
+    } catch (java.io.IOException | RuntimeException e) {
+      log.warn("The dashboard could not start: {}; the daemon serves on without it", e.toString());
+      return null;
     }
   }
 

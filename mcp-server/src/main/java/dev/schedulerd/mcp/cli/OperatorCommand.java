@@ -26,7 +26,17 @@ final class OperatorCommand {
 
   /** The commands, as the first word of the command line. */
   static final Set<String> VERBS =
-      Set.of("tasks", "task", "runs", "status", "pause", "resume", "run-now", "remove", "preview");
+      Set.of(
+          "tasks",
+          "task",
+          "runs",
+          "status",
+          "pause",
+          "resume",
+          "run-now",
+          "remove",
+          "preview",
+          "dashboard");
 
   static final int NOT_FOUND = 4;
 
@@ -85,7 +95,7 @@ final class OperatorCommand {
     }
     int wanted =
         switch (verb) {
-          case "tasks", "status" -> 0;
+          case "tasks", "status", "dashboard" -> 0;
           case "runs" -> operands.size() <= 1 ? operands.size() : -1;
           default -> 1;
         };
@@ -104,6 +114,7 @@ final class OperatorCommand {
       case "runs" -> "Usage: schedulerd runs [ID] [--limit N] [--json]\n";
       case "status" -> "Usage: schedulerd status [--json]\n";
       case "preview" -> "Usage: schedulerd preview CRON [--zone ZONE] [--count N] [--json]\n";
+      case "dashboard" -> "Usage: schedulerd dashboard\n";
       default -> "Usage: schedulerd " + verb + " ID [--json]\n";
     };
   }
@@ -137,6 +148,9 @@ final class OperatorCommand {
     ToolConnection connection =
         ToolConnection.toDaemon(
             DaemonPaths.of(store, System.getenv()), StoreSelection.parse(store).file());
+    if (request.verb().equals("dashboard")) {
+      return dashboard(store, connection, out, err);
+    }
     if (connection == null) {
       connection = ToolConnection.toStore(store, settings, CommandLineArgs.zone(zone));
     }
@@ -206,6 +220,27 @@ final class OperatorCommand {
         out.println("answered by " + connection.where());
       }
     }
+    return 0;
+  }
+
+  /** Prints the running daemon's dashboard login URL (as Jupyter does), and opens a browser. */
+  private static int dashboard(
+      String store, @Nullable ToolConnection daemon, PrintStream out, PrintStream err) {
+    String url = daemon == null ? null : DashboardFiles.readUrl(store);
+    if (daemon != null) {
+      daemon.close();
+    }
+    if (url == null) {
+      err.println(
+          "schedulerd dashboard: "
+              + (daemon == null
+                  ? "no daemon runs for this store; any MCP client starts it (or schedulerd daemon)"
+                  : "the daemon serves no dashboard (dashboard.enabled=false, or see its log)"));
+      return 1;
+    }
+    out.println(url);
+    out.flush();
+    Browser.open(url);
     return 0;
   }
 

@@ -64,8 +64,20 @@ final class Settings {
     static final Limits NONE = new Limits(Map.of(), Map.of(), null, null, DEFAULT_MAX_TASKS);
   }
 
+  /**
+   * The web dashboard the background daemon serves, from {@code dashboard.*} keys of the config
+   * file: on by default, on loopback.
+   */
+  record Dashboard(
+      boolean enabled, int port, String bind, boolean readOnly, List<String> allowedHosts) {
+    static final int DEFAULT_PORT = 7477;
+    static final Dashboard DEFAULT =
+        new Dashboard(true, DEFAULT_PORT, "127.0.0.1", false, List.of());
+  }
+
   private final Map<String, String> values;
   private final Map<String, String> storeOptions;
+  private final Dashboard dashboard;
   private final Map<String, String> executorSettings;
   private final Limits limits;
   private final @Nullable Path file;
@@ -75,7 +87,9 @@ final class Settings {
       Map<String, String> storeOptions,
       Map<String, String> executorSettings,
       Limits limits,
+      Dashboard dashboard,
       @Nullable Path file) {
+    this.dashboard = dashboard;
     this.values = values;
     this.storeOptions = storeOptions;
     this.executorSettings = executorSettings;
@@ -84,7 +98,7 @@ final class Settings {
   }
 
   static Settings none() {
-    return new Settings(Map.of(), Map.of(), Map.of(), Limits.NONE, null);
+    return new Settings(Map.of(), Map.of(), Map.of(), Limits.NONE, Dashboard.DEFAULT, null);
   }
 
   /**
@@ -98,6 +112,7 @@ final class Settings {
     Map<String, String> values = new LinkedHashMap<>();
     Map<String, String> storeOptions = new TreeMap<>();
     Map<String, String> executorSettings = new TreeMap<>();
+    Map<String, String> dashboard = new TreeMap<>();
     Map<String, Integer> resources = new TreeMap<>();
     Map<String, Integer> maxRunsPerKind = new TreeMap<>();
     Integer maxRuns = null;
@@ -125,6 +140,8 @@ final class Settings {
         }
         if (key.startsWith("store.") && key.length() > "store.".length()) {
           storeOptions.put(key.substring("store.".length()), value);
+        } else if (key.startsWith("dashboard.")) {
+          dashboard.put(key.substring("dashboard.".length()), value);
         } else if (key.startsWith("executors.") && key.length() > "executors.".length()) {
           // Only here, in the operator's file: never from MCP, never from the environment.
           executorSettings.put(key.substring("executors.".length()), value);
@@ -172,11 +189,13 @@ final class Settings {
         values.put(key, check(key, value.strip(), "the environment variable " + name));
       }
     }
+    Dashboard dashboardSettings = dashboard(dashboard, file);
     return new Settings(
         Map.copyOf(values),
         Map.copyOf(storeOptions),
         Map.copyOf(executorSettings),
         new Limits(Map.copyOf(resources), Map.copyOf(maxRunsPerKind), maxRuns, aging, maxTasks),
+        dashboardSettings,
         file);
   }
 
@@ -252,6 +271,62 @@ final class Settings {
           "the config file " + file + " given by " + source + " does not exist or is not a file");
     }
     return file;
+  }
+
+  /** The dashboard's settings ({@code dashboard.*} keys), or its defaults. */
+  Dashboard dashboard() {
+    return dashboard;
+  }
+
+  private static Dashboard dashboard(Map<String, String> keys, @Nullable Path file) {
+    Dashboard d = Dashboard.DEFAULT;
+    boolean enabled = d.enabled();
+    int port = d.port();
+    String bind = d.bind();
+    boolean readOnly = d.readOnly();
+    List<String> hosts = d.allowedHosts();
+    for (Map.Entry<String, String> key : keys.entrySet()) {
+      String value = key.getValue();
+      String where = "dashboard." + key.getKey() + "='" + value + "' in the config file " + file;
+      switch (key.getKey()) {
+        case "enabled" -> enabled = bool(value, where);
+        case "read-only" -> readOnly = bool(value, where);
+        case "bind" -> bind = value;
+        case "allowed-hosts" ->
+            hosts =
+                java.util.Arrays.stream(value.split(","))
+                    .map(String::strip)
+                    .filter(h -> !h.isEmpty())
+                    .toList();
+        case "port" -> {
+          try {
+            port = Integer.parseInt(value);
+          } catch (NumberFormatException e) {
+            port = -1;
+          }
+          if (port < 0 || port > 65535) {
+            throw new SettingsException(where + " is not a port: use 0-65535 (0: any free one)");
+          }
+        }
+        default ->
+            throw new SettingsException(
+                "unknown setting dashboard."
+                    + key.getKey()
+                    + " in the config file "
+                    + file
+                    + ": use dashboard.enabled, dashboard.port, dashboard.bind,"
+                    + " dashboard.read-only or dashboard.allowed-hosts");
+      }
+    }
+    return new Dashboard(enabled, port, bind, readOnly, hosts);
+  }
+
+  private static boolean bool(String value, String where) {
+    return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new SettingsException(where + " is not true or false");
+    };
   }
 
   /** The operator's executor policy from {@code executors.*} keys, without that prefix. */

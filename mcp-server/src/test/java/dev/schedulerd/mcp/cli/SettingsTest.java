@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,6 +75,31 @@ final class SettingsTest {
     Path absolute = config("plugins=/opt/schedulerd/plugins\n");
     assertThat(Settings.load(absolute.toString(), Map.of(), dir).value("plugins"))
         .isEqualTo("/opt/schedulerd/plugins");
+  }
+
+  @Test
+  void theDashboard_isOnByDefault_andItsKeysAreChecked() throws IOException {
+    assertThat(Settings.load(config("zone=UTC\n").toString(), Map.of(), dir).dashboard())
+        .isEqualTo(Settings.Dashboard.DEFAULT);
+    Settings.Dashboard set =
+        Settings.load(
+                config(
+                        "dashboard.port=0\ndashboard.read-only=true\n"
+                            + "dashboard.allowed-hosts=a.example, b.example:8443\n")
+                    .toString(),
+                Map.of(),
+                dir)
+            .dashboard();
+    assertThat(set.port()).isZero();
+    assertThat(set.readOnly()).isTrue();
+    assertThat(set.allowedHosts()).containsExactly("a.example", "b.example:8443");
+    for (String bad :
+        List.of("dashboard.port=70000", "dashboard.read-only=yes", "dashboard.colour=red")) {
+      String text = bad + "\n";
+      assertThatThrownBy(() -> Settings.load(config(text).toString(), Map.of(), dir))
+          .isInstanceOf(Settings.SettingsException.class)
+          .hasMessageContaining(bad.substring(0, bad.indexOf('=')));
+    }
   }
 
   @Test

@@ -1,0 +1,140 @@
+// The web dashboard in a real browser (Debian's chromium, headless, driven by playwright-core; no
+// browser download): sign-in by token, tasks listed, a run ending shown live, an action, and what
+// is refused (a wrong or missing token, a foreign Host, a cross-origin or token-less action, any
+// action in read-only mode). Screenshots go to e2e/artifacts/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { JAR, connect, ok, freshHome, runtimeDir, stopDaemon } from "./harness.mjs";
+
+const CHROMIUM = process.env.SCHEDULERD_CHROMIUM ?? "/usr/bin/chromium";
+const artifacts = resolve(dirname(fileURLToPath(import.meta.url)), "../artifacts");
+
+function dashboardUrl(home) {
+  const run = spawnSync(join(process.env.JAVA_HOME, "bin", "java"), ["-jar", JAR, "dashboard"], {
+    env: { ...process.env, HOME: home, XDG_RUNTIME_DIR: runtimeDir(home), DISPLAY: "" },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  return run.stdout.trim();
+}
+
+let browser;
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (.ci/run does)`);
+  mkdirSync(artifacts, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+});
+after(async () => {
+  await browser?.close();
+});
+
+test("a person signs in with the token, sees the tasks, watches a run end live and pauses a task", async () => {
+  const home = freshHome();
+  const agent = await connect({ home, daemon: true });
+  try {
+    await ok(agent.client, "scheduler_add_task", {
+      task_id: "nightly", task_type: "log", cron_expression: "30 2 * * *", config: { message: "backup" },
+    });
+    const login = dashboardUrl(home);
+    assert.match(login, /^http:\/\/127\.0\.0\.1:\d+\/login\?token=[\w-]{40,}$/);
+    const origin = new URL(login).origin;
+
+    const page = await browser.newPage();
+    await page.goto(login);
+    assert.equal(new URL(page.url()).pathname, "/", "the login redirects to the overview");
+    await page.locator("#tasks tbody tr[data-task-id='nightly']").waitFor();
+    assert.match(await page.locator("#tasks tbody tr[data-task-id='nightly']").innerText(), /scheduled/);
+    await page.screenshot({ path: join(artifacts, "dashboard-overview.png"), fullPage: true });
+
+    // A run ends: the page shows it without a reload (the marker survives), fed by the events.
+    await page.evaluate(() => { window.notReloaded = true; });
+    await ok(agent.client, "scheduler_run_task_now", { task_id: "nightly" });
+    await page.locator("#tasks tbody tr[data-task-id='nightly'] td.outcome-success").waitFor({ timeout: 10_000 });
+    assert.equal(await page.evaluate(() => window.notReloaded), true);
+
+    // The task's detail and history.
+    await page.locator("#tasks tbody tr[data-task-id='nightly']").click();
+    await page.locator("#task-runs tbody tr").first().waitFor();
+    assert.match(await page.locator("#task-runs").innerText(), /success/);
+    await page.screenshot({ path: join(artifacts, "dashboard-task.png"), fullPage: true });
+
+    // An action, as the same runtime operation the tools use.
+    await page.locator("#tasks tbody tr[data-task-id='nightly'] button[data-action='pause']").click();
+    await page.locator("#tasks tbody tr[data-task-id='nightly'] td.status-paused").waitFor();
+    const paused = await ok(agent.client, "scheduler_get_task", { task_id: "nightly" });
+    assert.equal(paused.task.status, "paused");
+
+    // Refused: a wrong token, no session, a foreign Host (DNS rebinding), actions without the
+    // CSRF token or from another origin.
+    const stranger = await browser.newPage();
+    const wrong = await stranger.goto(`${origin}/login?token=wrong`);
+    assert.equal(wrong.status(), 401);
+    const none = await stranger.goto(`${origin}/`);
+    assert.equal(none.status(), 401);
+    assert.match(await stranger.content(), /schedulerd dashboard/);
+    await stranger.close();
+    const token = new URL(login).searchParams.get("token");
+    const bearer = { Authorization: `Bearer ${token}` };
+    const rebound = spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: attacker.example",
+      "-H", `Authorization: Bearer ${token}`, `${origin}/api/tasks`], { encoding: "utf8" });
+    assert.equal(rebound.stdout, "403");
+    const { csrf } = await (await fetch(`${origin}/api/session`, { headers: bearer })).json();
+    const noCsrf = await fetch(`${origin}/api/tasks/nightly/resume`, { method: "POST", headers: bearer });
+    assert.equal(noCsrf.status, 403);
+    const crossOrigin = await fetch(`${origin}/api/tasks/nightly/resume`, {
+      method: "POST", headers: { ...bearer, "X-CSRF-Token": csrf, Origin: "http://attacker.example" },
+    });
+    assert.equal(crossOrigin.status, 403);
+    // In the browser: a page of another origin posting to the dashboard gets nothing done.
+    const other = await browser.newPage();
+    await other.goto("about:blank");
+    await other.evaluate(async (target) => {
+      try { await fetch(target, { method: "POST", credentials: "include", mode: "no-cors" }); } catch { /* refused */ }
+    }, `${origin}/api/tasks/nightly/resume`);
+    await other.close();
+    const still = await ok(agent.client, "scheduler_get_task", { task_id: "nightly" });
+    assert.equal(still.task.status, "paused", "no refused action took effect");
+    await page.close();
+  } finally {
+    await agent.client.close();
+    await stopDaemon(home);
+  }
+});
+
+test("in read-only mode the actions are hidden and refused", async () => {
+  const home = freshHome();
+  mkdirSync(join(home, ".config", "schedulerd"), { recursive: true });
+  writeFileSync(join(home, ".config", "schedulerd", "schedulerd.properties"), "dashboard.read-only=true\ndashboard.port=0\n");
+  const agent = await connect({ home, daemon: true });
+  try {
+    await ok(agent.client, "scheduler_add_task", {
+      task_id: "watched", task_type: "log", cron_expression: "0 3 * * *", config: { message: "m" },
+    });
+    const login = dashboardUrl(home);
+    const page = await browser.newPage();
+    await page.goto(login);
+    await page.locator("#tasks tbody tr[data-task-id='watched']").waitFor();
+    assert.equal(await page.locator("#mode").innerText(), "read-only");
+    assert.equal(await page.locator("#tasks tbody tr[data-task-id='watched'] button[data-action='pause']").isVisible(), false);
+    const token = new URL(login).searchParams.get("token");
+    const origin = new URL(login).origin;
+    const { csrf } = await (await fetch(`${origin}/api/session`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    const refused = await fetch(`${origin}/api/tasks/watched/pause`, {
+      method: "POST", headers: { Authorization: `Bearer ${token}`, "X-CSRF-Token": csrf },
+    });
+    assert.equal(refused.status, 403);
+    assert.match((await refused.json()).error, /read-only/);
+    const task = await ok(agent.client, "scheduler_get_task", { task_id: "watched" });
+    assert.equal(task.task.status, "scheduled");
+    await page.close();
+  } finally {
+    await agent.client.close();
+    await stopDaemon(home);
+  }
+});

@@ -1,0 +1,329 @@
+package dev.schedulerd.mcp.dashboard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.schedulerd.mcp.tools.SchedulerTools;
+import dev.schedulerd.runtime.Scheduler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The web dashboard, served by the background daemon on loopback: static pages bundled in the jar,
+ * a JSON API that calls the same tools the MCP clients call (as the client {@code dashboard}), and
+ * live updates over Server-Sent Events ({@link DashboardEvents}). Every request must name this
+ * server in its Host header and carry the login's session; every action its CSRF token; none in
+ * read-only mode.
+ */
+@dev.schedulerd.mcp.SuppressForbidden(
+    reason =
+        "com.sun.net.httpserver is the exported, supported jdk.httpserver module, not internals")
+public final class DashboardServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DashboardServer.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Who the dashboard is in what it changes. */
+  static final String ACTOR = "dashboard";
+
+  private static final Map<String, String> ACTIONS =
+      Map.of(
+          "pause", "scheduler_pause_task",
+          "resume", "scheduler_resume_task",
+          "run-now", "scheduler_run_task_now",
+          "remove", "scheduler_remove_task");
+
+  private static final Map<String, String> STATIC =
+      Map.of(
+          "/", "index.html",
+          "/app.js", "app.js",
+          "/app.css", "app.css");
+
+  private static final Set<String> TASK_FILTERS =
+      Set.of("status", "priority", "label", "task_type", "cursor", "limit");
+
+  private final HttpServer server;
+  private final SchedulerTools tools;
+  private final DashboardAccess access;
+  private final DashboardEvents events;
+  private final boolean readOnly;
+  private final String origin;
+
+  private DashboardServer(
+      HttpServer server,
+      SchedulerTools tools,
+      DashboardAccess access,
+      DashboardEvents events,
+      boolean readOnly) {
+    this.server = server;
+    this.tools = tools;
+    this.access = access;
+    this.events = events;
+    this.readOnly = readOnly;
+    this.origin = "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  /**
+   * Serves the dashboard on {@code bind}:{@code port} (a taken port falls back to any free one).
+   *
+   * @param tokenFile where the login token is kept (0600; made when missing)
+   * @param extraHosts Host headers accepted besides this server's own (a reverse proxy's)
+   */
+  public static DashboardServer start(
+      Scheduler scheduler,
+      SchedulerTools tools,
+      String bind,
+      int port,
+      Path tokenFile,
+      List<String> extraHosts,
+      boolean readOnly)
+      throws IOException {
+    HttpServer server;
+    try {
+      server = HttpServer.create(new InetSocketAddress(bind, port), 64);
+    } catch (java.net.BindException e) {
+      log.warn("Dashboard port {} is taken; serving the dashboard on a free port", port);
+      server = HttpServer.create(new InetSocketAddress(bind, 0), 64);
+    }
+    int actual = server.getAddress().getPort();
+    DashboardAccess access = DashboardAccess.load(tokenFile, actual, extraHosts);
+    DashboardEvents events = new DashboardEvents();
+    scheduler.addListener(events);
+    DashboardServer dashboard = new DashboardServer(server, tools, access, events, readOnly);
+    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    server.createContext("/", dashboard::handle);
+    server.start();
+    return dashboard;
+  }
+
+  /** The URL that signs a person in (it holds the token: for this user's eyes only). */
+  public String loginUrl() {
+    return access.loginUrl(origin);
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      if (!access.hostAllowed(exchange)) {
+        send(exchange, 403, "text/plain", "this dashboard answers only to its own address");
+        return;
+      }
+      URI uri = exchange.getRequestURI();
+      String path = uri.getPath();
+      if (path.equals("/login")) {
+        login(exchange, query(uri).get("token"));
+        return;
+      }
+      if (!access.signedIn(exchange)) {
+        send(
+            exchange,
+            401,
+            "text/html; charset=utf-8",
+            "<!doctype html><title>schedulerd</title><p>Not signed in. Open the URL that"
+                + " <code>schedulerd dashboard</code> prints.</p>");
+        return;
+      }
+      String resource = STATIC.get(path);
+      if (resource != null && exchange.getRequestMethod().equals("GET")) {
+        serveResource(exchange, resource);
+      } else if (path.startsWith("/vendor/uplot/")) {
+        serveUplot(exchange, path.substring("/vendor/uplot/".length()));
+      } else if (path.equals("/api/events")) {
+        events.stream(exchange);
+      } else if (path.startsWith("/api/")) {
+        try {
+          api(exchange, path.substring("/api/".length()), uri);
+        } catch (NumberFormatException e) {
+          json(exchange, 400, error("limit must be a whole number"));
+        }
+      } else {
+        send(exchange, 404, "text/plain", "no such page");
+      }
+    } catch (RuntimeException e) {
+      log.warn("Dashboard request {} failed: {}", exchange.getRequestURI().getPath(), e.toString());
+    }
+  }
+
+  private void login(HttpExchange exchange, @org.jspecify.annotations.Nullable String token)
+      throws IOException {
+    if (!access.tokenMatches(token)) {
+      send(exchange, 401, "text/plain", "wrong token");
+      return;
+    }
+    exchange.getResponseHeaders().add("Set-Cookie", access.sessionCookie());
+    exchange.getResponseHeaders().add("Location", "/");
+    exchange.sendResponseHeaders(303, -1);
+  }
+
+  private void api(HttpExchange exchange, String route, URI uri) throws IOException {
+    String method = exchange.getRequestMethod();
+    Map<String, String> query = query(uri);
+    if (method.equals("POST")) {
+      if (readOnly) {
+        json(exchange, 403, error("the dashboard is read-only (dashboard.read-only=true)"));
+        return;
+      }
+      if (!access.actionAllowed(exchange)) {
+        json(exchange, 403, error("refused: the action's CSRF token or origin is not this page's"));
+        return;
+      }
+      String[] parts = route.split("/");
+      String tool = parts.length == 3 && parts[0].equals("tasks") ? ACTIONS.get(parts[2]) : null;
+      if (tool == null) {
+        json(exchange, 404, error("no such action"));
+        return;
+      }
+      call(exchange, tool, Map.of("task_id", decode(parts[1])));
+      return;
+    }
+    if (!method.equals("GET")) {
+      json(exchange, 405, error("GET or POST"));
+      return;
+    }
+    if (route.equals("session")) {
+      ObjectNode session = JSON.createObjectNode();
+      session.put("read_only", readOnly).put("csrf", access.csrf()).put("actor", ACTOR);
+      json(exchange, 200, session);
+    } else if (route.equals("overview")) {
+      call(exchange, "scheduler_daemon_status", Map.of());
+    } else if (route.equals("tasks")) {
+      Map<String, Object> args = new LinkedHashMap<>();
+      query.forEach(
+          (key, value) -> {
+            if (TASK_FILTERS.contains(key) && !value.isBlank()) {
+              args.put(key, key.equals("limit") ? Integer.parseInt(value) : value);
+            }
+          });
+      call(exchange, "scheduler_list_tasks", args);
+    } else if (route.startsWith("tasks/")) {
+      call(exchange, "scheduler_get_task", Map.of("task_id", decode(route.substring(6))));
+    } else if (route.equals("runs")) {
+      Map<String, Object> args = new LinkedHashMap<>();
+      if (query.containsKey("task_id")) {
+        args.put("task_id", query.get("task_id"));
+      }
+      String limit = query.get("limit");
+      if (limit != null) {
+        args.put("limit", Integer.parseInt(limit));
+      }
+      call(exchange, "scheduler_list_runs", args);
+    } else {
+      json(exchange, 404, error("no such route"));
+    }
+  }
+
+  private void call(HttpExchange exchange, String tool, Map<String, Object> args)
+      throws IOException {
+    JsonNode result = JSON.valueToTree(tools.call(tool, args, ACTOR));
+    if (result.path("isError").asBoolean()) {
+      json(exchange, 400, error(result.path("content").path(0).path("text").asText("refused")));
+    } else {
+      json(exchange, 200, result.path("structuredContent"));
+    }
+  }
+
+  private static ObjectNode error(String message) {
+    return JSON.createObjectNode().put("error", message);
+  }
+
+  private static void json(HttpExchange exchange, int status, JsonNode body) throws IOException {
+    send(exchange, status, "application/json", JSON.writeValueAsString(body));
+  }
+
+  private static void send(HttpExchange exchange, int status, String type, String body)
+      throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", type);
+    securityHeaders(exchange);
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  /** No framing by other sites, no scripts but our own, no sniffing. */
+  static void securityHeaders(HttpExchange exchange) {
+    var headers = exchange.getResponseHeaders();
+    headers.set("X-Frame-Options", "DENY");
+    headers.set("X-Content-Type-Options", "nosniff");
+    headers.set("Referrer-Policy", "no-referrer");
+    headers.set(
+        "Content-Security-Policy",
+        "default-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'");
+    headers.set("Cache-Control", "no-store");
+  }
+
+  private void serveResource(HttpExchange exchange, String name) throws IOException {
+    try (InputStream in = DashboardServer.class.getResourceAsStream("/dashboard/" + name)) {
+      if (in == null) {
+        send(exchange, 404, "text/plain", "missing " + name);
+        return;
+      }
+      String type =
+          name.endsWith(".js")
+              ? "text/javascript"
+              : name.endsWith(".css") ? "text/css" : "text/html; charset=utf-8";
+      send(exchange, 200, type, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  /** uPlot's files from its WebJar on the class path: bundled at build time, no CDN. */
+  private void serveUplot(HttpExchange exchange, String file) throws IOException {
+    if (!file.equals("uPlot.iife.min.js") && !file.equals("uPlot.min.css")) {
+      send(exchange, 404, "text/plain", "no such file");
+      return;
+    }
+    try (InputStream in =
+        DashboardServer.class.getResourceAsStream(
+            "/META-INF/resources/webjars/uplot/" + UPLOT_VERSION + "/dist/" + file)) {
+      if (in == null) {
+        send(exchange, 404, "text/plain", "missing " + file);
+        return;
+      }
+      String type = file.endsWith(".js") ? "text/javascript" : "text/css";
+      send(exchange, 200, type, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  static final String UPLOT_VERSION = "1.6.30";
+
+  private static Map<String, String> query(URI uri) {
+    Map<String, String> values = new LinkedHashMap<>();
+    String raw = uri.getRawQuery();
+    if (raw == null) {
+      return values;
+    }
+    for (String pair : raw.split("&")) {
+      String[] kv = pair.split("=", 2);
+      values.put(decode(kv[0]), kv.length == 2 ? decode(kv[1]) : "");
+    }
+    return values;
+  }
+
+  private static String decode(String text) {
+    return URLDecoder.decode(text, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() {
+    events.close();
+    server.stop(0);
+  }
+}

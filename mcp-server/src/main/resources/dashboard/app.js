@@ -1,0 +1,189 @@
+// The dashboard page: reads the daemon's JSON API (the same tools MCP clients call), renders it,
+// and refreshes on the daemon's Server-Sent Events. No framework, no CDN: uPlot comes from the jar.
+"use strict";
+
+const STATUSES = ["scheduled", "running", "paused", "waiting", "completed", "failed", "cancelled"];
+let session = { read_only: true, csrf: "" };
+let shownTask = null;
+
+const $ = (selector) => document.querySelector(selector);
+
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (className) node.className = className;
+  return node;
+}
+
+/** An instant in the browser's zone, as people read it. */
+function local(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  return isNaN(date) ? iso : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+}
+
+async function api(path, options = {}) {
+  const response = await fetch("/api/" + path, { credentials: "same-origin", ...options });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.error || response.statusText);
+  return body;
+}
+
+async function act(taskId, action) {
+  if (action === "remove" && !confirm(`Remove task '${taskId}' and its history?`)) return;
+  try {
+    const answer = await api(`tasks/${encodeURIComponent(taskId)}/${action}`, {
+      method: "POST",
+      headers: { "X-CSRF-Token": session.csrf },
+    });
+    $("#message").textContent = answer.summary || "";
+    await refresh();
+  } catch (error) {
+    $("#message").textContent = `${action} '${taskId}': ${error.message}`;
+  }
+}
+
+const round = (ms) => (ms ?? 0) < 10 ? Number(ms ?? 0).toFixed(1) : Math.round(ms);
+
+async function loadOverview() {
+  const { daemon } = await api("overview");
+  const figures = [
+    ["state", daemon.state],
+    ["queued", daemon.queued],
+    ["running", daemon.runs_in_flight],
+    ["succeeded", daemon.runs_finished?.success ?? 0],
+    ["failed", (daemon.runs_finished?.failed ?? 0) + (daemon.runs_finished?.timed_out ?? 0)],
+    ["lateness p50 / p99 ms", `${round(daemon.start_lateness?.p50_ms)} / ${round(daemon.start_lateness?.p99_ms)}`],
+    ["nodes", (daemon.nodes ?? []).length || 1],
+  ];
+  const box = $("#overview");
+  box.replaceChildren(...figures.map(([name, value]) => {
+    const figure = el("div", name, "figure");
+    figure.prepend(el("b", value));
+    return figure;
+  }));
+}
+
+async function loadTasks() {
+  const search = $("#search").value.trim();
+  const body = $("#tasks tbody");
+  let rows;
+  let footer;
+  if (search) {
+    try {
+      const { task } = await api("tasks/" + encodeURIComponent(search));
+      rows = [{ task_id: task.task_id, status: task.status, next: task.next_run_at, last: task.last_run?.outcome }];
+    } catch (error) {
+      rows = [];
+    }
+    footer = rows.length ? "1 task" : `no task '${search}'`;
+  } else {
+    const params = new URLSearchParams();
+    if ($("#status").value) params.set("status", $("#status").value);
+    if ($("#label").value.trim()) params.set("label", $("#label").value.trim());
+    params.set("limit", "100");
+    const page = await api("tasks?" + params);
+    rows = page.tasks;
+    footer = `${page.count} task(s)` + (page.next_cursor ? " (first 100 shown)" : "");
+  }
+  body.replaceChildren(...rows.map((task) => {
+    const row = el("tr");
+    row.dataset.taskId = task.task_id;
+    row.append(el("td", task.task_id), el("td", task.status, "status-" + task.status),
+      el("td", local(task.next)), el("td", task.last ?? "", "outcome-" + (task.last ?? "")));
+    const actions = el("td", null, "actions");
+    const choices = task.status === "paused" ? ["resume", "run-now", "remove"] : ["pause", "run-now", "remove"];
+    for (const action of choices) {
+      const button = el("button", action);
+      button.type = "button";
+      button.dataset.action = action;
+      button.addEventListener("click", (event) => { event.stopPropagation(); act(task.task_id, action); });
+      actions.append(button);
+    }
+    row.append(actions);
+    row.addEventListener("click", () => showTask(task.task_id));
+    return row;
+  }));
+  $("#tasks-footer").textContent = footer;
+}
+
+async function showTask(taskId) {
+  shownTask = taskId;
+  const [detail, runs] = await Promise.all([
+    api("tasks/" + encodeURIComponent(taskId)),
+    api("runs?task_id=" + encodeURIComponent(taskId)),
+  ]);
+  $("#task").hidden = false;
+  $("#task-title").textContent = taskId;
+  $("#task-summary").textContent = detail.summary ?? "";
+  $("#task-runs tbody").replaceChildren(...runs.runs.map((run) => {
+    const row = el("tr");
+    const took = run.finished_at ? Date.parse(run.finished_at) - Date.parse(run.started_at) : "";
+    const late = run.started_at ? Date.parse(run.started_at) - Date.parse(run.scheduled_for) : "";
+    row.append(el("td", local(run.started_at)), el("td", run.outcome, "outcome-" + run.outcome),
+      el("td", took === "" ? "" : took + " ms"), el("td", late === "" ? "" : late + " ms"),
+      el("td", run.error ?? run.result ?? ""));
+    return row;
+  }));
+}
+
+let plot = null;
+const HOUR = 3600;
+/** Runs of the last 24 hours by outcome, an hour per point, from the latest page of runs. */
+async function loadRunsPlot() {
+  if (!window.uPlot) return;
+  const { runs } = await api("runs?limit=500");
+  const now = Math.floor(Date.now() / 1000);
+  const first = Math.floor((now - 23 * HOUR) / HOUR) * HOUR;
+  const xs = Array.from({ length: 24 }, (_, i) => first + i * HOUR);
+  const success = xs.map(() => 0);
+  const failed = xs.map(() => 0);
+  for (const run of runs) {
+    const at = Date.parse(run.finished_at ?? run.started_at) / 1000;
+    const bucket = Math.floor((at - first) / HOUR);
+    if (bucket < 0 || bucket >= xs.length) continue;
+    (run.outcome === "success" ? success : failed)[bucket] += 1;
+  }
+  const data = [xs, success, failed];
+  const options = {
+    width: Math.min(900, document.body.clientWidth - 40), height: 180,
+    scales: { x: { time: true, range: [first, first + 24 * HOUR] } },
+    series: [{}, { label: "success", stroke: "#2a9d4b", points: { show: true } },
+      { label: "failed and timed out", stroke: "#c0392b", points: { show: true } }],
+  };
+  if (plot) plot.setData(data); else plot = new uPlot(options, data, $("#runs-plot"));
+}
+
+async function refresh() {
+  try {
+    await Promise.all([loadOverview(), loadTasks(), loadRunsPlot()]);
+    if (shownTask) await showTask(shownTask);
+    document.body.dataset.refreshed = String(Date.now());
+  } catch (error) {
+    $("#message").textContent = error.message;
+  }
+}
+
+let pending = null;
+function refreshSoon() {
+  if (pending) return;
+  pending = setTimeout(() => { pending = null; refresh(); }, 150);
+}
+
+async function start() {
+  session = await api("session");
+  if (session.read_only) {
+    document.body.classList.add("read-only");
+    $("#mode").textContent = "read-only";
+  }
+  $("#status").append(...STATUSES.map((s) => { const o = el("option", s); o.value = s; return o; }));
+  $("#filters").addEventListener("submit", (event) => { event.preventDefault(); refresh(); });
+  const events = new EventSource("/api/events");
+  events.onopen = () => $("#live").classList.add("on");
+  events.onerror = () => $("#live").classList.remove("on");
+  events.addEventListener("task", refreshSoon);
+  events.addEventListener("run", refreshSoon);
+  await refresh();
+}
+
+start();
