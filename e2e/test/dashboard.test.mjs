@@ -34,8 +34,16 @@ after(async () => {
   await browser?.close();
 });
 
-test("a person signs in with the token, sees the tasks, watches a run end live and pauses a task", async () => {
+/** A HOME whose config file sets the dashboard up (any free port: tests never fight over one). */
+function homeWith(settings) {
   const home = freshHome();
+  mkdirSync(join(home, ".config", "schedulerd"), { recursive: true });
+  writeFileSync(join(home, ".config", "schedulerd", "schedulerd.properties"), `dashboard.port=0\n${settings}`);
+  return home;
+}
+
+test("a person signs in with the token, sees the tasks, watches a run end live and pauses a task", async () => {
+  const home = homeWith("");
   const agent = await connect({ home, daemon: true });
   try {
     await ok(agent.client, "scheduler_add_task", {
@@ -45,9 +53,14 @@ test("a person signs in with the token, sees the tasks, watches a run end live a
     assert.match(login, /^http:\/\/127\.0\.0\.1:\d+\/login\?token=[\w-]{40,}$/);
     const origin = new URL(login).origin;
 
-    const page = await browser.newPage();
+    const context = await browser.newContext();
+    const page = await context.newPage();
     await page.goto(login);
     assert.equal(new URL(page.url()).pathname, "/", "the login redirects to the overview");
+    const token = new URL(login).searchParams.get("token");
+    const [session] = await context.cookies();
+    assert.ok(session.httpOnly && session.sameSite === "Strict", JSON.stringify(session));
+    assert.notEqual(session.value, token, "the cookie holds a session id, never the token");
     await page.locator("#tasks tbody tr[data-task-id='nightly']").waitFor();
     assert.match(await page.locator("#tasks tbody tr[data-task-id='nightly']").innerText(), /scheduled/);
     await page.screenshot({ path: join(artifacts, "dashboard-overview.png"), fullPage: true });
@@ -79,8 +92,9 @@ test("a person signs in with the token, sees the tasks, watches a run end live a
     assert.equal(none.status(), 401);
     assert.match(await stranger.content(), /schedulerd dashboard/);
     await stranger.close();
-    const token = new URL(login).searchParams.get("token");
     const bearer = { Authorization: `Bearer ${token}` };
+    const malformed = await fetch(`${origin}/api/tasks/%zz`, { headers: bearer });
+    assert.equal(malformed.status, 400, "a malformed path is answered, not dropped");
     const rebound = spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: attacker.example",
       "-H", `Authorization: Bearer ${token}`, `${origin}/api/tasks`], { encoding: "utf8" });
     assert.equal(rebound.stdout, "403");
@@ -100,17 +114,16 @@ test("a person signs in with the token, sees the tasks, watches a run end live a
     await other.close();
     const still = await ok(agent.client, "scheduler_get_task", { task_id: "nightly" });
     assert.equal(still.task.status, "paused", "no refused action took effect");
-    await page.close();
+    await context.close();
   } finally {
     await agent.client.close();
     await stopDaemon(home);
   }
+  assert.equal(existsSync(join(home, ".memory", "dashboard.url")), false, "the URL file goes with the daemon");
 });
 
 test("in read-only mode the actions are hidden and refused", async () => {
-  const home = freshHome();
-  mkdirSync(join(home, ".config", "schedulerd"), { recursive: true });
-  writeFileSync(join(home, ".config", "schedulerd", "schedulerd.properties"), "dashboard.read-only=true\ndashboard.port=0\n");
+  const home = homeWith("dashboard.read-only=true\n");
   const agent = await connect({ home, daemon: true });
   try {
     await ok(agent.client, "scheduler_add_task", {

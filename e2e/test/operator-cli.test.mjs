@@ -50,6 +50,11 @@ test("the operator's CLI reads and steers what an agent scheduled, through the d
     const paused = await ok(agent.client, "scheduler_get_task", { task_id: "nightly" });
     assert.equal(paused.task.status, "paused", "the daemon applied the CLI's pause");
     assert.equal(cli(home, "resume", "nightly").code, 0);
+    const skip = cli(home, "skip-next", "nightly");
+    assert.equal(skip.code, 0, skip.err);
+    const skipped = await ok(agent.client, "scheduler_list_runs", { task_id: "nightly" });
+    assert.equal(skipped.runs[0].outcome, "skipped");
+    assert.match(skipped.runs[0].error, /^skipped by schedulerd-cli/, "who skipped it");
     const now = cli(home, "run-now", "nightly");
     assert.equal(now.code, 0, now.err);
     await eventually(async () => {

@@ -92,7 +92,9 @@ async function loadTasks() {
     row.append(el("td", task.task_id), el("td", task.status, "status-" + task.status),
       el("td", local(task.next)), el("td", task.last ?? "", "outcome-" + (task.last ?? "")));
     const actions = el("td", null, "actions");
-    const choices = task.status === "paused" ? ["resume", "run-now", "remove"] : ["pause", "run-now", "remove"];
+    const choices = task.status === "paused"
+      ? ["resume", "run-now", "remove"]
+      : ["pause", "run-now", ...(task.next ? ["skip-next"] : []), "remove"];
     for (const action of choices) {
       const button = el("button", action);
       button.type = "button";

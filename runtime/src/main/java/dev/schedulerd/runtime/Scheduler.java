@@ -252,6 +252,17 @@ public final class Scheduler implements AutoCloseable {
   }
 
   /**
+   * Skips a recurring task's next occurrence: a {@code skipped} run is recorded, saying {@code
+   * actor} skipped it, and the task is due at the occurrence after.
+   *
+   * @throws NoSuchTaskException when there is no such task
+   * @throws IllegalStateException when the task runs once or is not scheduled
+   */
+  public StoredTask skipNext(String taskId, String actor) {
+    return changes.skipNext(taskId, actor);
+  }
+
+  /**
    * Run records of one task ({@code taskId}) or of every task (null), newest first, a page at a
    * time.
    *

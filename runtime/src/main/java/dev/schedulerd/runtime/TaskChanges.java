@@ -3,6 +3,7 @@ package dev.schedulerd.runtime;
 import dev.schedulerd.api.Dependencies;
 import dev.schedulerd.api.FireTimes;
 import dev.schedulerd.api.InvalidTaskException;
+import dev.schedulerd.api.RunOutcome;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.Schedule;
 import dev.schedulerd.api.StoredTask;
@@ -339,6 +340,51 @@ final class TaskChanges {
                   ? now
                   : java.util.Objects.requireNonNull(state.fireTime(), "fireTime");
           return new Change(current.definition(), state.rescheduled(fire, now, now));
+        });
+  }
+
+  /**
+   * Skips a recurring task's next occurrence: recorded as a {@code skipped} run (saying who skipped
+   * it), and the task is due at the occurrence after it (or completes when there is none).
+   */
+  StoredTask skipNext(String taskId, String actor) {
+    return changeTask(
+        taskId,
+        "skipped its next run",
+        (current, now) -> {
+          TaskState state = current.state();
+          TaskDefinition definition = current.definition();
+          if (!definition.schedule().recurring()) {
+            throw new IllegalStateException(
+                "task '"
+                    + taskId
+                    + "' runs once: there is no next occurrence to skip (pause or remove it)");
+          }
+          Instant fire = state.fireTime();
+          if (state.status() != TaskStatus.SCHEDULED || fire == null) {
+            throw new IllegalStateException(
+                "task '"
+                    + taskId
+                    + "' is "
+                    + state.status().wireName()
+                    + ": only a scheduled task's next occurrence can be skipped");
+          }
+          Optional<Instant> after = fireTimes.next(definition.schedule(), fire);
+          FirePlanner.Plan plan =
+              new FirePlanner.Plan(
+                  List.of(new FirePlanner.NotRun(fire, RunOutcome.SKIPPED, "skipped by " + actor)),
+                  after,
+                  false);
+          List<RunRecord> records = nextStates.notRunRecords(current, plan, now);
+          if (after.isEmpty()) {
+            return new Change(
+                definition, state.finished(TaskStatus.COMPLETED, state.lastRun(), now), records);
+          }
+          Instant next = after.get();
+          return new Change(
+              definition,
+              state.rescheduled(next, nextStates.jittered(definition, next), now),
+              records);
         });
   }
 

@@ -190,4 +190,32 @@ final class SchedulerOperationsTest {
         .hasMessageContaining("is completed: add a new task to run it again");
     assertThatThrownBy(() -> scheduler.pause("ghost")).isInstanceOf(NoSuchTaskException.class);
   }
+
+  @Test
+  void skipNext_recordsTheSkippedOccurrence_andMakesTheOneAfterDue() {
+    scheduler.add(task("daily").schedule(Schedule.cron("0 3 * * *", UTC)).build());
+    Instant first = due("daily");
+
+    StoredTask skipped = scheduler.skipNext("daily", "dashboard");
+
+    assertThat(skipped.state().status()).isEqualTo(TaskStatus.SCHEDULED);
+    assertThat(due("daily")).isEqualTo(first.plus(Duration.ofDays(1)));
+    assertThat(scheduler.runs("daily", 10))
+        .singleElement()
+        .satisfies(
+            run -> {
+              assertThat(run.outcome()).isEqualTo(dev.schedulerd.api.RunOutcome.SKIPPED);
+              assertThat(run.scheduledFor()).isEqualTo(first);
+              assertThat(run.error()).isEqualTo("skipped by dashboard");
+            });
+    assertThat(changed).contains("daily:scheduled");
+
+    scheduler.add(task("once").schedule(Schedule.at(clock.instant().plusSeconds(60))).build());
+    assertThatThrownBy(() -> scheduler.skipNext("once", "dashboard"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("runs once");
+    scheduler.pause("daily");
+    assertThatThrownBy(() -> scheduler.skipNext("daily", "dashboard"))
+        .hasMessageContaining("is paused: only a scheduled task's next occurrence can be skipped");
+  }
 }

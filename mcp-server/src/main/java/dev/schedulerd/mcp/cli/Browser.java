@@ -11,13 +11,19 @@ import java.util.List;
 final class Browser {
   private Browser() {}
 
-  static void open(String url) {
+  static void open(String url, Path redirectFile) {
+    Path page;
+    try {
+      page = redirect(url, redirectFile);
+    } catch (java.io.IOException e) {
+      return; // the printed URL is the way in
+    }
     List<String> command;
     if (System.getProperty("os.name", "").startsWith("Mac")) {
-      command = List.of("/usr/bin/open", url);
+      command = List.of("/usr/bin/open", page.toUri().toString());
     } else if ((System.getenv("DISPLAY") != null || System.getenv("WAYLAND_DISPLAY") != null)
         && Files.isExecutable(Path.of("/usr/bin/xdg-open"))) {
-      command = List.of("/usr/bin/xdg-open", url);
+      command = List.of("/usr/bin/xdg-open", page.toUri().toString());
     } else {
       return; // a server or a container: the printed URL is the way in
     }
@@ -30,5 +36,27 @@ final class Browser {
     } catch (java.io.IOException e) {
       // no browser after all: the URL was printed
     }
+  }
+
+  private static Path redirect(String url, Path file) throws java.io.IOException {
+    String escaped = url.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;");
+    Files.deleteIfExists(file);
+    try (var out =
+        Files.newByteChannel(
+            file,
+            java.util.Set.of(
+                java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS),
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
+      out.write(
+          java.nio.ByteBuffer.wrap(
+              ("<!doctype html><meta http-equiv=\"refresh\" content=\"0;url="
+                      + escaped
+                      + "\"><title>schedulerd</title>\n")
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+    return file;
   }
 }

@@ -40,6 +40,16 @@ final class DashboardFiles {
     Files.move(written, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
+  /** Removes the login URL: the dashboard stopped. */
+  static void removeUrl(String store) {
+    try {
+      Files.deleteIfExists(url(store));
+    } catch (IOException e) {
+      // a URL file that stays names a port nobody serves: schedulerd dashboard asks the daemon
+      // first
+    }
+  }
+
   /** The login URL the running daemon wrote, or null. */
   static @Nullable String readUrl(String store) {
     Path file = url(store);

@@ -61,6 +61,7 @@ public final class Main {
   public static void main(String[] args) {
     launchProcessesByFork();
     carrierThreadsAtLeast(4);
+    boundHttpRequests();
     PrintStream protocolOut = takeOverStdout();
     PrintStream err = System.err;
     int code;
@@ -91,6 +92,22 @@ public final class Main {
       code = 1;
     }
     System.exit(code);
+  }
+
+  /**
+   * The JDK's HTTP server (metrics, dashboard) waits for ever on a request that is never finished
+   * and takes any number of connections unless told: bounded here, before it is first used. The
+   * operator's own settings win. Responses stay unbounded: the dashboard's event streams are long.
+   */
+  private static void boundHttpRequests() {
+    for (String[] setting :
+        new String[][] {
+          {"sun.net.httpserver.maxReqTime", "10"}, {"sun.net.httpserver.maxConnections", "128"}
+        }) {
+      if (System.getProperty(setting[0]) == null) {
+        System.setProperty(setting[0], setting[1]);
+      }
+    }
   }
 
   /**
@@ -447,6 +464,7 @@ public final class Main {
    */
   private @Nullable DashboardServer startDashboard(Scheduler scheduler, SchedulerMetrics metrics) {
     Settings.Dashboard wanted = settings.dashboard();
+    DashboardFiles.removeUrl(store); // a crashed daemon's, or one from before the dashboard was off
     if (!wanted.enabled()) {
       return null;
     }
@@ -462,8 +480,17 @@ public final class Main {
               wanted.port(),
               DashboardFiles.token(store),
               wanted.allowedHosts(),
-              wanted.readOnly());
-      DashboardFiles.writeUrl(store, dashboard.loginUrl());
+              wanted.readOnly(),
+              () -> DashboardFiles.removeUrl(store));
+      try {
+        DashboardFiles.writeUrl(store, dashboard.loginUrl());
+      } catch (java.io.IOException | RuntimeException e) {
+        dashboard.close();
+        throw e;
+      }
+      // On SIGTERM the JVM may halt before the main thread gets to close it: its URL file too.
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(dashboard::close, "schedulerd-dashboard-stop"));
       log.info(
           "Dashboard on http://{}:{}/ (schedulerd dashboard prints its login URL){}",
           wanted.bind(),

@@ -34,6 +34,7 @@ final class OperatorCommand {
           "pause",
           "resume",
           "run-now",
+          "skip-next",
           "remove",
           "preview",
           "dashboard");
@@ -189,6 +190,7 @@ final class OperatorCommand {
           case "pause" -> "scheduler_pause_task";
           case "resume" -> "scheduler_resume_task";
           case "run-now" -> "scheduler_run_task_now";
+          case "skip-next" -> "scheduler_skip_next_run";
           case "remove" -> "scheduler_remove_task";
           case "preview" -> {
             args.put("cron_expression", id);
@@ -240,7 +242,7 @@ final class OperatorCommand {
     }
     out.println(url);
     out.flush();
-    Browser.open(url);
+    Browser.open(url, DashboardFiles.url(store).resolveSibling(".dashboard-open.html"));
     return 0;
   }
 

@@ -37,6 +37,8 @@ final class DashboardEvents implements SchedulerListener, AutoCloseable {
   private static final String CLOSE = "close";
 
   private final CopyOnWriteArraySet<BlockingQueue<String>> streams = new CopyOnWriteArraySet<>();
+  private final java.util.concurrent.Semaphore slots =
+      new java.util.concurrent.Semaphore(MAX_STREAMS);
 
   @Override
   public void taskAdded(StoredTask task) {
@@ -77,8 +79,9 @@ final class DashboardEvents implements SchedulerListener, AutoCloseable {
 
   /** Streams events to one page until it goes away or the dashboard closes. */
   void stream(HttpExchange exchange) throws IOException {
-    if (streams.size() >= MAX_STREAMS) {
-      exchange.sendResponseHeaders(503, -1);
+    if (!slots.tryAcquire()) {
+      DashboardServer.securityHeaders(exchange);
+      exchange.sendResponseHeaders(503, -1); // the page's EventSource tries again later
       return;
     }
     BlockingQueue<String> queue = new ArrayBlockingQueue<>(256);
@@ -102,6 +105,7 @@ final class DashboardEvents implements SchedulerListener, AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       streams.remove(queue);
+      slots.release();
     }
   }
 

@@ -15,6 +15,7 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,7 @@ public final class DashboardServer implements AutoCloseable {
           "pause", "scheduler_pause_task",
           "resume", "scheduler_resume_task",
           "run-now", "scheduler_run_task_now",
+          "skip-next", "scheduler_skip_next_run",
           "remove", "scheduler_remove_task");
 
   private static final Map<String, String> STATIC =
@@ -62,26 +64,35 @@ public final class DashboardServer implements AutoCloseable {
   private final DashboardEvents events;
   private final boolean readOnly;
   private final String origin;
+  private final InstantSource clock;
+  private final Runnable onClose;
 
   private DashboardServer(
       HttpServer server,
       SchedulerTools tools,
       DashboardAccess access,
       DashboardEvents events,
-      boolean readOnly) {
+      boolean readOnly,
+      String origin,
+      InstantSource clock,
+      Runnable onClose) {
     this.server = server;
     this.tools = tools;
     this.access = access;
     this.events = events;
     this.readOnly = readOnly;
-    this.origin = "http://127.0.0.1:" + server.getAddress().getPort();
+    this.origin = origin;
+    this.clock = clock;
+    this.onClose = onClose;
   }
 
   /**
-   * Serves the dashboard on {@code bind}:{@code port} (a taken port falls back to any free one).
+   * Serves the dashboard on {@code bind}:{@code port} (0: any free port). A taken port is an error,
+   * never a silent move: a bookmarked sign-in URL would then reach whoever took the port.
    *
-   * @param tokenFile where the login token is kept (0600; made when missing)
+   * @param tokenFile where the sign-in token is kept (0600; made when missing)
    * @param extraHosts Host headers accepted besides this server's own (a reverse proxy's)
+   * @param onClose runs when the dashboard closes (removes its URL file)
    */
   public static DashboardServer start(
       Scheduler scheduler,
@@ -90,24 +101,55 @@ public final class DashboardServer implements AutoCloseable {
       int port,
       Path tokenFile,
       List<String> extraHosts,
-      boolean readOnly)
+      boolean readOnly,
+      Runnable onClose)
       throws IOException {
+    InetSocketAddress address = new InetSocketAddress(bind, port);
+    if (!address.getAddress().isLoopbackAddress()) {
+      log.warn(
+          "The dashboard listens on {}, beyond this machine, over plain HTTP: put it behind a"
+              + " TLS proxy instead (README, The dashboard)",
+          bind);
+    }
     HttpServer server;
     try {
-      server = HttpServer.create(new InetSocketAddress(bind, port), 64);
+      server = HttpServer.create(address, 64);
     } catch (java.net.BindException e) {
-      log.warn("Dashboard port {} is taken; serving the dashboard on a free port", port);
-      server = HttpServer.create(new InetSocketAddress(bind, 0), 64);
+      throw new IOException(
+          "port " + port + " is taken; choose another with dashboard.port (0: any free one)", e);
     }
-    int actual = server.getAddress().getPort();
-    DashboardAccess access = DashboardAccess.load(tokenFile, actual, extraHosts);
-    DashboardEvents events = new DashboardEvents();
-    scheduler.addListener(events);
-    DashboardServer dashboard = new DashboardServer(server, tools, access, events, readOnly);
-    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    server.createContext("/", dashboard::handle);
-    server.start();
-    return dashboard;
+    try {
+      int actual = server.getAddress().getPort();
+      DashboardAccess access = DashboardAccess.load(tokenFile, actual, extraHosts);
+      DashboardEvents events = new DashboardEvents();
+      String host =
+          address.getAddress().isAnyLocalAddress()
+              ? "127.0.0.1"
+              : address.getAddress() instanceof java.net.Inet6Address
+                  ? "[" + address.getAddress().getHostAddress() + "]"
+                  : address.getAddress().getHostAddress();
+      DashboardServer dashboard =
+          new DashboardServer(
+              server,
+              tools,
+              access,
+              events,
+              readOnly,
+              "http://" + host + ":" + actual,
+              scheduler.clock(),
+              () -> {
+                scheduler.removeListener(events);
+                onClose.run();
+              });
+      scheduler.addListener(events);
+      server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+      server.createContext("/", dashboard::handle);
+      server.start();
+      return dashboard;
+    } catch (IOException | RuntimeException e) {
+      server.stop(0); // the port goes back
+      throw e;
+    }
   }
 
   /** The URL that signs a person in (it holds the token: for this user's eyes only). */
@@ -119,45 +161,62 @@ public final class DashboardServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
+  private void handle(HttpExchange exchange) {
     try (exchange) {
-      if (!access.hostAllowed(exchange)) {
-        send(exchange, 403, "text/plain", "this dashboard answers only to its own address");
-        return;
-      }
-      URI uri = exchange.getRequestURI();
-      String path = uri.getPath();
-      if (path.equals("/login")) {
-        login(exchange, query(uri).get("token"));
-        return;
-      }
-      if (!access.signedIn(exchange)) {
-        send(
-            exchange,
-            401,
-            "text/html; charset=utf-8",
-            "<!doctype html><title>schedulerd</title><p>Not signed in. Open the URL that"
-                + " <code>schedulerd dashboard</code> prints.</p>");
-        return;
-      }
-      String resource = STATIC.get(path);
-      if (resource != null && exchange.getRequestMethod().equals("GET")) {
-        serveResource(exchange, resource);
-      } else if (path.startsWith("/vendor/uplot/")) {
-        serveUplot(exchange, path.substring("/vendor/uplot/".length()));
-      } else if (path.equals("/api/events")) {
-        events.stream(exchange);
-      } else if (path.startsWith("/api/")) {
-        try {
-          api(exchange, path.substring("/api/".length()), uri);
-        } catch (NumberFormatException e) {
-          json(exchange, 400, error("limit must be a whole number"));
+      try {
+        route(exchange);
+      } catch (IOException e) {
+        log.debug(
+            "Dashboard request {} ended: {}", exchange.getRequestURI().getRawPath(), e.toString());
+      } catch (RuntimeException e) {
+        log.warn(
+            "Dashboard request {} failed: {}", exchange.getRequestURI().getRawPath(), e.toString());
+        if (exchange.getResponseCode() == -1) {
+          json(exchange, 500, error("internal error; the daemon's log has details"));
         }
-      } else {
-        send(exchange, 404, "text/plain", "no such page");
       }
-    } catch (RuntimeException e) {
-      log.warn("Dashboard request {} failed: {}", exchange.getRequestURI().getPath(), e.toString());
+    } catch (IOException e) {
+      log.debug("Could not answer a dashboard request: {}", e.toString());
+    }
+  }
+
+  private void route(HttpExchange exchange) throws IOException {
+    if (!access.hostAllowed(exchange)) {
+      send(exchange, 403, "text/plain", "this dashboard answers only to its own address");
+      return;
+    }
+    URI uri = exchange.getRequestURI();
+    String path = uri.getRawPath(); // decoded once, where a part of it is used
+    if (path.equals("/login")) {
+      login(exchange, query(uri).get("token"));
+      return;
+    }
+    if (!access.signedIn(exchange, clock.instant())) {
+      send(
+          exchange,
+          401,
+          "text/html; charset=utf-8",
+          "<!doctype html><title>schedulerd</title><p>Not signed in. Open the URL that"
+              + " <code>schedulerd dashboard</code> prints.</p>");
+      return;
+    }
+    String resource = STATIC.get(path);
+    if (resource != null && exchange.getRequestMethod().equals("GET")) {
+      serveResource(exchange, resource);
+    } else if (path.startsWith("/vendor/uplot/")) {
+      serveUplot(exchange, path.substring("/vendor/uplot/".length()));
+    } else if (path.equals("/api/events")) {
+      events.stream(exchange);
+    } else if (path.startsWith("/api/")) {
+      try {
+        api(exchange, path.substring("/api/".length()), uri);
+      } catch (NumberFormatException e) {
+        json(exchange, 400, error("limit must be a whole number"));
+      } catch (IllegalArgumentException e) {
+        json(exchange, 400, error("the request's path or query is not valid"));
+      }
+    } else {
+      send(exchange, 404, "text/plain", "no such page");
     }
   }
 
@@ -167,8 +226,9 @@ public final class DashboardServer implements AutoCloseable {
       send(exchange, 401, "text/plain", "wrong token");
       return;
     }
-    exchange.getResponseHeaders().add("Set-Cookie", access.sessionCookie());
-    exchange.getResponseHeaders().add("Location", "/");
+    exchange.getResponseHeaders().add("Set-Cookie", access.openSession(clock.instant()));
+    exchange.getResponseHeaders().add("Location", "/"); // the token leaves the address bar
+    securityHeaders(exchange);
     exchange.sendResponseHeaders(303, -1);
   }
 
@@ -321,9 +381,18 @@ public final class DashboardServer implements AutoCloseable {
     return URLDecoder.decode(text, StandardCharsets.UTF_8);
   }
 
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Idempotent: the daemon's main thread and its shutdown hook may both close it. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     events.close();
     server.stop(0);
+    tools.close();
+    onClose.run();
   }
 }

@@ -74,6 +74,7 @@ public final class SchedulerTools {
             new PauseTaskTool(scheduler),
             new ResumeTaskTool(scheduler),
             new RunTaskNowTool(scheduler),
+            new SkipNextRunTool(scheduler),
             new WaitForRunTool(scheduler, waits),
             new ListRunsTool(scheduler));
     List<SyncToolSpecification> all = new ArrayList<>();
