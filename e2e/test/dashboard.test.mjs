@@ -75,6 +75,8 @@ test("a person signs in with the token, sees the tasks, watches a run end live a
     await page.locator("#tasks tbody tr[data-task-id='nightly']").click();
     await page.locator("#task-runs tbody tr").first().waitFor();
     assert.match(await page.locator("#task-runs").innerText(), /success/);
+    await page.locator("#task-fires li").nth(9).waitFor();
+    assert.match(await page.locator("#task-fires li").first().innerText(), /02:30/, "fire times in the task's zone");
     await page.screenshot({ path: join(artifacts, "dashboard-task.png"), fullPage: true });
 
     // An action, as the same runtime operation the tools use.

@@ -118,6 +118,16 @@ async function showTask(taskId) {
   $("#task").hidden = false;
   $("#task-title").textContent = taskId;
   $("#task-summary").textContent = detail.summary ?? "";
+  const schedule = detail.task?.schedule ?? {};
+  const fires = $("#task-fires");
+  fires.replaceChildren();
+  if (schedule.kind === "cron") {
+    const params = new URLSearchParams({ cron_expression: schedule.cron_expression, time_zone: schedule.time_zone ?? "UTC" });
+    const preview = await api("preview?" + params).catch(() => null);
+    for (const fire of preview?.fire_times ?? []) {
+      fires.append(el("li", fire.local + (fire.note ? " — " + fire.note : "")));
+    }
+  }
   $("#task-runs tbody").replaceChildren(...runs.runs.map((run) => {
     const row = el("tr");
     const took = run.finished_at ? Date.parse(run.finished_at) - Date.parse(run.started_at) : "";

@@ -274,6 +274,16 @@ public final class DashboardServer implements AutoCloseable {
       call(exchange, "scheduler_list_tasks", args);
     } else if (route.startsWith("tasks/")) {
       call(exchange, "scheduler_get_task", Map.of("task_id", decode(route.substring(6))));
+    } else if (route.equals("preview")) {
+      Map<String, Object> args = new LinkedHashMap<>();
+      for (String key : List.of("cron_expression", "time_zone", "interval")) {
+        String value = query.get(key);
+        if (value != null && !value.isBlank()) {
+          args.put(key, value);
+        }
+      }
+      args.put("count", 10);
+      call(exchange, "scheduler_preview_schedule", args);
     } else if (route.equals("runs")) {
       Map<String, Object> args = new LinkedHashMap<>();
       if (query.containsKey("task_id")) {
