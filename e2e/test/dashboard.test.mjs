@@ -79,6 +79,14 @@ test("a person signs in with the token, sees the tasks, watches a run end live a
     assert.match(await page.locator("#task-fires li").first().innerText(), /02:30/, "fire times in the task's zone");
     await page.screenshot({ path: join(artifacts, "dashboard-task.png"), fullPage: true });
 
+    // Skipping the next run: recorded with who did it, and listed among the problems.
+    await page.locator("#tasks tbody tr[data-task-id='nightly'] button[data-action='skip-next']").click();
+    await page.locator("#problems tbody tr[data-task-id='nightly']").waitFor();
+    assert.match(await page.locator("#problems").innerText(), /skipped\s+skipped by dashboard/);
+    // Nodes and the executors with the operator's policy, read-only.
+    assert.equal(await page.locator("#nodes tbody tr").count(), 1);
+    assert.match(await page.locator("#executors").innerText(), /shell\s+no\s+executors\.shell\.enabled=true/);
+
     // An action, as the same runtime operation the tools use.
     await page.locator("#tasks tbody tr[data-task-id='nightly'] button[data-action='pause']").click();
     await page.locator("#tasks tbody tr[data-task-id='nightly'] td.status-paused").waitFor();

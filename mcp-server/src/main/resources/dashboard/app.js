@@ -45,8 +45,42 @@ async function act(taskId, action) {
 
 const round = (ms) => (ms ?? 0) < 10 ? Number(ms ?? 0).toFixed(1) : Math.round(ms);
 
+const PROBLEMS = new Set(["failed", "timed_out", "interrupted", "abandoned", "missed", "skipped", "cancelled"]);
+
+/** Runs that did not succeed, newest first, with the reason each gives; and the daemon's nodes. */
+async function loadProblems() {
+  const { runs } = await api("runs?limit=500");
+  const problems = runs.filter((run) => PROBLEMS.has(run.outcome));
+  $("#problems tbody").replaceChildren(...problems.slice(0, 50).map((run) => {
+    const row = el("tr");
+    row.dataset.taskId = run.task_id;
+    row.append(el("td", local(run.finished_at ?? run.scheduled_for)), el("td", run.task_id),
+      el("td", run.outcome, "outcome-" + run.outcome), el("td", run.error ?? ""));
+    row.addEventListener("click", () => showTask(run.task_id));
+    return row;
+  }));
+  $("#problems-footer").textContent = problems.length
+    ? `${problems.length} of the last ${runs.length} runs` : `none in the last ${runs.length} runs`;
+}
+
+async function loadExecutors() {
+  const [{ executors }, { daemon }] = await Promise.all([api("executors"), api("overview")]);
+  const disabled = new Map((daemon.executors_disabled ?? []).map((d) => [d.kind, d.enabled_by]));
+  $("#executors tbody").replaceChildren(...executors.map((executor) => {
+    const row = el("tr");
+    row.append(el("td", executor.kind), el("td", executor.enabled ? "yes" : "no"),
+      el("td", executor.enabled ? (executor.source ?? "built in") : (disabled.get(executor.kind) ?? "")));
+    return row;
+  }));
+}
+
 async function loadOverview() {
   const { daemon } = await api("overview");
+  $("#nodes tbody").replaceChildren(...(daemon.nodes ?? []).map((node) => {
+    const row = el("tr");
+    row.append(el("td", node.node_id), el("td", local(node.last_heartbeat)), el("td", node.runs_in_flight));
+    return row;
+  }));
   const figures = [
     ["state", daemon.state],
     ["queued", daemon.queued],
@@ -168,7 +202,7 @@ async function loadRunsPlot() {
 
 async function refresh() {
   try {
-    await Promise.all([loadOverview(), loadTasks(), loadRunsPlot()]);
+    await Promise.all([loadOverview(), loadTasks(), loadRunsPlot(), loadProblems()]);
     if (shownTask) await showTask(shownTask);
     document.body.dataset.refreshed = String(Date.now());
   } catch (error) {
@@ -195,7 +229,7 @@ async function start() {
   events.onerror = () => $("#live").classList.remove("on");
   events.addEventListener("task", refreshSoon);
   events.addEventListener("run", refreshSoon);
-  await refresh();
+  await Promise.all([refresh(), loadExecutors()]);
 }
 
 start();

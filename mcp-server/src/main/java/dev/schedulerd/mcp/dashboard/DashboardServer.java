@@ -263,6 +263,8 @@ public final class DashboardServer implements AutoCloseable {
       json(exchange, 200, session);
     } else if (route.equals("overview")) {
       call(exchange, "scheduler_daemon_status", Map.of());
+    } else if (route.equals("executors")) {
+      call(exchange, "scheduler_list_executors", Map.of());
     } else if (route.equals("tasks")) {
       Map<String, Object> args = new LinkedHashMap<>();
       query.forEach(
