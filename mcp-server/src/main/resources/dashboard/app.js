@@ -156,7 +156,9 @@ async function showTask(taskId) {
   const fires = $("#task-fires");
   fires.replaceChildren();
   if (schedule.kind === "cron") {
-    const params = new URLSearchParams({ cron_expression: schedule.cron_expression, time_zone: schedule.time_zone ?? "UTC" });
+    const params = new URLSearchParams({ cron_expression: schedule.cron_expression });
+    if (schedule.time_zone) params.set("time_zone", schedule.time_zone);
+    if (schedule.cron_dialect) params.set("cron_dialect", schedule.cron_dialect);
     const preview = await api("preview?" + params).catch(() => null);
     for (const fire of preview?.fire_times ?? []) {
       fires.append(el("li", fire.local + (fire.note ? " — " + fire.note : "")));
@@ -216,6 +218,18 @@ function refreshSoon() {
   pending = setTimeout(() => { pending = null; refresh(); }, 150);
 }
 
+/** Live updates; a stream the daemon refused or closed is opened again a little later. */
+function listen() {
+  const events = new EventSource("/api/events");
+  events.onopen = () => { $("#live").classList.add("on"); refreshSoon(); };
+  events.onerror = () => {
+    $("#live").classList.remove("on");
+    if (events.readyState === EventSource.CLOSED) setTimeout(listen, 5000);
+  };
+  events.addEventListener("task", refreshSoon);
+  events.addEventListener("run", refreshSoon);
+}
+
 async function start() {
   session = await api("session");
   if (session.read_only) {
@@ -224,11 +238,7 @@ async function start() {
   }
   $("#status").append(...STATUSES.map((s) => { const o = el("option", s); o.value = s; return o; }));
   $("#filters").addEventListener("submit", (event) => { event.preventDefault(); refresh(); });
-  const events = new EventSource("/api/events");
-  events.onopen = () => $("#live").classList.add("on");
-  events.onerror = () => $("#live").classList.remove("on");
-  events.addEventListener("task", refreshSoon);
-  events.addEventListener("run", refreshSoon);
+  listen();
   await Promise.all([refresh(), loadExecutors()]);
 }
 

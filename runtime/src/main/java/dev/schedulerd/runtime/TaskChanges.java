@@ -377,8 +377,10 @@ final class TaskChanges {
                   false);
           List<RunRecord> records = nextStates.notRunRecords(current, plan, now);
           if (after.isEmpty()) {
-            return new Change(
-                definition, state.finished(TaskStatus.COMPLETED, state.lastRun(), now), records);
+            throw new IllegalStateException(
+                "task '"
+                    + taskId
+                    + "' has no occurrence after its next one: remove or pause it instead");
           }
           Instant next = after.get();
           return new Change(

@@ -214,6 +214,12 @@ final class SchedulerOperationsTest {
     assertThatThrownBy(() -> scheduler.skipNext("once", "dashboard"))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("runs once");
+    scheduler.add(
+        task("last")
+            .schedule(Schedule.cron("0 0 3 1 1 ? 2030", dev.schedulerd.api.CronDialect.QUARTZ, UTC))
+            .build());
+    assertThatThrownBy(() -> scheduler.skipNext("last", "dashboard"))
+        .hasMessageContaining("no occurrence after its next one");
     scheduler.pause("daily");
     assertThatThrownBy(() -> scheduler.skipNext("daily", "dashboard"))
         .hasMessageContaining("is paused: only a scheduled task's next occurrence can be skipped");

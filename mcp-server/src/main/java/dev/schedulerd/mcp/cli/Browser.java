@@ -12,23 +12,18 @@ final class Browser {
   private Browser() {}
 
   static void open(String url, Path redirectFile) {
-    Path page;
-    try {
-      page = redirect(url, redirectFile);
-    } catch (java.io.IOException e) {
-      return; // the printed URL is the way in
-    }
-    List<String> command;
+    String opener;
     if (System.getProperty("os.name", "").startsWith("Mac")) {
-      command = List.of("/usr/bin/open", page.toUri().toString());
+      opener = "/usr/bin/open";
     } else if ((System.getenv("DISPLAY") != null || System.getenv("WAYLAND_DISPLAY") != null)
         && Files.isExecutable(Path.of("/usr/bin/xdg-open"))) {
-      command = List.of("/usr/bin/xdg-open", page.toUri().toString());
+      opener = "/usr/bin/xdg-open";
     } else {
       return; // a server or a container: the printed URL is the way in
     }
     try {
-      new ProcessBuilder(command)
+      Path page = redirect(url, redirectFile);
+      new ProcessBuilder(List.of(opener, page.toUri().toString()))
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .redirectError(ProcessBuilder.Redirect.DISCARD)

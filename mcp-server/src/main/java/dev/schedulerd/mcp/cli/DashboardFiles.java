@@ -26,6 +26,11 @@ final class DashboardFiles {
     return folder().resolve(base(store) + ".url");
   }
 
+  /** The page that takes a browser to the sign-in URL (written only when one is opened). */
+  static Path openingPage(String store) {
+    return folder().resolve(base(store) + "-open.html");
+  }
+
   /** Writes the login URL (it holds the token) for {@code schedulerd dashboard}, mode 0600. */
   static void writeUrl(String store, String loginUrl) throws IOException {
     Path file = url(store);

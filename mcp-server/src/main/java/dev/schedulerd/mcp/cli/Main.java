@@ -102,7 +102,7 @@ public final class Main {
   private static void boundHttpRequests() {
     for (String[] setting :
         new String[][] {
-          {"sun.net.httpserver.maxReqTime", "10"}, {"sun.net.httpserver.maxConnections", "128"}
+          {"sun.net.httpserver.maxReqTime", "10"}, {"jdk.httpserver.maxConnections", "128"}
         }) {
       if (System.getProperty(setting[0]) == null) {
         System.setProperty(setting[0], setting[1]);
@@ -201,6 +201,8 @@ public final class Main {
 
   private final @Nullable String socket;
   private final Map<String, String> daemonOptions;
+  private final java.util.concurrent.atomic.AtomicReference<@Nullable DashboardServer>
+      runningDashboard = new java.util.concurrent.atomic.AtomicReference<>();
 
   private Main(CommandLineArgs cli, PrintStream protocolOut) {
     this.protocolOut = protocolOut;
@@ -324,6 +326,10 @@ public final class Main {
             new Thread(
                 () -> {
                   shutdown.countDown();
+                  DashboardServer dashboard = runningDashboard.getAndSet(null);
+                  if (dashboard != null) {
+                    dashboard.close(); // its port and URL file, before the socket goes
+                  }
                   scheduler.close();
                   if (claimed != null) {
                     claimed.close(); // the socket file goes; the JVM may halt before main closes it
@@ -488,9 +494,9 @@ public final class Main {
         dashboard.close();
         throw e;
       }
-      // On SIGTERM the JVM may halt before the main thread gets to close it: its URL file too.
-      Runtime.getRuntime()
-          .addShutdownHook(new Thread(dashboard::close, "schedulerd-dashboard-stop"));
+      // On SIGTERM the JVM may halt before the main thread gets to close it: the shutdown hook
+      // closes it (and its URL file) then.
+      runningDashboard.set(dashboard);
       log.info(
           "Dashboard on http://{}:{}/ (schedulerd dashboard prints its login URL){}",
           wanted.bind(),

@@ -242,7 +242,7 @@ final class OperatorCommand {
     }
     out.println(url);
     out.flush();
-    Browser.open(url, DashboardFiles.url(store).resolveSibling(".dashboard-open.html"));
+    Browser.open(url, DashboardFiles.openingPage(store));
     return 0;
   }
 

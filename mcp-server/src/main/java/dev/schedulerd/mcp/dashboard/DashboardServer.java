@@ -120,14 +120,11 @@ public final class DashboardServer implements AutoCloseable {
     }
     try {
       int actual = server.getAddress().getPort();
-      DashboardAccess access = DashboardAccess.load(tokenFile, actual, extraHosts);
+      String host = hostOf(address);
+      List<String> hosts = new java.util.ArrayList<>(extraHosts);
+      hosts.add(host + ":" + actual); // the address the printed URL names
+      DashboardAccess access = DashboardAccess.load(tokenFile, actual, hosts);
       DashboardEvents events = new DashboardEvents();
-      String host =
-          address.getAddress().isAnyLocalAddress()
-              ? "127.0.0.1"
-              : address.getAddress() instanceof java.net.Inet6Address
-                  ? "[" + address.getAddress().getHostAddress() + "]"
-                  : address.getAddress().getHostAddress();
       DashboardServer dashboard =
           new DashboardServer(
               server,
@@ -150,6 +147,17 @@ public final class DashboardServer implements AutoCloseable {
       server.stop(0); // the port goes back
       throw e;
     }
+  }
+
+  /** How the printed URL names a bound address: 127.0.0.1 for "any", IPv6 in brackets. */
+  private static String hostOf(InetSocketAddress address) {
+    java.net.InetAddress ip = address.getAddress();
+    if (ip.isAnyLocalAddress()) {
+      return "127.0.0.1";
+    }
+    return ip instanceof java.net.Inet6Address
+        ? "[" + ip.getHostAddress() + "]"
+        : ip.getHostAddress();
   }
 
   /** The URL that signs a person in (it holds the token: for this user's eyes only). */
@@ -188,7 +196,14 @@ public final class DashboardServer implements AutoCloseable {
     URI uri = exchange.getRequestURI();
     String path = uri.getRawPath(); // decoded once, where a part of it is used
     if (path.equals("/login")) {
-      login(exchange, query(uri).get("token"));
+      String token;
+      try {
+        token = query(uri).get("token");
+      } catch (IllegalArgumentException e) {
+        send(exchange, 400, "text/plain", "the sign-in URL is not valid");
+        return;
+      }
+      login(exchange, token);
       return;
     }
     if (!access.signedIn(exchange, clock.instant())) {
@@ -227,9 +242,14 @@ public final class DashboardServer implements AutoCloseable {
       return;
     }
     exchange.getResponseHeaders().add("Set-Cookie", access.openSession(clock.instant()));
-    exchange.getResponseHeaders().add("Location", "/"); // the token leaves the address bar
-    securityHeaders(exchange);
-    exchange.sendResponseHeaders(303, -1);
+    // A page of ours that moves on to the overview, not a 303: a sign-in opened from another site
+    // (a redirect file, a link) would not send the SameSite=Strict cookie along a redirect.
+    send(
+        exchange,
+        200,
+        "text/html; charset=utf-8",
+        "<!doctype html><meta http-equiv=\"refresh\" content=\"0;url=/\"><title>schedulerd</title>"
+            + "<p>Signed in. <a href=\"/\">Open the dashboard</a>.</p>");
   }
 
   private void api(HttpExchange exchange, String route, URI uri) throws IOException {
@@ -278,7 +298,7 @@ public final class DashboardServer implements AutoCloseable {
       call(exchange, "scheduler_get_task", Map.of("task_id", decode(route.substring(6))));
     } else if (route.equals("preview")) {
       Map<String, Object> args = new LinkedHashMap<>();
-      for (String key : List.of("cron_expression", "time_zone", "interval")) {
+      for (String key : List.of("cron_expression", "cron_dialect", "time_zone", "interval")) {
         String value = query.get(key);
         if (value != null && !value.isBlank()) {
           args.put(key, value);
