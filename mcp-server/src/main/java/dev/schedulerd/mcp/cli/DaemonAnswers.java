@@ -35,7 +35,7 @@ final class DaemonAnswers implements DaemonRequests {
   private final AtomicBoolean handingOver = new AtomicBoolean();
 
   /**
-   * @param build this daemon's build ({@link Main.Version#build()})
+   * @param build this daemon's build ({@link Version#build()})
    * @param options the settings it runs with ({@link DaemonOptions}), which front-ends compare
    * @param serviceRestart the command that restarts this daemon's service, or null when no service
    *     manager runs it
@@ -74,7 +74,7 @@ final class DaemonAnswers implements DaemonRequests {
   @Override
   public HandOver handOver(String requesterBuild) {
     String asking = printable(requesterBuild);
-    if (!Main.Version.isNewer(requesterBuild, build)) {
+    if (!Version.isNewer(requesterBuild, build)) {
       return refused("its build (" + build + ") is not older than yours (" + asking + ")");
     }
     if (serviceRestart != null) {

@@ -115,7 +115,7 @@ final class DaemonStarter {
   Reached reach() throws IOException {
     SocketChannel channel = connectOrStart();
     Greeting greeting = greetOrClose(channel);
-    if (!Main.Version.isNewer(version, greeting.build())) {
+    if (!Version.isNewer(version, greeting.build())) {
       return new Reached(channel, otherBuild(greeting, null));
     }
     closeQuietly(channel);
@@ -205,7 +205,7 @@ final class DaemonStarter {
         return new Reached(channel, otherBuild(greetOrClose(channel), null));
       }
       Greeting greeting = greetOrClose(channel);
-      if (!Main.Version.isNewer(version, greeting.build())) {
+      if (!Version.isNewer(version, greeting.build())) {
         return new Reached(channel, otherBuild(greeting, null)); // replaced meanwhile
       }
       JsonNode answer;
@@ -434,7 +434,7 @@ final class DaemonStarter {
     if (refusal != null) {
       return about + "; it did not hand over: " + refusal;
     }
-    if (Main.Version.isNewer(theirs, version)) {
+    if (Version.isNewer(theirs, version)) {
       return about + ": a newer build, which serves this client as well";
     }
     return about + ": it keeps serving until it is restarted (" + greeting.restart() + ")";

@@ -108,7 +108,7 @@ sealed interface ToolConnection extends AutoCloseable {
       ObjectNode initialize = JSON.createObjectNode();
       initialize.put("protocolVersion", "2025-06-18");
       initialize.putObject("capabilities");
-      initialize.putObject("clientInfo").put("name", ACTOR).put("version", Main.Version.current());
+      initialize.putObject("clientInfo").put("name", ACTOR).put("version", Version.current());
       request("initialize", initialize);
       send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
     }

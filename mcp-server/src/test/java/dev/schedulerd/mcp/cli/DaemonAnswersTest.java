@@ -21,20 +21,20 @@ class DaemonAnswersTest {
 
   @Test
   void buildsAreOrderedByTheirBuildTimes_unknownOnesNever() {
-    assertThat(Main.Version.isNewer("0.1.0 built 2026-12-02T00:00:00Z", OURS)).isTrue();
-    assertThat(Main.Version.isNewer(OURS, "0.1.0 built 2026-12-02T00:00:00Z")).isFalse();
-    assertThat(Main.Version.isNewer(OURS, OURS)).isFalse();
-    assertThat(Main.Version.isNewer("custom built later", OURS)).isFalse();
+    assertThat(Version.isNewer("0.1.0 built 2026-12-02T00:00:00Z", OURS)).isTrue();
+    assertThat(Version.isNewer(OURS, "0.1.0 built 2026-12-02T00:00:00Z")).isFalse();
+    assertThat(Version.isNewer(OURS, OURS)).isFalse();
+    assertThat(Version.isNewer("custom built later", OURS)).isFalse();
     // The version first: a higher one however old its build, never a lower one rebuilt later.
-    assertThat(Main.Version.isNewer("0.2.0-SNAPSHOT built 2020-01-01T00:00:00Z", OURS)).isTrue();
-    assertThat(Main.Version.isNewer("0.0.9 built 2030-01-01T00:00:00Z", OURS)).isFalse();
+    assertThat(Version.isNewer("0.2.0-SNAPSHOT built 2020-01-01T00:00:00Z", OURS)).isTrue();
+    assertThat(Version.isNewer("0.0.9 built 2030-01-01T00:00:00Z", OURS)).isFalse();
     assertThat(
-            Main.Version.isNewer(
+            Version.isNewer(
                 "0.1.0 built 2026-11-01T00:00:00Z", "0.1.0-SNAPSHOT built 2026-12-01T00:00:00Z"))
         .as("a release above its snapshots")
         .isTrue();
-    assertThat(Main.Version.isNewer("dev", OURS)).isFalse();
-    assertThat(Main.Version.isNewer(OURS, "dev")).isFalse();
+    assertThat(Version.isNewer("dev", OURS)).isFalse();
+    assertThat(Version.isNewer(OURS, "dev")).isFalse();
   }
 
   @Test
