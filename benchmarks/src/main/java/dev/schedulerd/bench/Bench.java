@@ -20,7 +20,7 @@ public final class Bench {
 
   private static final String USAGE =
       """
-      usage: benchmarks/run W1|...|W8 ... [--pending N] [--postgres JDBC_URL] [--backlog N]
+      usage: benchmarks/run W1|...|W9 ... [--pending N] [--postgres JDBC_URL] [--backlog N]
                            [--precision-runs N]
         W1                 throughput: 100,000 no-op tasks due now (20,000 on SQLite), tasks/s;
                            the median of 5 runs (3 on SQLite) after one unmeasured
@@ -37,6 +37,7 @@ public final class Bench {
                            early (after 500 calls) and steady (after 10,500 more), and calls/s
                            with 32 in flight (needs e2e/node_modules: npm ci in e2e)
         --pending N        pending tasks in W4, largest size in W5 and W6 (default 1000000)
+        W9                 dashboard: each page's API call at 100,000 stored tasks, median and p99
         W8                 scale-out: runs/s with 1, 2, 3 nodes on one PostgreSQL, claim latency,
                            start lateness with 3 nodes
         --postgres URL     use this PostgreSQL (databases w8_* are created in it) instead of
@@ -66,7 +67,7 @@ public final class Bench {
           return;
         }
         default -> {
-          if (!arg.matches("W[1-8]")) {
+          if (!arg.matches("W[1-9]")) {
             fail("unknown argument '" + arg + "'");
           }
           workloads.add(arg);
@@ -103,6 +104,7 @@ public final class Bench {
         case "W5" -> table.addAll(scale.growth());
         case "W6" -> table.addAll(mcp.startup());
         case "W7" -> table.addAll(mcp.roundTrip());
+        case "W9" -> table.addAll(new DashboardWorkload(fixtures, logs, summary).run());
         default -> fail(workload + " is not in this harness yet");
       }
     }
