@@ -73,7 +73,7 @@ final class DaemonAnswers implements DaemonRequests {
 
   @Override
   public HandOver handOver(String requesterBuild) {
-    String asking = printable(requesterBuild);
+    String asking = Printable.of(requesterBuild, 200);
     if (!Version.isNewer(requesterBuild, build)) {
       return refused("its build (" + build + ") is not older than yours (" + asking + ")");
     }
@@ -104,11 +104,5 @@ final class DaemonAnswers implements DaemonRequests {
 
   private static HandOver refused(String reason) {
     return new HandOver(Map.of("accepted", false, "reason", reason), null);
-  }
-
-  /** The asking front-end's words, fit for a log line: no control characters, 200 at most. */
-  private static String printable(String text) {
-    String shown = text.replaceAll("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]", "?");
-    return shown.length() <= 200 ? shown : shown.substring(0, 200) + "…";
   }
 }

@@ -135,7 +135,7 @@ final class DaemonSocket implements AutoCloseable {
         List<String> holder = Files.readAllLines(file, StandardCharsets.UTF_8);
         String pid = holder.isEmpty() ? "" : holder.get(0).strip();
         pid = pid.matches("\\d{1,10}") ? pid : "";
-        String socket = holder.size() < 2 ? "" : printable(holder.get(1).strip());
+        String socket = holder.size() < 2 ? "" : Printable.of(holder.get(1).strip(), 300);
         throw new AlreadyRunning(
             "a schedulerd daemon"
                 + (pid.isEmpty() ? "" : " (pid " + pid + ")")
@@ -220,12 +220,6 @@ final class DaemonSocket implements AutoCloseable {
           paths.folder());
       return null;
     }
-  }
-
-  /** What another process wrote, fit for a message: no control characters, 300 at most. */
-  private static String printable(String text) {
-    String shown = text.replaceAll("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]", "?");
-    return shown.length() <= 300 ? shown : shown.substring(0, 300) + "…";
   }
 
   /** Removes what a dead daemon left at {@code socket}: a socket, never any other file. */

@@ -30,7 +30,7 @@ final class OperatorTables {
       case "preview" -> preview(answer);
       case "task" -> fields(answer.path("summary").asText(""), answer.path("task"), zone);
       case "status" -> fields(answer.path("summary").asText(""), answer.path("daemon"), zone);
-      default -> printable(answer.path("summary").asText("done")) + "\n";
+      default -> Printable.of(answer.path("summary").asText("done")) + "\n";
     };
   }
 
@@ -76,17 +76,17 @@ final class OperatorTables {
               fire.path("local").asText(), fire.path("at").asText(), fire.path("note").asText("")));
     }
     StringBuilder text =
-        new StringBuilder(printable(answer.path("schedule").asText())).append('\n');
+        new StringBuilder(Printable.of(answer.path("schedule").asText())).append('\n');
     text.append(table(rows));
     for (JsonNode note : answer.path("notes")) {
-      text.append("note: ").append(printable(note.asText())).append('\n');
+      text.append("note: ").append(Printable.of(note.asText())).append('\n');
     }
     return text.toString();
   }
 
   /** A summary line, then each plain field of {@code object} as {@code name: value}. */
   private static String fields(String summary, JsonNode object, ZoneId zone) {
-    StringBuilder text = new StringBuilder(printable(summary)).append('\n');
+    StringBuilder text = new StringBuilder(Printable.of(summary)).append('\n');
     List<List<String>> rows = new ArrayList<>();
     for (Map.Entry<String, JsonNode> field : object.properties()) {
       JsonNode value = field.getValue();
@@ -107,14 +107,14 @@ final class OperatorTables {
     int[] widths = new int[columns];
     for (List<String> row : rows) {
       for (int i = 0; i < row.size(); i++) {
-        widths[i] = Math.max(widths[i], printable(row.get(i)).length());
+        widths[i] = Math.max(widths[i], Printable.of(row.get(i)).length());
       }
     }
     StringBuilder text = new StringBuilder();
     for (List<String> row : rows) {
       StringBuilder line = new StringBuilder();
       for (int i = 0; i < row.size(); i++) {
-        String cell = printable(row.get(i));
+        String cell = Printable.of(row.get(i));
         line.append(cell);
         if (i < row.size() - 1) {
           line.append(" ".repeat(widths[i] - cell.length() + 2));
@@ -146,14 +146,6 @@ final class OperatorTables {
     } catch (DateTimeParseException e) {
       return "";
     }
-  }
-
-  /**
-   * What an agent wrote, safe for a terminal: control characters (an escape sequence could rewrite
-   * the screen or the clipboard) shown as {@code ?}.
-   */
-  static String printable(String text) {
-    return text.replaceAll("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]", "?");
   }
 
   private static String oneLine(String text) {
