@@ -7,7 +7,6 @@ import dev.schedulerd.api.store.TaskStore;
 import dev.schedulerd.mcp.SuppressForbidden;
 import dev.schedulerd.mcp.dashboard.DashboardServer;
 import dev.schedulerd.mcp.server.SchedulerdServer;
-import dev.schedulerd.mcp.tools.SchedulerTools;
 import dev.schedulerd.metrics.MetricsServer;
 import dev.schedulerd.metrics.SchedulerMetrics;
 import dev.schedulerd.metrics.TimedTaskStore;
@@ -456,55 +455,12 @@ public final class Main {
       // A start that fails stops the daemon, as before the socket: a service manager restarts it.
       scheduler.start();
       log.info("schedulerd daemon running");
-      try (DashboardServer dashboard = startDashboard(scheduler, metrics)) {
+      // On SIGTERM the JVM may halt before this thread closes it: the shutdown hook does then.
+      try (DashboardServer dashboard =
+          DaemonDashboard.start(
+              settings.dashboard(), store, scheduler, metrics::figures, runningDashboard::set)) {
         shutdown.await();
       }
-    }
-  }
-
-  /**
-   * The web dashboard, when the config file does not turn it off; a dashboard that cannot start is
-   * logged and the daemon serves on without it. Its login URL goes to a file only this user may
-   * read, which {@code schedulerd dashboard} prints.
-   */
-  private @Nullable DashboardServer startDashboard(Scheduler scheduler, SchedulerMetrics metrics) {
-    Settings.Dashboard wanted = settings.dashboard();
-    DashboardFiles.removeUrl(store); // a crashed daemon's, or one from before the dashboard was off
-    if (!wanted.enabled()) {
-      return null;
-    }
-    try {
-      DashboardServer dashboard =
-          DashboardServer.start(
-              scheduler,
-              new SchedulerTools(
-                  scheduler,
-                  io.modelcontextprotocol.json.McpJsonDefaults.getMapper(),
-                  metrics::figures),
-              wanted.bind(),
-              wanted.port(),
-              DashboardFiles.token(store),
-              wanted.allowedHosts(),
-              wanted.readOnly(),
-              () -> DashboardFiles.removeUrl(store));
-      try {
-        DashboardFiles.writeUrl(store, dashboard.loginUrl());
-      } catch (java.io.IOException | RuntimeException e) {
-        dashboard.close();
-        throw e;
-      }
-      // On SIGTERM the JVM may halt before the main thread gets to close it: the shutdown hook
-      // closes it (and its URL file) then.
-      runningDashboard.set(dashboard);
-      log.info(
-          "Dashboard on http://{}:{}/ (schedulerd dashboard prints its login URL){}",
-          wanted.bind(),
-          dashboard.port(),
-          wanted.readOnly() ? ", read-only" : "");
-      return dashboard;
-    } catch (java.io.IOException | RuntimeException e) {
-      log.warn("The dashboard could not start: {}; the daemon serves on without it", e.toString());
-      return null;
     }
   }
 
