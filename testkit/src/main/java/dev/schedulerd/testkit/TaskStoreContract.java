@@ -318,6 +318,18 @@ public abstract class TaskStoreContract {
         .as("stale version")
         .isEmpty();
     assertThat(store.find("t1").orElseThrow().definition()).isEqualTo(changed);
+    assertThat(store.counts().byPriority())
+        .as("counted at its new priority")
+        .containsOnlyKeys(Priority.LOW);
+    assertThat(
+            store
+                .query(
+                    new dev.schedulerd.api.store.TaskQuery(
+                        null, Priority.LOW, null, null, null, null, 10))
+                .tasks())
+        .as("found by its new priority")
+        .extracting(StoredTask::id)
+        .containsExactly("t1");
   }
 
   @Test

@@ -32,6 +32,13 @@ public interface Dialect {
   /** SQL for the text of {@code field} at the top of the JSON in {@code column}. */
   String jsonText(String column, String field);
 
+  /**
+   * {@code column} in a filter that must not steer the plan onto the column's index: a page in id
+   * order whose filter matches many rows is read fastest along the primary key, but a planner
+   * without statistics takes the index and sorts every match.
+   */
+  String unindexed(String column);
+
   /** Reads tasks with a query of the store's; handed to {@link #lockTasks}. */
   interface TaskQuery {
     List<StoredTask> run(Session session, String sql, Object... args) throws SQLException;

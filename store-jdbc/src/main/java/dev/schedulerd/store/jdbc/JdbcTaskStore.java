@@ -1,8 +1,10 @@
 package dev.schedulerd.store.jdbc;
 
 import dev.schedulerd.api.Lease;
+import dev.schedulerd.api.Priority;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.TaskStatus;
 import dev.schedulerd.api.json.TaskJson;
 import dev.schedulerd.api.store.ChangeListeners;
 import dev.schedulerd.api.store.ChangeNotifier;
@@ -12,6 +14,7 @@ import dev.schedulerd.api.store.NodeInfo;
 import dev.schedulerd.api.store.NodeRegistry;
 import dev.schedulerd.api.store.RunPage;
 import dev.schedulerd.api.store.StoreException;
+import dev.schedulerd.api.store.TaskCounts;
 import dev.schedulerd.api.store.TaskPage;
 import dev.schedulerd.api.store.TaskQuery;
 import dev.schedulerd.api.store.TaskStore;
@@ -23,6 +26,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -75,10 +79,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
     this.listeners = listeners;
     this.runsKeptPerTask = runsKeptPerTask;
     this.description = description;
-    this.countsSql =
-        "SELECT status, "
-            + dialect.jsonText("definition", "priority")
-            + ", count(*) FROM tasks GROUP BY 1, 2";
+    this.countsSql = "SELECT status, priority, count(*) FROM tasks GROUP BY priority, status";
   }
 
   // ------------------------------------------------------------------ writes
@@ -112,12 +113,13 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
           PreparedStatement insert =
               s.prepare(
                   "INSERT INTO tasks (id, definition, state, status, version, next_due_ms,"
-                      + " lease_run_id, lease_expires_ms, change_seq)"
-                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING");
+                      + " lease_run_id, lease_expires_ms, change_seq, priority)"
+                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING");
           for (StoredTask task : stored) {
             insert.setString(1, task.id());
             insert.setString(2, TaskJson.writeDefinition(task.definition()));
             TaskRows.bindState(insert, 3, task.state(), seq++);
+            insert.setString(10, task.definition().priority().wireName());
             if (!single) {
               insert.addBatch();
             }
@@ -212,14 +214,15 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
         s.prepare(
             "UPDATE tasks SET state = ?, status = ?, version = ?, next_due_ms = ?,"
                 + " lease_run_id = ?, lease_expires_ms = ?, change_seq = ?,"
-                + " definition = COALESCE(?, definition) WHERE id = ?");
+                + " definition = COALESCE(?, definition), priority = COALESCE(?, priority)"
+                + " WHERE id = ?");
     for (int i = 0; i < stored.size(); i++) {
       StoredTask task = stored.get(i);
       TaskRows.bindState(update, 1, task.state(), seq++);
-      update.setString(
-          8,
-          writes.get(i).definition() == null ? null : TaskJson.writeDefinition(task.definition()));
-      update.setString(9, task.id());
+      boolean redefined = writes.get(i).definition() != null;
+      update.setString(8, redefined ? TaskJson.writeDefinition(task.definition()) : null);
+      update.setString(9, redefined ? task.definition().priority().wireName() : null);
+      update.setString(10, task.id());
       update.addBatch();
     }
     update.executeBatch(); // one round trip while the change counter's lock is held
@@ -311,7 +314,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
       filters.add(query.status().wireName());
     }
     if (query.priority() != null) {
-      sql.append(" AND ").append(dialect.jsonText("definition", "priority")).append(" = ?");
+      sql.append(" AND ").append(dialect.unindexed("priority")).append(" = ?");
       filters.add(query.priority().wireName());
     }
     if (query.executorKind() != null) {
@@ -342,6 +345,33 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
       }
       after = rows.get(rows.size() - 1).id();
     }
+  }
+
+  /**
+   * Counted by the database from an index of the priority and status columns. A row whose
+   * definition another program damaged before the priority column came counts in its status and the
+   * total, not under a priority.
+   */
+  @Override
+  public TaskCounts counts() {
+    return read(
+        s -> {
+          Map<TaskStatus, Long> byStatus = new EnumMap<>(TaskStatus.class);
+          Map<Priority, Long> byPriority = new EnumMap<>(Priority.class);
+          long total = 0;
+          try (ResultSet rs = s.prepare(countsSql).executeQuery()) {
+            while (rs.next()) {
+              long n = rs.getLong(3);
+              total += n;
+              byStatus.merge(TaskStatus.parse(rs.getString(1)), n, Long::sum);
+              String priority = rs.getString(2);
+              if (priority != null) {
+                byPriority.merge(Priority.parse(priority), n, Long::sum);
+              }
+            }
+          }
+          return new TaskCounts(total, byStatus, byPriority);
+        });
   }
 
   @Override

@@ -47,9 +47,15 @@ final class PostgresDialect implements Dialect {
     return "(" + column + "::json ->> '" + field + "')";
   }
 
+  /** PostgreSQL's planner has the statistics autovacuum gathers: the column as it is. */
+  @Override
+  public String unindexed(String column) {
+    return column;
+  }
+
   @Override
   public List<String> migrationScripts() {
-    return List.of("V1__tasks_runs_changes.sql", "V2__nodes.sql");
+    return List.of("V1__tasks_runs_changes.sql", "V2__nodes.sql", "V3__priority.sql");
   }
 
   @Override

@@ -20,7 +20,10 @@ final class SqliteDialect implements Dialect {
   static final SqliteDialect INSTANCE = new SqliteDialect();
 
   private static final List<String> SCRIPTS =
-      List.of("migrations/V1__tasks_runs_changes.sql", "migrations/V2__nodes.sql");
+      List.of(
+          "migrations/V1__tasks_runs_changes.sql",
+          "migrations/V2__nodes.sql",
+          "migrations/V3__priority.sql");
 
   /** The schema version this build writes. */
   static final int LATEST_SCHEMA = SCRIPTS.size();
@@ -47,6 +50,12 @@ final class SqliteDialect implements Dialect {
   @Override
   public String jsonText(String column, String field) {
     return "json_extract(" + column + ", '$." + field + "')";
+  }
+
+  /** SQLite's own idiom: a unary plus makes a term unusable by an index, the value unchanged. */
+  @Override
+  public String unindexed(String column) {
+    return "+" + column;
   }
 
   @Override

@@ -175,13 +175,61 @@ class SqliteTaskStoreTest {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
         Statement s = c.createStatement()) {
       s.execute("DROP TABLE nodes"); // as version 1 left it
+      s.execute("DROP INDEX tasks_priority_status");
+      s.execute("ALTER TABLE tasks DROP COLUMN priority");
       s.execute("PRAGMA user_version = 1");
     }
     try (SqliteTaskStore store = open(file)) {
       assertThat(store.find("kept")).isPresent();
+      assertThat(store.counts().byPriority())
+          .as("the priority column filled from the definitions")
+          .containsEntry(dev.schedulerd.api.Priority.MEDIUM, 1L);
       store.heartbeat(new dev.schedulerd.api.store.NodeInfo("n", T0, T0, 0));
       assertThat(store.nodes(T0)).hasSize(1);
     }
+  }
+
+  @Test
+  void counts_readAnIndex_notEveryTasksDefinition_andStatusPagesKeepIdOrder() throws Exception {
+    Path file = dir.resolve("counted.db");
+    try (SqliteTaskStore store = open(file)) {
+      store.insert(definition("a"), initial());
+      store.insert(
+          TaskDefinition.builder("b", "noop").priority(dev.schedulerd.api.Priority.HIGH).build(),
+          initial());
+      dev.schedulerd.api.store.TaskCounts counts = store.counts();
+      assertThat(counts.total()).isEqualTo(2);
+      assertThat(counts.byPriority())
+          .containsEntry(dev.schedulerd.api.Priority.MEDIUM, 1L)
+          .containsEntry(dev.schedulerd.api.Priority.HIGH, 1L);
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement()) {
+      assertThat(plan(s, "SELECT status, priority, count(*) FROM tasks GROUP BY priority, status"))
+          .contains("USING COVERING INDEX tasks_priority_status");
+      assertThat(plan(s, "SELECT id FROM tasks WHERE id > '' AND status = 'x' ORDER BY id LIMIT 9"))
+          .contains("USING PRIMARY KEY")
+          .doesNotContain("TEMP B-TREE");
+      assertThat(
+              plan(
+                  s,
+                  "SELECT id FROM tasks WHERE id > '' AND "
+                      + SqliteDialect.INSTANCE.unindexed("priority")
+                      + " = 'x' ORDER BY id LIMIT 9"))
+          .as("as the store filters by priority")
+          .contains("USING PRIMARY KEY")
+          .doesNotContain("TEMP B-TREE");
+    }
+  }
+
+  private static String plan(Statement s, String sql) throws Exception {
+    StringBuilder steps = new StringBuilder();
+    try (var rows = s.executeQuery("EXPLAIN QUERY PLAN " + sql)) {
+      while (rows.next()) {
+        steps.append(rows.getString("detail")).append('\n');
+      }
+    }
+    return steps.toString();
   }
 
   @Test
