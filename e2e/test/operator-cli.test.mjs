@@ -28,7 +28,7 @@ test("the operator's CLI reads and steers what an agent scheduled, through the d
 
     const tasks = cli(home, "tasks");
     assert.equal(tasks.code, 0, tasks.err);
-    assert.match(tasks.out, /^ID\s+STATUS\s+NEXT RUN\s+LAST$/m);
+    assert.match(tasks.out, /^ID\s+STATUS\s+PRIORITY\s+NEXT RUN\s+LAST$/m);
     assert.match(tasks.out, /^nightly\s+scheduled\s+\d{4}-\d\d-\d\d 03:30:00 CET\s*$/m, "02:30 UTC in local time (TZ=Europe/Berlin)");
     assert.match(tasks.out, /^once\s+completed\s+success$/m);
     assert.match(tasks.out, /^2 task\(s\)$/m);

@@ -153,6 +153,18 @@ public record TaskState(
         TaskStatus.SCHEDULED, attempt, fireTime, dueAt, null, lastRun, createdAt, now, version);
   }
 
+  /**
+   * A failed task queued again because someone asked: due at {@code dueAt}, as its fire time, with
+   * its attempts counted anew; its last run stays.
+   */
+  public TaskState retried(Instant dueAt, Instant now) {
+    if (status != TaskStatus.FAILED) {
+      throw new IllegalStateTransitionException(status, TaskStatus.SCHEDULED);
+    }
+    return new TaskState(
+        TaskStatus.SCHEDULED, 0, dueAt, dueAt, null, lastRun, createdAt, now, version);
+  }
+
   /** Failed attempt {@code lastRun}; the next attempt is due at {@code dueAt}. */
   public TaskState retryWait(Instant dueAt, RunRecord lastRun, Instant now) {
     status.checkTransitionTo(TaskStatus.RETRY_WAIT);

@@ -24,7 +24,10 @@ public enum TaskStatus {
   WAITING,
   /** A one-shot task that succeeded. Terminal. */
   COMPLETED,
-  /** A one-shot task whose last allowed attempt failed. Terminal. */
+  /**
+   * A one-shot task whose last allowed attempt failed. Terminal: only a person's retry ({@link
+   * TaskState#retried}) queues it again.
+   */
   FAILED,
   /** Withdrawn before it finished. Terminal. */
   CANCELLED;
@@ -36,7 +39,8 @@ public enum TaskStatus {
 
   /**
    * Which status may follow which: the one table of legal transitions. RUNNING → SCHEDULED covers
-   * both a recurring task's next fire time and an interrupted run that must run again.
+   * both a recurring task's next fire time and an interrupted run that must run again; FAILED →
+   * SCHEDULED is a retry someone asked for, never one the scheduler makes by itself.
    */
   public Set<TaskStatus> allowedNext() {
     return switch (this) {
@@ -45,7 +49,8 @@ public enum TaskStatus {
       case RETRY_WAIT -> EnumSet.of(RUNNING, PAUSED, CANCELLED);
       case PAUSED -> EnumSet.of(SCHEDULED, RETRY_WAIT, WAITING, CANCELLED);
       case WAITING -> EnumSet.of(SCHEDULED, PAUSED, CANCELLED);
-      case COMPLETED, FAILED, CANCELLED -> EnumSet.noneOf(TaskStatus.class);
+      case FAILED -> EnumSet.of(SCHEDULED);
+      case COMPLETED, CANCELLED -> EnumSet.noneOf(TaskStatus.class);
     };
   }
 
@@ -67,9 +72,9 @@ public enum TaskStatus {
     return this == SCHEDULED || this == RETRY_WAIT;
   }
 
-  /** Whether nothing follows this status. */
+  /** Whether the task has ended: nothing follows by itself (a failed one may be retried). */
   public boolean isTerminal() {
-    return allowedNext().isEmpty();
+    return this == COMPLETED || this == FAILED || this == CANCELLED;
   }
 
   /** The lowercase name clients see ({@code "retry_wait"}). */

@@ -42,7 +42,8 @@ final class TaskStatusTest {
           "PAUSED->CANCELLED",
           "WAITING->SCHEDULED",
           "WAITING->PAUSED",
-          "WAITING->CANCELLED");
+          "WAITING->CANCELLED",
+          "FAILED->SCHEDULED");
 
   static Stream<Arguments> everyPair() {
     return EnumSet.allOf(TaskStatus.class).stream()
@@ -66,9 +67,30 @@ final class TaskStatusTest {
   }
 
   @Test
-  void terminalStatuses_haveNoWayOut() {
+  void terminalStatuses_haveNoWayOut_butARetryOfAFailedOne() {
     assertThat(EnumSet.allOf(TaskStatus.class).stream().filter(TaskStatus::isTerminal))
         .containsExactlyInAnyOrder(COMPLETED, FAILED, CANCELLED);
+    assertThat(COMPLETED.allowedNext()).isEmpty();
+    assertThat(CANCELLED.allowedNext()).isEmpty();
+    assertThat(FAILED.allowedNext()).containsExactly(SCHEDULED);
+  }
+
+  @Test
+  void retried_queuesAFailedTaskAgainWithAttemptsCountedAnew() {
+    Instant later = T0.plusSeconds(60);
+    TaskState failed =
+        TaskState.initial(T0, T0)
+            .running(new Lease("n", "r", T0, T0.plusSeconds(30)), T0)
+            .finished(FAILED, null, T0);
+
+    TaskState again = failed.retried(later, later);
+
+    assertThat(again.status()).isEqualTo(SCHEDULED);
+    assertThat(again.attempt()).isZero();
+    assertThat(again.fireTime()).isEqualTo(later);
+    assertThat(again.nextDueAt()).isEqualTo(later);
+    assertThatThrownBy(() -> TaskState.initial(T0, T0).retried(later, later))
+        .isInstanceOf(IllegalStateTransitionException.class);
   }
 
   @Test

@@ -48,12 +48,13 @@ final class AgentToolsTest {
           + "\"time_zone\":\"Europe/Berlin\",\"config\":{\"message\":\"backup\"}}";
 
   @Test
-  void toolsList_hasTwentyOneToolsEachWithSchemasAndAnnotations() throws IOException {
+  void toolsList_hasTwentyTwoToolsEachWithSchemasAndAnnotations() throws IOException {
     JsonNode tools = session.request("tools/list", "{}").path("result").path("tools");
     assertThat(tools.findValuesAsText("name"))
-        .hasSize(21)
+        .hasSize(22)
         .contains(
             "scheduler_skip_next_run",
+            "scheduler_retry_task",
             "scheduler_update_task",
             "scheduler_pause_task",
             "scheduler_resume_task",
@@ -71,6 +72,25 @@ final class AgentToolsTest {
       assertThat(tool.path("inputSchema").path("type").asText()).isEqualTo("object");
       assertThat(tool.path("annotations").has("idempotentHint")).isTrue();
       assertThat(tool.path("description").asText()).hasSizeGreaterThan(60);
+    }
+  }
+
+  @Test
+  void aClientsName_isKeptPrintableAndShort_inTheTasksItAdds() throws IOException {
+    String name = "agent\\n2026-12-06 INFO forged line\\u001b[2J" + "x".repeat(500);
+    try (McpTestSession odd =
+        new McpTestSession(scheduler, "{}", "{\"name\":\"" + name + "\",\"version\":\"1\"}")) {
+      JsonNode added = odd.call("scheduler_add_task", NIGHTLY).path("structuredContent");
+      String createdBy =
+          ok("scheduler_get_task", "{\"task_id\":\"nightly\"}")
+              .path("task")
+              .path("created_by")
+              .asText();
+      assertThat(added.toString()).doesNotContain("\\u001b");
+      assertThat(createdBy)
+          .startsWith("agent?2026-12-06 INFO forged line?[2J")
+          .doesNotContain("\n")
+          .hasSizeLessThanOrEqualTo(121);
     }
   }
 
@@ -560,7 +580,7 @@ final class AgentToolsTest {
     JsonNode tools = session.request("tools/list", "{}").path("result");
     assertThat(tools.toString().length())
         .as("tools/list, every tool with its schemas (BENCHMARKS.md: answer sizes)")
-        .isLessThan(26_000); // 25,286 with 21 tools (BENCHMARKS.md)
+        .isLessThan(27_000); // 26,145 with 22 tools (BENCHMARKS.md)
 
     ok("scheduler_add_task", NIGHTLY.replace("\"nightly\"", "\"nightly-backup\""));
     JsonNode row = ok("scheduler_list_tasks", "{}").path("tasks").get(0);

@@ -27,6 +27,12 @@ final class McpTestSession implements AutoCloseable {
   private int nextId = 1;
 
   McpTestSession(Scheduler scheduler, String clientCapabilities) throws IOException {
+    this(scheduler, clientCapabilities, "{\"name\":\"test\",\"version\":\"1\"}");
+  }
+
+  /** A session whose client names itself with {@code clientInfo} (JSON). */
+  McpTestSession(Scheduler scheduler, String clientCapabilities, String clientInfo)
+      throws IOException {
     PipedInputStream serverIn = new PipedInputStream(1 << 20);
     toServer = new PipedOutputStream(serverIn);
     PipedInputStream clientIn = new PipedInputStream(1 << 20);
@@ -38,7 +44,9 @@ final class McpTestSession implements AutoCloseable {
             "initialize",
             "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":"
                 + clientCapabilities
-                + ",\"clientInfo\":{\"name\":\"test\",\"version\":\"1\"}}");
+                + ",\"clientInfo\":"
+                + clientInfo
+                + "}");
     assertThat(init.path("result").path("serverInfo").path("name").asText())
         .isEqualTo("schedulerd");
     send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");

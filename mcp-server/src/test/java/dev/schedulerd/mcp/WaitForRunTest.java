@@ -133,6 +133,30 @@ final class WaitForRunTest {
   }
 
   @Test
+  void aFailedTask_retried_runsAgain_keepingItsHistory_andOnlyAFailedOneIs() throws IOException {
+    ok("scheduler_add_task", "{\"task_id\":\"flaky\",\"task_type\":\"fails\"}");
+    ok("scheduler_wait_for_run", "{\"task_id\":\"flaky\"}");
+
+    JsonNode again = ok("scheduler_retry_task", "{\"task_id\":\"flaky\"}");
+    assertThat(again.path("task").path("status").asText()).isEqualTo("scheduled");
+    assertThat(again.path("summary").asText()).startsWith("Task 'flaky' is due again now");
+    JsonNode ended = ok("scheduler_wait_for_run", "{\"task_id\":\"flaky\"}");
+    assertThat(ended.path("status").asText()).isEqualTo("failed");
+    JsonNode runs = ok("scheduler_list_runs", "{\"task_id\":\"flaky\"}").path("runs");
+    assertThat(runs.findValuesAsText("outcome")).containsExactly("failed", "failed");
+    assertThat(runs.findValuesAsText("attempt")).containsExactly("1", "1");
+
+    ok(
+        "scheduler_add_task",
+        "{\"task_id\":\"later\",\"task_type\":\"fails\",\"run_at\":\"2099-01-01T00:00:00Z\"}");
+    JsonNode refused = session.call("scheduler_retry_task", "{\"task_id\":\"later\"}");
+    assertThat(refused.path("isError").asBoolean()).isTrue();
+    assertThat(refused.path("content").get(0).path("text").asText())
+        .contains("task 'later' is scheduled: it has not failed")
+        .contains("scheduler_run_task_now runs it now");
+  }
+
+  @Test
   void aFinishedTask_answersAtOnce_andAMissingOneIsNamed() throws IOException {
     ok("scheduler_add_task", "{\"task_id\":\"done\",\"task_type\":\"fails\"}");
     ok("scheduler_wait_for_run", "{\"task_id\":\"done\"}");

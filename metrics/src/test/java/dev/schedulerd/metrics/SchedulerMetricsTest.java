@@ -189,7 +189,7 @@ final class SchedulerMetricsTest {
             .config(JsonNodeFactory.instance.objectNode().put("fail", true))
             .build());
     scheduler.runDue();
-    scheduler.remove("ok");
+    scheduler.remove("ok", "test");
     String scrape = registry.scrape();
     Set<String> exported = new HashSet<>();
     Matcher names =

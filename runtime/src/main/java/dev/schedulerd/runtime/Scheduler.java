@@ -219,13 +219,15 @@ public final class Scheduler implements AutoCloseable {
   }
 
   /**
-   * Holds a queued task: it is not dispatched until {@link #resume}d.
+   * Holds a queued task: it is not dispatched until {@link #resume}d. {@code actor} (who asked: an
+   * MCP client's name, {@code dashboard}, the CLI) goes into the log line that records it, as with
+   * every change below.
    *
    * @throws NoSuchTaskException when there is no such task
    * @throws IllegalStateException when it is running or finished (the message says what to do)
    */
-  public StoredTask pause(String taskId) {
-    return changes.pause(taskId);
+  public StoredTask pause(String taskId, String actor) {
+    return changes.pause(taskId, actor);
   }
 
   /**
@@ -235,8 +237,8 @@ public final class Scheduler implements AutoCloseable {
    * @throws NoSuchTaskException when there is no such task
    * @throws IllegalStateException when it is not paused
    */
-  public StoredTask resume(String taskId) {
-    return changes.resume(taskId);
+  public StoredTask resume(String taskId, String actor) {
+    return changes.resume(taskId, actor);
   }
 
   /**
@@ -247,8 +249,20 @@ public final class Scheduler implements AutoCloseable {
    * @throws IllegalStateException when it is running, paused or finished (the message says what to
    *     do)
    */
-  public StoredTask runNow(String taskId) {
-    return changes.runNow(taskId);
+  public StoredTask runNow(String taskId, String actor) {
+    return changes.runNow(taskId, actor);
+  }
+
+  /**
+   * Queues a failed one-shot task again, due now, its attempts counted anew (its retry policy
+   * applies again); its earlier runs stay in its history. Tasks that depended on it were judged
+   * when it failed and stay as they are.
+   *
+   * @throws NoSuchTaskException when there is no such task
+   * @throws IllegalStateException when it has not failed (the message says what to do)
+   */
+  public StoredTask retry(String taskId, String actor) {
+    return changes.retry(taskId, actor);
   }
 
   /**
@@ -317,7 +331,7 @@ public final class Scheduler implements AutoCloseable {
    *
    * @return whether the task existed
    */
-  public boolean remove(String taskId) {
+  public boolean remove(String taskId, String actor) {
     boolean removed = store.delete(taskId);
     queue.remove(taskId, Long.MAX_VALUE);
     for (InFlight run : inFlight.values()) {
@@ -327,6 +341,7 @@ public final class Scheduler implements AutoCloseable {
       }
     }
     if (removed) {
+      log.info("Task {} removed by {}", taskId, actor);
       events.taskRemoved(taskId);
       feed.dependencyEnded(taskId);
     }

@@ -241,10 +241,10 @@ final class TaskChanges {
         });
   }
 
-  StoredTask pause(String taskId) {
+  StoredTask pause(String taskId, String actor) {
     return changeTask(
         taskId,
-        "paused",
+        "paused by " + actor,
         (current, now) -> {
           TaskStatus status = current.state().status();
           if (status == TaskStatus.PAUSED) {
@@ -264,10 +264,10 @@ final class TaskChanges {
         });
   }
 
-  StoredTask resume(String taskId) {
+  StoredTask resume(String taskId, String actor) {
     return changeTask(
         taskId,
-        "resumed",
+        "resumed by " + actor,
         (current, now) -> {
           TaskState state = current.state();
           if (state.status() != TaskStatus.PAUSED) {
@@ -316,10 +316,10 @@ final class TaskChanges {
         });
   }
 
-  StoredTask runNow(String taskId) {
+  StoredTask runNow(String taskId, String actor) {
     return changeTask(
         taskId,
-        "due now",
+        "made due now by " + actor,
         (current, now) -> {
           TaskState state = current.state();
           TaskStatus status = state.status();
@@ -330,7 +330,7 @@ final class TaskChanges {
                     + "' is "
                     + status.wireName()
                     + switch (status) {
-                      case RUNNING -> ": it is running right now";
+                      case RUNNING -> ": wait for its run to end";
                       case PAUSED -> ": resume it first (it then runs at its next fire time)";
                       default -> ": add a new task to run it again";
                     });
@@ -343,6 +343,30 @@ final class TaskChanges {
         });
   }
 
+  StoredTask retry(String taskId, String actor) {
+    return changeTask(
+        taskId,
+        "retried by " + actor,
+        (current, now) -> {
+          TaskStatus status = current.state().status();
+          if (status != TaskStatus.FAILED) {
+            throw new IllegalStateException(
+                "task '"
+                    + taskId
+                    + "' is "
+                    + status.wireName()
+                    + switch (status) {
+                      case COMPLETED, CANCELLED ->
+                          ": only a failed task can be retried; add a new"
+                              + " task to run it again";
+                      case RUNNING -> ": wait for its run to end";
+                      default -> ": it has not failed; scheduler_run_task_now runs it now";
+                    });
+          }
+          return new Change(current.definition(), current.state().retried(now, now));
+        });
+  }
+
   /**
    * Skips a recurring task's next occurrence: recorded as a {@code skipped} run (saying who skipped
    * it), and the task is due at the occurrence after it (or completes when there is none).
@@ -350,7 +374,7 @@ final class TaskChanges {
   StoredTask skipNext(String taskId, String actor) {
     return changeTask(
         taskId,
-        "skipped its next run",
+        "next run skipped by " + actor,
         (current, now) -> {
           TaskState state = current.state();
           TaskDefinition definition = current.definition();
@@ -419,13 +443,19 @@ final class TaskChanges {
       if (written.isPresent()) {
         StoredTask stored = written.get();
         feed.offer(stored);
-        log.info("Task {} {}", taskId, what);
+        log.info("Task {}: {}", taskId, what);
         events.taskChanged(stored);
         events.notRun(stored, change.notRun());
         return stored;
       }
     }
     throw new StoreException(
-        "task '" + taskId + "' kept changing while it was being " + what + "; try again");
+        "task '"
+            + taskId
+            + "' was changed by others at each of "
+            + MAX_WRITE_ATTEMPTS
+            + " tries ("
+            + what
+            + "); try again");
   }
 }

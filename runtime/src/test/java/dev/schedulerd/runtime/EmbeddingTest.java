@@ -43,7 +43,7 @@ final class EmbeddingTest {
             .build());
     // -- end
     try {
-      scheduler.runNow("weekly-report");
+      scheduler.runNow("weekly-report", "test");
       org.awaitility.Awaitility.await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> !scheduler.runs("weekly-report", 1).isEmpty());

@@ -314,14 +314,14 @@ final class FirePolicyTest {
     Scheduler scheduler = synchronous();
     scheduler.add(hourly("skip", missed(MissedFires.Mode.SKIP)));
     scheduler.add(hourly("once", missed(MissedFires.Mode.RUN_ONCE)));
-    scheduler.pause("skip");
-    scheduler.pause("once");
+    scheduler.pause("skip", "test");
+    scheduler.pause("once", "test");
     clock.advance(Duration.ofMinutes(150));
     scheduler.runDue();
     assertThat(recording.runsInOrder()).isEmpty();
 
-    scheduler.resume("skip");
-    scheduler.resume("once");
+    scheduler.resume("skip", "test");
+    scheduler.resume("once", "test");
     scheduler.runDue();
 
     assertThat(recording.runsInOrder()).containsExactly("once");

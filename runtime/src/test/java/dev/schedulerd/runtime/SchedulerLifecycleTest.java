@@ -172,7 +172,7 @@ final class SchedulerLifecycleTest {
     scheduler.runDue();
     assertThat(blocking.started.await(10, TimeUnit.SECONDS)).isTrue();
 
-    assertThat(scheduler.remove("cancel-me")).isTrue();
+    assertThat(scheduler.remove("cancel-me", "test")).isTrue();
 
     assertThat(blocking.interrupted.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(store.find("cancel-me")).isEmpty();

@@ -26,8 +26,29 @@ final class SchedulerOperationsTest {
   private static final ZoneId UTC = ZoneId.of("UTC");
   private final TestExecutors.Recording recording = new TestExecutors.Recording();
   private final List<String> changed = new CopyOnWriteArrayList<>();
+  private final FailsFirst failsFirst = new FailsFirst();
   private final ManualScheduler manual =
-      ManualScheduler.of(recording, new TestExecutors.Blocking(1, false));
+      ManualScheduler.of(recording, new TestExecutors.Blocking(1, false), failsFirst);
+
+  /** Kind {@code fails-first}: its first run fails for good, later ones succeed. */
+  static final class FailsFirst implements dev.schedulerd.api.executor.TaskExecutor {
+    private final java.util.concurrent.atomic.AtomicInteger calls =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public String kind() {
+      return "fails-first";
+    }
+
+    @Override
+    public dev.schedulerd.api.executor.ExecutionResult execute(
+        dev.schedulerd.api.executor.ExecutionContext context) {
+      return calls.getAndIncrement() == 0
+          ? dev.schedulerd.api.executor.ExecutionResult.permanentFailure("first time unlucky")
+          : dev.schedulerd.api.executor.ExecutionResult.success("second time lucky");
+    }
+  }
+
   private final Scheduler scheduler = manual.scheduler();
   private final TaskStore store = manual.store();
   private final ManualClock clock = manual.clock();
@@ -136,14 +157,14 @@ final class SchedulerOperationsTest {
   @Test
   void pause_holdsTheTask_resume_runsItAgain() {
     scheduler.add(task("t").schedule(Schedule.every(Duration.ofMinutes(1))).build());
-    scheduler.pause("t");
+    scheduler.pause("t", "test");
     assertThat(stored("t").state().status()).isEqualTo(TaskStatus.PAUSED);
 
     clock.advance(Duration.ofMinutes(5));
     scheduler.runDue();
     assertThat(recording.runsInOrder()).as("paused tasks are not dispatched").isEmpty();
 
-    scheduler.resume("t");
+    scheduler.resume("t", "test");
     assertThat(stored("t").state().status()).isEqualTo(TaskStatus.SCHEDULED);
     // Five fire times passed during the pause: by the default policy (run_once) the latest runs
     // at once, the other four are recorded as missed.
@@ -159,10 +180,10 @@ final class SchedulerOperationsTest {
   void pause_twice_andResumeOfAQueuedTask_changeNothing() {
     scheduler.add(task("t").schedule(Schedule.every(Duration.ofMinutes(1))).build());
     long version = stored("t").version();
-    scheduler.resume("t");
+    scheduler.resume("t", "test");
     assertThat(stored("t").version()).isEqualTo(version);
-    scheduler.pause("t");
-    scheduler.pause("t");
+    scheduler.pause("t", "test");
+    scheduler.pause("t", "test");
     assertThat(changed).containsExactly("t:paused");
   }
 
@@ -171,7 +192,7 @@ final class SchedulerOperationsTest {
     scheduler.add(task("daily").schedule(Schedule.cron("0 3 * * *", UTC)).build());
     Instant natural = due("daily");
 
-    scheduler.runNow("daily");
+    scheduler.runNow("daily", "test");
     scheduler.runDue();
 
     assertThat(recording.runsInOrder()).containsExactly("daily");
@@ -181,14 +202,15 @@ final class SchedulerOperationsTest {
   @Test
   void runNow_onAPausedOrFinishedTask_saysWhatToDo() {
     scheduler.add(task("p").schedule(Schedule.every(Duration.ofMinutes(1))).build());
-    scheduler.pause("p");
-    assertThatThrownBy(() -> scheduler.runNow("p")).hasMessageContaining("resume it first");
+    scheduler.pause("p", "test");
+    assertThatThrownBy(() -> scheduler.runNow("p", "test")).hasMessageContaining("resume it first");
 
     scheduler.add(task("once").build());
     scheduler.runDue();
-    assertThatThrownBy(() -> scheduler.runNow("once"))
+    assertThatThrownBy(() -> scheduler.runNow("once", "test"))
         .hasMessageContaining("is completed: add a new task to run it again");
-    assertThatThrownBy(() -> scheduler.pause("ghost")).isInstanceOf(NoSuchTaskException.class);
+    assertThatThrownBy(() -> scheduler.pause("ghost", "test"))
+        .isInstanceOf(NoSuchTaskException.class);
   }
 
   @Test
@@ -220,8 +242,35 @@ final class SchedulerOperationsTest {
             .build());
     assertThatThrownBy(() -> scheduler.skipNext("last", "dashboard"))
         .hasMessageContaining("no occurrence after its next one");
-    scheduler.pause("daily");
+    scheduler.pause("daily", "test");
     assertThatThrownBy(() -> scheduler.skipNext("daily", "dashboard"))
         .hasMessageContaining("is paused: only a scheduled task's next occurrence can be skipped");
+  }
+
+  @Test
+  void retry_queuesAFailedOneShotTaskAgain_keepingItsHistory_andRefusesOthers() {
+    scheduler.add(TaskDefinition.builder("flaky", "fails-first").build());
+    scheduler.runDue();
+    assertThat(stored("flaky").state().status()).isEqualTo(TaskStatus.FAILED);
+
+    StoredTask again = scheduler.retry("flaky", "dashboard");
+
+    assertThat(again.state().status()).isEqualTo(TaskStatus.SCHEDULED);
+    assertThat(again.state().attempt()).isZero();
+    assertThat(again.state().nextDueAt()).isEqualTo(clock.instant());
+    scheduler.runDue();
+    assertThat(stored("flaky").state().status()).isEqualTo(TaskStatus.COMPLETED);
+    assertThat(scheduler.runs("flaky", 10))
+        .extracting(run -> run.outcome().wireName() + "#" + run.attempt())
+        .containsExactly("success#1", "failed#1");
+
+    assertThatThrownBy(() -> scheduler.retry("flaky", "dashboard"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("is completed: only a failed task can be retried");
+    scheduler.add(task("later").schedule(Schedule.at(clock.instant().plusSeconds(60))).build());
+    assertThatThrownBy(() -> scheduler.retry("later", "dashboard"))
+        .hasMessageContaining("has not failed; scheduler_run_task_now runs it now");
+    assertThatThrownBy(() -> scheduler.retry("ghost", "dashboard"))
+        .isInstanceOf(NoSuchTaskException.class);
   }
 }

@@ -461,12 +461,12 @@ final class SchedulerTest {
     scheduler.start();
     scheduler.add(task("doomed").schedule(Schedule.at(clock.instant().plusSeconds(5))).build());
 
-    assertThat(scheduler.remove("doomed")).isTrue();
+    assertThat(scheduler.remove("doomed", "test")).isTrue();
     clock.advance(Duration.ofSeconds(10));
     scheduler.runDue();
 
     assertThat(recording.runsInOrder()).isEmpty();
-    assertThat(scheduler.remove("doomed")).isFalse();
+    assertThat(scheduler.remove("doomed", "test")).isFalse();
   }
 
   @Test

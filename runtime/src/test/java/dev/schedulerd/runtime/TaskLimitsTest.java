@@ -93,7 +93,7 @@ final class TaskLimitsTest {
         .hasMessageContaining("max-tasks");
     assertThatThrownBy(() -> capped.addWorkflow(List.of(task("w").build())))
         .hasMessageContaining("takes at most 2");
-    capped.remove("a");
+    capped.remove("a", "test");
     capped.add(task("c").schedule(dev.schedulerd.api.Schedule.at(later)).build());
     assertThat(store.find("c")).isPresent();
   }

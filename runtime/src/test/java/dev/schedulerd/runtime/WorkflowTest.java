@@ -204,7 +204,7 @@ final class WorkflowTest {
     scheduler.add(task("after", "later").build());
     runUntilQuiet();
 
-    scheduler.remove("later");
+    scheduler.remove("later", "test");
     runUntilQuiet();
 
     assertThat(stored("after").state().status()).isEqualTo(TaskStatus.CANCELLED);
@@ -216,13 +216,13 @@ final class WorkflowTest {
   void aWaitingTask_canBePausedAndResumed() {
     scheduler.add(task("later").schedule(Schedule.at(clock.instant().plusSeconds(60))).build());
     scheduler.add(task("after", "later").build());
-    scheduler.pause("after");
+    scheduler.pause("after", "test");
     clock.advance(Duration.ofSeconds(60));
     runUntilQuiet();
     assertThat(recording.runsInOrder()).containsExactly("later");
     assertThat(stored("after").state().status()).isEqualTo(TaskStatus.PAUSED);
 
-    scheduler.resume("after");
+    scheduler.resume("after", "test");
     runUntilQuiet();
     assertThat(recording.runsInOrder()).containsExactly("later", "after");
   }

@@ -432,6 +432,16 @@ final class CommandLineArgs {
           .append("\nCommands:\n")
           .append("  import FILE  Adds the tasks of a JSON task file in the seed's format.\n")
           .append("  export FILE  Writes every task of the store to such a file.\n")
+          .append("  tasks | task ID | runs [ID] | status\n")
+          .append("          Tables of the store's tasks, runs and daemon, in local time.\n")
+          .append("  pause | resume | run-now | skip-next | retry | remove ID\n")
+          .append("          Steers one task, as the dashboard and the MCP tools do.\n")
+          .append("  preview CRON [--zone ZONE]\n")
+          .append("          The cron expression's next fire times.\n")
+          .append("  dashboard    Prints the dashboard's sign-in URL and opens a browser.\n")
+          .append("  service install|uninstall|status\n")
+          .append("          The daemon as a systemd user service or a launchd agent.\n")
+          .append("  Each command takes --help; --json prints the answer for scripts.\n")
           .append(
               "\n"
                   + wrap(

@@ -1,5 +1,6 @@
 package dev.schedulerd.mcp.cli;
 
+import dev.schedulerd.mcp.Printable;
 import dev.schedulerd.mcp.transport.DaemonRequests;
 import dev.schedulerd.mcp.transport.UnixSocketTransportProvider;
 import io.modelcontextprotocol.json.McpJsonMapper;

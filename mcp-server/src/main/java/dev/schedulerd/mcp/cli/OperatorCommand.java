@@ -14,9 +14,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The operator's commands, for a person at a terminal: {@code schedulerd tasks|task|runs|status|
- * pause|resume|run-now|remove|preview}. Each is one tool call, on the store's daemon when it runs
- * and on the store otherwise ({@link ToolConnection}); the answer is printed as an aligned table in
- * local time ({@link OperatorTables}), or as the tool's JSON with {@code --json}.
+ * pause|resume|run-now|skip-next|retry|remove|preview|dashboard}. Each is one tool call, on the
+ * store's daemon when it runs and on the store otherwise ({@link ToolConnection}); the answer is
+ * printed as an aligned table in local time ({@link OperatorTables}), or as the tool's JSON with
+ * {@code --json}.
  *
  * <p>Exit codes: 0 done, 1 refused or failed (the message says why), 2 a usage error, 4 no such
  * task.
@@ -35,6 +36,7 @@ final class OperatorCommand {
           "resume",
           "run-now",
           "skip-next",
+          "retry",
           "remove",
           "preview",
           "dashboard");
@@ -191,6 +193,7 @@ final class OperatorCommand {
           case "resume" -> "scheduler_resume_task";
           case "run-now" -> "scheduler_run_task_now";
           case "skip-next" -> "scheduler_skip_next_run";
+          case "retry" -> "scheduler_retry_task";
           case "remove" -> "scheduler_remove_task";
           case "preview" -> {
             args.put("cron_expression", id);

@@ -1,6 +1,7 @@
 package dev.schedulerd.mcp.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.schedulerd.mcp.Printable;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -36,12 +37,13 @@ final class OperatorTables {
 
   private static String tasks(JsonNode answer, ZoneId zone) {
     List<List<String>> rows = new ArrayList<>();
-    rows.add(List.of("ID", "STATUS", "NEXT RUN", "LAST"));
+    rows.add(List.of("ID", "STATUS", "PRIORITY", "NEXT RUN", "LAST"));
     for (JsonNode task : answer.path("tasks")) {
       rows.add(
           List.of(
               task.path("task_id").asText(),
               task.path("status").asText(),
+              task.path("priority").asText("medium"),
               local(task.path("next").asText(""), zone),
               task.path("last").asText("")));
     }

@@ -25,7 +25,7 @@ final class PauseTaskTool extends SchedulerTool {
 
   @Override
   public CallToolResult call(Map<String, Object> args, String client) {
-    StoredTask paused = scheduler.pause(ToolArguments.required(args, "task_id"));
+    StoredTask paused = scheduler.pause(ToolArguments.required(args, "task_id"), client);
     return ToolSpecs.result(
         "Task '" + paused.id() + "' is " + paused.state().status().wireName(),
         Map.of("task", TaskViews.task(paused)));

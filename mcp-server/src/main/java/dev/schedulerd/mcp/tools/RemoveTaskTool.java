@@ -27,7 +27,7 @@ final class RemoveTaskTool extends SchedulerTool {
   @Override
   public CallToolResult call(Map<String, Object> args, String client) {
     String id = ToolArguments.required(args, "task_id");
-    boolean removed = scheduler.remove(id);
+    boolean removed = scheduler.remove(id, client);
     return ToolSpecs.result(
         removed ? "Removed task '" + id + "'" : "No task '" + id + "' existed; nothing removed",
         Map.of("task_id", id, "removed", removed));

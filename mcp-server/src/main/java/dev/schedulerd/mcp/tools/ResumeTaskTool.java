@@ -26,7 +26,7 @@ final class ResumeTaskTool extends SchedulerTool {
 
   @Override
   public CallToolResult call(Map<String, Object> args, String client) {
-    StoredTask resumed = scheduler.resume(ToolArguments.required(args, "task_id"));
+    StoredTask resumed = scheduler.resume(ToolArguments.required(args, "task_id"), client);
     return ToolSpecs.result(
         "Task '"
             + resumed.id()

@@ -25,7 +25,7 @@ final class RunTaskNowTool extends SchedulerTool {
 
   @Override
   public CallToolResult call(Map<String, Object> args, String client) {
-    StoredTask due = scheduler.runNow(ToolArguments.required(args, "task_id"));
+    StoredTask due = scheduler.runNow(ToolArguments.required(args, "task_id"), client);
     return ToolSpecs.result(
         "Task '" + due.id() + "' is due now", Map.of("task", TaskViews.task(due)));
   }

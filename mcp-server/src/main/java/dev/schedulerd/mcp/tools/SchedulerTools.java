@@ -75,6 +75,7 @@ public final class SchedulerTools {
             new ResumeTaskTool(scheduler),
             new RunTaskNowTool(scheduler),
             new SkipNextRunTool(scheduler),
+            new RetryTaskTool(scheduler),
             new WaitForRunTool(scheduler, waits),
             new ListRunsTool(scheduler));
     List<SyncToolSpecification> all = new ArrayList<>();

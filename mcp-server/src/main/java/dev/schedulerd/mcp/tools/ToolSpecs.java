@@ -47,12 +47,20 @@ final class ToolSpecs {
     CallToolResult handle(Map<String, Object> args, String client);
   }
 
-  private static String clientOf(McpSyncServerExchange exchange) {
+  /** The longest client name kept: it is stored with every task the client adds. */
+  static final int MAX_CLIENT_NAME = 120;
+
+  /**
+   * Who calls, as its initialize request named itself: untrusted text that goes into tasks and log
+   * lines, so made printable and cut short.
+   */
+  static String clientOf(McpSyncServerExchange exchange) {
     McpSchema.Implementation info = exchange.getClientInfo();
     if (info == null || info.name() == null) {
       return "unknown client";
     }
-    return info.version() == null ? info.name() : info.name() + " " + info.version();
+    String name = info.version() == null ? info.name() : info.name() + " " + info.version();
+    return dev.schedulerd.mcp.Printable.of(name, MAX_CLIENT_NAME);
   }
 
   /** The specification of {@code tool}: its declaration, and its handler behind the guard. */

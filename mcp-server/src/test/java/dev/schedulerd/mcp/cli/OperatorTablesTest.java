@@ -19,14 +19,15 @@ class OperatorTablesTest {
             JSON.readTree(
                 "{\"tasks\":[{\"task_id\":\"nightly\",\"status\":\"scheduled\","
                     + "\"next\":\"2026-07-01T00:30Z\"},{\"task_id\":\"a\",\"status\":\"failed\","
+                    + "\"priority\":\"critical\","
                     + "\"last\":\"failed\"}],\"count\":2}"),
             ZoneId.of("Europe/Berlin"));
 
     assertThat(text)
         .isEqualTo(
-            "ID       STATUS     NEXT RUN                  LAST\n"
-                + "nightly  scheduled  2026-07-01 02:30:00 CEST\n"
-                + "a        failed                               failed\n"
+            "ID       STATUS     PRIORITY  NEXT RUN                  LAST\n"
+                + "nightly  scheduled  medium    2026-07-01 02:30:00 CEST\n"
+                + "a        failed     critical                            failed\n"
                 + "2 task(s)\n");
   }
 

@@ -1,4 +1,4 @@
-package dev.schedulerd.mcp.cli;
+package dev.schedulerd.mcp;
 
 import java.util.regex.Pattern;
 
@@ -7,17 +7,17 @@ import java.util.regex.Pattern;
  * line or a terminal: control, format and line-separator characters (an escape sequence could
  * rewrite the screen or the clipboard, a newline forge a log line) become {@code ?}.
  */
-final class Printable {
+public final class Printable {
   private Printable() {}
 
   private static final Pattern UNSAFE = Pattern.compile("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]");
 
-  static String of(String text) {
+  public static String of(String text) {
     return UNSAFE.matcher(text).replaceAll("?");
   }
 
   /** As {@link #of(String)}, cut to {@code max} characters. */
-  static String of(String text, int max) {
+  public static String of(String text, int max) {
     String shown = of(text);
     return shown.length() <= max ? shown : shown.substring(0, max) + "…";
   }
