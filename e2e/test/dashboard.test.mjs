@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -93,6 +93,8 @@ test("a person signs in with the token, sees the tasks, watches a run end live a
     await page.locator("#tasks tbody tr[data-task-id='nightly'] td.status-paused").waitFor();
     const paused = await ok(agent.client, "scheduler_get_task", { task_id: "nightly" });
     assert.equal(paused.task.status, "paused");
+    assert.match(readFileSync(join(home, ".memory", "schedulerd.log"), "utf8"), /Task nightly: paused by dashboard/,
+      "the daemon's log records who paused it");
 
     // Refused: a wrong token, no session, a foreign Host (DNS rebinding), actions without the
     // CSRF token or from another origin.
@@ -156,6 +158,69 @@ test("in read-only mode the actions are hidden and refused", async () => {
     assert.match((await refused.json()).error, /read-only/);
     const task = await ok(agent.client, "scheduler_get_task", { task_id: "watched" });
     assert.equal(task.task.status, "scheduled");
+    await page.close();
+  } finally {
+    await agent.client.close();
+    await stopDaemon(home);
+  }
+});
+
+test("the overview counts by priority and plots the day; a failed task is retried from its row", async () => {
+  const home = homeWith("executors.shell.enabled=true\nexecutors.shell.allow=/bin/false\n");
+  const agent = await connect({ home, daemon: true });
+  try {
+    await ok(agent.client, "scheduler_add_task", {
+      task_id: "flaky", task_type: "shell", priority: "critical", max_retries: 1, config: { command: ["/bin/false"] },
+    });
+    await ok(agent.client, "scheduler_add_task", {
+      task_id: "chatty", task_type: "log", priority: "low", interval: "1s", config: { message: "tick" },
+    });
+    const first = await ok(agent.client, "scheduler_wait_for_run", { task_id: "flaky", timeout_seconds: 30 });
+    assert.equal(first.status, "failed");
+    const page = await browser.newPage();
+    await page.goto(dashboardUrl(home));
+
+    // Counts by priority and the runs per minute, from the daemon's store.
+    await page.locator("#by-priority .count.critical").waitFor();
+    assert.match(await page.locator("#by-priority").innerText(), /1 critical[\s\S]*1 low/);
+    assert.match(await page.locator("#runs-per-minute b").innerText(), /^\d+(\.\d+)?$/);
+    // The plots are drawn (uPlot canvases), and the durations table lists the tasks that ran.
+    for (const plot of ["#runs-plot", "#lateness-plot", "#durations-plot"]) {
+      await page.locator(`${plot} canvas`).waitFor();
+    }
+    await page.locator("#durations tbody tr[data-task-id='chatty']").waitFor();
+
+    // A failed one-shot task offers a retry (and no pause); it runs again, recorded by who.
+    const row = page.locator("#tasks tbody tr[data-task-id='flaky']");
+    await row.locator("td.status-failed").waitFor();
+    assert.equal(await row.locator("button[data-action='pause']").count(), 0);
+    await row.locator("button[data-action='retry']").click();
+    await page.waitForFunction(async () => {
+      const runs = await (await fetch("/api/runs?task_id=flaky")).json();
+      return runs.runs.length === 2;
+    }, null, { timeout: 30_000 });
+    assert.match(readFileSync(join(home, ".memory", "schedulerd.log"), "utf8"), /Task flaky: retried by dashboard/);
+
+    // The task's own plot: how long its runs took and how late they started.
+    await row.click();
+    await page.locator("#task-plot canvas").waitFor();
+    await page.screenshot({ path: join(artifacts, "dashboard-plots.png"), fullPage: true });
+
+    // Past the first hundred: the tasks table pages on.
+    for (let i = 0; i < 120; i++) {
+      await ok(agent.client, "scheduler_add_task", {
+        task_id: `bulk-${String(i).padStart(3, "0")}`, task_type: "log", run_at: "2099-01-01T00:00:00Z", config: { message: "m" },
+      });
+    }
+    await page.locator("#filters button[type='submit']").click();
+    await page.locator("#next-page:not([disabled])").waitFor();
+    assert.match(await page.locator("#tasks-footer").innerText(), /^tasks 1–100, more follow$/);
+    await page.locator("#next-page").click();
+    await page.locator("#tasks tbody tr[data-task-id='flaky']").waitFor();
+    assert.match(await page.locator("#tasks-footer").innerText(), /^tasks 101–122$/);
+    assert.equal(await page.locator("#next-page").isDisabled(), true);
+    await page.locator("#previous-page").click();
+    await page.locator("#tasks tbody tr[data-task-id='bulk-000']").waitFor();
     await page.close();
   } finally {
     await agent.client.close();

@@ -1,4 +1,4 @@
-// The operator's CLI (schedulerd tasks|task|runs|status|pause|resume|run-now|remove|preview)
+// The operator's CLI (schedulerd tasks|task|runs|status|pause|resume|run-now|skip-next|retry|remove|preview)
 // against a real background daemon that the official client started, then against the store alone.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -29,8 +29,8 @@ test("the operator's CLI reads and steers what an agent scheduled, through the d
     const tasks = cli(home, "tasks");
     assert.equal(tasks.code, 0, tasks.err);
     assert.match(tasks.out, /^ID\s+STATUS\s+PRIORITY\s+NEXT RUN\s+LAST$/m);
-    assert.match(tasks.out, /^nightly\s+scheduled\s+\d{4}-\d\d-\d\d 03:30:00 CET\s*$/m, "02:30 UTC in local time (TZ=Europe/Berlin)");
-    assert.match(tasks.out, /^once\s+completed\s+success$/m);
+    assert.match(tasks.out, /^nightly\s+scheduled\s+medium\s+\d{4}-\d\d-\d\d 03:30:00 CET\s*$/m, "02:30 UTC in local time (TZ=Europe/Berlin)");
+    assert.match(tasks.out, /^once\s+completed\s+medium\s+success$/m);
     assert.match(tasks.out, /^2 task\(s\)$/m);
 
     const labelled = cli(home, "tasks", "--label", "team=ops", "--json");
@@ -66,6 +66,10 @@ test("the operator's CLI reads and steers what an agent scheduled, through the d
     assert.equal(task.code, 0, task.err);
     assert.match(task.out, /nightly/);
 
+    const retry = cli(home, "retry", "once");
+    assert.equal(retry.code, 1, "a task that succeeded is not retried");
+    assert.match(retry.err, /is completed: only a failed task can be retried/);
+
     const missing = cli(home, "task", "no-such-task");
     assert.equal(missing.code, 4, "4: no such task");
     assert.match(missing.err, /no task 'no-such-task'/);
@@ -88,7 +92,7 @@ test("the operator's CLI reads and steers what an agent scheduled, through the d
   // No daemon now: the CLI reads the store itself, and starts none.
   const offline = cli(home, "tasks");
   assert.equal(offline.code, 0, offline.err);
-  assert.match(offline.out, /^once\s+completed\s+success$/m);
+  assert.match(offline.out, /^once\s+completed\s+medium\s+success$/m);
   const status = cli(home, "status");
   assert.match(status.out, /answered by the store \(no daemon runs\)/);
 });

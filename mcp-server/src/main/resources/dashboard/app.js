@@ -2,7 +2,8 @@
 // and refreshes on the daemon's Server-Sent Events. No framework, no CDN: uPlot comes from the jar.
 "use strict";
 
-const STATUSES = ["scheduled", "running", "paused", "waiting", "completed", "failed", "cancelled"];
+const STATUSES = ["scheduled", "running", "retry_wait", "paused", "waiting", "completed", "failed", "cancelled"];
+const PRIORITIES = ["critical", "high", "medium", "low"];
 let session = { read_only: true, csrf: "" };
 let shownTask = null;
 
@@ -22,6 +23,12 @@ function local(iso) {
   return isNaN(date) ? iso : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
 }
 
+/** A line under the page: what an action did, or why it or a refresh failed. */
+function say(text, failed = false) {
+  $("#message").textContent = text;
+  $("#message").classList.toggle("failed", failed);
+}
+
 async function api(path, options = {}) {
   const response = await fetch("/api/" + path, { credentials: "same-origin", ...options });
   const body = await response.json().catch(() => ({}));
@@ -36,10 +43,10 @@ async function act(taskId, action) {
       method: "POST",
       headers: { "X-CSRF-Token": session.csrf },
     });
-    $("#message").textContent = answer.summary || "";
+    say(answer.summary || "");
     await refresh();
   } catch (error) {
-    $("#message").textContent = `${action} '${taskId}': ${error.message}`;
+    say(`${action} '${taskId}': ${error.message}`, true);
   }
 }
 
@@ -64,8 +71,8 @@ async function loadProblems() {
 }
 
 async function loadExecutors() {
-  const [{ executors }, { daemon }] = await Promise.all([api("executors"), api("overview")]);
-  const disabled = new Map((daemon.executors_disabled ?? []).map((d) => [d.kind, d.enabled_by]));
+  const [{ executors }, { status }] = await Promise.all([api("executors"), api("overview")]);
+  const disabled = new Map((status.daemon.executors_disabled ?? []).map((d) => [d.kind, d.enabled_by]));
   $("#executors tbody").replaceChildren(...executors.map((executor) => {
     const row = el("tr");
     row.append(el("td", executor.kind), el("td", executor.enabled ? "yes" : "no"),
@@ -74,29 +81,109 @@ async function loadExecutors() {
   }));
 }
 
+/** Figures as boxes: a value over its name; a map of counts as one box with a line each. */
+function figure(name, value, id) {
+  const box = el("div", null, "figure");
+  if (id) box.id = id;
+  if (value && typeof value === "object") {
+    box.append(el("span", name, "name"));
+    const entries = Object.entries(value);
+    if (!entries.length) box.append(el("div", "none"));
+    for (const [key, count] of entries) {
+      const line = el("div", null, "count " + key);
+      line.append(el("b", count), document.createTextNode(" " + key));
+      box.append(line);
+    }
+  } else {
+    box.append(el("b", value), document.createTextNode(name));
+  }
+  return box;
+}
+
 async function loadOverview() {
-  const { daemon } = await api("overview");
+  const [{ status }, activity] = await Promise.all([api("overview"), api("activity")]);
+  const daemon = status.daemon;
   $("#nodes tbody").replaceChildren(...(daemon.nodes ?? []).map((node) => {
     const row = el("tr");
     row.append(el("td", node.node_id), el("td", local(node.last_heartbeat)), el("td", node.runs_in_flight));
     return row;
   }));
-  const figures = [
-    ["state", daemon.state],
-    ["queued", daemon.queued],
-    ["running", daemon.runs_in_flight],
-    ["succeeded", daemon.runs_finished?.success ?? 0],
-    ["failed", (daemon.runs_finished?.failed ?? 0) + (daemon.runs_finished?.timed_out ?? 0)],
-    ["lateness p50 / p99 ms", `${round(daemon.start_lateness?.p50_ms)} / ${round(daemon.start_lateness?.p99_ms)}`],
-    ["nodes", (daemon.nodes ?? []).length || 1],
-  ];
-  const box = $("#overview");
-  box.replaceChildren(...figures.map(([name, value]) => {
-    const figure = el("div", name, "figure");
-    figure.prepend(el("b", value));
-    return figure;
-  }));
+  const finished = daemon.runs_finished ?? {};
+  $("#overview").replaceChildren(
+    figure("state", daemon.dispatch_paused ? "paused" : daemon.state),
+    figure("tasks", status.total_tasks),
+    figure("by status", status.by_status, "by-status"),
+    figure("by priority", status.by_priority, "by-priority"),
+    figure("runs / min (last 10 min)", round(activity.runs_per_minute_last_10), "runs-per-minute"),
+    figure("running", daemon.runs_in_flight),
+    figure("queued", daemon.queued),
+    figure("succeeded", finished.success ?? 0),
+    figure("failed", (finished.failed ?? 0) + (finished.timed_out ?? 0)),
+    figure("lateness p50 / p99 ms", `${round(daemon.start_lateness?.p50_ms)} / ${round(daemon.start_lateness?.p99_ms)}`),
+    figure("nodes", (daemon.nodes ?? []).length || 1));
+  drawActivity(activity);
 }
+
+const plots = {};
+const HOUR = 3600;
+/** A uPlot chart in `#id` as wide as its box (at most 900 px), made once, its data replaced later. */
+function chart(id, options, data) {
+  if (!window.uPlot) return;
+  const box = $("#" + id);
+  if (plots[id]) plots[id].setData(data);
+  else plots[id] = new uPlot({ width: Math.min(900, box.parentElement.clientWidth - 10), height: 180, ...options }, data, box);
+}
+
+/** Bars over categories: x is the category's index, its axis shows the labels. */
+function barOptions(labels, series) {
+  return {
+    scales: { x: { time: false, range: [-0.5, labels.length - 0.5] } },
+    axes: [{ splits: () => labels.map((_, i) => i), values: (u, splits) => splits.map((i) => labels[i] ?? "") }, {}],
+    // Several series side by side in each category: each its share of the slot, aligned in turn.
+    series: [{}, ...series.map((s, i) => ({
+      ...s,
+      paths: uPlot.paths.bars({ size: [0.7 / series.length, 60], align: series.length === 1 ? 0 : i === 0 ? -1 : 1 }),
+      points: { show: false },
+    }))],
+  };
+}
+
+/** The daemon's activity from the store's newest runs: per hour by outcome, lateness, durations. */
+function drawActivity(activity) {
+  const first = Date.parse(activity.hourly.first_hour) / 1000;
+  const xs = activity.hourly.success.map((_, i) => first + i * HOUR);
+  chart("runs-plot", {
+    scales: { x: { time: true, range: [first, first + 24 * HOUR] } },
+    series: [{}, { label: "success", stroke: "#2a9d4b", points: { show: true } },
+      { label: "failed, timed out, abandoned", stroke: "#c0392b", points: { show: true } },
+      { label: "missed or skipped", stroke: "#8a5a00", points: { show: true } }],
+  }, [xs, activity.hourly.success, activity.hourly.failed, activity.hourly.not_run]);
+  const bounds = activity.lateness.bounds_ms;
+  const labels = bounds.map((b) => "<" + (b >= 1000 ? b / 1000 + "s" : b + "ms"))
+    .concat("≥" + bounds[bounds.length - 1] / 1000 + "s");
+  if (window.uPlot) {
+    chart("lateness-plot", barOptions(labels, [{ label: "runs", fill: "#5b8def", stroke: "#3a6fd8" }]),
+      [labels.map((_, i) => i), activity.lateness.counts]);
+    const tasks = activity.durations.map((d) => d.task_id);
+    chart("durations-plot", barOptions(tasks, [
+      { label: "median ms", fill: "#5b8def", stroke: "#3a6fd8" },
+      { label: "p95 ms", fill: "#f0a35e", stroke: "#d9822b" },
+    ]), [tasks.map((_, i) => i), activity.durations.map((d) => d.p50_ms), activity.durations.map((d) => d.p95_ms)]);
+  }
+  $("#durations tbody").replaceChildren(...activity.durations.map((d) => {
+    const row = el("tr");
+    row.dataset.taskId = d.task_id;
+    row.append(el("td", d.task_id), el("td", d.runs), el("td", d.p50_ms), el("td", d.p95_ms), el("td", d.max_ms));
+    row.addEventListener("click", () => showTask(d.task_id));
+    return row;
+  }));
+  $("#activity-footer").textContent = `from the newest ${activity.runs_read} runs`
+    + (activity.whole_day ? " of the last 24 hours" : " (the last 24 hours held more)");
+}
+
+/** The tasks page: the cursors of the pages before this one, and of the next. */
+let pages = [];
+let nextCursor = null;
 
 async function loadTasks() {
   const search = $("#search").value.trim();
@@ -106,48 +193,61 @@ async function loadTasks() {
   if (search) {
     try {
       const { task } = await api("tasks/" + encodeURIComponent(search));
-      rows = [{ task_id: task.task_id, status: task.status, next: task.next_run_at, last: task.last_run?.outcome }];
+      rows = [{ task_id: task.task_id, status: task.status, priority: task.priority, next: task.next_run_at, last: task.last_run?.outcome }];
     } catch (error) {
       rows = [];
     }
     footer = rows.length ? "1 task" : `no task '${search}'`;
+    nextCursor = null;
   } else {
     const params = new URLSearchParams();
     if ($("#status").value) params.set("status", $("#status").value);
+    if ($("#priority").value) params.set("priority", $("#priority").value);
     if ($("#label").value.trim()) params.set("label", $("#label").value.trim());
-    params.set("limit", "100");
+    params.set("limit", String(PAGE_SIZE));
+    if (pages.length) params.set("cursor", pages[pages.length - 1]);
     const page = await api("tasks?" + params);
     rows = page.tasks;
-    footer = `${page.count} task(s)` + (page.next_cursor ? " (first 100 shown)" : "");
+    nextCursor = page.next_cursor ?? null;
+    const first = pages.length * PAGE_SIZE + 1;
+    footer = rows.length ? `tasks ${first}–${first + rows.length - 1}` + (nextCursor ? ", more follow" : "") : "no tasks";
   }
-  body.replaceChildren(...rows.map((task) => {
-    const row = el("tr");
-    row.dataset.taskId = task.task_id;
-    row.append(el("td", task.task_id), el("td", task.status, "status-" + task.status),
-      el("td", local(task.next)), el("td", task.last ?? "", "outcome-" + (task.last ?? "")));
-    const actions = el("td", null, "actions");
-    const choices = task.status === "paused"
-      ? ["resume", "run-now", "remove"]
-      : ["pause", "run-now", ...(task.next ? ["skip-next"] : []), "remove"];
-    for (const action of choices) {
-      const button = el("button", action);
-      button.type = "button";
-      button.dataset.action = action;
-      button.addEventListener("click", (event) => { event.stopPropagation(); act(task.task_id, action); });
-      actions.append(button);
-    }
-    row.append(actions);
-    row.addEventListener("click", () => showTask(task.task_id));
-    return row;
-  }));
+  body.replaceChildren(...rows.map(taskRow));
   $("#tasks-footer").textContent = footer;
+  $("#previous-page").disabled = !pages.length;
+  $("#next-page").disabled = !nextCursor;
+}
+
+const PAGE_SIZE = 100;
+
+function taskRow(task) {
+  const row = el("tr");
+  row.dataset.taskId = task.task_id;
+  row.append(el("td", task.task_id), el("td", task.status, "status-" + task.status),
+    el("td", task.priority ?? "medium", "priority-" + (task.priority ?? "medium")),
+    el("td", local(task.next)), el("td", task.last ?? "", "outcome-" + (task.last ?? "")));
+  const actions = el("td", null, "actions");
+  const choices = task.status === "paused" ? ["resume", "run-now", "remove"]
+    : task.status === "failed" ? ["retry", "remove"]
+    : ["completed", "cancelled"].includes(task.status) ? ["remove"]
+    : ["pause", "run-now", ...(task.next ? ["skip-next"] : []), "remove"];
+  for (const action of choices) {
+    const button = el("button", action);
+    button.type = "button";
+    button.dataset.action = action;
+    button.addEventListener("click", (event) => { event.stopPropagation(); act(task.task_id, action); });
+    actions.append(button);
+  }
+  row.append(actions);
+  row.addEventListener("click", () => showTask(task.task_id));
+  return row;
 }
 
 async function showTask(taskId) {
   shownTask = taskId;
   const [detail, runs] = await Promise.all([
     api("tasks/" + encodeURIComponent(taskId)),
-    api("runs?task_id=" + encodeURIComponent(taskId)),
+    api("runs?limit=200&task_id=" + encodeURIComponent(taskId)),
   ]);
   $("#task").hidden = false;
   $("#task-title").textContent = taskId;
@@ -155,6 +255,7 @@ async function showTask(taskId) {
   const schedule = detail.task?.schedule ?? {};
   const fires = $("#task-fires");
   fires.replaceChildren();
+  $("#task-fires-title").hidden = schedule.kind !== "cron";
   if (schedule.kind === "cron") {
     const params = new URLSearchParams({ cron_expression: schedule.cron_expression });
     if (schedule.time_zone) params.set("time_zone", schedule.time_zone);
@@ -164,51 +265,43 @@ async function showTask(taskId) {
       fires.append(el("li", fire.local + (fire.note ? " — " + fire.note : "")));
     }
   }
-  $("#task-runs tbody").replaceChildren(...runs.runs.map((run) => {
+  const ran = runs.runs.filter((run) => run.attempt > 0);
+  $("#task-runs tbody").replaceChildren(...runs.runs.slice(0, 50).map((run) => {
     const row = el("tr");
-    const took = run.finished_at ? Date.parse(run.finished_at) - Date.parse(run.started_at) : "";
-    const late = run.started_at ? Date.parse(run.started_at) - Date.parse(run.scheduled_for) : "";
+    const took = run.attempt > 0 ? Date.parse(run.finished_at) - Date.parse(run.started_at) : "";
+    const late = run.attempt > 0 ? Date.parse(run.started_at) - Date.parse(run.scheduled_for) : "";
     row.append(el("td", local(run.started_at)), el("td", run.outcome, "outcome-" + run.outcome),
       el("td", took === "" ? "" : took + " ms"), el("td", late === "" ? "" : late + " ms"),
       el("td", run.error ?? run.result ?? ""));
     return row;
   }));
-}
-
-let plot = null;
-const HOUR = 3600;
-/** Runs of the last 24 hours by outcome, an hour per point, from the latest page of runs. */
-async function loadRunsPlot() {
-  if (!window.uPlot) return;
-  const { runs } = await api("runs?limit=500");
-  const now = Math.floor(Date.now() / 1000);
-  const first = Math.floor((now - 23 * HOUR) / HOUR) * HOUR;
-  const xs = Array.from({ length: 24 }, (_, i) => first + i * HOUR);
-  const success = xs.map(() => 0);
-  const failed = xs.map(() => 0);
-  for (const run of runs) {
-    const at = Date.parse(run.finished_at ?? run.started_at) / 1000;
-    const bucket = Math.floor((at - first) / HOUR);
-    if (bucket < 0 || bucket >= xs.length) continue;
-    (run.outcome === "success" ? success : failed)[bucket] += 1;
+  // Its runs' durations and lateness over time, oldest first as uPlot wants.
+  const points = ran.slice().reverse();
+  const xs = points.map((run) => Date.parse(run.started_at) / 1000);
+  const took = points.map((run) => Date.parse(run.finished_at) - Date.parse(run.started_at));
+  const late = points.map((run) => Date.parse(run.started_at) - Date.parse(run.scheduled_for));
+  $("#task-plot").hidden = points.length === 0;
+  if (plots["task-plot"] && plots.taskPlotFor !== taskId) {
+    plots["task-plot"].destroy();
+    delete plots["task-plot"];
   }
-  const data = [xs, success, failed];
-  const options = {
-    width: Math.min(900, document.body.clientWidth - 40), height: 180,
-    scales: { x: { time: true, range: [first, first + 24 * HOUR] } },
-    series: [{}, { label: "success", stroke: "#2a9d4b", points: { show: true } },
-      { label: "failed and timed out", stroke: "#c0392b", points: { show: true } }],
-  };
-  if (plot) plot.setData(data); else plot = new uPlot(options, data, $("#runs-plot"));
+  plots.taskPlotFor = taskId;
+  if (points.length) {
+    chart("task-plot", {
+      scales: { x: { time: true } },
+      series: [{}, { label: "took ms", stroke: "#3a6fd8", points: { show: true } },
+        { label: "late ms", stroke: "#d9822b", points: { show: true } }],
+    }, [xs, took, late]);
+  }
 }
 
 async function refresh() {
   try {
-    await Promise.all([loadOverview(), loadTasks(), loadRunsPlot(), loadProblems()]);
+    await Promise.all([loadOverview(), loadTasks(), loadProblems()]);
     if (shownTask) await showTask(shownTask);
     document.body.dataset.refreshed = String(Date.now());
   } catch (error) {
-    $("#message").textContent = error.message;
+    say(error.message, true);
   }
 }
 
@@ -237,7 +330,10 @@ async function start() {
     $("#mode").textContent = "read-only";
   }
   $("#status").append(...STATUSES.map((s) => { const o = el("option", s); o.value = s; return o; }));
-  $("#filters").addEventListener("submit", (event) => { event.preventDefault(); refresh(); });
+  $("#priority").append(...PRIORITIES.map((p) => { const o = el("option", p); o.value = p; return o; }));
+  $("#filters").addEventListener("submit", (event) => { event.preventDefault(); pages = []; refresh(); });
+  $("#next-page").addEventListener("click", () => { if (nextCursor) { pages.push(nextCursor); loadTasks(); } });
+  $("#previous-page").addEventListener("click", () => { pages.pop(); loadTasks(); });
   listen();
   await Promise.all([refresh(), loadExecutors()]);
 }

@@ -1,7 +1,11 @@
 package dev.schedulerd.bench;
 
+import dev.schedulerd.api.RunOutcome;
+import dev.schedulerd.api.RunRecord;
+import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.TaskExecutor;
+import dev.schedulerd.api.store.TaskWrite;
 import dev.schedulerd.mcp.dashboard.DashboardServer;
 import dev.schedulerd.mcp.tools.SchedulerTools;
 import dev.schedulerd.runtime.Scheduler;
@@ -14,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -65,6 +70,7 @@ final class DashboardWorkload {
                 List.of(),
                 false,
                 () -> {})) {
+      recordRuns(store, scheduler.clock().instant());
       String token = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
       String base = "http://127.0.0.1:" + dashboard.port();
       HttpClient client = HttpClient.newHttpClient();
@@ -74,8 +80,11 @@ final class DashboardWorkload {
           List.of(
               "/",
               "/api/overview",
+              "/api/activity",
               "/api/tasks?limit=100",
+              "/api/tasks?limit=100&cursor=p-50000",
               "/api/tasks?status=scheduled&limit=100",
+              "/api/tasks?priority=medium&limit=100",
               "/api/tasks/p-" + (TASKS - 1),
               "/api/runs?limit=500",
               "/api/executors")) {
@@ -113,6 +122,32 @@ final class DashboardWorkload {
           Summary.Verdict.of(slowestMedian <= 50));
     }
     return rows;
+  }
+
+  /** Runs enough for the overview's plots to read their whole bound: 50 tasks, 110 runs each. */
+  private static void recordRuns(SqliteTaskStore store, Instant now) {
+    for (int task = 0; task < 50; task++) {
+      String id = "p-" + task;
+      StoredTask stored = store.find(id).orElseThrow();
+      List<RunRecord> runs = new ArrayList<>();
+      for (int i = 110; i > 0; i--) {
+        Instant finished = now.minusSeconds(i * 60L + task);
+        Instant started = finished.minusMillis(5 + task);
+        runs.add(
+            new RunRecord(
+                "w9-" + task + "-" + i,
+                id,
+                1,
+                started.minusMillis(i % 7),
+                started,
+                finished,
+                i % 10 == 0 ? RunOutcome.FAILED : RunOutcome.SUCCESS,
+                null,
+                i % 10 == 0 ? "exit code 1" : null,
+                "w9"));
+      }
+      store.write(TaskWrite.updateWithRuns(id, stored.version(), stored.state(), runs));
+    }
   }
 
   private static void check(HttpResponse<byte[]> response, String page) {

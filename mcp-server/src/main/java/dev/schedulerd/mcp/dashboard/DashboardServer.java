@@ -47,6 +47,7 @@ public final class DashboardServer implements AutoCloseable {
           "resume", "scheduler_resume_task",
           "run-now", "scheduler_run_task_now",
           "skip-next", "scheduler_skip_next_run",
+          "retry", "scheduler_retry_task",
           "remove", "scheduler_remove_task");
 
   private static final Map<String, String> STATIC =
@@ -59,6 +60,7 @@ public final class DashboardServer implements AutoCloseable {
       Set.of("status", "priority", "label", "task_type", "cursor", "limit");
 
   private final HttpServer server;
+  private final Scheduler scheduler;
   private final SchedulerTools tools;
   private final DashboardAccess access;
   private final DashboardEvents events;
@@ -69,6 +71,7 @@ public final class DashboardServer implements AutoCloseable {
 
   private DashboardServer(
       HttpServer server,
+      Scheduler scheduler,
       SchedulerTools tools,
       DashboardAccess access,
       DashboardEvents events,
@@ -77,6 +80,7 @@ public final class DashboardServer implements AutoCloseable {
       InstantSource clock,
       Runnable onClose) {
     this.server = server;
+    this.scheduler = scheduler;
     this.tools = tools;
     this.access = access;
     this.events = events;
@@ -128,6 +132,7 @@ public final class DashboardServer implements AutoCloseable {
       DashboardServer dashboard =
           new DashboardServer(
               server,
+              scheduler,
               tools,
               access,
               events,
@@ -282,7 +287,9 @@ public final class DashboardServer implements AutoCloseable {
       session.put("read_only", readOnly).put("csrf", access.csrf()).put("actor", ACTOR);
       json(exchange, 200, session);
     } else if (route.equals("overview")) {
-      call(exchange, "scheduler_daemon_status", Map.of());
+      call(exchange, "scheduler_get_status", Map.of());
+    } else if (route.equals("activity")) {
+      json(exchange, 200, JSON.valueToTree(DashboardActivity.of(scheduler, clock.instant())));
     } else if (route.equals("executors")) {
       call(exchange, "scheduler_list_executors", Map.of());
     } else if (route.equals("tasks")) {
