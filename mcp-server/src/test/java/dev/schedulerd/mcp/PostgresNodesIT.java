@@ -77,6 +77,34 @@ final class PostgresNodesIT {
           Set<String> ranOn = new HashSet<>(runs.findValuesAsText("node"));
           assertThat(runs.path("runs").size()).isEqualTo(30);
           assertThat(ranOn).isSubsetOf("agent", "node-a", "node-b").isNotEmpty();
+
+          // The operator's CLI on the shared database, no daemon socket to ask: it reads and
+          // changes the store itself, and the nodes see the change.
+          client.call(
+              "scheduler_add_task",
+              "{\"task_id\":\"nightly\",\"task_type\":\"log\",\"priority\":\"high\","
+                  + "\"cron_expression\":\"0 3 * * *\",\"config\":{\"message\":\"m\"}}");
+          JarProcess tasks = JarProcess.run(home, "", "tasks", "--store", store, "--limit", "100");
+          assertThat(tasks.exitCode()).as(tasks.stderr()).isZero();
+          assertThat(tasks.stdout())
+              .containsPattern("(?m)^nightly\\s+scheduled\\s+high\\s+")
+              .containsPattern("(?m)^t29\\s+completed\\s+medium\\s+success$")
+              .contains("31 task(s)");
+          JarProcess status = JarProcess.run(home, "", "status", "--store", store);
+          assertThat(status.stdout()).contains("answered by the store (no daemon runs)");
+          JarProcess pause = JarProcess.run(home, "", "pause", "nightly", "--store", store);
+          assertThat(pause.exitCode()).as(pause.stderr()).isZero();
+          assertThat(
+                  client
+                      .call("scheduler_get_task", "{\"task_id\":\"nightly\"}")
+                      .path("structuredContent")
+                      .path("task")
+                      .path("status")
+                      .asText())
+              .isEqualTo("paused");
+          JarProcess retry = JarProcess.run(home, "", "retry", "t0", "--store", store);
+          assertThat(retry.exitCode()).isEqualTo(1);
+          assertThat(retry.stderr()).contains("is completed: only a failed task can be retried");
         }
         assertThat(agent.exitValue()).isZero();
       } finally {
