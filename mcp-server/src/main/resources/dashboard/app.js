@@ -305,10 +305,23 @@ async function refresh() {
   }
 }
 
+/**
+ * One refresh at a time, at most one more queued behind it, and none within 250 ms of an event:
+ * a busy daemon sends many events, and each refresh reads several answers.
+ */
 let pending = null;
+let running = null;
+let again = false;
 function refreshSoon() {
   if (pending) return;
-  pending = setTimeout(() => { pending = null; refresh(); }, 150);
+  if (running) { again = true; return; }
+  pending = setTimeout(() => {
+    pending = null;
+    running = refresh().finally(() => {
+      running = null;
+      if (again) { again = false; refreshSoon(); }
+    });
+  }, 250);
 }
 
 /** Live updates; a stream the daemon refused or closed is opened again a little later. */

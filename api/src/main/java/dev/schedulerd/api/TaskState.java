@@ -155,7 +155,8 @@ public record TaskState(
 
   /**
    * A failed task queued again because someone asked: due at {@code dueAt}, as its fire time, with
-   * its attempts counted anew; its last run stays.
+   * its attempts counted anew; its last run stays. The one step out of a terminal status, outside
+   * {@link TaskStatus#allowedNext()} so that no other transition can take it.
    */
   public TaskState retried(Instant dueAt, Instant now) {
     if (status != TaskStatus.FAILED) {

@@ -39,8 +39,9 @@ public enum TaskStatus {
 
   /**
    * Which status may follow which: the one table of legal transitions. RUNNING → SCHEDULED covers
-   * both a recurring task's next fire time and an interrupted run that must run again; FAILED →
-   * SCHEDULED is a retry someone asked for, never one the scheduler makes by itself.
+   * both a recurring task's next fire time and an interrupted run that must run again. The one way
+   * out of a terminal status is not here: a person's retry of a failed task ({@link
+   * TaskState#retried}), never a step the scheduler takes by itself.
    */
   public Set<TaskStatus> allowedNext() {
     return switch (this) {
@@ -49,8 +50,7 @@ public enum TaskStatus {
       case RETRY_WAIT -> EnumSet.of(RUNNING, PAUSED, CANCELLED);
       case PAUSED -> EnumSet.of(SCHEDULED, RETRY_WAIT, WAITING, CANCELLED);
       case WAITING -> EnumSet.of(SCHEDULED, PAUSED, CANCELLED);
-      case FAILED -> EnumSet.of(SCHEDULED);
-      case COMPLETED, CANCELLED -> EnumSet.noneOf(TaskStatus.class);
+      case COMPLETED, FAILED, CANCELLED -> EnumSet.noneOf(TaskStatus.class);
     };
   }
 
@@ -72,9 +72,9 @@ public enum TaskStatus {
     return this == SCHEDULED || this == RETRY_WAIT;
   }
 
-  /** Whether the task has ended: nothing follows by itself (a failed one may be retried). */
+  /** Whether nothing follows this status (but a person's retry of a failed task). */
   public boolean isTerminal() {
-    return this == COMPLETED || this == FAILED || this == CANCELLED;
+    return allowedNext().isEmpty();
   }
 
   /** The lowercase name clients see ({@code "retry_wait"}). */

@@ -42,8 +42,7 @@ final class TaskStatusTest {
           "PAUSED->CANCELLED",
           "WAITING->SCHEDULED",
           "WAITING->PAUSED",
-          "WAITING->CANCELLED",
-          "FAILED->SCHEDULED");
+          "WAITING->CANCELLED");
 
   static Stream<Arguments> everyPair() {
     return EnumSet.allOf(TaskStatus.class).stream()
@@ -70,9 +69,13 @@ final class TaskStatusTest {
   void terminalStatuses_haveNoWayOut_butARetryOfAFailedOne() {
     assertThat(EnumSet.allOf(TaskStatus.class).stream().filter(TaskStatus::isTerminal))
         .containsExactlyInAnyOrder(COMPLETED, FAILED, CANCELLED);
-    assertThat(COMPLETED.allowedNext()).isEmpty();
-    assertThat(CANCELLED.allowedNext()).isEmpty();
-    assertThat(FAILED.allowedNext()).containsExactly(SCHEDULED);
+    TaskState failed =
+        TaskState.initial(T0, T0)
+            .running(new Lease("n", "r", T0, T0.plusSeconds(30)), T0)
+            .finished(FAILED, null, T0);
+    assertThatThrownBy(() -> failed.scheduled(T0, T0, 0, null, T0))
+        .as("only retried() leaves FAILED")
+        .isInstanceOf(IllegalStateTransitionException.class);
   }
 
   @Test

@@ -19,6 +19,10 @@ public final class Printable {
   /** As {@link #of(String)}, cut to {@code max} characters. */
   public static String of(String text, int max) {
     String shown = of(text);
-    return shown.length() <= max ? shown : shown.substring(0, max) + "…";
+    if (shown.length() <= max) {
+      return shown;
+    }
+    int cut = Character.isHighSurrogate(shown.charAt(max - 1)) ? max - 1 : max; // whole characters
+    return shown.substring(0, cut) + "…";
   }
 }

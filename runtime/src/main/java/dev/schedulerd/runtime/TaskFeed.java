@@ -62,13 +62,22 @@ final class TaskFeed {
     } else {
       queue.remove(task.id(), task.version());
       if (state.status() == TaskStatus.WAITING) {
-        for (String dependency : task.definition().dependencies().taskIds()) {
-          waitingOn.computeIfAbsent(dependency, d -> ConcurrentHashMap.newKeySet()).add(task.id());
-        }
+        watchDependencies(task);
         checkLater(task.id());
       } else if (state.status().isTerminal()) {
         dependencyEnded(task.id());
       }
+    }
+  }
+
+  /**
+   * Files a waiting task under each task it depends on, so that it is judged when any of them ends.
+   * Called again whenever it is judged still waiting: the end that woke it took it off that
+   * dependency's list, and an ended dependency may end once more (a failed task retried).
+   */
+  void watchDependencies(StoredTask task) {
+    for (String dependency : task.definition().dependencies().taskIds()) {
+      waitingOn.computeIfAbsent(dependency, d -> ConcurrentHashMap.newKeySet()).add(task.id());
     }
   }
 

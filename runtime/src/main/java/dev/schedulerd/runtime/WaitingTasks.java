@@ -69,6 +69,7 @@ final class WaitingTasks {
     List<RunRecord> notRun = List.of();
     switch (DependencyGate.judge(definition, dependencies)) {
       case DependencyGate.Verdict.Wait w -> {
+        feed.watchDependencies(task);
         return;
       }
       case DependencyGate.Verdict.Release r -> {

@@ -273,4 +273,34 @@ final class SchedulerOperationsTest {
     assertThatThrownBy(() -> scheduler.retry("ghost", "dashboard"))
         .isInstanceOf(NoSuchTaskException.class);
   }
+
+  @Test
+  void aTaskWaitingOnARetriedDependency_isJudgedWhenItEndsAgain() {
+    scheduler.add(TaskDefinition.builder("a", "fails-first").build());
+    scheduler.add(task("c").schedule(Schedule.at(clock.instant().plusSeconds(60))).build());
+    scheduler.add(
+        task("b")
+            .dependencies(dev.schedulerd.api.Dependencies.on("a", "c").continuingOnFailure())
+            .build());
+    scheduler.runDue(); // a fails; b still waits for c
+    scheduler.runDue();
+    assertThat(stored("a").state().status()).isEqualTo(TaskStatus.FAILED);
+    assertThat(stored("b").state().status()).isEqualTo(TaskStatus.WAITING);
+
+    scheduler.retry("a", "test");
+    scheduler.pause("a", "test"); // not ended while c ends
+    clock.advance(Duration.ofSeconds(60));
+    scheduler.runDue(); // c completes; b waits for a again
+    scheduler.runDue();
+    assertThat(stored("c").state().status()).isEqualTo(TaskStatus.COMPLETED);
+    assertThat(stored("b").state().status()).isEqualTo(TaskStatus.WAITING);
+
+    scheduler.resume("a", "test");
+    scheduler.runDue(); // a succeeds: b is judged and released
+    scheduler.runDue();
+    scheduler.runDue();
+
+    assertThat(stored("a").state().status()).isEqualTo(TaskStatus.COMPLETED);
+    assertThat(stored("b").state().status()).isEqualTo(TaskStatus.COMPLETED);
+  }
 }

@@ -46,7 +46,8 @@ final class DashboardActivity {
     long lastTenMinutes = 0;
     Map<String, List<Long>> durations = new HashMap<>();
     for (RunRecord run : runs) {
-      Instant ended = run.finishedAt();
+      // A node whose clock runs ahead records runs that end "later": they count as ending now.
+      Instant ended = run.finishedAt().isAfter(now) ? now : run.finishedAt();
       int hour = (int) ((ended.toEpochMilli() - firstHour) / 3_600_000L);
       if (hour >= 0 && hour < 24) {
         (run.outcome() == RunOutcome.SUCCESS ? success : run.outcome().isNotRun() ? notRun : failed)
@@ -83,23 +84,32 @@ final class DashboardActivity {
     return out;
   }
 
-  /** Reads runs newest first until one ended before {@code since}; whether the day was all read. */
+  /**
+   * Reads the runs that ended since {@code since}, newest recorded first, at most {@link
+   * #MAX_RUNS}; whether the day was all read. Records come in the order they were written, and
+   * nodes' clocks differ: a run that ended before {@code since} is passed over, and the reading
+   * stops at a page holding only such runs.
+   */
   private static boolean readDay(Scheduler scheduler, Instant since, List<RunRecord> into) {
     @Nullable String cursor = null;
-    while (into.size() < MAX_RUNS) {
+    while (true) {
       RunPage page = scheduler.runPage(null, PAGE, cursor);
+      boolean anyOfTheDay = false;
       for (RunRecord run : page.runs()) {
         if (run.finishedAt().isBefore(since)) {
-          return true;
+          continue;
+        }
+        anyOfTheDay = true;
+        if (into.size() == MAX_RUNS) {
+          return false;
         }
         into.add(run);
       }
       cursor = page.nextCursor();
-      if (cursor == null) {
+      if (cursor == null || !anyOfTheDay) {
         return true;
       }
     }
-    return false;
   }
 
   static int bucket(long latenessMs) {

@@ -118,6 +118,40 @@ final class DashboardActivityTest {
   }
 
   @Test
+  void nodesClocksThatDiffer_neitherInflateTheLastMinuteNorEndTheReading() {
+    record(
+        "skewed",
+        List.of(
+            run("skewed", Duration.ofHours(2), 0, 1, RunOutcome.SUCCESS),
+            run("skewed", Duration.ofHours(25), 0, 1, RunOutcome.SUCCESS), // a clock behind
+            run("skewed", Duration.ofMinutes(-30), 0, 1, RunOutcome.SUCCESS), // a clock ahead
+            run("skewed", Duration.ofMinutes(30), 0, 1, RunOutcome.SUCCESS)));
+
+    JsonNode activity = JSON.valueToTree(DashboardActivity.of(scheduler, NOW));
+
+    assertThat(activity.path("runs_read").asInt()).as("all but the one of yesterday").isEqualTo(3);
+    assertThat(activity.path("whole_day").asBoolean()).isTrue();
+    assertThat(activity.path("runs_last_minute").asLong()).as("the one from ahead, as now").isOne();
+    assertThat(activity.path("hourly").path("success").get(23).asLong()).isEqualTo(2);
+  }
+
+  @Test
+  void exactlyTheBoundInADay_isTheWholeDay() {
+    for (int task = 0; task < 5; task++) {
+      List<RunRecord> runs = new ArrayList<>();
+      for (int i = 0; i < DashboardActivity.MAX_RUNS / 5; i++) {
+        runs.add(run("t-" + task, Duration.ofSeconds(i + 1), 0, 1, RunOutcome.SUCCESS));
+      }
+      record("t-" + task, runs);
+    }
+
+    JsonNode activity = JSON.valueToTree(DashboardActivity.of(scheduler, NOW));
+
+    assertThat(activity.path("runs_read").asInt()).isEqualTo(DashboardActivity.MAX_RUNS);
+    assertThat(activity.path("whole_day").asBoolean()).isTrue();
+  }
+
+  @Test
   void percentilesAreNearestRank_andBucketsHaveUpperBounds() {
     assertThat(DashboardActivity.percentile(new long[] {1, 2, 3, 4}, 0.5)).isEqualTo(2);
     assertThat(DashboardActivity.percentile(new long[] {7}, 0.95)).isEqualTo(7);

@@ -364,14 +364,25 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
               long n = rs.getLong(3);
               total += n;
               byStatus.merge(TaskStatus.parse(rs.getString(1)), n, Long::sum);
-              String priority = rs.getString(2);
+              Priority priority = knownPriority(rs.getString(2));
               if (priority != null) {
-                byPriority.merge(Priority.parse(priority), n, Long::sum);
+                byPriority.merge(priority, n, Long::sum);
               }
             }
           }
           return new TaskCounts(total, byStatus, byPriority);
         });
+  }
+
+  private static @Nullable Priority knownPriority(@Nullable String wireName) {
+    if (wireName == null) {
+      return null;
+    }
+    try {
+      return Priority.parse(wireName);
+    } catch (IllegalArgumentException e) {
+      return null; // written by another program: such a row fails when read, not when counted
+    }
   }
 
   @Override

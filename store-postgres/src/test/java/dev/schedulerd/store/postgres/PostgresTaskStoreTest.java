@@ -58,6 +58,39 @@ class PostgresTaskStoreTest {
   }
 
   @Test
+  void aWriterOfAnOlderBuild_leavesNoTaskOutOfTheCounts() throws Exception {
+    String url = EmbeddedDatabase.freshDatabase();
+    try (PostgresTaskStore store = PostgresTaskStore.open(url)) {
+      store.insert(definition("new"), TaskState.initial(T0, T0));
+      String json = dev.schedulerd.api.json.TaskJson.writeDefinition(definition("x"));
+      try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
+          java.sql.Statement s = c.createStatement()) {
+        // As a node of schema 2 writes: no priority column named.
+        s.executeUpdate(
+            "INSERT INTO tasks (id, definition, state, status, version, change_seq) SELECT 'old',"
+                + " definition, state, status, version, change_seq + 1000 FROM tasks"
+                + " WHERE id = 'new'");
+        s.executeUpdate(
+            "UPDATE tasks SET definition = '"
+                + json.replace("\"medium\"", "\"low\"").replace("'", "''")
+                + "' WHERE id = 'new'");
+        s.executeUpdate(
+            "INSERT INTO tasks (id, definition, state, status, version, change_seq)"
+                + " SELECT 'damaged', '{not json', state, status, version, change_seq + 2000"
+                + " FROM tasks WHERE id = 'new'");
+      }
+
+      dev.schedulerd.api.store.TaskCounts counts = store.counts();
+
+      assertThat(counts.total()).isEqualTo(3);
+      assertThat(counts.byPriority())
+          .containsEntry(dev.schedulerd.api.Priority.MEDIUM, 1L)
+          .containsEntry(dev.schedulerd.api.Priority.LOW, 1L)
+          .hasSize(2);
+    }
+  }
+
+  @Test
   void badUrls_failWithAMessageWithoutThePassword() {
     assertThatThrownBy(() -> PostgresTaskStore.open("jdbc:mysql://x/y"))
         .isInstanceOf(IllegalArgumentException.class)

@@ -175,6 +175,8 @@ class SqliteTaskStoreTest {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
         Statement s = c.createStatement()) {
       s.execute("DROP TABLE nodes"); // as version 1 left it
+      s.execute("DROP TRIGGER tasks_priority_insert");
+      s.execute("DROP TRIGGER tasks_priority_update");
       s.execute("DROP INDEX tasks_priority_status");
       s.execute("ALTER TABLE tasks DROP COLUMN priority");
       s.execute("PRAGMA user_version = 1");
@@ -205,6 +207,24 @@ class SqliteTaskStoreTest {
     }
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
         Statement s = c.createStatement()) {
+      // As a process of schema 2 writes: no priority column named; and a value no build writes.
+      s.executeUpdate(
+          "INSERT INTO tasks (id, definition, state, status, version, change_seq) SELECT 'old',"
+              + " definition, state, status, version, change_seq + 1000 FROM tasks WHERE id = 'a'");
+      s.executeUpdate(
+          "UPDATE tasks SET definition = json_set(definition, '$.priority', 'low') WHERE id = 'a'");
+      s.executeUpdate(
+          "UPDATE tasks SET definition = json_set(definition, '$.priority', 'urgent')"
+              + " WHERE id = 'b'");
+      try (SqliteTaskStore store = open(file)) {
+        dev.schedulerd.api.store.TaskCounts counts = store.counts();
+        assertThat(counts.total()).isEqualTo(3);
+        assertThat(counts.byPriority())
+            .as("filled by the triggers; an unknown priority left out, not an error")
+            .containsOnly(
+                java.util.Map.entry(dev.schedulerd.api.Priority.MEDIUM, 1L),
+                java.util.Map.entry(dev.schedulerd.api.Priority.LOW, 1L));
+      }
       assertThat(plan(s, "SELECT status, priority, count(*) FROM tasks GROUP BY priority, status"))
           .contains("USING COVERING INDEX tasks_priority_status");
       assertThat(plan(s, "SELECT id FROM tasks WHERE id > '' AND status = 'x' ORDER BY id LIMIT 9"))
