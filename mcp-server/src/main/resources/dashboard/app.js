@@ -103,6 +103,8 @@ function figure(name, value, id) {
 async function loadOverview() {
   const [{ status }, activity] = await Promise.all([api("overview"), api("activity")]);
   const daemon = status.daemon;
+  $("#store-problem").hidden = !daemon.store_problem;
+  $("#store-problem").textContent = daemon.store_problem ?? "";
   $("#nodes tbody").replaceChildren(...(daemon.nodes ?? []).map((node) => {
     const row = el("tr");
     row.append(el("td", node.node_id), el("td", local(node.last_heartbeat)), el("td", node.runs_in_flight));

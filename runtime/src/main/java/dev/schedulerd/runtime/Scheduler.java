@@ -606,6 +606,18 @@ public final class Scheduler implements AutoCloseable {
     syncSignal.request();
   }
 
+  /**
+   * What keeps the store from being written safely ({@link TaskStore#problem()}), or empty. A store
+   * that fails to say is reported as such, never as healthy.
+   */
+  public Optional<String> storeProblem() {
+    try {
+      return store.problem();
+    } catch (RuntimeException e) {
+      return Optional.of("the store could not report its state: " + e.getMessage());
+    }
+  }
+
   /** The nodes sharing the store that sent a heartbeat in the last three intervals. */
   public List<NodeInfo> nodes() {
     return heartbeats.nodes();

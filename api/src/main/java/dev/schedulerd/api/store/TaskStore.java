@@ -168,6 +168,15 @@ public interface TaskStore extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * What keeps the store from being written safely, in one line for people and agents (its file was
+   * deleted or replaced since it was opened, say), or empty. Once set it stays until the store is
+   * opened again; meanwhile writes fail with the same words.
+   */
+  default Optional<String> problem() {
+    return Optional.empty();
+  }
+
   /** Releases connections and files. Further calls fail with {@link StoreException}. */
   @Override
   void close();

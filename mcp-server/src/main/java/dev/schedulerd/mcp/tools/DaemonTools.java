@@ -155,6 +155,7 @@ final class DaemonTools {
     out.put("dispatch_paused", pausedSince.isPresent());
     pausedSince.ifPresent(since -> out.put("dispatch_paused_since", TaskViews.utc(since)));
     out.put("node_id", status.nodeId());
+    scheduler.storeProblem().ifPresent(problem -> out.put("store_problem", problem));
     if (status.startedAt() != null) {
       out.put("started_at", TaskViews.utc(status.startedAt()));
     }
@@ -218,7 +219,9 @@ final class DaemonTools {
   /** The daemon in one line: state, node, runs in flight, queued, next due. */
   private static String daemonLine(Map<String, Object> daemon) {
     boolean paused = Boolean.TRUE.equals(daemon.get("dispatch_paused"));
-    return "schedulerd is "
+    Object problem = daemon.get("store_problem");
+    return (problem != null ? "STORE PROBLEM: " + problem + " " : "")
+        + "schedulerd is "
         + daemon.get("state")
         + (paused ? " with dispatch paused" : "")
         + " on node "

@@ -181,7 +181,7 @@ final class ToolSchemas {
   static final String DAEMON_VIEW =
       """
       {"type": "object",
-       "description": "running, state (starting: loading stored tasks; tools work meanwhile), dispatch_paused, node_id, started_at, uptime_seconds, runs_started, runs_in_flight, queued, queue_depth, next_due_at, default_time_zone, executors (kinds enabled: the task_type values add accepts), executors_disabled (only the operator can enable them), nodes sharing the store, run figures.",
+       "description": "running, state (starting: loading stored tasks; tools work meanwhile), dispatch_paused, node_id, started_at, uptime_seconds, runs_started, runs_in_flight, queued, queue_depth, next_due_at, default_time_zone, executors (kinds enabled: the task_type values add accepts), executors_disabled (only the operator can enable them), nodes sharing the store, run figures; store_problem only when the store may not be written (its file deleted or replaced): the reason.",
        "properties": {
          "running": {"type": "boolean"}, "state": {"type": "string"},
          "executors": {"type": "array", "items": {"type": "string"}}

@@ -41,6 +41,7 @@ final class GroupCommitWriter implements AutoCloseable {
   private final PreparedStatements statements;
 
   private final String file;
+  private final StoreFileGuard guard;
   private final Runnable afterCommit;
   private final LinkedBlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
@@ -48,9 +49,11 @@ final class GroupCommitWriter implements AutoCloseable {
 
   private volatile boolean closed;
 
-  GroupCommitWriter(Connection connection, String file, Runnable afterCommit) {
+  GroupCommitWriter(
+      Connection connection, String file, StoreFileGuard guard, Runnable afterCommit) {
     this.statements = new PreparedStatements(connection);
     this.file = file;
+    this.guard = guard;
     this.afterCommit = afterCommit;
     this.thread =
         Thread.ofPlatform().daemon().name("schedulerd-sqlite-writer").start(this::writeLoop);
@@ -105,6 +108,14 @@ final class GroupCommitWriter implements AutoCloseable {
   private void commit(List<Pending<?>> batch) {
     List<@Nullable Object> results = new ArrayList<>(batch.size());
     List<@Nullable RuntimeException> failures = new ArrayList<>(batch.size());
+    try {
+      guard.checkWritable(); // never into a file that is not the one opened
+    } catch (StoreException lost) {
+      for (Pending<?> pending : batch) {
+        pending.result().completeExceptionally(lost);
+      }
+      return;
+    }
     try {
       execute("BEGIN IMMEDIATE");
       try {

@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -35,13 +36,18 @@ public final class SqliteTaskStore extends JdbcTaskStore {
   static final long WATCH_INTERVAL_MS = 200;
 
   private final Path file;
+  private final StoreFileGuard guard;
   private final SqliteTransactions transactions;
   private final ReentrantLock watchLock = new ReentrantLock();
   private final Condition watchStop = watchLock.newCondition();
   private final Thread watcher;
 
   private SqliteTaskStore(
-      Path file, SqliteOptions options, SqliteTransactions transactions, ChangeListeners listeners)
+      Path file,
+      SqliteOptions options,
+      StoreFileGuard guard,
+      SqliteTransactions transactions,
+      ChangeListeners listeners)
       throws SQLException {
     super(
         transactions,
@@ -50,6 +56,7 @@ public final class SqliteTaskStore extends JdbcTaskStore {
         options.runsKeptPerTask(),
         "the SQLite store " + file);
     this.file = file;
+    this.guard = guard;
     this.transactions = transactions;
     Connection watchConnection = connect(file, options);
     this.watcher =
@@ -88,9 +95,10 @@ public final class SqliteTaskStore extends JdbcTaskStore {
       }
       int found = SchemaMigrations.migrate(connection, SqliteDialect.INSTANCE);
       ChangeListeners listeners = new ChangeListeners();
+      StoreFileGuard guard = StoreFileGuard.of(file);
       SqliteTransactions transactions =
-          new SqliteTransactions(file, options, connection, listeners::changed);
-      SqliteTaskStore store = new SqliteTaskStore(file, options, transactions, listeners);
+          new SqliteTransactions(file, options, connection, guard, listeners::changed);
+      SqliteTaskStore store = new SqliteTaskStore(file, options, guard, transactions, listeners);
       try {
         store.pruneTombstones();
       } catch (RuntimeException e) {
@@ -117,6 +125,12 @@ public final class SqliteTaskStore extends JdbcTaskStore {
   /** The database file. */
   public Path file() {
     return file;
+  }
+
+  /** Set once the file was deleted, replaced or lost its log ({@link StoreFileGuard}). */
+  @Override
+  public Optional<String> problem() {
+    return Optional.ofNullable(guard.problem());
   }
 
   /** Write transactions this instance has committed; a burst of writes shares one. */
@@ -146,6 +160,7 @@ public final class SqliteTaskStore extends JdbcTaskStore {
         if (lastVersion >= 0 && version != lastVersion) {
           changedElsewhere();
         }
+        guard.problem(); // a file deleted while no one writes is said at once, in the log
         lastVersion = version;
         watchLock.lock();
         try {
@@ -186,6 +201,7 @@ public final class SqliteTaskStore extends JdbcTaskStore {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    guard.setAsideLogIfLost();
     log.info("Closed task store {}", file);
   }
 

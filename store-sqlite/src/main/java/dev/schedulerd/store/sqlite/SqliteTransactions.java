@@ -26,16 +26,22 @@ final class SqliteTransactions implements Transactions {
   private final Path file;
   private final SqliteOptions options;
   private final GroupCommitWriter writer;
+  private final StoreFileGuard guard;
   private final Semaphore readPermits = new Semaphore(READERS);
   private final ConcurrentLinkedDeque<PreparedStatements> idleReaders =
       new ConcurrentLinkedDeque<>();
   private final List<PreparedStatements> allReaders = new CopyOnWriteArrayList<>();
 
   SqliteTransactions(
-      Path file, SqliteOptions options, Connection writeConnection, Runnable afterCommit) {
+      Path file,
+      SqliteOptions options,
+      Connection writeConnection,
+      StoreFileGuard guard,
+      Runnable afterCommit) {
     this.file = file;
     this.options = options;
-    this.writer = new GroupCommitWriter(writeConnection, file.toString(), afterCommit);
+    this.guard = guard;
+    this.writer = new GroupCommitWriter(writeConnection, file.toString(), guard, afterCommit);
   }
 
   @Override
@@ -54,6 +60,8 @@ final class SqliteTransactions implements Transactions {
     try {
       PreparedStatements connection = idleReaders.pollFirst();
       if (connection == null) {
+        // A new connection opens whatever file is at the path now: never another one.
+        guard.checkWritable();
         connection = new PreparedStatements(SqliteTaskStore.connect(file, options));
         allReaders.add(connection);
       }
