@@ -62,7 +62,25 @@ public final class JsonTaskStore implements TaskStore {
   private final Map<String, ObjectNode> originals = new HashMap<>(); // guarded by persistLock
   private final Set<String> untouched = new LinkedHashSet<>(); // guarded by persistLock
   private final Set<String> order = new LinkedHashSet<>(); // file order; guarded by persistLock
+  private @Nullable FileStamp written; // the file as this store last read or wrote it
+  private volatile @Nullable String editedElsewhere; // set once: writes refused until reopened
   private volatile boolean closed;
+
+  /** What tells one version of the file from another without reading it. */
+  private record FileStamp(@Nullable Object key, long size, long modifiedNanos) {
+    static @Nullable FileStamp of(Path file) {
+      try {
+        var attributes =
+            Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+        return new FileStamp(
+            attributes.fileKey(),
+            attributes.size(),
+            attributes.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS));
+      } catch (IOException e) {
+        return null; // gone, or unreadable: not the file this store wrote
+      }
+    }
+  }
 
   private JsonTaskStore(Path file, InstantSource clock, FileChannel lockChannel, FileLock lock) {
     this.file = file;
@@ -136,12 +154,15 @@ public final class JsonTaskStore implements TaskStore {
   private void load(FireTimes fireTimes) {
     if (!Files.exists(file)) {
       SeedFiles.write(file, List.of(), clock.instant());
+      written = FileStamp.of(file);
       log.info("Created task file {}", file);
       return;
     }
+    FileStamp before = FileStamp.of(file);
     List<SeedFormat.Entry> entries = SeedFiles.read(file, fireTimes, clock.instant());
     persistLock.lock();
     try {
+      written = before;
       for (SeedFormat.Entry entry : entries) {
         memory.restore(entry.task(), entry.runsOldestFirst());
         originals.put(entry.task().id(), entry.original());
@@ -159,6 +180,7 @@ public final class JsonTaskStore implements TaskStore {
   @Override
   public List<StoredTask> insertAll(List<StoredTask> tasks) {
     checkOpen();
+    checkNotEditedElsewhere();
     List<StoredTask> stored = memory.insertAll(tasks);
     persisted(stored, tasks.stream().map(StoredTask::id).toList());
     return stored;
@@ -167,12 +189,14 @@ public final class JsonTaskStore implements TaskStore {
   @Override
   public Optional<StoredTask> write(TaskWrite write) {
     checkOpen();
+    checkNotEditedElsewhere();
     return persistedIfPresent(memory.write(write), write.taskId());
   }
 
   @Override
   public List<StoredTask> writeAll(List<TaskWrite> writes) {
     checkOpen();
+    checkNotEditedElsewhere();
     List<StoredTask> written = memory.writeAll(writes);
     if (!written.isEmpty()) {
       persisted(written, written.stream().map(StoredTask::id).toList());
@@ -183,6 +207,7 @@ public final class JsonTaskStore implements TaskStore {
   @Override
   public boolean delete(String taskId) {
     checkOpen();
+    checkNotEditedElsewhere();
     boolean removed = memory.delete(taskId);
     if (removed) {
       persisted(Boolean.TRUE, taskId);
@@ -239,11 +264,60 @@ public final class JsonTaskStore implements TaskStore {
                   task.get(), memory.runs(id, SeedFormat.RUNS_SAVED_PER_TASK), original));
         }
       }
+      checkNotEditedElsewhere(); // again under the lock: the last moment before overwriting it
       SeedFiles.write(file, tasks, clock.instant());
+      written = FileStamp.of(file);
       persistedThrough = through;
       return result;
     } finally {
       persistLock.unlock();
+    }
+  }
+
+  /**
+   * Refuses to write once the file changed behind this store's back (a hand edit, another program):
+   * rewriting it would silently drop that change. Writes stay refused until the store is opened
+   * again, which reads the edited file.
+   *
+   * @throws StoreException naming the file and what to do
+   */
+  private void checkNotEditedElsewhere() {
+    String known = editedElsewhere;
+    if (known != null) {
+      throw new StoreException(known);
+    }
+    persistLock.lock();
+    try {
+      FileStamp expected = written;
+      if (expected == null || expected.equals(FileStamp.of(file))) {
+        return;
+      }
+      String message =
+          "The task file "
+              + file
+              + " was changed by another program (a hand edit?) since schedulerd last wrote it:"
+              + " schedulerd will not overwrite that change and refuses writes until it is"
+              + " restarted, which reads the edited file. Restart schedulerd to take the edit;"
+              + " to change tasks while schedulerd runs, use its tools or the SQLite store.";
+      editedElsewhere = message;
+      log.error(message);
+      throw new StoreException(message);
+    } finally {
+      persistLock.unlock();
+    }
+  }
+
+  @Override
+  public Optional<String> problem() {
+    String known = editedElsewhere;
+    if (known != null || closed) {
+      return Optional.ofNullable(known);
+    }
+    try {
+      checkNotEditedElsewhere();
+      return Optional.empty();
+    } catch (StoreException e) {
+      return Optional.ofNullable(e.getMessage());
     }
   }
 

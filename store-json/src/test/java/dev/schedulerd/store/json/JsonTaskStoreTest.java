@@ -53,6 +53,31 @@ class JsonTaskStoreTest {
     return JsonTaskStore.open(file, ZoneId.of("UTC"), InstantSource.fixed(NOW));
   }
 
+  @Test
+  void aHandEditWhileOpen_isNeverOverwritten_andIsReadAtTheNextOpen() throws IOException {
+    Path file = seedExample();
+    try (JsonTaskStore store = open(file)) {
+      store.delete("report-once"); // the store's own write: fine
+      String edited = Files.readString(file).replace("\"heartbeat\"", "\"heartbeat-edited\"");
+      Files.writeString(file, edited); // a person's edit, in place
+
+      assertThatThrownBy(() -> store.delete("flaky-sync"))
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("The task file " + file + " was changed by another program")
+          .hasMessageContaining("Restart schedulerd to take the edit");
+      assertThat(store.problem()).isPresent();
+      assertThatThrownBy(() -> store.delete("backup-reminder"))
+          .as("and every write after it")
+          .hasMessageContaining("was changed by another program");
+      assertThat(Files.readString(file)).isEqualTo(edited);
+    }
+    try (JsonTaskStore reopened = open(file)) {
+      assertThat(reopened.find("heartbeat-edited")).isPresent();
+      assertThat(reopened.find("flaky-sync")).isPresent();
+      assertThat(reopened.problem()).isEmpty();
+    }
+  }
+
   // ------------------------------------------------------------------ the seed's file
 
   @Test
