@@ -20,6 +20,9 @@ import java.util.List;
 final class PostgresDialect implements Dialect {
   static final PostgresDialect INSTANCE = new PostgresDialect();
 
+  /** The migrating connection's socket timeout, put back when the migration step ends. */
+  private final ThreadLocal<Integer> networkTimeoutBefore = new ThreadLocal<>();
+
   /** The advisory lock migrations hold: any number, the same in every build. */
   private static final long MIGRATION_LOCK = 7123004;
 
@@ -60,8 +63,16 @@ final class PostgresDialect implements Dialect {
 
   @Override
   public void beginMigration(Connection connection) throws SQLException {
+    // A step may rewrite a large table for longer than the socket timeout (PostgresTaskStore
+    // BOUNDED_WAITS): no timeout while migrating, the connection's own again after.
+    networkTimeoutBefore.set(connection.getNetworkTimeout());
+    connection.setNetworkTimeout(Runnable::run, 0);
     connection.setAutoCommit(false);
     try (Statement statement = connection.createStatement()) {
+      // Nodes starting together wait for the one migrating, however long a step takes; the
+      // session's own lock and statement bounds return when this transaction ends.
+      statement.execute("SET LOCAL lock_timeout = 0");
+      statement.execute("SET LOCAL statement_timeout = 0");
       statement.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
       statement.execute("CREATE TABLE IF NOT EXISTS schedulerd_schema (version INTEGER NOT NULL)");
     }
@@ -69,12 +80,20 @@ final class PostgresDialect implements Dialect {
 
   @Override
   public void endMigration(Connection connection, boolean commit) throws SQLException {
-    if (commit) {
-      connection.commit();
-    } else {
-      connection.rollback();
+    try {
+      if (commit) {
+        connection.commit();
+      } else {
+        connection.rollback();
+      }
+      connection.setAutoCommit(true);
+    } finally {
+      Integer before = networkTimeoutBefore.get();
+      networkTimeoutBefore.remove();
+      if (before != null) {
+        connection.setNetworkTimeout(Runnable::run, before);
+      }
     }
-    connection.setAutoCommit(true);
   }
 
   @Override

@@ -15,6 +15,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.OffsetDateTime;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -96,6 +97,7 @@ public final class PostgresTaskStore extends JdbcTaskStore {
     }
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(jdbcUrl);
+    BOUNDED_WAITS.forEach(config::addDataSourceProperty);
     config.setMaximumPoolSize(DEFAULT_POOL_SIZE);
     config.setPoolName("schedulerd-pg");
     config.setInitializationFailTimeout(10_000);
@@ -112,8 +114,27 @@ public final class PostgresTaskStore extends JdbcTaskStore {
               + ". Check the URL, the credentials and that PostgreSQL is up.",
           e);
     }
-    return open(pool, pool, redact(jdbcUrl), () -> DriverManager.getConnection(jdbcUrl));
+    java.util.Properties listenProperties = new java.util.Properties();
+    listenProperties.putAll(BOUNDED_WAITS);
+    return open(
+        pool, pool, redact(jdbcUrl), () -> DriverManager.getConnection(jdbcUrl, listenProperties));
   }
+
+  /**
+   * Every wait on the database has an end (connections the store opens itself; a caller's data
+   * source keeps the caller's settings, README: Several nodes on one PostgreSQL). A partition that
+   * drops packets silently ends a query in an error after {@code socketTimeout} instead of blocking
+   * its thread for good, and TCP keepalive finds a dead peer on an idle connection. In the server:
+   * a transaction left open by a node that froze is ended after 30 s (its row locks, the change
+   * counter's among them, go with it), and a write waits at most 15 s for a row lock. The URL's own
+   * parameters win over these.
+   */
+  static final Map<String, String> BOUNDED_WAITS =
+      Map.of(
+          "tcpKeepAlive", "true",
+          "connectTimeout", "10",
+          "socketTimeout", "60",
+          "options", "-c idle_in_transaction_session_timeout=30000 -c lock_timeout=15000");
 
   /**
    * Uses the caller's data source (its credentials, pool size and settings) and creates or migrates
@@ -165,6 +186,21 @@ public final class PostgresTaskStore extends JdbcTaskStore {
           try (ResultSet rs = s.prepare("SELECT clock_timestamp()").executeQuery()) {
             rs.next();
             return rs.getObject(1, OffsetDateTime.class).toInstant();
+          }
+        });
+  }
+
+  /** A setting of the store's connections as the server has it, and their socket timeout, ms. */
+  String connectionSettings(String setting) {
+    return transactions.read(
+        s -> {
+          java.sql.PreparedStatement query = s.prepare("SELECT current_setting(?)");
+          query.setString(1, setting);
+          try (ResultSet rs = query.executeQuery()) {
+            rs.next();
+            return rs.getString(1)
+                + "; socket timeout "
+                + query.getConnection().getNetworkTimeout();
           }
         });
   }

@@ -91,6 +91,22 @@ class PostgresTaskStoreTest {
   }
 
   @Test
+  void theStoresOwnConnections_waitBoundedTimes() {
+    String url = EmbeddedDatabase.freshDatabase();
+    try (PostgresTaskStore store = PostgresTaskStore.open(url)) {
+      assertThat(store.connectionSettings("idle_in_transaction_session_timeout"))
+          .isEqualTo("30s; socket timeout 60000");
+      assertThat(store.connectionSettings("lock_timeout")).startsWith("15s;");
+    }
+    try (PostgresTaskStore store =
+        PostgresTaskStore.open(url + (url.contains("?") ? "&" : "?") + "socketTimeout=5")) {
+      assertThat(store.connectionSettings("lock_timeout"))
+          .as("the URL's own parameters win")
+          .isEqualTo("15s; socket timeout 5000");
+    }
+  }
+
+  @Test
   void badUrls_failWithAMessageWithoutThePassword() {
     assertThatThrownBy(() -> PostgresTaskStore.open("jdbc:mysql://x/y"))
         .isInstanceOf(IllegalArgumentException.class)
