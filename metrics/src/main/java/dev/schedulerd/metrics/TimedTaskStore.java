@@ -157,6 +157,11 @@ public final class TimedTaskStore implements TaskStore {
   }
 
   @Override
+  public Optional<String> problem() {
+    return delegate.problem();
+  }
+
+  @Override
   public void close() {
     delegate.close();
   }
