@@ -3,6 +3,7 @@ package dev.schedulerd.mcp.tools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.store.DuplicateTaskException;
+import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.runtime.NoSuchTaskException;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
@@ -120,6 +121,11 @@ final class ToolSpecs {
       return error(String.valueOf(e.getMessage()));
     } catch (DuplicateTaskException e) {
       return error("task_id: " + String.valueOf(e.getMessage()));
+    } catch (StoreException e) {
+      // The store's own words name it and what to do; no stack trace per call (a lost store
+      // file fails every write the same way).
+      log.warn("Tool {} failed: {}", name, e.getMessage());
+      return error(name + " could not reach the task store: " + e.getMessage());
     } catch (RuntimeException e) {
       log.error("Tool {} failed", name, e);
       return error("internal error in " + name + ": " + e + ". The daemon's log has details.");

@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * How the SQLite store reaches its file. <b>Writes</b> go through a {@link GroupCommitWriter}: one
@@ -31,6 +34,8 @@ final class SqliteTransactions implements Transactions {
   private final ConcurrentLinkedDeque<PreparedStatements> idleReaders =
       new ConcurrentLinkedDeque<>();
   private final List<PreparedStatements> allReaders = new CopyOnWriteArrayList<>();
+  private final ReentrantLock readerLock = new ReentrantLock();
+  private final Condition readerReturned = readerLock.newCondition();
 
   SqliteTransactions(
       Path file,
@@ -59,9 +64,12 @@ final class SqliteTransactions implements Transactions {
     }
     try {
       PreparedStatements connection = idleReaders.pollFirst();
+      if (connection == null && guard.problem() != null) {
+        // A new connection would open whatever file is at the path now, never this one: reads
+        // wait for one of the connections opened before (the bound is what a read may take).
+        connection = awaitIdleReader();
+      }
       if (connection == null) {
-        // A new connection opens whatever file is at the path now: never another one.
-        guard.checkWritable();
         connection = new PreparedStatements(SqliteTaskStore.connect(file, options));
         allReaders.add(connection);
       }
@@ -71,12 +79,46 @@ final class SqliteTransactions implements Transactions {
         connection.discard(); // a statement may have been left mid-step
         throw e;
       } finally {
-        idleReaders.addFirst(connection);
+        returnReader(connection);
       }
     } catch (SQLException e) {
       throw new StoreException("reading " + file + " failed: " + e.getMessage(), e);
     } finally {
       readPermits.release();
+    }
+  }
+
+  private PreparedStatements awaitIdleReader() {
+    if (allReaders.isEmpty()) {
+      guard.checkWritable(); // throws: the store file is lost and no connection to it is open
+    }
+    long nanos = TimeUnit.SECONDS.toNanos(10);
+    readerLock.lock();
+    try {
+      PreparedStatements connection;
+      while ((connection = idleReaders.pollFirst()) == null) {
+        if (nanos <= 0) {
+          throw new StoreException(
+              "no connection to " + file + " came free within 10 s; " + guard.problem());
+        }
+        nanos = readerReturned.awaitNanos(nanos);
+      }
+      return connection;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while waiting to read " + file, e);
+    } finally {
+      readerLock.unlock();
+    }
+  }
+
+  private void returnReader(PreparedStatements connection) {
+    idleReaders.addFirst(connection);
+    readerLock.lock();
+    try {
+      readerReturned.signal();
+    } finally {
+      readerLock.unlock();
     }
   }
 
