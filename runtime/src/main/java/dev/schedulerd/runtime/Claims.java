@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
 final class Claims {
   private static final Logger log = LoggerFactory.getLogger(Claims.class);
 
+  private @org.jspecify.annotations.Nullable String lastClaimFailure; // the claimer thread's
+
   private final TaskStore store;
   private final InstantSource clock;
   private final InstantSource leaseClock;
@@ -117,7 +119,13 @@ final class Claims {
           claimBatch(batch);
         }
       } catch (RuntimeException e) { // keep the claimer alive whatever a batch does
-        log.error("Claiming a batch of {} runs failed", batch.size(), e);
+        String message = String.valueOf(e.getMessage());
+        if (message.equals(lastClaimFailure)) { // the store down or lost: said once
+          log.debug("Claiming a batch of {} runs failed again: {}", batch.size(), message);
+        } else {
+          log.error("Claiming a batch of {} runs failed", batch.size(), e);
+        }
+        lastClaimFailure = message;
       }
       queue.wakeTicker();
       if (stop) {

@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
 final class Heartbeats {
   private static final Logger log = LoggerFactory.getLogger(Heartbeats.class);
 
+  private volatile @org.jspecify.annotations.Nullable String lastHeartbeatFailure;
+
   static final Duration INTERVAL = Scheduler.HEARTBEAT_INTERVAL;
 
   private final Optional<NodeRegistry> registry;
@@ -82,8 +84,17 @@ final class Heartbeats {
                   leaseClock.instant(),
                   runsInFlight.getAsInt()));
     } catch (RuntimeException e) {
-      log.warn("Could not record this node's heartbeat", e);
+      // Every 5 s while the store is down or lost: the trace once, then one line per change.
+      String message = String.valueOf(e.getMessage());
+      if (message.equals(lastHeartbeatFailure)) {
+        log.debug("Could not record this node's heartbeat (again): {}", message);
+      } else {
+        log.warn("Could not record this node's heartbeat", e);
+      }
+      lastHeartbeatFailure = message;
+      return;
     }
+    lastHeartbeatFailure = null;
   }
 
   /** Whether another node sharing the store sent a heartbeat lately. */

@@ -125,7 +125,8 @@ final class ToolSpecs {
       // The store's own words name it and what to do; no stack trace per call (a lost store
       // file fails every write the same way).
       log.warn("Tool {} failed: {}", name, e.getMessage());
-      return error(name + " could not reach the task store: " + e.getMessage());
+      log.debug("Tool {} failed", name, e);
+      return error(name + " failed in the task store: " + e.getMessage());
     } catch (RuntimeException e) {
       log.error("Tool {} failed", name, e);
       return error("internal error in " + name + ": " + e + ". The daemon's log has details.");

@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -63,6 +64,7 @@ public final class JsonTaskStore implements TaskStore {
   private final Set<String> untouched = new LinkedHashSet<>(); // guarded by persistLock
   private final Set<String> order = new LinkedHashSet<>(); // file order; guarded by persistLock
   private @Nullable FileStamp written; // the file as this store last read or wrote it
+  private byte @Nullable [] writtenDigest; // and a digest of its bytes then
   private volatile @Nullable String editedElsewhere; // set once: writes refused until reopened
   private volatile boolean closed;
 
@@ -153,16 +155,18 @@ public final class JsonTaskStore implements TaskStore {
 
   private void load(FireTimes fireTimes) {
     if (!Files.exists(file)) {
-      SeedFiles.write(file, List.of(), clock.instant());
+      writtenDigest = digest(SeedFiles.write(file, List.of(), clock.instant()));
       written = FileStamp.of(file);
       log.info("Created task file {}", file);
       return;
     }
     FileStamp before = FileStamp.of(file);
+    byte[] digestBefore = digestOf(file);
     List<SeedFormat.Entry> entries = SeedFiles.read(file, fireTimes, clock.instant());
     persistLock.lock();
     try {
       written = before;
+      writtenDigest = digestBefore;
       for (SeedFormat.Entry entry : entries) {
         memory.restore(entry.task(), entry.runsOldestFirst());
         originals.put(entry.task().id(), entry.original());
@@ -265,7 +269,7 @@ public final class JsonTaskStore implements TaskStore {
         }
       }
       checkNotEditedElsewhere(); // again under the lock: the last moment before overwriting it
-      SeedFiles.write(file, tasks, clock.instant());
+      writtenDigest = digest(SeedFiles.write(file, tasks, clock.instant()));
       written = FileStamp.of(file);
       persistedThrough = through;
       return result;
@@ -289,7 +293,14 @@ public final class JsonTaskStore implements TaskStore {
     persistLock.lock();
     try {
       FileStamp expected = written;
-      if (expected == null || expected.equals(FileStamp.of(file))) {
+      FileStamp now = FileStamp.of(file);
+      if (expected == null || expected.equals(now)) {
+        return;
+      }
+      // Touched, saved unchanged, synced by another program: the same bytes are no edit.
+      byte[] expectedDigest = writtenDigest;
+      if (now != null && expectedDigest != null && Arrays.equals(expectedDigest, digestOf(file))) {
+        written = now;
         return;
       }
       String message =
@@ -304,6 +315,23 @@ public final class JsonTaskStore implements TaskStore {
       throw new StoreException(message);
     } finally {
       persistLock.unlock();
+    }
+  }
+
+  private static byte[] digest(byte[] bytes) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  /** The digest of the file's bytes, or none when it cannot be read (then it counts as changed). */
+  private byte @Nullable [] digestOf(Path path) {
+    try {
+      return digest(Files.readAllBytes(path));
+    } catch (IOException e) {
+      return null;
     }
   }
 

@@ -192,8 +192,10 @@ public final class SeedFiles {
    * Replaces {@code file} with the tasks, atomically: written to a temporary file in the same
    * directory, flushed to disk, renamed over the old file, and the directory flushed, so a crash
    * leaves either the old file or the new one.
+   *
+   * @return the bytes written
    */
-  static void write(Path file, List<ObjectNode> tasksInOrder, Instant savedAt) {
+  static byte[] write(Path file, List<ObjectNode> tasksInOrder, Instant savedAt) {
     ObjectNode root = SeedFormat.MAPPER.createObjectNode();
     ObjectNode tasks = root.putObject("tasks");
     for (ObjectNode task : tasksInOrder) {
@@ -229,6 +231,7 @@ public final class SeedFiles {
       } catch (IOException e) {
         // Some file systems cannot open a directory; the rename is done, only its flush is not.
       }
+      return bytes;
     } catch (IOException e) {
       try {
         Files.deleteIfExists(temp);

@@ -58,6 +58,10 @@ class JsonTaskStoreTest {
     Path file = seedExample();
     try (JsonTaskStore store = open(file)) {
       store.delete("report-once"); // the store's own write: fine
+      Files.writeString(file, Files.readString(file)); // saved unchanged: no edit
+      Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(NOW)); // touched
+      store.delete("backup-reminder");
+      assertThat(store.problem()).isEmpty();
       String edited = Files.readString(file).replace("\"heartbeat\"", "\"heartbeat-edited\"");
       Files.writeString(file, edited); // a person's edit, in place
 
@@ -66,7 +70,7 @@ class JsonTaskStoreTest {
           .hasMessageContaining("The task file " + file + " was changed by another program")
           .hasMessageContaining("Restart schedulerd to take the edit");
       assertThat(store.problem()).isPresent();
-      assertThatThrownBy(() -> store.delete("backup-reminder"))
+      assertThatThrownBy(() -> store.delete("heartbeat-edited"))
           .as("and every write after it")
           .hasMessageContaining("was changed by another program");
       assertThat(Files.readString(file)).isEqualTo(edited);
@@ -74,6 +78,7 @@ class JsonTaskStoreTest {
     try (JsonTaskStore reopened = open(file)) {
       assertThat(reopened.find("heartbeat-edited")).isPresent();
       assertThat(reopened.find("flaky-sync")).isPresent();
+      assertThat(reopened.find("backup-reminder")).isEmpty();
       assertThat(reopened.problem()).isEmpty();
     }
   }

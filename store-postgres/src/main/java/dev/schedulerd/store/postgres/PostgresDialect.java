@@ -65,8 +65,12 @@ final class PostgresDialect implements Dialect {
   public void beginMigration(Connection connection) throws SQLException {
     // A step may rewrite a large table for longer than the socket timeout (PostgresTaskStore
     // BOUNDED_WAITS): no timeout while migrating, the connection's own again after.
-    networkTimeoutBefore.set(connection.getNetworkTimeout());
-    connection.setNetworkTimeout(Runnable::run, 0);
+    try {
+      networkTimeoutBefore.set(connection.getNetworkTimeout());
+      connection.setNetworkTimeout(Runnable::run, 0);
+    } catch (java.sql.SQLFeatureNotSupportedException e) {
+      networkTimeoutBefore.remove(); // a caller's data source without one: nothing to lift
+    }
     connection.setAutoCommit(false);
     try (Statement statement = connection.createStatement()) {
       // Nodes starting together wait for the one migrating, however long a step takes; the

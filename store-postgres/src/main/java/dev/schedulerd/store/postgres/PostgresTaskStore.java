@@ -98,6 +98,7 @@ public final class PostgresTaskStore extends JdbcTaskStore {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(jdbcUrl);
     BOUNDED_WAITS.forEach(config::addDataSourceProperty);
+    config.setConnectionInitSql(SERVER_LIMITS);
     config.setMaximumPoolSize(DEFAULT_POOL_SIZE);
     config.setPoolName("schedulerd-pg");
     config.setInitializationFailTimeout(10_000);
@@ -126,15 +127,15 @@ public final class PostgresTaskStore extends JdbcTaskStore {
    * drops packets silently ends a query in an error after {@code socketTimeout} instead of blocking
    * its thread for good, and TCP keepalive finds a dead peer on an idle connection. In the server:
    * a transaction left open by a node that froze is ended after 30 s (its row locks, the change
-   * counter's among them, go with it), and a write waits at most 15 s for a row lock. The URL's own
-   * parameters win over these.
+   * counter's among them, go with it), and a write waits at most 15 s for a row lock ({@link
+   * #SERVER_LIMITS}, set on each new connection rather than as startup options, which PgBouncer
+   * refuses). The URL's own parameters win over the driver's.
    */
   static final Map<String, String> BOUNDED_WAITS =
-      Map.of(
-          "tcpKeepAlive", "true",
-          "connectTimeout", "10",
-          "socketTimeout", "60",
-          "options", "-c idle_in_transaction_session_timeout=30000 -c lock_timeout=15000");
+      Map.of("tcpKeepAlive", "true", "connectTimeout", "10", "socketTimeout", "60");
+
+  static final String SERVER_LIMITS =
+      "SET idle_in_transaction_session_timeout = '30s'; SET lock_timeout = '15s'";
 
   /**
    * Uses the caller's data source (its credentials, pool size and settings) and creates or migrates

@@ -155,6 +155,16 @@ final class GroupCommitWriter implements AutoCloseable {
       }
       return;
     }
+    String lostMeanwhile = guard.problem();
+    if (lostMeanwhile != null) {
+      // Lost between the check before the batch and its commit: committed into a file that no
+      // restart opens, so acknowledged to no one.
+      StoreException lost = new StoreException(lostMeanwhile);
+      for (Pending<?> pending : batch) {
+        pending.result().completeExceptionally(lost);
+      }
+      return;
+    }
     for (int i = 0; i < batch.size(); i++) {
       complete(batch.get(i), results.get(i), failures.get(i));
     }

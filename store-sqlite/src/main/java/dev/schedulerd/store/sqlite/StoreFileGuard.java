@@ -19,9 +19,12 @@ import org.slf4j.LoggerFactory;
  * another one, or empty). Checked before each batch of writes and by the change watcher; once the
  * file is lost the store refuses writes until it is reopened, and says why.
  *
- * <p>Identity is the file key (device and inode on Linux and macOS): a rename in place or a copy
- * over the path gives another key. The log's key is taken once it exists and must then stay: SQLite
- * keeps the log while any connection is open, resetting it after a checkpoint, never deleting it.
+ * <p>Identity is the file key (device and inode on Linux and macOS): a file moved or renamed onto
+ * the path gives another key; a copy written into the same file ({@code cp backup.db scheduler.db})
+ * keeps it and is not noticed, which is why the message says to stop schedulerd before restoring.
+ * The log's key is taken once it exists and must then stay: SQLite keeps the log while any
+ * connection is open, resetting it after a checkpoint, never deleting it. The log is looked for
+ * beside the file's real path, where SQLite puts it when the store's path is a symbolic link.
  */
 final class StoreFileGuard {
   private static final Logger log = LoggerFactory.getLogger(StoreFileGuard.class);
@@ -34,7 +37,13 @@ final class StoreFileGuard {
 
   private StoreFileGuard(Path file, Object fileKey) {
     this.file = file;
-    this.wal = file.resolveSibling(file.getFileName() + "-wal");
+    Path real;
+    try {
+      real = file.toRealPath();
+    } catch (IOException e) {
+      real = file;
+    }
+    this.wal = real.resolveSibling(real.getFileName() + "-wal");
     this.fileKey = fileKey;
   }
 
@@ -95,8 +104,8 @@ final class StoreFileGuard {
             + " "
             + found
             + " since schedulerd opened it: writes are refused, as they would be lost (what was"
-            + " written before stays readable until a restart). Restore the file from a backup if"
-            + " it matters, then restart schedulerd.";
+            + " written before stays readable until a restart). Stop schedulerd, restore the file"
+            + " from a backup if it matters, then start it again.";
     if (lost.compareAndSet(null, message)) {
       log.error(message);
     }

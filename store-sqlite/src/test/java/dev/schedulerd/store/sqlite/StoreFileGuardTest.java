@@ -49,7 +49,7 @@ final class StoreFileGuardTest {
           .hasMessageContaining(
               "The task store " + file + " was deleted since schedulerd opened it")
           .hasMessageContaining("writes are refused")
-          .hasMessageContaining("restart schedulerd");
+          .hasMessageContaining("Stop schedulerd, restore the file");
       assertThat(store.problem())
           .get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
           .contains("was deleted");
@@ -89,6 +89,23 @@ final class StoreFileGuardTest {
 
       assertThatThrownBy(() -> store.insert(definition("after"), TaskState.initial(T0, T0)))
           .hasMessageContaining("lost its write-ahead log (tasks.db-wal was deleted)");
+    }
+  }
+
+  @Test
+  void throughASymbolicLink_theLogBesideTheRealFileIsWatched() throws Exception {
+    Path real = Files.createDirectories(dir.resolve("real")).resolve("tasks.db");
+    Path link = dir.resolve("link.db");
+    try (SqliteTaskStore created = SqliteTaskStore.open(SqliteOptions.of(real))) {
+      created.insert(definition("first"), TaskState.initial(T0, T0));
+    }
+    Files.createSymbolicLink(link, real);
+    try (SqliteTaskStore store = SqliteTaskStore.open(SqliteOptions.of(link))) {
+      store.insert(definition("before"), TaskState.initial(T0, T0));
+      Files.delete(real.resolveSibling("tasks.db-wal"));
+
+      assertThatThrownBy(() -> store.insert(definition("after"), TaskState.initial(T0, T0)))
+          .hasMessageContaining("lost its write-ahead log");
     }
   }
 
