@@ -25,6 +25,9 @@ final class InFlight {
   /** When its lease ends by this node's clock, unless renewed before. */
   volatile Instant leaseUntil;
 
+  /** Whether the last try to renew its lease failed (the store did not answer). */
+  volatile boolean renewalFailing;
+
   /** Under overlap=cancel_previous: when the next fire time interrupts this run. */
   final @Nullable Instant supersededAt;
 

@@ -15,8 +15,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The ticker's watch over the runs in flight: interrupts those past their timeout or superseded
- * (overlap=cancel_previous), and renews leases when due, also of runs whose record is still being
- * written. Store work it decides on runs off the ticker.
+ * (overlap=cancel_previous), renews leases when due, also of runs whose record is still being
+ * written, and fences itself: a run whose lease the store refused to renew (it did not answer) is
+ * stopped {@link #fenceMargin} before the lease ends, before another node may take the run over, so
+ * that it never runs on two nodes at once. A lease that merely came due while this node was not
+ * looking (a pause, a suspended machine) is renewed first: the store refuses that renewal when
+ * another node took the run over, and the run is then stopped. Store work it decides on runs off
+ * the ticker.
  */
 final class RunWatch {
   private static final Logger log = LoggerFactory.getLogger(RunWatch.class);
@@ -82,6 +87,18 @@ final class RunWatch {
                       "the run exceeded its timeout of " + timeout + " and was interrupted",
                       true));
         }
+      } else if (live && run.renewalFailing && !fenceAt(run).isAfter(now)) {
+        if (run.settle()) {
+          log.error(
+              "Run {} of task {}: its lease could not be renewed and ends at {}; stopping it now,"
+                  + " before another node may take it over, and recording nothing (the task runs"
+                  + " again once the lease has ended)",
+              run.runId,
+              run.taskId(),
+              run.leaseUntil);
+          run.cancel();
+          runs.drop(run);
+        }
       } else if (!run.renewAt.isAfter(now)) {
         run.renewAt =
             now.plus(Scheduler.STORE_RETRY_DELAY); // not again before this renewal is done
@@ -112,10 +129,14 @@ final class RunWatch {
               TaskWrite.renewLease(
                   run.taskId(), run.runId, leaseClock.instant().plus(leaseDuration)));
     } catch (RuntimeException e) {
-      log.warn("Could not renew the lease of run {}; trying again soon", run.runId, e);
+      if (!run.renewalFailing) {
+        log.warn("Could not renew the lease of run {}; trying again every second", run.runId, e);
+      }
+      run.renewalFailing = true;
       run.renewAt = now.plus(Scheduler.STORE_RETRY_DELAY);
       return;
     }
+    run.renewalFailing = false;
     if (renewed.isPresent()) {
       run.version = renewed.get().version();
       run.renewAt = now.plus(leaseDuration.dividedBy(2));
@@ -137,6 +158,9 @@ final class RunWatch {
     for (InFlight run : inFlight) {
       if (run.started && !run.isSettled()) {
         next = earliest(next, run.deadline);
+        if (run.renewalFailing) {
+          next = earliest(next, fenceAt(run));
+        }
         Instant superseded = run.supersededAt;
         if (superseded != null) {
           next = earliest(next, superseded);
@@ -145,6 +169,17 @@ final class RunWatch {
       next = earliest(next, run.renewAt);
     }
     return next;
+  }
+
+  /**
+   * How long before its lease ends an unrenewed run is stopped: a sixth of the lease (5 s of 30).
+   */
+  Duration fenceMargin() {
+    return leaseDuration.dividedBy(6);
+  }
+
+  private Instant fenceAt(InFlight run) {
+    return run.leaseUntil.minus(fenceMargin());
   }
 
   /** The earlier of two instants, {@code a} possibly absent. */

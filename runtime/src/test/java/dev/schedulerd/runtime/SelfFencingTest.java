@@ -1,0 +1,136 @@
+package dev.schedulerd.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.schedulerd.api.RunOutcome;
+import dev.schedulerd.api.RunRecord;
+import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.api.TaskDefinition;
+import dev.schedulerd.api.TaskStatus;
+import dev.schedulerd.api.store.ChangeSet;
+import dev.schedulerd.api.store.RunPage;
+import dev.schedulerd.api.store.StoreException;
+import dev.schedulerd.api.store.TaskStore;
+import dev.schedulerd.api.store.TaskWrite;
+import dev.schedulerd.store.memory.InMemoryTaskStore;
+import dev.schedulerd.testkit.ManualClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node that cannot renew a run's lease stops the run before the lease ends, so that no other
+ * node's takeover finds it still running: each run on one node at a time.
+ */
+final class SelfFencingTest {
+  private final LeaseFailingStore store = new LeaseFailingStore(new InMemoryTaskStore());
+  private final TestExecutors.Blocking blocking = new TestExecutors.Blocking(1, false);
+  private final ManualClock clock = ManualClock.atEpochOf2026();
+  private final Scheduler scheduler =
+      ManualScheduler.builder(clock, store, blocking)
+          .leaseDuration(Duration.ofSeconds(30))
+          .runExecutor(r -> Thread.ofVirtual().start(r))
+          .build();
+
+  @AfterEach
+  void stop() {
+    blocking.release.countDown();
+    scheduler.close();
+  }
+
+  @Test
+  void aRunWhoseLeaseCannotBeRenewed_isStoppedBeforeTheLeaseEnds_thenRunsAgain() throws Exception {
+    scheduler.start();
+    scheduler.add(TaskDefinition.builder("long", "block").build());
+    scheduler.runDue();
+    assertThat(blocking.started.await(10, TimeUnit.SECONDS)).isTrue();
+    store.failRenewals = true; // the store unreachable for renewals from here
+
+    clock.advance(Duration.ofSeconds(15)); // the renewal at half the lease fails
+    scheduler.runDue();
+    clock.advance(Duration.ofSeconds(9)); // 24 s: still inside lease less margin (25 s)
+    scheduler.runDue();
+    assertThat(blocking.interrupted.getCount()).as("not stopped before its time").isOne();
+
+    clock.advance(Duration.ofSeconds(1)); // 25 s: 5 s before the lease ends
+    scheduler.runDue();
+    assertThat(blocking.interrupted.await(10, TimeUnit.SECONDS)).as("stopped").isTrue();
+    assertThat(store.find("long").orElseThrow().state().status())
+        .as("nothing recorded by the stopped run")
+        .isEqualTo(TaskStatus.RUNNING);
+
+    store.failRenewals = false;
+    clock.advance(Duration.ofSeconds(6)); // 31 s: the lease has ended
+    scheduler.runDue();
+    List<RunRecord> runs = scheduler.runs("long", 10);
+    assertThat(runs).extracting(RunRecord::outcome).containsExactly(RunOutcome.ABANDONED);
+  }
+
+  /** The in-memory store, whose lease renewals fail while {@link #failRenewals} is set. */
+  static final class LeaseFailingStore implements TaskStore {
+    private final InMemoryTaskStore delegate;
+    volatile boolean failRenewals;
+
+    LeaseFailingStore(InMemoryTaskStore delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public Optional<StoredTask> write(TaskWrite write) {
+      if (failRenewals && write.change() instanceof TaskWrite.Change.LeaseRenewed) {
+        throw new StoreException("renewal refused by the test");
+      }
+      return delegate.write(write);
+    }
+
+    @Override
+    public List<StoredTask> insertAll(List<StoredTask> tasks) {
+      return delegate.insertAll(tasks);
+    }
+
+    @Override
+    public Optional<StoredTask> find(String taskId) {
+      return delegate.find(taskId);
+    }
+
+    @Override
+    public List<StoredTask> list() {
+      return delegate.list();
+    }
+
+    @Override
+    public boolean delete(String taskId) {
+      return delegate.delete(taskId);
+    }
+
+    @Override
+    public List<StoredTask> findExpiredLeases(Instant now, int limit) {
+      return delegate.findExpiredLeases(now, limit);
+    }
+
+    @Override
+    public List<RunRecord> runs(String taskId, int limit) {
+      return delegate.runs(taskId, limit);
+    }
+
+    @Override
+    public RunPage runPage(@Nullable String taskId, int limit, @Nullable String cursor) {
+      return delegate.runPage(taskId, limit, cursor);
+    }
+
+    @Override
+    public ChangeSet changesSince(long cursor, int limit) {
+      return delegate.changesSince(cursor, limit);
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+  }
+}
