@@ -360,6 +360,7 @@ final class TaskChanges {
                           ": only a failed task can be retried; add a new"
                               + " task to run it again";
                       case RUNNING -> ": wait for its run to end";
+                      case PAUSED -> ": it has not failed; resume it to queue it again";
                       default -> ": it has not failed; scheduler_run_task_now runs it now";
                     });
           }

@@ -270,6 +270,9 @@ final class SchedulerOperationsTest {
     scheduler.add(task("later").schedule(Schedule.at(clock.instant().plusSeconds(60))).build());
     assertThatThrownBy(() -> scheduler.retry("later", "dashboard"))
         .hasMessageContaining("has not failed; scheduler_run_task_now runs it now");
+    scheduler.pause("later", "test");
+    assertThatThrownBy(() -> scheduler.retry("later", "dashboard"))
+        .hasMessageContaining("is paused: it has not failed; resume it to queue it again");
     assertThatThrownBy(() -> scheduler.retry("ghost", "dashboard"))
         .isInstanceOf(NoSuchTaskException.class);
   }
