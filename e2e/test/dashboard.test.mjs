@@ -201,9 +201,21 @@ test("the overview counts by priority and plots the day; a failed task is retrie
     }, null, { timeout: 30_000 });
     assert.match(readFileSync(join(home, ".memory", "schedulerd.log"), "utf8"), /Task flaky: retried by dashboard/);
 
-    // The task's own plot: how long its runs took and how late they started.
+    // The task's own plot: how long its runs took and how late they started; and its definition.
     await row.click();
     await page.locator("#task-plot canvas").waitFor();
+    assert.equal(await page.locator("#task-definition dd[data-field='task_type']").innerText(), "shell");
+    assert.match(await page.locator("#task-definition dd[data-field='config']").innerText(), /\/bin\/false/);
+    assert.equal(await page.locator("#task-definition dd[data-field='priority']").innerText(), "critical");
+
+    // An interval task's next ten fire times; the tasks filtered by executor.
+    await page.locator("#tasks tbody tr[data-task-id='chatty']").click();
+    await page.locator("#task-fires li").nth(9).waitFor();
+    await page.selectOption("#type", "shell");
+    await page.locator("#filters button[type='submit']").click();
+    await page.waitForFunction(() => document.querySelectorAll("#tasks tbody tr").length === 1);
+    assert.equal(await page.locator("#tasks tbody tr").getAttribute("data-task-id"), "flaky");
+    await page.selectOption("#type", "");
     await page.screenshot({ path: join(artifacts, "dashboard-plots.png"), fullPage: true });
 
     // Past the first hundred: the tasks table pages on.

@@ -73,6 +73,10 @@ async function loadProblems() {
 async function loadExecutors() {
   const [{ executors }, { status }] = await Promise.all([api("executors"), api("overview")]);
   const disabled = new Map((status.daemon.executors_disabled ?? []).map((d) => [d.kind, d.enabled_by]));
+  const type = $("#type");
+  if (type.options.length === 1) {
+    type.append(...executors.map((e) => { const o = el("option", e.kind); o.value = e.kind; return o; }));
+  }
   $("#executors tbody").replaceChildren(...executors.map((executor) => {
     const row = el("tr");
     row.append(el("td", executor.kind), el("td", executor.enabled ? "yes" : "no"),
@@ -205,6 +209,7 @@ async function loadTasks() {
     const params = new URLSearchParams();
     if ($("#status").value) params.set("status", $("#status").value);
     if ($("#priority").value) params.set("priority", $("#priority").value);
+    if ($("#type").value) params.set("task_type", $("#type").value);
     if ($("#label").value.trim()) params.set("label", $("#label").value.trim());
     params.set("limit", String(PAGE_SIZE));
     if (pages.length) params.set("cursor", pages[pages.length - 1]);
@@ -245,6 +250,23 @@ function taskRow(task) {
   return row;
 }
 
+/** What the task is, as it was added: the fields people check first, then the rest. */
+const DEFINITION = ["task_type", "priority", "schedule", "description", "config", "labels", "max_retries",
+  "timeout_seconds", "depends_on", "on_failure", "resources", "fire_policy", "created_by", "created_at"];
+
+function showDefinition(task) {
+  const list = $("#task-definition");
+  list.replaceChildren();
+  for (const key of DEFINITION) {
+    const value = task[key];
+    if (value === undefined || value === null || value === "") continue;
+    if (typeof value === "object" && Object.keys(value).length === 0) continue;
+    const shown = el("dd", typeof value === "object" ? JSON.stringify(value) : value);
+    shown.dataset.field = key;
+    list.append(el("dt", key), shown);
+  }
+}
+
 async function showTask(taskId) {
   shownTask = taskId;
   const [detail, runs] = await Promise.all([
@@ -253,16 +275,16 @@ async function showTask(taskId) {
   ]);
   $("#task").hidden = false;
   $("#task-title").textContent = taskId;
-  $("#task-summary").textContent = detail.summary ?? "";
+  $("#task-summary").textContent = detail.task?.explanation ?? detail.summary ?? "";
+  showDefinition(detail.task ?? {});
   const schedule = detail.task?.schedule ?? {};
   const fires = $("#task-fires");
   fires.replaceChildren();
-  $("#task-fires-title").hidden = schedule.kind !== "cron";
-  if (schedule.kind === "cron") {
-    const params = new URLSearchParams({ cron_expression: schedule.cron_expression });
-    if (schedule.time_zone) params.set("time_zone", schedule.time_zone);
-    if (schedule.cron_dialect) params.set("cron_dialect", schedule.cron_dialect);
-    const preview = await api("preview?" + params).catch(() => null);
+  const recurring = schedule.kind === "cron" || schedule.kind === "interval";
+  $("#task-fires-title").hidden = !recurring;
+  if (recurring) {
+    // In the task's zone and by its own policies, as scheduler_preview_schedule has them.
+    const preview = await api("preview?" + new URLSearchParams({ task_id: taskId })).catch(() => null);
     for (const fire of preview?.fire_times ?? []) {
       fires.append(el("li", fire.local + (fire.note ? " — " + fire.note : "")));
     }
@@ -290,7 +312,8 @@ async function showTask(taskId) {
   plots.taskPlotFor = taskId;
   if (points.length) {
     chart("task-plot", {
-      scales: { x: { time: true } },
+      // One run alone would stretch the axis over years: an hour either side of it.
+      scales: { x: { time: true, range: (u, min, max) => (min === max ? [min - HOUR, max + HOUR] : [min, max]) } },
       series: [{}, { label: "took ms", stroke: "#3a6fd8", points: { show: true } },
         { label: "late ms", stroke: "#d9822b", points: { show: true } }],
     }, [xs, took, late]);

@@ -305,7 +305,8 @@ public final class DashboardServer implements AutoCloseable {
       call(exchange, "scheduler_get_task", Map.of("task_id", decode(route.substring(6))));
     } else if (route.equals("preview")) {
       Map<String, Object> args = new LinkedHashMap<>();
-      for (String key : List.of("cron_expression", "cron_dialect", "time_zone", "interval")) {
+      for (String key :
+          List.of("task_id", "cron_expression", "cron_dialect", "time_zone", "interval")) {
         String value = query.get(key);
         if (value != null && !value.isBlank()) {
           args.put(key, value);
