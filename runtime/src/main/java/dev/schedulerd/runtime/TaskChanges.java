@@ -251,14 +251,12 @@ final class TaskChanges {
             return null; // already paused
           }
           if (!status.isQueued() && status != TaskStatus.WAITING) {
-            throw new IllegalStateException(
-                "task '"
-                    + taskId
-                    + "' is "
-                    + status.wireName()
-                    + (status == TaskStatus.RUNNING
-                        ? ": wait for the run to end, then pause it"
-                        : ": only scheduled, retry_wait or waiting tasks can be paused"));
+            throw refused(
+                taskId,
+                status,
+                status == TaskStatus.RUNNING
+                    ? "wait for the run to end, then pause it"
+                    : "only scheduled, retry_wait or waiting tasks can be paused");
           }
           return new Change(current.definition(), current.state().paused(now));
         });
@@ -324,16 +322,14 @@ final class TaskChanges {
           TaskState state = current.state();
           TaskStatus status = state.status();
           if (!status.isQueued()) {
-            throw new IllegalStateException(
-                "task '"
-                    + taskId
-                    + "' is "
-                    + status.wireName()
-                    + switch (status) {
-                      case RUNNING -> ": wait for its run to end";
-                      case PAUSED -> ": resume it first (it then runs at its next fire time)";
-                      default -> ": add a new task to run it again";
-                    });
+            throw refused(
+                taskId,
+                status,
+                switch (status) {
+                  case RUNNING -> "wait for its run to end";
+                  case PAUSED -> "resume it first (it then runs at its next fire time)";
+                  default -> "add a new task to run it again";
+                });
           }
           Instant fire =
               status == TaskStatus.SCHEDULED
@@ -350,19 +346,16 @@ final class TaskChanges {
         (current, now) -> {
           TaskStatus status = current.state().status();
           if (status != TaskStatus.FAILED) {
-            throw new IllegalStateException(
-                "task '"
-                    + taskId
-                    + "' is "
-                    + status.wireName()
-                    + switch (status) {
-                      case COMPLETED, CANCELLED ->
-                          ": only a failed task can be retried; add a new"
-                              + " task to run it again";
-                      case RUNNING -> ": wait for its run to end";
-                      case PAUSED -> ": it has not failed; resume it to queue it again";
-                      default -> ": it has not failed; scheduler_run_task_now runs it now";
-                    });
+            throw refused(
+                taskId,
+                status,
+                switch (status) {
+                  case COMPLETED, CANCELLED ->
+                      "only a failed task can be retried; add a new task to run it again";
+                  case RUNNING -> "wait for its run to end";
+                  case PAUSED -> "it has not failed; resume it to queue it again";
+                  default -> "it has not failed; scheduler_run_task_now runs it now";
+                });
           }
           return new Change(current.definition(), current.state().retried(now, now));
         });
@@ -387,12 +380,8 @@ final class TaskChanges {
           }
           Instant fire = state.fireTime();
           if (state.status() != TaskStatus.SCHEDULED || fire == null) {
-            throw new IllegalStateException(
-                "task '"
-                    + taskId
-                    + "' is "
-                    + state.status().wireName()
-                    + ": only a scheduled task's next occurrence can be skipped");
+            throw refused(
+                taskId, state.status(), "only a scheduled task's next occurrence can be skipped");
           }
           Optional<Instant> after = fireTimes.next(definition.schedule(), fire);
           FirePlanner.Plan plan =
@@ -427,6 +416,13 @@ final class TaskChanges {
   }
 
   /** Applies {@code rule} with a conditional write, re-reading when another writer won. */
+  /**
+   * Why a task in {@code status} cannot take this change, and what to do: "task 'x' is paused: …".
+   */
+  private static IllegalStateException refused(String taskId, TaskStatus status, String why) {
+    return new IllegalStateException("task '" + taskId + "' is " + status.wireName() + ": " + why);
+  }
+
   private StoredTask changeTask(String taskId, String what, ChangeRule rule) {
     for (int attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       StoredTask current = store.find(taskId).orElseThrow(() -> new NoSuchTaskException(taskId));
