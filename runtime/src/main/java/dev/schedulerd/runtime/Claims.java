@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
 final class Claims {
   private static final Logger log = LoggerFactory.getLogger(Claims.class);
 
-  private @org.jspecify.annotations.Nullable String lastClaimFailure; // the claimer thread's
+  private final RepeatedFailureLog claimFailures =
+      new RepeatedFailureLog(log, org.slf4j.event.Level.ERROR);
 
   private final TaskStore store;
   private final InstantSource clock;
@@ -117,15 +118,10 @@ final class Claims {
       try {
         if (!batch.isEmpty()) {
           claimBatch(batch);
+          claimFailures.succeeded();
         }
       } catch (RuntimeException e) { // keep the claimer alive whatever a batch does
-        String message = String.valueOf(e.getMessage());
-        if (message.equals(lastClaimFailure)) { // the store down or lost: said once
-          log.debug("Claiming a batch of {} runs failed again: {}", batch.size(), message);
-        } else {
-          log.error("Claiming a batch of {} runs failed", batch.size(), e);
-        }
-        lastClaimFailure = message;
+        claimFailures.failed("Claiming a batch of " + batch.size() + " runs failed", e);
       }
       queue.wakeTicker();
       if (stop) {

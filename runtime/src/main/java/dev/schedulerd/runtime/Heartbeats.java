@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 final class Heartbeats {
   private static final Logger log = LoggerFactory.getLogger(Heartbeats.class);
 
-  private volatile @org.jspecify.annotations.Nullable String lastHeartbeatFailure;
+  private final RepeatedFailureLog heartbeatFailures =
+      new RepeatedFailureLog(log, org.slf4j.event.Level.WARN);
 
   static final Duration INTERVAL = Scheduler.HEARTBEAT_INTERVAL;
 
@@ -84,17 +85,10 @@ final class Heartbeats {
                   leaseClock.instant(),
                   runsInFlight.getAsInt()));
     } catch (RuntimeException e) {
-      // Every 5 s while the store is down or lost: the trace once, then one line per change.
-      String message = String.valueOf(e.getMessage());
-      if (message.equals(lastHeartbeatFailure)) {
-        log.debug("Could not record this node's heartbeat (again): {}", message);
-      } else {
-        log.warn("Could not record this node's heartbeat", e);
-      }
-      lastHeartbeatFailure = message;
+      heartbeatFailures.failed("Could not record this node's heartbeat", e);
       return;
     }
-    lastHeartbeatFailure = null;
+    heartbeatFailures.succeeded();
   }
 
   /** Whether another node sharing the store sent a heartbeat lately. */

@@ -108,9 +108,11 @@ final class GroupCommitWriter implements AutoCloseable {
   private void commit(List<Pending<?>> batch) {
     List<@Nullable Object> results = new ArrayList<>(batch.size());
     List<@Nullable RuntimeException> failures = new ArrayList<>(batch.size());
-    try {
-      guard.checkWritable(); // never into a file that is not the one opened
-    } catch (StoreException lost) {
+    // Lost already: no work into it. The file itself is looked at after each commit, the moment
+    // that decides what is acknowledged.
+    String known = guard.knownProblem();
+    if (known != null) {
+      StoreException lost = new StoreException(known);
       for (Pending<?> pending : batch) {
         pending.result().completeExceptionally(lost);
       }

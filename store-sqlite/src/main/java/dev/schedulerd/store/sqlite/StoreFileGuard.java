@@ -82,6 +82,11 @@ final class StoreFileGuard {
     }
   }
 
+  /** Why the store may not be written as far as known, without looking at the file again. */
+  @Nullable String knownProblem() {
+    return lost.get();
+  }
+
   /** Why the store may not be written, or null; checks the file again while it is still fine. */
   @Nullable String problem() {
     String known = lost.get();
