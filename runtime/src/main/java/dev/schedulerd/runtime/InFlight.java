@@ -28,6 +28,9 @@ final class InFlight {
   /** Whether the last try to renew its lease failed (the store did not answer). */
   volatile boolean renewalFailing;
 
+  /** Since when its lease has been due for renewal and not renewed; null when it is not due. */
+  volatile @Nullable Instant renewalDueSince;
+
   /** Under overlap=cancel_previous: when the next fire time interrupts this run. */
   final @Nullable Instant supersededAt;
 

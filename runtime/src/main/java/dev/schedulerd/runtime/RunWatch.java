@@ -1,25 +1,25 @@
 package dev.schedulerd.runtime;
 
 import dev.schedulerd.api.RunOutcome;
-import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.store.TaskStore;
-import dev.schedulerd.api.store.TaskWrite;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Optional;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The ticker's watch over the runs in flight: interrupts those past their timeout or superseded
- * (overlap=cancel_previous), renews leases when due, also of runs whose record is still being
- * written, and fences itself: a run whose lease the store refused to renew (it did not answer) is
- * stopped {@link #fenceMargin} before the lease ends, before another node may take the run over, so
- * that it never runs on two nodes at once. A lease that merely came due while this node was not
- * looking (a pause, a suspended machine) is renewed first: the store refuses that renewal when
+ * (overlap=cancel_previous), has their leases renewed when due ({@link LeaseRenewals}, in rounds),
+ * also of runs whose record is still being written, and fences itself: a run whose lease was not
+ * renewed in time (the store refused or did not answer) is stopped {@link #fenceMargin} before the
+ * lease ends, before another node may take the run over, so that it never runs on two nodes at
+ * once. A lease that merely came due while this node was not looking (a pause, a suspended machine)
+ * is renewed first, and the store is given the margin to answer: it refuses that renewal when
  * another node took the run over, and the run is then stopped. Store work it decides on runs off
  * the ticker.
  */
@@ -28,10 +28,9 @@ final class RunWatch {
 
   private final Collection<InFlight> inFlight;
   private final Runs runs;
-  private final TaskStore store;
-  private final InstantSource leaseClock;
   private final Duration leaseDuration;
   private final boolean manualTicks;
+  private final LeaseRenewals renewals;
 
   /**
    * @param inFlight a live view of the runs this node holds
@@ -46,10 +45,9 @@ final class RunWatch {
       boolean manualTicks) {
     this.inFlight = inFlight;
     this.runs = runs;
-    this.store = store;
-    this.leaseClock = leaseClock;
     this.leaseDuration = leaseDuration;
     this.manualTicks = manualTicks;
+    this.renewals = new LeaseRenewals(store, leaseClock, leaseDuration, this::offTicker, runs);
   }
 
   /**
@@ -57,6 +55,7 @@ final class RunWatch {
    * being written) only has its lease renewed: the write may take a while when the store is down.
    */
   void check(Instant now) {
+    List<InFlight> due = new ArrayList<>();
     for (InFlight run : inFlight) {
       Instant superseded = run.supersededAt;
       boolean live = run.started && !run.isSettled();
@@ -87,22 +86,29 @@ final class RunWatch {
                       "the run exceeded its timeout of " + timeout + " and was interrupted",
                       true));
         }
-      } else if (live && run.renewalFailing && !fenceAt(run).isAfter(now)) {
+      } else if (live && mustStop(run, now)) {
         if (run.settle()) {
           log.error(
-              "Run {} of task {}: its lease could not be renewed and ends at {}; stopping it now,"
-                  + " before another node may take it over, and recording nothing (the task runs"
-                  + " again once the lease has ended)",
+              "Run {} of task {}: its lease could not be renewed (the store {}) and ends at {};"
+                  + " stopping it now, before another node may take it over, and recording"
+                  + " nothing (the task runs again once the lease has ended)",
               run.runId,
               run.taskId(),
+              run.renewalFailing ? "refused" : "did not answer in time",
               run.leaseUntil);
           run.cancel();
           runs.drop(run);
         }
       } else if (!run.renewAt.isAfter(now)) {
-        run.renewAt =
-            now.plus(Scheduler.STORE_RETRY_DELAY); // not again before this renewal is done
-        offTicker(() -> renew(run, now));
+        if (run.renewalDueSince == null) {
+          run.renewalDueSince = now;
+        }
+        due.add(run);
+      }
+    }
+    if (!renewals.start(due, now)) {
+      for (InFlight run : due) {
+        run.renewAt = now.plus(Scheduler.STORE_RETRY_DELAY); // after the round under way
       }
     }
   }
@@ -121,45 +127,15 @@ final class RunWatch {
     }
   }
 
-  private void renew(InFlight run, Instant now) {
-    Optional<StoredTask> renewed;
-    try {
-      renewed =
-          store.write(
-              TaskWrite.renewLease(
-                  run.taskId(), run.runId, leaseClock.instant().plus(leaseDuration)));
-    } catch (RuntimeException e) {
-      if (!run.renewalFailing) {
-        log.warn("Could not renew the lease of run {}; trying again every second", run.runId, e);
-      }
-      run.renewalFailing = true;
-      run.renewAt = now.plus(Scheduler.STORE_RETRY_DELAY);
-      return;
-    }
-    run.renewalFailing = false;
-    if (renewed.isPresent()) {
-      run.version = renewed.get().version();
-      run.renewAt = now.plus(leaseDuration.dividedBy(2));
-      run.leaseUntil = now.plus(leaseDuration);
-    } else if (run.settle()) {
-      // Removed, or another node took it over after our lease expired: its result is not ours.
-      log.warn(
-          "Run {} of task {} lost its lease; interrupting it without recording a result",
-          run.runId,
-          run.taskId());
-      run.cancel();
-      runs.drop(run);
-    }
-  }
-
   /** The earliest deadline, cancel time or lease renewal of the runs in flight, if any. */
   @Nullable Instant nextCheck() {
     Instant next = null;
     for (InFlight run : inFlight) {
       if (run.started && !run.isSettled()) {
         next = earliest(next, run.deadline);
-        if (run.renewalFailing) {
-          next = earliest(next, fenceAt(run));
+        Instant stop = stopAt(run);
+        if (stop != null) {
+          next = earliest(next, stop);
         }
         Instant superseded = run.supersededAt;
         if (superseded != null) {
@@ -178,8 +154,24 @@ final class RunWatch {
     return leaseDuration.dividedBy(6);
   }
 
-  private Instant fenceAt(InFlight run) {
-    return run.leaseUntil.minus(fenceMargin());
+  /**
+   * When a run must be stopped unless its lease is renewed first: a margin before its lease ends
+   * once a renewal came due in time and has not been confirmed (refused, not answered, or waiting
+   * behind a round that hangs); a renewal that came due late (the node was paused or suspended past
+   * that instant) gets the margin to be answered. Null while no renewal is outstanding.
+   */
+  private @Nullable Instant stopAt(InFlight run) {
+    Instant since = run.renewalDueSince;
+    if (since == null) {
+      return null;
+    }
+    Instant fence = run.leaseUntil.minus(fenceMargin());
+    return since.isBefore(fence) ? fence : since.plus(fenceMargin());
+  }
+
+  private boolean mustStop(InFlight run, Instant now) {
+    Instant stop = stopAt(run);
+    return stop != null && !stop.isAfter(now);
   }
 
   /** The earlier of two instants, {@code a} possibly absent. */

@@ -18,7 +18,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,9 +32,10 @@ import org.junit.jupiter.api.Test;
 final class SelfFencingTest {
   private final LeaseFailingStore store = new LeaseFailingStore(new InMemoryTaskStore());
   private final TestExecutors.Blocking blocking = new TestExecutors.Blocking(1, false);
+  private final TestExecutors.Blocking fiveBlocking = new TestExecutors.Blocking(5, false);
   private final ManualClock clock = ManualClock.atEpochOf2026();
   private final Scheduler scheduler =
-      ManualScheduler.builder(clock, store, blocking)
+      ManualScheduler.builder(clock, store, blocking, new Renamed("block5", fiveBlocking))
           .leaseDuration(Duration.ofSeconds(30))
           .runExecutor(r -> Thread.ofVirtual().start(r))
           .build();
@@ -40,6 +43,8 @@ final class SelfFencingTest {
   @AfterEach
   void stop() {
     blocking.release.countDown();
+    fiveBlocking.release.countDown();
+    store.answer.countDown();
     scheduler.close();
   }
 
@@ -71,10 +76,89 @@ final class SelfFencingTest {
     assertThat(runs).extracting(RunRecord::outcome).containsExactly(RunOutcome.ABANDONED);
   }
 
+  @Test
+  void aRenewalTheStoreDoesNotAnswer_stopsTheRunBeforeTheLeaseEnds() throws Exception {
+    scheduler.start();
+    scheduler.add(TaskDefinition.builder("long", "block").build());
+    scheduler.runDue();
+    assertThat(blocking.started.await(10, TimeUnit.SECONDS)).isTrue();
+    store.holdRenewals = true; // a partition: the renewal's statement waits, nothing is thrown
+
+    clock.advance(Duration.ofSeconds(15));
+    Thread hung = Thread.ofVirtual().start(scheduler::runDue); // the round waits in the store
+    assertThat(store.renewalsWaiting.await(10, TimeUnit.SECONDS)).isTrue();
+    clock.advance(Duration.ofSeconds(9));
+    scheduler.runDue();
+    assertThat(blocking.interrupted.getCount()).as("not stopped before its time").isOne();
+
+    clock.advance(Duration.ofSeconds(1)); // 25 s: 5 s before the lease ends, still no answer
+    scheduler.runDue();
+    assertThat(blocking.interrupted.await(10, TimeUnit.SECONDS)).as("stopped").isTrue();
+    assertThat(store.renewalCalls).as("no second round while the first waits").hasValue(1);
+
+    store.answer.countDown();
+    hung.join(Duration.ofSeconds(10));
+    assertThat(store.find("long").orElseThrow().state().status()).isEqualTo(TaskStatus.RUNNING);
+  }
+
+  @Test
+  void theLeasesOfManyRuns_areRenewedInOneBatchPerRound() throws Exception {
+    scheduler.start();
+    for (int i = 0; i < 5; i++) {
+      scheduler.add(TaskDefinition.builder("t" + i, "block5").build());
+    }
+    scheduler.runDue();
+    assertThat(fiveBlocking.started.await(10, TimeUnit.SECONDS)).isTrue();
+
+    clock.advance(Duration.ofSeconds(15));
+    scheduler.runDue();
+    assertThat(store.renewalCalls).as("one batch").hasValue(1);
+    assertThat(store.renewalsInLastCall).hasValue(5);
+    clock.advance(Duration.ofSeconds(15));
+    scheduler.runDue();
+    clock.advance(Duration.ofSeconds(15)); // 45 s: past the first lease, renewed twice
+    scheduler.runDue();
+    assertThat(store.renewalCalls).hasValue(3);
+    assertThat(fiveBlocking.interrupted.getCount()).as("none stopped").isEqualTo(5);
+    assertThat(store.list())
+        .allSatisfy(t -> assertThat(t.state().status()).isEqualTo(TaskStatus.RUNNING));
+  }
+
+  @Test
+  void aRenewalDueWhileTheNodeWasSuspended_isAskedFirst_andTheRunGoesOn() throws Exception {
+    scheduler.start();
+    scheduler.add(TaskDefinition.builder("long", "block").build());
+    scheduler.runDue();
+    assertThat(blocking.started.await(10, TimeUnit.SECONDS)).isTrue();
+
+    clock.advance(Duration.ofSeconds(27)); // past the fence instant before anyone looked
+    scheduler.runDue();
+    assertThat(blocking.interrupted.getCount()).as("renewed, not stopped").isOne();
+    clock.advance(Duration.ofSeconds(10)); // 37 s: past the first lease, under the renewed one
+    scheduler.runDue();
+    assertThat(blocking.interrupted.getCount()).isOne();
+    assertThat(store.find("long").orElseThrow().state().status()).isEqualTo(TaskStatus.RUNNING);
+  }
+
+  /** An executor under another kind, for a second set of blocking runs. */
+  private record Renamed(String kind, dev.schedulerd.api.executor.TaskExecutor delegate)
+      implements dev.schedulerd.api.executor.TaskExecutor {
+    @Override
+    public dev.schedulerd.api.executor.ExecutionResult execute(
+        dev.schedulerd.api.executor.ExecutionContext context) throws Exception {
+      return delegate.execute(context);
+    }
+  }
+
   /** The in-memory store, whose lease renewals fail while {@link #failRenewals} is set. */
   static final class LeaseFailingStore implements TaskStore {
     private final InMemoryTaskStore delegate;
     volatile boolean failRenewals;
+    volatile boolean holdRenewals;
+    final CountDownLatch renewalsWaiting = new CountDownLatch(1);
+    final CountDownLatch answer = new CountDownLatch(1);
+    final AtomicInteger renewalCalls = new AtomicInteger();
+    final AtomicInteger renewalsInLastCall = new AtomicInteger();
 
     LeaseFailingStore(InMemoryTaskStore delegate) {
       this.delegate = delegate;
@@ -82,10 +166,39 @@ final class SelfFencingTest {
 
     @Override
     public Optional<StoredTask> write(TaskWrite write) {
-      if (failRenewals && write.change() instanceof TaskWrite.Change.LeaseRenewed) {
-        throw new StoreException("renewal refused by the test");
+      if (write.change() instanceof TaskWrite.Change.LeaseRenewed) {
+        renewing(1);
       }
       return delegate.write(write);
+    }
+
+    @Override
+    public List<StoredTask> writeAll(List<TaskWrite> writes) {
+      long renewals =
+          writes.stream().filter(w -> w.change() instanceof TaskWrite.Change.LeaseRenewed).count();
+      if (renewals > 0) {
+        renewing((int) renewals);
+      }
+      return delegate.writeAll(writes);
+    }
+
+    private void renewing(int count) {
+      renewalCalls.incrementAndGet();
+      renewalsInLastCall.set(count);
+      if (failRenewals) {
+        throw new StoreException("renewal refused by the test");
+      }
+      if (holdRenewals) {
+        renewalsWaiting.countDown();
+        try {
+          if (!answer.await(10, TimeUnit.SECONDS)) { // bounded: a test never hangs
+            throw new StoreException("no answer within 10 s");
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        throw new StoreException("the store answered too late");
+      }
     }
 
     @Override
