@@ -11,6 +11,8 @@ import dev.schedulerd.api.executor.TaskExecutor;
 import dev.schedulerd.api.json.TaskJson;
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Kind {@code shell}: runs a command. Disabled until the operator enables it in the config file,
@@ -76,6 +79,41 @@ public class ShellExecutor implements TaskExecutor {
           + "status=$?\n"
           + "kill \"$watcher\" 2>/dev/null\n"
           + "exit \"$status\"\n";
+
+  /**
+   * {@link #SUPERVISOR} whose watcher is also a watchdog: its first argument is the instant (epoch
+   * seconds) by which the run must stop, and each line the daemon writes moves it on (the node
+   * renewed the run's lease). When that instant passes with no new line, because the node froze
+   * (SIGSTOP, a stalled VM) or lost the store, the watcher kills the whole process group before
+   * another node may take the run over. {@code timeout} bounds each wait; the shell's {@code read}
+   * takes one line from the pipe and no more.
+   */
+  private static final String WATCHDOG_SUPERVISOR =
+      "exec 3<&0 0</dev/null\n"
+          + "stop_by=$1\n"
+          + "shift\n"
+          + "(while :; do\n"
+          + "  left=$((stop_by - $(date +%s)))\n"
+          + "  [ \"$left\" -gt 0 ] || break\n"
+          + "  [ \"$left\" -le 3600 ] || left=3600\n"
+          + "  line=$(/usr/bin/timeout \"$left\" /bin/sh -c 'IFS= read -r l <&3 && echo \"$l\"')\n"
+          + "  case $? in\n"
+          + "    0) stop_by=$line ;;\n"
+          + "    124) ;;\n"
+          + "    *) break ;;\n"
+          + "  esac\n"
+          + "done; kill -KILL 0) >/dev/null 2>&1 &\n"
+          + "watcher=$!\n"
+          + "exec 3<&-\n"
+          + "\"$@\"\n"
+          + "status=$?\n"
+          + "kill \"$watcher\" 2>/dev/null\n"
+          + "exit \"$status\"\n";
+
+  private static final String TIMEOUT = "/usr/bin/timeout";
+
+  /** How often a run's wait looks whether its stop-by instant moved on, to tell its watchdog. */
+  private static final Duration WATCHDOG_FEED = Duration.ofSeconds(1);
 
   private final String kind;
   private final InstantSource clock;
@@ -236,10 +274,22 @@ public class ShellExecutor implements TaskExecutor {
       return ExecutionResult.permanentFailure(String.valueOf(e.getMessage()));
     }
     boolean ownGroup = Files.isExecutable(Path.of(SETSID)) && Files.isExecutable(Path.of(SH));
+    boolean watchdog = ownGroup && Files.isExecutable(Path.of(TIMEOUT));
+    Instant stopBy = context.stopBy();
     List<String> launched = new ArrayList<>();
-    if (ownGroup) {
+    if (watchdog) {
       // A new session and process group, killed as one; its supervisor kills it when the daemon
-      // dies (the pipe on its stdin closes), so no run outlives the daemon that started it.
+      // dies (the pipe on its stdin closes) or stops renewing the run's lease, so no run outlives
+      // the daemon that started it, nor runs on after another node may have taken it over.
+      launched.addAll(
+          List.of(
+              SETSID,
+              SH,
+              "-c",
+              WATCHDOG_SUPERVISOR,
+              "schedulerd-run",
+              Long.toString(stopBy.getEpochSecond())));
+    } else if (ownGroup) {
       launched.addAll(List.of(SETSID, SH, "-c", SUPERVISOR, "schedulerd-run"));
     }
     launched.addAll(argv);
@@ -285,8 +335,8 @@ public class ShellExecutor implements TaskExecutor {
     }
     int exit;
     try {
-      Duration left = Duration.between(clock.instant(), context.deadline());
-      if (!process.waitFor(Math.max(0, left.toMillis()), TimeUnit.MILLISECONDS)) {
+      Instant[] told = {stopBy}; // what the watchdog was told last
+      if (!awaitExit(process, context, watchdog ? told : null)) {
         killTree(process, ownGroup);
         joinPumps(outPump, errPump);
         return ExecutionResult.failure(
@@ -296,6 +346,14 @@ public class ShellExecutor implements TaskExecutor {
                 + report(out, err, context));
       }
       exit = process.exitValue();
+      if (watchdog && exit == 128 + 9 && !clock.instant().isBefore(told[0])) {
+        joinPumps(outPump, errPump);
+        return ExecutionResult.failure(
+            "stopped by its watchdog: this node did not renew the run's lease in time (it was"
+                + " frozen or cut off from the store), so the run was killed before another node"
+                + " could take it over\n"
+                + report(out, err, context));
+      }
     } catch (InterruptedException e) {
       killTree(process, ownGroup); // timed out or stopped by the scheduler
       // SIGKILL is delivered at once but takes effect later: the pumps end once every process
@@ -330,6 +388,44 @@ public class ShellExecutor implements TaskExecutor {
       }
     }
     return new ExecutionResult.Failure(summary, retryable);
+  }
+
+  /**
+   * Waits for the process to exit by the run's deadline; with a watchdog, tells it each time the
+   * run's stop-by instant moves on (one line on its pipe).
+   *
+   * @return whether it exited; false when the deadline passed
+   */
+  private boolean awaitExit(Process process, ExecutionContext context, Instant @Nullable [] told)
+      throws InterruptedException {
+    while (true) {
+      Duration left = Duration.between(clock.instant(), context.deadline());
+      if (left.isNegative() || left.isZero()) {
+        return process.waitFor(0, TimeUnit.MILLISECONDS);
+      }
+      if (told == null) {
+        return process.waitFor(left.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      long slice = Math.min(left.toMillis(), WATCHDOG_FEED.toMillis());
+      if (process.waitFor(slice, TimeUnit.MILLISECONDS)) {
+        return true;
+      }
+      Instant stopBy = context.stopBy();
+      if (stopBy.getEpochSecond() != told[0].getEpochSecond()) {
+        tellWatchdog(process, stopBy);
+        told[0] = stopBy;
+      }
+    }
+  }
+
+  private static void tellWatchdog(Process process, Instant stopBy) {
+    try {
+      OutputStream pipe = process.getOutputStream();
+      pipe.write((stopBy.getEpochSecond() + "\n").getBytes(StandardCharsets.US_ASCII));
+      pipe.flush();
+    } catch (IOException e) {
+      // the watchdog is gone: the run's group is being killed, or the run just ended
+    }
   }
 
   private static void closeStdin(Process process) {

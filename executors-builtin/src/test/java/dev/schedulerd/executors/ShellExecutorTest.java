@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.executor.EnvPolicy;
+import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.ExecutorSettings;
 import dev.schedulerd.api.executor.RunSecrets;
@@ -16,8 +17,10 @@ import dev.schedulerd.runtime.ExecutorRegistry;
 import dev.schedulerd.runtime.Scheduler;
 import dev.schedulerd.store.memory.InMemoryTaskStore;
 import dev.schedulerd.testkit.TaskExecutorContract;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -79,6 +82,116 @@ final class ShellExecutorTest extends TaskExecutorContract {
 
   private ExecutionResult run(String config) throws Exception {
     return executor().execute(context(json(config), Duration.ofSeconds(30), new AtomicBoolean()));
+  }
+
+  /** {@code context} with its stop-by instant from {@code stopBy}: a lease renewed, or not. */
+  private static ExecutionContext withStopBy(
+      ExecutionContext context, java.util.function.Supplier<Instant> stopBy) {
+    return new ExecutionContext() {
+      @Override
+      public dev.schedulerd.api.TaskDefinition task() {
+        return context.task();
+      }
+
+      @Override
+      public String runId() {
+        return context.runId();
+      }
+
+      @Override
+      public int attempt() {
+        return context.attempt();
+      }
+
+      @Override
+      public Instant scheduledFor() {
+        return context.scheduledFor();
+      }
+
+      @Override
+      public Instant deadline() {
+        return context.deadline();
+      }
+
+      @Override
+      public Instant stopBy() {
+        return stopBy.get();
+      }
+
+      @Override
+      public boolean isCancelled() {
+        return context.isCancelled();
+      }
+
+      @Override
+      public org.slf4j.Logger logger() {
+        return context.logger();
+      }
+
+      @Override
+      public String resolveEnv(String text, String where) {
+        return context.resolveEnv(text, where);
+      }
+
+      @Override
+      public String mask(String text) {
+        return context.mask(text);
+      }
+    };
+  }
+
+  @Test
+  void aRunWhoseLeaseIsNotRenewed_isKilledByItsWatchdog_evenIfTheNodeDoesNothing()
+      throws Exception {
+    Path pid = dir.resolve("pid");
+    ObjectNode config =
+        JSON.createObjectNode()
+            .set(
+                "command",
+                JSON.createArrayNode()
+                    .add("/bin/sh")
+                    .add("-c")
+                    .add("sleep 300 & echo $! > '" + pid + "'; wait"));
+    Instant stopBy = Instant.now().plusSeconds(2); // the node froze: never renewed
+    long started = System.nanoTime();
+    ExecutionResult result =
+        executor()
+            .execute(
+                withStopBy(
+                    context(config, Duration.ofSeconds(60), new AtomicBoolean()), () -> stopBy));
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+    assertThat(result).isInstanceOf(ExecutionResult.Failure.class);
+    assertThat(((ExecutionResult.Failure) result).error())
+        .startsWith("stopped by its watchdog: this node did not renew the run's lease in time");
+    assertThat(took).isLessThan(Duration.ofSeconds(15)); // not its 60 s timeout
+    long grandchild = Long.parseLong(Files.readString(pid).strip());
+    assertThat(running(grandchild)).as("the run's background process killed too").isFalse();
+  }
+
+  /** Running, not a zombie waiting for a parent that does not reap it (PID 1 in a container). */
+  private static boolean running(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+    } catch (java.io.IOException e) {
+      return false; // gone
+    }
+  }
+
+  @Test
+  void aRunWhoseLeaseIsRenewed_isToldAndGoesOn() throws Exception {
+    ObjectNode config =
+        JSON.createObjectNode()
+            .set("command", JSON.createArrayNode().add("/bin/sh").add("-c").add("sleep 4"));
+    // renewed all along: the instant stays two seconds ahead, as a lease renewed in time does
+    ExecutionResult result =
+        executor()
+            .execute(
+                withStopBy(
+                    context(config, Duration.ofSeconds(60), new AtomicBoolean()),
+                    () -> Instant.now().plusSeconds(2)));
+    assertThat(result).isInstanceOf(ExecutionResult.Success.class);
   }
 
   @Test

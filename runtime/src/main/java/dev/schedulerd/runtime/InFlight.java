@@ -25,6 +25,12 @@ final class InFlight {
   /** When its lease ends by this node's clock, unless renewed before. */
   volatile Instant leaseUntil;
 
+  /**
+   * How long before its lease ends an unrenewed run is stopped: a sixth of the lease (5 s of 30),
+   * by the node and by a process's watchdog alike.
+   */
+  final Duration fenceMargin;
+
   /** Whether the last try to renew its lease failed (the store did not answer). */
   volatile boolean renewalFailing;
 
@@ -56,8 +62,13 @@ final class InFlight {
     this.deadline = Instant.MAX;
     this.renewAt = claimedAt.plus(leaseDuration.dividedBy(2));
     this.leaseUntil = claimedAt.plus(leaseDuration);
+    this.fenceMargin = fenceMargin(leaseDuration);
     this.version = claimed.version();
     this.supersededAt = supersededAt;
+  }
+
+  static Duration fenceMargin(Duration leaseDuration) {
+    return leaseDuration.dividedBy(6);
   }
 
   /** The run starts now; it must end by {@code runDeadline}. */

@@ -62,6 +62,13 @@ final class RunContext implements ExecutionContext {
   }
 
   @Override
+  public Instant stopBy() {
+    Instant fence = run.leaseUntil.minus(run.fenceMargin);
+    Instant deadline = run.deadline;
+    return fence.isBefore(deadline) ? fence : deadline;
+  }
+
+  @Override
   public boolean isCancelled() {
     return run.cancelled;
   }

@@ -16,19 +16,18 @@ import org.slf4j.LoggerFactory;
  * The ticker's watch over the runs in flight: interrupts those past their timeout or superseded
  * (overlap=cancel_previous), has their leases renewed when due ({@link LeaseRenewals}, in rounds),
  * also of runs whose record is still being written, and fences itself: a run whose lease was not
- * renewed in time (the store refused or did not answer) is stopped {@link #fenceMargin} before the
- * lease ends, before another node may take the run over, so that it never runs on two nodes at
- * once. A lease that merely came due while this node was not looking (a pause, a suspended machine)
- * is renewed first, and the store is given the margin to answer: it refuses that renewal when
- * another node took the run over, and the run is then stopped. Store work it decides on runs off
- * the ticker.
+ * renewed in time (the store refused or did not answer) is stopped {@link InFlight#fenceMargin}
+ * before the lease ends, before another node may take the run over, so that it never runs on two
+ * nodes at once. A lease that merely came due while this node was not looking (a pause, a suspended
+ * machine) is renewed first, and the store is given the margin to answer: it refuses that renewal
+ * when another node took the run over, and the run is then stopped. Store work it decides on runs
+ * off the ticker.
  */
 final class RunWatch {
   private static final Logger log = LoggerFactory.getLogger(RunWatch.class);
 
   private final Collection<InFlight> inFlight;
   private final Runs runs;
-  private final Duration leaseDuration;
   private final boolean manualTicks;
   private final LeaseRenewals renewals;
 
@@ -45,7 +44,6 @@ final class RunWatch {
       boolean manualTicks) {
     this.inFlight = inFlight;
     this.runs = runs;
-    this.leaseDuration = leaseDuration;
     this.manualTicks = manualTicks;
     this.renewals = new LeaseRenewals(store, leaseClock, leaseDuration, this::offTicker, runs);
   }
@@ -148,13 +146,6 @@ final class RunWatch {
   }
 
   /**
-   * How long before its lease ends an unrenewed run is stopped: a sixth of the lease (5 s of 30).
-   */
-  Duration fenceMargin() {
-    return leaseDuration.dividedBy(6);
-  }
-
-  /**
    * When a run must be stopped unless its lease is renewed first: a margin before its lease ends
    * once a renewal came due in time and has not been confirmed (refused, not answered, or waiting
    * behind a round that hangs); a renewal that came due late (the node was paused or suspended past
@@ -165,8 +156,8 @@ final class RunWatch {
     if (since == null) {
       return null;
     }
-    Instant fence = run.leaseUntil.minus(fenceMargin());
-    return since.isBefore(fence) ? fence : since.plus(fenceMargin());
+    Instant fence = run.leaseUntil.minus(run.fenceMargin);
+    return since.isBefore(fence) ? fence : since.plus(run.fenceMargin);
   }
 
   private boolean mustStop(InFlight run, Instant now) {

@@ -104,6 +104,11 @@ public abstract class TaskExecutorContract {
       }
 
       @Override
+      public Instant stopBy() {
+        return deadline(); // no lease in the contract's runs
+      }
+
+      @Override
       public boolean isCancelled() {
         return cancelled.get();
       }

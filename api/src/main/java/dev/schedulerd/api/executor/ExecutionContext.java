@@ -41,6 +41,16 @@ public interface ExecutionContext {
   Instant deadline();
 
   /**
+   * The instant by which the run must have stopped unless this node confirms its claim on the run
+   * before then (renews its lease with the store): later calls return later instants while it does,
+   * and never one after {@link #deadline}. The scheduler stops the run itself at that instant; an
+   * executor that starts processes also hands it to a watchdog outside the JVM, so that the run
+   * stops even when the node is frozen (SIGSTOP, a stalled VM) and cannot, before another node may
+   * take the run over.
+   */
+  Instant stopBy();
+
+  /**
    * Whether the run should stop now: its deadline passed or the scheduler is stopping. The thread
    * is interrupted at the same moment, so blocking calls end on their own.
    */
