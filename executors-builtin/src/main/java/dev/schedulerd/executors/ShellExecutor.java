@@ -82,7 +82,7 @@ public class ShellExecutor implements TaskExecutor {
 
   /**
    * {@link #SUPERVISOR} whose watcher is also a watchdog: its first argument is the instant (epoch
-   * seconds) by which the run must stop, and each line the daemon writes moves it on (the node
+   * milliseconds) by which the run must stop, and each line the daemon writes moves it on (the node
    * renewed the run's lease). When that instant passes with no new line, because the node froze
    * (SIGSTOP, a stalled VM) or lost the store, the watcher kills the whole process group before
    * another node may take the run over. {@code timeout} bounds each wait; the shell's {@code read}
@@ -93,10 +93,11 @@ public class ShellExecutor implements TaskExecutor {
           + "stop_by=$1\n"
           + "shift\n"
           + "(while :; do\n"
-          + "  left=$((stop_by - $(date +%s)))\n"
+          + "  left=$((stop_by - $(/usr/bin/date +%s%3N)))\n"
           + "  [ \"$left\" -gt 0 ] || break\n"
-          + "  [ \"$left\" -le 3600 ] || left=3600\n"
-          + "  line=$(/usr/bin/timeout \"$left\" /bin/sh -c 'IFS= read -r l <&3 && echo \"$l\"')\n"
+          + "  [ \"$left\" -le 3600000 ] || left=3600000\n"
+          + "  wait_s=$((left / 1000)).$(printf %03d $((left % 1000)))\n"
+          + "  line=$(/usr/bin/timeout \"$wait_s\" /bin/sh -c 'IFS= read -r l <&3 && echo \"$l\"')\n"
           + "  case $? in\n"
           + "    0) stop_by=$line ;;\n"
           + "    124) ;;\n"
@@ -105,15 +106,24 @@ public class ShellExecutor implements TaskExecutor {
           + "done; kill -KILL 0) >/dev/null 2>&1 &\n"
           + "watcher=$!\n"
           + "exec 3<&-\n"
+          // started after its stop-by instant (the node froze while starting it): it never runs
+          + "[ \"$(/usr/bin/date +%s%3N)\" -lt \"$stop_by\" ] || { kill -KILL 0; exit 137; }\n"
           + "\"$@\"\n"
           + "status=$?\n"
           + "kill \"$watcher\" 2>/dev/null\n"
           + "exit \"$status\"\n";
 
+  /**
+   * How long after the run's stop-by instant its watchdog strikes: the node, when it can, stops the
+   * run itself at that instant (and records nothing); the watchdog is for a node that cannot.
+   */
+  static final Duration WATCHDOG_GRACE = Duration.ofMillis(250);
+
   private static final String TIMEOUT = "/usr/bin/timeout";
+  private static final String DATE = "/usr/bin/date";
 
   /** How often a run's wait looks whether its stop-by instant moved on, to tell its watchdog. */
-  private static final Duration WATCHDOG_FEED = Duration.ofSeconds(1);
+  private static final Duration WATCHDOG_FEED = Duration.ofMillis(250);
 
   private final String kind;
   private final InstantSource clock;
@@ -274,7 +284,10 @@ public class ShellExecutor implements TaskExecutor {
       return ExecutionResult.permanentFailure(String.valueOf(e.getMessage()));
     }
     boolean ownGroup = Files.isExecutable(Path.of(SETSID)) && Files.isExecutable(Path.of(SH));
-    boolean watchdog = ownGroup && Files.isExecutable(Path.of(TIMEOUT));
+    // Its tools by full path: the task's own PATH (when the operator allows it) must not choose
+    // them.
+    boolean watchdog =
+        ownGroup && Files.isExecutable(Path.of(TIMEOUT)) && Files.isExecutable(Path.of(DATE));
     Instant stopBy = context.stopBy();
     List<String> launched = new ArrayList<>();
     if (watchdog) {
@@ -288,7 +301,7 @@ public class ShellExecutor implements TaskExecutor {
               "-c",
               WATCHDOG_SUPERVISOR,
               "schedulerd-run",
-              Long.toString(stopBy.getEpochSecond())));
+              Long.toString(watchdogAt(stopBy))));
     } else if (ownGroup) {
       launched.addAll(List.of(SETSID, SH, "-c", SUPERVISOR, "schedulerd-run"));
     }
@@ -346,7 +359,7 @@ public class ShellExecutor implements TaskExecutor {
                 + report(out, err, context));
       }
       exit = process.exitValue();
-      if (watchdog && exit == 128 + 9 && !clock.instant().isBefore(told[0])) {
+      if (watchdog && exit == 128 + 9 && clock.instant().toEpochMilli() >= watchdogAt(told[0])) {
         joinPumps(outPump, errPump);
         return ExecutionResult.failure(
             "stopped by its watchdog: this node did not renew the run's lease in time (it was"
@@ -411,17 +424,26 @@ public class ShellExecutor implements TaskExecutor {
         return true;
       }
       Instant stopBy = context.stopBy();
-      if (stopBy.getEpochSecond() != told[0].getEpochSecond()) {
+      if (watchdogAt(stopBy) != watchdogAt(told[0])) {
         tellWatchdog(process, stopBy);
         told[0] = stopBy;
       }
     }
   }
 
+  /** The instant, in epoch milliseconds, at which the watchdog kills the run. */
+  private static long watchdogAt(Instant stopBy) {
+    try {
+      return stopBy.plus(WATCHDOG_GRACE).toEpochMilli();
+    } catch (ArithmeticException | java.time.DateTimeException e) {
+      return Long.MAX_VALUE / 2; // no end in sight; the shell's waits are an hour at most
+    }
+  }
+
   private static void tellWatchdog(Process process, Instant stopBy) {
     try {
       OutputStream pipe = process.getOutputStream();
-      pipe.write((stopBy.getEpochSecond() + "\n").getBytes(StandardCharsets.US_ASCII));
+      pipe.write((watchdogAt(stopBy) + "\n").getBytes(StandardCharsets.US_ASCII));
       pipe.flush();
     } catch (IOException e) {
       // the watchdog is gone: the run's group is being killed, or the run just ended

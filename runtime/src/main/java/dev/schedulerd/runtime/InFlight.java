@@ -71,6 +71,36 @@ final class InFlight {
     return leaseDuration.dividedBy(6);
   }
 
+  /**
+   * When the run must be stopped unless its lease is renewed first: a margin before its lease ends
+   * once a renewal came due in time and has not been confirmed (refused, not answered, or waiting
+   * behind a round that hangs); a renewal that came due late (the node was paused or suspended past
+   * that instant) gets the margin to be answered. Null while no renewal is outstanding.
+   */
+  @Nullable Instant fenceAt() {
+    Instant since = renewalDueSince;
+    if (since == null) {
+      return null;
+    }
+    Instant fence = leaseUntil.minus(fenceMargin);
+    return since.isBefore(fence) ? fence : since.plus(fenceMargin);
+  }
+
+  /** Whether the run must be stopped now, its lease in doubt. */
+  boolean fenceDue(Instant now) {
+    Instant at = fenceAt();
+    return at != null && !at.isAfter(now);
+  }
+
+  /**
+   * Whether its lease is in doubt at {@code now}: within the fence margin of its end, or past it,
+   * with no renewal since. A run is not started then, and its failure then is the fence's (its
+   * watchdog killed it, or the node was about to), not the task's.
+   */
+  boolean leaseInDoubt(Instant now) {
+    return !now.isBefore(leaseUntil.minus(fenceMargin)) || fenceDue(now);
+  }
+
   /** The run starts now; it must end by {@code runDeadline}. */
   void begin(Instant now, Instant runDeadline) {
     startedAt = now;

@@ -6,11 +6,13 @@ import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.store.TaskStore;
 import dev.schedulerd.api.store.TaskWrite;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +38,10 @@ final class LeaseRecovery {
   private final TaskFeed feed;
   private final SchedulerEvents events;
   private final Predicate<String> runningHere;
+  private final Duration leaseDuration;
+
+  /** When this node last failed to read the store; null while it never did. */
+  private volatile @Nullable Instant unreachableAt;
 
   /**
    * @param leaseClock the clock leases are stamped by (the store's when it has one)
@@ -46,6 +52,7 @@ final class LeaseRecovery {
       InstantSource clock,
       InstantSource leaseClock,
       String nodeId,
+      Duration leaseDuration,
       NextStates nextStates,
       TaskFeed feed,
       SchedulerEvents events,
@@ -58,6 +65,7 @@ final class LeaseRecovery {
     this.feed = feed;
     this.events = events;
     this.runningHere = runningHere;
+    this.leaseDuration = leaseDuration;
   }
 
   /**
@@ -66,11 +74,15 @@ final class LeaseRecovery {
    * renewed or finished meanwhile wins.
    */
   void recoverExpired() {
+    Instant othersFrom = othersRecoverableFrom();
     List<StoredTask> expired = store.findExpiredLeases(leaseClock.instant(), RECOVERY_BATCH);
     for (StoredTask task : expired) {
       Lease lease = task.state().lease();
       if (lease == null || runningHere.test(lease.runId())) {
         continue; // ours and still running: the renewal is late, not lost
+      }
+      if (othersFrom != null && !lease.owner().equals(nodeId)) {
+        continue; // its node may be back too, with a result to record: it goes first
       }
       recover(
           task,
@@ -83,6 +95,55 @@ final class LeaseRecovery {
               + "; recovered by node "
               + nodeId);
     }
+  }
+
+  /**
+   * This node could not reach the store just now. Whatever cut it off may have cut off the other
+   * nodes too (the database restarted or went away), and their leases expired meanwhile though they
+   * live, some holding results they could not record yet. So for a lease and a sixth after the
+   * store answers again, this node takes over none of other nodes' expired leases: their holders
+   * renew them or record their runs first. A node cut off alone stopped its runs before their
+   * leases ended (self-fencing), and nodes that never lost the store take over as before.
+   */
+  void storeUnreachable() {
+    Instant now = clock.instant();
+    if (unreachableAt == null) {
+      log.warn(
+          "The store is unreachable from this node; once it answers again, other nodes' runs"
+              + " whose leases expired meanwhile are left to their nodes for {}",
+          leaseDuration.plus(InFlight.fenceMargin(leaseDuration)));
+    }
+    unreachableAt = now;
+  }
+
+  Instant now() {
+    return clock.instant();
+  }
+
+  /**
+   * A read of the store that began at {@code began} was answered now. An answer slower than the
+   * fence margin means the store stood still meanwhile (a pool waiting for a database that came
+   * back), as good as unreachable for whoever needed it then.
+   */
+  void storeAnswered(Instant began) {
+    if (Duration.between(began, clock.instant()).compareTo(InFlight.fenceMargin(leaseDuration))
+        > 0) {
+      storeUnreachable();
+    }
+  }
+
+  private @Nullable Instant othersRecoverableFrom() {
+    Instant lost = unreachableAt;
+    if (lost == null) {
+      return null;
+    }
+    Instant from = lost.plus(leaseDuration).plus(InFlight.fenceMargin(leaseDuration));
+    if (!clock.instant().isBefore(from)) {
+      unreachableAt = null;
+      log.info("This node takes over other nodes' expired leases again");
+      return null;
+    }
+    return from;
   }
 
   /**

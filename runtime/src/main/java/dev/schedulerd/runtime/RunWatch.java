@@ -84,18 +84,9 @@ final class RunWatch {
                       "the run exceeded its timeout of " + timeout + " and was interrupted",
                       true));
         }
-      } else if (live && mustStop(run, now)) {
+      } else if (live && run.fenceDue(now)) {
         if (run.settle()) {
-          log.error(
-              "Run {} of task {}: its lease could not be renewed (the store {}) and ends at {};"
-                  + " stopping it now, before another node may take it over, and recording"
-                  + " nothing (the task runs again once the lease has ended)",
-              run.runId,
-              run.taskId(),
-              run.renewalFailing ? "refused" : "did not answer in time",
-              run.leaseUntil);
-          run.cancel();
-          runs.drop(run);
+          runs.fence(run);
         }
       } else if (!run.renewAt.isAfter(now)) {
         if (run.renewalDueSince == null) {
@@ -131,7 +122,7 @@ final class RunWatch {
     for (InFlight run : inFlight) {
       if (run.started && !run.isSettled()) {
         next = earliest(next, run.deadline);
-        Instant stop = stopAt(run);
+        Instant stop = run.fenceAt();
         if (stop != null) {
           next = earliest(next, stop);
         }
@@ -143,26 +134,6 @@ final class RunWatch {
       next = earliest(next, run.renewAt);
     }
     return next;
-  }
-
-  /**
-   * When a run must be stopped unless its lease is renewed first: a margin before its lease ends
-   * once a renewal came due in time and has not been confirmed (refused, not answered, or waiting
-   * behind a round that hangs); a renewal that came due late (the node was paused or suspended past
-   * that instant) gets the margin to be answered. Null while no renewal is outstanding.
-   */
-  private @Nullable Instant stopAt(InFlight run) {
-    Instant since = run.renewalDueSince;
-    if (since == null) {
-      return null;
-    }
-    Instant fence = run.leaseUntil.minus(run.fenceMargin);
-    return since.isBefore(fence) ? fence : since.plus(run.fenceMargin);
-  }
-
-  private boolean mustStop(InFlight run, Instant now) {
-    Instant stop = stopAt(run);
-    return stop != null && !stop.isAfter(now);
   }
 
   /** The earlier of two instants, {@code a} possibly absent. */

@@ -98,6 +98,23 @@ final class Runs {
     }
   }
 
+  /**
+   * Stops a run whose lease could not be renewed in time, before another node may take it over, and
+   * records nothing: the task runs again once the lease has ended. Only by who settled it.
+   */
+  void fence(InFlight run) {
+    log.error(
+        "Run {} of task {}: its lease could not be renewed (the store {}) and ends at {};"
+            + " stopping it now, before another node may take it over, and recording"
+            + " nothing (the task runs again once the lease has ended)",
+        run.runId,
+        run.taskId(),
+        run.renewalFailing ? "refused" : "did not answer in time",
+        run.leaseUntil);
+    run.cancel();
+    drop(run);
+  }
+
   /** Runs started since the count was last reset (at start). */
   long started() {
     return started.get();
@@ -135,6 +152,14 @@ final class Runs {
   /** Executes one run; called on its own virtual thread. */
   private void execute(InFlight run) {
     run.bindThread(Thread.currentThread());
+    if (run.leaseInDoubt(clock.instant())) {
+      // Claimed, then this node stood still (paused, frozen) until its lease was nearly over:
+      // another node may take the run over any moment, so it does not start here.
+      if (run.settle()) {
+        fence(run);
+      }
+      return;
+    }
     ExecutionResult result;
     try {
       result =
@@ -171,6 +196,14 @@ final class Runs {
     // Every value tasks may use, hidden: this run's, and those another run may have sent
     // somewhere this one read them back from.
     result = secretMask.mask(result);
+    if (result instanceof ExecutionResult.Failure && run.leaseInDoubt(clock.instant())) {
+      // Failed as its lease came in doubt: likely stopped by its own watchdog as the node would
+      // have been; the failure is the fence's, not the task's.
+      if (run.settle()) {
+        fence(run);
+      }
+      return;
+    }
     if (!run.settle()) {
       return; // timed out, stopped or removed meanwhile: the result is not ours to record
     }
@@ -219,11 +252,12 @@ final class Runs {
       }
     } catch (RuntimeException e) {
       log.error(
-          "Could not record run {} of task {} ({}) before its lease ran out; it will be recovered"
-              + " as abandoned and run again",
+          "Could not record run {} of task {} ({}) in {}; it will be recovered as abandoned and"
+              + " run again",
           run.runId,
           run.taskId(),
           outcome,
+          MAX_RECORD_RETRYING,
           e);
     } finally {
       drop(run);
@@ -231,12 +265,13 @@ final class Runs {
   }
 
   /**
-   * Writes a finished run, trying again with growing waits while the store is unreachable and the
-   * run's lease lasts (the ticker keeps renewing it meanwhile): a run that ended while the database
-   * restarted is still recorded as it ended, not later as abandoned and run twice.
+   * Writes a finished run, trying again with growing waits while the store is unreachable (the
+   * ticker keeps renewing its lease meanwhile), for up to {@link #MAX_RECORD_RETRYING}: a run that
+   * ended while the database restarted or was away is still recorded as it ended, not later as
+   * abandoned and run twice.
    *
    * @return the task as written; empty when the lease was lost (another node took the run over)
-   * @throws RuntimeException the store's last error, once the lease ran out
+   * @throws RuntimeException the store's last error, once the time to retry ran out
    */
   private Optional<Recorded> recordFinished(InFlight run, RunRecord record, boolean retryable) {
     Duration wait = FIRST_RECORD_RETRY;
@@ -264,8 +299,9 @@ final class Runs {
             .write(TaskWrite.complete(run.taskId(), run.runId, next.state(), record, next.notRun()))
             .map(task -> new Recorded(task, next.notRun()));
       } catch (RuntimeException e) {
-        Instant retryAt = clock.instant().plus(wait);
-        if (!retryAt.isBefore(run.leaseUntil) || !retryAt.isBefore(giveUpAt)) {
+        // Past the lease too: the write is fenced by it (it fails if another node took the run
+        // over), and nodes that lost the store with this one leave its lease to it for a while.
+        if (!clock.instant().plus(wait).isBefore(giveUpAt)) {
           throw e;
         }
         log.warn(

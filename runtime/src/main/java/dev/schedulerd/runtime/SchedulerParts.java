@@ -65,6 +65,7 @@ final class SchedulerParts {
             builder.clock,
             leaseClock,
             builder.nodeId,
+            builder.leaseDuration,
             nextStates,
             feed,
             events,

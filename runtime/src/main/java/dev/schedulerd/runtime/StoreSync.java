@@ -4,6 +4,7 @@ import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.TaskStore;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -80,24 +81,34 @@ final class StoreSync {
   void once() {
     lock.lock();
     try {
-      ChangeSet changes;
-      do {
-        // In pages: loading a large store holds one page of tasks at a time, not all of them.
-        changes = store.changesSince(cursor, PAGE);
-        for (StoredTask task : changes.changed()) {
-          feed.offer(task);
-        }
-        for (String removed : changes.removed()) {
-          queue.remove(removed, Long.MAX_VALUE);
-          feed.dependencyEnded(removed);
-        }
-        cursor = changes.cursor();
-      } while (changes.changed().size() >= PAGE);
+      Instant began = recovery.now();
+      readChanges();
+      recovery.storeAnswered(began);
+    } catch (RuntimeException e) {
+      recovery.storeUnreachable();
+      throw e;
     } finally {
       lock.unlock();
     }
     waitingTasks.judgeAll();
     heartbeats.beatIfDue();
     recovery.recoverExpired();
+  }
+
+  /** Called under the lock. */
+  private void readChanges() {
+    ChangeSet changes;
+    do {
+      // In pages: loading a large store holds one page of tasks at a time, not all of them.
+      changes = store.changesSince(cursor, PAGE);
+      for (StoredTask task : changes.changed()) {
+        feed.offer(task);
+      }
+      for (String removed : changes.removed()) {
+        queue.remove(removed, Long.MAX_VALUE);
+        feed.dependencyEnded(removed);
+      }
+      cursor = changes.cursor();
+    } while (changes.changed().size() >= PAGE);
   }
 }

@@ -478,6 +478,9 @@ final class FirePolicyTest {
                 .clock(clock)
                 .random(() -> 0.5)
                 .claimAhead(Duration.ZERO)
+                // minutes pass between ticks here: a run started on its own thread after such a
+                // jump would find its lease in doubt and not start
+                .leaseDuration(Duration.ofMinutes(10))
                 .maxQueuedTasks(2)
                 .manualTicks());
     scheduler.add(everyMinuteBlocking("o", Overlap.ALLOW));

@@ -34,10 +34,46 @@ final class SelfFencingTest {
   private final TestExecutors.Blocking blocking = new TestExecutors.Blocking(1, false);
   private final TestExecutors.Blocking fiveBlocking = new TestExecutors.Blocking(5, false);
   private final ManualClock clock = ManualClock.atEpochOf2026();
+
+  /** Runs started while {@link #holdStarts} is set wait here: the node froze as it started them. */
+  private final java.util.concurrent.BlockingQueue<Runnable> heldStarts =
+      new java.util.concurrent.LinkedBlockingQueue<>();
+
+  private volatile boolean holdStarts;
+  private final CountDownLatch failNow = new CountDownLatch(1);
+  private final java.util.concurrent.atomic.AtomicInteger failingCalls = new AtomicInteger();
+
+  /** Waits for {@link #failNow}, then fails: a run killed by its watchdog as its lease ran out. */
+  private final dev.schedulerd.api.executor.TaskExecutor killedByWatchdog =
+      new dev.schedulerd.api.executor.TaskExecutor() {
+        @Override
+        public String kind() {
+          return "killed";
+        }
+
+        @Override
+        public dev.schedulerd.api.executor.ExecutionResult execute(
+            dev.schedulerd.api.executor.ExecutionContext context) throws InterruptedException {
+          failingCalls.incrementAndGet();
+          if (!failNow.await(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("not released");
+          }
+          return dev.schedulerd.api.executor.ExecutionResult.failure("killed (exit code 137)");
+        }
+      };
+
   private final Scheduler scheduler =
-      ManualScheduler.builder(clock, store, blocking, new Renamed("block5", fiveBlocking))
+      ManualScheduler.builder(
+              clock, store, blocking, new Renamed("block5", fiveBlocking), killedByWatchdog)
           .leaseDuration(Duration.ofSeconds(30))
-          .runExecutor(r -> Thread.ofVirtual().start(r))
+          .runExecutor(
+              r -> {
+                if (holdStarts) {
+                  heldStarts.add(r);
+                } else {
+                  Thread.ofVirtual().start(r);
+                }
+              })
           .build();
 
   @AfterEach
@@ -45,6 +81,7 @@ final class SelfFencingTest {
     blocking.release.countDown();
     fiveBlocking.release.countDown();
     store.answer.countDown();
+    failNow.countDown();
     scheduler.close();
   }
 
@@ -138,6 +175,45 @@ final class SelfFencingTest {
     scheduler.runDue();
     assertThat(blocking.interrupted.getCount()).isOne();
     assertThat(store.find("long").orElseThrow().state().status()).isEqualTo(TaskStatus.RUNNING);
+  }
+
+  @Test
+  void aRunClaimedBeforeTheNodeStoodStill_doesNotStartOnceItsLeaseIsInDoubt() throws Exception {
+    scheduler.start();
+    holdStarts = true;
+    scheduler.add(TaskDefinition.builder("late", "block").build());
+    scheduler.runDue(); // claimed, its start waits: the node froze here
+    Runnable start = heldStarts.poll(10, TimeUnit.SECONDS);
+    assertThat(start).isNotNull();
+
+    clock.advance(Duration.ofSeconds(26)); // thawed with 4 s of its lease left, less than 5
+    start.run();
+    assertThat(blocking.started.getCount()).as("the executor never called").isOne();
+    assertThat(scheduler.runs("late", 10)).as("nothing recorded").isEmpty();
+
+    clock.advance(Duration.ofSeconds(5)); // the lease has ended: taken back, run again
+    holdStarts = false;
+    scheduler.runDue();
+    assertThat(scheduler.runs("late", 10))
+        .extracting(RunRecord::outcome)
+        .containsExactly(RunOutcome.ABANDONED);
+  }
+
+  @Test
+  void aFailureAsTheLeaseRunsOut_isTheFencesNotTheTasks() throws Exception {
+    scheduler.start();
+    scheduler.add(TaskDefinition.builder("k", "killed").build());
+    scheduler.runDue();
+    org.awaitility.Awaitility.await().until(() -> failingCalls.get() == 1);
+    store.failRenewals = true;
+    clock.advance(Duration.ofSeconds(15));
+    scheduler.runDue(); // the renewal fails
+
+    clock.advance(Duration.ofMillis(10_250)); // its watchdog strikes before the node looks
+    failNow.countDown();
+    org.awaitility.Awaitility.await().until(() -> scheduler.status().inFlight() == 0);
+    assertThat(scheduler.runs("k", 10)).as("no failure recorded").isEmpty();
+    assertThat(store.find("k").orElseThrow().state().status()).isEqualTo(TaskStatus.RUNNING);
   }
 
   /** An executor under another kind, for a second set of blocking runs. */

@@ -311,6 +311,9 @@ public final class Main {
     if (limits.priorityAgingSeconds() != null) {
       builder.priorityAging(Duration.ofSeconds(limits.priorityAgingSeconds()));
     }
+    if (limits.leaseSeconds() != null) {
+      builder.leaseDuration(Duration.ofSeconds(limits.leaseSeconds()));
+    }
     Scheduler scheduler = builder.build();
     SchedulerMetrics metrics = new SchedulerMetrics(scheduler);
     metrics.bindTo(meters);

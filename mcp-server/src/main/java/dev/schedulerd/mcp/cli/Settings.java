@@ -57,11 +57,12 @@ final class Settings {
       Map<String, Integer> maxRunsPerKind,
       @Nullable Integer maxRuns,
       @Nullable Integer priorityAgingSeconds,
-      int maxTasks) {
+      int maxTasks,
+      @Nullable Integer leaseSeconds) {
     /** Unfinished tasks a daemon takes unless its config says: its clients are not trusted. */
     static final int DEFAULT_MAX_TASKS = 100_000;
 
-    static final Limits NONE = new Limits(Map.of(), Map.of(), null, null, DEFAULT_MAX_TASKS);
+    static final Limits NONE = new Limits(Map.of(), Map.of(), null, null, DEFAULT_MAX_TASKS, null);
   }
 
   /**
@@ -117,6 +118,7 @@ final class Settings {
     Map<String, Integer> maxRunsPerKind = new TreeMap<>();
     Integer maxRuns = null;
     Integer aging = null;
+    Integer leaseSeconds = null;
     int maxTasks = Limits.DEFAULT_MAX_TASKS;
     if (file != null) {
       Properties properties = new Properties();
@@ -157,6 +159,9 @@ final class Settings {
           maxTasks = positive(key, value, file, 1);
         } else if (key.equals("priority-aging")) {
           aging = positive(key, value, file, 0);
+        } else if (key.equals("lease-seconds")) {
+          // Claim-ahead (0.5 s) must stay under half a lease; a minute's lease or more is allowed.
+          leaseSeconds = positive(key, value, file, 6);
         } else if (key.equals("keep-alive")) {
           throw new SettingsException(KEEP_ALIVE_GONE + " (in the config file " + file + ")");
         } else if (key.equals("plugins") && !value.isEmpty() && !Path.of(value).isAbsolute()) {
@@ -174,7 +179,8 @@ final class Settings {
                   + ": use "
                   + String.join(", ", KEYS)
                   + ", store.OPTION for the store's options, executors.KIND.SETTING,"
-                  + " resources.NAME, max-concurrent-runs[.KIND], max-tasks or priority-aging");
+                  + " resources.NAME, max-concurrent-runs[.KIND], max-tasks, priority-aging or"
+                  + " lease-seconds");
         }
       }
     }
@@ -194,7 +200,13 @@ final class Settings {
         Map.copyOf(values),
         Map.copyOf(storeOptions),
         Map.copyOf(executorSettings),
-        new Limits(Map.copyOf(resources), Map.copyOf(maxRunsPerKind), maxRuns, aging, maxTasks),
+        new Limits(
+            Map.copyOf(resources),
+            Map.copyOf(maxRunsPerKind),
+            maxRuns,
+            aging,
+            maxTasks,
+            leaseSeconds),
         dashboardSettings,
         file);
   }

@@ -53,12 +53,20 @@ final class SettingsTest {
     Path file =
         config(
             "resources.gpu=2\nresources.licence=1\nmax-concurrent-runs=16\n"
-                + "max-concurrent-runs.shell=1\npriority-aging=0\n");
+                + "max-concurrent-runs.shell=1\npriority-aging=0\nlease-seconds=12\n");
     Settings.Limits limits = Settings.load(file.toString(), Map.of(), dir).limits();
     assertThat(limits.resources()).containsEntry("gpu", 2).containsEntry("licence", 1);
     assertThat(limits.maxRunsPerKind()).containsExactly(Map.entry("shell", 1));
     assertThat(limits.maxRuns()).isEqualTo(16);
     assertThat(limits.priorityAgingSeconds()).isZero();
+    assertThat(limits.leaseSeconds()).isEqualTo(12);
+    assertThat(Settings.load(config("").toString(), Map.of(), dir).limits().leaseSeconds())
+        .as("the scheduler's default")
+        .isNull();
+    Path shortLease = config("lease-seconds=2\n");
+    assertThatThrownBy(() -> Settings.load(shortLease.toString(), Map.of(), dir))
+        .hasMessageContaining("lease-seconds='2'")
+        .hasMessageContaining("at least 6");
 
     Path bad = config("resources.gpu=none\n");
     assertThatThrownBy(() -> Settings.load(bad.toString(), Map.of(), dir))

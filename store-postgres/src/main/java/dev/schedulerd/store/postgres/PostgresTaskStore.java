@@ -81,6 +81,9 @@ public final class PostgresTaskStore extends JdbcTaskStore {
     }
   }
 
+  /** How long a call waits for a pooled connection before it fails. */
+  static final java.time.Duration POOL_WAIT = java.time.Duration.ofSeconds(5);
+
   /**
    * Connects through a pool of {@value #DEFAULT_POOL_SIZE} connections that the store owns (the URL
    * may carry user and password as parameters) and creates or migrates the schema.
@@ -102,6 +105,9 @@ public final class PostgresTaskStore extends JdbcTaskStore {
     config.setMaximumPoolSize(DEFAULT_POOL_SIZE);
     config.setPoolName("schedulerd-pg");
     config.setInitializationFailTimeout(10_000);
+    // A call waits at most this for a connection (Hikari's default is 30 s): while the database is
+    // away, calls fail in seconds and say so, instead of hanging past the leases they renew.
+    config.setConnectionTimeout(POOL_WAIT.toMillis());
     config.setTransactionIsolation("TRANSACTION_READ_COMMITTED"); // what writes rely on, set once
     HikariDataSource pool;
     try {
