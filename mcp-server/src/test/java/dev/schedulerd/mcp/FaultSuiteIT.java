@@ -96,6 +96,7 @@ final class FaultSuiteIT {
     try (Cluster cluster = new Cluster("restarts")) {
       cluster.startNodes(false);
       List<String> acknowledged = cluster.add("r", 40, Duration.ofSeconds(12), 8, 3);
+      cluster.startNodeB();
       for (int i = 0; i < 5; i++) {
         cluster.awaitRunning(1, null);
         stopDatabase();
@@ -111,6 +112,7 @@ final class FaultSuiteIT {
     try (Cluster cluster = new Cluster("outage")) {
       cluster.startNodes(false);
       List<String> acknowledged = cluster.add("o", 30, Duration.ofSeconds(8), 10, 1);
+      cluster.startNodeB();
       cluster.awaitRunning(2, null);
       stopDatabase();
       hold(Duration.ofSeconds(LEASE_SECONDS * 3 + 2)); // the outage itself
@@ -128,6 +130,7 @@ final class FaultSuiteIT {
     try (Cluster cluster = new Cluster("partition")) {
       cluster.startNodes(true);
       List<String> acknowledged = cluster.add("p", 12, Duration.ZERO, 40, 3); // 8 s each
+      cluster.startNodeB();
       cluster.awaitExecuting("node-a");
       cluster.proxy().partition(); // sockets stay open; nothing gets through
       hold(Duration.ofSeconds(LEASE_SECONDS * 2 + 3));
@@ -143,6 +146,7 @@ final class FaultSuiteIT {
     try (Cluster cluster = new Cluster("frozen")) {
       cluster.startNodes(false);
       List<String> acknowledged = cluster.add("f", 12, Duration.ZERO, 40, 3); // 8 s each
+      cluster.startNodeB();
       cluster.awaitExecuting("node-a");
       long pid = cluster.daemon("node-a").pid();
       signal("STOP", pid); // the JVM cannot fence itself now
@@ -161,6 +165,7 @@ final class FaultSuiteIT {
     try (Cluster cluster = new Cluster("killed")) {
       cluster.startNodes(false);
       List<String> acknowledged = cluster.add("k", 12, Duration.ZERO, 20, 3); // 4 s each
+      cluster.startNodeB();
       cluster.awaitExecuting("node-a");
       cluster.daemon("node-a").destroyForcibly(); // SIGKILL
       long killedAt = Instant.now().toEpochMilli();
@@ -199,7 +204,6 @@ final class FaultSuiteIT {
     final Path markers;
     final String jdbcUrl;
     private final String name;
-    private final Path config;
     private final Map<String, Process> daemons = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private @Nullable TcpProxy proxy;
@@ -216,36 +220,55 @@ final class FaultSuiteIT {
         s.execute("CREATE DATABASE " + db);
       }
       this.jdbcUrl = postgres.getJdbcUrl("postgres", db);
-      this.config = home.resolve("schedulerd.properties");
-      Files.writeString(
-          config,
-          "executors.shell.enabled=true\nexecutors.shell.allow=/bin/sh\nlease-seconds="
-              + LEASE_SECONDS
-              + "\ndashboard.enabled=false\n"
-              // a few runs per node, so that every node takes some of a burst
-              + "max-concurrent-runs=4\n");
     }
 
-    /** Daemons node-a (through a TCP proxy when {@code proxied}) and node-b, and the agent. */
+    /** A node's config file: shell runs allowed, short leases, at most {@code maxRuns} at once. */
+    private Path config(String node, int maxRuns) throws IOException {
+      Path file = home.resolve(node + ".properties");
+      Files.writeString(
+          file,
+          "executors.shell.enabled=true\nexecutors.shell.allow=/bin/sh\nlease-seconds="
+              + LEASE_SECONDS
+              + "\ndashboard.enabled=false\nmax-concurrent-runs="
+              + maxRuns
+              + "\n");
+      return file;
+    }
+
+    /**
+     * The daemon node-a (through a TCP proxy when {@code proxied}), four runs at a time, and the
+     * agent's node (the MCP client that adds the tasks), one at a time: node-a surely runs some of
+     * what is added before {@link #startNodeB}.
+     */
     void startNodes(boolean proxied) throws Exception {
       String url = jdbcUrl;
       if (proxied) {
         proxy = new TcpProxy(pgPort);
         url = jdbcUrl.replace(":" + pgPort + "/", ":" + proxy.port() + "/");
       }
-      daemons.put("node-a", start("node-a", url, true));
-      daemons.put("node-b", start("node-b", jdbcUrl, true));
-      agentProcess = start("agent", jdbcUrl, false);
+      daemons.put("node-a", start("node-a", url, true, 4));
+      agentProcess = start("agent", jdbcUrl, false, 1);
       agent = new ProcessClient(agentProcess);
     }
 
-    private Process start(String node, String url, boolean daemon) throws IOException {
+    /** The daemon node-b, with room for sixteen runs: it can take over what others drop. */
+    void startNodeB() throws IOException {
+      daemons.put("node-b", start("node-b", jdbcUrl, true, 16));
+    }
+
+    private Process start(String node, String url, boolean daemon, int maxRuns) throws IOException {
       List<String> args = new ArrayList<>();
       if (daemon) {
         args.add("daemon");
       }
       args.addAll(
-          List.of("--store", "postgres:" + url, "--node-id", node, "--config", config.toString()));
+          List.of(
+              "--store",
+              "postgres:" + url,
+              "--node-id",
+              node,
+              "--config",
+              config(node, maxRuns).toString()));
       if (daemon) {
         args.addAll(List.of("--socket", "none"));
       }
