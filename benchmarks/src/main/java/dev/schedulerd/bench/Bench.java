@@ -40,6 +40,9 @@ public final class Bench {
         W9                 dashboard: each page's API call at 100,000 stored tasks, median and p99
         W8                 scale-out: runs/s with 1, 2, 3 nodes on one PostgreSQL, claim latency,
                            start lateness with 3 nodes
+        W8F                W8 under faults: 3 nodes drain --backlog runs while an embedded
+                           PostgreSQL restarts 3 times, then through a 20 s outage; runs executed
+                           twice per 1,000 and the time to the next run recorded after each
         --postgres URL     use this PostgreSQL (databases w8_* are created in it) instead of
                            starting an embedded one
         --backlog N        runs per throughput measurement (default 10000)
@@ -67,7 +70,7 @@ public final class Bench {
           return;
         }
         default -> {
-          if (!arg.matches("W[1-9]")) {
+          if (!arg.matches("W[1-9]|W8F")) {
             fail("unknown argument '" + arg + "'");
           }
           workloads.add(arg);
@@ -105,6 +108,7 @@ public final class Bench {
         case "W6" -> table.addAll(mcp.startup());
         case "W7" -> table.addAll(mcp.roundTrip());
         case "W9" -> table.addAll(new DashboardWorkload(fixtures, logs, summary).run());
+        case "W8F" -> table.addAll(new ScaleOutFaults(backlog, logs, summary).run());
         default -> fail(workload + " is not in this harness yet");
       }
     }

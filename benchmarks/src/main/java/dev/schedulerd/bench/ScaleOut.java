@@ -57,7 +57,7 @@ final class ScaleOut {
   }
 
   /** A node process and its pipes. */
-  private record Node(Process process, Writer in, BufferedReader out) {
+  record Node(Process process, Writer in, BufferedReader out) {
     String ask(String command) throws IOException {
       in.write(command + "\n");
       in.flush();
@@ -70,7 +70,7 @@ final class ScaleOut {
   }
 
   /** What a node reported. */
-  private record Report(
+  record Report(
       int runs,
       long firstStartUs,
       long lastEndUs,
@@ -129,7 +129,7 @@ final class ScaleOut {
     return url.substring(0, slash + 1) + name + (query < 0 ? "" : url.substring(query));
   }
 
-  private static void createDatabase(String url, String name) throws SQLException {
+  static void createDatabase(String url, String name) throws SQLException {
     try (Connection c = DriverManager.getConnection(url);
         Statement s = c.createStatement()) {
       s.execute("DROP DATABASE IF EXISTS " + name);
@@ -261,7 +261,7 @@ final class ScaleOut {
    * Stores {@code count} no-op tasks (ids {@code idPrefix} + number), task i due at {@code
    * due.apply(i)}, from 8 threads.
    */
-  private static void addTasks(String url, int count, IntFunction<Instant> due, String idPrefix)
+  static void addTasks(String url, int count, IntFunction<Instant> due, String idPrefix)
       throws Exception {
     Instant now = Instant.now();
     try (PostgresTaskStore store = PostgresTaskStore.open(url)) {
@@ -300,6 +300,11 @@ final class ScaleOut {
   }
 
   private List<Node> startNodes(String url, String label, int count) throws IOException {
+    return startNodes(logs, url, label, count);
+  }
+
+  /** Starts {@code count} node processes on {@code url}, each ready when this returns. */
+  static List<Node> startNodes(Path logs, String url, String label, int count) throws IOException {
     List<Node> nodes = new ArrayList<>();
     for (int n = 0; n < count; n++) {
       String id = label + "-node-" + n;
@@ -326,7 +331,7 @@ final class ScaleOut {
     return nodes;
   }
 
-  private static List<Report> reports(List<Node> nodes) throws IOException {
+  static List<Report> reports(List<Node> nodes) throws IOException {
     List<Report> reports = new ArrayList<>();
     for (Node node : nodes) {
       reports.add(Report.parse(node.ask("report")));
@@ -334,7 +339,7 @@ final class ScaleOut {
     return reports;
   }
 
-  private static void stop(List<Node> nodes) throws InterruptedException {
+  static void stop(List<Node> nodes) throws InterruptedException {
     for (Node node : nodes) {
       try {
         node.in().write("quit\n");
@@ -350,7 +355,7 @@ final class ScaleOut {
     }
   }
 
-  private static void expect(String actual, String expected) {
+  static void expect(String actual, String expected) {
     if (!expected.equals(actual)) {
       throw new IllegalStateException("a node answered '" + actual + "', not '" + expected + "'");
     }

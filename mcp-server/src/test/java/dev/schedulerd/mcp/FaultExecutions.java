@@ -122,6 +122,26 @@ final class FaultExecutions {
     return byTask.values().stream().flatMap(List::stream).filter(e -> !e.ended()).count();
   }
 
+  /**
+   * {@link #violations(Collection, Map)} from each task's count of successes alone (a store read
+   * through a node's answers).
+   */
+  List<String> violationsBySuccesses(Collection<String> acknowledged, Map<String, Long> successes) {
+    Map<String, List<RunRecord>> runs = new HashMap<>();
+    java.time.Instant t = java.time.Instant.EPOCH;
+    successes.forEach(
+        (task, count) -> {
+          List<RunRecord> records = new ArrayList<>();
+          for (long i = 0; i < count; i++) {
+            records.add(
+                new RunRecord(
+                    "run-" + i, task, 1, t, t, t, RunOutcome.SUCCESS, null, null, "node"));
+          }
+          runs.put(task, records);
+        });
+    return violations(acknowledged, runs);
+  }
+
   /** What broke the rules, one line each; empty when all held. */
   List<String> violations(Collection<String> acknowledged, Map<String, List<RunRecord>> runs) {
     List<String> broken = new ArrayList<>();

@@ -185,6 +185,80 @@ final class FaultSuiteIT {
     }
   }
 
+  @Test
+  void theSqliteFileDeletedThenReplaced_isNeverWrittenAndNothingMoreIsAcknowledged()
+      throws Exception {
+    Path home = Files.createDirectories(suiteDir.resolve("sqlite"));
+    Path markers = home.resolve("markers");
+    Path db = home.resolve("tasks.db");
+    Path config = home.resolve("schedulerd.properties");
+    Files.writeString(config, "executors.shell.enabled=true\nexecutors.shell.allow=/bin/sh\n");
+    Process node =
+        JarProcess.builder(home, List.of("--store", "sqlite:" + db, "--config", config.toString()))
+            .redirectError(home.resolve("node.log").toFile())
+            .start();
+    try (ProcessClient client = new ProcessClient(node)) {
+      List<String> acknowledged = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        if (!addShell(client, "s" + i, markers).path("isError").asBoolean()) {
+          acknowledged.add("s" + i);
+        }
+      }
+      assertThat(acknowledged).hasSize(5);
+      acknowledged.forEach(client::awaitFinished);
+
+      Files.delete(db);
+      Files.deleteIfExists(home.resolve("tasks.db-wal"));
+      Files.deleteIfExists(home.resolve("tasks.db-shm"));
+      JsonNode afterDelete = addShell(client, "lost", markers);
+      assertThat(afterDelete.path("isError").asBoolean())
+          .as("not acknowledged: %s", afterDelete)
+          .isTrue();
+      assertThat(afterDelete.toString()).contains(db.toString()).contains("deleted");
+
+      Files.writeString(db, ""); // another file where the store's was: never written into
+      JsonNode afterReplace = addShell(client, "lost2", markers);
+      assertThat(afterReplace.path("isError").asBoolean()).isTrue();
+      assertThat(Files.size(db)).as("nothing written into the replacement").isZero();
+      assertThat(
+              client
+                  .call("scheduler_daemon_status", "{}")
+                  .path("structuredContent")
+                  .path("daemon")
+                  .path("store_problem")
+                  .asText())
+          .contains(db.toString());
+
+      Map<String, Long> successes = new LinkedHashMap<>();
+      for (JsonNode run :
+          client
+              .call("scheduler_list_runs", "{\"limit\":100}")
+              .path("structuredContent")
+              .path("runs")) {
+        if (run.path("outcome").asText().equals("success")) {
+          successes.merge(run.path("task_id").asText(), 1L, Long::sum);
+        }
+      }
+      FaultExecutions executions = FaultExecutions.read(markers);
+      String summary =
+          "sqlite: "
+              + acknowledged.size()
+              + " tasks acknowledged before the file was deleted, 2 adds refused after";
+      System.err.println("fault suite: " + summary);
+      assertThat(executions.violationsBySuccesses(acknowledged, successes)).as(summary).isEmpty();
+      assertThat(executions.of("lost")).as("a refused add never runs").isEmpty();
+    }
+  }
+
+  private static JsonNode addShell(ProcessClient client, String id, Path markers)
+      throws IOException {
+    ObjectNode args = JSON.createObjectNode();
+    args.put("task_id", id).put("task_type", "shell");
+    args.putObject("config")
+        .set("command", JSON.valueToTree(FaultExecutions.command(id, markers, 2)));
+    return client.call("scheduler_add_task", JSON.writeValueAsString(args));
+  }
+
   private static void hold(Duration fault) {
     long end = System.nanoTime() + fault.toNanos();
     for (long left; (left = end - System.nanoTime()) > 0; ) {

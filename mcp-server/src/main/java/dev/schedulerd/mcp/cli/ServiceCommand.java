@@ -92,6 +92,9 @@ final class ServiceCommand {
         + "Description=schedulerd, the task scheduler that AI agents drive over MCP ("
         + serviceName()
         + ")\n"
+        // Never give up restarting: a node started while its database is down exits after 10 s
+        // (exit code 1), and must come back by itself once the database does.
+        + "StartLimitIntervalSec=0\n"
         + "\n"
         + "[Service]\n"
         + "Type=simple\n"

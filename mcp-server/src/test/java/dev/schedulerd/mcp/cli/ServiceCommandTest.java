@@ -44,6 +44,8 @@ class ServiceCommandTest {
     assertThat(unit)
         .contains("Restart=on-failure")
         .contains("RestartPreventExitStatus=3")
+        .as("restarted for as long as its database is down, not given up after five tries")
+        .contains("StartLimitIntervalSec=0\n\n[Service]")
         .contains(
             "Environment=\"SCHEDULERD_STORE=postgres:jdbc:postgresql://db/s?user=u&password=p%%1\"")
         .contains("WantedBy=default.target")

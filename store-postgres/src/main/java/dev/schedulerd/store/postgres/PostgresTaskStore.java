@@ -212,20 +212,42 @@ public final class PostgresTaskStore extends JdbcTaskStore {
         });
   }
 
-  /** LISTEN on its own connection; reconnects after a failure (the sync interval covers gaps). */
+  /** How often a quiet LISTEN connection is asked a question, to find it dead (a partition). */
+  private static final long LISTEN_CHECK_NANOS = 5_000_000_000L;
+
+  /** How long that question may take before the connection is taken for dead. */
+  private static final int LISTEN_CHECK_TIMEOUT_MS = 10_000;
+
+  /**
+   * LISTEN on its own connection; reconnects after a failure (the sync interval covers gaps). A
+   * connection that went quiet is checked every 5 s, so that one a partition left dead is replaced
+   * within about 15 s instead of the socket timeout. A failure is said once, not every second.
+   */
   private void listenLoop() {
+    boolean failing = false;
     while (!isClosed()) {
       try (Connection c = listenSource.connect();
           Statement s = c.createStatement()) {
         c.setAutoCommit(true); // LISTEN takes effect at commit: a pool's default may be off
         s.execute("LISTEN " + CHANNEL);
         listening.countDown();
+        if (failing) {
+          log.info("Listening for changes on {} again", name);
+          failing = false;
+        }
         try {
           PGConnection pg = c.unwrap(PGConnection.class);
+          long checkAt = System.nanoTime() + LISTEN_CHECK_NANOS;
           while (!isClosed()) {
             PGNotification[] notifications = pg.getNotifications(500);
             if (notifications != null && notifications.length > 0) {
               changedElsewhere();
+            } else if (System.nanoTime() - checkAt > 0) {
+              int before = c.getNetworkTimeout();
+              c.setNetworkTimeout(Runnable::run, LISTEN_CHECK_TIMEOUT_MS);
+              s.execute("SELECT 1");
+              c.setNetworkTimeout(Runnable::run, before);
+              checkAt = System.nanoTime() + LISTEN_CHECK_NANOS;
             }
           }
         } finally {
@@ -233,8 +255,16 @@ public final class PostgresTaskStore extends JdbcTaskStore {
         }
       } catch (SQLException e) {
         if (!isClosed()) {
-          log.warn(
-              "Listening for changes on {} failed ({}); retrying in 1 s", name, e.getMessage());
+          if (!failing) {
+            log.warn(
+                "Listening for changes on {} failed ({}); retrying every second, and reading"
+                    + " changes every second meanwhile",
+                name,
+                e.getMessage());
+            failing = true;
+          } else {
+            log.debug("Listening for changes on {} failed again: {}", name, e.getMessage());
+          }
           LockSupport.parkNanos(1_000_000_000L);
         }
       }
