@@ -24,8 +24,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -92,22 +94,29 @@ public class ShellExecutor implements TaskExecutor {
       "exec 3<&0 0</dev/null\n"
           + "stop_by=$1\n"
           + "shift\n"
-          + "(while :; do\n"
-          + "  left=$((stop_by - $(/usr/bin/date +%s%3N)))\n"
+          // However the inner loop ends (the instant passed, the pipe closed, a line it cannot
+          // read, an error), the group is killed: nothing turns the watchdog off but the run's end.
+          + "( (while :; do\n"
+          + "  now=$(\"$SCHEDULERD_DATE\" +%s%3N)\n"
+          + "  case $now in ''|*[!0-9]*) break ;; esac\n"
+          + "  left=$((stop_by - now))\n"
           + "  [ \"$left\" -gt 0 ] || break\n"
           + "  [ \"$left\" -le 3600000 ] || left=3600000\n"
           + "  wait_s=$((left / 1000)).$(printf %03d $((left % 1000)))\n"
-          + "  line=$(/usr/bin/timeout \"$wait_s\" /bin/sh -c 'IFS= read -r l <&3 && echo \"$l\"')\n"
+          // --foreground: timeout stays in the run's process group, killed with it
+          + "  line=$(\"$SCHEDULERD_TIMEOUT\" --foreground \"$wait_s\" /bin/sh -c"
+          + " 'unset TMOUT; IFS= read -r l <&3 && echo \"$l\"')\n"
           + "  case $? in\n"
-          + "    0) stop_by=$line ;;\n"
+          + "    0) case $line in ''|*[!0-9]*) break ;; esac; stop_by=$line ;;\n"
           + "    124) ;;\n"
           + "    *) break ;;\n"
           + "  esac\n"
-          + "done; kill -KILL 0) >/dev/null 2>&1 &\n"
+          + "done); kill -KILL 0) >/dev/null 2>&1 &\n"
           + "watcher=$!\n"
           + "exec 3<&-\n"
           // started after its stop-by instant (the node froze while starting it): it never runs
-          + "[ \"$(/usr/bin/date +%s%3N)\" -lt \"$stop_by\" ] || { kill -KILL 0; exit 137; }\n"
+          + "[ \"$(\"$SCHEDULERD_DATE\" +%s%3N)\" -lt \"$stop_by\" ] || { kill -KILL 0; exit 137; }\n"
+          + "unset SCHEDULERD_DATE SCHEDULERD_TIMEOUT\n"
           + "\"$@\"\n"
           + "status=$?\n"
           + "kill \"$watcher\" 2>/dev/null\n"
@@ -119,11 +128,31 @@ public class ShellExecutor implements TaskExecutor {
    */
   static final Duration WATCHDOG_GRACE = Duration.ofMillis(250);
 
-  private static final String TIMEOUT = "/usr/bin/timeout";
-  private static final String DATE = "/usr/bin/date";
+  /**
+   * The watchdog's tools, by full path: the task's own PATH (when the operator allows it) must not
+   * choose them. Empty where neither place has one: runs then have no watchdog, said once.
+   */
+  private static final Optional<String> TIMEOUT =
+      firstExecutable("/usr/bin/timeout", "/bin/timeout");
 
-  /** How often a run's wait looks whether its stop-by instant moved on, to tell its watchdog. */
-  private static final Duration WATCHDOG_FEED = Duration.ofMillis(250);
+  private static final Optional<String> DATE = firstExecutable("/usr/bin/date", "/bin/date");
+
+  private static final AtomicBoolean NO_WATCHDOG_SAID = new AtomicBoolean();
+
+  /**
+   * How often a run's wait looks whether its stop-by instant moved on, to tell its watchdog: well
+   * within {@link #WATCHDOG_GRACE}, so that a renewal confirmed just in time reaches it in time.
+   */
+  private static final Duration WATCHDOG_FEED = Duration.ofMillis(100);
+
+  private static Optional<String> firstExecutable(String... paths) {
+    for (String path : paths) {
+      if (Files.isExecutable(Path.of(path))) {
+        return Optional.of(path);
+      }
+    }
+    return Optional.empty();
+  }
 
   private final String kind;
   private final InstantSource clock;
@@ -284,10 +313,14 @@ public class ShellExecutor implements TaskExecutor {
       return ExecutionResult.permanentFailure(String.valueOf(e.getMessage()));
     }
     boolean ownGroup = Files.isExecutable(Path.of(SETSID)) && Files.isExecutable(Path.of(SH));
-    // Its tools by full path: the task's own PATH (when the operator allows it) must not choose
-    // them.
-    boolean watchdog =
-        ownGroup && Files.isExecutable(Path.of(TIMEOUT)) && Files.isExecutable(Path.of(DATE));
+    boolean watchdog = ownGroup && TIMEOUT.isPresent() && DATE.isPresent();
+    if (ownGroup && !watchdog && NO_WATCHDOG_SAID.compareAndSet(false, true)) {
+      context
+          .logger()
+          .warn(
+              "No timeout or date in /usr/bin or /bin: shell runs have no watchdog, so a run of"
+                  + " a frozen node is not stopped before another node may take it over");
+    }
     Instant stopBy = context.stopBy();
     List<String> launched = new ArrayList<>();
     if (watchdog) {
@@ -327,6 +360,12 @@ public class ShellExecutor implements TaskExecutor {
               }
             });
     environment.putAll(added);
+    if (watchdog) {
+      // The watchdog's tools, set after the task's variables so that none can choose them; the
+      // supervisor unsets both before it starts the command.
+      environment.put("SCHEDULERD_DATE", DATE.orElseThrow());
+      environment.put("SCHEDULERD_TIMEOUT", TIMEOUT.orElseThrow());
+    }
     Instant started = clock.instant();
     Process process;
     try {

@@ -75,7 +75,8 @@ final class InFlight {
    * When the run must be stopped unless its lease is renewed first: a margin before its lease ends
    * once a renewal came due in time and has not been confirmed (refused, not answered, or waiting
    * behind a round that hangs); a renewal that came due late (the node was paused or suspended past
-   * that instant) gets the margin to be answered. Null while no renewal is outstanding.
+   * that instant) gets the margin to be answered, up to the lease's end. Null while no renewal is
+   * outstanding.
    */
   @Nullable Instant fenceAt() {
     Instant since = renewalDueSince;
@@ -83,7 +84,13 @@ final class InFlight {
       return null;
     }
     Instant fence = leaseUntil.minus(fenceMargin);
-    return since.isBefore(fence) ? fence : since.plus(fenceMargin);
+    if (since.isBefore(fence)) {
+      return fence;
+    }
+    // Asked late: the margin to be answered, but never past the lease's end (another node may
+    // take the run over from then on); a lease already over is stopped at once.
+    Instant late = since.plus(fenceMargin);
+    return late.isBefore(leaseUntil) ? late : leaseUntil;
   }
 
   /** Whether the run must be stopped now, its lease in doubt. */

@@ -40,8 +40,11 @@ final class LeaseRecovery {
   private final Predicate<String> runningHere;
   private final Duration leaseDuration;
 
-  /** When this node last failed to read the store; null while it never did. */
+  /** When this node last failed to read the store (or read it slowly); null when not lately. */
   private volatile @Nullable Instant unreachableAt;
+
+  /** When the current run of such failures began; null with {@link #unreachableAt}. */
+  private volatile @Nullable Instant unreachableSince;
 
   /**
    * @param leaseClock the clock leases are stamped by (the store's when it has one)
@@ -74,14 +77,16 @@ final class LeaseRecovery {
    * renewed or finished meanwhile wins.
    */
   void recoverExpired() {
-    Instant othersFrom = othersRecoverableFrom();
+    Instant deferredFrom = deferredExpiriesFrom();
     List<StoredTask> expired = store.findExpiredLeases(leaseClock.instant(), RECOVERY_BATCH);
     for (StoredTask task : expired) {
       Lease lease = task.state().lease();
       if (lease == null || runningHere.test(lease.runId())) {
         continue; // ours and still running: the renewal is late, not lost
       }
-      if (othersFrom != null && !lease.owner().equals(nodeId)) {
+      if (deferredFrom != null
+          && !lease.owner().equals(nodeId)
+          && !lease.expiresAt().isBefore(deferredFrom)) {
         continue; // its node may be back too, with a result to record: it goes first
       }
       recover(
@@ -108,6 +113,7 @@ final class LeaseRecovery {
   void storeUnreachable() {
     Instant now = clock.instant();
     if (unreachableAt == null) {
+      unreachableSince = now;
       log.warn(
           "The store is unreachable from this node; once it answers again, other nodes' runs"
               + " whose leases expired meanwhile are left to their nodes for {}",
@@ -121,9 +127,9 @@ final class LeaseRecovery {
   }
 
   /**
-   * A read of the store that began at {@code began} was answered now. An answer slower than the
-   * fence margin means the store stood still meanwhile (a pool waiting for a database that came
-   * back), as good as unreachable for whoever needed it then.
+   * A read of the store (the call alone) that began at {@code began} was answered now. An answer
+   * slower than the fence margin means the store stood still meanwhile (a pool waiting for a
+   * database that came back), as good as unreachable for whoever needed it then.
    */
   void storeAnswered(Instant began) {
     if (Duration.between(began, clock.instant()).compareTo(InFlight.fenceMargin(leaseDuration))
@@ -132,18 +138,26 @@ final class LeaseRecovery {
     }
   }
 
-  private @Nullable Instant othersRecoverableFrom() {
+  /**
+   * While other nodes' leases are left to them: the instant from which an expiry is deferred (a
+   * lease before the store was lost, less a lease for holders that lost it a little earlier); a
+   * lease that expired before then belongs to a node that was gone already, and is taken over as
+   * usual. Null when nothing is deferred.
+   */
+  private @Nullable Instant deferredExpiriesFrom() {
     Instant lost = unreachableAt;
-    if (lost == null) {
+    Instant since = unreachableSince;
+    if (lost == null || since == null) {
       return null;
     }
-    Instant from = lost.plus(leaseDuration).plus(InFlight.fenceMargin(leaseDuration));
-    if (!clock.instant().isBefore(from)) {
+    Instant until = lost.plus(leaseDuration).plus(InFlight.fenceMargin(leaseDuration));
+    if (!clock.instant().isBefore(until)) {
       unreachableAt = null;
+      unreachableSince = null;
       log.info("This node takes over other nodes' expired leases again");
       return null;
     }
-    return from;
+    return since.minus(leaseDuration);
   }
 
   /**

@@ -89,12 +89,14 @@ final class LeaseRenewals {
         writes.add(TaskWrite.renewLease(run.taskId(), run.runId, expiry));
       }
       store.writeAll(writes).forEach(task -> keep(renewed, task));
+      applyRenewed(due, renewed, now); // before the misses are asked again, one by one
       for (InFlight run : due) {
         if (!renewed.containsKey(run.runId)) {
           // Not renewed: lost, or skipped because another writer held the task locked just then.
           store
               .write(TaskWrite.renewLease(run.taskId(), run.runId, expiry))
               .ifPresent(task -> keep(renewed, task));
+          applyRenewed(List.of(run), renewed, now);
         }
       }
     } catch (RuntimeException e) {
@@ -106,11 +108,9 @@ final class LeaseRenewals {
           run.renewAt = now.plus(Scheduler.STORE_RETRY_DELAY);
         }
       }
-      applyRenewed(due, renewed, now);
       return;
     }
     failures.succeeded();
-    applyRenewed(due, renewed, now);
     for (InFlight run : due) {
       if (!renewed.containsKey(run.runId) && run.settle()) {
         // Removed, or another node took it over after our lease expired: its result is not ours.

@@ -109,7 +109,7 @@ final class Runs {
             + " nothing (the task runs again once the lease has ended)",
         run.runId,
         run.taskId(),
-        run.renewalFailing ? "refused" : "did not answer in time",
+        run.renewalFailing ? "failed" : "did not answer in time",
         run.leaseUntil);
     run.cancel();
     drop(run);

@@ -4,7 +4,6 @@ import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.api.store.ChangeSet;
 import dev.schedulerd.api.store.TaskStore;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -81,9 +80,7 @@ final class StoreSync {
   void once() {
     lock.lock();
     try {
-      Instant began = recovery.now();
       readChanges();
-      recovery.storeAnswered(began);
     } catch (RuntimeException e) {
       recovery.storeUnreachable();
       throw e;

@@ -216,6 +216,24 @@ final class SelfFencingTest {
     assertThat(store.find("k").orElseThrow().state().status()).isEqualTo(TaskStatus.RUNNING);
   }
 
+  @Test
+  void aRenewalAskedLateThatHangs_stopsTheRunByTheLeasesEnd_notAMarginAfter() throws Exception {
+    scheduler.start();
+    scheduler.add(TaskDefinition.builder("long", "block").build());
+    scheduler.runDue();
+    assertThat(blocking.started.await(10, TimeUnit.SECONDS)).isTrue();
+    store.holdRenewals = true;
+
+    clock.advance(Duration.ofSeconds(27)); // woke past the fence instant; the renewal hangs
+    Thread hung = Thread.ofVirtual().start(scheduler::runDue);
+    assertThat(store.renewalsWaiting.await(10, TimeUnit.SECONDS)).isTrue();
+    clock.advance(Duration.ofSeconds(3)); // 30 s: the lease's end, 2 s short of 27 + 5
+    scheduler.runDue();
+    assertThat(blocking.interrupted.await(10, TimeUnit.SECONDS)).as("stopped").isTrue();
+    store.answer.countDown();
+    hung.join(Duration.ofSeconds(10));
+  }
+
   /** An executor under another kind, for a second set of blocking runs. */
   private record Renamed(String kind, dev.schedulerd.api.executor.TaskExecutor delegate)
       implements dev.schedulerd.api.executor.TaskExecutor {
@@ -231,6 +249,7 @@ final class SelfFencingTest {
     private final InMemoryTaskStore delegate;
     volatile boolean failRenewals;
     volatile boolean holdRenewals;
+    volatile boolean failReads;
     final CountDownLatch renewalsWaiting = new CountDownLatch(1);
     final CountDownLatch answer = new CountDownLatch(1);
     final AtomicInteger renewalCalls = new AtomicInteger();
@@ -314,6 +333,9 @@ final class SelfFencingTest {
 
     @Override
     public ChangeSet changesSince(long cursor, int limit) {
+      if (failReads) {
+        throw new StoreException("the database is away (the test)");
+      }
       return delegate.changesSince(cursor, limit);
     }
 

@@ -46,9 +46,11 @@ public interface ExecutionContext {
    * and never one after {@link #deadline}. The scheduler stops the run itself at that instant; an
    * executor that starts processes also hands it to a watchdog outside the JVM, so that the run
    * stops even when the node is frozen (SIGSTOP, a stalled VM) and cannot, before another node may
-   * take the run over.
+   * take the run over. A context without leases (tests, an embedder's own) answers its deadline.
    */
-  Instant stopBy();
+  default Instant stopBy() {
+    return deadline();
+  }
 
   /**
    * Whether the run should stop now: its deadline passed or the scheduler is stopping. The thread
