@@ -26,6 +26,7 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Runs claimed tasks: starts each on its own thread, guards the executor (a plug-in must not take
@@ -304,12 +305,16 @@ final class Runs {
         if (!clock.instant().plus(wait).isBefore(giveUpAt)) {
           throw e;
         }
-        log.warn(
-            "Could not record run {} of task {} yet; trying again in {} ms: {}",
-            run.runId,
-            run.taskId(),
-            wait.toMillis(),
-            String.valueOf(e.getMessage()));
+        // Said once per run; while the database is away every finished run retries for minutes.
+        log.atLevel(wait.equals(FIRST_RECORD_RETRY) ? Level.WARN : Level.DEBUG)
+            .log(
+                "Could not record run {} of task {} yet; trying again with growing waits up to"
+                    + " {} s, for up to {} min: {}",
+                run.runId,
+                run.taskId(),
+                MAX_RECORD_RETRY.toSeconds(),
+                MAX_RECORD_RETRYING.toMinutes(),
+                String.valueOf(e.getMessage()));
         try {
           sleeper.sleep(wait);
         } catch (InterruptedException interrupted) {
