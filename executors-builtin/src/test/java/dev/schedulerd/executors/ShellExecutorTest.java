@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.schedulerd.api.InvalidTaskException;
 import dev.schedulerd.api.TaskDefinition;
 import dev.schedulerd.api.executor.EnvPolicy;
-import dev.schedulerd.api.executor.ExecutionContext;
 import dev.schedulerd.api.executor.ExecutionResult;
 import dev.schedulerd.api.executor.ExecutorSettings;
 import dev.schedulerd.api.executor.RunSecrets;
@@ -84,62 +83,6 @@ final class ShellExecutorTest extends TaskExecutorContract {
     return executor().execute(context(json(config), Duration.ofSeconds(30), new AtomicBoolean()));
   }
 
-  /** {@code context} with its stop-by instant from {@code stopBy}: a lease renewed, or not. */
-  private static ExecutionContext withStopBy(
-      ExecutionContext context, java.util.function.Supplier<Instant> stopBy) {
-    return new ExecutionContext() {
-      @Override
-      public dev.schedulerd.api.TaskDefinition task() {
-        return context.task();
-      }
-
-      @Override
-      public String runId() {
-        return context.runId();
-      }
-
-      @Override
-      public int attempt() {
-        return context.attempt();
-      }
-
-      @Override
-      public Instant scheduledFor() {
-        return context.scheduledFor();
-      }
-
-      @Override
-      public Instant deadline() {
-        return context.deadline();
-      }
-
-      @Override
-      public Instant stopBy() {
-        return stopBy.get();
-      }
-
-      @Override
-      public boolean isCancelled() {
-        return context.isCancelled();
-      }
-
-      @Override
-      public org.slf4j.Logger logger() {
-        return context.logger();
-      }
-
-      @Override
-      public String resolveEnv(String text, String where) {
-        return context.resolveEnv(text, where);
-      }
-
-      @Override
-      public String mask(String text) {
-        return context.mask(text);
-      }
-    };
-  }
-
   @Test
   void aRunWhoseLeaseIsNotRenewed_isKilledByItsWatchdog_evenIfTheNodeDoesNothing()
       throws Exception {
@@ -155,10 +98,7 @@ final class ShellExecutorTest extends TaskExecutorContract {
     Instant stopBy = Instant.now().plusSeconds(2); // the node froze: never renewed
     long started = System.nanoTime();
     ExecutionResult result =
-        executor()
-            .execute(
-                withStopBy(
-                    context(config, Duration.ofSeconds(60), new AtomicBoolean()), () -> stopBy));
+        executor().execute(contextStoppingBy(config, Duration.ofSeconds(60), () -> stopBy));
     Duration took = Duration.ofNanos(System.nanoTime() - started);
 
     assertThat(result).isInstanceOf(ExecutionResult.Failure.class);
@@ -188,9 +128,8 @@ final class ShellExecutorTest extends TaskExecutorContract {
     ExecutionResult result =
         executor()
             .execute(
-                withStopBy(
-                    context(config, Duration.ofSeconds(60), new AtomicBoolean()),
-                    () -> Instant.now().plusSeconds(2)));
+                contextStoppingBy(
+                    config, Duration.ofSeconds(60), () -> Instant.now().plusSeconds(2)));
     assertThat(result).isInstanceOf(ExecutionResult.Success.class);
   }
 

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,16 +64,29 @@ public abstract class TaskExecutorContract {
    * timeout}: executors that wait for processes or servers measure their deadline against it.
    */
   protected ExecutionContext context(ObjectNode config, Duration timeout, AtomicBoolean cancelled) {
-    return context(config, timeout, cancelled, secrets());
+    return context(config, timeout, cancelled, secrets(), null);
   }
 
   /** A context for one run of {@code config} that resolves variables through {@code secrets}. */
   protected ExecutionContext contextWith(ObjectNode config, RunSecrets secrets) {
-    return context(config, Duration.ofMinutes(1), new AtomicBoolean(), secrets);
+    return context(config, Duration.ofMinutes(1), new AtomicBoolean(), secrets, null);
+  }
+
+  /**
+   * A context whose stop-by instant comes from {@code stopBy}: a lease renewed in time (an instant
+   * that moves on) or not (one that stays).
+   */
+  protected ExecutionContext contextStoppingBy(
+      ObjectNode config, Duration timeout, java.util.function.Supplier<Instant> stopBy) {
+    return context(config, timeout, new AtomicBoolean(), secrets(), stopBy);
   }
 
   private ExecutionContext context(
-      ObjectNode config, Duration timeout, AtomicBoolean cancelled, RunSecrets secrets) {
+      ObjectNode config,
+      Duration timeout,
+      AtomicBoolean cancelled,
+      RunSecrets secrets,
+      java.util.function.@Nullable Supplier<Instant> stopBy) {
     TaskDefinition task =
         TaskDefinition.builder("contract-task", executor().kind()).config(config).build();
     Instant now = InstantSource.system().instant();
@@ -105,7 +119,7 @@ public abstract class TaskExecutorContract {
 
       @Override
       public Instant stopBy() {
-        return deadline(); // no lease in the contract's runs
+        return stopBy != null ? stopBy.get() : deadline(); // no lease unless the test gives one
       }
 
       @Override
