@@ -95,6 +95,11 @@ public final class TimedTaskStore implements TaskStore {
   }
 
   @Override
+  public boolean delete(String taskId, long version) {
+    return timed("delete", () -> delegate.delete(taskId, version));
+  }
+
+  @Override
   public List<StoredTask> findExpiredLeases(Instant now, int limit) {
     return timed("find_expired_leases", () -> delegate.findExpiredLeases(now, limit));
   }

@@ -317,6 +317,11 @@ final class SelfFencingTest {
     }
 
     @Override
+    public boolean delete(String taskId, long version) {
+      return delegate.delete(taskId, version);
+    }
+
+    @Override
     public List<StoredTask> findExpiredLeases(Instant now, int limit) {
       return delegate.findExpiredLeases(now, limit);
     }

@@ -115,6 +115,15 @@ public interface TaskStore extends AutoCloseable {
   boolean delete(String taskId);
 
   /**
+   * Removes a task and its run records only if it is still at {@code version}, i.e. nothing wrote
+   * it since the caller read it (the retention sweep removes a task it found ended long ago, never
+   * one a client has just revived).
+   *
+   * @return whether the task was removed
+   */
+  boolean delete(String taskId, long version);
+
+  /**
    * Running tasks whose lease expired at or before {@code now}, oldest expiry first, at most {@code
    * limit}. Called periodically to recover the runs of nodes that died.
    */

@@ -29,6 +29,9 @@ public interface Dialect {
   List<StoredTask> lockTasks(Session session, Collection<String> ids, TaskQuery query)
       throws SQLException;
 
+  /** This store's change feed: a new one per store (a feed may keep the cursors it gave). */
+  ChangeFeed changeFeed();
+
   /** SQL for the text of {@code field} at the top of the JSON in {@code column}. */
   String jsonText(String column, String field);
 

@@ -58,6 +58,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
 
   private final Transactions transactions;
   private final Dialect dialect;
+  private final ChangeFeed feed;
   private final ChangeListeners listeners;
   private final int runsKeptPerTask;
   private final String description;
@@ -76,6 +77,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
       String description) {
     this.transactions = transactions;
     this.dialect = dialect;
+    this.feed = dialect.changeFeed();
     this.listeners = listeners;
     this.runsKeptPerTask = runsKeptPerTask;
     this.description = description;
@@ -248,10 +250,29 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
 
   @Override
   public boolean delete(String taskId) {
+    return deleteAt(taskId, null);
+  }
+
+  @Override
+  public boolean delete(String taskId, long version) {
+    return deleteAt(taskId, version);
+  }
+
+  /**
+   * Removes the task, if at {@code version} when one is given, with its runs; leaves a tombstone.
+   */
+  private boolean deleteAt(String taskId, @Nullable Long version) {
     return write(
         s -> {
-          PreparedStatement delete = s.prepare("DELETE FROM tasks WHERE id = ?");
+          PreparedStatement delete =
+              s.prepare(
+                  version == null
+                      ? "DELETE FROM tasks WHERE id = ?"
+                      : "DELETE FROM tasks WHERE id = ? AND version = ?");
           delete.setString(1, taskId);
+          if (version != null) {
+            delete.setLong(2, version);
+          }
           if (delete.executeUpdate() == 0) {
             return false;
           }
@@ -478,57 +499,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
       throw new IllegalArgumentException("limit must be at least 1, got " + limit);
     }
     checkOpen();
-    return transactions.readSnapshot(
-        s -> {
-          long now;
-          try (ResultSet rs = s.prepare("SELECT value FROM change_counter").executeQuery()) {
-            now = rs.next() ? rs.getLong(1) : 0;
-          }
-          if (now == cursor) {
-            return new ChangeSet(cursor, List.of(), List.of());
-          }
-          long upTo = pageEnd(s, cursor, limit, now);
-          List<StoredTask> changed =
-              tasks(
-                  s,
-                  "SELECT "
-                      + TaskRows.COLUMNS
-                      + " FROM tasks WHERE change_seq > ? AND change_seq <= ? ORDER BY change_seq",
-                  cursor,
-                  upTo);
-          List<String> removed = new ArrayList<>();
-          PreparedStatement query =
-              s.prepare(
-                  "SELECT id FROM removed_tasks WHERE change_seq > ? AND change_seq <= ?"
-                      + " ORDER BY change_seq");
-          query.setLong(1, cursor);
-          query.setLong(2, upTo);
-          try (ResultSet rs = query.executeQuery()) {
-            while (rs.next()) {
-              removed.add(rs.getString(1));
-            }
-          }
-          return new ChangeSet(upTo, changed, removed);
-        });
-  }
-
-  /**
-   * The change number a page of {@code limit} tasks after {@code cursor} ends at: that of its
-   * {@code limit}-th task (from the change-number index alone), or {@code now} when fewer remain.
-   */
-  private static long pageEnd(Session s, long cursor, int limit, long now) throws SQLException {
-    if (limit == Integer.MAX_VALUE) {
-      return now;
-    }
-    PreparedStatement query =
-        s.prepare(
-            "SELECT change_seq FROM tasks WHERE change_seq > ? ORDER BY change_seq"
-                + " LIMIT 1 OFFSET ?");
-    query.setLong(1, cursor);
-    query.setInt(2, limit - 1);
-    try (ResultSet rs = query.executeQuery()) {
-      return rs.next() ? rs.getLong(1) : now;
-    }
+    return transactions.readSnapshot(s -> feed.read(s, cursor, limit, this::tasks));
   }
 
   /** Runs a query of {@link TaskRows#COLUMNS} with {@code args} bound in order. */

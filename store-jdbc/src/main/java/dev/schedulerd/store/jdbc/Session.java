@@ -14,9 +14,9 @@ public interface Session {
   PreparedStatement prepare(String sql) throws SQLException;
 
   /**
-   * Reserves {@code count} consecutive numbers of the store-wide change counter and returns the
-   * first. A write calls it after its reads and before the writes that use the numbers: a database
-   * with row locks holds the counter's lock from here to commit, so numbers commit in order.
+   * Reserves {@code count} consecutive change numbers, unique in the store, and returns the first;
+   * the rows and tombstones a write changes carry them, and its store's {@link ChangeFeed} finds
+   * them by them. A write calls it after its reads and before the writes that use the numbers.
    *
    * @throws IllegalStateException in a read
    */

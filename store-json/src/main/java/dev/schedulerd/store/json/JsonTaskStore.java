@@ -219,6 +219,17 @@ public final class JsonTaskStore implements TaskStore {
     return removed;
   }
 
+  @Override
+  public boolean delete(String taskId, long version) {
+    checkOpen();
+    checkNotEditedElsewhere();
+    boolean removed = memory.delete(taskId, version);
+    if (removed) {
+      persisted(Boolean.TRUE, taskId);
+    }
+    return removed;
+  }
+
   private Optional<StoredTask> persistedIfPresent(Optional<StoredTask> written, String taskId) {
     written.ifPresent(t -> persisted(t, taskId));
     return written;

@@ -269,12 +269,25 @@ public final class InMemoryTaskStore implements TaskStore {
 
   @Override
   public boolean delete(String taskId) {
+    return deleteAt(taskId, null);
+  }
+
+  @Override
+  public boolean delete(String taskId, long version) {
+    return deleteAt(taskId, version);
+  }
+
+  /** Removes the task, if at {@code version} when one is given. */
+  private boolean deleteAt(String taskId, @Nullable Long version) {
     lock.lock();
     try {
       checkOpen();
       Slot slot = slots.get(taskId);
       StoredTask removed = slot == null ? null : slot.task;
       if (slot == null || removed == null) {
+        return false;
+      }
+      if (version != null && removed.version() != version) {
         return false;
       }
       slot.task = null;

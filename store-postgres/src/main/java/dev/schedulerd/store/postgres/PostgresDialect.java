@@ -46,6 +46,11 @@ final class PostgresDialect implements Dialect {
   }
 
   @Override
+  public dev.schedulerd.store.jdbc.ChangeFeed changeFeed() {
+    return new SnapshotFeed();
+  }
+
+  @Override
   public String jsonText(String column, String field) {
     return "(" + column + "::json ->> '" + field + "')";
   }
@@ -58,7 +63,11 @@ final class PostgresDialect implements Dialect {
 
   @Override
   public List<String> migrationScripts() {
-    return List.of("V1__tasks_runs_changes.sql", "V2__nodes.sql", "V3__priority.sql");
+    return List.of(
+        "V1__tasks_runs_changes.sql",
+        "V2__nodes.sql",
+        "V3__priority.sql",
+        "V4__change_numbers.sql");
   }
 
   @Override

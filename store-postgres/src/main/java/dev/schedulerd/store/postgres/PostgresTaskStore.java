@@ -30,10 +30,10 @@ import org.slf4j.LoggerFactory;
  * A {@link TaskStore} on PostgreSQL, shared by any number of nodes. The queries are {@link
  * JdbcTaskStore}'s; {@link PostgresTransactions} runs each write in one transaction, and {@link
  * PostgresDialect} locks rows: a conditional write waits for its task's row, a batch of claims
- * skips rows another node is claiming, so exactly one node wins each run. Every write sends {@code
- * NOTIFY schedulerd_changes}, which other nodes hear through {@code LISTEN} (and at their sync
- * interval if a notification is lost). Leases and heartbeats are measured by the database server's
- * clock ({@link #sharedClock}).
+ * skips rows another node is claiming, so exactly one node wins each run. Committed writes are
+ * announced by {@code NOTIFY schedulerd_changes} ({@link ChangeAnnouncer}), which other nodes hear
+ * through {@code LISTEN} (and at their sync interval if a notification is lost). Leases and
+ * heartbeats are measured by the database server's clock ({@link #sharedClock}).
  */
 public final class PostgresTaskStore extends JdbcTaskStore {
   private static final Logger log = LoggerFactory.getLogger(PostgresTaskStore.class);
@@ -53,12 +53,18 @@ public final class PostgresTaskStore extends JdbcTaskStore {
   private final ConnectionSource listenSource;
   private final Thread listener;
   private final CountDownLatch listening = new CountDownLatch(1);
+  private final ChangeAnnouncer announcer;
+
+  /** This store's notifications carry it; its listener ignores them. */
+  private final String selfId;
 
   private PostgresTaskStore(
       String name,
       PostgresTransactions transactions,
       ChangeListeners listeners,
-      ConnectionSource listenSource) {
+      ConnectionSource listenSource,
+      ChangeAnnouncer announcer,
+      String selfId) {
     super(
         transactions,
         PostgresDialect.INSTANCE,
@@ -68,6 +74,8 @@ public final class PostgresTaskStore extends JdbcTaskStore {
     this.name = name;
     this.transactions = transactions;
     this.listenSource = listenSource;
+    this.announcer = announcer;
+    this.selfId = selfId;
     this.listener =
         Thread.ofPlatform().daemon().name("schedulerd-pg-listen").start(this::listenLoop);
     try {
@@ -170,9 +178,19 @@ public final class PostgresTaskStore extends JdbcTaskStore {
       throw new StoreException("Cannot prepare the task store " + name + ": " + e.getMessage(), e);
     }
     ChangeListeners listeners = new ChangeListeners();
+    String selfId = java.util.UUID.randomUUID().toString();
+    ChangeAnnouncer announcer = new ChangeAnnouncer(pool, selfId, name);
     PostgresTransactions transactions =
-        new PostgresTransactions(pool, owned, name, listeners::changed);
-    PostgresTaskStore store = new PostgresTaskStore(name, transactions, listeners, listenSource);
+        new PostgresTransactions(
+            pool,
+            owned,
+            name,
+            () -> {
+              listeners.changed();
+              announcer.announce();
+            });
+    PostgresTaskStore store =
+        new PostgresTaskStore(name, transactions, listeners, listenSource, announcer, selfId);
     log.info("Opened task store {} (PostgreSQL)", name);
     return store;
   }
@@ -244,7 +262,9 @@ public final class PostgresTaskStore extends JdbcTaskStore {
           while (!isClosed()) {
             PGNotification[] notifications = pg.getNotifications(500);
             if (notifications != null && notifications.length > 0) {
-              changedElsewhere();
+              if (fromElsewhere(notifications)) {
+                changedElsewhere();
+              }
             } else if (System.nanoTime() - checkAt > 0) {
               int before = c.getNetworkTimeout();
               c.setNetworkTimeout(Runnable::run, LISTEN_CHECK_TIMEOUT_MS);
@@ -277,11 +297,22 @@ public final class PostgresTaskStore extends JdbcTaskStore {
     }
   }
 
+  /** Whether any of them came from another store: this one's own writes are known already. */
+  private boolean fromElsewhere(PGNotification[] notifications) {
+    for (PGNotification notification : notifications) {
+      if (!selfId.equals(notification.getParameter())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public void close() {
     if (isClosed()) {
       return;
     }
+    announcer.close(); // its last announcement goes out while the pool is open
     super.close();
     try {
       listener.join(5_000);

@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -17,9 +16,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * How the PostgreSQL store reaches its database: a connection of the pool per unit of work, one
- * transaction per write. Reserving change numbers takes the one {@code change_counter} row's lock
- * until commit, so change numbers commit in order and the change feed never misses a write; it also
- * sends {@code NOTIFY}, which PostgreSQL delivers to other nodes at commit.
+ * transaction per write. Writers share no row: change numbers come from each transaction's id
+ * ({@link SnapshotFeed}), and other nodes are told of a committed write by {@link ChangeAnnouncer}
+ * after it, not by a {@code NOTIFY} inside it (PostgreSQL queues notifications under one lock held
+ * through commit, so a notifying write waits for every other one's fsync).
  */
 final class PostgresTransactions implements Transactions {
   private static final Logger log = LoggerFactory.getLogger(PostgresTransactions.class);
@@ -32,6 +32,7 @@ final class PostgresTransactions implements Transactions {
   /**
    * @param owned what to close with the store (the pool it opened), or null for a caller's pool
    * @param name the database in messages, without credentials
+   * @param afterWrite told after each committed write that changed tasks (or failed and may have)
    */
   PostgresTransactions(
       DataSource pool, @Nullable AutoCloseable owned, String name, Runnable afterWrite) {
@@ -39,6 +40,11 @@ final class PostgresTransactions implements Transactions {
     this.owned = owned;
     this.name = name;
     this.afterWrite = afterWrite;
+  }
+
+  /** The pool, for the store's own short statements (the announcer's). */
+  DataSource pool() {
+    return pool;
   }
 
   /**
@@ -150,6 +156,11 @@ final class PostgresTransactions implements Transactions {
     /** Whether the work reserved change numbers, i.e. wrote tasks. */
     boolean reserved;
 
+    /** The transaction's next unused change number and its last. */
+    private long nextChange;
+
+    private long lastChange;
+
     PgSession(Connection connection, boolean writes) {
       this.connection = connection;
       this.writes = writes;
@@ -167,22 +178,30 @@ final class PostgresTransactions implements Transactions {
       return statement;
     }
 
+    /**
+     * Numbers from this transaction's own range ({@link SnapshotFeed}): asking PostgreSQL for the
+     * transaction's id locks nothing another writer waits for.
+     */
     @Override
     public long reserveChangeSeqs(int count) throws SQLException {
       if (!writes) {
         throw new IllegalStateException("a read cannot reserve change numbers");
       }
-      reserved = true;
-      try (Statement notify = connection.createStatement()) {
-        notify.execute("NOTIFY " + PostgresTaskStore.CHANNEL);
+      if (!reserved) {
+        try (ResultSet rs = prepare("SELECT pg_current_xact_id()::text::bigint").executeQuery()) {
+          rs.next();
+          nextChange = SnapshotFeed.firstOf(rs.getLong(1));
+          lastChange = SnapshotFeed.firstOf(rs.getLong(1) + 1) - 1;
+        }
+        reserved = true;
       }
-      PreparedStatement reserve =
-          prepare("UPDATE change_counter SET value = value + ? RETURNING value");
-      reserve.setInt(1, count);
-      try (ResultSet rs = reserve.executeQuery()) {
-        rs.next();
-        return rs.getLong(1) - count + 1;
+      if (count < 1 || lastChange - nextChange + 1 < count) {
+        throw new IllegalStateException(
+            count + " more changes than one transaction can number (2^20 in all)");
       }
+      long first = nextChange;
+      nextChange += count;
+      return first;
     }
 
     @Override

@@ -30,6 +30,12 @@ final class SqliteDialect implements Dialect {
 
   private SqliteDialect() {}
 
+  /** One writer at a time: the counter numbers writes in commit order. */
+  @Override
+  public dev.schedulerd.store.jdbc.ChangeFeed changeFeed() {
+    return new dev.schedulerd.store.jdbc.CounterFeed();
+  }
+
   @Override
   public String lockRowSuffix() {
     return "";
