@@ -378,6 +378,7 @@ final class FaultSuiteIT {
     List<String> add(String prefix, int count, Duration spread, int ticks, int maxRetries)
         throws IOException {
       List<String> acknowledged = new ArrayList<>();
+      List<String> refusals = new ArrayList<>();
       Instant first = Instant.now().plusSeconds(1);
       for (int i = 0; i < count; i++) {
         String id = prefix + i;
@@ -391,9 +392,11 @@ final class FaultSuiteIT {
                 .call("scheduler_add_task", JSON.writeValueAsString(args));
         if (!added.path("isError").asBoolean()) {
           acknowledged.add(id);
+        } else {
+          refusals.add(id + ": " + added.path("content").path(0).path("text").asText());
         }
       }
-      assertThat(acknowledged).as("adds acknowledged").hasSize(count);
+      assertThat(acknowledged).as("adds acknowledged (refused: %s)", refusals).hasSize(count);
       return acknowledged;
     }
 

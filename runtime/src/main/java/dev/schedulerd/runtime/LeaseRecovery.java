@@ -27,6 +27,11 @@ final class LeaseRecovery {
   /** Leases looked at per sync round. */
   private static final int RECOVERY_BATCH = 100;
 
+  /** The most often expired leases are looked for: every second, more often for short leases. */
+  private static final Duration LOOK_EVERY = Duration.ofSeconds(1);
+
+  private @Nullable Instant lastLook; // the sync thread's
+
   /** "Expired" before this: every lease, to find this node's own at start. */
   private static final Instant EVERY_LEASE = Instant.parse("9999-01-01T00:00:00Z");
 
@@ -77,6 +82,11 @@ final class LeaseRecovery {
    * renewed or finished meanwhile wins.
    */
   void recoverExpired() {
+    Instant now = clock.instant();
+    if (lastLook != null && now.isBefore(lastLook.plus(lookEvery()))) {
+      return; // sync rounds may come fifty times a second; expiries are looked for far less often
+    }
+    lastLook = now;
     Instant deferredFrom = deferredExpiriesFrom();
     List<StoredTask> expired = store.findExpiredLeases(leaseClock.instant(), RECOVERY_BATCH);
     for (StoredTask task : expired) {
@@ -144,6 +154,11 @@ final class LeaseRecovery {
    * lease that expired before then belongs to a node that was gone already, and is taken over as
    * usual. Null when nothing is deferred.
    */
+  private Duration lookEvery() {
+    Duration sixth = leaseDuration.dividedBy(6);
+    return sixth.compareTo(LOOK_EVERY) < 0 ? sixth : LOOK_EVERY;
+  }
+
   private @Nullable Instant deferredExpiriesFrom() {
     Instant lost = unreachableAt;
     Instant since = unreachableSince;

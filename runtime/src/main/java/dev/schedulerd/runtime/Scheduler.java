@@ -106,7 +106,7 @@ public final class Scheduler implements AutoCloseable {
   private final boolean ownsStore;
 
   private final SyncSignal syncSignal = new SyncSignal();
-  private final Runnable syncOnChange = syncSignal::request;
+  private final Runnable syncOnChange = syncSignal::storeChanged;
   private final TaskFeed feed;
   private final Heartbeats heartbeats;
 
@@ -343,7 +343,7 @@ public final class Scheduler implements AutoCloseable {
     if (removed) {
       log.info("Task {} removed by {}", taskId, actor);
       events.taskRemoved(taskId);
-      feed.dependencyEnded(taskId);
+      feed.removed(taskId);
     }
     return removed;
   }

@@ -36,6 +36,10 @@ public final class SchedulerBuilder {
   String nodeId = defaultNodeId();
   Duration leaseDuration = Duration.ofSeconds(30);
   Duration syncInterval = Duration.ofSeconds(1);
+  Duration finishedTaskRetention = DEFAULT_FINISHED_TASK_RETENTION;
+
+  /** How long a task that ended stays in the store, unless {@link #finishedTaskRetention} says. */
+  public static final Duration DEFAULT_FINISHED_TASK_RETENTION = Duration.ofDays(7);
 
   /** How far ahead of their due instant runs are claimed, unless {@link #claimAhead} says. */
   public static final Duration DEFAULT_CLAIM_AHEAD = Duration.ofMillis(500);
@@ -177,6 +181,18 @@ public final class SchedulerBuilder {
         "lease duration must be at least 100 ms, got %s",
         duration);
     this.leaseDuration = duration;
+    return this;
+  }
+
+  /**
+   * How long a task that ended (completed, failed for good, cancelled) stays in the store, with its
+   * run records, before the scheduler removes it; zero keeps every task. A task that a task still
+   * to run depends on stays. Default 7 days.
+   */
+  public SchedulerBuilder finishedTaskRetention(Duration retention) {
+    requireArgument(
+        !retention.isNegative(), "finished task retention must not be negative, got %s", retention);
+    this.finishedTaskRetention = retention;
     return this;
   }
 

@@ -143,6 +143,10 @@ final class SchedulerParts {
             events,
             builder.claimAhead,
             builder.manualTicks);
-    this.sync = new StoreSync(store, queue, feed, syncSignal, waitingTasks, heartbeats, recovery);
+    Retention retention =
+        new Retention(store, builder.clock, builder.finishedTaskRetention, feed::isNeeded);
+    this.sync =
+        new StoreSync(
+            store, queue, feed, syncSignal, waitingTasks, heartbeats, recovery, retention);
   }
 }

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The store-sync thread's work: reads the store's change feed into the queue (what other clients
  * and nodes wrote), then the maintenance steps: judging waiting tasks, the heartbeat, recovering
- * expired leases. A round runs when asked ({@link SyncSignal}) or every sync interval.
+ * expired leases, removing tasks that ended before the retention. A round runs when asked ({@link
+ * SyncSignal}) or every sync interval.
  */
 final class StoreSync {
   private static final Logger log = LoggerFactory.getLogger(StoreSync.class);
@@ -27,6 +28,7 @@ final class StoreSync {
   private final WaitingTasks waitingTasks;
   private final Heartbeats heartbeats;
   private final LeaseRecovery recovery;
+  private final Retention retention;
 
   /** Serializes rounds (the change cursor). Held while reading the store: never write under it. */
   private final ReentrantLock lock = new ReentrantLock();
@@ -40,7 +42,8 @@ final class StoreSync {
       SyncSignal signal,
       WaitingTasks waitingTasks,
       Heartbeats heartbeats,
-      LeaseRecovery recovery) {
+      LeaseRecovery recovery,
+      Retention retention) {
     this.store = store;
     this.queue = queue;
     this.feed = feed;
@@ -48,6 +51,7 @@ final class StoreSync {
     this.waitingTasks = waitingTasks;
     this.heartbeats = heartbeats;
     this.recovery = recovery;
+    this.retention = retention;
   }
 
   /** The sync thread's loop, until {@code stop} holds. */
@@ -90,6 +94,7 @@ final class StoreSync {
     waitingTasks.judgeAll();
     heartbeats.beatIfDue();
     recovery.recoverExpired();
+    retention.sweepIfDue();
   }
 
   /** Called under the lock. */
@@ -103,7 +108,7 @@ final class StoreSync {
       }
       for (String removed : changes.removed()) {
         queue.remove(removed, Long.MAX_VALUE);
-        feed.dependencyEnded(removed);
+        feed.removed(removed);
       }
       cursor = changes.cursor();
     } while (changes.changed().size() >= PAGE);

@@ -9,10 +9,15 @@ import dev.schedulerd.api.TaskState;
 import dev.schedulerd.api.TaskStatus;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Feeds what the store holds into this node's dispatch queue: a queued task takes its place, any
@@ -26,6 +31,18 @@ final class TaskFeed {
   /** Waiting tasks by the ids they depend on: who to look at when a task ends or goes. */
   private final ConcurrentHashMap<String, Set<String>> waitingOn = new ConcurrentHashMap<>();
 
+  /**
+   * For each task that tasks still to run depend on, those tasks (any status but ended): what the
+   * retention sweep must keep. Built from each task's dependencies as last offered (an older
+   * version offered late is ignored).
+   */
+  private final Map<String, Set<String>> neededBy = new HashMap<>(); // guarded by needsLock
+
+  private final Map<String, Needs> needsOf = new HashMap<>(); // guarded by needsLock
+  private final ReentrantLock needsLock = new ReentrantLock();
+
+  private record Needs(long version, List<String> dependencies) {}
+
   /** Waiting tasks to judge at the next sync round (outside the sync lock). */
   private final Set<String> dependencyChecks = ConcurrentHashMap.newKeySet();
 
@@ -37,6 +54,7 @@ final class TaskFeed {
   /** Puts the task on the queue when its state is queued, else takes it off. */
   void offer(StoredTask task) {
     TaskState state = task.state();
+    trackNeeds(task);
     Instant due = state.nextDueAt();
     if (state.status().isQueued() && due != null) {
       TaskDefinition definition = task.definition();
@@ -66,6 +84,66 @@ final class TaskFeed {
         checkLater(task.id());
       } else if (state.status().isTerminal()) {
         dependencyEnded(task.id());
+      }
+    }
+  }
+
+  /** The task is gone from the store. */
+  void removed(String taskId) {
+    needsLock.lock();
+    try {
+      forgetNeeds(needsOf.remove(taskId), taskId);
+    } finally {
+      needsLock.unlock();
+    }
+    dependencyEnded(taskId);
+  }
+
+  /** Whether a task that has not ended depends on {@code taskId}. */
+  boolean isNeeded(String taskId) {
+    needsLock.lock();
+    try {
+      return neededBy.containsKey(taskId);
+    } finally {
+      needsLock.unlock();
+    }
+  }
+
+  private void trackNeeds(StoredTask task) {
+    List<String> dependencies = task.definition().dependencies().taskIds();
+    boolean needs = !dependencies.isEmpty() && !task.state().status().isTerminal();
+    needsLock.lock();
+    try {
+      Needs before = needsOf.get(task.id());
+      if (before == null && !needs) {
+        return; // the common case: no dependencies, none before
+      }
+      if (before != null && before.version() > task.version()) {
+        return; // offered late: a newer version is known
+      }
+      forgetNeeds(before, task.id());
+      if (needs) {
+        needsOf.put(task.id(), new Needs(task.version(), List.copyOf(dependencies)));
+        for (String dependency : dependencies) {
+          neededBy.computeIfAbsent(dependency, d -> new HashSet<>()).add(task.id());
+        }
+      } else {
+        needsOf.remove(task.id());
+      }
+    } finally {
+      needsLock.unlock();
+    }
+  }
+
+  /** Called under needsLock. */
+  private void forgetNeeds(@Nullable Needs needs, String taskId) {
+    if (needs == null) {
+      return;
+    }
+    for (String dependency : needs.dependencies()) {
+      Set<String> dependents = neededBy.get(dependency);
+      if (dependents != null && dependents.remove(taskId) && dependents.isEmpty()) {
+        neededBy.remove(dependency);
       }
     }
   }

@@ -314,6 +314,9 @@ public final class Main {
     if (limits.leaseSeconds() != null) {
       builder.leaseDuration(Duration.ofSeconds(limits.leaseSeconds()));
     }
+    if (limits.retentionHours() != null) {
+      builder.finishedTaskRetention(Duration.ofHours(limits.retentionHours()));
+    }
     Scheduler scheduler = builder.build();
     SchedulerMetrics metrics = new SchedulerMetrics(scheduler);
     metrics.bindTo(meters);

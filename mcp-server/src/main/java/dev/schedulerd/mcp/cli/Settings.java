@@ -58,11 +58,13 @@ final class Settings {
       @Nullable Integer maxRuns,
       @Nullable Integer priorityAgingSeconds,
       int maxTasks,
-      @Nullable Integer leaseSeconds) {
+      @Nullable Integer leaseSeconds,
+      @Nullable Integer retentionHours) {
     /** Unfinished tasks a daemon takes unless its config says: its clients are not trusted. */
     static final int DEFAULT_MAX_TASKS = 100_000;
 
-    static final Limits NONE = new Limits(Map.of(), Map.of(), null, null, DEFAULT_MAX_TASKS, null);
+    static final Limits NONE =
+        new Limits(Map.of(), Map.of(), null, null, DEFAULT_MAX_TASKS, null, null);
   }
 
   /**
@@ -119,6 +121,7 @@ final class Settings {
     Integer maxRuns = null;
     Integer aging = null;
     Integer leaseSeconds = null;
+    Integer retentionHours = null;
     int maxTasks = Limits.DEFAULT_MAX_TASKS;
     if (file != null) {
       Properties properties = new Properties();
@@ -162,6 +165,8 @@ final class Settings {
         } else if (key.equals("lease-seconds")) {
           // Claim-ahead (0.5 s) must stay under half a lease; a minute's lease or more is allowed.
           leaseSeconds = positive(key, value, file, 6);
+        } else if (key.equals("retention-hours")) {
+          retentionHours = positive(key, value, file, 0);
         } else if (key.equals("keep-alive")) {
           throw new SettingsException(KEEP_ALIVE_GONE + " (in the config file " + file + ")");
         } else if (key.equals("plugins") && !value.isEmpty() && !Path.of(value).isAbsolute()) {
@@ -179,8 +184,8 @@ final class Settings {
                   + ": use "
                   + String.join(", ", KEYS)
                   + ", store.OPTION for the store's options, executors.KIND.SETTING,"
-                  + " resources.NAME, max-concurrent-runs[.KIND], max-tasks, priority-aging or"
-                  + " lease-seconds");
+                  + " resources.NAME, max-concurrent-runs[.KIND], max-tasks, priority-aging,"
+                  + " lease-seconds or retention-hours");
         }
       }
     }
@@ -206,7 +211,8 @@ final class Settings {
             maxRuns,
             aging,
             maxTasks,
-            leaseSeconds),
+            leaseSeconds,
+            retentionHours),
         dashboardSettings,
         file);
   }

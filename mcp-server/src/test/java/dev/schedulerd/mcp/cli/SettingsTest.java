@@ -53,13 +53,23 @@ final class SettingsTest {
     Path file =
         config(
             "resources.gpu=2\nresources.licence=1\nmax-concurrent-runs=16\n"
-                + "max-concurrent-runs.shell=1\npriority-aging=0\nlease-seconds=12\n");
+                + "max-concurrent-runs.shell=1\npriority-aging=0\nlease-seconds=12\n"
+                + "retention-hours=36\n");
     Settings.Limits limits = Settings.load(file.toString(), Map.of(), dir).limits();
     assertThat(limits.resources()).containsEntry("gpu", 2).containsEntry("licence", 1);
     assertThat(limits.maxRunsPerKind()).containsExactly(Map.entry("shell", 1));
     assertThat(limits.maxRuns()).isEqualTo(16);
     assertThat(limits.priorityAgingSeconds()).isZero();
     assertThat(limits.leaseSeconds()).isEqualTo(12);
+    assertThat(limits.retentionHours()).isEqualTo(36);
+    assertThat(Settings.load(config("retention-hours=0\n").toString(), Map.of(), dir).limits())
+        .as("0 keeps every task")
+        .extracting(Settings.Limits::retentionHours)
+        .isEqualTo(0);
+    Path badRetention = config("retention-hours=a week\n");
+    assertThatThrownBy(() -> Settings.load(badRetention.toString(), Map.of(), dir))
+        .hasMessageContaining("retention-hours='a week'")
+        .hasMessageContaining("at least 0");
     assertThat(Settings.load(config("").toString(), Map.of(), dir).limits().leaseSeconds())
         .as("the scheduler's default")
         .isNull();
