@@ -20,8 +20,8 @@ public final class Bench {
 
   private static final String USAGE =
       """
-      usage: benchmarks/run W1|...|W9 ... [--pending N] [--postgres JDBC_URL] [--backlog N]
-                           [--precision-runs N]
+      usage: benchmarks/run W1|...|W9|WP ... [--pending N] [--postgres JDBC_URL] [--backlog N]
+                           [--precision-runs N] [--pg-tasks N]
         W1                 throughput: 100,000 no-op tasks due now (20,000 on SQLite), tasks/s;
                            the median of 5 runs (3 on SQLite) after one unmeasured
         W2                 precision: 2,000 tasks due 0.5-3 s ahead, start lateness
@@ -43,11 +43,16 @@ public final class Bench {
         W8F                W8 under faults: 3 nodes drain --backlog runs while an embedded
                            PostgreSQL restarts 3 times, then through a 20 s outage; runs executed
                            twice per 1,000 and the time to the next run recorded after each
-        --postgres URL     use this PostgreSQL (databases w8_* are created in it) instead of
-                           starting an embedded one
+        WP                 W1 and W3 on PostgreSQL: schedulerd's PostgreSQL store beside
+                           db-scheduler, runs/s with 1 and 8 submitters (--pg-tasks tasks) and
+                           durable adds/s from 1 and 8 threads, with commits and statements per
+                           run; the median of 3 runs, each on a fresh database
+        --postgres URL     use this PostgreSQL (databases w8_* and wp_* are created in it)
+                           instead of starting an embedded one
         --backlog N        runs per throughput measurement (default 10000)
         --precision-runs N runs due over 10 s in the 3-node precision measurement
                            (default 1000)
+        --pg-tasks N       tasks per W1 run in WP (default 10000)
       """;
 
   public static void main(String[] args) throws Exception {
@@ -58,6 +63,7 @@ public final class Bench {
     int backlog = 10_000;
     int precisionRuns = 1_000;
     int pending = 1_000_000;
+    int pgTasks = 10_000;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
@@ -65,12 +71,13 @@ public final class Bench {
         case "--backlog" -> backlog = Integer.parseInt(value(args, ++i, arg));
         case "--precision-runs" -> precisionRuns = Integer.parseInt(value(args, ++i, arg));
         case "--pending" -> pending = Integer.parseInt(value(args, ++i, arg));
+        case "--pg-tasks" -> pgTasks = Integer.parseInt(value(args, ++i, arg));
         case "-h", "--help" -> {
           out.print(USAGE);
           return;
         }
         default -> {
-          if (!arg.matches("W[1-9]|W8F")) {
+          if (!arg.matches("W[1-9]|W8F|WP")) {
             fail("unknown argument '" + arg + "'");
           }
           workloads.add(arg);
@@ -109,6 +116,7 @@ public final class Bench {
         case "W7" -> table.addAll(mcp.roundTrip());
         case "W9" -> table.addAll(new DashboardWorkload(fixtures, logs, summary).run());
         case "W8F" -> table.addAll(new ScaleOutFaults(backlog, logs, summary).run());
+        case "WP" -> table.addAll(new PostgresWorkloads(pgTasks, summary).run(postgres));
         default -> fail(workload + " is not in this harness yet");
       }
     }
