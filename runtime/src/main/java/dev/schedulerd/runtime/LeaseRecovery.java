@@ -83,12 +83,13 @@ final class LeaseRecovery {
    */
   void recoverExpired() {
     Instant now = clock.instant();
-    if (lastLook != null && now.isBefore(lastLook.plus(lookEvery()))) {
+    if (lastLook != null && now.isBefore(lastLook.plus(lookEvery())) && !now.isBefore(lastLook)) {
       return; // sync rounds may come fifty times a second; expiries are looked for far less often
     }
-    lastLook = now;
     Instant deferredFrom = deferredExpiriesFrom();
     List<StoredTask> expired = store.findExpiredLeases(leaseClock.instant(), RECOVERY_BATCH);
+    // A full batch (a dead node's many runs): look again at the next round, not a second later.
+    lastLook = expired.size() < RECOVERY_BATCH ? now : null;
     for (StoredTask task : expired) {
       Lease lease = task.state().lease();
       if (lease == null || runningHere.test(lease.runId())) {
@@ -148,17 +149,17 @@ final class LeaseRecovery {
     }
   }
 
+  private Duration lookEvery() {
+    Duration sixth = leaseDuration.dividedBy(6);
+    return sixth.compareTo(LOOK_EVERY) < 0 ? sixth : LOOK_EVERY;
+  }
+
   /**
    * While other nodes' leases are left to them: the instant from which an expiry is deferred (a
    * lease before the store was lost, less a lease for holders that lost it a little earlier); a
    * lease that expired before then belongs to a node that was gone already, and is taken over as
    * usual. Null when nothing is deferred.
    */
-  private Duration lookEvery() {
-    Duration sixth = leaseDuration.dividedBy(6);
-    return sixth.compareTo(LOOK_EVERY) < 0 ? sixth : LOOK_EVERY;
-  }
-
   private @Nullable Instant deferredExpiriesFrom() {
     Instant lost = unreachableAt;
     Instant since = unreachableSince;

@@ -37,6 +37,7 @@ final class Runs {
   private static final Logger log = LoggerFactory.getLogger(Runs.class);
 
   private final TaskStore store;
+  private final RunCompletions completions;
   private final InstantSource clock;
   private final String nodeId;
   private final NextStates nextStates;
@@ -76,6 +77,7 @@ final class Runs {
       Duration defaultTimeout,
       LeaseRecovery recovery) {
     this.store = store;
+    this.completions = new RunCompletions(store);
     this.clock = clock;
     this.nodeId = nodeId;
     this.nextStates = nextStates;
@@ -281,24 +283,32 @@ final class Runs {
     Instant giveUpAt = clock.instant().plus(MAX_RECORD_RETRYING);
     while (true) {
       try {
-        // A client may have updated the definition while it ran: the next fire time follows it.
-        StoredTask claimed =
-            new StoredTask(
-                store
-                    .find(run.taskId())
-                    .map(StoredTask::definition)
-                    .orElse(run.claimed.definition()),
-                run.claimed.state());
-        NextStates.Next next =
-            nextStates.after(
-                claimed,
-                record,
-                retryable,
-                clock.instant(),
-                () -> recovery.abandonedInARow(claimed));
-        return store
-            .write(TaskWrite.complete(run.taskId(), run.runId, next.state(), record, next.notRun()))
-            .map(task -> new Recorded(task, next.notRun()));
+        // First as claimed, written only if nothing wrote the task since this node did (one
+        // write, batched with other runs that ended); a client that changed it while it ran
+        // made that fail: then read it, so that what follows the run follows the change.
+        long lastWritten = run.version;
+        NextStates.Next next = next(run.claimed, run, record, retryable);
+        Optional<StoredTask> written =
+            completions.write(
+                TaskWrite.completeAsLastWritten(
+                    run.taskId(), run.runId, lastWritten, next.state(), record, next.notRun()));
+        if (written.isEmpty()) {
+          Optional<StoredTask> current = store.find(run.taskId());
+          if (current.isEmpty()) {
+            return Optional.empty(); // removed while it ran
+          }
+          next =
+              next(
+                  new StoredTask(current.get().definition(), run.claimed.state()),
+                  run,
+                  record,
+                  retryable);
+          written =
+              store.write(
+                  TaskWrite.complete(run.taskId(), run.runId, next.state(), record, next.notRun()));
+        }
+        NextStates.Next recorded = next;
+        return written.map(task -> new Recorded(task, recorded.notRun()));
       } catch (RuntimeException e) {
         // Past the lease too: the write is fenced by it (it fails if another node took the run
         // over), and nodes that lost the store with this one leave its lease to it for a while.
@@ -327,6 +337,13 @@ final class Runs {
                 : wait.multipliedBy(2);
       }
     }
+  }
+
+  /** What follows {@code run} of {@code task} (its definition, the state it was claimed in). */
+  private NextStates.Next next(StoredTask task, InFlight run, RunRecord record, boolean retryable) {
+    StoredTask claimed = new StoredTask(task.definition(), run.claimed.state());
+    return nextStates.after(
+        claimed, record, retryable, clock.instant(), () -> recovery.abandonedInARow(claimed));
   }
 
   /** A finished run's task as written, and the fire times recorded as not run with it. */

@@ -33,8 +33,9 @@ final class TaskFeed {
 
   /**
    * For each task that tasks still to run depend on, those tasks (any status but ended): what the
-   * retention sweep must keep. Built from each task's dependencies as last offered (an older
-   * version offered late is ignored).
+   * retention sweep must keep. Built from the dependencies of each offer of a task that has not
+   * ended (kept together: a task removed and added again elsewhere may be offered at a lower
+   * version), forgotten when it ends or goes.
    */
   private final Map<String, Set<String>> neededBy = new HashMap<>(); // guarded by needsLock
 
@@ -118,17 +119,17 @@ final class TaskFeed {
       if (before == null && !needs) {
         return; // the common case: no dependencies, none before
       }
-      if (before != null && before.version() > task.version()) {
-        return; // offered late: a newer version is known
+      if (!needs) {
+        forgetNeeds(needsOf.remove(task.id()), task.id());
+        return;
       }
-      forgetNeeds(before, task.id());
-      if (needs) {
-        needsOf.put(task.id(), new Needs(task.version(), List.copyOf(dependencies)));
-        for (String dependency : dependencies) {
-          neededBy.computeIfAbsent(dependency, d -> new HashSet<>()).add(task.id());
-        }
-      } else {
-        needsOf.remove(task.id());
+      Set<String> all = new java.util.LinkedHashSet<>(dependencies);
+      if (before != null) {
+        all.addAll(before.dependencies());
+      }
+      needsOf.put(task.id(), new Needs(task.version(), List.copyOf(all)));
+      for (String dependency : all) {
+        neededBy.computeIfAbsent(dependency, d -> new HashSet<>()).add(task.id());
       }
     } finally {
       needsLock.unlock();

@@ -78,6 +78,21 @@ public record TaskWrite(
     }
 
     /**
+     * {@link HoldsLease}, and nothing wrote the task since the writer last did ({@code version}):
+     * what the writer computed from the task as it knew it still applies.
+     */
+    record HoldsLeaseAtVersion(String runId, long version) implements Condition {
+      public HoldsLeaseAtVersion {
+        Objects.requireNonNull(runId, "runId");
+      }
+
+      @Override
+      public boolean holdsFor(StoredTask current) {
+        return current.version() == version && new HoldsLease(runId).holdsFor(current);
+      }
+    }
+
+    /**
      * Still at the version at which its lease was found expired: the version is the fencing token,
      * so a holder that renewed or finished in between is never overwritten.
      */
@@ -151,6 +166,7 @@ public record TaskWrite(
       case Change.To t ->
           switch (condition) {
             case Condition.HoldsLease h -> "complete";
+            case Condition.HoldsLeaseAtVersion h -> "complete";
             case Condition.LeasedAtVersion l -> "recover_abandoned";
             case Condition.AtVersion a when definition != null -> "replace";
             case Condition.AtVersion a when !runs.isEmpty() -> "update_with_runs";
@@ -223,6 +239,29 @@ public record TaskWrite(
     runs.addAll(notRun);
     runs.add(run); // the run is the newest record
     return new TaskWrite(taskId, new Condition.HoldsLease(runId), new Change.To(next), null, runs);
+  }
+
+  /**
+   * {@link #complete}, only if nothing wrote the task since version {@code lastWritten} (the
+   * writer's own claim or renewal): a run's node computes what follows the run from the task as it
+   * claimed it, and reads it again only when a client changed it meanwhile.
+   */
+  public static TaskWrite completeAsLastWritten(
+      String taskId,
+      String runId,
+      long lastWritten,
+      TaskState next,
+      RunRecord run,
+      List<RunRecord> notRun) {
+    List<RunRecord> runs = new ArrayList<>(notRun.size() + 1);
+    runs.addAll(notRun);
+    runs.add(run);
+    return new TaskWrite(
+        taskId,
+        new Condition.HoldsLeaseAtVersion(runId, lastWritten),
+        new Change.To(next),
+        null,
+        runs);
   }
 
   /** {@link #complete} with no fire times passed over. */

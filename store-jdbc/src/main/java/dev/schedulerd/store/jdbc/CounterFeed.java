@@ -37,8 +37,9 @@ public final class CounterFeed implements ChangeFeed {
     List<String> removed = new ArrayList<>();
     PreparedStatement query =
         s.prepare(
-            "SELECT id FROM removed_tasks WHERE change_seq > ? AND change_seq <= ?"
-                + " ORDER BY change_seq");
+            "SELECT r.id FROM removed_tasks r WHERE r.change_seq > ? AND r.change_seq <= ?"
+                + " AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = r.id)"
+                + " ORDER BY r.change_seq");
     query.setLong(1, cursor);
     query.setLong(2, upTo);
     try (ResultSet rs = query.executeQuery()) {

@@ -32,6 +32,20 @@ public interface Dialect {
   /** This store's change feed: a new one per store (a feed may keep the cursors it gave). */
   ChangeFeed changeFeed();
 
+  /**
+   * The SQL of a written row's change number, around the parameter {@link
+   * Session#reserveChangeSeqs} gave: {@code "?"} where the number is the session's, an expression
+   * where the database adds what only it knows (the transaction's id).
+   */
+  String changeSeqValue();
+
+  /**
+   * Whether a write of one statement may run on its own, without a transaction around it (a round
+   * trip less), and may hold a data-modifying {@code WITH} (PostgreSQL): a single add is then one
+   * statement.
+   */
+  boolean singleStatementWrites();
+
   /** SQL for the text of {@code field} at the top of the JSON in {@code column}. */
   String jsonText(String column, String field);
 

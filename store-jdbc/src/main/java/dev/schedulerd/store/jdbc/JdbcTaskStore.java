@@ -63,6 +63,8 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
   private final int runsKeptPerTask;
   private final String description;
   private final String countsSql;
+  private final String insertSql;
+  private final String updateSql;
   private volatile boolean closed;
 
   /**
@@ -82,6 +84,17 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
     this.runsKeptPerTask = runsKeptPerTask;
     this.description = description;
     this.countsSql = "SELECT status, priority, count(*) FROM tasks GROUP BY priority, status";
+    this.insertSql =
+        "INSERT INTO tasks (id, definition, state, status, version, next_due_ms, lease_run_id,"
+            + " lease_expires_ms, change_seq, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+            + dialect.changeSeqValue()
+            + ", ?) ON CONFLICT (id) DO NOTHING";
+    this.updateSql =
+        "UPDATE tasks SET state = ?, status = ?, version = ?, next_due_ms = ?, lease_run_id = ?,"
+            + " lease_expires_ms = ?, change_seq = "
+            + dialect.changeSeqValue()
+            + ", definition = COALESCE(?, definition), priority = COALESCE(?, priority)"
+            + " WHERE id = ?";
   }
 
   // ------------------------------------------------------------------ writes
@@ -93,10 +106,12 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
     for (StoredTask task : tasks) {
       stored.add(new StoredTask(task.definition(), task.state().withVersion(1)));
     }
+    if (stored.size() == 1 && dialect.singleStatementWrites()) {
+      return insertOne(stored.get(0)); // the common case: one statement, one round trip
+    }
     return write(
         s -> {
-          // One round trip per statement for a batch; a single add (the common case) skips the
-          // batch's own cost.
+          // One round trip per statement for a batch; a single add skips the batch's own cost.
           boolean single = stored.size() == 1;
           PreparedStatement untomb = s.prepare("DELETE FROM removed_tasks WHERE id = ?");
           for (StoredTask task : stored) {
@@ -112,16 +127,9 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
           }
           long first = s.reserveChangeSeqs(stored.size());
           long seq = first;
-          PreparedStatement insert =
-              s.prepare(
-                  "INSERT INTO tasks (id, definition, state, status, version, next_due_ms,"
-                      + " lease_run_id, lease_expires_ms, change_seq, priority)"
-                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING");
+          PreparedStatement insert = s.prepare(insertSql);
           for (StoredTask task : stored) {
-            insert.setString(1, task.id());
-            insert.setString(2, TaskJson.writeDefinition(task.definition()));
-            TaskRows.bindState(insert, 3, task.state(), seq++);
-            insert.setString(10, task.definition().priority().wireName());
+            bindInsert(insert, 1, task, seq++);
             if (!single) {
               insert.addBatch();
             }
@@ -141,12 +149,42 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
         });
   }
 
-  /** Whether the task's row carries change number {@code seq}: this insert wrote it. */
-  private static boolean holdsChange(Session s, String taskId, long seq) throws SQLException {
-    PreparedStatement query = s.prepare("SELECT change_seq FROM tasks WHERE id = ?");
+  /** One task in one statement, which also drops a removal record of its id. */
+  private List<StoredTask> insertOne(StoredTask task) {
+    checkOpen();
+    return transactions.writeStatement(
+        s -> {
+          PreparedStatement insert =
+              s.prepare("WITH untomb AS (DELETE FROM removed_tasks WHERE id = ?) " + insertSql);
+          insert.setString(1, task.id());
+          bindInsert(insert, 2, task, s.reserveChangeSeqs(1));
+          if (insert.executeUpdate() == 0) {
+            throw new DuplicateTaskException(task.id());
+          }
+          return List.of(task);
+        });
+  }
+
+  /** Binds the ten parameters of {@link #insertSql} from {@code first}. */
+  private static void bindInsert(PreparedStatement insert, int first, StoredTask task, long seq)
+      throws SQLException {
+    insert.setString(first, task.id());
+    insert.setString(first + 1, TaskJson.writeDefinition(task.definition()));
+    TaskRows.bindState(insert, first + 2, task.state(), seq);
+    insert.setString(first + 9, task.definition().priority().wireName());
+  }
+
+  /**
+   * Whether the task's row carries change number {@code seq} of this transaction (compared whole,
+   * by the database where it adds the transaction's id): this insert wrote it.
+   */
+  private boolean holdsChange(Session s, String taskId, long seq) throws SQLException {
+    PreparedStatement query =
+        s.prepare("SELECT 1 FROM tasks WHERE id = ? AND change_seq = " + dialect.changeSeqValue());
     query.setString(1, taskId);
+    query.setLong(2, seq);
     try (ResultSet rs = query.executeQuery()) {
-      return rs.next() && rs.getLong(1) == seq;
+      return rs.next();
     }
   }
 
@@ -158,9 +196,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
               first(tasks(s, FIND + dialect.lockRowSuffix(), write.taskId()));
           Optional<StoredTask> next = write.applyTo(current.orElse(null));
           if (next.isPresent()) {
-            for (RunRecord run : write.runs()) {
-              appendRun(s, run);
-            }
+            appendRuns(s, write.runs());
             writeStates(s, List.of(next.get()), List.of(write));
           }
           return next;
@@ -191,11 +227,9 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
               applied.add(write);
             }
           }
-          for (TaskWrite write : applied) {
-            for (RunRecord run : write.runs()) {
-              appendRun(s, run);
-            }
-          }
+          List<RunRecord> runs = new ArrayList<>();
+          applied.forEach(write -> runs.addAll(write.runs()));
+          appendRuns(s, runs);
           writeStates(s, written, applied);
           return written;
         });
@@ -206,18 +240,13 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
    * carry, in one batch under freshly reserved change numbers. A task written twice in a batch is
    * written in order, so its last state stays.
    */
-  private static void writeStates(Session s, List<StoredTask> stored, List<TaskWrite> writes)
+  private void writeStates(Session s, List<StoredTask> stored, List<TaskWrite> writes)
       throws SQLException {
     if (stored.isEmpty()) {
       return;
     }
     long seq = s.reserveChangeSeqs(stored.size());
-    PreparedStatement update =
-        s.prepare(
-            "UPDATE tasks SET state = ?, status = ?, version = ?, next_due_ms = ?,"
-                + " lease_run_id = ?, lease_expires_ms = ?, change_seq = ?,"
-                + " definition = COALESCE(?, definition), priority = COALESCE(?, priority)"
-                + " WHERE id = ?");
+    PreparedStatement update = s.prepare(updateSql);
     for (int i = 0; i < stored.size(); i++) {
       StoredTask task = stored.get(i);
       TaskRows.bindState(update, 1, task.state(), seq++);
@@ -230,22 +259,49 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
     update.executeBatch(); // one round trip while the change counter's lock is held
   }
 
-  /** Appends a run record and drops the task's oldest beyond the number kept. */
-  private void appendRun(Session s, RunRecord run) throws SQLException {
+  /**
+   * Appends run records and drops each task's oldest beyond the number kept: a statement each for
+   * one record, one batch of each for more (the finished runs of many tasks written together).
+   */
+  private void appendRuns(Session s, List<RunRecord> runs) throws SQLException {
+    if (runs.isEmpty()) {
+      return;
+    }
+    boolean single = runs.size() == 1;
     PreparedStatement insert =
         s.prepare("INSERT INTO runs (task_id, run_id, record) VALUES (?, ?, ?)");
-    insert.setString(1, run.taskId());
-    insert.setString(2, run.runId());
-    insert.setString(3, TaskJson.writeRun(run));
-    insert.executeUpdate();
+    Set<String> tasks = new LinkedHashSet<>();
+    for (RunRecord run : runs) {
+      insert.setString(1, run.taskId());
+      insert.setString(2, run.runId());
+      insert.setString(3, TaskJson.writeRun(run));
+      tasks.add(run.taskId());
+      if (single) {
+        insert.executeUpdate();
+      } else {
+        insert.addBatch();
+      }
+    }
+    if (!single) {
+      insert.executeBatch();
+    }
     PreparedStatement prune =
         s.prepare(
             "DELETE FROM runs WHERE task_id = ? AND seq <= (SELECT seq FROM runs WHERE task_id = ?"
                 + " ORDER BY seq DESC LIMIT 1 OFFSET ?)");
-    prune.setString(1, run.taskId());
-    prune.setString(2, run.taskId());
-    prune.setInt(3, runsKeptPerTask);
-    prune.executeUpdate();
+    for (String task : tasks) {
+      prune.setString(1, task);
+      prune.setString(2, task);
+      prune.setInt(3, runsKeptPerTask);
+      if (tasks.size() == 1) {
+        prune.executeUpdate();
+      } else {
+        prune.addBatch();
+      }
+    }
+    if (tasks.size() > 1) {
+      prune.executeBatch();
+    }
   }
 
   @Override
@@ -281,8 +337,9 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
           runs.executeUpdate();
           PreparedStatement tomb =
               s.prepare(
-                  "INSERT INTO removed_tasks (id, change_seq) VALUES (?, ?)"
-                      + " ON CONFLICT (id) DO UPDATE SET change_seq = excluded.change_seq");
+                  "INSERT INTO removed_tasks (id, change_seq) VALUES (?, "
+                      + dialect.changeSeqValue()
+                      + ") ON CONFLICT (id) DO UPDATE SET change_seq = excluded.change_seq");
           tomb.setString(1, taskId);
           tomb.setLong(2, s.reserveChangeSeqs(1));
           tomb.executeUpdate();

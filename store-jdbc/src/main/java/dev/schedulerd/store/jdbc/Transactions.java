@@ -21,6 +21,12 @@ public interface Transactions extends AutoCloseable {
    */
   <T> T write(Work<T> work);
 
+  /**
+   * Runs {@code work}, which writes with one statement: on its own, committed by the database as it
+   * runs it, where {@link Dialect#singleStatementWrites} says so; else as {@link #write}.
+   */
+  <T> T writeStatement(Work<T> work);
+
   /** Runs {@code work}, which only reads. */
   <T> T read(Work<T> work);
 

@@ -11,17 +11,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells other nodes that this one wrote: one {@code NOTIFY} after each committed write, coalesced
- * (writes that commit while one is being sent are announced by the next, so a node committing
- * thousands of writes a second sends a notification per round trip, not per write). Sent in a
- * transaction of its own that does not wait for the disk ({@code synchronous_commit = off}): a
- * notification lost in a crash costs a reader one sync interval, and nothing waits for it.
+ * Tells other nodes that this one wrote: a {@code NOTIFY} after its writes commit, at most one per
+ * {@link #GAP} (writes that commit meanwhile are announced by the next), so a node committing
+ * thousands of writes a second sends a hundred notifications, not one per write, and others learn
+ * of a write within about that gap. Sent in a transaction of its own that does not wait for the
+ * disk ({@code synchronous_commit = off}): a notification lost in a crash costs a reader one sync
+ * interval, and nothing waits for it.
  *
  * <p>The payload is this store's own id: its listener ignores its own announcements, since its
  * writes already reached its scheduler.
  */
 final class ChangeAnnouncer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChangeAnnouncer.class);
+
+  static final java.time.Duration GAP = java.time.Duration.ofMillis(10);
+
+  private static final java.time.Duration RETRY_AFTER = java.time.Duration.ofSeconds(1);
 
   private final DataSource pool;
   private final String payload;
@@ -53,6 +58,8 @@ final class ChangeAnnouncer implements AutoCloseable {
 
   private void loop() {
     while (awaitRequest()) {
+      long sentAt = System.nanoTime();
+      long pause = GAP.toNanos();
       try (Connection c = pool.getConnection()) {
         send(c);
         if (failing) {
@@ -69,7 +76,34 @@ final class ChangeAnnouncer implements AutoCloseable {
         } else {
           log.debug("Announcing a change on {} failed again: {}", name, e.getMessage());
         }
+        retry(); // not lost: tried again after a second
+        pause = RETRY_AFTER.toNanos();
       }
+      pauseUntil(sentAt + pause);
+    }
+  }
+
+  private void retry() {
+    lock.lock();
+    try {
+      pending = true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Lets requests gather until {@code nanoTime}, unless closed meanwhile. */
+  private void pauseUntil(long nanoTime) {
+    lock.lock();
+    try {
+      long left = nanoTime - System.nanoTime();
+      while (left > 0 && !closed) {
+        left = requested.awaitNanos(left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      lock.unlock();
     }
   }
 

@@ -50,6 +50,17 @@ final class PostgresDialect implements Dialect {
     return new SnapshotFeed();
   }
 
+  /** The transaction's id, from the server in the statement itself: no round trip to ask it. */
+  @Override
+  public String changeSeqValue() {
+    return "((pg_current_xact_id()::text::bigint << " + SnapshotFeed.TRANSACTION_SHIFT + ") + ?)";
+  }
+
+  @Override
+  public boolean singleStatementWrites() {
+    return true;
+  }
+
   @Override
   public String jsonText(String column, String field) {
     return "(" + column + "::json ->> '" + field + "')";

@@ -191,6 +191,11 @@ public final class PostgresTaskStore extends JdbcTaskStore {
             });
     PostgresTaskStore store =
         new PostgresTaskStore(name, transactions, listeners, listenSource, announcer, selfId);
+    try {
+      store.pruneTombstones(); // removal records beyond the newest 10,000 (retention makes many)
+    } catch (RuntimeException e) {
+      log.warn("Pruning old removal records of {} failed; trying at the next start", name, e);
+    }
     log.info("Opened task store {} (PostgreSQL)", name);
     return store;
   }

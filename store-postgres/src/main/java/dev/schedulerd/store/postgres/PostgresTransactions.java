@@ -29,6 +29,10 @@ final class PostgresTransactions implements Transactions {
   private final String name;
   private final Runnable afterWrite;
 
+  /** What {@link #readCommittedByDefault} learnt, by physical connection (gone with it). */
+  private final Map<Object, Boolean> readCommitted =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
   /**
    * @param owned what to close with the store (the pool it opened), or null for a caller's pool
    * @param name the database in messages, without credentials
@@ -57,9 +61,9 @@ final class PostgresTransactions implements Transactions {
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
       try (PgSession session = new PgSession(c, true)) {
-        if (owned == null) {
-          // A caller's pool may default to another level; for this transaction only, so there
-          // is nothing to read before or restore after. The store's own pool is set once.
+        if (owned == null && !readCommittedByDefault(c)) {
+          // A caller's pool defaults to another level; for this transaction only, so there is
+          // nothing to restore after. The store's own pool is set once.
           session.prepare("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute();
         }
         T result = work.run(session);
@@ -79,6 +83,51 @@ final class PostgresTransactions implements Transactions {
         afterWrite.run();
       }
     }
+  }
+
+  /**
+   * The statement on its own (autocommit): one round trip where a transaction takes two. A caller's
+   * pool's isolation level does not matter to a single statement.
+   */
+  @Override
+  public <T> T writeStatement(Work<T> work) {
+    boolean changedTasks = true;
+    try (Connection c = pool.getConnection();
+        PgSession session = new PgSession(c, true)) {
+      c.setAutoCommit(true);
+      T result = work.run(session);
+      changedTasks = session.reserved;
+      return result;
+    } catch (SQLException e) {
+      throw new StoreException("writing to " + name + " failed: " + e.getMessage(), e);
+    } finally {
+      if (changedTasks) {
+        afterWrite.run();
+      }
+    }
+  }
+
+  /**
+   * Whether the physical connection under {@code c} begins its transactions READ COMMITTED: asked
+   * once per connection of a caller's pool (which keeps its connections' defaults as it set them),
+   * not once per write.
+   */
+  private boolean readCommittedByDefault(Connection c) throws SQLException {
+    Object physical;
+    try {
+      physical = c.unwrap(org.postgresql.PGConnection.class);
+    } catch (SQLException e) {
+      return false; // a wrapper that hides the connection: set the level for each write
+    }
+    Boolean known = readCommitted.get(physical);
+    if (known == null) {
+      try (java.sql.Statement show = c.createStatement();
+          ResultSet rs = show.executeQuery("SHOW transaction_isolation")) {
+        known = rs.next() && "read committed".equals(rs.getString(1));
+      }
+      readCommitted.put(physical, known);
+    }
+    return known;
   }
 
   /** Rolls back; a failure to do so (a broken connection) is added to {@code cause}, not thrown. */
@@ -156,10 +205,8 @@ final class PostgresTransactions implements Transactions {
     /** Whether the work reserved change numbers, i.e. wrote tasks. */
     boolean reserved;
 
-    /** The transaction's next unused change number and its last. */
+    /** The transaction's next unused place in its range of change numbers. */
     private long nextChange;
-
-    private long lastChange;
 
     PgSession(Connection connection, boolean writes) {
       this.connection = connection;
@@ -179,23 +226,17 @@ final class PostgresTransactions implements Transactions {
     }
 
     /**
-     * Numbers from this transaction's own range ({@link SnapshotFeed}): asking PostgreSQL for the
-     * transaction's id locks nothing another writer waits for.
+     * Places within this transaction's range of change numbers ({@link SnapshotFeed}); the
+     * statements add the transaction's id on the server ({@link PostgresDialect#changeSeqValue}),
+     * so no writer waits for another and none asks for its id.
      */
     @Override
-    public long reserveChangeSeqs(int count) throws SQLException {
+    public long reserveChangeSeqs(int count) {
       if (!writes) {
         throw new IllegalStateException("a read cannot reserve change numbers");
       }
-      if (!reserved) {
-        try (ResultSet rs = prepare("SELECT pg_current_xact_id()::text::bigint").executeQuery()) {
-          rs.next();
-          nextChange = SnapshotFeed.firstOf(rs.getLong(1));
-          lastChange = SnapshotFeed.firstOf(rs.getLong(1) + 1) - 1;
-        }
-        reserved = true;
-      }
-      if (count < 1 || lastChange - nextChange + 1 < count) {
+      reserved = true;
+      if (count < 1 || (1L << SnapshotFeed.TRANSACTION_SHIFT) - nextChange < count) {
         throw new IllegalStateException(
             count + " more changes than one transaction can number (2^20 in all)");
       }

@@ -27,9 +27,10 @@ import org.jspecify.annotations.Nullable;
  * transaction of another program on the same server that runs for hours costs one index probe per
  * read, never a stalled feed.
  *
- * <p>The cursors are this object's: a small number it gave, standing for a {@link Position} it
- * keeps until the reader moves past it. A cursor it does not know (another process's, or one
- * dropped) reads everything again, which is always correct.
+ * <p>The cursors are this object's: a number it gave (a random epoch of the object, then a count),
+ * standing for a {@link Position} it keeps until the reader moves past it. A cursor it does not
+ * know (another object's or process's, or one dropped) reads everything again, which is always
+ * correct.
  */
 final class SnapshotFeed implements ChangeFeed {
   /** Change numbers per transaction: 2^20 rows, more than any batch the store writes. */
@@ -58,6 +59,13 @@ final class SnapshotFeed implements ChangeFeed {
       };
   private long lastCursor; // guarded by lock
 
+  /**
+   * In every cursor's high bits, so that a cursor of another store object (or process) is not taken
+   * for one of this object's positions: it reads everything instead.
+   */
+  private final long epoch =
+      java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 1L << 31) << 32;
+
   /** The first change number of transaction {@code xid}. */
   static long firstOf(long xid) {
     return xid << TRANSACTION_SHIFT;
@@ -75,7 +83,11 @@ final class SnapshotFeed implements ChangeFeed {
     List<StoredTask> changed =
         tasks.run(s, filter.select("definition, state, version", "tasks"), filter.args(upTo));
     List<String> removed = new ArrayList<>();
-    PreparedStatement query = s.prepare(filter.select("id", "removed_tasks"));
+    PreparedStatement query =
+        s.prepare(
+            "SELECT id FROM ("
+                + filter.select("id, change_seq", "removed_tasks")
+                + ") r WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = r.id)");
     bind(query, filter.args(upTo));
     try (ResultSet rs = query.executeQuery()) {
       while (rs.next()) {
@@ -107,7 +119,8 @@ final class SnapshotFeed implements ChangeFeed {
     lock.lock();
     try {
       positions.remove(from);
-      long cursor = ++lastCursor;
+      lastCursor = (lastCursor + 1) & 0xFFFF_FFFFL;
+      long cursor = epoch | lastCursor;
       positions.put(cursor, position);
       return cursor;
     } finally {

@@ -3,7 +3,8 @@
 -- in it, and readers find unseen writes by the transactions their last snapshot saw running
 -- (SnapshotFeed), so writers commit side by side. change_counter stays for nodes of older builds
 -- still running during an upgrade: their writes are renumbered here so that upgraded nodes see
--- them; they themselves see no write of an upgraded node until they are upgraded too.
+-- them; they themselves learn of no other node's writes (their counter no longer numbers rows)
+-- until they are upgraded too.
 CREATE FUNCTION schedulerd_change_seq() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN NEW.change_seq := (pg_current_xact_id()::text::bigint << 20) + (NEW.change_seq & 1048575); RETURN NEW; END
 $$;

@@ -122,11 +122,29 @@ class PostgresChangeFeedTest {
     String url = EmbeddedDatabase.freshDatabase();
     try (PostgresTaskStore a = PostgresTaskStore.open(url);
         PostgresTaskStore b = PostgresTaskStore.open(url)) {
+      long fromA = a.changesSince(0).cursor(); // before the writes
       a.insert(definition("x"), TaskState.initial(T0, T0));
       a.insert(definition("y"), TaskState.initial(T0, T0));
-      long fromA = a.changesSince(0).cursor();
+      b.changesSince(0); // b's own first cursor: past the writes
 
-      assertThat(ids(b.changesSince(fromA + 1000))).containsExactlyInAnyOrder("x", "y");
+      assertThat(ids(b.changesSince(fromA))).containsExactlyInAnyOrder("x", "y");
+    }
+  }
+
+  @Test
+  void aBatchWithATakenId_addsNone_evenWhenTheDriverRewritesBatches() {
+    String url = EmbeddedDatabase.freshDatabase() + "&reWriteBatchedInserts=true";
+    try (PostgresTaskStore store = PostgresTaskStore.open(url)) {
+      store.insert(definition("taken"), TaskState.initial(T0, T0));
+      StoredTask fresh =
+          new StoredTask(definition("fresh"), TaskState.initial(T0, T0).withVersion(1));
+      StoredTask again =
+          new StoredTask(definition("taken"), TaskState.initial(T0, T0).withVersion(1));
+
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> store.insertAll(java.util.List.of(again, fresh)))
+          .isInstanceOf(dev.schedulerd.api.store.DuplicateTaskException.class);
+      assertThat(store.find("fresh")).isEmpty();
     }
   }
 }

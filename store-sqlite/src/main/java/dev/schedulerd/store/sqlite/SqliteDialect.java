@@ -30,6 +30,17 @@ final class SqliteDialect implements Dialect {
 
   private SqliteDialect() {}
 
+  @Override
+  public String changeSeqValue() {
+    return "?";
+  }
+
+  /** Writes are grouped into the writer's transactions anyway. */
+  @Override
+  public boolean singleStatementWrites() {
+    return false;
+  }
+
   /** One writer at a time: the counter numbers writes in commit order. */
   @Override
   public dev.schedulerd.store.jdbc.ChangeFeed changeFeed() {

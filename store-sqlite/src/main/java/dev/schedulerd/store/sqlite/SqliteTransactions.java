@@ -55,6 +55,11 @@ final class SqliteTransactions implements Transactions {
   }
 
   @Override
+  public <T> T writeStatement(Work<T> work) {
+    return write(work);
+  }
+
+  @Override
   public <T> T read(Work<T> work) {
     try {
       readPermits.acquire();
