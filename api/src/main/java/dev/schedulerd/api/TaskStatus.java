@@ -44,14 +44,27 @@ public enum TaskStatus {
    * TaskState#retried}), never a step the scheduler takes by itself.
    */
   public Set<TaskStatus> allowedNext() {
-    return switch (this) {
-      case SCHEDULED -> EnumSet.of(RUNNING, PAUSED, CANCELLED);
-      case RUNNING -> EnumSet.of(SCHEDULED, RETRY_WAIT, COMPLETED, FAILED, CANCELLED);
-      case RETRY_WAIT -> EnumSet.of(RUNNING, PAUSED, CANCELLED);
-      case PAUSED -> EnumSet.of(SCHEDULED, RETRY_WAIT, WAITING, CANCELLED);
-      case WAITING -> EnumSet.of(SCHEDULED, PAUSED, CANCELLED);
-      case COMPLETED, FAILED, CANCELLED -> EnumSet.noneOf(TaskStatus.class);
-    };
+    return java.util.Objects.requireNonNull(ALLOWED_NEXT.get(this));
+  }
+
+  /** The table, built once: it is asked on every state change and every change the feed sees. */
+  private static final java.util.Map<TaskStatus, Set<TaskStatus>> ALLOWED_NEXT;
+
+  static {
+    java.util.Map<TaskStatus, Set<TaskStatus>> table = new java.util.EnumMap<>(TaskStatus.class);
+    for (TaskStatus status : values()) {
+      Set<TaskStatus> next =
+          switch (status) {
+            case SCHEDULED -> EnumSet.of(RUNNING, PAUSED, CANCELLED);
+            case RUNNING -> EnumSet.of(SCHEDULED, RETRY_WAIT, COMPLETED, FAILED, CANCELLED);
+            case RETRY_WAIT -> EnumSet.of(RUNNING, PAUSED, CANCELLED);
+            case PAUSED -> EnumSet.of(SCHEDULED, RETRY_WAIT, WAITING, CANCELLED);
+            case WAITING -> EnumSet.of(SCHEDULED, PAUSED, CANCELLED);
+            case COMPLETED, FAILED, CANCELLED -> EnumSet.noneOf(TaskStatus.class);
+          };
+      table.put(status, java.util.Collections.unmodifiableSet(next));
+    }
+    ALLOWED_NEXT = table;
   }
 
   public boolean canTransitionTo(TaskStatus next) {

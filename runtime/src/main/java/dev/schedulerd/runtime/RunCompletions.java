@@ -22,14 +22,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * its own run's write and gets what {@link TaskStore#write} would have answered: the task as
  * written, empty when its lease was lost, or the store's error.
  *
- * <p>One writer at a time, a virtual thread started when runs wait and none is writing. A batch
- * holds at most one write per task (two runs of a task that may overlap go in consecutive batches).
- * A write the batch left out (its condition failed, or the store skipped a row another writer held)
- * is written again on its own, which waits for the row and answers for certain.
+ * <p>One writer at a time: the run that finds none writing writes, its own run and whatever waits
+ * (so an uncontended run writes on its own thread, as before), for at most {@value #LEADER_BATCHES}
+ * batches, then hands the rest to a virtual thread. A batch holds at most one write per task (two
+ * runs of a task that may overlap go in consecutive batches). A write the batch left out (its
+ * condition failed, or the store skipped a row another writer held) is written again on its own,
+ * which waits for the row and answers for certain.
  */
 final class RunCompletions {
   /** Runs written in one transaction at most. */
   static final int MAX_BATCH = 256;
+
+  /** Batches a run's own thread writes for others before it hands over to a thread of its own. */
+  static final int LEADER_BATCHES = 4;
 
   private final TaskStore store;
   private final ReentrantLock lock = new ReentrantLock();
@@ -49,15 +54,17 @@ final class RunCompletions {
    */
   Optional<StoredTask> write(TaskWrite write) {
     Pending pending = new Pending(write, new CompletableFuture<>());
+    boolean lead;
     lock.lock();
     try {
       waiting.add(pending);
-      if (!writing) {
-        writing = true;
-        Thread.ofVirtual().name("schedulerd-run-completions").start(this::writeWhileWaiting);
-      }
+      lead = !writing;
+      writing = true;
     } finally {
       lock.unlock();
+    }
+    if (lead) {
+      writeWhileWaiting(LEADER_BATCHES);
     }
     try {
       return pending.result().join(); // bounded: every store call is (README, bounded waits)
@@ -82,11 +89,22 @@ final class RunCompletions {
     }
   }
 
-  private void writeWhileWaiting() {
-    while (true) {
+  /** Writes batches while runs wait, at most {@code batches} (then hands over), or until none. */
+  private void writeWhileWaiting(int batches) {
+    for (int written = 0; ; written++) {
       List<Pending> batch = new ArrayList<>();
       lock.lock();
       try {
+        if (waiting.isEmpty()) {
+          writing = false;
+          return;
+        }
+        if (written == batches) {
+          Thread.ofVirtual() // still "writing": that thread goes on
+              .name("schedulerd-run-completions")
+              .start(() -> writeWhileWaiting(Integer.MAX_VALUE));
+          return;
+        }
         Set<String> tasks = new HashSet<>();
         List<Pending> later = new ArrayList<>();
         while (!waiting.isEmpty() && batch.size() < MAX_BATCH) {
@@ -95,10 +113,6 @@ final class RunCompletions {
         }
         for (int i = later.size() - 1; i >= 0; i--) {
           waiting.addFirst(later.get(i)); // in the next batch, in their order
-        }
-        if (batch.isEmpty()) {
-          writing = false;
-          return;
         }
       } finally {
         lock.unlock();

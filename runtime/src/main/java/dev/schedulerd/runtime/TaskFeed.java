@@ -39,7 +39,9 @@ final class TaskFeed {
    */
   private final Map<String, Set<String>> neededBy = new HashMap<>(); // guarded by needsLock
 
-  private final Map<String, Needs> needsOf = new HashMap<>(); // guarded by needsLock
+  /** Written under needsLock; read without it for the common case (no dependencies, none known). */
+  private final Map<String, Needs> needsOf = new ConcurrentHashMap<>();
+
   private final ReentrantLock needsLock = new ReentrantLock();
 
   private record Needs(long version, List<String> dependencies) {}
@@ -112,6 +114,9 @@ final class TaskFeed {
 
   private void trackNeeds(StoredTask task) {
     List<String> dependencies = task.definition().dependencies().taskIds();
+    if (dependencies.isEmpty() && !needsOf.containsKey(task.id())) {
+      return; // the common case, with no lock: every write and change of every task passes here
+    }
     boolean needs = !dependencies.isEmpty() && !task.state().status().isTerminal();
     needsLock.lock();
     try {

@@ -167,8 +167,18 @@ final class SnapshotFeed implements ChangeFeed {
    * index (one for the ids at or after xmax, one per running transaction), never a scan.
    */
   private record Filter(@Nullable Unseen base, long after) {
+    /** The statements, built once per shape (a feed reads many times a second). */
+    private static final java.util.concurrent.ConcurrentHashMap<String, String> SQL =
+        new java.util.concurrent.ConcurrentHashMap<>();
+
     String select(String columns, String table) {
-      if (base == null) {
+      boolean all = base == null;
+      return SQL.computeIfAbsent(
+          all + "|" + columns + "|" + table, key -> build(all, columns, table));
+    }
+
+    private static String build(boolean all, String columns, String table) {
+      if (all) {
         return "SELECT "
             + columns
             + " FROM "
