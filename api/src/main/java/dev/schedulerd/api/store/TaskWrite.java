@@ -235,10 +235,8 @@ public record TaskWrite(
    */
   public static TaskWrite complete(
       String taskId, String runId, TaskState next, RunRecord run, List<RunRecord> notRun) {
-    List<RunRecord> runs = new ArrayList<>(notRun.size() + 1);
-    runs.addAll(notRun);
-    runs.add(run); // the run is the newest record
-    return new TaskWrite(taskId, new Condition.HoldsLease(runId), new Change.To(next), null, runs);
+    return new TaskWrite(
+        taskId, new Condition.HoldsLease(runId), new Change.To(next), null, ending(run, notRun));
   }
 
   /**
@@ -253,15 +251,20 @@ public record TaskWrite(
       TaskState next,
       RunRecord run,
       List<RunRecord> notRun) {
-    List<RunRecord> runs = new ArrayList<>(notRun.size() + 1);
-    runs.addAll(notRun);
-    runs.add(run);
     return new TaskWrite(
         taskId,
         new Condition.HoldsLeaseAtVersion(runId, lastWritten),
         new Change.To(next),
         null,
-        runs);
+        ending(run, notRun));
+  }
+
+  /** The records a finished run writes: the fire times passed over, then the run, the newest. */
+  private static List<RunRecord> ending(RunRecord run, List<RunRecord> notRun) {
+    List<RunRecord> runs = new ArrayList<>(notRun.size() + 1);
+    runs.addAll(notRun);
+    runs.add(run);
+    return runs;
   }
 
   /** {@link #complete} with no fire times passed over. */

@@ -60,7 +60,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
   private final Dialect dialect;
   private final ChangeFeed feed;
   private final ChangeListeners listeners;
-  private final int runsKeptPerTask;
+  private final RunRows runRows;
   private final String description;
   private final String countsSql;
   private final String insertSql;
@@ -81,7 +81,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
     this.dialect = dialect;
     this.feed = dialect.changeFeed();
     this.listeners = listeners;
-    this.runsKeptPerTask = runsKeptPerTask;
+    this.runRows = new RunRows(runsKeptPerTask);
     this.description = description;
     this.countsSql = "SELECT status, priority, count(*) FROM tasks GROUP BY priority, status";
     this.insertSql =
@@ -196,7 +196,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
               first(tasks(s, FIND + dialect.lockRowSuffix(), write.taskId()));
           Optional<StoredTask> next = write.applyTo(current.orElse(null));
           if (next.isPresent()) {
-            appendRuns(s, write.runs());
+            runRows.append(s, write.runs());
             writeStates(s, List.of(next.get()), List.of(write));
           }
           return next;
@@ -229,7 +229,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
           }
           List<RunRecord> runs = new ArrayList<>();
           applied.forEach(write -> runs.addAll(write.runs()));
-          appendRuns(s, runs);
+          runRows.append(s, runs);
           writeStates(s, written, applied);
           return written;
         });
@@ -257,51 +257,6 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
       update.addBatch();
     }
     update.executeBatch(); // one round trip while the change counter's lock is held
-  }
-
-  /**
-   * Appends run records and drops each task's oldest beyond the number kept: a statement each for
-   * one record, one batch of each for more (the finished runs of many tasks written together).
-   */
-  private void appendRuns(Session s, List<RunRecord> runs) throws SQLException {
-    if (runs.isEmpty()) {
-      return;
-    }
-    boolean single = runs.size() == 1;
-    PreparedStatement insert =
-        s.prepare("INSERT INTO runs (task_id, run_id, record) VALUES (?, ?, ?)");
-    Set<String> tasks = new LinkedHashSet<>();
-    for (RunRecord run : runs) {
-      insert.setString(1, run.taskId());
-      insert.setString(2, run.runId());
-      insert.setString(3, TaskJson.writeRun(run));
-      tasks.add(run.taskId());
-      if (single) {
-        insert.executeUpdate();
-      } else {
-        insert.addBatch();
-      }
-    }
-    if (!single) {
-      insert.executeBatch();
-    }
-    PreparedStatement prune =
-        s.prepare(
-            "DELETE FROM runs WHERE task_id = ? AND seq <= (SELECT seq FROM runs WHERE task_id = ?"
-                + " ORDER BY seq DESC LIMIT 1 OFFSET ?)");
-    for (String task : tasks) {
-      prune.setString(1, task);
-      prune.setString(2, task);
-      prune.setInt(3, runsKeptPerTask);
-      if (tasks.size() == 1) {
-        prune.executeUpdate();
-      } else {
-        prune.addBatch();
-      }
-    }
-    if (tasks.size() > 1) {
-      prune.executeBatch();
-    }
   }
 
   @Override
@@ -332,9 +287,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
           if (delete.executeUpdate() == 0) {
             return false;
           }
-          PreparedStatement runs = s.prepare("DELETE FROM runs WHERE task_id = ?");
-          runs.setString(1, taskId);
-          runs.executeUpdate();
+          runRows.deleteOf(s, taskId);
           PreparedStatement tomb =
               s.prepare(
                   "INSERT INTO removed_tasks (id, change_seq) VALUES (?, "
@@ -492,62 +445,14 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
 
   @Override
   public List<RunRecord> runs(String taskId, int limit) {
-    return read(
-        s -> {
-          PreparedStatement query =
-              s.prepare("SELECT record FROM runs WHERE task_id = ? ORDER BY seq DESC LIMIT ?");
-          query.setString(1, taskId);
-          query.setInt(2, limit);
-          List<RunRecord> runs = new ArrayList<>();
-          try (ResultSet rs = query.executeQuery()) {
-            while (rs.next()) {
-              runs.add(TaskJson.readRun(rs.getString(1)));
-            }
-          }
-          return runs;
-        });
+    return read(s -> runRows.newest(s, taskId, limit));
   }
 
   /** Newest first by insertion order of the run records; the cursor is a position in it. */
   @Override
   public RunPage runPage(@Nullable String taskId, int limit, @Nullable String cursor) {
-    long before;
-    try {
-      before = cursor == null ? Long.MAX_VALUE : Long.parseLong(cursor);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("cursor '" + cursor + "' is not one this store gave", e);
-    }
-    return read(
-        s -> {
-          PreparedStatement query;
-          if (taskId == null) {
-            query =
-                s.prepare("SELECT seq, record FROM runs WHERE seq < ? ORDER BY seq DESC LIMIT ?");
-          } else {
-            query =
-                s.prepare(
-                    "SELECT seq, record FROM runs WHERE task_id = ? AND seq < ?"
-                        + " ORDER BY seq DESC LIMIT ?");
-            query.setString(1, taskId);
-          }
-          int first = taskId == null ? 1 : 2;
-          query.setLong(first, before);
-          query.setInt(first + 1, limit + 1);
-          List<RunRecord> runs = new ArrayList<>();
-          long last = 0;
-          boolean more = false;
-          try (ResultSet rs = query.executeQuery()) {
-            while (rs.next()) {
-              if (runs.size() == limit) {
-                more = true;
-                break;
-              }
-              last = rs.getLong(1);
-              runs.add(TaskJson.readRun(rs.getString(2)));
-            }
-          }
-          return new RunPage(runs, more ? Long.toString(last) : null);
-        });
+    long before = RunRows.position(cursor);
+    return read(s -> runRows.page(s, taskId, limit, before));
   }
 
   @Override
