@@ -206,6 +206,18 @@ public final class Scheduler implements AutoCloseable {
   }
 
   /**
+   * The bulk form of {@link #addOrGet}, safe to repeat: each task already stored with the same
+   * definition is answered as it is; the others are added in one store write, all or none.
+   *
+   * @return what happened to each, in the order given
+   * @throws DifferentTaskExistsException when a different task has one of the ids; nothing is added
+   * @throws InvalidTaskException as {@link #addAll}; nothing is added
+   */
+  public List<Added> addAllOrGet(List<TaskDefinition> definitions) {
+    return changes.addAllOrGet(definitions);
+  }
+
+  /**
    * Replaces a task's definition (same id). A changed schedule takes effect at once for a scheduled
    * task, after the current run for a running one, and on resume for a paused one.
    *

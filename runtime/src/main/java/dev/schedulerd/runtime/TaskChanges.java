@@ -107,7 +107,11 @@ final class TaskChanges {
         }
       }
     }
-    StoredTask found = existing.get();
+    return sameTaskAs(definition, existing.get());
+  }
+
+  /** {@code found} as the answer to adding {@code definition}, when it is the same task. */
+  private Added sameTaskAs(TaskDefinition definition, StoredTask found) {
     // The same definition from another client is still the same task.
     TaskDefinition asked =
         definition
@@ -117,6 +121,42 @@ final class TaskChanges {
       throw new DifferentTaskExistsException(definition.id());
     }
     return new Added(found, false);
+  }
+
+  /**
+   * The bulk {@link #addOrGet}: tasks already stored with the same definition are answered as they
+   * are, the others added in one write, all or none.
+   */
+  List<Added> addAllOrGet(List<TaskDefinition> definitions) {
+    DependencyGate.ids(definitions); // refuses an id given twice
+    for (int attempt = 1; ; attempt++) {
+      Map<String, Added> existing = new LinkedHashMap<>();
+      List<TaskDefinition> fresh = new ArrayList<>();
+      for (TaskDefinition definition : definitions) {
+        Optional<StoredTask> found = store.find(definition.id());
+        if (found.isPresent()) {
+          existing.put(definition.id(), sameTaskAs(definition, found.get()));
+        } else {
+          fresh.add(definition);
+        }
+      }
+      List<StoredTask> added;
+      try {
+        added = addAll(fresh);
+      } catch (DuplicateTaskException raced) { // another client added one of them in between
+        if (attempt == 2) {
+          throw raced;
+        }
+        continue;
+      }
+      List<Added> answers = new ArrayList<>(definitions.size());
+      int next = 0;
+      for (TaskDefinition definition : definitions) {
+        Added known = existing.get(definition.id());
+        answers.add(known != null ? known : new Added(added.get(next++), true));
+      }
+      return answers;
+    }
   }
 
   List<StoredTask> addWorkflow(List<TaskDefinition> definitions) {

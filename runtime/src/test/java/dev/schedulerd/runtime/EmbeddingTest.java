@@ -143,6 +143,70 @@ final class EmbeddingTest {
   }
 
   @Test
+  void addAllOrGet_answersTasksAlreadyThere_addsTheRestTogether_orNoneWhenOneDiffers() {
+    ManualClock clock = ManualClock.atEpochOf2026();
+    try (Scheduler scheduler = manual(clock, new java.util.ArrayList<>())) {
+      TaskDefinition nightly =
+          TaskDefinition.builder("nightly", "record").schedule(Schedule.cron("0 3 * * *")).build();
+      StoredTask before = scheduler.add(nightly);
+
+      List<Added> answers =
+          scheduler.addAllOrGet(
+              List.of(
+                  TaskDefinition.builder("first", "record").build(),
+                  nightly.withCreatedBy("another client"),
+                  TaskDefinition.builder("second", "record")
+                      .dependencies(dev.schedulerd.api.Dependencies.on("first"))
+                      .build()));
+
+      assertThat(answers).extracting(Added::created).containsExactly(true, false, true);
+      assertThat(answers)
+          .extracting(a -> a.task().id())
+          .containsExactly("first", "nightly", "second");
+      assertThat(answers.get(1).task()).isEqualTo(before);
+      assertThat(scheduler.get("second").orElseThrow().state().status())
+          .isEqualTo(TaskStatus.WAITING);
+      assertThat(scheduler.addAllOrGet(List.of(TaskDefinition.builder("first", "record").build())))
+          .extracting(Added::created)
+          .as("repeated: nothing added twice")
+          .containsExactly(false);
+
+      assertThatThrownBy(
+              () ->
+                  scheduler.addAllOrGet(
+                      List.of(
+                          TaskDefinition.builder("third", "record").build(),
+                          TaskDefinition.builder("nightly", "record")
+                              .schedule(Schedule.cron("0 4 * * *"))
+                              .build())))
+          .isInstanceOf(DifferentTaskExistsException.class)
+          .hasMessageContaining("nightly");
+      assertThat(scheduler.get("third")).as("none of a refused batch").isEmpty();
+    }
+  }
+
+  @Test
+  void addAllOrGet_whenAnotherClientAddsOneMeanwhile_answersItAsThere() {
+    ManualClock clock = ManualClock.atEpochOf2026();
+    InMemoryTaskStore store = org.mockito.Mockito.spy(new InMemoryTaskStore());
+    try (Scheduler scheduler = manual(clock, new java.util.ArrayList<>(), store)) {
+      TaskDefinition raced = TaskDefinition.builder("raced", "record").build();
+      scheduler.add(raced);
+      // This call's first read comes before the other client's add commits.
+      org.mockito.Mockito.doReturn(java.util.Optional.empty())
+          .doCallRealMethod()
+          .when(store)
+          .find("raced");
+
+      List<Added> answers =
+          scheduler.addAllOrGet(List.of(TaskDefinition.builder("mine", "record").build(), raced));
+
+      assertThat(answers).extracting(Added::created).containsExactly(true, false);
+      assertThat(scheduler.get("mine")).isPresent();
+    }
+  }
+
+  @Test
   void cronInAnotherDialect_andTypedConfig() {
     ManualClock clock = ManualClock.atEpochOf2026();
     try (Scheduler scheduler = manual(clock, new java.util.ArrayList<>())) {
@@ -189,8 +253,13 @@ final class EmbeddingTest {
   }
 
   private static Scheduler manual(ManualClock clock, List<String> runs) {
+    return manual(clock, runs, new InMemoryTaskStore());
+  }
+
+  private static Scheduler manual(ManualClock clock, List<String> runs, InMemoryTaskStore store) {
     Scheduler scheduler =
         Scheduler.builder()
+            .store(store)
             .executor(
                 TaskExecutor.of(
                     "record",

@@ -10,6 +10,8 @@ import java.sql.SQLException;
  * side by side cannot number commits without making every writer wait for the one before.
  */
 public interface ChangeFeed {
+  /** The columns of a task row that the store's task query decodes, in its order. */
+  String TASK_COLUMNS = TaskRows.COLUMNS;
 
   /**
    * One page of changes after {@code cursor}, read on one snapshot ({@link

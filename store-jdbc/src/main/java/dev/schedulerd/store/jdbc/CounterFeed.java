@@ -30,7 +30,7 @@ public final class CounterFeed implements ChangeFeed {
         tasks.run(
             s,
             "SELECT "
-                + TaskRows.COLUMNS
+                + TASK_COLUMNS
                 + " FROM tasks WHERE change_seq > ? AND change_seq <= ? ORDER BY change_seq",
             cursor,
             upTo);

@@ -61,6 +61,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
   private final ChangeFeed feed;
   private final ChangeListeners listeners;
   private final RunRows runRows;
+  private final OwnWrites ownWrites;
   private final String description;
   private final String countsSql;
   private final String insertSql;
@@ -82,6 +83,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
     this.feed = dialect.changeFeed();
     this.listeners = listeners;
     this.runRows = new RunRows(runsKeptPerTask);
+    this.ownWrites = new OwnWrites("?".equals(dialect.changeSeqValue()));
     this.description = description;
     this.countsSql = "SELECT status, priority, count(*) FROM tasks GROUP BY priority, status";
     this.insertSql =
@@ -103,61 +105,80 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
   @Override
   public List<StoredTask> insertAll(List<StoredTask> tasks) {
     List<StoredTask> stored = new ArrayList<>(tasks.size());
+    List<Encoded> encoded = new ArrayList<>(tasks.size());
     for (StoredTask task : tasks) {
-      stored.add(new StoredTask(task.definition(), task.state().withVersion(1)));
+      StoredTask first = new StoredTask(task.definition(), task.state().withVersion(1));
+      stored.add(first);
+      encoded.add(Encoded.of(first)); // here, not in the write: the writer's time is shared
     }
     if (stored.size() == 1 && dialect.singleStatementWrites()) {
-      return insertOne(stored.get(0)); // the common case: one statement, one round trip
+      return insertOne(stored.get(0), encoded.get(0)); // one statement, one round trip
     }
-    return write(
-        s -> {
-          // One round trip per statement for a batch; a single add skips the batch's own cost.
-          boolean single = stored.size() == 1;
-          PreparedStatement untomb = s.prepare("DELETE FROM removed_tasks WHERE id = ?");
-          for (StoredTask task : stored) {
-            untomb.setString(1, task.id());
-            if (single) {
-              untomb.executeUpdate();
-            } else {
-              untomb.addBatch();
-            }
-          }
-          if (!single) {
-            untomb.executeBatch();
-          }
-          long first = s.reserveChangeSeqs(stored.size());
-          long seq = first;
-          PreparedStatement insert = s.prepare(insertSql);
-          for (StoredTask task : stored) {
-            bindInsert(insert, 1, task, seq++);
-            if (!single) {
-              insert.addBatch();
-            }
-          }
-          int[] inserted =
-              single ? new int[] {insert.executeUpdate()} : insert.executeBatch(); // under the lock
-          for (int i = 0; i < inserted.length; i++) {
-            boolean added =
-                inserted[i] == Statement.SUCCESS_NO_INFO // a driver that rewrites batches
-                    ? holdsChange(s, stored.get(i).id(), first + i)
-                    : inserted[i] > 0;
-            if (!added) {
-              throw new DuplicateTaskException(stored.get(i).id()); // undoes the whole insert
-            }
-          }
-          return stored;
-        });
+    OwnWrites.Written written = ownWrites.collect();
+    List<StoredTask> result =
+        write(
+            s -> {
+              written.clear();
+              // One round trip per statement for a batch; a single add skips the batch's own cost.
+              boolean single = stored.size() == 1;
+              PreparedStatement untomb = s.prepare("DELETE FROM removed_tasks WHERE id = ?");
+              for (StoredTask task : stored) {
+                untomb.setString(1, task.id());
+                if (single) {
+                  untomb.executeUpdate();
+                } else {
+                  untomb.addBatch();
+                }
+              }
+              if (!single) {
+                untomb.executeBatch();
+              }
+              long first = s.reserveChangeSeqs(stored.size());
+              long seq = first;
+              PreparedStatement insert = s.prepare(insertSql);
+              for (int i = 0; i < stored.size(); i++) {
+                written.add(seq, stored.get(i));
+                bindInsert(insert, 1, stored.get(i), encoded.get(i), seq++);
+                if (!single) {
+                  insert.addBatch();
+                }
+              }
+              int[] inserted =
+                  single
+                      ? new int[] {insert.executeUpdate()}
+                      : insert.executeBatch(); // under the lock
+              for (int i = 0; i < inserted.length; i++) {
+                boolean added =
+                    inserted[i] == Statement.SUCCESS_NO_INFO // a driver that rewrites batches
+                        ? holdsChange(s, stored.get(i).id(), first + i)
+                        : inserted[i] > 0;
+                if (!added) {
+                  throw new DuplicateTaskException(stored.get(i).id()); // undoes the whole insert
+                }
+              }
+              return stored;
+            });
+    written.remember();
+    return result;
+  }
+
+  /** A task's JSON, encoded before its write is queued. */
+  private record Encoded(String definition, String state) {
+    static Encoded of(StoredTask task) {
+      return new Encoded(
+          TaskJson.writeDefinition(task.definition()), TaskJson.writeState(task.state()));
+    }
   }
 
   /** One task in one statement, which also drops a removal record of its id. */
-  private List<StoredTask> insertOne(StoredTask task) {
+  private List<StoredTask> insertOne(StoredTask task, Encoded encoded) {
     checkOpen();
     return transactions.writeStatement(
         s -> {
           PreparedStatement insert =
               s.prepare("WITH untomb AS (DELETE FROM removed_tasks WHERE id = ?) " + insertSql);
           insert.setString(1, task.id());
-          bindInsert(insert, 2, task, s.reserveChangeSeqs(1));
+          bindInsert(insert, 2, task, encoded, s.reserveChangeSeqs(1));
           if (insert.executeUpdate() == 0) {
             throw new DuplicateTaskException(task.id());
           }
@@ -166,11 +187,12 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
   }
 
   /** Binds the ten parameters of {@link #insertSql} from {@code first}. */
-  private static void bindInsert(PreparedStatement insert, int first, StoredTask task, long seq)
+  private static void bindInsert(
+      PreparedStatement insert, int first, StoredTask task, Encoded encoded, long seq)
       throws SQLException {
     insert.setString(first, task.id());
-    insert.setString(first + 1, TaskJson.writeDefinition(task.definition()));
-    TaskRows.bindState(insert, first + 2, task.state(), seq);
+    insert.setString(first + 1, encoded.definition());
+    TaskRows.bindState(insert, first + 2, task.state(), encoded.state(), seq);
     insert.setString(first + 9, task.definition().priority().wireName());
   }
 
@@ -190,17 +212,22 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
 
   @Override
   public Optional<StoredTask> write(TaskWrite write) {
-    return write(
-        s -> {
-          Optional<StoredTask> current =
-              first(tasks(s, FIND + dialect.lockRowSuffix(), write.taskId()));
-          Optional<StoredTask> next = write.applyTo(current.orElse(null));
-          if (next.isPresent()) {
-            runRows.append(s, write.runs());
-            writeStates(s, List.of(next.get()), List.of(write));
-          }
-          return next;
-        });
+    OwnWrites.Written written = ownWrites.collect();
+    Optional<StoredTask> result =
+        write(
+            s -> {
+              written.clear();
+              Optional<StoredTask> current =
+                  first(tasks(s, FIND + dialect.lockRowSuffix(), write.taskId()));
+              Optional<StoredTask> next = write.applyTo(current.orElse(null));
+              if (next.isPresent()) {
+                runRows.append(s, write.runs());
+                writeStates(s, List.of(next.get()), List.of(write), written);
+              }
+              return next;
+            });
+    written.remember();
+    return result;
   }
 
   /** One transaction; the dialect may skip rows another writer holds (their writes fail). */
@@ -211,28 +238,33 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
     }
     Set<String> ids = new LinkedHashSet<>();
     writes.forEach(w -> ids.add(w.taskId()));
-    return write(
-        s -> {
-          Map<String, StoredTask> current = new HashMap<>();
-          for (StoredTask task : dialect.lockTasks(s, ids, this::tasks)) {
-            current.put(task.id(), task);
-          }
-          List<StoredTask> written = new ArrayList<>();
-          List<TaskWrite> applied = new ArrayList<>();
-          for (TaskWrite write : writes) {
-            Optional<StoredTask> next = write.applyTo(current.get(write.taskId()));
-            if (next.isPresent()) {
-              current.put(write.taskId(), next.get()); // a second write of it sees this one
-              written.add(next.get());
-              applied.add(write);
-            }
-          }
-          List<RunRecord> runs = new ArrayList<>();
-          applied.forEach(write -> runs.addAll(write.runs()));
-          runRows.append(s, runs);
-          writeStates(s, written, applied);
-          return written;
-        });
+    OwnWrites.Written own = ownWrites.collect();
+    List<StoredTask> result =
+        write(
+            s -> {
+              own.clear();
+              Map<String, StoredTask> current = new HashMap<>();
+              for (StoredTask task : dialect.lockTasks(s, ids, this::tasks)) {
+                current.put(task.id(), task);
+              }
+              List<StoredTask> written = new ArrayList<>();
+              List<TaskWrite> applied = new ArrayList<>();
+              for (TaskWrite write : writes) {
+                Optional<StoredTask> next = write.applyTo(current.get(write.taskId()));
+                if (next.isPresent()) {
+                  current.put(write.taskId(), next.get()); // a second write of it sees this one
+                  written.add(next.get());
+                  applied.add(write);
+                }
+              }
+              List<RunRecord> runs = new ArrayList<>();
+              applied.forEach(write -> runs.addAll(write.runs()));
+              runRows.append(s, runs);
+              writeStates(s, written, applied, own);
+              return written;
+            });
+    own.remember();
+    return result;
   }
 
   /**
@@ -240,7 +272,8 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
    * carry, in one batch under freshly reserved change numbers. A task written twice in a batch is
    * written in order, so its last state stays.
    */
-  private void writeStates(Session s, List<StoredTask> stored, List<TaskWrite> writes)
+  private void writeStates(
+      Session s, List<StoredTask> stored, List<TaskWrite> writes, OwnWrites.Written written)
       throws SQLException {
     if (stored.isEmpty()) {
       return;
@@ -249,6 +282,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
     PreparedStatement update = s.prepare(updateSql);
     for (int i = 0; i < stored.size(); i++) {
       StoredTask task = stored.get(i);
+      written.add(seq, task);
       TaskRows.bindState(update, 1, task.state(), seq++);
       boolean redefined = writes.get(i).definition() != null;
       update.setString(8, redefined ? TaskJson.writeDefinition(task.definition()) : null);
@@ -461,17 +495,31 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
       throw new IllegalArgumentException("limit must be at least 1, got " + limit);
     }
     checkOpen();
-    return transactions.readSnapshot(s -> feed.read(s, cursor, limit, this::tasks));
+    return transactions.readSnapshot(s -> feed.read(s, cursor, limit, this::changedTasks));
   }
 
   /** Runs a query of {@link TaskRows#COLUMNS} with {@code args} bound in order. */
   private List<StoredTask> tasks(Session s, String sql, Object... args) throws SQLException {
+    return readTasks(s, sql, OwnWrites.NONE, args);
+  }
+
+  /**
+   * {@link #tasks} for the change feed: a row this store wrote is taken as written. Only there:
+   * another program that edits a row without a new change number (a damaged row) is invisible to
+   * every feed anyway, while a lookup by id must read what the row holds.
+   */
+  private List<StoredTask> changedTasks(Session s, String sql, Object... args) throws SQLException {
+    return readTasks(s, sql, ownWrites, args);
+  }
+
+  private static List<StoredTask> readTasks(Session s, String sql, OwnWrites own, Object... args)
+      throws SQLException {
     PreparedStatement query = s.prepare(sql);
     for (int i = 0; i < args.length; i++) {
       query.setObject(i + 1, args[i]);
     }
     try (ResultSet rs = query.executeQuery()) {
-      return TaskRows.read(rs);
+      return TaskRows.read(rs, own);
     }
   }
 

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.FutureTask;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A task as a row of the {@code tasks} table and back. The definition and the state are JSON (the
@@ -24,7 +25,7 @@ import java.util.concurrent.FutureTask;
  */
 final class TaskRows {
   /** The columns {@link #read} decodes, in order. */
-  static final String COLUMNS = "definition, state, version";
+  static final String COLUMNS = "definition, state, version, change_seq";
 
   /** Rows decoded per chunk; a query returning fewer is decoded on the calling thread alone. */
   private static final int DECODE_CHUNK = 2_048;
@@ -37,7 +38,14 @@ final class TaskRows {
    */
   static void bindState(PreparedStatement statement, int first, TaskState state, long changeSeq)
       throws SQLException {
-    statement.setString(first, TaskJson.writeState(state));
+    bindState(statement, first, state, TaskJson.writeState(state), changeSeq);
+  }
+
+  /** {@link #bindState} with the state's JSON encoded already (before the write was queued). */
+  static void bindState(
+      PreparedStatement statement, int first, TaskState state, String stateJson, long changeSeq)
+      throws SQLException {
+    statement.setString(first, stateJson);
     statement.setString(first + 1, state.status().wireName());
     statement.setLong(first + 2, state.version());
     Instant due = state.nextDueAt();
@@ -70,14 +78,19 @@ final class TaskRows {
    * Reads the rows ({@link #COLUMNS}) and decodes them into tasks, in row order. Decoding (JSON,
    * instants) costs far more than reading: for large results (a start-up with a million stored
    * tasks) each full chunk of rows is decoded on the common pool while the next is read, and the
-   * reader decodes whatever no pool thread has started.
+   * reader decodes whatever no pool thread has started. A row this store wrote lately ({@code own})
+   * is not decoded: the task as written is taken.
    */
-  static List<StoredTask> read(ResultSet rs) throws SQLException {
+  static List<StoredTask> read(ResultSet rs, OwnWrites own) throws SQLException {
     List<FutureTask<List<StoredTask>>> chunks = new ArrayList<>();
     List<RawTask> chunk = new ArrayList<>();
     while (rs.next()) {
+      StoredTask written = own.find(rs.getLong(4));
       // The JSON's UTF-8 bytes as stored: decoded by Jackson's byte parser, never a String.
-      chunk.add(new RawTask(rs.getBytes(1), rs.getBytes(2), rs.getLong(3)));
+      chunk.add(
+          written != null
+              ? new RawTask(written)
+              : new RawTask(rs.getBytes(1), rs.getBytes(2), rs.getLong(3), null));
       if (chunk.size() == DECODE_CHUNK) {
         List<RawTask> full = chunk;
         FutureTask<List<StoredTask>> decode = new FutureTask<>(() -> decodeAll(full));
@@ -112,8 +125,16 @@ final class TaskRows {
     }
   }
 
-  /** A task row as read, not yet decoded. */
-  private record RawTask(byte[] definition, byte[] state, long version) {}
+  /** A task row as read, not yet decoded; or the task as this store wrote it. */
+  private record RawTask(
+      byte @Nullable [] definition,
+      byte @Nullable [] state,
+      long version,
+      @Nullable StoredTask written) {
+    RawTask(StoredTask written) {
+      this(null, null, written.state().version(), written);
+    }
+  }
 
   private static List<StoredTask> decodeAll(List<RawTask> rows) {
     List<StoredTask> tasks = new ArrayList<>(rows.size());
@@ -124,12 +145,16 @@ final class TaskRows {
   }
 
   private static StoredTask decode(RawTask row) {
+    byte[] definitionJson = row.definition();
+    byte[] stateJson = row.state();
+    if (definitionJson == null || stateJson == null) {
+      return java.util.Objects.requireNonNull(row.written());
+    }
     try {
       return new StoredTask(
-          TaskJson.readDefinition(row.definition()),
-          TaskJson.readState(row.state(), row.version()));
+          TaskJson.readDefinition(definitionJson), TaskJson.readState(stateJson, row.version()));
     } catch (RuntimeException e) {
-      String definition = new String(row.definition(), StandardCharsets.UTF_8);
+      String definition = new String(definitionJson, StandardCharsets.UTF_8);
       throw new StoreException(
           "a stored task cannot be read ("
               + e.getMessage()

@@ -1,6 +1,7 @@
 package dev.schedulerd.store.postgres;
 
 import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.store.jdbc.ChangeFeed;
 import dev.schedulerd.store.jdbc.Dialect;
 import dev.schedulerd.store.jdbc.Session;
 import java.sql.Array;
@@ -27,7 +28,9 @@ final class PostgresDialect implements Dialect {
   private static final long MIGRATION_LOCK = 7123004;
 
   private static final String LOCK_BATCH =
-      "SELECT definition, state, version FROM tasks WHERE id = ANY(?) ORDER BY id"
+      "SELECT "
+          + ChangeFeed.TASK_COLUMNS
+          + " FROM tasks WHERE id = ANY(?) ORDER BY id"
           + " FOR UPDATE SKIP LOCKED";
 
   private PostgresDialect() {}

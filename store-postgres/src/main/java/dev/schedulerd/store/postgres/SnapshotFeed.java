@@ -81,7 +81,7 @@ final class SnapshotFeed implements ChangeFeed {
     Filter filter = new Filter(at.base(), at.after());
     long upTo = limit == Integer.MAX_VALUE ? Long.MAX_VALUE : pageEnd(s, filter, limit);
     List<StoredTask> changed =
-        tasks.run(s, filter.select("definition, state, version", "tasks"), filter.args(upTo));
+        tasks.run(s, filter.select(TASK_COLUMNS, "tasks"), filter.args(upTo));
     List<String> removed = new ArrayList<>();
     PreparedStatement query =
         s.prepare(

@@ -1,6 +1,7 @@
 package dev.schedulerd.store.sqlite;
 
 import dev.schedulerd.api.StoredTask;
+import dev.schedulerd.store.jdbc.ChangeFeed;
 import dev.schedulerd.store.jdbc.Dialect;
 import dev.schedulerd.store.jdbc.Session;
 import java.sql.Connection;
@@ -59,7 +60,7 @@ final class SqliteDialect implements Dialect {
     List<StoredTask> tasks = new ArrayList<>(ids.size());
     for (String id : ids) {
       tasks.addAll(
-          query.run(session, "SELECT definition, state, version FROM tasks WHERE id = ?", id));
+          query.run(session, "SELECT " + ChangeFeed.TASK_COLUMNS + " FROM tasks WHERE id = ?", id));
     }
     return tasks;
   }

@@ -497,6 +497,36 @@ class SqliteTaskStoreTest {
   // ------------------------------------------------------------------ several processes
 
   @Test
+  void theFeed_handsBackThisStoresOwnWritesAsWritten_andDecodesAnotherProcesssRewrite() {
+    Path file = dir.resolve("own-writes.db");
+    try (SqliteTaskStore a = open(file);
+        SqliteTaskStore b = open(file)) {
+      a.insert(definition("mine"), initial());
+      StoredTask claimed =
+          a.write(TaskWrite.claim("mine", 1, new Lease("node-a", "run-1", T0, T0.plusSeconds(30))))
+              .orElseThrow();
+
+      ChangeSet first = a.changesSince(0);
+      assertThat(first.changed())
+          .as("the task as this store wrote it: not read back through JSON")
+          .singleElement()
+          .isSameAs(claimed);
+      assertThat(b.changesSince(0).changed())
+          .as("another store object decodes the row")
+          .singleElement()
+          .isNotSameAs(claimed)
+          .isEqualTo(claimed);
+
+      StoredTask fromB = b.write(TaskWrite.update("mine", 2, claimed.state())).orElseThrow();
+      assertThat(a.changesSince(first.cursor()).changed())
+          .as("a row rewritten by another process has a new change number: decoded")
+          .singleElement()
+          .isNotSameAs(fromB)
+          .isEqualTo(fromB);
+    }
+  }
+
+  @Test
   void writesOfAnotherConnection_areSeenThroughListenerAndChangeFeed() {
     Path file = dir.resolve("shared.db");
     try (SqliteTaskStore a = open(file);
