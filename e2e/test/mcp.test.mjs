@@ -15,10 +15,10 @@ describe("one server", () => {
     await session?.client.close();
   });
 
-  test("lists twenty-two tools, each with input and output schema and annotations", async () => {
+  test("lists twenty-three tools, each with input and output schema and annotations", async () => {
     const { tools } = await session.client.listTools();
     const names = tools.map((t) => t.name);
-    assert.equal(tools.length, 22, names.join(", "));
+    assert.equal(tools.length, 23, names.join(", "));
     for (const name of [
       "scheduler_add_task", "scheduler_list_tasks", "scheduler_get_status", "scheduler_get_task",
       "scheduler_remove_task", "scheduler_daemon_status", "scheduler_start_daemon",
@@ -26,6 +26,7 @@ describe("one server", () => {
       "scheduler_pause_task", "scheduler_resume_task", "scheduler_run_task_now",
       "scheduler_list_runs", "scheduler_preview_schedule", "scheduler_list_executors",
       "scheduler_wait_for_run", "scheduler_skip_next_run", "scheduler_retry_task",
+      "scheduler_add_tasks",
     ]) {
       assert.ok(names.includes(name), `missing ${name}`);
     }

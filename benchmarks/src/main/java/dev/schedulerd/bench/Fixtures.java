@@ -105,14 +105,19 @@ final class Fixtures {
    * busy population of clients would; returns when all are done, rethrowing the first failure.
    */
   static void from8Threads(int count, Step step) throws Exception {
-    try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
+    fromThreads(8, count, step);
+  }
+
+  /** {@link #from8Threads} from {@code threads} threads. */
+  static void fromThreads(int threads, int count, Step step) throws Exception {
+    try (ExecutorService clients = Executors.newFixedThreadPool(threads)) {
       List<Future<?>> done = new ArrayList<>();
-      for (int t = 0; t < 8; t++) {
+      for (int t = 0; t < threads; t++) {
         int first = t;
         done.add(
             clients.submit(
                 () -> {
-                  for (int i = first; i < count; i += 8) {
+                  for (int i = first; i < count; i += threads) {
                     step.run(i);
                   }
                   return null;

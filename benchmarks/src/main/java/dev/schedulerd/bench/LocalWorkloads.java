@@ -98,17 +98,23 @@ final class LocalWorkloads {
         w1Runs(W1_RUNS, () -> throughputSchedulerd(new InMemoryTaskStore(), w1Tasks));
     double memory = median(memoryRuns);
     table.add(row("W1", "schedulerd, memory", w1Tasks, memoryRuns, memory / stpeW1));
+    List<Double> sqliteCommits = new ArrayList<>();
     double[] sqliteRuns =
-        w1Runs(
-            W1_SQLITE_RUNS,
-            () ->
-                throughputSchedulerd(
-                    SqliteTaskStore.open(
-                        SqliteOptions.of(Files.createTempDirectory(workDir, "w1").resolve("s.db"))),
-                    w1SqliteTasks));
+        w1Runs(W1_SQLITE_RUNS, () -> throughputSqlite(workDir, w1SqliteTasks, 8, sqliteCommits));
     double sqlite = median(sqliteRuns);
     table.add(
-        row("W1", "schedulerd, SQLite (full sync)", w1SqliteTasks, sqliteRuns, sqlite / stpeW1));
+        row("W1", "schedulerd, SQLite (full sync)", w1SqliteTasks, sqliteRuns, sqlite / stpeW1)
+            + commitsPerRun(sqliteCommits));
+    List<Double> oneSubmitterCommits = new ArrayList<>();
+    int oneSubmitterTasks = w1SqliteTasks / 4;
+    double[] oneSubmitterRuns =
+        w1Runs(
+            W1_SQLITE_RUNS,
+            () -> throughputSqlite(workDir, oneSubmitterTasks, 1, oneSubmitterCommits));
+    double oneSubmitter = median(oneSubmitterRuns);
+    table.add(
+        row("W1", "SQLite, 1 submitter", oneSubmitterTasks, oneSubmitterRuns, oneSubmitter / stpeW1)
+            + commitsPerRun(oneSubmitterCommits));
     String w1Peers =
         Summary.ratio(memory, quartz, "Quartz") + ", " + Summary.ratio(memory, stpeW1, "STPE");
     summary.add(
@@ -177,18 +183,22 @@ final class LocalWorkloads {
         quartzLateness,
         2_000,
         10_000);
+    double oneThreadAdds = 0;
     for (int threads : new int[] {1, 8}) {
-      double adds =
-          durableAdds(
-              SqliteTaskStore.open(
-                  SqliteOptions.of(Files.createTempDirectory(workDir, "w3").resolve("s.db"))),
-              threads);
+      SqliteTaskStore store =
+          SqliteTaskStore.open(
+              SqliteOptions.of(Files.createTempDirectory(workDir, "w3").resolve("s.db")));
+      long[] commits = new long[1];
+      double adds = durableAdds(store, threads, commits);
+      oneThreadAdds = threads == 1 ? adds : oneThreadAdds;
       table.add(
           String.format(
               Locale.ROOT,
-              "  W3 schedulerd, SQLite (full sync)  %d thread(s): %,9.0f acknowledged adds/s",
+              "  W3 schedulerd, SQLite (full sync)  %d thread(s): %,9.0f acknowledged adds/s"
+                  + "   commits/add %.2f",
               threads,
-              adds));
+              adds,
+              commits[0] / (adds * W3_SECONDS)));
       int target = threads == 1 ? 4_000 : 25_000;
       summary.add(
           "W3",
@@ -198,7 +208,22 @@ final class LocalWorkloads {
           String.format(Locale.ROOT, "≥ %,d/s", target),
           Summary.Verdict.of(adds >= target));
     }
+    summary.add(
+        "W1",
+        "SQLite, 1 submitter, beside W3's 1-thread adds",
+        perSecond(oneSubmitter) + " (" + range(oneSubmitterRuns) + ")",
+        String.format(Locale.ROOT, "%.2f × W3 1 thread", oneSubmitter / oneThreadAdds),
+        "≥ 0.90 × W3",
+        Summary.Verdict.of(oneSubmitter >= 0.9 * oneThreadAdds));
+    table.addAll(SqliteFloor.measure(workDir));
     return table;
+  }
+
+  /** Commits per run, the median of the measured rounds. */
+  private static String commitsPerRun(List<Double> perRun) {
+    double[] sorted = perRun.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return String.format(
+        Locale.ROOT, "   commits/run %.3f", sorted.length == 0 ? 0 : median(sorted));
   }
 
   private static String perSecond(double perSecond) {
@@ -329,12 +354,17 @@ final class LocalWorkloads {
   }
 
   private static double throughputSchedulerd(TaskStore store, int tasks) throws Exception {
+    return throughputSchedulerd(store, tasks, 8);
+  }
+
+  private static double throughputSchedulerd(TaskStore store, int tasks, int submitters)
+      throws Exception {
     Probe probe = new Probe();
     try (Scheduler scheduler = Fixtures.started(store, probe)) {
-      addAll(scheduler, tasks / 10, "warm-", i -> Schedule.immediate(), probe); // warm-up
+      addAll(scheduler, tasks / 10, "warm-", i -> Schedule.immediate(), probe, submitters);
       probe.done.await();
       long start = System.nanoTime();
-      addAll(scheduler, tasks, "t-", i -> Schedule.immediate(), probe);
+      addAll(scheduler, tasks, "t-", i -> Schedule.immediate(), probe, submitters);
       probe.done.await();
       return tasks / ((System.nanoTime() - start) / 1e9);
     } finally {
@@ -343,10 +373,25 @@ final class LocalWorkloads {
   }
 
   /**
+   * W1 on a fresh SQLite file; adds the round's commits per run (warm-up included: its runs are
+   * written the same way) to {@code commitsPerRun}.
+   */
+  private static double throughputSqlite(
+      Path workDir, int tasks, int submitters, List<Double> commitsPerRun) throws Exception {
+    SqliteTaskStore store =
+        SqliteTaskStore.open(
+            SqliteOptions.of(Files.createTempDirectory(workDir, "w1").resolve("s.db")));
+    double rate = throughputSchedulerd(store, tasks, submitters);
+    commitsPerRun.add(store.commits() / (tasks + tasks / 10.0));
+    return rate;
+  }
+
+  /**
    * W3: adds acknowledged by the default durable store (each returns after its commit), tasks due
    * in a day so no run competes; 5 s from {@code threads} client threads after a warm-up.
    */
-  private static double durableAdds(TaskStore store, int threads) throws Exception {
+  private static double durableAdds(SqliteTaskStore store, int threads, long[] commits)
+      throws Exception {
     Probe probe = new Probe();
     try (Scheduler scheduler = Fixtures.started(store, probe)) {
       Instant later = CLOCK.instant().plus(Duration.ofDays(1));
@@ -356,7 +401,8 @@ final class LocalWorkloads {
             TaskDefinition.builder("warm-" + i, "noop").schedule(Schedule.at(later)).build());
       }
       AtomicInteger added = new AtomicInteger();
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      long commitsBefore = store.commits();
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(W3_SECONDS);
       long start = System.nanoTime();
       try (ExecutorService clients = Executors.newFixedThreadPool(threads)) {
         for (int t = 0; t < threads; t++) {
@@ -373,11 +419,14 @@ final class LocalWorkloads {
               });
         }
       }
+      commits[0] = store.commits() - commitsBefore;
       return added.get() / ((System.nanoTime() - start) / 1e9);
     } finally {
       store.close();
     }
   }
+
+  private static final int W3_SECONDS = 5;
 
   private interface ScheduleOf {
     Schedule of(int i);
@@ -387,8 +436,20 @@ final class LocalWorkloads {
   private static void addAll(
       Scheduler scheduler, int tasks, String prefix, ScheduleOf schedule, Probe probe)
       throws Exception {
+    addAll(scheduler, tasks, prefix, schedule, probe, 8);
+  }
+
+  private static void addAll(
+      Scheduler scheduler,
+      int tasks,
+      String prefix,
+      ScheduleOf schedule,
+      Probe probe,
+      int submitters)
+      throws Exception {
     probe.expect(tasks);
-    Fixtures.from8Threads(
+    Fixtures.fromThreads(
+        submitters,
         tasks,
         i ->
             scheduler.add(

@@ -22,9 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -352,7 +349,7 @@ final class PostgresWorkloads {
           Scheduler scheduler = Scheduler.builder().store(store).executor(noop).build()) {
         scheduler.start();
         long start = System.nanoTime();
-        fromThreads(
+        Fixtures.fromThreads(
             threads,
             tasks,
             i ->
@@ -365,7 +362,7 @@ final class PostgresWorkloads {
     }
     try (DbSchedulerSubject peer = new DbSchedulerSubject(pool, done::countDown)) {
       long start = System.nanoTime();
-      fromThreads(threads, tasks, i -> peer.add("t-" + i, CLOCK.instant()));
+      Fixtures.fromThreads(threads, tasks, i -> peer.add("t-" + i, CLOCK.instant()));
       return new Timed(tasks / awaitSeconds(done, start), tasks);
     }
   }
@@ -414,7 +411,7 @@ final class PostgresWorkloads {
     AtomicInteger added = new AtomicInteger();
     long start = System.nanoTime();
     long end = start + W3_WINDOW.toNanos();
-    fromThreads(
+    Fixtures.fromThreads(
         threads,
         threads,
         t -> {
@@ -424,29 +421,5 @@ final class PostgresWorkloads {
         });
     double seconds = (System.nanoTime() - start) / 1e9;
     return new Timed(added.get() / seconds, W3_WARM_UP + added.get());
-  }
-
-  /**
-   * Runs {@code step} for 0 ≤ i < {@code count} from {@code threads} threads (thread t takes t,
-   * t+threads, …); returns when all are done, rethrowing the first failure.
-   */
-  private static void fromThreads(int threads, int count, Fixtures.Step step) throws Exception {
-    try (ExecutorService clients = Executors.newFixedThreadPool(threads)) {
-      List<Future<?>> done = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int first = t;
-        done.add(
-            clients.submit(
-                () -> {
-                  for (int i = first; i < count; i += threads) {
-                    step.run(i);
-                  }
-                  return null;
-                }));
-      }
-      for (Future<?> f : done) {
-        f.get();
-      }
-    }
   }
 }

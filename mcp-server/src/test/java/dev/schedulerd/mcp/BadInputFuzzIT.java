@@ -45,7 +45,8 @@ final class BadInputFuzzIT {
     "scheduler_run_task_now",
     "scheduler_list_runs",
     "scheduler_preview_schedule",
-    "scheduler_add_workflow"
+    "scheduler_add_workflow",
+    "scheduler_add_tasks"
   };
 
   /**

@@ -66,6 +66,7 @@ public final class SchedulerTools {
     List<McpTool> tools =
         List.of(
             new AddTaskTool(scheduler),
+            new AddTasksTool(scheduler),
             new AddWorkflowTool(scheduler),
             new ListTasksTool(scheduler),
             new GetTaskTool(scheduler),
