@@ -213,15 +213,16 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
   @Override
   public Optional<StoredTask> write(TaskWrite write) {
     OwnWrites.Written written = ownWrites.collect();
+    Map<RunRecord, String> runsJson = RunRows.encode(List.of(write));
     Optional<StoredTask> result =
         write(
             s -> {
               written.clear();
               Optional<StoredTask> current =
-                  first(tasks(s, FIND + dialect.lockRowSuffix(), write.taskId()));
+                  first(tasksAsWritten(s, FIND + dialect.lockRowSuffix(), write.taskId()));
               Optional<StoredTask> next = write.applyTo(current.orElse(null));
               if (next.isPresent()) {
-                runRows.append(s, write.runs());
+                runRows.append(s, write.runs(), runsJson);
                 writeStates(s, List.of(next.get()), List.of(write), written);
               }
               return next;
@@ -239,12 +240,13 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
     Set<String> ids = new LinkedHashSet<>();
     writes.forEach(w -> ids.add(w.taskId()));
     OwnWrites.Written own = ownWrites.collect();
+    Map<RunRecord, String> runsJson = RunRows.encode(writes);
     List<StoredTask> result =
         write(
             s -> {
               own.clear();
               Map<String, StoredTask> current = new HashMap<>();
-              for (StoredTask task : dialect.lockTasks(s, ids, this::tasks)) {
+              for (StoredTask task : dialect.lockTasks(s, ids, this::tasksAsWritten)) {
                 current.put(task.id(), task);
               }
               List<StoredTask> written = new ArrayList<>();
@@ -259,7 +261,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
               }
               List<RunRecord> runs = new ArrayList<>();
               applied.forEach(write -> runs.addAll(write.runs()));
-              runRows.append(s, runs);
+              runRows.append(s, runs, runsJson);
               writeStates(s, written, applied, own);
               return written;
             });
@@ -495,7 +497,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
       throw new IllegalArgumentException("limit must be at least 1, got " + limit);
     }
     checkOpen();
-    return transactions.readSnapshot(s -> feed.read(s, cursor, limit, this::changedTasks));
+    return transactions.readSnapshot(s -> feed.read(s, cursor, limit, this::tasksAsWritten));
   }
 
   /** Runs a query of {@link TaskRows#COLUMNS} with {@code args} bound in order. */
@@ -504,11 +506,13 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
   }
 
   /**
-   * {@link #tasks} for the change feed: a row this store wrote is taken as written. Only there:
-   * another program that edits a row without a new change number (a damaged row) is invisible to
-   * every feed anyway, while a lookup by id must read what the row holds.
+   * {@link #tasks} for the change feed and for a write's read of the rows it changes: a row this
+   * store wrote is taken as written ({@link OwnWrites}), since every writer of the schema gives a
+   * row it writes a new change number. Lookups for a reader ({@code find}, {@code list}, queries)
+   * decode what the row holds, so that a row another program damaged is said as such.
    */
-  private List<StoredTask> changedTasks(Session s, String sql, Object... args) throws SQLException {
+  private List<StoredTask> tasksAsWritten(Session s, String sql, Object... args)
+      throws SQLException {
     return readTasks(s, sql, ownWrites, args);
   }
 

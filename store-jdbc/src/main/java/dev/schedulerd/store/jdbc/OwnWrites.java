@@ -9,9 +9,10 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The tasks this store object wrote lately, by the change number of their row: the change feed,
- * reading a node's own writes back, takes the task as written instead of decoding its JSON again
- * (on SQLite that decoding was most of what the sync thread did under a stream of adds).
+ * The tasks this store object wrote lately, by the change number of their row: the change feed
+ * (reading a node's own writes back) and a write reading the row it changes (a run's completion
+ * after its claim) take the task as written instead of decoding its JSON again. On SQLite that
+ * decoding was most of what the sync thread and the one writer thread did under a stream of runs.
  *
  * <p>Only where the store gives change numbers itself (a counter), so that a number names exactly
  * one committed write: a task is remembered after its transaction committed, never before, and a

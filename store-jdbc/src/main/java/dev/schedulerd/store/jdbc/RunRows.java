@@ -3,12 +3,15 @@ package dev.schedulerd.store.jdbc;
 import dev.schedulerd.api.RunRecord;
 import dev.schedulerd.api.json.TaskJson;
 import dev.schedulerd.api.store.RunPage;
+import dev.schedulerd.api.store.TaskWrite;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -24,10 +27,26 @@ final class RunRows {
   }
 
   /**
+   * The writes' run records as JSON, encoded by the caller before the write is queued (on SQLite
+   * one thread writes for the whole process; its time is the store's throughput).
+   */
+  static Map<RunRecord, String> encode(List<TaskWrite> writes) {
+    Map<RunRecord, String> encoded = new IdentityHashMap<>();
+    for (TaskWrite write : writes) {
+      for (RunRecord run : write.runs()) {
+        encoded.put(run, TaskJson.writeRun(run));
+      }
+    }
+    return encoded;
+  }
+
+  /**
    * Appends run records and drops each task's oldest beyond the number kept: a statement each for
    * one record, one batch of each for more (the finished runs of many tasks written together).
+   *
+   * @param encoded the records' JSON by record, from {@link #encode}
    */
-  void append(Session s, List<RunRecord> runs) throws SQLException {
+  void append(Session s, List<RunRecord> runs, Map<RunRecord, String> encoded) throws SQLException {
     if (runs.isEmpty()) {
       return;
     }
@@ -37,7 +56,8 @@ final class RunRows {
     for (RunRecord run : runs) {
       insert.setString(1, run.taskId());
       insert.setString(2, run.runId());
-      insert.setString(3, TaskJson.writeRun(run));
+      String json = encoded.get(run);
+      insert.setString(3, json != null ? json : TaskJson.writeRun(run));
       tasks.add(run.taskId());
       addOrRun(insert, runs.size());
     }

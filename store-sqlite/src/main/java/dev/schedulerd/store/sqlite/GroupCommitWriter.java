@@ -22,6 +22,11 @@ import org.slf4j.LoggerFactory;
  * together in one transaction: a burst of writes from many threads costs one fsync, not one per
  * write. Callers block until their write is committed, so an acknowledged write is on disk.
  *
+ * <p>The writer thread only writes: a committed batch goes to a second thread, which checks the
+ * file is still the one opened, wakes the batch's callers and tells the listeners. Waking a caller
+ * costs the waker up to tens of microseconds; done by the writer it was a fifth of its time, and
+ * the writer's time is the store's throughput.
+ *
  * <p>Each batch runs under {@code BEGIN IMMEDIATE}, which takes SQLite's write lock up front: a
  * write's reads and its conditional update see the same data even with other processes writing.
  * Each write runs inside its own savepoint, so one that fails (a duplicate id, say) is undone alone
@@ -32,6 +37,15 @@ final class GroupCommitWriter implements AutoCloseable {
   private static final int MAX_BATCH = 512;
 
   private record Pending<T>(Transactions.Work<T> write, CompletableFuture<T> result) {}
+
+  /** A committed batch with each write's result or failure, for the acknowledger. */
+  private record Committed(
+      List<Pending<?>> batch,
+      List<@Nullable Object> results,
+      List<@Nullable RuntimeException> failures) {}
+
+  /** Queued by the writer as it stops: the acknowledger stops after what was queued before. */
+  private static final Committed ACKNOWLEDGER_STOP = new Committed(List.of(), List.of(), List.of());
 
   /** Queued by {@link #close()}: the writer stops after the writes queued before it. */
   private static final Pending<Boolean> STOP =
@@ -44,7 +58,9 @@ final class GroupCommitWriter implements AutoCloseable {
   private final StoreFileGuard guard;
   private final Runnable afterCommit;
   private final LinkedBlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
+  private final LinkedBlockingQueue<Committed> committed = new LinkedBlockingQueue<>();
   private final Thread thread;
+  private final Thread acknowledger;
   private final AtomicLong commits = new AtomicLong();
 
   private volatile boolean closed;
@@ -55,6 +71,11 @@ final class GroupCommitWriter implements AutoCloseable {
     this.file = file;
     this.guard = guard;
     this.afterCommit = afterCommit;
+    this.acknowledger =
+        Thread.ofPlatform()
+            .daemon()
+            .name("schedulerd-sqlite-acknowledger")
+            .start(this::acknowledgeLoop);
     this.thread =
         Thread.ofPlatform().daemon().name("schedulerd-sqlite-writer").start(this::writeLoop);
   }
@@ -81,9 +102,9 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   private void writeLoop() {
-    List<Pending<?>> batch = new ArrayList<>();
     boolean stop = false;
     while (!stop) {
+      List<Pending<?>> batch = new ArrayList<>(); // handed on to the acknowledger when committed
       try {
         batch.add(queue.take());
         queue.drainTo(batch, MAX_BATCH - 1);
@@ -98,11 +119,33 @@ final class GroupCommitWriter implements AutoCloseable {
         for (Pending<?> pending : batch) {
           pending.result().completeExceptionally(e);
         }
-      } finally {
-        batch.clear();
       }
     }
     statements.discard();
+    committed.add(ACKNOWLEDGER_STOP);
+  }
+
+  /** Acknowledges committed batches in commit order until the writer stops. */
+  private void acknowledgeLoop() {
+    while (true) {
+      Committed next;
+      try {
+        next = committed.take();
+      } catch (InterruptedException e) {
+        return; // only close() interrupts, after the writer stopped and this thread timed out
+      }
+      if (next == ACKNOWLEDGER_STOP) {
+        return;
+      }
+      try {
+        acknowledge(next);
+      } catch (RuntimeException | Error e) { // a caller must never wait forever
+        log.error("Acknowledging {} committed writes failed", next.batch().size(), e);
+        for (Pending<?> pending : next.batch()) {
+          pending.result().completeExceptionally(e);
+        }
+      }
+    }
   }
 
   private void commit(List<Pending<?>> batch) {
@@ -157,6 +200,17 @@ final class GroupCommitWriter implements AutoCloseable {
       }
       return;
     }
+    Committed done = new Committed(batch, results, failures);
+    if (queue.isEmpty()) {
+      acknowledge(done); // nothing waits to be written: no thread between commit and callers
+    } else {
+      committed.add(done);
+    }
+  }
+
+  /** After a batch's commit: its callers hear of it, unless the file was lost meanwhile. */
+  private void acknowledge(Committed done) {
+    List<Pending<?>> batch = done.batch();
     String lostMeanwhile = guard.problem();
     if (lostMeanwhile != null) {
       // Lost between the check before the batch and its commit: committed into a file that no
@@ -168,7 +222,7 @@ final class GroupCommitWriter implements AutoCloseable {
       return;
     }
     for (int i = 0; i < batch.size(); i++) {
-      complete(batch.get(i), results.get(i), failures.get(i));
+      complete(batch.get(i), done.results().get(i), done.failures().get(i));
     }
     try {
       afterCommit.run();
@@ -227,10 +281,15 @@ final class GroupCommitWriter implements AutoCloseable {
     return new StoreException("write to " + file + " failed: " + e.getMessage(), e);
   }
 
+  /** Fails what no thread will finish: queued writes, and commits a hung writer left unsaid. */
   private void failAll(RuntimeException failure) {
     Pending<?> pending;
     while ((pending = queue.poll()) != null) {
       pending.result().completeExceptionally(failure);
+    }
+    Committed done;
+    while ((done = committed.poll()) != null) {
+      done.batch().forEach(p -> p.result().completeExceptionally(failure));
     }
   }
 
@@ -241,9 +300,11 @@ final class GroupCommitWriter implements AutoCloseable {
     queue.add(STOP);
     try {
       thread.join(30_000);
+      acknowledger.join(30_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    acknowledger.interrupt(); // stopped already unless the writer hung
     failAll(new StoreException("the SQLite store " + file + " is closed"));
   }
 
