@@ -72,7 +72,7 @@ public final class BenchNode {
       }
     }
 
-    String report(@Nullable Timer claims) {
+    String report(@Nullable Timer claims, double lostClaims) {
       lock.lock();
       try {
         StringBuilder line =
@@ -86,7 +86,8 @@ public final class BenchNode {
             claims == null ? new ValueAtPercentile[0] : claims.takeSnapshot().percentileValues();
         line.append(' ').append(percentileUs(percentiles, 0.5));
         line.append(' ').append(percentileUs(percentiles, 0.99));
-        line.append(' ').append(claims == null ? 0 : claims.count()).append(' ');
+        line.append(' ').append(claims == null ? 0 : claims.count());
+        line.append(' ').append((long) lostClaims).append(' ');
         for (int i = 0; i < count; i++) {
           line.append(i == 0 ? "" : ",").append(lateness[i]);
         }
@@ -171,7 +172,9 @@ public final class BenchNode {
           case "report" -> {
             Timer claims =
                 registry.find("schedulerd.store.operation").tag("operation", "claim_batch").timer();
-            out.println(runs.report(claims));
+            io.micrometer.core.instrument.Counter lost =
+                registry.find("schedulerd.claims.lost").counter();
+            out.println(runs.report(claims, lost == null ? 0 : lost.count()));
           }
           default -> out.println("unknown command " + line);
         }

@@ -77,6 +77,7 @@ final class ScaleOut {
       long claimP50Us,
       long claimP99Us,
       long claims,
+      long lostClaims,
       long[] latenessUs) {
     static Report parse(String line) {
       String[] parts = line.split(" ", -1);
@@ -84,9 +85,9 @@ final class ScaleOut {
         throw new IllegalStateException("unexpected answer from a node: " + line);
       }
       long[] lateness =
-          parts[7].isEmpty()
+          parts[8].isEmpty()
               ? new long[0]
-              : java.util.Arrays.stream(parts[7].split(",")).mapToLong(Long::parseLong).toArray();
+              : java.util.Arrays.stream(parts[8].split(",")).mapToLong(Long::parseLong).toArray();
       return new Report(
           Integer.parseInt(parts[1]),
           Long.parseLong(parts[2]),
@@ -94,6 +95,7 @@ final class ScaleOut {
           Long.parseLong(parts[4]),
           Long.parseLong(parts[5]),
           Long.parseLong(parts[6]),
+          Long.parseLong(parts[7]),
           lateness);
     }
   }
@@ -172,18 +174,33 @@ final class ScaleOut {
       long lastEnd = reports.stream().mapToLong(Report::lastEndUs).max().orElse(t0);
       double seconds = (lastEnd - t0) / 1e6;
       StringBuilder shares = new StringBuilder();
+      long lost = 0;
       for (Report r : reports) {
         shares.append(shares.isEmpty() ? "" : "/").append(r.runs());
+        lost += r.lostClaims();
       }
+      double lostPerRun = lost / (double) backlog;
       table.add(
           String.format(
               Locale.ROOT,
-              "  %d node(s): %,d runs in %.2f s = %,.0f runs/s (runs per node %s)",
+              "  %d node(s): %,d runs in %.2f s = %,.0f runs/s (runs per node %s); lost claim"
+                  + " attempts %,d = %.3f per run",
               nodeCount,
               backlog,
               seconds,
               backlog / seconds,
-              shares));
+              shares,
+              lost,
+              lostPerRun));
+      if (nodeCount == 3) {
+        summary.add(
+            "W8",
+            "lost claim attempts per run, 3 nodes",
+            String.format(Locale.ROOT, "%.3f", lostPerRun),
+            "—",
+            "≤ 0.05",
+            Summary.Verdict.of(lostPerRun <= 0.05));
+      }
       rates.add(String.format(Locale.ROOT, "%,.0f", backlog / seconds));
     } finally {
       stop(nodes);
@@ -245,12 +262,14 @@ final class ScaleOut {
         table.add(
             String.format(
                 Locale.ROOT,
-                "    node %d: %,d runs; batch claim latency p50 %s, p99 %s over %,d claims",
+                "    node %d: %,d runs; batch claim latency p50 %s, p99 %s over %,d claims, %,d"
+                    + " claim attempts lost",
                 n,
                 r.runs(),
                 Stats.ms(r.claimP50Us()),
                 Stats.ms(r.claimP99Us()),
-                r.claims()));
+                r.claims(),
+                r.lostClaims()));
       }
     } finally {
       stop(nodes);

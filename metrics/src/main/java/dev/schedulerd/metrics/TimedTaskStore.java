@@ -14,6 +14,7 @@ import dev.schedulerd.api.store.TaskPage;
 import dev.schedulerd.api.store.TaskQuery;
 import dev.schedulerd.api.store.TaskStore;
 import dev.schedulerd.api.store.TaskWrite;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Instant;
@@ -81,12 +82,26 @@ public final class TimedTaskStore implements TaskStore {
     return timed(write.kind(), () -> delegate.write(write));
   }
 
-  /** Tagged claim_batch when every write is a claim (the scheduler's batches), else write_batch. */
+  /**
+   * Tagged claim_batch when every write is a claim (the scheduler's batches), else write_batch. The
+   * claims of a batch that did not win go to {@code schedulerd.claims.lost}: another node claimed
+   * the run first (or its task changed meanwhile), wasted work that grows with the nodes.
+   */
   @Override
   public List<StoredTask> writeAll(List<TaskWrite> writes) {
     boolean claims =
         writes.stream().allMatch(write -> write.change() instanceof TaskWrite.Change.Claimed);
-    return timed(claims ? "claim_batch" : "write_batch", () -> delegate.writeAll(writes));
+    if (!claims) {
+      return timed("write_batch", () -> delegate.writeAll(writes));
+    }
+    List<StoredTask> won = timed("claim_batch", () -> delegate.writeAll(writes));
+    if (won.size() < writes.size()) {
+      Counter.builder("schedulerd.claims.lost")
+          .description("Claim attempts that lost: another node claimed the run first")
+          .register(registry)
+          .increment(writes.size() - won.size());
+    }
+    return won;
   }
 
   @Override

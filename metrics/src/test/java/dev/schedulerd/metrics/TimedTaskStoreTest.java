@@ -24,4 +24,32 @@ final class TimedTaskStoreTest {
     }
     assertThat(inherited).as("TaskStore methods TimedTaskStore does not override").isEmpty();
   }
+
+  @Test
+  void aClaimBatch_countsTheClaimsAnotherNodeWon() {
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    TimedTaskStore store =
+        new TimedTaskStore(new dev.schedulerd.store.memory.InMemoryTaskStore(), registry);
+    java.time.Instant t0 = java.time.Instant.parse("2026-12-06T12:00:00Z");
+    for (String id : List.of("a", "b")) {
+      store.insert(
+          dev.schedulerd.api.TaskDefinition.builder(id, "log").build(),
+          dev.schedulerd.api.TaskState.initial(t0, t0));
+    }
+    dev.schedulerd.api.Lease other =
+        new dev.schedulerd.api.Lease("node-b", "r0", t0, t0.plusSeconds(30));
+    store.write(dev.schedulerd.api.store.TaskWrite.claim("a", 1, other)); // node-b was first
+
+    dev.schedulerd.api.Lease mine =
+        new dev.schedulerd.api.Lease("node-a", "r1", t0, t0.plusSeconds(30));
+    List<dev.schedulerd.api.StoredTask> won =
+        store.writeAll(
+            List.of(
+                dev.schedulerd.api.store.TaskWrite.claim("a", 1, mine),
+                dev.schedulerd.api.store.TaskWrite.claim("b", 1, mine)));
+
+    assertThat(won).extracting(dev.schedulerd.api.StoredTask::id).containsExactly("b");
+    assertThat(registry.get("schedulerd.claims.lost").counter().count()).isEqualTo(1.0);
+  }
 }

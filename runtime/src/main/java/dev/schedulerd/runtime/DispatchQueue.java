@@ -42,6 +42,17 @@ final class DispatchQueue {
     final String executorKind;
     final TaskStatus status;
     final Instant dueAt;
+
+    /**
+     * When this node may take it: {@link #dueAt}, or later once {@link #defer}red (the task falls
+     * in another node's share). Changed only while the entry is out of the waiting heap.
+     */
+    Instant claimFrom;
+
+    /** {@link #claimFrom} as saturated epoch nanoseconds: the waiting heap's order. */
+    long claimNanos;
+
+    boolean deferred;
     final @Nullable Instant missedAt;
     final List<String> resources;
 
@@ -77,8 +88,19 @@ final class DispatchQueue {
       this.spawnsRuns = offer.spawnsRuns();
       this.rerun = offer.rerun();
       this.dueNanos = epochNanos(dueAt);
+      this.claimFrom = dueAt;
+      this.claimNanos = dueNanos;
       this.rankNanos = rankNanos(dueAt, agingStep, agingStepNanos, offer.priority().ordinal());
       this.sequence = sequence;
+    }
+
+    /** Taken no earlier than {@code delay} after its due instant; once per entry. */
+    void defer(Duration delay) {
+      deferred = true;
+      if (!Instant.MAX.minus(delay).isBefore(dueAt)) {
+        claimFrom = dueAt.plus(delay);
+        claimNanos = epochNanos(claimFrom);
+      }
     }
 
     /** Whether dispatching it at {@code now} is too late: its fire time counts as missed. */
@@ -187,6 +209,12 @@ final class DispatchQueue {
         return byDue != 0 ? byDue : Long.compare(a.sequence, b.sequence);
       };
 
+  private static final Comparator<Entry> BY_CLAIM_TIME =
+      (a, b) -> {
+        int byClaim = Long.compare(a.claimNanos, b.claimNanos);
+        return byClaim != 0 ? byClaim : Long.compare(a.sequence, b.sequence);
+      };
+
   private static final Comparator<Entry> BY_PRIORITY =
       (a, b) -> {
         int byPriority = a.priority.compareTo(b.priority);
@@ -210,7 +238,7 @@ final class DispatchQueue {
   private final Condition drained = lock.newCondition();
 
   // Guarded by lock.
-  private final PriorityQueue<Entry> waiting = new PriorityQueue<>(BY_DUE);
+  private final PriorityQueue<Entry> waiting = new PriorityQueue<>(BY_CLAIM_TIME);
   private final PriorityQueue<Entry> ready;
   private final Map<String, Entry> live = new HashMap<>();
 
@@ -233,9 +261,18 @@ final class DispatchQueue {
   private final Map<String, Integer> resourcesInUse = new HashMap<>();
   private final Duration agingStep;
   private final long agingStepNanos;
+  private final WorkShares shares;
 
   DispatchQueue(int maxConcurrent, Map<String, Integer> maxConcurrentByKind) {
     this(maxConcurrent, maxConcurrentByKind, Map.of(), Duration.ZERO);
+  }
+
+  DispatchQueue(
+      int maxConcurrent,
+      Map<String, Integer> maxConcurrentByKind,
+      Map<String, Integer> resourceCapacity,
+      Duration agingStep) {
+    this(maxConcurrent, maxConcurrentByKind, resourceCapacity, agingStep, WorkShares.ALONE);
   }
 
   /**
@@ -243,12 +280,16 @@ final class DispatchQueue {
    *     none, so tasks that need it never run here
    * @param agingStep a due entry gains one priority level per step it waits; zero for strict
    *     priority
+   * @param shares which tasks this node takes at their due instant; the others {@link
+   *     WorkShares#STEAL_AFTER} later, as judged when each comes due
    */
   DispatchQueue(
       int maxConcurrent,
       Map<String, Integer> maxConcurrentByKind,
       Map<String, Integer> resourceCapacity,
-      Duration agingStep) {
+      Duration agingStep,
+      WorkShares shares) {
+    this.shares = shares;
     this.maxConcurrent = maxConcurrent;
     this.maxConcurrentByKind = Map.copyOf(maxConcurrentByKind);
     this.resourceCapacity = Map.copyOf(resourceCapacity);
@@ -359,8 +400,14 @@ final class DispatchQueue {
       for (Entry head = waiting.peek(); head != null; head = waiting.peek()) {
         if (!head.live) {
           waiting.poll();
-        } else if (!head.dueAt.isAfter(now)) {
-          ready.add(waiting.poll());
+        } else if (!head.claimFrom.isAfter(now)) {
+          waiting.poll();
+          if (!head.deferred && !shares.owns(head.taskId)) {
+            head.defer(WorkShares.STEAL_AFTER); // its owner claims it first
+            waiting.add(head);
+          } else {
+            ready.add(head);
+          }
         } else {
           break;
         }
@@ -412,13 +459,13 @@ final class DispatchQueue {
     }
   }
 
-  /** The earliest due instant among waiting entries; null when none wait. */
+  /** The earliest instant a waiting entry may be taken; null when none wait. */
   @Nullable Instant nextDue() {
     lock.lock();
     try {
       for (Entry head = waiting.peek(); head != null; head = waiting.peek()) {
         if (head.live) {
-          return head.dueAt;
+          return head.claimFrom;
         }
         waiting.poll();
       }

@@ -33,6 +33,7 @@ final class Heartbeats {
   private final String nodeId;
   private final Supplier<@Nullable Instant> startedAt;
   private final IntSupplier runsInFlight;
+  private final WorkShares shares;
 
   /** Written by whoever beats; never under the sync lock, see {@link #beatIfDue}. */
   private final AtomicReference<@Nullable Instant> last = new AtomicReference<>();
@@ -43,13 +44,15 @@ final class Heartbeats {
       InstantSource leaseClock,
       String nodeId,
       Supplier<@Nullable Instant> startedAt,
-      IntSupplier runsInFlight) {
+      IntSupplier runsInFlight,
+      WorkShares shares) {
     this.registry = store.nodeRegistry();
     this.clock = clock;
     this.leaseClock = leaseClock;
     this.nodeId = nodeId;
     this.startedAt = startedAt;
     this.runsInFlight = runsInFlight;
+    this.shares = shares;
   }
 
   /** Beats now, whenever the last beat was: the node is listed from its start. */
@@ -84,6 +87,7 @@ final class Heartbeats {
                   started != null ? started : now,
                   leaseClock.instant(),
                   runsInFlight.getAsInt()));
+      shares.update(nodes()); // the live nodes, each beat: who claims which runs first
     } catch (RuntimeException e) {
       heartbeatFailures.failed("Could not record this node's heartbeat", e);
       return;

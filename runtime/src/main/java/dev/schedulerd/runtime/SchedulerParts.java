@@ -45,12 +45,14 @@ final class SchedulerParts {
     this.fireTimes = new FireTimes(builder.defaultZone);
     FirePlanner firePlanner = new FirePlanner(fireTimes);
     NextStates nextStates = new NextStates(fireTimes, firePlanner, builder.random, builder.nodeId);
+    WorkShares shares = new WorkShares(builder.nodeId);
     this.queue =
         new DispatchQueue(
             builder.maxConcurrentRuns,
             builder.maxConcurrentRunsPerKind,
             builder.resourceCapacity,
-            builder.priorityAging);
+            builder.priorityAging,
+            shares);
     this.feed = new TaskFeed(queue, syncSignal);
     Map<String, Integer> resourceCapacity = Map.copyOf(builder.resourceCapacity);
     this.absences = new Absences(builder.nodeId);
@@ -58,7 +60,8 @@ final class SchedulerParts {
         new TaskValidator(executors, resourceCapacity, fireTimes, store::find);
     this.events = new SchedulerEvents(builder.listeners);
     this.heartbeats =
-        new Heartbeats(store, builder.clock, leaseClock, builder.nodeId, startedAt, inFlight::size);
+        new Heartbeats(
+            store, builder.clock, leaseClock, builder.nodeId, startedAt, inFlight::size, shares);
     this.recovery =
         new LeaseRecovery(
             store,
