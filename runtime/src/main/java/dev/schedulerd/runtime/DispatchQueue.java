@@ -94,11 +94,14 @@ final class DispatchQueue {
       this.sequence = sequence;
     }
 
-    /** Taken no earlier than {@code delay} after its due instant; once per entry. */
-    void defer(Duration delay) {
+    /**
+     * Taken no earlier than {@code delay} after {@code now}, the moment it came due here (an
+     * overdue backlog waits too, not only runs due from now on); once per entry.
+     */
+    void defer(Instant now, Duration delay) {
       deferred = true;
-      if (!Instant.MAX.minus(delay).isBefore(dueAt)) {
-        claimFrom = dueAt.plus(delay);
+      if (!Instant.MAX.minus(delay).isBefore(now)) {
+        claimFrom = now.plus(delay);
         claimNanos = epochNanos(claimFrom);
       }
     }
@@ -240,6 +243,14 @@ final class DispatchQueue {
   // Guarded by lock.
   private final PriorityQueue<Entry> waiting = new PriorityQueue<>(BY_CLAIM_TIME);
   private final PriorityQueue<Entry> ready;
+
+  /**
+   * Due entries of other nodes' shares whose owner left them unclaimed for {@link
+   * WorkShares#STEAL_AFTER}: taken only when no entry of this node's own share is ready, so that
+   * nodes draining a backlog do not race each other for the same runs.
+   */
+  private final PriorityQueue<Entry> stealable;
+
   private final Map<String, Entry> live = new HashMap<>();
 
   /**
@@ -297,6 +308,7 @@ final class DispatchQueue {
     this.agingStepNanos = saturatedNanos(agingStep);
     this.byUrgency = agingStep.isZero() ? BY_PRIORITY : BY_RANK;
     this.ready = new PriorityQueue<>(byUrgency);
+    this.stealable = new PriorityQueue<>(byUrgency);
   }
 
   /**
@@ -379,6 +391,7 @@ final class DispatchQueue {
     try {
       waiting.clear();
       ready.clear();
+      stealable.clear();
       live.clear();
       depth.clear();
       takenVersions.clear();
@@ -402,8 +415,10 @@ final class DispatchQueue {
           waiting.poll();
         } else if (!head.claimFrom.isAfter(now)) {
           waiting.poll();
-          if (!head.deferred && !shares.owns(head.taskId)) {
-            head.defer(WorkShares.STEAL_AFTER); // its owner claims it first
+          if (head.deferred) {
+            stealable.add(head);
+          } else if (!shares.owns(head.taskId)) {
+            head.defer(now, WorkShares.STEAL_AFTER); // its owner claims it first
             waiting.add(head);
           } else {
             ready.add(head);
@@ -413,32 +428,40 @@ final class DispatchQueue {
         }
       }
       List<Entry> taken = new ArrayList<>();
-      List<Entry> blocked = new ArrayList<>();
-      while (running < maxConcurrent && !ready.isEmpty()) {
-        Entry next = ready.poll();
-        if (!next.live) {
-          continue;
-        }
-        if (!next.spawnsRuns && (kindFull(next.executorKind) || resourcesFull(next.resources))) {
-          blocked.add(next);
-          continue;
-        }
-        if (!next.spawnsRuns) {
-          next.resources.forEach(r -> resourcesInUse.merge(r, 1, Integer::sum));
-        }
-        next.live = false;
-        live.remove(next.taskId);
-        takenVersions.put(next.taskId, next.version);
-        count(next, -1);
-        running++;
-        runningByKind.merge(next.executorKind, 1, Integer::sum);
-        taken.add(next);
+      takeFrom(ready, taken);
+      if (ready.isEmpty()) { // nothing of this node's own share waits: help the others
+        takeFrom(stealable, taken);
       }
-      ready.addAll(blocked);
       return taken;
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Takes the most urgent entries of {@code due} while slots are free. Requires lock. */
+  private void takeFrom(PriorityQueue<Entry> due, List<Entry> taken) {
+    List<Entry> blocked = new ArrayList<>();
+    while (running < maxConcurrent && !due.isEmpty()) {
+      Entry next = due.poll();
+      if (!next.live) {
+        continue;
+      }
+      if (!next.spawnsRuns && (kindFull(next.executorKind) || resourcesFull(next.resources))) {
+        blocked.add(next);
+        continue;
+      }
+      if (!next.spawnsRuns) {
+        next.resources.forEach(r -> resourcesInUse.merge(r, 1, Integer::sum));
+      }
+      next.live = false;
+      live.remove(next.taskId);
+      takenVersions.put(next.taskId, next.version);
+      count(next, -1);
+      running++;
+      runningByKind.merge(next.executorKind, 1, Integer::sum);
+      taken.add(next);
+    }
+    due.addAll(blocked);
   }
 
   /** Gives back a slot taken by {@link #takeDispatchable}. */
@@ -448,7 +471,7 @@ final class DispatchQueue {
       running--;
       runningByKind.merge(executorKind, -1, Integer::sum);
       resources.forEach(r -> resourcesInUse.merge(r, -1, Integer::sum));
-      if (!ready.isEmpty()) {
+      if (!ready.isEmpty() || !stealable.isEmpty()) {
         signalTicker();
       }
       if (running == 0) {

@@ -38,6 +38,21 @@ final class Heartbeats {
   /** Written by whoever beats; never under the sync lock, see {@link #beatIfDue}. */
   private final AtomicReference<@Nullable Instant> last = new AtomicReference<>();
 
+  /**
+   * How often the live nodes are read for {@link WorkShares}: more often than the beat, so that a
+   * node that just started (or stopped) is counted within a second, not one beat later. A read of
+   * the small nodes table.
+   */
+  static final Duration SHARES_REFRESH = Duration.ofSeconds(1);
+
+  /**
+   * The refresh in a node's first {@link #INTERVAL}: nodes started together each see the others
+   * within a tenth of a second, instead of claiming everything for a second as if alone.
+   */
+  static final Duration SHARES_REFRESH_AT_START = Duration.ofMillis(100);
+
+  private final AtomicReference<@Nullable Instant> sharesRead = new AtomicReference<>();
+
   Heartbeats(
       TaskStore store,
       InstantSource clock,
@@ -58,15 +73,22 @@ final class Heartbeats {
   /** Beats now, whenever the last beat was: the node is listed from its start. */
   void beatNow() {
     last.set(null);
+    sharesRead.set(null);
     beatIfDue();
   }
 
   /**
-   * Writes this node's heartbeat when one is due. Never called under the sync lock: a store's write
-   * can wait for its writer thread, which may itself be waiting to signal a sync.
+   * Writes this node's heartbeat when one is due, and reads the live nodes each second (see {@link
+   * #SHARES_REFRESH}). Never called under the sync lock: a store's write can wait for its writer
+   * thread, which may itself be waiting to signal a sync.
    */
   void beatIfDue() {
     Instant now = clock.instant();
+    beat(now);
+    refreshSharesIfDue(now);
+  }
+
+  private void beat(Instant now) {
     Instant previous = last.get();
     if (previous != null && Duration.between(previous, now).compareTo(INTERVAL) < 0) {
       return;
@@ -87,12 +109,31 @@ final class Heartbeats {
                   started != null ? started : now,
                   leaseClock.instant(),
                   runsInFlight.getAsInt()));
-      shares.update(nodes()); // the live nodes, each beat: who claims which runs first
     } catch (RuntimeException e) {
       heartbeatFailures.failed("Could not record this node's heartbeat", e);
       return;
     }
     heartbeatFailures.succeeded();
+  }
+
+  /** Reads the live nodes for {@link WorkShares} when the last read is a second old. */
+  private void refreshSharesIfDue(Instant now) {
+    Instant previous = sharesRead.get();
+    Instant started = startedAt.get();
+    Duration every =
+        started != null && Duration.between(started, now).compareTo(INTERVAL) < 0
+            ? SHARES_REFRESH_AT_START
+            : SHARES_REFRESH;
+    if (registry.isEmpty()
+        || previous != null && Duration.between(previous, now).compareTo(every) < 0
+        || !sharesRead.compareAndSet(previous, now)) {
+      return;
+    }
+    try {
+      shares.update(nodes());
+    } catch (RuntimeException e) {
+      log.debug("Could not read the nodes sharing the store; the shares stay as they were", e);
+    }
   }
 
   /** Whether another node sharing the store sent a heartbeat lately. */

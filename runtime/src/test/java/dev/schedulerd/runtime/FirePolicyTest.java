@@ -268,6 +268,8 @@ final class FirePolicyTest {
     clock.advance(Duration.ofSeconds(15));
     Scheduler second = synchronous("node-b"); // sees the first one's heartbeat
     second.runDue();
+    clock.advance(WorkShares.STEAL_AFTER); // t is the first node's share: left to it that long
+    second.runDue();
 
     assertThat(oldestFirst("t"))
         .extracting(RunRecord::outcome)

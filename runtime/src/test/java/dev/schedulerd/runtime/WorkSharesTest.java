@@ -86,4 +86,34 @@ final class WorkSharesTest {
     assertThat(stolen).hasSize(20 - mine.size());
     assertThat(stolen).allMatch(e -> e.dueAt.equals(T0)); // its run's due instant is unchanged
   }
+
+  @Test
+  void anotherNodesOverdueTask_waitsTheDelayFromWhenItWasSeen_andGoesAfterThisNodesOwn() {
+    WorkShares shares = new WorkShares("node-a");
+    shares.update(live("node-a", "node-b"));
+    String theirs = null;
+    String mine = null;
+    for (int i = 0; theirs == null || mine == null; i++) {
+      if (shares.owns("t" + i)) {
+        mine = mine == null ? "t" + i : mine;
+      } else {
+        theirs = theirs == null ? "t" + i : theirs;
+      }
+    }
+    DispatchQueue queue = new DispatchQueue(1, Map.of(), Map.of(), Duration.ofMinutes(5), shares);
+    Instant now = T0.plusSeconds(3_600); // a backlog: due an hour ago
+    queue.offer(
+        new DispatchQueue.Offer(theirs, 1, Priority.CRITICAL, "log", TaskStatus.SCHEDULED, T0));
+    assertThat(queue.takeDispatchable(now)).as("overdue, still the owner's first").isEmpty();
+
+    Instant stealable = now.plus(WorkShares.STEAL_AFTER);
+    queue.offer(
+        new DispatchQueue.Offer(mine, 1, Priority.LOW, "log", TaskStatus.SCHEDULED, stealable));
+    assertThat(queue.takeDispatchable(stealable))
+        .as("this node's own run first, though the other is older and more urgent")
+        .extracting(e -> e.taskId)
+        .containsExactly(mine);
+    queue.release("log", List.of());
+    assertThat(queue.takeDispatchable(stealable)).extracting(e -> e.taskId).containsExactly(theirs);
+  }
 }
