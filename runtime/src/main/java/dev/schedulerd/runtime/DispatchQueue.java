@@ -245,11 +245,13 @@ final class DispatchQueue {
   private final PriorityQueue<Entry> ready;
 
   /**
-   * Due entries of other nodes' shares whose owner left them unclaimed for {@link
-   * WorkShares#STEAL_AFTER}: taken only when no entry of this node's own share is ready, so that
-   * nodes draining a backlog do not race each other for the same runs.
+   * Due entries of other nodes' shares, most urgent first (each also waits in {@link #waiting}
+   * until its {@link Entry#claimFrom}, which wakes the ticker then). One is taken before this
+   * node's own ready entries only when its priority is higher (priority holds across nodes), and
+   * otherwise once its owner left it unclaimed for {@link WorkShares#STEAL_AFTER} and this node has
+   * nothing of its own to run: nodes draining a backlog do not race for the same runs.
    */
-  private final PriorityQueue<Entry> stealable;
+  private final PriorityQueue<Entry> theirs;
 
   private final Map<String, Entry> live = new HashMap<>();
 
@@ -308,7 +310,7 @@ final class DispatchQueue {
     this.agingStepNanos = saturatedNanos(agingStep);
     this.byUrgency = agingStep.isZero() ? BY_PRIORITY : BY_RANK;
     this.ready = new PriorityQueue<>(byUrgency);
-    this.stealable = new PriorityQueue<>(byUrgency);
+    this.theirs = new PriorityQueue<>(byUrgency);
   }
 
   /**
@@ -391,7 +393,7 @@ final class DispatchQueue {
     try {
       waiting.clear();
       ready.clear();
-      stealable.clear();
+      theirs.clear();
       live.clear();
       depth.clear();
       takenVersions.clear();
@@ -416,52 +418,84 @@ final class DispatchQueue {
         } else if (!head.claimFrom.isAfter(now)) {
           waiting.poll();
           if (head.deferred) {
-            stealable.add(head);
-          } else if (!shares.owns(head.taskId)) {
+            continue; // in theirs since it came due; from now on any node may take it
+          }
+          if (shares.owns(head.taskId)) {
+            ready.add(head);
+          } else {
             head.defer(now, WorkShares.STEAL_AFTER); // its owner claims it first
             waiting.add(head);
-          } else {
-            ready.add(head);
+            theirs.add(head);
           }
         } else {
           break;
         }
       }
       List<Entry> taken = new ArrayList<>();
-      takeFrom(ready, taken);
-      if (ready.isEmpty()) { // nothing of this node's own share waits: help the others
-        takeFrom(stealable, taken);
+      List<Entry> blockedOwn = new ArrayList<>();
+      List<Entry> blockedTheirs = new ArrayList<>();
+      while (running < maxConcurrent) {
+        Entry own = dispatchableHead(ready, blockedOwn);
+        Entry their = dispatchableHead(theirs, blockedTheirs);
+        boolean takeTheirs =
+            their != null
+                && (own == null
+                    ? !their.claimFrom.isAfter(now)
+                    : their.priority.compareTo(own.priority) < 0
+                        // its owner left and the shares moved it here: as urgent as it is
+                        || !their.claimFrom.isAfter(now)
+                            && shares.owns(their.taskId)
+                            && byUrgency.compare(their, own) < 0);
+        if (takeTheirs) {
+          take(theirs.poll(), taken);
+        } else if (own != null) {
+          take(ready.poll(), taken);
+        } else {
+          break;
+        }
       }
+      ready.addAll(blockedOwn);
+      theirs.addAll(blockedTheirs);
       return taken;
     } finally {
       lock.unlock();
     }
   }
 
-  /** Takes the most urgent entries of {@code due} while slots are free. Requires lock. */
-  private void takeFrom(PriorityQueue<Entry> due, List<Entry> taken) {
-    List<Entry> blocked = new ArrayList<>();
-    while (running < maxConcurrent && !due.isEmpty()) {
-      Entry next = due.poll();
-      if (!next.live) {
-        continue;
+  /**
+   * The most urgent live entry of {@code due} that a slot may take now, left in place; dropped
+   * entries are polled, and those whose kind or resources are full set aside in {@code blocked}.
+   * Requires lock.
+   */
+  private @Nullable Entry dispatchableHead(PriorityQueue<Entry> due, List<Entry> blocked) {
+    for (Entry head = due.peek(); head != null; head = due.peek()) {
+      if (!head.live) {
+        due.poll();
+      } else if (!head.spawnsRuns
+          && (kindFull(head.executorKind) || resourcesFull(head.resources))) {
+        blocked.add(due.poll());
+      } else {
+        return head;
       }
-      if (!next.spawnsRuns && (kindFull(next.executorKind) || resourcesFull(next.resources))) {
-        blocked.add(next);
-        continue;
-      }
-      if (!next.spawnsRuns) {
-        next.resources.forEach(r -> resourcesInUse.merge(r, 1, Integer::sum));
-      }
-      next.live = false;
-      live.remove(next.taskId);
-      takenVersions.put(next.taskId, next.version);
-      count(next, -1);
-      running++;
-      runningByKind.merge(next.executorKind, 1, Integer::sum);
-      taken.add(next);
     }
-    due.addAll(blocked);
+    return null;
+  }
+
+  /** Reserves a slot for {@code next} and hands it out. Requires lock. */
+  private void take(@Nullable Entry next, List<Entry> taken) {
+    if (next == null) {
+      return;
+    }
+    if (!next.spawnsRuns) {
+      next.resources.forEach(r -> resourcesInUse.merge(r, 1, Integer::sum));
+    }
+    next.live = false;
+    live.remove(next.taskId);
+    takenVersions.put(next.taskId, next.version);
+    count(next, -1);
+    running++;
+    runningByKind.merge(next.executorKind, 1, Integer::sum);
+    taken.add(next);
   }
 
   /** Gives back a slot taken by {@link #takeDispatchable}. */
@@ -471,7 +505,7 @@ final class DispatchQueue {
       running--;
       runningByKind.merge(executorKind, -1, Integer::sum);
       resources.forEach(r -> resourcesInUse.merge(r, -1, Integer::sum));
-      if (!ready.isEmpty() || !stealable.isEmpty()) {
+      if (!ready.isEmpty() || !theirs.isEmpty()) {
         signalTicker();
       }
       if (running == 0) {

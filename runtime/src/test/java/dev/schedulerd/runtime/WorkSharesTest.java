@@ -103,17 +103,61 @@ final class WorkSharesTest {
     DispatchQueue queue = new DispatchQueue(1, Map.of(), Map.of(), Duration.ofMinutes(5), shares);
     Instant now = T0.plusSeconds(3_600); // a backlog: due an hour ago
     queue.offer(
-        new DispatchQueue.Offer(theirs, 1, Priority.CRITICAL, "log", TaskStatus.SCHEDULED, T0));
+        new DispatchQueue.Offer(theirs, 1, Priority.MEDIUM, "log", TaskStatus.SCHEDULED, T0));
     assertThat(queue.takeDispatchable(now)).as("overdue, still the owner's first").isEmpty();
 
     Instant stealable = now.plus(WorkShares.STEAL_AFTER);
     queue.offer(
-        new DispatchQueue.Offer(mine, 1, Priority.LOW, "log", TaskStatus.SCHEDULED, stealable));
+        new DispatchQueue.Offer(mine, 1, Priority.MEDIUM, "log", TaskStatus.SCHEDULED, stealable));
     assertThat(queue.takeDispatchable(stealable))
-        .as("this node's own run first, though the other is older and more urgent")
+        .as("this node's own run first, though the other is older")
         .extracting(e -> e.taskId)
         .containsExactly(mine);
     queue.release("log", List.of());
     assertThat(queue.takeDispatchable(stealable)).extracting(e -> e.taskId).containsExactly(theirs);
+  }
+
+  @Test
+  void anotherNodesMoreUrgentTask_isTakenAtOnce_soThatPriorityHoldsAcrossNodes() {
+    WorkShares shares = new WorkShares("node-a");
+    shares.update(live("node-a", "node-b"));
+    String theirs = null;
+    String mine = null;
+    for (int i = 0; theirs == null || mine == null; i++) {
+      if (shares.owns("p" + i)) {
+        mine = mine == null ? "p" + i : mine;
+      } else {
+        theirs = theirs == null ? "p" + i : theirs;
+      }
+    }
+    DispatchQueue queue = new DispatchQueue(1, Map.of(), Map.of(), Duration.ZERO, shares);
+    queue.offer(new DispatchQueue.Offer(mine, 1, Priority.LOW, "log", TaskStatus.SCHEDULED, T0));
+    queue.offer(
+        new DispatchQueue.Offer(theirs, 1, Priority.CRITICAL, "log", TaskStatus.SCHEDULED, T0));
+    assertThat(queue.takeDispatchable(T0)).extracting(e -> e.taskId).containsExactly(theirs);
+  }
+
+  @Test
+  void aTaskWhoseOwnerLeft_competesAsThisNodesOwnOnceItsDelayPassed() {
+    WorkShares shares = new WorkShares("node-a");
+    shares.update(live("node-a", "node-b"));
+    List<String> bs =
+        java.util.stream.IntStream.range(0, 100)
+            .mapToObj(i -> "q" + i)
+            .filter(id -> !shares.owns(id))
+            .limit(2)
+            .toList();
+    DispatchQueue queue = new DispatchQueue(1, Map.of(), Map.of(), Duration.ZERO, shares);
+    queue.offer(
+        new DispatchQueue.Offer(bs.get(0), 1, Priority.MEDIUM, "log", TaskStatus.SCHEDULED, T0));
+    assertThat(queue.takeDispatchable(T0)).isEmpty(); // node-b's, deferred
+    shares.update(live("node-a")); // node-b stopped
+    Instant later = T0.plus(WorkShares.STEAL_AFTER);
+    queue.offer(
+        new DispatchQueue.Offer(bs.get(1), 1, Priority.MEDIUM, "log", TaskStatus.SCHEDULED, later));
+    assertThat(queue.takeDispatchable(later))
+        .as("the older one first, though an own entry is ready")
+        .extracting(e -> e.taskId)
+        .containsExactly(bs.get(0));
   }
 }

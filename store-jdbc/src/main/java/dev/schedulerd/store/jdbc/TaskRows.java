@@ -86,6 +86,9 @@ final class TaskRows {
     List<RawTask> chunk = new ArrayList<>();
     while (rs.next()) {
       StoredTask written = own.find(rs.getLong(4));
+      if (written != null && written.state().version() != rs.getLong(3)) {
+        written = null; // not the row remembered: a file restored under a running node, say
+      }
       // The JSON's UTF-8 bytes as stored: decoded by Jackson's byte parser, never a String.
       chunk.add(
           written != null

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -62,6 +63,9 @@ final class GroupCommitWriter implements AutoCloseable {
   private final Thread thread;
   private final Thread acknowledger;
   private final AtomicLong commits = new AtomicLong();
+
+  /** Batches handed to the acknowledger and not yet acknowledged: callers hear in commit order. */
+  private final AtomicInteger handedOn = new AtomicInteger();
 
   private volatile boolean closed;
 
@@ -132,7 +136,9 @@ final class GroupCommitWriter implements AutoCloseable {
       try {
         next = committed.take();
       } catch (InterruptedException e) {
-        return; // only close() interrupts, after the writer stopped and this thread timed out
+        // Only close() interrupts, when the writer hung: what it queued is said to have failed.
+        failAll(new StoreException("the SQLite store " + file + " is closed"));
+        return;
       }
       if (next == ACKNOWLEDGER_STOP) {
         return;
@@ -144,6 +150,8 @@ final class GroupCommitWriter implements AutoCloseable {
         for (Pending<?> pending : next.batch()) {
           pending.result().completeExceptionally(e);
         }
+      } finally {
+        handedOn.decrementAndGet();
       }
     }
   }
@@ -201,9 +209,10 @@ final class GroupCommitWriter implements AutoCloseable {
       return;
     }
     Committed done = new Committed(batch, results, failures);
-    if (queue.isEmpty()) {
+    if (queue.isEmpty() && handedOn.get() == 0 || !acknowledger.isAlive()) {
       acknowledge(done); // nothing waits to be written: no thread between commit and callers
     } else {
+      handedOn.incrementAndGet();
       committed.add(done);
     }
   }
