@@ -347,6 +347,14 @@ final class AgentToolsTest {
                 "scheduler_add_tasks",
                 "{\"tasks\":[{\"task_id\":\"bulk-g\",\"task_type\":\"log\",\"colour\":\"red\"}]}"))
         .contains("unknown field 'colour'");
+    assertThat(
+            error(
+                "scheduler_add_tasks",
+                "{\"tasks\":[{\"task_id\":\"twice\",\"task_type\":\"log\",\"config\":{\"message\":\"m\"}},"
+                    + "{\"task_id\":\"twice\",\"task_type\":\"log\",\"config\":{\"message\":\"m\"}}]}"))
+        .contains("tasks")
+        .contains("'twice' appears twice")
+        .contains("its own id");
     assertThat(store.find("bulk-d")).as("none of a refused call").isEmpty();
     assertThat(store.find("bulk-e")).isEmpty();
     assertThat(store.find("bulk-c")).isPresent();
@@ -362,6 +370,49 @@ final class AgentToolsTest {
         .contains("tasks")
         .contains("500");
     assertThat(store.find("m-0")).isEmpty();
+  }
+
+  @Test
+  void aRepeatedAdd_whoseRunAtHasPassedSince_answersTheTask_aNewOneIsStillRefused()
+      throws IOException {
+    java.time.Instant[] now = {java.time.Instant.parse("2026-12-06T12:00:00Z")};
+    Scheduler manual =
+        Scheduler.builder()
+            .store(new InMemoryTaskStore())
+            .clock(() -> now[0])
+            .manualTicks()
+            .build();
+    manual.start();
+    try (McpTestSession m = new McpTestSession(manual, "{}")) {
+      String at = now[0].plusSeconds(60).toString();
+      String add =
+          "{\"task_id\":\"soon\",\"task_type\":\"log\",\"run_at\":\""
+              + at
+              + "\",\"config\":{\"message\":\"m\"}}";
+      assertThat(
+              m.call("scheduler_add_task", add)
+                  .path("structuredContent")
+                  .path("created")
+                  .asBoolean())
+          .isTrue();
+      now[0] = now[0].plus(Duration.ofMinutes(2)); // the answer was lost; a late retry
+
+      JsonNode again = m.call("scheduler_add_task", add);
+      assertThat(again.path("isError").asBoolean()).as(again.toString()).isFalse();
+      assertThat(again.path("structuredContent").path("created").asBoolean()).isFalse();
+      JsonNode bulk = m.call("scheduler_add_tasks", "{\"tasks\":[" + add + "]}");
+      assertThat(bulk.path("structuredContent").path("existing").asInt())
+          .as(bulk.toString())
+          .isEqualTo(1);
+
+      JsonNode late = m.call("scheduler_add_task", add.replace("\"soon\"", "\"late\""));
+      assertThat(late.path("isError").asBoolean()).isTrue();
+      assertThat(late.path("content").get(0).path("text").asText())
+          .contains("run_at")
+          .contains("past");
+    } finally {
+      manual.close();
+    }
   }
 
   @Test

@@ -133,7 +133,8 @@ final class DependencyGate {
     Set<String> ids = new HashSet<>();
     for (TaskDefinition task : tasks) {
       if (!ids.add(task.id())) {
-        throw new InvalidTaskException("tasks", "task id '" + task.id() + "' appears twice");
+        throw new InvalidTaskException(
+            "tasks", "task id '" + task.id() + "' appears twice; give each task its own id");
       }
     }
     return ids;

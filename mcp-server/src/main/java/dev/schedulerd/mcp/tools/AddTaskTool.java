@@ -45,7 +45,7 @@ final class AddTaskTool extends SchedulerTool {
   @Override
   public CallToolResult call(Map<String, Object> args, String client) {
     TaskDefinition definition = ToolArguments.definitionFrom(args).withCreatedBy(client);
-    RunAtArgument.refusePast(definition, scheduler.clock().instant());
+    RunAtArgument.refusePastUnlessAdded(definition, scheduler.clock().instant(), scheduler);
     Added result;
     try {
       result = scheduler.addOrGet(definition);

@@ -101,6 +101,20 @@ final class RunAtArgument {
     }
   }
 
+  /**
+   * {@link #refusePast}, except for a task already stored under the id: the repeat of an add that
+   * went through (a client retrying after a lost answer) is answered with the task, not refused
+   * because its time has passed since.
+   */
+  static void refusePastUnlessAdded(
+      TaskDefinition definition,
+      java.time.Instant now,
+      dev.schedulerd.runtime.Scheduler scheduler) {
+    if (definition.schedule() instanceof Schedule.At && scheduler.get(definition.id()).isEmpty()) {
+      refusePast(definition, now);
+    }
+  }
+
   /** How far in the past run_at may be: a client's round trip. */
   private static final java.time.Duration PAST_TOLERANCE = java.time.Duration.ofSeconds(1);
 

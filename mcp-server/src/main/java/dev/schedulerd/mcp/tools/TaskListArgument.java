@@ -35,9 +35,14 @@ final class TaskListArgument {
 
   private TaskListArgument() {}
 
-  /** The items as definitions, created by {@code client}; refuses the first item at fault. */
+  /**
+   * The items as definitions, created by {@code client}; refuses the first item at fault.
+   *
+   * @param repeatable whether an item naming a stored task may have a run_at that has passed (an
+   *     add safe to repeat answers that task; see {@link RunAtArgument#refusePastUnlessAdded})
+   */
   static List<TaskDefinition> definitions(
-      Map<String, Object> args, String client, Scheduler scheduler) {
+      Map<String, Object> args, String client, Scheduler scheduler, boolean repeatable) {
     List<?> list = items(args);
     List<TaskDefinition> definitions = new ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
@@ -62,7 +67,11 @@ final class TaskListArgument {
       }
       try {
         TaskDefinition definition = ToolArguments.definitionFrom(taskArgs).withCreatedBy(client);
-        RunAtArgument.refusePast(definition, scheduler.clock().instant());
+        if (repeatable) {
+          RunAtArgument.refusePastUnlessAdded(definition, scheduler.clock().instant(), scheduler);
+        } else {
+          RunAtArgument.refusePast(definition, scheduler.clock().instant());
+        }
         definitions.add(definition);
       } catch (ToolInputException e) {
         throw new ToolInputException("tasks", "item " + i + ": " + e.getMessage());
