@@ -45,6 +45,15 @@ import org.slf4j.LoggerFactory;
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
+  /** A step of the shutdown hook: its failure is logged, and the steps after it still run. */
+  private static void guarded(String step, Runnable action) {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      log.warn("Shutting down: {} failed", step, e);
+    }
+  }
+
   private final String mode;
   private final String store;
   private final String zone;
@@ -330,13 +339,16 @@ public final class Main {
             new Thread(
                 () -> {
                   shutdown.countDown();
+                  // Each step guarded: main closes the scheduler at the same time, and a step
+                  // that fails must not leave the URL or daemon file of a stopped daemon behind.
                   DashboardServer dashboard = runningDashboard.getAndSet(null);
                   if (dashboard != null) {
-                    dashboard.close(); // its port and URL file, before the socket goes
+                    guarded("closing the dashboard", dashboard::close); // before the socket
                   }
-                  scheduler.close();
+                  guarded("stopping the scheduler", scheduler::close);
                   if (claimed != null) {
-                    claimed.close(); // the socket file goes; the JVM may halt before main closes it
+                    // the socket file goes; the JVM may halt before main closes it
+                    guarded("releasing the daemon socket", claimed::close);
                   }
                 },
                 "schedulerd-shutdown"));

@@ -430,9 +430,12 @@ public final class DashboardServer implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    events.close();
-    server.stop(0);
-    tools.close();
-    onClose.run();
+    try {
+      events.close();
+      server.stop(0);
+      tools.close();
+    } finally {
+      onClose.run(); // the URL file goes even when a step above failed (at shutdown, say)
+    }
   }
 }
