@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +68,9 @@ final class GroupCommitWriter implements AutoCloseable {
   /** Batches handed to the acknowledger and not yet acknowledged: callers hear in commit order. */
   private final AtomicInteger handedOn = new AtomicInteger();
 
-  private volatile boolean closed;
+  private volatile boolean closed; // set under submitLock
+
+  private final ReentrantLock submitLock = new ReentrantLock();
 
   GroupCommitWriter(
       Connection connection, String file, StoreFileGuard guard, Runnable afterCommit) {
@@ -86,11 +89,16 @@ final class GroupCommitWriter implements AutoCloseable {
 
   /** Runs {@code write} in the next batch and waits until that batch is committed. */
   <T> T execute(Transactions.Work<T> write) {
-    if (closed) {
-      throw new StoreException("the SQLite store " + file + " is closed");
-    }
     CompletableFuture<T> result = new CompletableFuture<>();
-    queue.add(new Pending<>(write, result));
+    submitLock.lock();
+    try { // never behind the STOP that close() queues: nothing would ever write it
+      if (closed) {
+        throw new StoreException("the SQLite store " + file + " is closed");
+      }
+      queue.add(new Pending<>(write, result));
+    } finally {
+      submitLock.unlock();
+    }
     try {
       return result.get();
     } catch (InterruptedException e) {
@@ -197,7 +205,9 @@ final class GroupCommitWriter implements AutoCloseable {
         }
         execute("COMMIT");
         commits.incrementAndGet();
-      } catch (SQLException | RuntimeException e) {
+      } catch (SQLException | RuntimeException | Error e) {
+        // An Error thrown by a write too: a transaction left open would make every later
+        // batch's BEGIN fail until a restart.
         rollbackQuietly();
         throw e;
       }
@@ -305,8 +315,16 @@ final class GroupCommitWriter implements AutoCloseable {
   /** Finishes the writes already queued, then stops the thread. */
   @Override
   public void close() {
-    closed = true;
-    queue.add(STOP);
+    submitLock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      queue.add(STOP);
+    } finally {
+      submitLock.unlock();
+    }
     try {
       thread.join(30_000);
       acknowledger.join(30_000);
