@@ -3,7 +3,6 @@ package dev.schedulerd.runtime;
 import dev.schedulerd.api.store.NodeInfo;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -41,17 +40,12 @@ final class WorkShares {
 
   /** The nodes with a recent heartbeat, this one among them or not. */
   void update(List<NodeInfo> nodes) {
-    List<Long> hashes = new ArrayList<>();
-    for (NodeInfo node : nodes) {
-      if (!node.nodeId().equals(nodeId)) {
-        hashes.add(hash(node.nodeId()));
-      }
-    }
-    long[] next = new long[hashes.size()];
-    for (int i = 0; i < next.length; i++) {
-      next[i] = hashes.get(i);
-    }
-    others = next;
+    others =
+        nodes.stream()
+            .map(NodeInfo::nodeId)
+            .filter(id -> !id.equals(nodeId))
+            .mapToLong(WorkShares::hash)
+            .toArray();
   }
 
   /** Whether the task falls in this node's share (every task, when it is alone). */

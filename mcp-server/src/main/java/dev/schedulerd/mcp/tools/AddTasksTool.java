@@ -51,7 +51,7 @@ final class AddTasksTool extends SchedulerTool {
   @Override
   public CallToolResult call(Map<String, Object> args, String client) {
     List<?> items = TaskListArgument.items(args);
-    List<TaskDefinition> definitions = TaskListArgument.definitions(args, client, scheduler, true);
+    List<TaskDefinition> definitions = TaskListArgument.definitions(items, client, scheduler, true);
     List<Added> answers;
     try {
       answers = scheduler.addAllOrGet(definitions);

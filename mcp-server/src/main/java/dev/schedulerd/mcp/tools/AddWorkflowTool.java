@@ -47,7 +47,7 @@ final class AddWorkflowTool extends SchedulerTool {
   @Override
   public CallToolResult call(Map<String, Object> args, String client) {
     List<?> list = TaskListArgument.items(args);
-    List<TaskDefinition> definitions = TaskListArgument.definitions(args, client, scheduler, false);
+    List<TaskDefinition> definitions = TaskListArgument.definitions(list, client, scheduler, false);
     List<StoredTask> added;
     try {
       added = scheduler.addWorkflow(definitions);

@@ -36,14 +36,14 @@ final class TaskListArgument {
   private TaskListArgument() {}
 
   /**
-   * The items as definitions, created by {@code client}; refuses the first item at fault.
+   * The items (from {@link #items}) as definitions, created by {@code client}; refuses the first
+   * item at fault.
    *
    * @param repeatable whether an item naming a stored task may have a run_at that has passed (an
    *     add safe to repeat answers that task; see {@link RunAtArgument#refusePastUnlessAdded})
    */
   static List<TaskDefinition> definitions(
-      Map<String, Object> args, String client, Scheduler scheduler, boolean repeatable) {
-    List<?> list = items(args);
+      List<?> list, String client, Scheduler scheduler, boolean repeatable) {
     List<TaskDefinition> definitions = new ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
       if (!(list.get(i) instanceof Map<?, ?> item)) {
