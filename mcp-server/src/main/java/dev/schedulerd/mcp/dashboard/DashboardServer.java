@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -421,21 +422,31 @@ public final class DashboardServer implements AutoCloseable {
     return URLDecoder.decode(text, StandardCharsets.UTF_8);
   }
 
-  private final java.util.concurrent.atomic.AtomicBoolean closed =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final ReentrantLock closing = new ReentrantLock();
+  private boolean closed; // guarded by closing
 
-  /** Idempotent: the daemon's main thread and its shutdown hook may both close it. */
+  /**
+   * Idempotent: the daemon's main thread and its shutdown hook may both close it. A second caller
+   * waits for the first to finish: the JVM halts once the hook returns, and a hook that returned
+   * while the main thread was still closing left the URL file of a stopped daemon behind.
+   */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
+    closing.lock();
     try {
-      events.close();
-      server.stop(0);
-      tools.close();
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        events.close();
+        server.stop(0);
+        tools.close();
+      } finally {
+        onClose.run(); // the URL file goes even when a step above failed (at shutdown, say)
+      }
     } finally {
-      onClose.run(); // the URL file goes even when a step above failed (at shutdown, say)
+      closing.unlock();
     }
   }
 }
