@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What a database's SQL does differently for {@link JdbcTaskStore}. Everything else (tables,
@@ -45,6 +46,28 @@ public interface Dialect {
    * statement.
    */
   boolean singleStatementWrites();
+
+  /**
+   * Where the database takes many new tasks' rows in one statement, the statement that does; empty
+   * where it does not. Concurrent single adds are then written together ({@link CombinedAdds}).
+   * SQLite's writer groups every write in its transactions itself.
+   */
+  Optional<RowsInsert> rowsInsert();
+
+  /** Inserts new tasks' rows in one statement. */
+  @FunctionalInterface
+  interface RowsInsert {
+    /**
+     * Inserts {@code rows} (distinct ids, in the order given), each also dropping a removal record
+     * of its id, skipping a row whose id is taken.
+     *
+     * @param firstChangeSeq the first of the rows' change numbers, one each in order, as {@link
+     *     Session#reserveChangeSeqs} gave them
+     * @return the ids inserted
+     */
+    java.util.Set<String> insert(Session session, List<NewRow> rows, long firstChangeSeq)
+        throws SQLException;
+  }
 
   /** SQL for the text of {@code field} at the top of the JSON in {@code column}. */
   String jsonText(String column, String field);

@@ -3,14 +3,20 @@ package dev.schedulerd.store.postgres;
 import dev.schedulerd.api.StoredTask;
 import dev.schedulerd.store.jdbc.ChangeFeed;
 import dev.schedulerd.store.jdbc.Dialect;
+import dev.schedulerd.store.jdbc.NewRow;
 import dev.schedulerd.store.jdbc.Session;
 import java.sql.Array;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * PostgreSQL's differences: writers interleave, so a conditional write locks its task's row ({@code
@@ -33,7 +39,77 @@ final class PostgresDialect implements Dialect {
           + " FROM tasks WHERE id = ANY(?) ORDER BY id"
           + " FOR UPDATE SKIP LOCKED";
 
+  /**
+   * New tasks' rows from arrays, one statement for any number: the server plans and starts it once
+   * (a batch of single-row statements costs each row its own; BENCHMARKS.md, issue 20). In the
+   * arrays' order, so that two nodes' statements take the ids' index entries in the same order.
+   */
+  private static final String INSERT_ROWS =
+      "WITH untomb AS (DELETE FROM removed_tasks WHERE id = ANY(?))"
+          + " INSERT INTO tasks (id, definition, state, status, version, next_due_ms, lease_run_id,"
+          + " lease_expires_ms, change_seq, priority)"
+          + " SELECT r.id, r.definition, r.state, r.status, r.version, r.next_due_ms,"
+          + " r.lease_run_id, r.lease_expires_ms, ((pg_current_xact_id()::text::bigint << "
+          + SnapshotFeed.TRANSACTION_SHIFT
+          + ") + ? + r.n - 1), r.priority"
+          + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[],"
+          + " ?::text[], ?::bigint[], ?::text[]) WITH ORDINALITY AS r(id, definition, state,"
+          + " status, version, next_due_ms, lease_run_id, lease_expires_ms, priority, n)"
+          + " ORDER BY r.n ON CONFLICT (id) DO NOTHING RETURNING id";
+
   private PostgresDialect() {}
+
+  @Override
+  public Optional<RowsInsert> rowsInsert() {
+    return Optional.of(PostgresDialect::insertRows);
+  }
+
+  private static Set<String> insertRows(Session session, List<NewRow> rows, long firstChangeSeq)
+      throws SQLException {
+    PreparedStatement insert = session.prepare(INSERT_ROWS);
+    Connection c = insert.getConnection();
+    int n = rows.size();
+    String[] ids = new String[n];
+    String[] definitions = new String[n];
+    String[] states = new String[n];
+    String[] statuses = new String[n];
+    Long[] versions = new Long[n];
+    @Nullable Long[] dues = new Long[n];
+    @Nullable String[] leaseRuns = new String[n];
+    @Nullable Long[] leaseEnds = new Long[n];
+    String[] priorities = new String[n];
+    for (int i = 0; i < n; i++) {
+      NewRow row = rows.get(i);
+      ids[i] = row.id();
+      definitions[i] = row.definition();
+      states[i] = row.state();
+      statuses[i] = row.status();
+      versions[i] = row.version();
+      dues[i] = row.nextDueMs();
+      leaseRuns[i] = row.leaseRunId();
+      leaseEnds[i] = row.leaseExpiresMs();
+      priorities[i] = row.priority();
+    }
+    Array idArray = c.createArrayOf("text", ids);
+    insert.setArray(1, idArray);
+    insert.setLong(2, firstChangeSeq);
+    insert.setArray(3, idArray);
+    insert.setArray(4, c.createArrayOf("text", definitions));
+    insert.setArray(5, c.createArrayOf("text", states));
+    insert.setArray(6, c.createArrayOf("text", statuses));
+    insert.setArray(7, c.createArrayOf("bigint", versions));
+    insert.setArray(8, c.createArrayOf("bigint", dues));
+    insert.setArray(9, c.createArrayOf("text", leaseRuns));
+    insert.setArray(10, c.createArrayOf("bigint", leaseEnds));
+    insert.setArray(11, c.createArrayOf("text", priorities));
+    Set<String> inserted = new HashSet<>();
+    try (ResultSet rs = insert.executeQuery()) {
+      while (rs.next()) {
+        inserted.add(rs.getString(1));
+      }
+    }
+    return inserted;
+  }
 
   @Override
   public String lockRowSuffix() {

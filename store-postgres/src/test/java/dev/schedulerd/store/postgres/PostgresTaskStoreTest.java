@@ -140,4 +140,77 @@ class PostgresTaskStoreTest {
       }
     }
   }
+
+  /**
+   * Single adds of concurrent callers go in one statement (CombinedAdds): each caller still learns
+   * its own outcome, a removed id's record goes, and a repeated id is added once.
+   */
+  @Test
+  void concurrentSingleAdds_areWrittenTogether_eachToldItsOwnOutcome() throws Exception {
+    String url = EmbeddedDatabase.freshDatabase();
+    try (PostgresTaskStore store = PostgresTaskStore.open(url)) {
+      store.insert(definition("taken"), TaskState.initial(T0, T0));
+      store.insert(definition("back"), TaskState.initial(T0, T0));
+      assertThat(store.delete("back")).isTrue();
+      long before = store.changesSince(0).cursor();
+      java.util.List<String> ids = new java.util.ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        ids.add("t-" + i);
+      }
+      for (int i = 0; i < 4; i++) {
+        ids.add("same");
+        ids.add("taken");
+        ids.add("back");
+      }
+      java.util.Map<String, java.util.List<String>> outcomes = new java.util.TreeMap<>();
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      var threads = new java.util.ArrayList<Thread>();
+      for (String id : ids) {
+        threads.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      String outcome;
+                      try {
+                        go.await();
+                        store.insert(definition(id), TaskState.initial(T0, T0));
+                        outcome = "added";
+                      } catch (dev.schedulerd.api.store.DuplicateTaskException e) {
+                        outcome = e.taskId().equals(id) ? "taken" : "taken, named " + e.taskId();
+                      } catch (Exception e) {
+                        outcome = e.toString();
+                      }
+                      synchronized (outcomes) {
+                        outcomes.computeIfAbsent(id, k -> new java.util.ArrayList<>()).add(outcome);
+                      }
+                    }));
+      }
+      go.countDown();
+      for (Thread thread : threads) {
+        thread.join(30_000);
+      }
+      for (int i = 0; i < 40; i++) {
+        assertThat(outcomes.get("t-" + i)).containsExactly("added");
+      }
+      assertThat(outcomes.get("same"))
+          .containsExactlyInAnyOrder("added", "taken", "taken", "taken");
+      assertThat(outcomes.get("back"))
+          .containsExactlyInAnyOrder("added", "taken", "taken", "taken");
+      assertThat(outcomes.get("taken")).containsExactly("taken", "taken", "taken", "taken");
+      ChangeSet after = store.changesSince(before);
+      assertThat(after.removed()).isEmpty();
+      assertThat(after.changed()).extracting(StoredTask::id).contains("back", "same", "t-0");
+      assertThat(store.list()).hasSize(43);
+      try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
+          java.sql.ResultSet rs =
+              c.createStatement()
+                  .executeQuery(
+                      "SELECT count(*), count(DISTINCT change_seq >> 20) FROM tasks"
+                          + " WHERE id LIKE 't-%' OR id IN ('same', 'back')")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(42);
+        assertThat(rs.getInt(2)).as("transactions that wrote them").isLessThan(42);
+      }
+    }
+  }
 }
