@@ -22,9 +22,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Two heaps, as in the JDK's {@code DelayedWorkQueue}: {@code waiting} orders tasks not yet due
  * by due instant; once due they move to {@code ready}, ordered by priority, then due instant, then
- * arrival (a sequence number), so CRITICAL work never waits behind LOW work for a free slot. At
- * most one entry per task is live; a replaced entry stays in its heap, marked dead, and is dropped
- * when it reaches the top (removal from the middle of a heap would cost O(n)).
+ * task id, so CRITICAL work never waits behind LOW work for a free slot. At most one entry per task
+ * is live; a replaced entry stays in its heap, marked dead, and is dropped when it reaches the top
+ * (removal from the middle of a heap would cost O(n)).
  *
  * <p>The ticker waits on one condition until the earliest due instant, and is signalled only when
  * that changes: a new earliest entry, a freed slot while tasks are ready, or shutdown.
@@ -206,10 +206,19 @@ final class DispatchQueue {
     return seconds * 1_000_000_000L + instant.getNano();
   }
 
+  /**
+   * Due instant, then task id: the same order on every node, so that a node helping with another's
+   * backlog ({@link #STEAL_ORDER}) works from the end its owner reaches last, even where the
+   * backlog's runs are due at one instant. Then arrival, for two entries of one task.
+   */
   private static final Comparator<Entry> BY_DUE =
       (a, b) -> {
         int byDue = Long.compare(a.dueNanos, b.dueNanos);
-        return byDue != 0 ? byDue : Long.compare(a.sequence, b.sequence);
+        if (byDue != 0) {
+          return byDue;
+        }
+        int byId = a.taskId.compareTo(b.taskId);
+        return byId != 0 ? byId : Long.compare(a.sequence, b.sequence);
       };
 
   private static final Comparator<Entry> BY_CLAIM_TIME =
@@ -222,6 +231,16 @@ final class DispatchQueue {
       (a, b) -> {
         int byPriority = a.priority.compareTo(b.priority);
         return byPriority != 0 ? byPriority : BY_DUE.compare(a, b);
+      };
+
+  /**
+   * How an idle node steals: the most urgent priority first, and within it the latest due (the
+   * owner, draining its share from the oldest, comes to it last; the two do not race for one run).
+   */
+  private static final Comparator<Entry> STEAL_ORDER =
+      (a, b) -> {
+        int byPriority = a.priority.compareTo(b.priority);
+        return byPriority != 0 ? byPriority : BY_DUE.compare(b, a);
       };
 
   private static final Comparator<Entry> BY_RANK =
@@ -247,11 +266,18 @@ final class DispatchQueue {
   /**
    * Due entries of other nodes' shares, most urgent first (each also waits in {@link #waiting}
    * until its {@link Entry#claimFrom}, which wakes the ticker then). One is taken before this
-   * node's own ready entries only when its priority is higher (priority holds across nodes), and
-   * otherwise once its owner left it unclaimed for {@link WorkShares#STEAL_AFTER} and this node has
-   * nothing of its own to run: nodes draining a backlog do not race for the same runs.
+   * node's own ready entries only when its priority is higher (priority holds across nodes);
+   * otherwise only once its delay passed ({@link #theirsToSteal}) and this node has nothing of its
+   * own to run: nodes draining a backlog do not race for the same runs.
    */
   private final PriorityQueue<Entry> theirs;
+
+  /**
+   * The entries of {@link #theirs} whose delay passed, in {@link #STEAL_ORDER}: what an idle node
+   * takes, the latest first (their owner works from the oldest). The delay is longer for each node
+   * further down a task's list ({@link WorkShares#place}): two idle nodes do not race either.
+   */
+  private final PriorityQueue<Entry> theirsToSteal = new PriorityQueue<>(STEAL_ORDER);
 
   private final Map<String, Entry> live = new HashMap<>();
 
@@ -394,6 +420,7 @@ final class DispatchQueue {
       waiting.clear();
       ready.clear();
       theirs.clear();
+      theirsToSteal.clear();
       live.clear();
       depth.clear();
       takenVersions.clear();
@@ -418,14 +445,13 @@ final class DispatchQueue {
         } else if (!head.claimFrom.isAfter(now)) {
           waiting.poll();
           if (head.deferred) {
-            continue; // in theirs since it came due; from now on any node may take it
+            theirsToSteal.add(head); // in theirs since it came due; now this node may take it
+            continue;
           }
           if (shares.owns(head.taskId)) {
             ready.add(head);
           } else {
-            head.defer(now, WorkShares.STEAL_AFTER); // its owner claims it first
-            waiting.add(head);
-            theirs.add(head);
+            deferToOwner(head, now);
           }
         } else {
           break;
@@ -434,32 +460,56 @@ final class DispatchQueue {
       List<Entry> taken = new ArrayList<>();
       List<Entry> blockedOwn = new ArrayList<>();
       List<Entry> blockedTheirs = new ArrayList<>();
+      List<Entry> blockedSteal = new ArrayList<>();
+      // At most half of what others left at a time: the rest may be their owners' next claims, and
+      // taking a whole batch of it as a backlog ends would race them for each run.
+      int stealLimit = Math.max(1, theirsToSteal.size() / 2);
+      int stolen = 0;
       while (running < maxConcurrent) {
         Entry own = dispatchableHead(ready, blockedOwn);
+        if (own != null && !shares.owns(own.taskId)) {
+          // Its share moved to a node seen since it came due (a node that starts while a backlog
+          // is due here): that node claims it first now.
+          ready.poll();
+          deferToOwner(own, now);
+          continue;
+        }
         Entry their = dispatchableHead(theirs, blockedTheirs);
-        boolean takeTheirs =
-            their != null
-                && (own == null
-                    ? !their.claimFrom.isAfter(now)
-                    : their.priority.compareTo(own.priority) < 0
-                        // its owner left and the shares moved it here: as urgent as it is
-                        || !their.claimFrom.isAfter(now)
-                            && shares.owns(their.taskId)
-                            && byUrgency.compare(their, own) < 0);
-        if (takeTheirs) {
+        if (own == null) {
+          Entry steal = stolen < stealLimit ? dispatchableHead(theirsToSteal, blockedSteal) : null;
+          if (steal == null) {
+            break;
+          }
+          take(theirsToSteal.poll(), taken);
+          stolen++;
+        } else if (their != null
+            && (their.priority.compareTo(own.priority) < 0
+                // its owner left and the shares moved it here: as urgent as it is
+                || !their.claimFrom.isAfter(now)
+                    && shares.owns(their.taskId)
+                    && byUrgency.compare(their, own) < 0)) {
           take(theirs.poll(), taken);
-        } else if (own != null) {
-          take(ready.poll(), taken);
         } else {
-          break;
+          take(ready.poll(), taken);
         }
       }
       ready.addAll(blockedOwn);
       theirs.addAll(blockedTheirs);
+      theirsToSteal.addAll(blockedSteal);
       return taken;
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Queues another node's due entry: its owner claims it first, then the next node on the task's
+   * list, and so on, {@link WorkShares#STEAL_AFTER} apart. Requires lock.
+   */
+  private void deferToOwner(Entry entry, Instant now) {
+    entry.defer(now, WorkShares.STEAL_AFTER.multipliedBy(Math.max(1, shares.place(entry.taskId))));
+    waiting.add(entry);
+    theirs.add(entry);
   }
 
   /**
@@ -505,7 +555,7 @@ final class DispatchQueue {
       running--;
       runningByKind.merge(executorKind, -1, Integer::sum);
       resources.forEach(r -> resourcesInUse.merge(r, -1, Integer::sum));
-      if (!ready.isEmpty() || !theirs.isEmpty()) {
+      if (!ready.isEmpty() || !theirsToSteal.isEmpty()) {
         signalTicker();
       }
       if (running == 0) {

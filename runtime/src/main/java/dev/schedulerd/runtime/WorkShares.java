@@ -8,11 +8,13 @@ import java.util.List;
 /**
  * Which due runs this node claims first when several nodes share a store: each task belongs to one
  * live node (rendezvous hashing of the task id over the nodes with a recent heartbeat), and the
- * others take it {@link #STEAL_AFTER} after it came due ({@link DispatchQueue} asks as each entry
- * comes due, so a backlog queued before the other nodes were seen is shared too). Every node used
- * to try every due run, and with three nodes most claim attempts lost. A run whose owner is gone,
- * paused or lacks its executor is still claimed, by whichever node comes to it first once the delay
- * has passed.
+ * others take it when it is still unclaimed {@link #STEAL_AFTER} after it came due there, the next
+ * node on the task's list first and the one after it {@code STEAL_AFTER} later ({@link #place}), so
+ * that helpers do not race each other ({@link DispatchQueue} asks as each entry comes due, and
+ * again as it takes one, so a backlog queued before the other nodes were seen is shared too). Every
+ * node used to try every due run, and with three nodes most claim attempts lost. A run whose owner
+ * is gone, paused or lacks its executor is still claimed, by whichever node comes to it first once
+ * the delay has passed.
  *
  * <p>Nodes may briefly disagree on who is live (heartbeats are read every few seconds): a task then
  * has two owners, whose claims race as before, or none, and waits the delay. Either way it runs.
@@ -50,19 +52,27 @@ final class WorkShares {
 
   /** Whether the task falls in this node's share (every task, when it is alone). */
   boolean owns(String taskId) {
+    return place(taskId) == 0;
+  }
+
+  /**
+   * This node's place on the task's list of live nodes: 0 for its owner, 1 for the node that takes
+   * it next when the owner is behind, and so on (the same rendezvous scores, in order).
+   */
+  int place(String taskId) {
     long[] nodes = others;
     if (nodes.length == 0) {
-      return true;
+      return 0;
     }
     long task = hash(taskId);
     long mine = mix(nodeHash ^ task);
+    int above = 0;
     for (long other : nodes) {
-      long theirs = mix(other ^ task);
-      if (Long.compareUnsigned(theirs, mine) > 0) {
-        return false;
+      if (Long.compareUnsigned(mix(other ^ task), mine) > 0) {
+        above++;
       }
     }
-    return true;
+    return above;
   }
 
   /** A 64-bit FNV-1a hash of the UTF-8 bytes: the same in every JVM and every build. */

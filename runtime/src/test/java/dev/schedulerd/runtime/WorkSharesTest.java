@@ -82,7 +82,14 @@ final class WorkSharesTest {
         .containsExactlyInAnyOrderElementsOf(mine);
     assertThat(queue.nextDue()).isEqualTo(T0.plus(WorkShares.STEAL_AFTER));
     assertThat(queue.takeDispatchable(T0.plus(WorkShares.STEAL_AFTER).minusNanos(1))).isEmpty();
-    List<DispatchQueue.Entry> stolen = queue.takeDispatchable(T0.plus(WorkShares.STEAL_AFTER));
+    Instant stealable = T0.plus(WorkShares.STEAL_AFTER);
+    List<DispatchQueue.Entry> stolen = new java.util.ArrayList<>(queue.takeDispatchable(stealable));
+    assertThat(stolen).as("half of what is left at a time").hasSize((20 - mine.size()) / 2);
+    for (List<DispatchQueue.Entry> more = queue.takeDispatchable(stealable);
+        !more.isEmpty();
+        more = queue.takeDispatchable(stealable)) {
+      stolen.addAll(more);
+    }
     assertThat(stolen).hasSize(20 - mine.size());
     assertThat(stolen).allMatch(e -> e.dueAt.equals(T0)); // its run's due instant is unchanged
   }
@@ -159,5 +166,119 @@ final class WorkSharesTest {
         .as("the older one first, though an own entry is ready")
         .extracting(e -> e.taskId)
         .containsExactly(bs.get(0));
+  }
+
+  /**
+   * An idle node helping with another's backlog takes its latest runs, not the oldest one its owner
+   * claims next: the two racing for the same run made most of W8's lost claims at a backlog's end.
+   */
+  @Test
+  void anIdleNode_stealsTheLatestOfAnothersBacklog_andItsOwnerTheOldest() {
+    WorkShares shares = new WorkShares("node-a");
+    shares.update(live("node-a", "node-b"));
+    List<String> theirs =
+        java.util.stream.IntStream.range(0, 200)
+            .mapToObj(i -> "b" + i)
+            .filter(id -> !shares.owns(id))
+            .limit(6)
+            .toList();
+    DispatchQueue queue = new DispatchQueue(1, Map.of(), Map.of(), Duration.ZERO, shares);
+    for (int i = 0; i < theirs.size(); i++) {
+      queue.offer(
+          new DispatchQueue.Offer(
+              theirs.get(i), 1, Priority.MEDIUM, "log", TaskStatus.SCHEDULED, T0.plusMillis(i)));
+    }
+    Instant now = T0.plusSeconds(1);
+    assertThat(queue.takeDispatchable(now)).isEmpty(); // seen due now: the owner's for a while
+    Instant stealable = now.plus(WorkShares.STEAL_AFTER);
+    List<String> stolen = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      queue.takeDispatchable(stealable).forEach(e -> stolen.add(e.taskId));
+      queue.release("log", List.of());
+    }
+    assertThat(stolen).containsExactly(theirs.get(5), theirs.get(4), theirs.get(3));
+
+    // A more urgent one of theirs still goes first, latest or not.
+    String urgent =
+        java.util.stream.IntStream.range(200, 400)
+            .mapToObj(i -> "b" + i)
+            .filter(id -> !shares.owns(id))
+            .findFirst()
+            .orElseThrow();
+    queue.offer(new DispatchQueue.Offer(urgent, 1, Priority.HIGH, "log", TaskStatus.SCHEDULED, T0));
+    assertThat(queue.takeDispatchable(stealable))
+        .as("the urgent one was just seen: its owner's for a while")
+        .extracting(e -> e.taskId)
+        .containsExactly(theirs.get(2));
+    queue.release("log", List.of());
+    Instant later = stealable.plus(WorkShares.STEAL_AFTER);
+    assertThat(queue.takeDispatchable(later)).extracting(e -> e.taskId).containsExactly(urgent);
+  }
+
+  /**
+   * A node that comes due with a backlog while alone, then sees another node, leaves that node's
+   * share to it: in W8 the node started first raced the other for its whole share.
+   */
+  @Test
+  void aBacklogDueBeforeAnotherNodeWasSeen_leavesThatNodesShareToIt() {
+    WorkShares shares = new WorkShares("node-a");
+    DispatchQueue queue = new DispatchQueue(1, Map.of(), Map.of(), Duration.ZERO, shares);
+    for (int i = 0; i < 20; i++) {
+      queue.offer(
+          new DispatchQueue.Offer("t" + i, 1, Priority.MEDIUM, "log", TaskStatus.SCHEDULED, T0));
+    }
+    List<String> taken = new java.util.ArrayList<>();
+    queue.takeDispatchable(T0).forEach(e -> taken.add(e.taskId)); // alone: all due are its own
+    queue.release("log", List.of());
+    shares.update(live("node-a", "node-b"));
+    Instant soon = T0.plusMillis(1);
+    for (List<DispatchQueue.Entry> next = queue.takeDispatchable(soon);
+        !next.isEmpty();
+        next = queue.takeDispatchable(soon)) {
+      next.forEach(e -> taken.add(e.taskId));
+      queue.release("log", List.of());
+    }
+    assertThat(taken.subList(1, taken.size())).isNotEmpty().allMatch(shares::owns);
+    assertThat(queue.nextDue()).isEqualTo(soon.plus(WorkShares.STEAL_AFTER));
+  }
+
+  /** With three nodes, the next node on a task's list helps first: two helpers do not race. */
+  @Test
+  void aTaskOfABusyNode_isTakenByTheNextNodeOnItsListFirst() {
+    List<NodeInfo> nodes = live("node-a", "node-b", "node-c");
+    WorkShares a = new WorkShares("node-a");
+    WorkShares b = new WorkShares("node-b");
+    WorkShares c = new WorkShares("node-c");
+    List.of(a, b, c).forEach(s -> s.update(nodes));
+    for (int i = 0; i < 300; i++) {
+      String task = "t" + i;
+      assertThat(java.util.List.of(a.place(task), b.place(task), c.place(task)))
+          .as(task)
+          .containsExactlyInAnyOrder(0, 1, 2);
+    }
+    String cFirstThenA =
+        java.util.stream.IntStream.range(0, 300)
+            .mapToObj(i -> "t" + i)
+            .filter(t -> c.place(t) == 0 && a.place(t) == 1)
+            .findFirst()
+            .orElseThrow();
+    String cFirstThenB =
+        java.util.stream.IntStream.range(0, 300)
+            .mapToObj(i -> "t" + i)
+            .filter(t -> c.place(t) == 0 && a.place(t) == 2)
+            .findFirst()
+            .orElseThrow();
+    DispatchQueue queue = new DispatchQueue(10, Map.of(), Map.of(), Duration.ZERO, a);
+    for (String task : List.of(cFirstThenA, cFirstThenB)) {
+      queue.offer(
+          new DispatchQueue.Offer(task, 1, Priority.MEDIUM, "log", TaskStatus.SCHEDULED, T0));
+    }
+    assertThat(queue.takeDispatchable(T0)).isEmpty();
+    assertThat(queue.takeDispatchable(T0.plus(WorkShares.STEAL_AFTER)))
+        .extracting(e -> e.taskId)
+        .containsExactly(cFirstThenA);
+    assertThat(queue.takeDispatchable(T0.plus(WorkShares.STEAL_AFTER.multipliedBy(2))))
+        .extracting(e -> e.taskId)
+        .containsExactly(cFirstThenB);
   }
 }
