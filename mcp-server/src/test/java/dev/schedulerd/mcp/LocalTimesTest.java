@@ -132,4 +132,29 @@ final class LocalTimesTest {
         .contains("runs at the first, 2099-11-01T01:30-04:00")
         .contains("\"2099-11-01T01:30-05:00\"");
   }
+
+  @Test
+  void aBulkAdd_saysOfEachItemWhatDaylightSavingTimeDidToItsRunAt() throws IOException {
+    String call =
+        "{\"tasks\": [{\"task_id\":\"gap\",\"task_type\":\"log\",\"config\":{\"message\":\"x\"},"
+            + "\"run_at\":\"2099-03-08T02:30\",\"time_zone\":\"America/New_York\"},"
+            + "{\"task_id\":\"plain\",\"task_type\":\"log\",\"config\":{\"message\":\"y\"},"
+            + "\"run_at\":\"2099-03-09T02:30\",\"time_zone\":\"America/New_York\"}]}";
+    JsonNode result = session.call("scheduler_add_tasks", call);
+
+    assertThat(result.path("isError").asBoolean()).as(result.toString()).isFalse();
+    JsonNode rows = result.path("structuredContent").path("tasks");
+    assertThat(rows.get(0).path("note").asText())
+        .contains("2099-03-08T02:30 does not exist in America/New_York")
+        .contains("runs at 2099-03-08T03:30-04:00");
+    assertThat(rows.get(1).has("note")).isFalse();
+    assertThat(result.path("structuredContent").path("summary").asText())
+        .contains("Note on 'gap': 2099-03-08T02:30 does not exist");
+    assertThat(result.path("content").get(0).path("text").asText())
+        .as("the text block carries the same JSON")
+        .contains("does not exist in America/New_York");
+
+    JsonNode again = session.call("scheduler_add_tasks", call).path("structuredContent");
+    assertThat(again.path("tasks").get(0).has("note")).as("nothing added, nothing moved").isFalse();
+  }
 }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code scheduler_add_tasks}: many tasks in one call and one store write, all or none; safe to
@@ -70,11 +71,19 @@ final class AddTasksTool extends SchedulerTool {
       throw TaskListArgument.refusalOfItem(e, items);
     }
     List<Map<String, Object>> views = new ArrayList<>();
+    StringBuilder notes = new StringBuilder();
     int added = 0;
-    for (Added answer : answers) {
+    for (int i = 0; i < answers.size(); i++) {
+      Added answer = answers.get(i);
       // A row as scheduler_list_tasks shows it: 500 full views would be a long read.
       Map<String, Object> view = new LinkedHashMap<>(TaskViews.row(answer.task()));
       view.put("created", answer.created());
+      // As scheduler_add_task says it: a local run_at that daylight-saving time moved.
+      String note = answer.created() ? noteOf(items.get(i)) : null;
+      if (note != null) {
+        view.put("note", note);
+        notes.append(" Note on '").append(answer.task().id()).append("': ").append(note);
+      }
       views.add(view);
       added += answer.created() ? 1 : 0;
     }
@@ -85,7 +94,15 @@ final class AddTasksTool extends SchedulerTool {
             + " task(s)"
             + (existing == 0
                 ? ""
-                : "; " + existing + " already there with these definitions, unchanged"),
+                : "; " + existing + " already there with these definitions, unchanged")
+            + (notes.isEmpty() ? "" : "." + notes),
         Map.of("tasks", views, "added", added, "existing", existing));
+  }
+
+  /** The run_at note of an item (checked to be an object by then). */
+  private static @Nullable String noteOf(Object item) {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> itemArgs = (Map<String, Object>) item;
+    return RunAtArgument.noteOf(itemArgs);
   }
 }
