@@ -83,7 +83,15 @@ final class CombinedAdds<T> {
     } else {
       List<Pending<T>> batch = awaitTurn(mine);
       if (batch != null) {
-        writeAndHandOn(batch);
+        // Others' adds ride on this write: an interrupt of this caller must not cut it short.
+        boolean interrupted = Thread.interrupted();
+        try {
+          writeAndHandOn(batch);
+        } finally {
+          if (interrupted) {
+            Thread.currentThread().interrupt();
+          }
+        }
       }
     }
     mine.outcome(id);
@@ -150,15 +158,47 @@ final class CombinedAdds<T> {
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).done(added[i], null);
       }
-    } catch (RuntimeException | Error e) {
+    } catch (RuntimeException e) {
+      if (batch.size() == 1) {
+        batch.get(0).done(false, e);
+      } else {
+        writeOneByOne(batch); // one add may have failed the statement (a deadlock, a lock wait)
+      }
+    } catch (Error e) {
       for (Pending<T> pending : batch) {
         pending.done(false, e);
       }
-      if (e instanceof Error error) {
-        throw error;
-      }
+      throw e;
     } finally {
       handOn();
+    }
+  }
+
+  /**
+   * Each add of a failed batch on its own, so that one add's failure is its own; after two failures
+   * in a row the others are told the last one (the database is away: no use trying each).
+   */
+  private void writeOneByOne(List<Pending<T>> batch) {
+    int failedInARow = 0;
+    RuntimeException last = null;
+    for (Pending<T> pending : batch) {
+      if (failedInARow >= 2 && last != null) {
+        pending.done(false, last);
+        continue;
+      }
+      try {
+        pending.done(writer.write(List.of(pending.add))[0], null);
+        failedInARow = 0;
+      } catch (RuntimeException e) {
+        pending.done(false, e);
+        last = e;
+        failedInARow++;
+      } catch (Error e) {
+        for (Pending<T> each : batch) {
+          each.done(false, e); // those told already keep their outcome
+        }
+        throw e;
+      }
     }
   }
 

@@ -49,10 +49,12 @@ public interface Dialect {
 
   /**
    * Where the database takes many new tasks' rows in one statement, the statement that does; empty
-   * where it does not. Concurrent single adds are then written together ({@link CombinedAdds}).
-   * SQLite's writer groups every write in its transactions itself.
+   * (the default) where it does not. Concurrent single adds are then written together ({@link
+   * CombinedAdds}). SQLite's writer groups every write in its transactions itself.
    */
-  Optional<RowsInsert> rowsInsert();
+  default Optional<RowsInsert> rowsInsert() {
+    return Optional.empty();
+  }
 
   /** Inserts new tasks' rows in one statement. */
   @FunctionalInterface

@@ -24,6 +24,7 @@ class CombinedAddsTest {
     final int held;
     volatile String taken = "";
     volatile String failing = "";
+    volatile boolean failAll;
 
     HeldWriter(int held) {
       this.held = held;
@@ -41,7 +42,7 @@ class CombinedAddsTest {
           Thread.currentThread().interrupt();
         }
       }
-      if (adds.contains(failing)) {
+      if (failAll || adds.contains(failing)) {
         throw new StoreException("writing to the test database failed: connection reset");
       }
       boolean[] added = new boolean[adds.size()];
@@ -101,7 +102,7 @@ class CombinedAddsTest {
   }
 
   @Test
-  void eachCaller_learnsItsOwnOutcome_andAFailedWriteDoesNotStopTheNext() throws Exception {
+  void eachCaller_learnsItsOwnOutcome_evenWhenAnotherAddFailedTheirWrite() throws Exception {
     HeldWriter writer = new HeldWriter(1);
     writer.taken = "taken";
     writer.failing = "doomed";
@@ -121,7 +122,13 @@ class CombinedAddsTest {
       thread.join(10_000);
     }
     assertThat(writer.batches)
-        .containsExactly(List.of("first"), List.of("taken", "fine"), List.of("doomed", "after"));
+        .as("a failed batch is written again one by one")
+        .containsExactly(
+            List.of("first"),
+            List.of("taken", "fine"),
+            List.of("doomed", "after"),
+            List.of("doomed"),
+            List.of("after"));
     assertThat(outcomes.get("first")).isEqualTo("added");
     assertThat(outcomes.get("fine")).isEqualTo("added");
     assertThat(outcomes.get("taken"))
@@ -132,7 +139,7 @@ class CombinedAddsTest {
         .isNotInstanceOf(DuplicateTaskException.class)
         .hasFieldOrPropertyWithValue(
             "message", "writing to the test database failed: connection reset");
-    assertThat(outcomes.get("after")).isInstanceOf(StoreException.class);
+    assertThat(outcomes.get("after")).as("another add's failure is not its own").isEqualTo("added");
     // The line is empty and the writes are done: the next add is alone again.
     adds.add("last", "last");
     assertThat(writer.batches.get(writer.batches.size() - 1)).containsExactly("last");
@@ -157,5 +164,31 @@ class CombinedAddsTest {
     assertThat(writer.batches).containsExactly(List.of("first"));
     adds.add("next", "next"); // the write it would have waited for ended: alone again
     assertThat(writer.batches).containsExactly(List.of("first"), List.of("next"));
+  }
+
+  @Test
+  void aBatchWhoseAddsAllFail_triesTwoAlone_andTellsTheRestTheLastFailure() throws Exception {
+    HeldWriter writer = new HeldWriter(1);
+    writer.failing = "first"; // the held write fails too
+    CombinedAdds<String> adds = new CombinedAdds<>(writer, 1, 256);
+    Map<String, Object> outcomes = new ConcurrentHashMap<>();
+    List<Thread> threads = new ArrayList<>();
+    threads.add(add(adds, "first", outcomes));
+    assertThat(writer.started.await(10, TimeUnit.SECONDS)).isTrue();
+    for (int i = 0; i < 5; i++) {
+      threads.add(add(adds, "later-" + i, outcomes));
+      int queued = i + 1;
+      await().atMost(Duration.ofSeconds(10)).until(() -> adds.waiting() == queued);
+    }
+    writer.failing = "later"; // the database is away: every write fails
+    writer.failAll = true;
+    writer.release.countDown();
+    for (Thread thread : threads) {
+      thread.join(10_000);
+    }
+    assertThat(writer.batches).hasSize(1 + 1 + 2); // held, the batch, two alone
+    assertThat(outcomes)
+        .hasSize(6)
+        .allSatisfy((id, o) -> assertThat(o).isInstanceOf(StoreException.class));
   }
 }

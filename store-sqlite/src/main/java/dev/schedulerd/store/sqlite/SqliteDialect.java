@@ -42,12 +42,6 @@ final class SqliteDialect implements Dialect {
     return false;
   }
 
-  /** The writer puts concurrent adds in one transaction already. */
-  @Override
-  public java.util.Optional<RowsInsert> rowsInsert() {
-    return java.util.Optional.empty();
-  }
-
   /** One writer at a time: the counter numbers writes in commit order. */
   @Override
   public dev.schedulerd.store.jdbc.ChangeFeed changeFeed() {
