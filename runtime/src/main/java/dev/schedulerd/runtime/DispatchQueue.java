@@ -445,7 +445,13 @@ final class DispatchQueue {
         } else if (!head.claimFrom.isAfter(now)) {
           waiting.poll();
           if (head.deferred) {
-            theirsToSteal.add(head); // in theirs since it came due; now this node may take it
+            // In theirs since it came due; now this node may take it, as its own if the shares
+            // moved it here meanwhile (its owner left), else as a helper.
+            if (shares.owns(head.taskId)) {
+              ready.add(head); // also still in theirs, where it is dropped once taken
+            } else {
+              theirsToSteal.add(head);
+            }
             continue;
           }
           if (shares.owns(head.taskId)) {
@@ -461,9 +467,11 @@ final class DispatchQueue {
       List<Entry> blockedOwn = new ArrayList<>();
       List<Entry> blockedTheirs = new ArrayList<>();
       List<Entry> blockedSteal = new ArrayList<>();
-      // At most half of what others left at a time: the rest may be their owners' next claims, and
-      // taking a whole batch of it as a backlog ends would race them for each run.
-      int stealLimit = Math.max(1, theirsToSteal.size() / 2);
+      // Entries taken or replaced stay in a heap until they reach its top: a node busy with its own
+      // work never polls these two, so they are swept once the dead outnumber the live.
+      sweepIfMostlyDead(theirs);
+      sweepIfMostlyDead(theirsToSteal);
+      int stealLimit = -1; // set when this node is first idle in this call
       int stolen = 0;
       while (running < maxConcurrent) {
         Entry own = dispatchableHead(ready, blockedOwn);
@@ -476,6 +484,12 @@ final class DispatchQueue {
         }
         Entry their = dispatchableHead(theirs, blockedTheirs);
         if (own == null) {
+          if (stealLimit < 0) {
+            // At most half of what others left at a time: the rest may be their owners' next
+            // claims, and taking a whole batch of it as a backlog ends would race them for each.
+            theirsToSteal.removeIf(e -> !e.live);
+            stealLimit = Math.max(1, theirsToSteal.size() / 2);
+          }
           Entry steal = stolen < stealLimit ? dispatchableHead(theirsToSteal, blockedSteal) : null;
           if (steal == null) {
             break;
@@ -507,9 +521,18 @@ final class DispatchQueue {
    * list, and so on, {@link WorkShares#STEAL_AFTER} apart. Requires lock.
    */
   private void deferToOwner(Entry entry, Instant now) {
-    entry.defer(now, WorkShares.STEAL_AFTER.multipliedBy(Math.max(1, shares.place(entry.taskId))));
+    entry.defer(now, Duration.ofNanos(STEAL_AFTER_NANOS * Math.max(1, shares.place(entry.taskId))));
     waiting.add(entry);
     theirs.add(entry);
+  }
+
+  private static final long STEAL_AFTER_NANOS = WorkShares.STEAL_AFTER.toNanos();
+
+  /** Drops the dead entries of {@code heap} when they are more than its live ones. */
+  private void sweepIfMostlyDead(PriorityQueue<Entry> heap) {
+    if (heap.size() > 64 && heap.size() > 2 * live.size()) {
+      heap.removeIf(e -> !e.live);
+    }
   }
 
   /**

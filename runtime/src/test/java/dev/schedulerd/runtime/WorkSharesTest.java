@@ -281,4 +281,29 @@ final class WorkSharesTest {
         .extracting(e -> e.taskId)
         .containsExactly(cFirstThenB);
   }
+
+  /** The backlog of a node that left is this node's own once its delay passed: oldest first. */
+  @Test
+  void theBacklogOfANodeThatLeft_runsOldestFirst_allAtOnce() {
+    WorkShares shares = new WorkShares("node-a");
+    shares.update(live("node-a", "node-b"));
+    List<String> bs =
+        java.util.stream.IntStream.range(0, 200)
+            .mapToObj(i -> "q" + i)
+            .filter(id -> !shares.owns(id))
+            .limit(6)
+            .toList();
+    DispatchQueue queue = new DispatchQueue(10, Map.of(), Map.of(), Duration.ZERO, shares);
+    for (int i = 0; i < bs.size(); i++) {
+      queue.offer(
+          new DispatchQueue.Offer(
+              bs.get(i), 1, Priority.MEDIUM, "log", TaskStatus.SCHEDULED, T0.plusMillis(i)));
+    }
+    Instant seen = T0.plusMillis(10);
+    assertThat(queue.takeDispatchable(seen)).isEmpty(); // node-b's, deferred
+    shares.update(live("node-a")); // node-b stopped
+    assertThat(queue.takeDispatchable(seen.plus(WorkShares.STEAL_AFTER)))
+        .extracting(e -> e.taskId)
+        .containsExactlyElementsOf(bs);
+  }
 }
