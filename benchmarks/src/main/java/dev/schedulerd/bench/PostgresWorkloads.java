@@ -161,6 +161,14 @@ final class PostgresWorkloads {
     summarize("W1", "runs/s, 8 submitters", w1Eight);
     summarize("W3", "durable adds/s, 1 thread", w3One);
     summarize("W3", "durable adds/s, 8 threads", w3Eight);
+    String floor = "wp_floor";
+    ScaleOut.createDatabase(server.adminUrl(), floor);
+    String floorUrl = server.urlOf().apply(floor);
+    PostgresTaskStore.open(floorUrl).close(); // the store's schema, as it makes it
+    try (Connection c = DriverManager.getConnection(floorUrl)) {
+      DbSchedulerSubject.createTable(c);
+    }
+    table.addAll(PostgresFloor.measure(floorUrl));
     double w1Gain = w1Eight[0].median() / w1One[0].median();
     double w3Gain = w3Eight[0].median() / w3One[0].median();
     summary.add(
