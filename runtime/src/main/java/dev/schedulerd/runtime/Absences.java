@@ -110,7 +110,7 @@ final class Absences {
    * policy, as if a run had been in the way). A fire time a moment before the start may be one a
    * node still up is about to run: the margin leaves it to run late instead.
    */
-  boolean missedWhileAway(DispatchQueue.Entry entry) {
+  boolean missedWhileAway(QueueEntry entry) {
     if (entry.missedAt == null || entry.rerun) {
       return false; // not a recurring fire time, or the rerun of an interrupted one: runs late
     }

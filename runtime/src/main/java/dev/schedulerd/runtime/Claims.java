@@ -79,7 +79,7 @@ final class Claims {
 
   /** What the claimer thread is asked: claim a batch, or stop after the batches before. */
   private sealed interface ClaimRequest {
-    record Claim(List<DispatchQueue.Entry> entries) implements ClaimRequest {}
+    record Claim(List<QueueEntry> entries) implements ClaimRequest {}
 
     record Stop() implements ClaimRequest {}
   }
@@ -100,7 +100,7 @@ final class Claims {
    */
   void claimLoop() {
     while (true) {
-      List<DispatchQueue.Entry> batch = new ArrayList<>();
+      List<QueueEntry> batch = new ArrayList<>();
       boolean stop = false;
       try {
         List<ClaimRequest> requests = new ArrayList<>();
@@ -130,20 +130,20 @@ final class Claims {
     }
   }
 
-  private record PendingClaim(DispatchQueue.Entry entry, TaskExecutor executor, String runId) {}
+  private record PendingClaim(QueueEntry entry, TaskExecutor executor, String runId) {}
 
   /** Claims {@code entries} in one store call; the runs won wait in {@link #claimedAhead}. */
-  void claimBatch(List<DispatchQueue.Entry> entries) {
+  void claimBatch(List<QueueEntry> entries) {
     Instant now = clock.instant();
     if (absences.paused()) {
-      for (DispatchQueue.Entry entry : entries) {
+      for (QueueEntry entry : entries) {
         queue.release(entry.executorKind, entry.resources);
         queue.offerAgain(entry.asOffer(entry.dueAt));
       }
       return;
     }
     Map<String, PendingClaim> pending = new HashMap<>();
-    for (DispatchQueue.Entry entry : entries) {
+    for (QueueEntry entry : entries) {
       if (entry.missedBy(now) || absences.missedWhileAway(entry)) {
         queue.release(entry.executorKind, entry.resources);
         dueFires.passOverMissed(entry, now);
@@ -190,7 +190,7 @@ final class Claims {
           Scheduler.STORE_RETRY_DELAY,
           e);
       for (PendingClaim p : pending.values()) {
-        DispatchQueue.Entry entry = p.entry();
+        QueueEntry entry = p.entry();
         queue.release(entry.executorKind, entry.resources);
         queue.offerAgain(entry.asOffer(now.plus(Scheduler.STORE_RETRY_DELAY)));
       }
@@ -292,7 +292,7 @@ final class Claims {
   }
 
   /** Hands a batch to the claimer thread. */
-  void request(List<DispatchQueue.Entry> entries) {
+  void request(List<QueueEntry> entries) {
     claimRequests.add(new ClaimRequest.Claim(entries));
   }
 

@@ -34,98 +34,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class DispatchQueue {
 
-  /** A task waiting to be dispatched, as of store version {@code version}. */
-  static final class Entry {
-    final String taskId;
-    final long version;
-    final Priority priority;
-    final String executorKind;
-    final TaskStatus status;
-    final Instant dueAt;
-
-    /**
-     * When this node may take it: {@link #dueAt}, or later once {@link #defer}red (the task falls
-     * in another node's share). Changed only while the entry is out of the waiting heap.
-     */
-    Instant claimFrom;
-
-    /** {@link #claimFrom} as saturated epoch nanoseconds: the waiting heap's order. */
-    long claimNanos;
-
-    boolean deferred;
-    final @Nullable Instant missedAt;
-    final List<String> resources;
-
-    /** Under overlap=allow: its fire time becomes a task of its own instead of a run. */
-    final boolean spawnsRuns;
-
-    /**
-     * The rerun of a fire time whose run was interrupted or abandoned, not a fire time of its own.
-     */
-    final boolean rerun;
-
-    /** {@link #dueAt} as saturated epoch nanoseconds, for the comparators. */
-    final long dueNanos;
-
-    /**
-     * Its place among due entries: the due instant, later by one aging step per level below
-     * CRITICAL; in saturated epoch nanoseconds.
-     */
-    final long rankNanos;
-
-    final long sequence;
-    boolean live = true;
-
-    Entry(Offer offer, long sequence, Duration agingStep, long agingStepNanos) {
-      this.taskId = offer.taskId();
-      this.version = offer.version();
-      this.priority = offer.priority();
-      this.executorKind = offer.executorKind();
-      this.status = offer.status();
-      this.dueAt = offer.dueAt();
-      this.missedAt = offer.missedAt();
-      this.resources = offer.resources();
-      this.spawnsRuns = offer.spawnsRuns();
-      this.rerun = offer.rerun();
-      this.dueNanos = epochNanos(dueAt);
-      this.claimFrom = dueAt;
-      this.claimNanos = dueNanos;
-      this.rankNanos = rankNanos(dueAt, agingStep, agingStepNanos, offer.priority().ordinal());
-      this.sequence = sequence;
-    }
-
-    /**
-     * Taken no earlier than {@code delay} after {@code now}, the moment it came due here (an
-     * overdue backlog waits too, not only runs due from now on); once per entry.
-     */
-    void defer(Instant now, Duration delay) {
-      deferred = true;
-      if (!Instant.MAX.minus(delay).isBefore(now)) {
-        claimFrom = now.plus(delay);
-        claimNanos = epochNanos(claimFrom);
-      }
-    }
-
-    /** Whether dispatching it at {@code now} is too late: its fire time counts as missed. */
-    boolean missedBy(Instant now) {
-      return missedAt != null && now.isAfter(missedAt);
-    }
-
-    Offer asOffer(Instant newDueAt) {
-      return new Offer(
-          taskId,
-          version,
-          priority,
-          executorKind,
-          status,
-          newDueAt,
-          missedAt,
-          resources,
-          spawnsRuns,
-          rerun);
-    }
-  }
-
   /**
    * A task's queue position, as given to {@link #offer}.
    *
@@ -155,131 +63,39 @@ final class DispatchQueue {
     }
   }
 
-  // Hand-written rather than Comparator.comparing chains: every offer and take compares
-  // O(log n) times, and the chained lambdas showed up at the top of the dispatch profile.
-  private static final long MAX_EPOCH_SECOND_IN_NANOS = Long.MAX_VALUE / 1_000_000_000L - 1;
-
-  /**
-   * An entry's rank: its due instant, later by one aging step per level below CRITICAL, saturated
-   * like {@link #epochNanos}. In long arithmetic: {@code Duration.multipliedBy} goes through
-   * BigDecimal: a tenth of the loading thread's samples when a million stored tasks were queued.
-   */
-  static long rankNanos(Instant due, Duration agingStep, long agingStepNanos, int levels) {
-    long dueNanos = epochNanos(due);
-    if (dueNanos == Long.MIN_VALUE && levels > 0) {
-      // Before 1677 the due instant itself is saturated; the handicap may bring it back in range.
-      try {
-        Duration handicap = agingStep.multipliedBy(levels);
-        return epochNanos(
-            Instant.MAX.minus(handicap).isBefore(due) ? Instant.MAX : due.plus(handicap));
-      } catch (ArithmeticException | java.time.DateTimeException e) {
-        return Long.MAX_VALUE; // a handicap longer than the whole time line
-      }
-    }
-    long handicap =
-        levels == 0
-            ? 0
-            : agingStepNanos > Long.MAX_VALUE / levels ? Long.MAX_VALUE : agingStepNanos * levels;
-    return dueNanos > Long.MAX_VALUE - handicap ? Long.MAX_VALUE : dueNanos + handicap;
-  }
-
-  private static long saturatedNanos(Duration duration) {
-    try {
-      return duration.toNanos();
-    } catch (ArithmeticException e) {
-      return duration.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
-    }
-  }
-
-  /**
-   * Nanoseconds since the epoch, saturated outside about 1677-2262: instants beyond compare equal
-   * among themselves (then by arrival), which no queue here needs to tell apart.
-   */
-  static long epochNanos(Instant instant) {
-    long seconds = instant.getEpochSecond();
-    if (seconds >= MAX_EPOCH_SECOND_IN_NANOS) {
-      return Long.MAX_VALUE;
-    }
-    if (seconds <= -MAX_EPOCH_SECOND_IN_NANOS) {
-      return Long.MIN_VALUE;
-    }
-    return seconds * 1_000_000_000L + instant.getNano();
-  }
-
-  /**
-   * Due instant, then task id: the same order on every node, so that a node helping with another's
-   * backlog ({@link #STEAL_ORDER}) works from the end its owner reaches last, even where the
-   * backlog's runs are due at one instant. Then arrival, for two entries of one task.
-   */
-  private static final Comparator<Entry> BY_DUE =
-      (a, b) -> {
-        int byDue = Long.compare(a.dueNanos, b.dueNanos);
-        if (byDue != 0) {
-          return byDue;
-        }
-        int byId = a.taskId.compareTo(b.taskId);
-        return byId != 0 ? byId : Long.compare(a.sequence, b.sequence);
-      };
-
-  private static final Comparator<Entry> BY_CLAIM_TIME =
-      (a, b) -> {
-        int byClaim = Long.compare(a.claimNanos, b.claimNanos);
-        return byClaim != 0 ? byClaim : Long.compare(a.sequence, b.sequence);
-      };
-
-  private static final Comparator<Entry> BY_PRIORITY =
-      (a, b) -> {
-        int byPriority = a.priority.compareTo(b.priority);
-        return byPriority != 0 ? byPriority : BY_DUE.compare(a, b);
-      };
-
-  /**
-   * How an idle node steals: the most urgent priority first, and within it the latest due (the
-   * owner, draining its share from the oldest, comes to it last; the two do not race for one run).
-   */
-  private static final Comparator<Entry> STEAL_ORDER =
-      (a, b) -> {
-        int byPriority = a.priority.compareTo(b.priority);
-        return byPriority != 0 ? byPriority : BY_DUE.compare(b, a);
-      };
-
-  private static final Comparator<Entry> BY_RANK =
-      (a, b) -> {
-        int byRank = Long.compare(a.rankNanos, b.rankNanos);
-        return byRank != 0 ? byRank : BY_PRIORITY.compare(a, b);
-      };
-
   /**
    * Due entries, most urgent first: by rank (with aging), then priority, due instant, arrival.
    * Without aging the rank is the due instant and priority decides first.
    */
-  private final Comparator<Entry> byUrgency;
+  private final Comparator<QueueEntry> byUrgency;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private final Condition drained = lock.newCondition();
 
   // Guarded by lock.
-  private final PriorityQueue<Entry> waiting = new PriorityQueue<>(BY_CLAIM_TIME);
-  private final PriorityQueue<Entry> ready;
+  private final PriorityQueue<QueueEntry> waiting = new PriorityQueue<>(QueueEntry.BY_CLAIM_TIME);
+  private final PriorityQueue<QueueEntry> ready;
 
   /**
    * Due entries of other nodes' shares, most urgent first (each also waits in {@link #waiting}
-   * until its {@link Entry#claimFrom}, which wakes the ticker then). One is taken before this
+   * until its {@link QueueEntry#claimFrom}, which wakes the ticker then). One is taken before this
    * node's own ready entries only when its priority is higher (priority holds across nodes);
    * otherwise only once its delay passed ({@link #theirsToSteal}) and this node has nothing of its
    * own to run: nodes draining a backlog do not race for the same runs.
    */
-  private final PriorityQueue<Entry> theirs;
+  private final PriorityQueue<QueueEntry> theirs;
 
   /**
-   * The entries of {@link #theirs} whose delay passed, in {@link #STEAL_ORDER}: what an idle node
-   * takes, the latest first (their owner works from the oldest). The delay is longer for each node
-   * further down a task's list ({@link WorkShares#place}): two idle nodes do not race either.
+   * The entries of {@link #theirs} whose delay passed, in {@link QueueEntry#STEAL_ORDER}: what an
+   * idle node takes, the latest first (their owner works from the oldest). The delay is longer for
+   * each node further down a task's list ({@link WorkShares#place}): two idle nodes do not race
+   * either.
    */
-  private final PriorityQueue<Entry> theirsToSteal = new PriorityQueue<>(STEAL_ORDER);
+  private final PriorityQueue<QueueEntry> theirsToSteal =
+      new PriorityQueue<>(QueueEntry.STEAL_ORDER);
 
-  private final Map<String, Entry> live = new HashMap<>();
+  private final Map<String, QueueEntry> live = new HashMap<>();
 
   /**
    * Store version of each task handed out by {@link #takeDispatchable} and not yet superseded. The
@@ -333,8 +149,8 @@ final class DispatchQueue {
     this.maxConcurrentByKind = Map.copyOf(maxConcurrentByKind);
     this.resourceCapacity = Map.copyOf(resourceCapacity);
     this.agingStep = agingStep;
-    this.agingStepNanos = saturatedNanos(agingStep);
-    this.byUrgency = agingStep.isZero() ? BY_PRIORITY : BY_RANK;
+    this.agingStepNanos = QueueEntry.saturatedNanos(agingStep);
+    this.byUrgency = agingStep.isZero() ? QueueEntry.BY_PRIORITY : QueueEntry.BY_RANK;
     this.ready = new PriorityQueue<>(byUrgency);
     this.theirs = new PriorityQueue<>(byUrgency);
   }
@@ -353,14 +169,14 @@ final class DispatchQueue {
         }
         takenVersions.remove(offer.taskId());
       }
-      Entry existing = live.get(offer.taskId());
+      QueueEntry existing = live.get(offer.taskId());
       if (existing != null) {
         if (existing.version >= offer.version()) {
           return; // the same store state again (the change feed repeats our own writes), or older
         }
         kill(existing);
       }
-      Entry entry = new Entry(offer, sequence++, agingStep, agingStepNanos);
+      QueueEntry entry = new QueueEntry(offer, sequence++, agingStep, agingStepNanos);
       live.put(entry.taskId, entry);
       count(entry, +1);
       waiting.add(entry);
@@ -404,7 +220,7 @@ final class DispatchQueue {
       if (takenVersion != null && takenVersion <= version) {
         takenVersions.remove(taskId);
       }
-      Entry existing = live.get(taskId);
+      QueueEntry existing = live.get(taskId);
       if (existing != null && existing.version <= version) {
         kill(existing);
       }
@@ -435,11 +251,11 @@ final class DispatchQueue {
    * An entry whose kind is at its limit stays ready while less urgent entries of other kinds go.
    * Each reserved slot must be given back with {@link #release}.
    */
-  List<Entry> takeDispatchable(Instant now) {
+  List<QueueEntry> takeDispatchable(Instant now) {
     lock.lock();
     try {
       wakePending = false;
-      for (Entry head = waiting.peek(); head != null; head = waiting.peek()) {
+      for (QueueEntry head = waiting.peek(); head != null; head = waiting.peek()) {
         if (!head.live) {
           waiting.poll();
         } else if (!head.claimFrom.isAfter(now)) {
@@ -463,10 +279,10 @@ final class DispatchQueue {
           break;
         }
       }
-      List<Entry> taken = new ArrayList<>();
-      List<Entry> blockedOwn = new ArrayList<>();
-      List<Entry> blockedTheirs = new ArrayList<>();
-      List<Entry> blockedSteal = new ArrayList<>();
+      List<QueueEntry> taken = new ArrayList<>();
+      List<QueueEntry> blockedOwn = new ArrayList<>();
+      List<QueueEntry> blockedTheirs = new ArrayList<>();
+      List<QueueEntry> blockedSteal = new ArrayList<>();
       // Entries taken or replaced stay in a heap until they reach its top: a node busy with its own
       // work never polls these two, so they are swept once the dead outnumber the live.
       sweepIfMostlyDead(theirs);
@@ -474,7 +290,7 @@ final class DispatchQueue {
       int stealLimit = -1; // set when this node is first idle in this call
       int stolen = 0;
       while (running < maxConcurrent) {
-        Entry own = dispatchableHead(ready, blockedOwn);
+        QueueEntry own = dispatchableHead(ready, blockedOwn);
         if (own != null && !shares.owns(own.taskId)) {
           // Its share moved to a node seen since it came due (a node that starts while a backlog
           // is due here): that node claims it first now.
@@ -482,7 +298,7 @@ final class DispatchQueue {
           deferToOwner(own, now);
           continue;
         }
-        Entry their = dispatchableHead(theirs, blockedTheirs);
+        QueueEntry their = dispatchableHead(theirs, blockedTheirs);
         if (own == null) {
           if (stealLimit < 0) {
             // At most half of what others left at a time: the rest may be their owners' next
@@ -490,7 +306,8 @@ final class DispatchQueue {
             theirsToSteal.removeIf(e -> !e.live);
             stealLimit = Math.max(1, theirsToSteal.size() / 2);
           }
-          Entry steal = stolen < stealLimit ? dispatchableHead(theirsToSteal, blockedSteal) : null;
+          QueueEntry steal =
+              stolen < stealLimit ? dispatchableHead(theirsToSteal, blockedSteal) : null;
           if (steal == null) {
             break;
           }
@@ -520,7 +337,7 @@ final class DispatchQueue {
    * Queues another node's due entry: its owner claims it first, then the next node on the task's
    * list, and so on, {@link WorkShares#STEAL_AFTER} apart. Requires lock.
    */
-  private void deferToOwner(Entry entry, Instant now) {
+  private void deferToOwner(QueueEntry entry, Instant now) {
     entry.defer(now, Duration.ofNanos(STEAL_AFTER_NANOS * Math.max(1, shares.place(entry.taskId))));
     waiting.add(entry);
     theirs.add(entry);
@@ -529,7 +346,7 @@ final class DispatchQueue {
   private static final long STEAL_AFTER_NANOS = WorkShares.STEAL_AFTER.toNanos();
 
   /** Drops the dead entries of {@code heap} when they are more than its live ones. */
-  private void sweepIfMostlyDead(PriorityQueue<Entry> heap) {
+  private void sweepIfMostlyDead(PriorityQueue<QueueEntry> heap) {
     if (heap.size() > 64 && heap.size() > 2 * live.size()) {
       heap.removeIf(e -> !e.live);
     }
@@ -540,8 +357,9 @@ final class DispatchQueue {
    * entries are polled, and those whose kind or resources are full set aside in {@code blocked}.
    * Requires lock.
    */
-  private @Nullable Entry dispatchableHead(PriorityQueue<Entry> due, List<Entry> blocked) {
-    for (Entry head = due.peek(); head != null; head = due.peek()) {
+  private @Nullable QueueEntry dispatchableHead(
+      PriorityQueue<QueueEntry> due, List<QueueEntry> blocked) {
+    for (QueueEntry head = due.peek(); head != null; head = due.peek()) {
       if (!head.live) {
         due.poll();
       } else if (!head.spawnsRuns
@@ -555,7 +373,7 @@ final class DispatchQueue {
   }
 
   /** Reserves a slot for {@code next} and hands it out. Requires lock. */
-  private void take(@Nullable Entry next, List<Entry> taken) {
+  private void take(@Nullable QueueEntry next, List<QueueEntry> taken) {
     if (next == null) {
       return;
     }
@@ -593,7 +411,7 @@ final class DispatchQueue {
   @Nullable Instant nextDue() {
     lock.lock();
     try {
-      for (Entry head = waiting.peek(); head != null; head = waiting.peek()) {
+      for (QueueEntry head = waiting.peek(); head != null; head = waiting.peek()) {
         if (head.live) {
           return head.claimFrom;
         }
@@ -690,14 +508,14 @@ final class DispatchQueue {
   }
 
   /** Requires lock. */
-  private void kill(Entry entry) {
+  private void kill(QueueEntry entry) {
     entry.live = false;
     live.remove(entry.taskId);
     count(entry, -1);
   }
 
   /** Requires lock. */
-  private void count(Entry entry, int delta) {
+  private void count(QueueEntry entry, int delta) {
     EnumMap<Priority, Integer> byPriority =
         depth.computeIfAbsent(entry.status, s -> new EnumMap<>(Priority.class));
     int updated = byPriority.getOrDefault(entry.priority, 0) + delta;

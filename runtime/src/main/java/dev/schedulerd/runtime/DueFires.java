@@ -76,7 +76,7 @@ final class DueFires {
    * The task of {@code entry} re-read from the store, if it is still the version the queue took and
    * still scheduled for a fire time; null when it changed meanwhile (the change feed brings it).
    */
-  private @Nullable DueFire stillAsTaken(DispatchQueue.Entry entry) {
+  private @Nullable DueFire stillAsTaken(QueueEntry entry) {
     StoredTask task = store.find(entry.taskId).orElse(null);
     Instant fire = task == null ? null : task.state().fireTime();
     if (task == null
@@ -92,7 +92,7 @@ final class DueFires {
    * A recurring task whose fire time the scheduler reached too late (it was down or overloaded):
    * its missed-fire policy decides which of the fire times since run; the others are recorded.
    */
-  void passOverMissed(DispatchQueue.Entry entry, Instant now) {
+  void passOverMissed(QueueEntry entry, Instant now) {
     Optional<StoredTask> written = Optional.empty();
     List<RunRecord> notRun = List.of();
     try {
@@ -129,7 +129,7 @@ final class DueFires {
    * task is added first: its id is fixed by the fire time, so a crash between the two writes
    * re-adds nothing when the fire time is taken again.
    */
-  void spawnRunTask(DispatchQueue.Entry entry, Instant now) {
+  void spawnRunTask(QueueEntry entry, Instant now) {
     Optional<StoredTask> parent = Optional.empty();
     StoredTask child = null;
     try {

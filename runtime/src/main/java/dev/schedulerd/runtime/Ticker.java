@@ -93,7 +93,7 @@ final class Ticker {
     }
     claims.startDue(clock.instant());
     Instant now = clock.instant();
-    List<DispatchQueue.Entry> entries = queue.takeDispatchable(now.plus(claimAhead));
+    List<QueueEntry> entries = queue.takeDispatchable(now.plus(claimAhead));
     if (!entries.isEmpty()) {
       if (claimAsync()) {
         claims.request(entries); // the ticker never waits for the store

@@ -67,13 +67,13 @@ final class DispatchQueueTest {
       Instant.MAX
     };
     for (int i = 1; i < ordered.length; i++) {
-      assertThat(DispatchQueue.epochNanos(ordered[i - 1]))
+      assertThat(QueueEntry.epochNanos(ordered[i - 1]))
           .as("%s before %s", ordered[i - 1], ordered[i])
-          .isLessThanOrEqualTo(DispatchQueue.epochNanos(ordered[i]));
+          .isLessThanOrEqualTo(QueueEntry.epochNanos(ordered[i]));
     }
-    assertThat(DispatchQueue.epochNanos(T0.plusNanos(1)) - DispatchQueue.epochNanos(T0)).isOne();
-    assertThat(DispatchQueue.epochNanos(Instant.MAX)).isEqualTo(Long.MAX_VALUE);
-    assertThat(DispatchQueue.epochNanos(Instant.MIN)).isEqualTo(Long.MIN_VALUE);
+    assertThat(QueueEntry.epochNanos(T0.plusNanos(1)) - QueueEntry.epochNanos(T0)).isOne();
+    assertThat(QueueEntry.epochNanos(Instant.MAX)).isEqualTo(Long.MAX_VALUE);
+    assertThat(QueueEntry.epochNanos(Instant.MIN)).isEqualTo(Long.MIN_VALUE);
   }
 
   /** The rank as it was computed with java.time: the due instant plus the handicap, saturated. */
@@ -85,7 +85,7 @@ final class DispatchQueueTest {
     } catch (java.time.DateTimeException e) {
       rank = Instant.MAX; // a handicap beyond every instant (the old arithmetic threw there)
     }
-    return DispatchQueue.epochNanos(rank);
+    return QueueEntry.epochNanos(rank);
   }
 
   @Test
@@ -117,7 +117,7 @@ final class DispatchQueueTest {
           } catch (ArithmeticException e) {
             stepNanos = Long.MAX_VALUE;
           }
-          assertThat(DispatchQueue.rankNanos(due, step, stepNanos, levels))
+          assertThat(QueueEntry.rankNanos(due, step, stepNanos, levels))
               .as("%s + %s x %d", due, step, levels)
               .isEqualTo(rankViaInstants(due, step, levels));
         }
@@ -127,7 +127,7 @@ final class DispatchQueueTest {
       Instant due = T0.plusNanos(random.nextLong(1L << 60) - (1L << 59));
       java.time.Duration step = java.time.Duration.ofNanos(random.nextLong(1L << 40));
       int levels = random.nextInt(4);
-      assertThat(DispatchQueue.rankNanos(due, step, step.toNanos(), levels))
+      assertThat(QueueEntry.rankNanos(due, step, step.toNanos(), levels))
           .isEqualTo(rankViaInstants(due, step, levels));
     }
   }

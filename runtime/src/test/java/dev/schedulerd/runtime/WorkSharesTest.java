@@ -83,9 +83,9 @@ final class WorkSharesTest {
     assertThat(queue.nextDue()).isEqualTo(T0.plus(WorkShares.STEAL_AFTER));
     assertThat(queue.takeDispatchable(T0.plus(WorkShares.STEAL_AFTER).minusNanos(1))).isEmpty();
     Instant stealable = T0.plus(WorkShares.STEAL_AFTER);
-    List<DispatchQueue.Entry> stolen = new java.util.ArrayList<>(queue.takeDispatchable(stealable));
+    List<QueueEntry> stolen = new java.util.ArrayList<>(queue.takeDispatchable(stealable));
     assertThat(stolen).as("half of what is left at a time").hasSize((20 - mine.size()) / 2);
-    for (List<DispatchQueue.Entry> more = queue.takeDispatchable(stealable);
+    for (List<QueueEntry> more = queue.takeDispatchable(stealable);
         !more.isEmpty();
         more = queue.takeDispatchable(stealable)) {
       stolen.addAll(more);
@@ -232,7 +232,7 @@ final class WorkSharesTest {
     queue.release("log", List.of());
     shares.update(live("node-a", "node-b"));
     Instant soon = T0.plusMillis(1);
-    for (List<DispatchQueue.Entry> next = queue.takeDispatchable(soon);
+    for (List<QueueEntry> next = queue.takeDispatchable(soon);
         !next.isEmpty();
         next = queue.takeDispatchable(soon)) {
       next.forEach(e -> taken.add(e.taskId));
