@@ -14,6 +14,21 @@ import org.junit.jupiter.api.Test;
 final class WorkSharesTest {
   private static final Instant T0 = Instant.parse("2026-12-06T12:00:00Z");
 
+  /**
+   * The first {@code count} ids {@code prefix + i}, from {@code i = from}, that {@code which}
+   * takes.
+   */
+  private static List<String> ids(
+      String prefix, int from, java.util.function.Predicate<String> which, int count) {
+    List<String> found = new java.util.ArrayList<>();
+    for (int i = from; found.size() < count; i++) {
+      if (which.test(prefix + i)) {
+        found.add(prefix + i);
+      }
+    }
+    return found;
+  }
+
   private static List<NodeInfo> live(String... ids) {
     return java.util.Arrays.stream(ids).map(id -> new NodeInfo(id, T0, T0, 0)).toList();
   }
@@ -98,15 +113,8 @@ final class WorkSharesTest {
   void anotherNodesOverdueTask_waitsTheDelayFromWhenItWasSeen_andGoesAfterThisNodesOwn() {
     WorkShares shares = new WorkShares("node-a");
     shares.update(live("node-a", "node-b"));
-    String theirs = null;
-    String mine = null;
-    for (int i = 0; theirs == null || mine == null; i++) {
-      if (shares.owns("t" + i)) {
-        mine = mine == null ? "t" + i : mine;
-      } else {
-        theirs = theirs == null ? "t" + i : theirs;
-      }
-    }
+    String theirs = ids("t", 0, id -> !shares.owns(id), 1).get(0);
+    String mine = ids("t", 0, shares::owns, 1).get(0);
     DispatchQueue queue = new DispatchQueue(1, Map.of(), Map.of(), Duration.ofMinutes(5), shares);
     Instant now = T0.plusSeconds(3_600); // a backlog: due an hour ago
     queue.offer(
@@ -128,15 +136,8 @@ final class WorkSharesTest {
   void anotherNodesMoreUrgentTask_isTakenAtOnce_soThatPriorityHoldsAcrossNodes() {
     WorkShares shares = new WorkShares("node-a");
     shares.update(live("node-a", "node-b"));
-    String theirs = null;
-    String mine = null;
-    for (int i = 0; theirs == null || mine == null; i++) {
-      if (shares.owns("p" + i)) {
-        mine = mine == null ? "p" + i : mine;
-      } else {
-        theirs = theirs == null ? "p" + i : theirs;
-      }
-    }
+    String theirs = ids("p", 0, id -> !shares.owns(id), 1).get(0);
+    String mine = ids("p", 0, shares::owns, 1).get(0);
     DispatchQueue queue = new DispatchQueue(1, Map.of(), Map.of(), Duration.ZERO, shares);
     queue.offer(new DispatchQueue.Offer(mine, 1, Priority.LOW, "log", TaskStatus.SCHEDULED, T0));
     queue.offer(
@@ -148,12 +149,7 @@ final class WorkSharesTest {
   void aTaskWhoseOwnerLeft_competesAsThisNodesOwnOnceItsDelayPassed() {
     WorkShares shares = new WorkShares("node-a");
     shares.update(live("node-a", "node-b"));
-    List<String> bs =
-        java.util.stream.IntStream.range(0, 100)
-            .mapToObj(i -> "q" + i)
-            .filter(id -> !shares.owns(id))
-            .limit(2)
-            .toList();
+    List<String> bs = ids("q", 0, id -> !shares.owns(id), 2);
     DispatchQueue queue = new DispatchQueue(1, Map.of(), Map.of(), Duration.ZERO, shares);
     queue.offer(
         new DispatchQueue.Offer(bs.get(0), 1, Priority.MEDIUM, "log", TaskStatus.SCHEDULED, T0));
@@ -176,12 +172,7 @@ final class WorkSharesTest {
   void anIdleNode_stealsTheLatestOfAnothersBacklog_andItsOwnerTheOldest() {
     WorkShares shares = new WorkShares("node-a");
     shares.update(live("node-a", "node-b"));
-    List<String> theirs =
-        java.util.stream.IntStream.range(0, 200)
-            .mapToObj(i -> "b" + i)
-            .filter(id -> !shares.owns(id))
-            .limit(6)
-            .toList();
+    List<String> theirs = ids("b", 0, id -> !shares.owns(id), 6);
     DispatchQueue queue = new DispatchQueue(1, Map.of(), Map.of(), Duration.ZERO, shares);
     for (int i = 0; i < theirs.size(); i++) {
       queue.offer(
@@ -199,12 +190,7 @@ final class WorkSharesTest {
     assertThat(stolen).containsExactly(theirs.get(5), theirs.get(4), theirs.get(3));
 
     // A more urgent one of theirs still goes first, latest or not.
-    String urgent =
-        java.util.stream.IntStream.range(200, 400)
-            .mapToObj(i -> "b" + i)
-            .filter(id -> !shares.owns(id))
-            .findFirst()
-            .orElseThrow();
+    String urgent = ids("b", 200, id -> !shares.owns(id), 1).get(0);
     queue.offer(new DispatchQueue.Offer(urgent, 1, Priority.HIGH, "log", TaskStatus.SCHEDULED, T0));
     assertThat(queue.takeDispatchable(stealable))
         .as("the urgent one was just seen: its owner's for a while")
@@ -256,18 +242,8 @@ final class WorkSharesTest {
           .as(task)
           .containsExactlyInAnyOrder(0, 1, 2);
     }
-    String cFirstThenA =
-        java.util.stream.IntStream.range(0, 300)
-            .mapToObj(i -> "t" + i)
-            .filter(t -> c.place(t) == 0 && a.place(t) == 1)
-            .findFirst()
-            .orElseThrow();
-    String cFirstThenB =
-        java.util.stream.IntStream.range(0, 300)
-            .mapToObj(i -> "t" + i)
-            .filter(t -> c.place(t) == 0 && a.place(t) == 2)
-            .findFirst()
-            .orElseThrow();
+    String cFirstThenA = ids("t", 0, t -> c.place(t) == 0 && a.place(t) == 1, 1).get(0);
+    String cFirstThenB = ids("t", 0, t -> c.place(t) == 0 && a.place(t) == 2, 1).get(0);
     DispatchQueue queue = new DispatchQueue(10, Map.of(), Map.of(), Duration.ZERO, a);
     for (String task : List.of(cFirstThenA, cFirstThenB)) {
       queue.offer(
@@ -287,12 +263,7 @@ final class WorkSharesTest {
   void theBacklogOfANodeThatLeft_runsOldestFirst_allAtOnce() {
     WorkShares shares = new WorkShares("node-a");
     shares.update(live("node-a", "node-b"));
-    List<String> bs =
-        java.util.stream.IntStream.range(0, 200)
-            .mapToObj(i -> "q" + i)
-            .filter(id -> !shares.owns(id))
-            .limit(6)
-            .toList();
+    List<String> bs = ids("q", 0, id -> !shares.owns(id), 6);
     DispatchQueue queue = new DispatchQueue(10, Map.of(), Map.of(), Duration.ZERO, shares);
     for (int i = 0; i < bs.size(); i++) {
       queue.offer(
