@@ -131,6 +131,14 @@ final class LocalWorkloads {
         Summary.ratio(sqlite, quartz, "Quartz (memory)"),
         "≥ 20,000/s",
         Summary.Verdict.of(sqlite >= 20_000));
+    double fsyncsPerRun = medianOf(sqliteCommits);
+    summary.add(
+        "W1",
+        "commits (fsyncs) per run, SQLite, 8 submitters",
+        String.format(Locale.ROOT, "%.3f", fsyncsPerRun),
+        "—",
+        "≤ 0.1",
+        Summary.Verdict.of(fsyncsPerRun <= 0.1));
 
     Stats stpeLate = Stats.of(precisionStpe());
     table.add(precision("ScheduledThreadPoolExecutor", stpeLate, 0));
@@ -221,9 +229,12 @@ final class LocalWorkloads {
 
   /** Commits per run, the median of the measured rounds. */
   private static String commitsPerRun(List<Double> perRun) {
-    double[] sorted = perRun.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    return String.format(
-        Locale.ROOT, "   commits/run %.3f", sorted.length == 0 ? 0 : median(sorted));
+    return String.format(Locale.ROOT, "   commits/run %.3f", medianOf(perRun));
+  }
+
+  private static double medianOf(List<Double> values) {
+    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return sorted.length == 0 ? 0 : median(sorted);
   }
 
   private static String perSecond(double perSecond) {
