@@ -98,14 +98,14 @@ final class LocalWorkloads {
         w1Runs(W1_RUNS, () -> throughputSchedulerd(new InMemoryTaskStore(), w1Tasks));
     double memory = median(memoryRuns);
     table.add(row("W1", "schedulerd, memory", w1Tasks, memoryRuns, memory / stpeW1));
-    List<Double> sqliteCommits = new ArrayList<>();
+    List<WorkPerRun> sqliteCommits = new ArrayList<>();
     double[] sqliteRuns =
         w1Runs(W1_SQLITE_RUNS, () -> throughputSqlite(workDir, w1SqliteTasks, 8, sqliteCommits));
     double sqlite = median(sqliteRuns);
     table.add(
         row("W1", "schedulerd, SQLite (full sync)", w1SqliteTasks, sqliteRuns, sqlite / stpeW1)
             + commitsPerRun(sqliteCommits));
-    List<Double> oneSubmitterCommits = new ArrayList<>();
+    List<WorkPerRun> oneSubmitterCommits = new ArrayList<>();
     int oneSubmitterTasks = w1SqliteTasks / 4;
     double[] oneSubmitterRuns =
         w1Runs(
@@ -131,7 +131,7 @@ final class LocalWorkloads {
         Summary.ratio(sqlite, quartz, "Quartz (memory)"),
         "≥ 20,000/s",
         Summary.Verdict.of(sqlite >= 20_000));
-    double fsyncsPerRun = medianOf(sqliteCommits);
+    double fsyncsPerRun = medianOf(sqliteCommits.stream().map(WorkPerRun::commits).toList());
     summary.add(
         "W1",
         "commits (fsyncs) per run, SQLite, 8 submitters",
@@ -196,17 +196,18 @@ final class LocalWorkloads {
       SqliteTaskStore store =
           SqliteTaskStore.open(
               SqliteOptions.of(Files.createTempDirectory(workDir, "w3").resolve("s.db")));
-      long[] commits = new long[1];
-      double adds = durableAdds(store, threads, commits);
+      long[] work = new long[2];
+      double adds = durableAdds(store, threads, work);
       oneThreadAdds = threads == 1 ? adds : oneThreadAdds;
       table.add(
           String.format(
               Locale.ROOT,
               "  W3 schedulerd, SQLite (full sync)  %d thread(s): %,9.0f acknowledged adds/s"
-                  + "   commits/add %.2f",
+                  + "   commits/add %.2f  statements/add %.2f",
               threads,
               adds,
-              commits[0] / (adds * W3_SECONDS)));
+              work[0] / (adds * W3_SECONDS),
+              work[1] / (adds * W3_SECONDS)));
       int target = threads == 1 ? 4_000 : 25_000;
       summary.add(
           "W3",
@@ -227,9 +228,16 @@ final class LocalWorkloads {
     return table;
   }
 
-  /** Commits per run, the median of the measured rounds. */
-  private static String commitsPerRun(List<Double> perRun) {
-    return String.format(Locale.ROOT, "   commits/run %.3f", medianOf(perRun));
+  /** A W1 round's commits and SQL statements, each per run. */
+  private record WorkPerRun(double commits, double statements) {}
+
+  /** Commits and statements per run, each the median of the measured rounds. */
+  private static String commitsPerRun(List<WorkPerRun> perRun) {
+    return String.format(
+        Locale.ROOT,
+        "   commits/run %.3f  statements/run %.2f",
+        medianOf(perRun.stream().map(WorkPerRun::commits).toList()),
+        medianOf(perRun.stream().map(WorkPerRun::statements).toList()));
   }
 
   private static double medianOf(List<Double> values) {
@@ -384,24 +392,26 @@ final class LocalWorkloads {
   }
 
   /**
-   * W1 on a fresh SQLite file; adds the round's commits per run (warm-up included: its runs are
-   * written the same way) to {@code commitsPerRun}.
+   * W1 on a fresh SQLite file; adds the round's commits and statements per run (warm-up included:
+   * its runs are written the same way) to {@code workPerRun}.
    */
   private static double throughputSqlite(
-      Path workDir, int tasks, int submitters, List<Double> commitsPerRun) throws Exception {
+      Path workDir, int tasks, int submitters, List<WorkPerRun> workPerRun) throws Exception {
     SqliteTaskStore store =
         SqliteTaskStore.open(
             SqliteOptions.of(Files.createTempDirectory(workDir, "w1").resolve("s.db")));
     double rate = throughputSchedulerd(store, tasks, submitters);
-    commitsPerRun.add(store.commits() / (tasks + tasks / 10.0));
+    double runs = tasks + tasks / 10.0;
+    workPerRun.add(new WorkPerRun(store.commits() / runs, store.statements() / runs));
     return rate;
   }
 
   /**
    * W3: adds acknowledged by the default durable store (each returns after its commit), tasks due
-   * in a day so no run competes; 5 s from {@code threads} client threads after a warm-up.
+   * in a day so no run competes; 5 s from {@code threads} client threads after a warm-up. Sets
+   * {@code work} to the commits and the SQL statements of the measured seconds.
    */
-  private static double durableAdds(SqliteTaskStore store, int threads, long[] commits)
+  private static double durableAdds(SqliteTaskStore store, int threads, long[] work)
       throws Exception {
     Probe probe = new Probe();
     try (Scheduler scheduler = Fixtures.started(store, probe)) {
@@ -413,6 +423,7 @@ final class LocalWorkloads {
       }
       AtomicInteger added = new AtomicInteger();
       long commitsBefore = store.commits();
+      long statementsBefore = store.statements();
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(W3_SECONDS);
       long start = System.nanoTime();
       try (ExecutorService clients = Executors.newFixedThreadPool(threads)) {
@@ -430,7 +441,8 @@ final class LocalWorkloads {
               });
         }
       }
-      commits[0] = store.commits() - commitsBefore;
+      work[0] = store.commits() - commitsBefore;
+      work[1] = store.statements() - statementsBefore;
       return added.get() / ((System.nanoTime() - start) / 1e9);
     } finally {
       store.close();

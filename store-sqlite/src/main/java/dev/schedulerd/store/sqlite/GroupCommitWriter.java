@@ -3,7 +3,6 @@ package dev.schedulerd.store.sqlite;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.store.jdbc.Session;
 import dev.schedulerd.store.jdbc.Transactions;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -73,8 +72,8 @@ final class GroupCommitWriter implements AutoCloseable {
   private final ReentrantLock submitLock = new ReentrantLock();
 
   GroupCommitWriter(
-      Connection connection, String file, StoreFileGuard guard, Runnable afterCommit) {
-    this.statements = new PreparedStatements(connection);
+      PreparedStatements statements, String file, StoreFileGuard guard, Runnable afterCommit) {
+    this.statements = statements;
     this.file = file;
     this.guard = guard;
     this.afterCommit = afterCommit;

@@ -141,6 +141,14 @@ public final class SqliteTaskStore extends JdbcTaskStore {
     return transactions.commits();
   }
 
+  /**
+   * SQL statements this instance has run, reads (the change feed's included) and writes: each
+   * statement run is one, each row of a batch is one; transaction control is not counted.
+   */
+  public long statements() {
+    return transactions.statements();
+  }
+
   static Connection connect(Path file, SqliteOptions options) throws SQLException {
     SQLiteConfig config = new SQLiteConfig();
     config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, options.busyTimeout().toMillis()));

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -34,6 +35,7 @@ final class SqliteTransactions implements Transactions {
   private final ConcurrentLinkedDeque<PreparedStatements> idleReaders =
       new ConcurrentLinkedDeque<>();
   private final List<PreparedStatements> allReaders = new CopyOnWriteArrayList<>();
+  private final LongAdder executed = new LongAdder();
   private final ReentrantLock readerLock = new ReentrantLock();
   private final Condition readerReturned = readerLock.newCondition();
 
@@ -46,7 +48,9 @@ final class SqliteTransactions implements Transactions {
     this.file = file;
     this.options = options;
     this.guard = guard;
-    this.writer = new GroupCommitWriter(writeConnection, file.toString(), guard, afterCommit);
+    this.writer =
+        new GroupCommitWriter(
+            new PreparedStatements(writeConnection, executed), file.toString(), guard, afterCommit);
   }
 
   @Override
@@ -75,7 +79,7 @@ final class SqliteTransactions implements Transactions {
         connection = awaitIdleReader();
       }
       if (connection == null) {
-        connection = new PreparedStatements(SqliteTaskStore.connect(file, options));
+        connection = new PreparedStatements(SqliteTaskStore.connect(file, options), executed);
         allReaders.add(connection);
       }
       try {
@@ -144,6 +148,11 @@ final class SqliteTransactions implements Transactions {
   /** Write transactions committed so far; a burst of writes shares one. */
   long commits() {
     return writer.commits();
+  }
+
+  /** SQL statements run so far, reads and writes ({@link PreparedStatements} says what counts). */
+  long statements() {
+    return executed.sum();
   }
 
   @Override

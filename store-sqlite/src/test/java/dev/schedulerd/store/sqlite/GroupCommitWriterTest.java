@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.schedulerd.api.store.StoreException;
 import java.nio.file.Path;
 import java.sql.ResultSet;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,7 +17,10 @@ final class GroupCommitWriterTest {
     SqliteOptions options = SqliteOptions.of(file);
     SqliteTaskStore.open(options).close(); // the schema
     return new GroupCommitWriter(
-        SqliteTaskStore.connect(file, options), file.toString(), StoreFileGuard.of(file), () -> {});
+        new PreparedStatements(SqliteTaskStore.connect(file, options), new LongAdder()),
+        file.toString(),
+        StoreFileGuard.of(file),
+        () -> {});
   }
 
   @Test

@@ -348,6 +348,38 @@ class SqliteTaskStoreTest {
   }
 
   @Test
+  void statementsRun_areCounted_aBatchByItsRows_transactionControlNot() throws Exception {
+    try (SqliteTaskStore store = open(dir.resolve("counted.db"))) {
+      long before = store.statements();
+      store.find("absent");
+      assertThat(store.statements() - before).as("one read").isEqualTo(1);
+
+      before = store.statements();
+      store.insertAll(
+          List.of(
+              new StoredTask(definition("a1"), initial()),
+              new StoredTask(definition("a2"), initial()),
+              new StoredTask(definition("a3"), initial())));
+      long threeRows = store.statements() - before;
+      before = store.statements();
+      store.insertAll(
+          List.of(
+              new StoredTask(definition("b1"), initial()),
+              new StoredTask(definition("b2"), initial()),
+              new StoredTask(definition("b3"), initial()),
+              new StoredTask(definition("b4"), initial()),
+              new StoredTask(definition("b5"), initial()),
+              new StoredTask(definition("b6"), initial())));
+      long sixRows = store.statements() - before;
+      // Each row is inserted (and its removal record dropped) by a batch entry of its own: three
+      // more rows are at least three more statements, whatever the write's fixed ones are.
+      assertThat(threeRows).isGreaterThanOrEqualTo(3);
+      assertThat(sixRows - threeRows).isGreaterThanOrEqualTo(3);
+      assertThat(store.commits()).isPositive();
+    }
+  }
+
+  @Test
   void failingWriteInABatch_doesNotUndoTheOthers() throws Exception {
     try (SqliteTaskStore store = open(dir.resolve("mixed.db"))) {
       store.insert(definition("taken"), initial());
