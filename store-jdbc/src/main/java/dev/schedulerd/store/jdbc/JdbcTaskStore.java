@@ -53,6 +53,9 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
   /** Rows read per round trip by {@link #query}. */
   private static final int QUERY_CHUNK = 500;
 
+  /** {@link TaskWrite#kind}s of the scheduler's own bookkeeping of runs. */
+  private static final Set<String> BOOKKEEPING = Set.of("claim", "renew_lease", "complete");
+
   /** Removal records kept; a node whose cursor is older misses some, and drops stale entries. */
   static final int TOMBSTONES_KEPT = 10_000;
 
@@ -257,6 +260,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
     Map<RunRecord, String> runsJson = RunRows.encode(List.of(write));
     Optional<StoredTask> result =
         write(
+            bookkeeping(List.of(write)),
             s -> {
               written.clear();
               Optional<StoredTask> current =
@@ -284,6 +288,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
     Map<RunRecord, String> runsJson = RunRows.encode(writes);
     List<StoredTask> result =
         write(
+            bookkeeping(writes),
             s -> {
               own.clear();
               Map<String, StoredTask> current = new HashMap<>();
@@ -658,6 +663,20 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
   private <T> T write(Transactions.Work<T> work) {
     checkOpen();
     return transactions.write(work);
+  }
+
+  /** {@link #write}, or {@link Transactions#writeSyncedSoon} for {@code bookkeeping}. */
+  private <T> T write(boolean bookkeeping, Transactions.Work<T> work) {
+    checkOpen();
+    return bookkeeping ? transactions.writeSyncedSoon(work) : transactions.write(work);
+  }
+
+  /**
+   * Whether the writes are all the scheduler's own bookkeeping of runs (claims, lease renewals,
+   * runs' ends), which no client waits on to be on disk ({@link Transactions#writeSyncedSoon}).
+   */
+  private static boolean bookkeeping(List<TaskWrite> writes) {
+    return writes.stream().allMatch(w -> BOOKKEEPING.contains(w.kind()));
   }
 
   private <T> T read(Transactions.Work<T> work) {

@@ -22,6 +22,17 @@ public interface Transactions extends AutoCloseable {
   <T> T write(Work<T> work);
 
   /**
+   * {@link #write} of the scheduler's own bookkeeping of runs (a claim, a lease renewal, a run's
+   * end), which no caller waits on to be on disk: a database that syncs each commit may commit it
+   * without waiting for the disk, provided it is synced soon after, with the next commit that is or
+   * within a bound it names. A power cut in between loses it as it would lose a run under way (the
+   * run is run again). The default is {@link #write}.
+   */
+  default <T> T writeSyncedSoon(Work<T> work) {
+    return write(work);
+  }
+
+  /**
    * Runs {@code work}, which writes with one statement: on its own, committed by the database as it
    * runs it, where {@link Dialect#singleStatementWrites} says so; else as {@link #write}.
    */

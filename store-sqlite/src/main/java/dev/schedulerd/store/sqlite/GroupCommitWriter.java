@@ -6,11 +6,13 @@ import dev.schedulerd.store.jdbc.Transactions;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -28,6 +30,13 @@ import org.slf4j.LoggerFactory;
  * costs the waker up to tens of microseconds; done by the writer it was a fifth of its time, and
  * the writer's time is the store's throughput.
  *
+ * <p>With {@code synchronous=full}, a batch of the scheduler's own bookkeeping alone (claims,
+ * renewals, runs' ends: {@link Transactions#writeSyncedSoon}) commits at {@code
+ * synchronous=normal}, without waiting for the disk: the log is one file written in order, so the
+ * next fsynced commit puts it on disk too; when none comes within the bound ({@code
+ * runs_synced_within_ms}, 50 ms by default), the writer makes one. A client's add then waits for
+ * its own fsync, not for the runs' ones before it.
+ *
  * <p>Each batch runs under {@code BEGIN IMMEDIATE}, which takes SQLite's write lock up front: a
  * write's reads and its conditional update see the same data even with other processes writing.
  * Each write runs inside its own savepoint, so one that fails (a duplicate id, say) is undone alone
@@ -37,7 +46,11 @@ final class GroupCommitWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
   private static final int MAX_BATCH = 512;
 
-  private record Pending<T>(Transactions.Work<T> write, CompletableFuture<T> result) {}
+  /**
+   * @param synced whether its caller waits for it to be on disk
+   */
+  private record Pending<T>(
+      Transactions.Work<T> write, CompletableFuture<T> result, boolean synced) {}
 
   /** A committed batch with each write's result or failure, for the acknowledger. */
   private record Committed(
@@ -50,7 +63,7 @@ final class GroupCommitWriter implements AutoCloseable {
 
   /** Queued by {@link #close()}: the writer stops after the writes queued before it. */
   private static final Pending<Boolean> STOP =
-      new Pending<>(session -> Boolean.TRUE, new CompletableFuture<>());
+      new Pending<>(session -> Boolean.TRUE, new CompletableFuture<>(), true);
 
   /** The writer's connection with its reused statements; touched by the writer thread alone. */
   private final PreparedStatements statements;
@@ -63,6 +76,22 @@ final class GroupCommitWriter implements AutoCloseable {
   private final Thread thread;
   private final Thread acknowledger;
   private final AtomicLong commits = new AtomicLong();
+  private final AtomicLong syncedCommits = new AtomicLong();
+
+  /** {@code synchronous=full} was asked for: commits fsync unless only bookkeeping. */
+  private final boolean fullSync;
+
+  /** How long a commit of bookkeeping alone may wait for its fsync; zero: none waits. */
+  private final long syncWithinNanos;
+
+  /** The connection's {@code synchronous} now; the writer thread's alone. */
+  private boolean connectionSyncs;
+
+  /** When the oldest commit not yet fsynced was made, or 0; the writer thread's alone. */
+  private long unsyncedSinceNanos;
+
+  /** The last sync the writer made of its own failed; the writer thread's alone. */
+  private boolean syncFailing;
 
   /** Batches handed to the acknowledger and not yet acknowledged: callers hear in commit order. */
   private final AtomicInteger handedOn = new AtomicInteger();
@@ -72,8 +101,16 @@ final class GroupCommitWriter implements AutoCloseable {
   private final ReentrantLock submitLock = new ReentrantLock();
 
   GroupCommitWriter(
-      PreparedStatements statements, String file, StoreFileGuard guard, Runnable afterCommit) {
+      PreparedStatements statements,
+      String file,
+      boolean fullSync,
+      Duration syncWithin,
+      StoreFileGuard guard,
+      Runnable afterCommit) {
     this.statements = statements;
+    this.fullSync = fullSync;
+    this.syncWithinNanos = syncWithin.toNanos();
+    this.connectionSyncs = fullSync; // as the connection was opened
     this.file = file;
     this.guard = guard;
     this.afterCommit = afterCommit;
@@ -88,13 +125,21 @@ final class GroupCommitWriter implements AutoCloseable {
 
   /** Runs {@code write} in the next batch and waits until that batch is committed. */
   <T> T execute(Transactions.Work<T> write) {
+    return execute(write, true);
+  }
+
+  /**
+   * Runs {@code write} in the next batch and waits until that batch is committed; when not {@code
+   * synced}, maybe without waiting for the disk (synced within the writer's bound).
+   */
+  <T> T execute(Transactions.Work<T> write, boolean synced) {
     CompletableFuture<T> result = new CompletableFuture<>();
     submitLock.lock();
     try { // never behind the STOP that close() queues: nothing would ever write it
       if (closed) {
         throw new StoreException("the SQLite store " + file + " is closed");
       }
-      queue.add(new Pending<>(write, result));
+      queue.add(new Pending<>(write, result, synced));
     } finally {
       submitLock.unlock();
     }
@@ -117,7 +162,11 @@ final class GroupCommitWriter implements AutoCloseable {
     while (!stop) {
       List<Pending<?>> batch = new ArrayList<>(); // handed on to the acknowledger when committed
       try {
-        batch.add(queue.take());
+        Pending<?> first = nextOrSync();
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
         queue.drainTo(batch, MAX_BATCH - 1);
         stop = batch.remove(STOP);
         if (!batch.isEmpty()) {
@@ -132,6 +181,7 @@ final class GroupCommitWriter implements AutoCloseable {
         }
       }
     }
+    syncBeforeStop();
     statements.discard();
     committed.add(ACKNOWLEDGER_STOP);
   }
@@ -176,7 +226,9 @@ final class GroupCommitWriter implements AutoCloseable {
       }
       return;
     }
+    boolean sync = fullSync && (syncWithinNanos == 0 || batch.stream().anyMatch(Pending::synced));
     try {
+      syncCommits(sync);
       execute("BEGIN IMMEDIATE");
       try {
         long changeSeq = readChangeCounter();
@@ -203,7 +255,7 @@ final class GroupCommitWriter implements AutoCloseable {
           counter.executeUpdate();
         }
         execute("COMMIT");
-        commits.incrementAndGet();
+        committed(sync);
       } catch (SQLException | RuntimeException | Error e) {
         // An Error thrown by a write too: a transaction left open would make every later
         // batch's BEGIN fail until a restart.
@@ -337,6 +389,89 @@ final class GroupCommitWriter implements AutoCloseable {
   /** Transactions committed so far. */
   long commits() {
     return commits.get();
+  }
+
+  /** Transactions committed so far with an fsync of the log (the writer's own syncs included). */
+  long syncedCommits() {
+    return syncedCommits.get();
+  }
+
+  /**
+   * The next queued write; or, when a commit waits for its fsync and none comes before its bound,
+   * null after making one.
+   */
+  private @Nullable Pending<?> nextOrSync() throws InterruptedException {
+    if (unsyncedSinceNanos == 0) {
+      return queue.take();
+    }
+    long left = unsyncedSinceNanos + syncWithinNanos - System.nanoTime();
+    Pending<?> next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
+    if (next == null) {
+      try {
+        syncNow();
+        syncFailing = false;
+      } catch (SQLException e) {
+        // Tried again after the bound, and by the next commit (a failing file fails its writes
+        // with the cause); said once until a sync succeeds.
+        if (!syncFailing) {
+          log.warn("Syncing {} failed: {}", file, e.getMessage());
+        }
+        syncFailing = true;
+        unsyncedSinceNanos = System.nanoTime();
+      }
+    }
+    return next;
+  }
+
+  /** Syncs what is left unsynced as the writer stops; a failure is only logged. */
+  private void syncBeforeStop() {
+    if (unsyncedSinceNanos != 0) {
+      try {
+        syncNow();
+      } catch (SQLException e) {
+        log.warn("Syncing {} as it closes failed: {}", file, e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Puts the commits made without an fsync on disk: a commit that fsyncs the log (it rewrites the
+   * change counter's row as it is, so the log has something to sync).
+   */
+  private void syncNow() throws SQLException {
+    if (guard.knownProblem() != null) {
+      unsyncedSinceNanos = 0; // the file is lost: nothing in it is for anyone to read again
+      return;
+    }
+    syncCommits(true);
+    execute("BEGIN IMMEDIATE");
+    try {
+      prepared("UPDATE change_counter SET value = value").executeUpdate();
+      execute("COMMIT");
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly();
+      throw e;
+    }
+    syncedCommits.incrementAndGet();
+    unsyncedSinceNanos = 0;
+  }
+
+  /** Sets the connection's {@code synchronous} for the next commit, when it differs. */
+  private void syncCommits(boolean sync) throws SQLException {
+    if (fullSync && sync != connectionSyncs) {
+      execute(sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+      connectionSyncs = sync;
+    }
+  }
+
+  private void committed(boolean synced) {
+    commits.incrementAndGet();
+    if (synced) {
+      syncedCommits.incrementAndGet();
+      unsyncedSinceNanos = 0;
+    } else if (fullSync && unsyncedSinceNanos == 0) {
+      unsyncedSinceNanos = System.nanoTime();
+    }
   }
 
   /** Closes the connection; call after {@link #close()}. */

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Statements run are counted by the rule the benchmarks count a PostgreSQL client's by: each
  * {@code execute*} call is one, each entry of an {@code executeBatch} is one; transaction control
- * ({@code BEGIN}, {@code COMMIT}, savepoints) is not a statement, a commit is counted apart.
+ * ({@code BEGIN}, {@code COMMIT}, savepoints) and settings ({@code PRAGMA}) are not statements, a
+ * commit is counted apart.
  */
 final class PreparedStatements implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PreparedStatements.class);
@@ -36,7 +37,7 @@ final class PreparedStatements implements AutoCloseable {
   private static final Set<String> EXECUTES =
       Set.of("execute", "executeQuery", "executeUpdate", "executeLargeUpdate");
   private static final Set<String> CONTROL =
-      Set.of("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE");
+      Set.of("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA");
 
   private final Connection connection;
   private final LongAdder executed;

@@ -13,9 +13,19 @@ import java.util.Objects;
  * @param synchronous how hard a commit pushes data to disk; see {@link Synchronous}
  * @param busyTimeout how long a write waits for another process's write to finish before failing
  * @param runsKeptPerTask run records kept per task; older ones are deleted as new ones arrive
+ * @param runsSyncedWithin at {@code synchronous=full}, how long a commit of the scheduler's own
+ *     bookkeeping of runs (claims, lease renewals, runs' ends) may wait for its fsync, which the
+ *     next commit a caller waits on makes anyway (default 50 ms); zero syncs each at once
  */
 public record SqliteOptions(
-    Path file, Synchronous synchronous, Duration busyTimeout, int runsKeptPerTask) {
+    Path file,
+    Synchronous synchronous,
+    Duration busyTimeout,
+    int runsKeptPerTask,
+    Duration runsSyncedWithin) {
+
+  /** The longest {@link #runsSyncedWithin}: a power cut loses at most this much of runs' ends. */
+  public static final Duration MAX_RUNS_SYNCED_WITHIN = Duration.ofSeconds(1);
 
   /** Where tasks live when nothing else is configured: next to the seed's JSON file. */
   public static Path defaultFile() {
@@ -57,28 +67,41 @@ public record SqliteOptions(
       throw new IllegalArgumentException(
           "runs kept per task must be at least 1, got " + runsKeptPerTask);
     }
+    Objects.requireNonNull(runsSyncedWithin, "runsSyncedWithin");
+    if (runsSyncedWithin.isNegative() || runsSyncedWithin.compareTo(MAX_RUNS_SYNCED_WITHIN) > 0) {
+      throw new IllegalArgumentException(
+          "runs' commits must be synced within 0 to 1000 ms, got "
+              + runsSyncedWithin.toMillis()
+              + " ms");
+    }
   }
 
   public static SqliteOptions of(Path file) {
-    return new SqliteOptions(file, Synchronous.FULL, Duration.ofSeconds(10), 1_000);
+    return new SqliteOptions(
+        file, Synchronous.FULL, Duration.ofSeconds(10), 1_000, Duration.ofMillis(50));
   }
 
   public SqliteOptions withSynchronous(Synchronous value) {
-    return new SqliteOptions(file, value, busyTimeout, runsKeptPerTask);
+    return new SqliteOptions(file, value, busyTimeout, runsKeptPerTask, runsSyncedWithin);
   }
 
   public SqliteOptions withBusyTimeout(Duration value) {
-    return new SqliteOptions(file, synchronous, value, runsKeptPerTask);
+    return new SqliteOptions(file, synchronous, value, runsKeptPerTask, runsSyncedWithin);
   }
 
   public SqliteOptions withRunsKeptPerTask(int value) {
-    return new SqliteOptions(file, synchronous, busyTimeout, value);
+    return new SqliteOptions(file, synchronous, busyTimeout, value, runsSyncedWithin);
+  }
+
+  public SqliteOptions withRunsSyncedWithin(Duration value) {
+    return new SqliteOptions(file, synchronous, busyTimeout, runsKeptPerTask, value);
   }
 
   /**
    * Reads {@code PATH[?key=value&...]} (empty path = {@link #defaultFile()}) plus options given
    * separately (e.g. from a config file); the location's options win. Keys: {@code synchronous}
-   * ({@code full|normal}), {@code busy_timeout_ms}, {@code runs_kept_per_task}.
+   * ({@code full|normal}), {@code busy_timeout_ms}, {@code runs_kept_per_task}, {@code
+   * runs_synced_within_ms}.
    *
    * @throws IllegalArgumentException naming the key or value that is wrong
    */
@@ -110,11 +133,15 @@ public record SqliteOptions(
                 result.withBusyTimeout(Duration.ofMillis(parseNumber(option.getKey(), value)));
             case "runs_kept_per_task" ->
                 result.withRunsKeptPerTask((int) parseNumber(option.getKey(), value));
+            case "runs_synced_within_ms" ->
+                result.withRunsSyncedWithin(
+                    Duration.ofMillis(parseNumber(option.getKey(), value, 1_000)));
             default ->
                 throw new IllegalArgumentException(
                     "unknown sqlite store option '"
                         + option.getKey()
-                        + "': use synchronous, busy_timeout_ms or runs_kept_per_task");
+                        + "': use synchronous, busy_timeout_ms, runs_kept_per_task or"
+                        + " runs_synced_within_ms");
           };
     }
     return result;
@@ -130,15 +157,25 @@ public record SqliteOptions(
   }
 
   private static long parseNumber(String key, String value) {
+    return parseNumber(key, value, Integer.MAX_VALUE);
+  }
+
+  private static long parseNumber(String key, String value, long max) {
     try {
       long number = Long.parseLong(value);
-      if (number < 0 || number > Integer.MAX_VALUE) {
+      if (number < 0 || number > max) {
         throw new NumberFormatException("out of range");
       }
       return number;
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
-          "sqlite option " + key + "='" + value + "' is invalid: use a non-negative integer", e);
+          "sqlite option "
+              + key
+              + "='"
+              + value
+              + "' is invalid: use an integer from 0 to "
+              + (max == Integer.MAX_VALUE ? "2147483647" : String.valueOf(max)),
+          e);
     }
   }
 

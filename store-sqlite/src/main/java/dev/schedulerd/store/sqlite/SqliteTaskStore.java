@@ -142,6 +142,16 @@ public final class SqliteTaskStore extends JdbcTaskStore {
   }
 
   /**
+   * Commits this instance has made that fsynced the write-ahead log: at {@code synchronous=full},
+   * each commit a caller waited on, and one soon after a commit of the scheduler's own bookkeeping
+   * alone, which does not wait for the disk ({@link SqliteOptions#runsSyncedWithin}); none at
+   * {@code normal}.
+   */
+  public long syncedCommits() {
+    return transactions.syncedCommits();
+  }
+
+  /**
    * SQL statements this instance has run, reads (the change feed's included) and writes: each
    * statement run is one, each row of a batch is one; transaction control is not counted.
    */

@@ -50,12 +50,26 @@ final class SqliteTransactions implements Transactions {
     this.guard = guard;
     this.writer =
         new GroupCommitWriter(
-            new PreparedStatements(writeConnection, executed), file.toString(), guard, afterCommit);
+            new PreparedStatements(writeConnection, executed),
+            file.toString(),
+            options.synchronous() == SqliteOptions.Synchronous.FULL,
+            options.runsSyncedWithin(),
+            guard,
+            afterCommit);
   }
 
   @Override
   public <T> T write(Work<T> work) {
     return writer.execute(work);
+  }
+
+  /**
+   * Without waiting for the disk when only such writes are in its batch; synced within {@link
+   * SqliteOptions#runsSyncedWithin}.
+   */
+  @Override
+  public <T> T writeSyncedSoon(Work<T> work) {
+    return writer.execute(work, false);
   }
 
   @Override
@@ -148,6 +162,11 @@ final class SqliteTransactions implements Transactions {
   /** Write transactions committed so far; a burst of writes shares one. */
   long commits() {
     return writer.commits();
+  }
+
+  /** Commits that fsynced the log ({@link GroupCommitWriter}). */
+  long syncedCommits() {
+    return writer.syncedCommits();
   }
 
   /** SQL statements run so far, reads and writes ({@link PreparedStatements} says what counts). */

@@ -301,6 +301,13 @@ class SqliteTaskStoreTest {
     assertThat(options.synchronous()).isEqualTo(SqliteOptions.Synchronous.NORMAL);
     assertThat(options.busyTimeout()).isEqualTo(Duration.ofMillis(250));
     assertThat(options.runsKeptPerTask()).isEqualTo(7);
+    assertThat(options.runsSyncedWithin()).isEqualTo(Duration.ofMillis(50));
+    assertThat(
+            SqliteOptions.parse("/tmp/x.db?runs_synced_within_ms=0", Map.of()).runsSyncedWithin())
+        .isZero();
+    assertThatThrownBy(() -> SqliteOptions.parse("/tmp/x.db?runs_synced_within_ms=5000", Map.of()))
+        .hasMessageContaining("runs_synced_within_ms='5000'")
+        .hasMessageContaining("0 to 1000");
     assertThat(SqliteOptions.parse("", Map.of()).file()).isEqualTo(SqliteOptions.defaultFile());
     assertThat(SqliteOptions.defaultFile().toString()).endsWith(".memory/scheduler.db");
   }
@@ -376,6 +383,39 @@ class SqliteTaskStoreTest {
       assertThat(threeRows).isGreaterThanOrEqualTo(3);
       assertThat(sixRows - threeRows).isGreaterThanOrEqualTo(3);
       assertThat(store.commits()).isPositive();
+    }
+  }
+
+  /**
+   * Claims and lease renewals (the scheduler's bookkeeping) do not wait for an fsync each: within
+   * the bound one sync covers them all. Adds do.
+   */
+  @Test
+  void claimsAndRenewals_shareFsyncs_addsWaitForTheirOwn() throws Exception {
+    Path file = dir.resolve("bookkeeping.db");
+    try (SqliteTaskStore store =
+        SqliteTaskStore.open(
+            SqliteOptions.of(file).withRunsSyncedWithin(SqliteOptions.MAX_RUNS_SYNCED_WITHIN))) {
+      int tasks = 20;
+      long synced = store.syncedCommits();
+      for (int i = 0; i < tasks; i++) {
+        store.insert(definition("b-" + i), initial());
+      }
+      assertThat(store.syncedCommits() - synced).as("one fsync per add").isEqualTo(tasks);
+
+      synced = store.syncedCommits();
+      long commits = store.commits();
+      long start = System.nanoTime();
+      for (int i = 0; i < tasks; i++) {
+        Lease lease = new Lease("n1", "run-" + i, T0, T0.plusSeconds(30));
+        assertThat(store.write(TaskWrite.claim("b-" + i, 1, lease))).isPresent();
+        assertThat(store.write(TaskWrite.renewLease("b-" + i, "run-" + i, T0.plusSeconds(60))))
+            .isPresent();
+      }
+      long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
+      assertThat(store.commits() - commits).isEqualTo(2L * tasks);
+      // At most one sync per second the writes took, and one at the end: not one per write.
+      assertThat(store.syncedCommits() - synced).isLessThanOrEqualTo(seconds + 1);
     }
   }
 
