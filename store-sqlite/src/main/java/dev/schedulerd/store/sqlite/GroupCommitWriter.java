@@ -31,11 +31,9 @@ import org.slf4j.LoggerFactory;
  * the writer's time is the store's throughput.
  *
  * <p>With {@code synchronous=full}, a batch of the scheduler's own bookkeeping alone (claims,
- * renewals, runs' ends: {@link Transactions#writeSyncedSoon}) commits at {@code
- * synchronous=normal}, without waiting for the disk: the log is one file written in order, so the
- * next fsynced commit puts it on disk too; when none comes within the bound ({@code
- * runs_synced_within_ms}, 50 ms by default), the writer makes one. A client's add then waits for
- * its own fsync, not for the runs' ones before it.
+ * renewals, runs' ends: {@link Transactions#writeSyncedSoon}) commits without waiting for the disk
+ * and is synced soon after ({@link LogSync}): a client's add waits for its own fsync, not for the
+ * runs' ones before it.
  *
  * <p>Each batch runs under {@code BEGIN IMMEDIATE}, which takes SQLite's write lock up front: a
  * write's reads and its conditional update see the same data even with other processes writing.
@@ -76,22 +74,9 @@ final class GroupCommitWriter implements AutoCloseable {
   private final Thread thread;
   private final Thread acknowledger;
   private final AtomicLong commits = new AtomicLong();
-  private final AtomicLong syncedCommits = new AtomicLong();
 
-  /** {@code synchronous=full} was asked for: commits fsync unless only bookkeeping. */
-  private final boolean fullSync;
-
-  /** How long a commit of bookkeeping alone may wait for its fsync; zero: none waits. */
-  private final long syncWithinNanos;
-
-  /** The connection's {@code synchronous} now; the writer thread's alone. */
-  private boolean connectionSyncs;
-
-  /** When the oldest commit not yet fsynced was made, or 0; the writer thread's alone. */
-  private long unsyncedSinceNanos;
-
-  /** The last sync the writer made of its own failed; the writer thread's alone. */
-  private boolean syncFailing;
+  /** When commits fsync; the writer thread's. */
+  private final LogSync logSync;
 
   /** Batches handed to the acknowledger and not yet acknowledged: callers hear in commit order. */
   private final AtomicInteger handedOn = new AtomicInteger();
@@ -108,9 +93,7 @@ final class GroupCommitWriter implements AutoCloseable {
       StoreFileGuard guard,
       Runnable afterCommit) {
     this.statements = statements;
-    this.fullSync = fullSync;
-    this.syncWithinNanos = syncWithin.toNanos();
-    this.connectionSyncs = fullSync; // as the connection was opened
+    this.logSync = new LogSync(statements, guard, file, fullSync, syncWithin);
     this.file = file;
     this.guard = guard;
     this.afterCommit = afterCommit;
@@ -181,7 +164,7 @@ final class GroupCommitWriter implements AutoCloseable {
         }
       }
     }
-    syncBeforeStop();
+    logSync.syncNow(); // what is left unsynced as the writer stops
     statements.discard();
     committed.add(ACKNOWLEDGER_STOP);
   }
@@ -226,9 +209,8 @@ final class GroupCommitWriter implements AutoCloseable {
       }
       return;
     }
-    boolean sync = fullSync && (syncWithinNanos == 0 || batch.stream().anyMatch(Pending::synced));
     try {
-      syncCommits(sync);
+      boolean sync = logSync.beforeCommit(batch.stream().anyMatch(Pending::synced));
       execute("BEGIN IMMEDIATE");
       try {
         long changeSeq = readChangeCounter();
@@ -255,7 +237,8 @@ final class GroupCommitWriter implements AutoCloseable {
           counter.executeUpdate();
         }
         execute("COMMIT");
-        committed(sync);
+        commits.incrementAndGet();
+        logSync.committed(sync);
       } catch (SQLException | RuntimeException | Error e) {
         // An Error thrown by a write too: a transaction left open would make every later
         // batch's BEGIN fail until a restart.
@@ -393,85 +376,23 @@ final class GroupCommitWriter implements AutoCloseable {
 
   /** Transactions committed so far with an fsync of the log (the writer's own syncs included). */
   long syncedCommits() {
-    return syncedCommits.get();
+    return logSync.syncedCommits();
   }
 
   /**
-   * The next queued write; or, when a commit waits for its fsync and none comes before its bound,
-   * null after making one.
+   * The next queued write; or, when a commit waits for its fsync and no write comes before the
+   * bound, null after syncing.
    */
   private @Nullable Pending<?> nextOrSync() throws InterruptedException {
-    if (unsyncedSinceNanos == 0) {
+    long left = logSync.nanosToSync();
+    if (left < 0) {
       return queue.take();
     }
-    long left = unsyncedSinceNanos + syncWithinNanos - System.nanoTime();
-    Pending<?> next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
+    Pending<?> next = queue.poll(left, TimeUnit.NANOSECONDS);
     if (next == null) {
-      try {
-        syncNow();
-        syncFailing = false;
-      } catch (SQLException e) {
-        // Tried again after the bound, and by the next commit (a failing file fails its writes
-        // with the cause); said once until a sync succeeds.
-        if (!syncFailing) {
-          log.warn("Syncing {} failed: {}", file, e.getMessage());
-        }
-        syncFailing = true;
-        unsyncedSinceNanos = System.nanoTime();
-      }
+      logSync.syncNow();
     }
     return next;
-  }
-
-  /** Syncs what is left unsynced as the writer stops; a failure is only logged. */
-  private void syncBeforeStop() {
-    if (unsyncedSinceNanos != 0) {
-      try {
-        syncNow();
-      } catch (SQLException e) {
-        log.warn("Syncing {} as it closes failed: {}", file, e.getMessage());
-      }
-    }
-  }
-
-  /**
-   * Puts the commits made without an fsync on disk: a commit that fsyncs the log (it rewrites the
-   * change counter's row as it is, so the log has something to sync).
-   */
-  private void syncNow() throws SQLException {
-    if (guard.knownProblem() != null) {
-      unsyncedSinceNanos = 0; // the file is lost: nothing in it is for anyone to read again
-      return;
-    }
-    syncCommits(true);
-    execute("BEGIN IMMEDIATE");
-    try {
-      prepared("UPDATE change_counter SET value = value").executeUpdate();
-      execute("COMMIT");
-    } catch (SQLException | RuntimeException e) {
-      rollbackQuietly();
-      throw e;
-    }
-    syncedCommits.incrementAndGet();
-    unsyncedSinceNanos = 0;
-  }
-
-  /** Sets the connection's {@code synchronous} for the next commit, when it differs. */
-  private void syncCommits(boolean sync) throws SQLException {
-    if (fullSync && sync != connectionSyncs) {
-      execute(sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-      connectionSyncs = sync;
-    }
-  }
-
-  private void committed(boolean synced) {
-    commits.incrementAndGet();
-    if (synced) {
-      syncedCommits.incrementAndGet();
-      unsyncedSinceNanos = 0;
-    } else if (fullSync && unsyncedSinceNanos == 0) {
-      unsyncedSinceNanos = System.nanoTime();
-    }
   }
 
   /** Closes the connection; call after {@link #close()}. */
