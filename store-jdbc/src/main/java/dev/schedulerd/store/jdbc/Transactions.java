@@ -23,10 +23,11 @@ public interface Transactions extends AutoCloseable {
 
   /**
    * {@link #write} of the scheduler's own bookkeeping of runs (a claim, a lease renewal, a run's
-   * end), which no caller waits on to be on disk: a database that syncs each commit may commit it
-   * without waiting for the disk, provided it is synced soon after, with the next commit that is or
-   * within a bound it names. A power cut in between loses it as it would lose a run under way (the
-   * run is run again). The default is {@link #write}.
+   * end), which no client's write waits on to be on disk: a database that syncs each commit may
+   * commit it without waiting for the disk, provided it is synced soon after, with the next commit
+   * that is or within a bound it names. A power cut in between loses it as it would lose a run
+   * under way: the run is run again (a client that waited for the run's end, e.g. through {@code
+   * scheduler_wait_for_run}, may have been told of it). The default is {@link #write}.
    */
   default <T> T writeSyncedSoon(Work<T> work) {
     return write(work);

@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
  * caller waits on fsyncs; a commit of the scheduler's own bookkeeping alone (claims, renewals,
  * runs' ends) is made at {@code synchronous=normal}, without waiting for the disk. The log is one
  * file written in order, so the next fsynced commit puts those on disk too; when none comes within
- * the bound ({@link SqliteOptions#runsSyncedWithin}), the writer makes one. At {@code normal}
- * nothing fsyncs but checkpoints.
+ * the bound ({@link SqliteOptions#runsSyncedWithin}), the writer makes one, or commits the batch at
+ * hand with an fsync when it is over the bound. At {@code normal} nothing fsyncs but checkpoints.
  *
  * <p>The writer thread's alone, but for {@link #syncedCommits}.
  */
@@ -59,7 +59,7 @@ final class LogSync {
    * @param awaited whether a write of the batch is one a caller waits on to be on disk
    */
   boolean beforeCommit(boolean awaited) throws SQLException {
-    boolean sync = fullSync && (awaited || syncWithinNanos == 0);
+    boolean sync = fullSync && (awaited || syncWithinNanos == 0 || nanosToSync() == 0);
     if (fullSync && sync != connectionSyncs) {
       statements.get(sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL").execute();
       connectionSyncs = sync;
@@ -92,7 +92,7 @@ final class LogSync {
     try {
       sync();
       failing = false;
-    } catch (SQLException e) {
+    } catch (SQLException | RuntimeException e) {
       if (!failing) {
         log.warn("Syncing {} failed: {}", file, e.getMessage());
       }
@@ -107,8 +107,9 @@ final class LogSync {
   }
 
   /**
-   * A commit that fsyncs the log (it rewrites the change counter's row as it is, so that the log
-   * has something to sync).
+   * A commit that fsyncs the log. It must change a row: SQLite writes nothing for a row written
+   * back as it was, and a commit that wrote nothing syncs nothing. It advances the change counter
+   * by one, a change number no row has (a feed reading past it finds nothing there).
    */
   private void sync() throws SQLException {
     if (guard.knownProblem() != null) {
@@ -118,7 +119,7 @@ final class LogSync {
     beforeCommit(true);
     statements.get("BEGIN IMMEDIATE").execute();
     try {
-      statements.get("UPDATE change_counter SET value = value").executeUpdate();
+      statements.get("UPDATE change_counter SET value = value + 1").executeUpdate();
       statements.get("COMMIT").execute();
     } catch (SQLException | RuntimeException e) {
       statements.discard();

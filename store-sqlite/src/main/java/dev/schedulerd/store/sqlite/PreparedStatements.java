@@ -82,8 +82,13 @@ final class PreparedStatements implements AutoCloseable {
             PreparedStatement.class.getClassLoader(),
             new Class<?>[] {PreparedStatement.class},
             (proxy, method, args) -> {
-              @Nullable Object result = invoke(statement, method, args);
               String name = method.getName();
+              if (name.equals("equals") && args != null && args.length == 1) {
+                return proxy == args[0]; // one proxy per statement: identity, as the statement's
+              } else if (name.equals("hashCode") && args == null) {
+                return System.identityHashCode(proxy);
+              }
+              @Nullable Object result = invoke(statement, method, args);
               if (EXECUTES.contains(name)) {
                 executed.increment();
               } else if (result instanceof int[] entries && name.equals("executeBatch")) {

@@ -7,8 +7,10 @@ import static org.awaitility.Awaitility.await;
 import dev.schedulerd.api.store.StoreException;
 import dev.schedulerd.store.jdbc.Session;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
@@ -46,8 +48,9 @@ final class GroupCommitWriterTest {
 
   @Test
   void bookkeepingAlone_commitsWithoutAnFsync_untilACallersWriteSyncsTheLog() throws Exception {
-    GroupCommitWriter writer = writer(dir.resolve("later.db"), Duration.ofHours(1));
-    try {
+    Path file = dir.resolve("later.db");
+    GroupCommitWriter writer = writer(file, Duration.ofHours(1));
+    try (Connection other = SqliteTaskStore.connect(file, SqliteOptions.of(file))) {
       assertThat(writer.execute(GroupCommitWriterTest::writeAndTellSync, false)).isEqualTo(NORMAL);
       assertThat(writer.execute(GroupCommitWriterTest::writeAndTellSync, false)).isEqualTo(NORMAL);
       assertThat(writer.commits()).isEqualTo(2);
@@ -56,9 +59,12 @@ final class GroupCommitWriterTest {
       assertThat(writer.execute(GroupCommitWriterTest::writeAndTellSync)).isEqualTo(FULL);
       assertThat(writer.syncedCommits()).isEqualTo(1);
 
-      // Closing syncs what is left.
+      // Closing syncs what is left, with a commit that writes to the log.
       assertThat(writer.execute(GroupCommitWriterTest::writeAndTellSync, false)).isEqualTo(NORMAL);
       assertThat(writer.syncedCommits()).isEqualTo(1);
+      long before = dataVersion(other);
+      writer.close();
+      assertThat(dataVersion(other)).isNotEqualTo(before);
     } finally {
       writer.close();
       writer.closeConnection();
@@ -69,16 +75,28 @@ final class GroupCommitWriterTest {
 
   @Test
   void bookkeepingAlone_isSyncedWithinTheBound_byTheWritersOwnCommit() throws Exception {
-    GroupCommitWriter writer = writer(dir.resolve("bound.db"), Duration.ofMillis(20));
-    try {
+    Path file = dir.resolve("bound.db");
+    GroupCommitWriter writer = writer(file, Duration.ofMillis(20));
+    try (Connection other = SqliteTaskStore.connect(file, SqliteOptions.of(file))) {
       assertThat(writer.execute(GroupCommitWriterTest::writeAndTellSync, false)).isEqualTo(NORMAL);
+      long before = dataVersion(other);
       await().atMost(Duration.ofSeconds(10)).until(() -> writer.syncedCommits() == 1);
       assertThat(writer.commits()).isEqualTo(1);
+      // The sync is a commit that wrote to the log (one that wrote nothing would sync nothing).
+      assertThat(dataVersion(other)).isNotEqualTo(before);
     } finally {
       writer.close();
       writer.closeConnection();
     }
     assertThat(writer.syncedCommits()).as("nothing left to sync at close").isEqualTo(1);
+  }
+
+  /** SQLite's count of commits by other connections, as {@code connection} sees it. */
+  private static long dataVersion(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery("PRAGMA data_version")) {
+      return rs.next() ? rs.getLong(1) : -1;
+    }
   }
 
   @Test
