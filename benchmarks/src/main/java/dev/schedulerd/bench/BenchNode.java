@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -146,7 +147,17 @@ public final class BenchNode {
                     .merge(config);
               }
             });
-    try (PostgresTaskStore postgres = PostgresTaskStore.open(url);
+    // The node's SQL counted on its way to the server (CountingDataSource), in a pool of the size
+    // the store opens for itself.
+    org.postgresql.ds.PGSimpleDataSource server = new org.postgresql.ds.PGSimpleDataSource();
+    server.setURL(url);
+    CountingDataSource counting = new CountingDataSource(server);
+    com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+    config.setDataSource(counting.dataSource());
+    config.setMaximumPoolSize(8);
+    config.setPoolName("node-" + nodeId);
+    try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource(config);
+        PostgresTaskStore postgres = PostgresTaskStore.open(pool);
         Scheduler scheduler =
             Scheduler.builder()
                 .store(new TimedTaskStore(postgres, registry))
@@ -174,7 +185,14 @@ public final class BenchNode {
                 registry.find("schedulerd.store.operation").tag("operation", "claim_batch").timer();
             io.micrometer.core.instrument.Counter lost =
                 registry.find("schedulerd.claims.lost").counter();
-            out.println(runs.report(claims, lost == null ? 0 : lost.count()));
+            out.println(
+                runs.report(claims, lost == null ? 0 : lost.count())
+                    + String.format(
+                        Locale.ROOT,
+                        " %d %d %d",
+                        counting.statements(),
+                        counting.roundTrips(),
+                        counting.commits()));
           }
           default -> out.println("unknown command " + line);
         }

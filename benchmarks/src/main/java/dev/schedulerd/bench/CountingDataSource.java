@@ -23,7 +23,9 @@ import org.postgresql.core.TransactionState;
  * Round trips: each {@code execute*} and each {@code executeBatch} call is one (pgjdbc sends a
  * batch in one go), and so is each {@code commit}/{@code rollback} that has a transaction to end
  * (pgjdbc sends nothing otherwise). What a pool does on its own (validation by {@code isValid}) is
- * not counted.
+ * not counted. Commits: each {@code commit} that has a transaction to end, and each statement or
+ * batch run in autocommit (the server commits it as its own transaction, as {@code
+ * pg_stat_database.xact_commit} counts it).
  */
 final class CountingDataSource {
   private static final Set<String> EXECUTES =
@@ -32,6 +34,7 @@ final class CountingDataSource {
 
   private final LongAdder statements = new LongAdder();
   private final LongAdder roundTrips = new LongAdder();
+  private final LongAdder commits = new LongAdder();
   private final DataSource target;
 
   CountingDataSource(DataSource target) {
@@ -44,6 +47,10 @@ final class CountingDataSource {
 
   long roundTrips() {
     return roundTrips.sum();
+  }
+
+  long commits() {
+    return commits.sum();
   }
 
   /** The counting data source: connections from {@code target}, each one counted. */
@@ -70,24 +77,27 @@ final class CountingDataSource {
                 && real.unwrap(BaseConnection.class).getTransactionState()
                     != TransactionState.IDLE) {
               roundTrips.increment();
+              if (name.equals("commit")) {
+                commits.increment();
+              }
             }
           }
 
           @Override
           public @Nullable Object after(Method method, @Nullable Object result) {
             if (result instanceof CallableStatement s) {
-              return statement(CallableStatement.class, s);
+              return statement(CallableStatement.class, s, real);
             } else if (result instanceof PreparedStatement s) {
-              return statement(PreparedStatement.class, s);
+              return statement(PreparedStatement.class, s, real);
             } else if (result instanceof Statement s) {
-              return statement(Statement.class, s);
+              return statement(Statement.class, s, real);
             }
             return result;
           }
         });
   }
 
-  private <S extends Statement> S statement(Class<S> type, S real) {
+  private <S extends Statement> S statement(Class<S> type, S real, Connection connection) {
     return proxy(
         type,
         real,
@@ -96,13 +106,26 @@ final class CountingDataSource {
           if (EXECUTES.contains(name)) {
             statements.increment();
             roundTrips.increment();
+            countAutocommit(connection);
           } else if (BATCHES.contains(name) && result != null) {
             statements.add(
                 result instanceof int[] counts ? counts.length : ((long[]) result).length);
             roundTrips.increment();
+            countAutocommit(connection);
           }
           return result;
         });
+  }
+
+  /** A statement run in autocommit is a commit of its own (pgjdbc asks nothing of the server). */
+  private void countAutocommit(Connection connection) {
+    try {
+      if (connection.getAutoCommit()) {
+        commits.increment();
+      }
+    } catch (SQLException e) {
+      // a closed connection: the statement failed and committed nothing
+    }
   }
 
   /** What a proxy does around each call it passes on. */

@@ -78,7 +78,10 @@ final class ScaleOut {
       long claimP99Us,
       long claims,
       long lostClaims,
-      long[] latenessUs) {
+      long[] latenessUs,
+      long statements,
+      long roundTrips,
+      long commits) {
     static Report parse(String line) {
       String[] parts = line.split(" ", -1);
       if (!parts[0].equals("report")) {
@@ -96,7 +99,10 @@ final class ScaleOut {
           Long.parseLong(parts[5]),
           Long.parseLong(parts[6]),
           Long.parseLong(parts[7]),
-          lateness);
+          lateness,
+          Long.parseLong(parts[9]),
+          Long.parseLong(parts[10]),
+          Long.parseLong(parts[11]));
     }
   }
 
@@ -175,23 +181,33 @@ final class ScaleOut {
       double seconds = (lastEnd - t0) / 1e6;
       StringBuilder shares = new StringBuilder();
       long lost = 0;
+      long statements = 0;
+      long roundTrips = 0;
+      long commits = 0;
       for (Report r : reports) {
         shares.append(shares.isEmpty() ? "" : "/").append(r.runs());
         lost += r.lostClaims();
+        statements += r.statements();
+        roundTrips += r.roundTrips();
+        commits += r.commits();
       }
       double lostPerRun = lost / (double) backlog;
       table.add(
           String.format(
               Locale.ROOT,
               "  %d node(s): %,d runs in %.2f s = %,.0f runs/s (runs per node %s); lost claim"
-                  + " attempts %,d = %.3f per run",
+                  + " attempts %,d = %.3f per run; per run (all nodes, start-up included): commits"
+                  + " %.2f, statements %.2f, round trips %.2f",
               nodeCount,
               backlog,
               seconds,
               backlog / seconds,
               shares,
               lost,
-              lostPerRun));
+              lostPerRun,
+              commits / (double) backlog,
+              statements / (double) backlog,
+              roundTrips / (double) backlog));
       if (nodeCount == 3) {
         summary.add(
             "W8",
