@@ -46,6 +46,10 @@ final class Claims {
   private final Runs runs;
   private final Map<String, InFlight> inFlight;
   private final SyncSignal sync;
+
+  /** Reads the store's changes on the calling thread ({@link StoreSync#catchUp}). */
+  private final Runnable catchUp;
+
   private final FirePlanner firePlanner;
 
   Claims(
@@ -61,6 +65,7 @@ final class Claims {
       Runs runs,
       Map<String, InFlight> inFlight,
       SyncSignal sync,
+      Runnable catchUp,
       FirePlanner firePlanner) {
     this.store = store;
     this.clock = clock;
@@ -74,6 +79,7 @@ final class Claims {
     this.runs = runs;
     this.inFlight = inFlight;
     this.sync = sync;
+    this.catchUp = catchUp;
     this.firePlanner = firePlanner;
   }
 
@@ -130,6 +136,34 @@ final class Claims {
     }
   }
 
+  /**
+   * {@code entries}, less those another node claimed or changed since this node queued them, when
+   * the batch holds runs of other nodes' shares: their owners work through them at the same time,
+   * and this node's view of them lags by its change feed's last read. Own entries are claimed as
+   * they are (a lost one costs no more than the read would).
+   */
+  private List<QueueEntry> currentIfHelping(List<QueueEntry> entries) {
+    if (entries.stream().noneMatch(entry -> entry.deferred)) {
+      return entries;
+    }
+    try {
+      catchUp.run();
+    } catch (RuntimeException e) {
+      log.debug("Could not read the store's changes before helping; claiming as queued", e);
+      return entries;
+    }
+    List<QueueEntry> current = new ArrayList<>(entries.size());
+    for (QueueEntry entry : entries) {
+      if (queue.stillTaken(entry)) {
+        current.add(entry);
+      } else {
+        queue.untake(entry.taskId, entry.version);
+        queue.release(entry.executorKind, entry.resources);
+      }
+    }
+    return current;
+  }
+
   private record PendingClaim(QueueEntry entry, TaskExecutor executor, String runId) {}
 
   /** Claims {@code entries} in one store call; the runs won wait in {@link #claimedAhead}. */
@@ -142,6 +176,7 @@ final class Claims {
       }
       return;
     }
+    entries = currentIfHelping(entries);
     Map<String, PendingClaim> pending = new HashMap<>();
     for (QueueEntry entry : entries) {
       if (entry.missedBy(now) || absences.missedWhileAway(entry)) {

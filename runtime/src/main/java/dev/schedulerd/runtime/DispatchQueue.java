@@ -212,6 +212,20 @@ final class DispatchQueue {
     }
   }
 
+  /**
+   * Whether {@code entry}, taken, is still the task's version as this node knows it: false once the
+   * change feed brought a newer one (another node claimed or changed the task since).
+   */
+  boolean stillTaken(QueueEntry entry) {
+    lock.lock();
+    try {
+      Long taken = takenVersions.get(entry.taskId);
+      return taken != null && taken == entry.version;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Drops the task's entry unless it is of a newer store version than {@code version}. */
   void remove(String taskId, long version) {
     lock.lock();

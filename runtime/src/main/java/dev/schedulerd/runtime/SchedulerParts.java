@@ -121,6 +121,11 @@ final class SchedulerParts {
             absences,
             capacity::roomFor,
             capacity::unfinished);
+    Retention retention =
+        new Retention(store, builder.clock, builder.finishedTaskRetention, feed::isNeeded);
+    this.sync =
+        new StoreSync(
+            store, queue, feed, syncSignal, waitingTasks, heartbeats, recovery, retention);
     this.claims =
         new Claims(
             store,
@@ -135,6 +140,7 @@ final class SchedulerParts {
             runs,
             inFlight,
             syncSignal,
+            sync::catchUp,
             firePlanner);
     this.tickLoop =
         new Ticker(
@@ -146,10 +152,5 @@ final class SchedulerParts {
             events,
             builder.claimAhead,
             builder.manualTicks);
-    Retention retention =
-        new Retention(store, builder.clock, builder.finishedTaskRetention, feed::isNeeded);
-    this.sync =
-        new StoreSync(
-            store, queue, feed, syncSignal, waitingTasks, heartbeats, recovery, retention);
   }
 }

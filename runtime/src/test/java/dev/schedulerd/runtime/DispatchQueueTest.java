@@ -43,6 +43,25 @@ final class DispatchQueueTest {
   }
 
   @Test
+  void aTakenEntry_isStillTaken_untilTheFeedBringsANewerVersionOrTheTaskGoes() {
+    queue.offer(offer("claimed-elsewhere", 1));
+    queue.offer(offer("removed", 1));
+    queue.offer(offer("unchanged", 1));
+    java.util.List<QueueEntry> taken = queue.takeDispatchable(T0);
+    assertThat(taken).hasSize(3).allMatch(queue::stillTaken);
+
+    // What a helper's read of the change feed brings before it claims: another node's claim of
+    // one task (a newer version, no longer queued), the removal of another.
+    queue.remove("claimed-elsewhere", 2);
+    queue.remove("removed", Long.MAX_VALUE);
+
+    assertThat(taken)
+        .filteredOn(queue::stillTaken)
+        .extracting(e -> e.taskId)
+        .containsExactly("unchanged");
+  }
+
+  @Test
   void offerAgain_afterAStoreFailure_queuesTheSameVersion() {
     queue.offer(offer("t", 3));
     assertThat(queue.takeDispatchable(T0)).hasSize(1);
