@@ -157,8 +157,7 @@ final class Claims {
       if (queue.stillTaken(entry)) {
         current.add(entry);
       } else {
-        queue.untake(entry.taskId, entry.version);
-        queue.release(entry.executorKind, entry.resources);
+        queue.releaseTaken(entry); // the feed forgot it was taken when it brought the news
       }
     }
     return current;
@@ -171,7 +170,7 @@ final class Claims {
     Instant now = clock.instant();
     if (absences.paused()) {
       for (QueueEntry entry : entries) {
-        queue.release(entry.executorKind, entry.resources);
+        queue.releaseTaken(entry);
         queue.offerAgain(entry.asOffer(entry.dueAt));
       }
       return;
@@ -180,7 +179,7 @@ final class Claims {
     Map<String, PendingClaim> pending = new HashMap<>();
     for (QueueEntry entry : entries) {
       if (entry.missedBy(now) || absences.missedWhileAway(entry)) {
-        queue.release(entry.executorKind, entry.resources);
+        queue.releaseTaken(entry);
         dueFires.passOverMissed(entry, now);
         continue;
       }
@@ -198,7 +197,7 @@ final class Claims {
                 + " to other nodes",
             entry.taskId,
             entry.executorKind);
-        queue.release(entry.executorKind, entry.resources);
+        queue.releaseTaken(entry);
         continue;
       }
       String runId = UUID.randomUUID().toString();
@@ -226,7 +225,7 @@ final class Claims {
           e);
       for (PendingClaim p : pending.values()) {
         QueueEntry entry = p.entry();
-        queue.release(entry.executorKind, entry.resources);
+        queue.releaseTaken(entry);
         queue.offerAgain(entry.asOffer(now.plus(Scheduler.STORE_RETRY_DELAY)));
       }
       return;
@@ -258,7 +257,7 @@ final class Claims {
     for (PendingClaim lost : pending.values()) {
       // Another node claimed it first, or it changed: the change feed brings its new state.
       queue.untake(lost.entry().taskId, lost.entry().version);
-      queue.release(lost.entry().executorKind, lost.entry().resources);
+      queue.releaseTaken(lost.entry());
     }
     if (!pending.isEmpty()) {
       sync.request();

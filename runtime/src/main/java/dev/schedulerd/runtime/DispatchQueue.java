@@ -403,6 +403,14 @@ final class DispatchQueue {
     taken.add(next);
   }
 
+  /**
+   * Gives back what taking {@code entry} held: its slot, and its resources unless it spawns run
+   * tasks (those take their own). For an entry taken and then not run.
+   */
+  void releaseTaken(QueueEntry entry) {
+    release(entry.executorKind, entry.spawnsRuns ? List.of() : entry.resources);
+  }
+
   /** Gives back a slot taken by {@link #takeDispatchable}. */
   void release(String executorKind, List<String> resources) {
     lock.lock();

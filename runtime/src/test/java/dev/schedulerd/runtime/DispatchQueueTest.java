@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.schedulerd.api.Priority;
 import dev.schedulerd.api.TaskStatus;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -59,6 +60,52 @@ final class DispatchQueueTest {
         .filteredOn(queue::stillTaken)
         .extracting(e -> e.taskId)
         .containsExactly("unchanged");
+  }
+
+  @Test
+  void anEntryThatSpawnsRuns_givesBackNoResourcesItNeverHeld() {
+    DispatchQueue limited = new DispatchQueue(10, Map.of(), Map.of("gpu", 1), Duration.ZERO);
+    // A recurring task whose runs overlap: its entry spawns run tasks, which take the resources.
+    limited.offer(
+        new DispatchQueue.Offer(
+            "spawner",
+            1,
+            Priority.MEDIUM,
+            "log",
+            TaskStatus.SCHEDULED,
+            T0,
+            null,
+            java.util.List.of("gpu"),
+            true,
+            false));
+    QueueEntry spawner = limited.takeDispatchable(T0).get(0);
+    limited.releaseTaken(spawner); // taken, then not run (another node got to it first, say)
+
+    limited.offer(
+        new DispatchQueue.Offer(
+            "a",
+            1,
+            Priority.MEDIUM,
+            "log",
+            TaskStatus.SCHEDULED,
+            T0,
+            null,
+            java.util.List.of("gpu"),
+            false,
+            false));
+    limited.offer(
+        new DispatchQueue.Offer(
+            "b",
+            1,
+            Priority.MEDIUM,
+            "log",
+            TaskStatus.SCHEDULED,
+            T0,
+            null,
+            java.util.List.of("gpu"),
+            false,
+            false));
+    assertThat(limited.takeDispatchable(T0)).as("one gpu: one run at a time").hasSize(1);
   }
 
   @Test
