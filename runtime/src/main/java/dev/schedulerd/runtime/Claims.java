@@ -139,8 +139,8 @@ final class Claims {
   /**
    * {@code entries}, less those another node claimed or changed since this node queued them, when
    * the batch holds runs of other nodes' shares: their owners work through them at the same time,
-   * and this node's view of them lags by its change feed's last read. Own entries are claimed as
-   * they are (a lost one costs no more than the read would).
+   * and this node's view of them lags by its change feed's last read. A batch of own entries alone
+   * is claimed as it is (a lost one costs no more than the read would).
    */
   private List<QueueEntry> currentIfHelping(List<QueueEntry> entries) {
     if (entries.stream().noneMatch(entry -> entry.deferred)) {
