@@ -158,6 +158,21 @@ public record TaskWrite(
     return Optional.of(new StoredTask(newDefinition, next));
   }
 
+  /**
+   * Whether this is the scheduler's own bookkeeping of a run (its claim, a lease renewal, its end),
+   * which no client's write waits on: a store may make it durable a little later than its commit
+   * (the SQLite store's {@code runs_synced_within_ms}).
+   */
+  public boolean isRunBookkeeping() {
+    return switch (change) {
+      case Change.Claimed c -> true;
+      case Change.LeaseRenewed r -> true;
+      case Change.To t ->
+          condition instanceof Condition.HoldsLease
+              || condition instanceof Condition.HoldsLeaseAtVersion;
+    };
+  }
+
   /** A short name of the kind of write, for metrics and logs. */
   public String kind() {
     return switch (change) {

@@ -126,6 +126,8 @@ final class TaskWriteTest {
             "t", "run-1", queued(1).state(), record("run-1"), List.of(record("skipped")));
     assertThat(write.runs()).extracting(RunRecord::runId).containsExactly("skipped", "run-1");
     assertThat(write.kind()).isEqualTo("complete");
+    assertThat(write.isRunBookkeeping()).isTrue();
+    assertThat(TaskWrite.update("t", 1, queued(1).state()).isRunBookkeeping()).isFalse();
   }
 
   @Test

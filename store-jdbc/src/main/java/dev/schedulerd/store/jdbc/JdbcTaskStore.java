@@ -53,9 +53,6 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
   /** Rows read per round trip by {@link #query}. */
   private static final int QUERY_CHUNK = 500;
 
-  /** {@link TaskWrite#kind}s of the scheduler's own bookkeeping of runs. */
-  private static final Set<String> BOOKKEEPING = Set.of("claim", "renew_lease", "complete");
-
   /** Removal records kept; a node whose cursor is older misses some, and drops stale entries. */
   static final int TOMBSTONES_KEPT = 10_000;
 
@@ -676,7 +673,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
    * runs' ends), which no client waits on to be on disk ({@link Transactions#writeSyncedSoon}).
    */
   private static boolean bookkeeping(List<TaskWrite> writes) {
-    return writes.stream().allMatch(w -> BOOKKEEPING.contains(w.kind()));
+    return writes.stream().allMatch(TaskWrite::isRunBookkeeping);
   }
 
   private <T> T read(Transactions.Work<T> work) {
