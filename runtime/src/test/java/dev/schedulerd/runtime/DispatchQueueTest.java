@@ -62,49 +62,31 @@ final class DispatchQueueTest {
         .containsExactly("unchanged");
   }
 
+  /** A due run of {@code id} needing one unit of resource "gpu". */
+  private static DispatchQueue.Offer needingGpu(String id, boolean spawnsRuns) {
+    return new DispatchQueue.Offer(
+        id,
+        1,
+        Priority.MEDIUM,
+        "log",
+        TaskStatus.SCHEDULED,
+        T0,
+        null,
+        java.util.List.of("gpu"),
+        spawnsRuns,
+        false);
+  }
+
   @Test
   void anEntryThatSpawnsRuns_givesBackNoResourcesItNeverHeld() {
     DispatchQueue limited = new DispatchQueue(10, Map.of(), Map.of("gpu", 1), Duration.ZERO);
     // A recurring task whose runs overlap: its entry spawns run tasks, which take the resources.
-    limited.offer(
-        new DispatchQueue.Offer(
-            "spawner",
-            1,
-            Priority.MEDIUM,
-            "log",
-            TaskStatus.SCHEDULED,
-            T0,
-            null,
-            java.util.List.of("gpu"),
-            true,
-            false));
+    limited.offer(needingGpu("spawner", true));
     QueueEntry spawner = limited.takeDispatchable(T0).get(0);
     limited.releaseTaken(spawner); // taken, then not run (another node got to it first, say)
 
-    limited.offer(
-        new DispatchQueue.Offer(
-            "a",
-            1,
-            Priority.MEDIUM,
-            "log",
-            TaskStatus.SCHEDULED,
-            T0,
-            null,
-            java.util.List.of("gpu"),
-            false,
-            false));
-    limited.offer(
-        new DispatchQueue.Offer(
-            "b",
-            1,
-            Priority.MEDIUM,
-            "log",
-            TaskStatus.SCHEDULED,
-            T0,
-            null,
-            java.util.List.of("gpu"),
-            false,
-            false));
+    limited.offer(needingGpu("a", false));
+    limited.offer(needingGpu("b", false));
     assertThat(limited.takeDispatchable(T0)).as("one gpu: one run at a time").hasSize(1);
   }
 
