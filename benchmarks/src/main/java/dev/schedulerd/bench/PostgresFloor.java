@@ -59,10 +59,22 @@ final class PostgresFloor {
   private PostgresFloor() {}
 
   /**
+   * The printed lines, and the adds/s of schedulerd's one-statement add and of db-scheduler's add
+   * from 1 and 8 threads: what W3 on PostgreSQL is held to.
+   */
+  record Floor(
+      List<String> lines,
+      double storeOne,
+      double storeEight,
+      double dbSchedulerOne,
+      double dbSchedulerEight) {}
+
+  /**
    * @param url a database holding both subjects' empty tables
    */
-  static List<String> measure(String url) throws Exception {
+  static Floor measure(String url) throws Exception {
     List<String> lines = new ArrayList<>();
+    double[][] rates = new double[Add.values().length][2];
     lines.add(
         "  PostgreSQL floor: an add as each subject sends it, straight through JDBC (a connection"
             + " per thread, autocommit, no scheduler):");
@@ -72,11 +84,17 @@ final class PostgresFloor {
       for (int threads : new int[] {1, 8}) {
         addsPerSecond(url, add, threads, ADDS / 8); // warm-up
         double rate = addsPerSecond(url, add, threads, ADDS);
+        rates[add.ordinal()][threads == 1 ? 0 : 1] = rate;
         line.append(String.format(Locale.ROOT, "  %d thread(s) %,7.0f adds/s", threads, rate));
       }
       lines.add(line.toString());
     }
-    return lines;
+    return new Floor(
+        lines,
+        rates[Add.STORE.ordinal()][0],
+        rates[Add.STORE.ordinal()][1],
+        rates[Add.DB_SCHEDULER.ordinal()][0],
+        rates[Add.DB_SCHEDULER.ordinal()][1]);
   }
 
   private static final AtomicLong IDS = new AtomicLong();

@@ -2,10 +2,12 @@ package dev.schedulerd.bench;
 
 import java.time.Instant;
 import java.util.Date;
+import java.util.Map;
 import java.util.Properties;
 import java.util.function.Consumer;
 import org.quartz.Job;
 import org.quartz.JobBuilder;
+import org.quartz.JobDataMap;
 import org.quartz.JobDetail;
 import org.quartz.JobExecutionContext;
 import org.quartz.Scheduler;
@@ -42,8 +44,17 @@ final class QuartzSubject implements AutoCloseable {
 
   /** Schedules one run at {@code due} (Quartz keeps milliseconds). */
   void add(Instant due) throws SchedulerException {
+    add(due, Map.of());
+  }
+
+  /** The same, the job carrying {@code data} (a config's counterpart: W4's one key per task). */
+  void add(Instant due, Map<String, ?> data) throws SchedulerException {
     int n = next++;
-    JobDetail job = JobBuilder.newJob(Report.class).withIdentity("job-" + n).build();
+    JobBuilder builder = JobBuilder.newJob(Report.class).withIdentity("job-" + n);
+    if (!data.isEmpty()) {
+      builder.usingJobData(new JobDataMap(data));
+    }
+    JobDetail job = builder.build();
     Trigger trigger =
         TriggerBuilder.newTrigger().withIdentity("trigger-" + n).startAt(Date.from(due)).build();
     scheduler.scheduleJob(job, trigger);

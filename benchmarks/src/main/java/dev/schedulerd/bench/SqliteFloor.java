@@ -29,8 +29,16 @@ final class SqliteFloor {
 
   private SqliteFloor() {}
 
-  static List<String> measure(Path workDir) throws Exception {
+  /**
+   * The printed lines, and the adds/s at {@code synchronous=full} with one add per commit and with
+   * eight: what W3 with one thread and with eight is held to.
+   */
+  record Floor(List<String> lines, double fullOnePerCommit, double fullEightPerCommit) {}
+
+  static Floor measure(Path workDir) throws Exception {
     List<String> lines = new ArrayList<>();
+    double fullOne = Double.NaN;
+    double fullEight = Double.NaN;
     lines.add(
         "  SQLite floor: the store's statements for an add, straight through JDBC on its schema"
             + " (no scheduler, no writer thread):");
@@ -40,6 +48,10 @@ final class SqliteFloor {
         SqliteTaskStore.open(SqliteOptions.of(file)).close(); // the schema, as the store makes it
         addsPerSecond(file, sync, perCommit, ADDS / 4); // warm-up
         double rate = addsPerSecond(file, sync, perCommit, ADDS);
+        if (sync == SqliteOptions.Synchronous.FULL) {
+          fullOne = perCommit == 1 ? rate : fullOne;
+          fullEight = perCommit == 8 ? rate : fullEight;
+        }
         lines.add(
             String.format(
                 Locale.ROOT,
@@ -50,7 +62,7 @@ final class SqliteFloor {
                 1e6 * perCommit / rate));
       }
     }
-    return lines;
+    return new Floor(lines, fullOne, fullEight);
   }
 
   private static double addsPerSecond(

@@ -6,8 +6,10 @@ import java.util.Locale;
 
 /**
  * The one table the harness ends with: each workload's headline figure for schedulerd, the ratio of
- * schedulerd to each peer measured in the same run, and the issue's target with whether this run
- * met it. Markdown, so it can go into BENCHMARKS.md as printed.
+ * schedulerd to each peer measured in the same run, the issue's target with whether this run met
+ * it, and for a missed target what bounds it: found by a profile (BENCHMARKS.md keeps each), with
+ * this run's own figures where the harness measures them. Markdown, so it can go into BENCHMARKS.md
+ * as printed.
  */
 final class Summary {
   enum Verdict {
@@ -32,12 +34,15 @@ final class Summary {
       String schedulerd,
       String peers,
       String target,
-      Verdict verdict) {}
+      Verdict verdict,
+      String bound) {}
 
   private final List<Row> rows = new ArrayList<>();
 
   /**
    * @param peers "ratio to PEER x.xx" for each peer, or "—"
+   * @param bound what bounds the figure, printed when the target is missed: every target says it,
+   *     so no missed one goes without
    */
   void add(
       String workload,
@@ -45,8 +50,9 @@ final class Summary {
       String schedulerd,
       String peers,
       String target,
-      Verdict verdict) {
-    rows.add(new Row(workload, measure, schedulerd, peers, target, verdict));
+      Verdict verdict,
+      String bound) {
+    rows.add(new Row(workload, measure, schedulerd, peers, target, verdict, bound));
   }
 
   boolean isEmpty() {
@@ -63,8 +69,10 @@ final class Summary {
     lines.add("");
     lines.add("Summary (ratio = schedulerd's figure / the peer's, measured in this run)");
     lines.add("");
-    lines.add("| workload | measure | schedulerd | ratio to peers | target | this run |");
-    lines.add("|---|---|---|---|---|---|");
+    lines.add(
+        "| workload | measure | schedulerd | ratio to peers | target | this run | what bounds it"
+            + " (missed targets) |");
+    lines.add("|---|---|---|---|---|---|---|");
     for (Row row : rows) {
       lines.add(
           "| "
@@ -75,7 +83,8 @@ final class Summary {
                   row.schedulerd(),
                   row.peers(),
                   row.target(),
-                  row.verdict().text)
+                  row.verdict().text,
+                  row.verdict() == Verdict.MISSED ? row.bound() : "—")
               + " |");
     }
     return lines;
