@@ -1,5 +1,6 @@
 package dev.schedulerd.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
@@ -111,13 +112,30 @@ public record TaskDefinition(
     if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
       throw new InvalidTaskException("timeout", "timeout must be positive, got " + timeout);
     }
-    // Most tasks have no config: they share one empty node (never handed out, the accessor copies)
-    // instead of carrying an ObjectNode and its map each, about 90 bytes per task.
-    config = config.isEmpty() ? EMPTY_CONFIG : config.deepCopy();
+    config = ownCopy(config);
     labels = Map.copyOf(labels);
   }
 
   private static final ObjectNode EMPTY_CONFIG = JsonNodeFactory.instance.objectNode();
+
+  /**
+   * The definition's own copy of a config, never handed out (the accessor copies) nor changed.
+   * Sized for a pending task's heap (W4): most tasks have no config and share one empty node, where
+   * an ObjectNode and its map each took about 90 bytes; a config of one property keeps it in an
+   * immutable one-entry map (24 bytes), where a copy's LinkedHashMap with its table and entry took
+   * about 180. Larger configs are copied as they are, in their order.
+   */
+  private static ObjectNode ownCopy(ObjectNode config) {
+    if (config.isEmpty()) {
+      return EMPTY_CONFIG;
+    }
+    ObjectNode copy = config.deepCopy();
+    if (copy.size() != 1) {
+      return copy;
+    }
+    Map.Entry<String, JsonNode> only = copy.properties().iterator().next();
+    return new ObjectNode(JsonNodeFactory.instance, Map.of(only.getKey(), only.getValue()));
+  }
 
   /** A copy of the executor's arguments. */
   @Override

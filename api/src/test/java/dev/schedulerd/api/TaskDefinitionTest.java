@@ -25,6 +25,31 @@ final class TaskDefinitionTest {
     assertThat(definition.config().get("message").asText()).isEqualTo("hi");
   }
 
+  /** A config of one property is kept compact inside (W4); nothing outside may tell. */
+  @Test
+  void configOfOneProperty_readsCopiesAndComparesAsAnyConfig() throws Exception {
+    ObjectNode config = JsonNodeFactory.instance.objectNode().put("n", 7);
+    TaskDefinition one = TaskDefinition.builder("t", "log").config(config).build();
+    TaskDefinition same = TaskDefinition.builder("t", "log").config(config.deepCopy()).build();
+
+    assertThat(one).isEqualTo(same).hasSameHashCodeAs(same);
+    assertThat(one.config()).isEqualTo(config).hasSameHashCodeAs(config);
+    assertThat(one.config(Count.class)).isEqualTo(new Count(7));
+    assertThat(one.withSchedule(Schedule.immediate()).config()).isEqualTo(config);
+    assertThat(dev.schedulerd.api.json.TaskJson.writeDefinition(one))
+        .contains("\"config\":{\"n\":7}");
+    assertThat(
+            dev.schedulerd.api.json.TaskJson.readDefinition(
+                dev.schedulerd.api.json.TaskJson.writeDefinition(one)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        .isEqualTo(one);
+    ObjectNode copy = one.config();
+    copy.put("m", 8); // the copy handed out is an ordinary node
+    assertThat(one.config().size()).isEqualTo(1);
+  }
+
+  record Count(int n) {}
+
   @Test
   void labels_areCopied() {
     Map<String, String> labels = new HashMap<>(Map.of("team", "core"));
