@@ -92,8 +92,9 @@ final class ScaleWorkloads {
             + " each): its queue entry 88 B, two hash-map nodes (the queue's index and the"
             + " store's) 64 B, its definition 64 B, its state 56 B, its id ~59 B, the store's slot"
             + " 32 B, the config 72 B (node, one-entry map, value), the StoredTask 24 B, an Instant"
-            + " 24 B, tables ~36 B; under 300 takes one index for the queue and the store, and the"
-            + " task kept as one compact row in it (BENCHMARKS.md, issue 20's fifth session)");
+            + " 24 B, tables ~36 B. The task's own model objects (definition, state, id, config,"
+            + " instant) are 275 B of it: under 300 takes pending tasks held serialized, decoded"
+            + " when they run (BENCHMARKS.md, issue 20's fifth session)");
     summary.add(
         "W4",
         "heap per pending task, SQLite (tasks in the file)",
