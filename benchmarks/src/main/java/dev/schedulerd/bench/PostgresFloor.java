@@ -60,14 +60,16 @@ final class PostgresFloor {
 
   /**
    * The printed lines, and the adds/s of schedulerd's one-statement add and of db-scheduler's add
-   * from 1 and 8 threads: what W3 on PostgreSQL is held to.
+   * from 1 and 8 threads, and of schedulerd's statement of four adds from 8: what W3 on PostgreSQL
+   * is held to.
    */
   record Floor(
       List<String> lines,
       double storeOne,
       double storeEight,
       double dbSchedulerOne,
-      double dbSchedulerEight) {}
+      double dbSchedulerEight,
+      double storeFourEight) {}
 
   /**
    * @param url a database holding both subjects' empty tables
@@ -94,7 +96,8 @@ final class PostgresFloor {
         rates[Add.STORE.ordinal()][0],
         rates[Add.STORE.ordinal()][1],
         rates[Add.DB_SCHEDULER.ordinal()][0],
-        rates[Add.DB_SCHEDULER.ordinal()][1]);
+        rates[Add.DB_SCHEDULER.ordinal()][1],
+        rates[Add.STORE_FOUR.ordinal()][1]);
   }
 
   private static final AtomicLong IDS = new AtomicLong();

@@ -168,15 +168,17 @@ final class PostgresWorkloads {
     table.addAll(floor.lines());
     summarize("W1", "runs/s, 1 submitter", w1One, ROW_VERSIONS);
     summarize("W1", "runs/s, 8 submitters", w1Eight, ROW_VERSIONS);
+    double w3Peer = w3One[1].median();
     summarize(
         "W3",
         "durable adds/s, 1 thread",
         w3One,
         String.format(
             Locale.ROOT,
-            "one fsync per acknowledged add, each subject's: the floor (each one's add straight"
-                + " through JDBC, one thread) ran schedulerd's %,.0f/s, db-scheduler's %,.0f/s in"
-                + " this run",
+            "one fsynced commit per acknowledged add: 1.5 × db-scheduler would be %,.0f/s, above"
+                + " the floor of either subject's add straight through JDBC from one thread in this"
+                + " run (schedulerd's one statement %,.0f/s, db-scheduler's two %,.0f/s)",
+            1.5 * w3Peer,
             floor.storeOne(),
             floor.dbSchedulerOne()));
     summarize(
@@ -185,11 +187,14 @@ final class PostgresWorkloads {
         w3Eight,
         String.format(
             Locale.ROOT,
-            "the server's commits: the floor (each one's add straight through JDBC, 8 threads)"
-                + " ran schedulerd's %,.0f/s, db-scheduler's %,.0f/s in this run; %s",
-            floor.storeEight(),
-            floor.dbSchedulerEight(),
-            ROW_VERSIONS));
+            "the latency of a written batch (its round trips and its commit's fsync, on the two"
+                + " cores the server shares) times the batches under way, by Little's law: 8"
+                + " callers at %.2f ms per acknowledged add; the same rows as one statement of four"
+                + " adds ran %,.0f/s straight through JDBC in this run, one add per statement"
+                + " %,.0f/s (BENCHMARKS.md, issue 20's third session)",
+            8_000 / w3Eight[0].median(),
+            floor.storeFourEight(),
+            floor.storeEight()));
     double w1Gain = w1Eight[0].median() / w1One[0].median();
     double w3Gain = w3Eight[0].median() / w3One[0].median();
     summary.add(
