@@ -84,40 +84,47 @@ final class TaskRows {
   static List<StoredTask> read(ResultSet rs, OwnWrites own) throws SQLException {
     List<FutureTask<List<StoredTask>>> chunks = new ArrayList<>();
     List<RawTask> chunk = new ArrayList<>();
-    while (rs.next()) {
-      StoredTask written = own.find(rs.getLong(4));
-      if (written != null && written.state().version() != rs.getLong(3)) {
-        written = null; // not the row remembered: a file restored under a running node, say
+    try {
+      while (rs.next()) {
+        StoredTask written = own.find(rs.getLong(4));
+        if (written != null && written.state().version() != rs.getLong(3)) {
+          written = null; // not the row remembered: a file restored under a running node, say
+        }
+        // The JSON's UTF-8 bytes as stored: decoded by Jackson's byte parser, never a String.
+        chunk.add(
+            written != null
+                ? new RawTask(written)
+                : new RawTask(rs.getBytes(1), rs.getBytes(2), rs.getLong(3), null));
+        if (chunk.size() == DECODE_CHUNK) {
+          List<RawTask> full = chunk;
+          FutureTask<List<StoredTask>> decode = new FutureTask<>(() -> decodeAll(full));
+          ForkJoinPool.commonPool().execute(decode);
+          chunks.add(decode);
+          chunk = new ArrayList<>();
+        }
       }
-      // The JSON's UTF-8 bytes as stored: decoded by Jackson's byte parser, never a String.
-      chunk.add(
-          written != null
-              ? new RawTask(written)
-              : new RawTask(rs.getBytes(1), rs.getBytes(2), rs.getLong(3), null));
-      if (chunk.size() == DECODE_CHUNK) {
-        List<RawTask> full = chunk;
-        FutureTask<List<StoredTask>> decode = new FutureTask<>(() -> decodeAll(full));
-        ForkJoinPool.commonPool().execute(decode);
-        chunks.add(decode);
-        chunk = new ArrayList<>();
+      if (chunks.isEmpty()) {
+        return decodeAll(chunk);
       }
+      // The reader decodes from the last chunk back while the pool takes them from the first: the
+      // two meet in the middle. Joining in row order instead waited on the chunk a pool thread
+      // held, and the next one was taken by that thread first: one core decoded a start-up of a
+      // million tasks. A chunk keeps its failure until joined: the first bad row is the one said.
+      for (int i = chunks.size() - 1; i >= 0; i--) {
+        chunks.get(i).run(); // does nothing when a pool thread has started it already
+      }
+      List<StoredTask> tasks = new ArrayList<>(chunks.size() * DECODE_CHUNK + chunk.size());
+      for (FutureTask<List<StoredTask>> decode : chunks) {
+        tasks.addAll(joinDecoded(decode));
+      }
+      tasks.addAll(decodeAll(chunk));
+      return tasks;
+    } catch (SQLException | RuntimeException e) {
+      for (FutureTask<List<StoredTask>> decode : chunks) {
+        decode.cancel(false); // a read that failed leaves nothing decoding for no one
+      }
+      throw e;
     }
-    if (chunks.isEmpty()) {
-      return decodeAll(chunk);
-    }
-    // The reader decodes from the last chunk back while the pool takes them from the first: the two
-    // meet in the middle. Joining in row order instead waited on the chunk a pool thread held, and
-    // the next one was taken by that thread first: one core decoded a start-up of a million tasks.
-    List<StoredTask> tail = decodeAll(chunk);
-    for (int i = chunks.size() - 1; i >= 0; i--) {
-      chunks.get(i).run(); // does nothing when a pool thread has started it already
-    }
-    List<StoredTask> tasks = new ArrayList<>(chunks.size() * DECODE_CHUNK + chunk.size());
-    for (FutureTask<List<StoredTask>> decode : chunks) {
-      tasks.addAll(joinDecoded(decode));
-    }
-    tasks.addAll(tail);
-    return tasks;
   }
 
   private static List<StoredTask> joinDecoded(FutureTask<List<StoredTask>> decode) {

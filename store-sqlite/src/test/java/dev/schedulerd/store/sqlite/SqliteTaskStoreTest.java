@@ -112,6 +112,41 @@ class SqliteTaskStoreTest {
     assertThat(Files.readAllBytes(file)).isEqualTo(half);
   }
 
+  /** More rows than one decoding chunk: the reader and the pool share them, the order stays. */
+  @Test
+  void aLargeRead_keepsRowOrder_andSaysTheFirstDamagedRow() throws Exception {
+    Path file = dir.resolve("large.db");
+    int tasks = 5_000; // two full chunks of 2,048 and a tail
+    try (SqliteTaskStore store = open(file)) {
+      List<StoredTask> batch = new ArrayList<>();
+      for (int i = 0; i < tasks; i++) {
+        batch.add(new StoredTask(definition("row-" + i), initial()));
+      }
+      store.insertAll(batch);
+    }
+    try (SqliteTaskStore store = open(file)) { // a new instance: every row is decoded
+      assertThat(store.changesSince(0, Integer.MAX_VALUE).changed())
+          .extracting(StoredTask::id)
+          .containsExactlyElementsOf(
+              java.util.stream.IntStream.range(0, tasks).mapToObj(i -> "row-" + i).toList());
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement statement = c.createStatement()) {
+      // One row in the first chunk (decoded by the pool or the reader), one in the tail.
+      statement.executeUpdate(
+          "UPDATE tasks SET definition = '{\"id\":\"row-10\", broken' WHERE id = 'row-10'");
+      statement.executeUpdate(
+          "UPDATE tasks SET definition = '{\"id\":\"row-4990\", broken' WHERE id = 'row-4990'");
+    }
+    try (SqliteTaskStore store = open(file)) {
+      assertThatThrownBy(() -> store.changesSince(0, Integer.MAX_VALUE))
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("a stored task cannot be read")
+          .hasMessageContaining("row-10")
+          .hasMessageNotContaining("row-4990");
+    }
+  }
+
   @Test
   void open_emptiedFile_isRefusedAndLeftEmpty() throws IOException {
     Path file = dir.resolve("scheduler.db");
