@@ -51,6 +51,19 @@ final class TaskDefinitionTest {
   record Count(int n) {}
 
   @Test
+  void configOfOneNestedProperty_isCopiedDeep_inAndOut() {
+    ObjectNode config = JsonNodeFactory.instance.objectNode();
+    config.putObject("request").put("url", "https://example.org");
+    TaskDefinition definition = TaskDefinition.builder("t", "http").config(config).build();
+
+    ((ObjectNode) config.get("request")).put("url", "changed outside");
+    ((ObjectNode) definition.config().get("request")).put("url", "changed via accessor");
+
+    assertThat(definition.config().get("request").get("url").asText())
+        .isEqualTo("https://example.org");
+  }
+
+  @Test
   void labels_areCopied() {
     Map<String, String> labels = new HashMap<>(Map.of("team", "core"));
     TaskDefinition definition = TaskDefinition.builder("t", "log").labels(labels).build();

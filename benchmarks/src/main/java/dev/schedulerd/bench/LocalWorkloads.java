@@ -271,7 +271,7 @@ final class LocalWorkloads {
         Summary.Verdict.of(oneSubmitter >= 0.9 * oneThreadAdds),
         String.format(
             Locale.ROOT,
-            "the chain of one add, not the disk nor the cores (%s): the hand-off to the writer,"
+            "the chain of one add (%s): the hand-off to the writer,"
                 + " its commit and fsync, the acknowledgement and the wake-up, with the run's claim"
                 + " and end (%.1f statements per run) in the same writer (JFR; BENCHMARKS.md, issue"
                 + " 20's fourth session)",
@@ -317,7 +317,7 @@ final class LocalWorkloads {
 
   /** What bounds W2's lateness alone, and beside misbehaving executors (BENCHMARKS.md, W2). */
   private static final String QUIET =
-      "the ticker waiting for a core or a pause: the 2 cores are shared with the JIT, the"
+      "the ticker waiting for a core or a pause: the machine's cores are shared with the JIT, the"
           + " collector and the store's writer (-Xlog:safepoint beside the probes' instants)";
 
   private static final String NEIGHBOURS =

@@ -45,8 +45,24 @@ final class MachineCpu {
     return (after.busy() - before.busy()) / (double) total * cores();
   }
 
+  /**
+   * The CPUs the kernel's counters cover (its {@code cpuN} lines), which a container's limits do
+   * not shrink; this JVM's count where there are no counters.
+   */
   static int cores() {
-    return Runtime.getRuntime().availableProcessors();
+    return CORES;
+  }
+
+  private static final int CORES = countCores();
+
+  private static int countCores() {
+    try {
+      long online =
+          Files.readAllLines(STAT).stream().filter(l -> l.matches("cpu\\d+\\s.*")).count();
+      return online > 0 ? (int) online : Runtime.getRuntime().availableProcessors();
+    } catch (IOException | RuntimeException e) {
+      return Runtime.getRuntime().availableProcessors();
+    }
   }
 
   /** "1.62 of 2 cores busy", or "cores busy: not measured". */

@@ -195,7 +195,7 @@ final class McpWorkloads {
         Summary.ratio(ours.p50(), stock.p50(), "bare SDK server"),
         "≤ 0.30 ms",
         Summary.Verdict.of(ours.p50() <= 300),
-        "the client's and the server's JSON-RPC handling on the 2 cores they share (the bare SDK"
+        "the client's and the server's JSON-RPC handling on the cores they share (the bare SDK"
             + " server beside it shows the transport's share; not profiled: met in every run"
             + " recorded)");
     summary.add(
@@ -208,7 +208,7 @@ final class McpWorkloads {
                 : ""),
         "≥ 5,000/s",
         Summary.Verdict.of(callsPerSecond >= 5_000),
-        "the client's and the server's JSON-RPC handling on the 2 cores they share (not profiled:"
+        "the client's and the server's JSON-RPC handling on the cores they share (not profiled:"
             + " met in every run recorded)");
     return rows;
   }

@@ -175,10 +175,11 @@ final class PostgresWorkloads {
         w3One,
         String.format(
             Locale.ROOT,
-            "one fsynced commit per acknowledged add: 1.5 × db-scheduler would be %,.0f/s, above"
+            "one fsynced commit per acknowledged add: 1.5 × db-scheduler would be %,.0f/s, %s"
                 + " the floor of either subject's add straight through JDBC from one thread in this"
                 + " run (schedulerd's one statement %,.0f/s, db-scheduler's two %,.0f/s)",
             1.5 * w3Peer,
+            1.5 * w3Peer > Math.max(floor.storeOne(), floor.dbSchedulerOne()) ? "above" : "within",
             floor.storeOne(),
             floor.dbSchedulerOne()));
     summarize(

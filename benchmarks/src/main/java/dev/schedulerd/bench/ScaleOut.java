@@ -166,12 +166,11 @@ final class ScaleOut {
         Summary.Verdict.of(rates.get(2) >= rates.get(0)),
         String.format(
             Locale.ROOT,
-            "the machine's %d cores, which the nodes' JVMs and PostgreSQL share: one node kept"
-                + " %.2f of them busy, three %.2f; each node also reads every other's writes"
-                + " (round trips per run above)",
-            MachineCpu.cores(),
-            busyCores.get(0),
-            busyCores.get(2)));
+            "the machine's cores, which the nodes' JVMs and PostgreSQL share: one node kept %s,"
+                + " three %s; each node also reads every other's writes (round trips per run"
+                + " above)",
+            MachineCpu.describe(busyCores.get(0)),
+            MachineCpu.describe(busyCores.get(2))));
   }
 
   private void throughput(String url, int nodeCount) throws Exception {
