@@ -122,7 +122,7 @@ public record TaskDefinition(
    * The definition's own copy of a config, never handed out (the accessor copies) nor changed.
    * Sized for a pending task's heap (W4): most tasks have no config and share one empty node, where
    * an ObjectNode and its map each took about 90 bytes; a config of one property keeps it in an
-   * immutable one-entry map (24 bytes), where a copy's LinkedHashMap with its table and entry took
+   * immutable one-entry map (32 bytes), where a copy's LinkedHashMap with its table and entry took
    * about 180. Larger configs are copied as they are, in their order.
    */
   private static ObjectNode ownCopy(ObjectNode config) {

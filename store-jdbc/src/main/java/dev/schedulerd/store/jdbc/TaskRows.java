@@ -121,7 +121,7 @@ final class TaskRows {
       return tasks;
     } catch (SQLException | RuntimeException e) {
       for (FutureTask<List<StoredTask>> decode : chunks) {
-        decode.cancel(false); // a read that failed leaves nothing decoding for no one
+        decode.cancel(false); // nobody takes these results now: no chunk decodes on
       }
       throw e;
     }
