@@ -129,12 +129,14 @@ public record TaskDefinition(
     if (config.isEmpty()) {
       return EMPTY_CONFIG;
     }
-    ObjectNode copy = config.deepCopy();
-    if (copy.size() != 1) {
-      return copy;
+    if (config.size() != 1) {
+      return config.deepCopy();
     }
-    Map.Entry<String, JsonNode> only = copy.properties().iterator().next();
-    return new ObjectNode(JsonNodeFactory.instance, Map.of(only.getKey(), only.getValue()));
+    // Only the value is copied: a whole copy's map would be thrown away at once (every decoded
+    // definition passes here at start-up).
+    Map.Entry<String, JsonNode> only = config.properties().iterator().next();
+    return new ObjectNode(
+        JsonNodeFactory.instance, Map.of(only.getKey(), only.getValue().deepCopy()));
   }
 
   /** A copy of the executor's arguments. */

@@ -658,8 +658,7 @@ public abstract class JdbcTaskStore implements TaskStore, NodeRegistry {
   }
 
   private <T> T write(Transactions.Work<T> work) {
-    checkOpen();
-    return transactions.write(work);
+    return write(false, work);
   }
 
   /** {@link #write}, or {@link Transactions#writeSyncedSoon} for {@code bookkeeping}. */
